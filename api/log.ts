@@ -1,0 +1,34 @@
+// Structured JSON logs for operator and robot. Every line names the resource (kind, namespace,
+// name) and the job where there is one: pass them with `logger.child({...})`.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Fields that must never reach a log line, wherever they appear in a logged object. */
+const REDACT = [
+  'password',
+  'token',
+  'secret',
+  'value',
+  '*.password',
+  '*.token',
+  '*.secret',
+  'credentials',
+  '*.credentials',
+  'authorization',
+  '*.authorization',
+];
+
+export function createLogger(opts: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      name: opts.name,
+      level: opts.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination ?? process.stdout,
+  );
+}
