@@ -1,0 +1,21 @@
+// The small database surface the queue code needs. Every statement function takes a Queryable, so the
+// caller decides whether it runs on the pool or inside a transaction.
+import type pg from 'pg';
+
+export type Queryable = Pick<pg.ClientBase, 'query'> | pg.Pool;
+
+/** Runs fn in one transaction on a client of the pool; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,125 @@
+// One thin function per SQL statement on aether.robots (the fleet's heartbeats and leases).
+import type { Queryable } from '../db.js';
+
+export type RobotState = 'alive' | 'draining' | 'dead';
+
+export interface RobotRow {
+  id: string;
+  namespace: string;
+  pool: string;
+  pod: string | null;
+  state: RobotState;
+  workerPoolIds: string[];
+  jobsHeld: number;
+  leaseSeconds: number;
+  startedAt: Date;
+  heartbeatAt: Date;
+  diedAt: Date | null;
+}
+
+const ROBOT_COLUMNS = `id, namespace, pool, pod, state, worker_pool_ids as "workerPoolIds", jobs_held as "jobsHeld",
+  lease_seconds as "leaseSeconds", started_at as "startedAt", heartbeat_at as "heartbeatAt", died_at as "diedAt"`;
+
+export async function registerRobot(
+  db: Queryable,
+  opts: { id: string; namespace: string; pool: string; pod: string | null; leaseSeconds: number },
+): Promise<void> {
+  await db.query(
+    `insert into aether.robots (id, namespace, pool, pod, lease_seconds) values ($1, $2, $3, $4, $5)
+     on conflict (id) do update set state = 'alive', heartbeat_at = now(), died_at = null,
+       lease_seconds = excluded.lease_seconds, pod = excluded.pod`,
+    [opts.id, opts.namespace, opts.pool, opts.pod, opts.leaseSeconds],
+  );
+}
+
+/**
+ * Refreshes a robot's lease. Returns the robot's state afterwards, or 'dead' when it had already been
+ * declared dead (its jobs were released: it must stop working on them).
+ */
+export async function heartbeatRobot(
+  db: Queryable,
+  opts: { id: string; workerPoolIds: string[]; jobsHeld: number; state?: 'alive' | 'draining' },
+): Promise<RobotState> {
+  const r = await db.query<{ state: RobotState }>(
+    `update aether.robots set heartbeat_at = now(), jobs_held = $3,
+            worker_pool_ids = coalesce((select array_agg(distinct x) from unnest(worker_pool_ids || $2::text[]) x), '{}'),
+            state = coalesce($4, state)
+      where id = $1 and state <> 'dead'
+      returning state`,
+    [opts.id, opts.workerPoolIds, opts.jobsHeld, opts.state ?? null],
+  );
+  return r.rows[0]?.state ?? 'dead';
+}
+
+/** A clean exit: the robot holds nothing any more. */
+export async function retireRobot(db: Queryable, opts: { id: string }): Promise<void> {
+  await db.query(`update aether.robots set state = 'dead', died_at = now(), jobs_held = 0 where id = $1 and state <> 'dead'`, [
+    opts.id,
+  ]);
+}
+
+export async function getRobot(db: Queryable, opts: { id: string }): Promise<RobotRow | null> {
+  const r = await db.query<RobotRow>(`select ${ROBOT_COLUMNS} from aether.robots where id = $1`, [opts.id]);
+  return r.rows[0] ?? null;
+}
+
+export interface DeadRobot {
+  id: string;
+  namespace: string;
+  pool: string;
+  pod: string | null;
+  workerPoolIds: string[];
+}
+
+/** Marks robots whose heartbeat is older than their lease as dead. */
+export async function markExpiredRobotsDead(db: Queryable): Promise<DeadRobot[]> {
+  const r = await db.query<DeadRobot>(
+    `update aether.robots set state = 'dead', died_at = now()
+      where state <> 'dead' and heartbeat_at < now() - make_interval(secs => lease_seconds)
+      returning id, namespace, pool, pod, worker_pool_ids as "workerPoolIds"`,
+  );
+  return r.rows;
+}
+
+/** Marks the robots of a pod dead at once (the operator saw the pod deleted). */
+export async function markPodRobotsDead(db: Queryable, opts: { namespace: string; pod: string }): Promise<DeadRobot[]> {
+  const r = await db.query<DeadRobot>(
+    `update aether.robots set state = 'dead', died_at = now()
+      where namespace = $1 and pod = $2 and state <> 'dead'
+      returning id, namespace, pool, pod, worker_pool_ids as "workerPoolIds"`,
+    [opts.namespace, opts.pod],
+  );
+  return r.rows;
+}
+
+/** Frees every job and queue lock held by these graphile-worker pools (their process is gone). */
+export async function forceUnlockWorkerPools(db: Queryable, opts: { workerPoolIds: string[] }): Promise<void> {
+  await db.query('select graphile_worker.force_unlock_workers($1::text[])', [opts.workerPoolIds]);
+}
+
+/** Runs a dead robot was running go back to 'queued' (its jobs are released at the same time). */
+export async function requeueRunsOfRobots(db: Queryable, opts: { robotIds: string[] }): Promise<number> {
+  const r = await db.query(
+    `update aether.runs set state = 'queued', updated_at = now()
+      where state = 'running' and robot = any($1::text[])`,
+    [opts.robotIds],
+  );
+  return r.rowCount ?? 0;
+}
+
+/**
+ * Locks held by worker pools that no live robot has registered, older than `olderThanSeconds`: the tiny
+ * window between graphile creating a pool (and fetching) and the robot's heartbeat recording its id.
+ * Scans the locked jobs; run it rarely.
+ */
+export async function findOrphanedWorkerPools(db: Queryable, opts: { olderThanSeconds: number }): Promise<string[]> {
+  const r = await db.query<{ lockedBy: string }>(
+    `select distinct j.locked_by as "lockedBy"
+       from graphile_worker._private_jobs j
+      where j.locked_at is not null and j.locked_at < now() - make_interval(secs => $1)
+        and j.locked_by like 'pool-%'
+        and not exists (select 1 from aether.robots r where r.state <> 'dead' and j.locked_by = any(r.worker_pool_ids))`,
+    [opts.olderThanSeconds],
+  );
+  return r.rows.map((x) => x.lockedBy);
+}

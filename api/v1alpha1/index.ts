@@ -1,0 +1,12 @@
+// Aether API v1alpha1: the four kinds, the workflow DSL, and the checks our code runs beyond
+// what the API server already enforced.
+export * from './common.js';
+export * from './rules.js';
+export * from './target.js';
+export * from './workflow.js';
+export * from './validate-workflow.js';
+export * from './rpaworkflow.js';
+export * from './rpajob.js';
+export * from './robotpool.js';
+export * from './rpaschedule.js';
+export * from './kinds.js';

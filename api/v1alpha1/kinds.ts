@@ -1,0 +1,108 @@
+// The four kinds as the API server knows them: names, printer columns, subresources. The CRD
+// generator renders this table; the operator uses the plurals for API paths.
+import type { z } from 'zod';
+import { GROUP } from './common.js';
+import { RobotPoolSpec, RobotPoolStatus } from './robotpool.js';
+import { RpaJobSpec, RpaJobStatus } from './rpajob.js';
+import { RpaScheduleSpec, RpaScheduleStatus } from './rpaschedule.js';
+import { RpaWorkflowSpec, RpaWorkflowStatus } from './rpaworkflow.js';
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  /** 0 = shown by default, 1 = only with `-o wide`. */
+  priority?: number;
+}
+
+export interface KindInfo {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  spec: z.ZodType;
+  status: z.ZodType;
+  columns: PrinterColumn[];
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+}
+
+const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+export const KINDS = [
+  {
+    kind: 'RpaWorkflow',
+    plural: 'rpaworkflows',
+    singular: 'rpaworkflow',
+    shortNames: ['rwf'],
+    spec: RpaWorkflowSpec,
+    status: RpaWorkflowStatus,
+    columns: [
+      { name: 'Valid', type: 'string', jsonPath: '.status.conditions[?(@.type=="Valid")].status' },
+      { name: 'Steps', type: 'integer', jsonPath: '.status.stepCount' },
+      age,
+    ],
+  },
+  {
+    kind: 'RpaJob',
+    plural: 'rpajobs',
+    singular: 'rpajob',
+    shortNames: ['rj', 'rjob'],
+    spec: RpaJobSpec,
+    status: RpaJobStatus,
+    columns: [
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Pool', type: 'string', jsonPath: '.spec.pool' },
+      { name: 'Robot', type: 'string', jsonPath: '.status.robot' },
+      { name: 'Progress', type: 'string', jsonPath: '.status.progress' },
+      { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', priority: 1 },
+      { name: 'Workflow', type: 'string', jsonPath: '.spec.workflowRef.name', priority: 1 },
+      { name: 'Step', type: 'string', jsonPath: '.status.currentStep', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'RobotPool',
+    plural: 'robotpools',
+    singular: 'robotpool',
+    shortNames: ['rp', 'rpool'],
+    spec: RobotPoolSpec,
+    status: RobotPoolStatus,
+    columns: [
+      { name: 'Desired', type: 'integer', jsonPath: '.status.desiredReplicas' },
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+      { name: 'Queue', type: 'integer', jsonPath: '.status.queue.ready', description: 'Jobs waiting for a robot' },
+      { name: 'Running', type: 'integer', jsonPath: '.status.queue.running', priority: 1 },
+      { name: 'Image', type: 'string', jsonPath: '.spec.image', priority: 1 },
+      age,
+    ],
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+  },
+  {
+    kind: 'RpaSchedule',
+    plural: 'rpaschedules',
+    singular: 'rpaschedule',
+    shortNames: ['rsched'],
+    spec: RpaScheduleSpec,
+    status: RpaScheduleStatus,
+    columns: [
+      { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+      { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone', priority: 1 },
+      { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
+      { name: 'Last Schedule', type: 'date', jsonPath: '.status.lastScheduleTime' },
+      age,
+    ],
+  },
+] as const satisfies readonly KindInfo[];
+
+export type KindName = (typeof KINDS)[number]['kind'];
+
+export function kindInfo(kind: KindName): KindInfo {
+  return KINDS.find((k) => k.kind === kind)!;
+}
+
+/** `<plural>.rpa.aether.dev`, the CRD's name. */
+export function crdName(k: Pick<KindInfo, 'plural'>): string {
+  return `${k.plural}.${GROUP}`;
+}
+

@@ -1,0 +1,115 @@
+// RpaJob: one run of a workflow on a pool.
+import { z } from 'zod';
+import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from '../queue/priority.js';
+import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
+import { exactlyOne, withCel, withRules } from './rules.js';
+import { boundedString, identifier } from './target.js';
+import { WorkflowSpec } from './workflow.js';
+
+export const WorkflowRef = z.strictObject({
+  name: dnsSubdomain(),
+  /** Pin a generation of the RpaWorkflow; the job fails if the workflow has moved on. */
+  generation: z.int().min(1).optional(),
+});
+export type WorkflowRef = z.infer<typeof WorkflowRef>;
+
+/** One credential slot bound to a Secret: its name and, optionally, slot key -> Secret key. */
+export const CredentialBinding = z.strictObject({
+  secretName: dnsSubdomain(),
+  keys: z.record(identifier(), boundedString(253).min(1).regex(/^[-._a-zA-Z0-9]+$/)).optional(),
+});
+export type CredentialBinding = z.infer<typeof CredentialBinding>;
+
+const PRIORITY_NAME_LIST = Object.keys(PRIORITY_NAMES) as [PriorityName, ...PriorityName[]];
+const PRIORITY_MESSAGE = `priority must be one of ${PRIORITY_NAME_LIST.join(', ')} or an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`;
+
+/** A name or an integer, higher = more urgent (see api/queue/priority.ts for the mapping). */
+export const Priority = withCel(
+  z
+    .union([z.enum(PRIORITY_NAME_LIST), z.int().min(PRIORITY_MIN).max(PRIORITY_MAX)], { error: PRIORITY_MESSAGE })
+    .meta({ 'x-kubernetes-int-or-string': true }),
+  [
+    {
+      rule:
+        `type(self) == string ? self in [${PRIORITY_NAME_LIST.map((n) => `'${n}'`).join(', ')}] : ` +
+        `(self >= ${PRIORITY_MIN} && self <= ${PRIORITY_MAX})`,
+      message: PRIORITY_MESSAGE,
+    },
+  ],
+);
+
+/** An RpaJob spec without transition rules: what an RpaSchedule's jobTemplate holds. */
+export const RpaJobTemplateSpec = withRules(
+    z.strictObject({
+      workflowRef: WorkflowRef.optional(),
+      workflow: WorkflowSpec.optional(),
+      pool: dnsSubdomain(),
+      params: z.record(identifier(), z.unknown()).optional(),
+      credentials: z.record(identifier(), CredentialBinding).optional(),
+      priority: Priority.default('normal'),
+      maxAttempts: z.int().min(1).max(100).default(3),
+      activeDeadlineSeconds: z.int().min(1).max(7 * 86400).optional(),
+      ttlSecondsAfterFinished: z.int().min(0).max(365 * 86400).optional(),
+      suspend: z.boolean().default(false),
+    }),
+    [
+      {
+        cel: 'has(self.workflowRef) != has(self.workflow)',
+        message: 'exactly one of workflowRef, workflow must be set',
+        holds: (s) => exactlyOne(s.workflowRef, s.workflow),
+      },
+    ],
+);
+
+export const RpaJobSpec = withCel(RpaJobTemplateSpec, [
+    // Transition rules (the API server only): a queued job keeps its pool and workflow.
+    { rule: 'self.pool == oldSelf.pool', message: 'pool is immutable', fieldPath: '.pool' },
+    {
+      rule: 'has(self.workflowRef) == has(oldSelf.workflowRef) && (!has(self.workflowRef) || self.workflowRef == oldSelf.workflowRef)',
+      message: 'workflowRef is immutable',
+      fieldPath: '.workflowRef',
+    },
+  ],
+);
+export type RpaJobSpec = z.output<typeof RpaJobSpec>;
+export type RpaJobSpecInput = z.input<typeof RpaJobSpec>;
+
+export const JOB_PHASES = ['Pending', 'Queued', 'Running', 'Succeeded', 'Failed', 'Cancelled'] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];
+export const FINISHED_PHASES: readonly JobPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
+
+export const JobError = z.strictObject({
+  /** Closed set, CamelCase: StepFailed, DeadlineExceeded, Cancelled, RobotError, ... */
+  reason: boundedString(128),
+  message: boundedString(4096),
+  stepId: identifier().nullable().optional(),
+  /** Where the failure screenshot is stored (never the image itself). */
+  screenshot: boundedString(1024).nullable().optional(),
+});
+export type JobError = z.infer<typeof JobError>;
+
+export const RpaJobStatus = z.strictObject({
+  ...statusBase,
+  phase: z.enum(JOB_PHASES).optional(),
+  attempts: z.int().min(0).optional(),
+  robot: boundedString(253).optional(),
+  queuedAt: timestamp().optional(),
+  startedAt: timestamp().optional(),
+  completionTime: timestamp().optional(),
+  /** When the next attempt may start, while a failed attempt waits for its retry. */
+  nextAttemptAt: timestamp().optional(),
+  /** Id of the step running now. */
+  currentStep: boundedString(63).optional(),
+  /** Steps done / total, e.g. "3/7". */
+  progress: boundedString(32).optional(),
+  /** Step outputs by step id (small ones; large ones stay in Postgres, see outputsRef). */
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  outputsRef: boundedString(1024).optional(),
+  error: JobError.optional(),
+  /** sha256 of the workflow snapshot that was queued. */
+  workflowDigest: boundedString(80).optional(),
+});
+export type RpaJobStatus = z.infer<typeof RpaJobStatus>;
+
+export const RpaJob = resource('RpaJob', RpaJobSpec, RpaJobStatus);
+export type RpaJob = z.output<typeof RpaJob>;

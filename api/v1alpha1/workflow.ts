@@ -1,0 +1,323 @@
+// The workflow DSL: what an RpaWorkflow (or an RpaJob's inline workflow) says a robot must do.
+// Values in most string fields are templates (`{{ params.x }}`, see api/README.md); `if.condition`,
+// `assert.condition` and `forEach.items` are expressions.
+import { z } from 'zod';
+import { celExactlyOne, exactlyOne, withRules } from './rules.js';
+import { boundedString, identifier, PlainTarget, Target } from './target.js';
+
+/** Step lists nest this deep (top level + blocks inside blocks). CRDs cannot recurse, so the
+ * generator unrolls nested steps to exactly this depth and the zod schema enforces the same. */
+export const MAX_STEP_LIST_DEPTH = 3;
+/** Bounds that keep the CRD's CEL cost estimate within the API server's budget. */
+export const MAX_TOP_LEVEL_STEPS = 100;
+export const MAX_NESTED_STEPS = 20;
+
+const template = (max: number) => boundedString(max).meta({ description: 'Template: may contain {{ expressions }}.' });
+const expression = () => boundedString(1024).min(1).meta({ description: 'Expression (see api/README.md).' });
+
+export const PARAM_TYPES = ['string', 'number', 'boolean', 'list', 'object'] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+/** Whether a JSON value is of a declared param type. */
+export function matchesParamType(type: ParamType, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'list':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+}
+
+export const Param = withRules(
+  z.strictObject({
+    name: identifier(),
+    type: z.enum(PARAM_TYPES).default('string'),
+    default: z.unknown().optional(),
+    required: z.boolean().optional(),
+    description: boundedString(1024).optional(),
+  }),
+  [
+    {
+      cel:
+        "!has(self.default) || (self.type == 'string' ? type(self.default) == string : " +
+        "self.type == 'number' ? (type(self.default) == int || type(self.default) == double) : " +
+        "self.type == 'boolean' ? type(self.default) == bool : " +
+        "self.type == 'list' ? type(self.default) == list : type(self.default) == map)",
+      message: 'default must be of the declared type',
+      fieldPath: '.default',
+      holds: (p) => p.default === undefined || matchesParamType(p.type, p.default),
+    },
+  ],
+);
+export type Param = z.output<typeof Param>;
+
+/** A named set of secret keys the workflow needs, bound to a Secret by each RpaJob. */
+export const CredentialSlot = z.strictObject({
+  name: identifier(),
+  keys: z.array(identifier()).min(1).max(16),
+  description: boundedString(1024).optional(),
+});
+export type CredentialSlot = z.infer<typeof CredentialSlot>;
+
+export const Timeouts = z.strictObject({
+  stepSeconds: z.int().min(1).max(3600).optional().meta({ description: 'Default timeout of each step.' }),
+  jobSeconds: z.int().min(1).max(86400).optional().meta({ description: 'Timeout of one attempt of the whole job.' }),
+});
+export type Timeouts = z.infer<typeof Timeouts>;
+
+export const ON_ERROR_POLICIES = ['fail', 'continue', 'retry'] as const;
+
+export const Backoff = z.strictObject({
+  initialSeconds: z.number().min(0).max(3600).optional(),
+  multiplier: z.number().min(1).max(10).optional(),
+  maxSeconds: z.number().min(0).max(3600).optional(),
+});
+
+export const OnError = withRules(
+  z.strictObject({
+    policy: z.enum(ON_ERROR_POLICIES),
+    retries: z.int().min(1).max(10).optional(),
+    backoff: Backoff.optional(),
+  }),
+  [
+    {
+      cel: "self.policy == 'retry' || (!has(self.retries) && !has(self.backoff))",
+      message: 'retries and backoff are only allowed with policy retry',
+      fieldPath: '.retries',
+      holds: (o) => o.policy === 'retry' || (o.retries === undefined && o.backoff === undefined),
+    },
+  ],
+);
+export type OnError = z.infer<typeof OnError>;
+
+/** What must never be recorded from a step: elements blanked in screenshots, the output itself. */
+export const Mask = z.strictObject({
+  elements: z.array(PlainTarget).max(16).optional(),
+  output: z.boolean().optional(),
+});
+export type Mask = z.infer<typeof Mask>;
+
+const common = {
+  id: identifier(),
+  description: boundedString(512).optional(),
+  timeoutSeconds: z.int().min(1).max(3600).optional(),
+  onError: OnError.optional(),
+  mask: Mask.optional(),
+};
+
+function step<A extends string, F extends z.core.$ZodLooseShape>(action: A, fields: F) {
+  // Copy descriptors, not values: the if/forEach fields are getters (lazy, for recursion).
+  const shape = Object.defineProperties({ ...common, action: z.literal(action) }, Object.getOwnPropertyDescriptors(fields));
+  return z.strictObject(shape as typeof common & { action: z.ZodLiteral<A> } & F);
+}
+
+export const WAIT_STATES = ['visible', 'hidden', 'attached', 'detached'] as const;
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+export const WAIT_UNTIL = ['load', 'domcontentloaded', 'networkidle', 'commit'] as const;
+
+export const GotoStep = step('goto', { url: template(2048).min(1), waitUntil: z.enum(WAIT_UNTIL).optional() });
+export const ClickStep = step('click', {
+  target: Target,
+  button: z.enum(['left', 'right', 'middle']).optional(),
+  clickCount: z.int().min(1).max(3).optional(),
+});
+export const FillStep = step('fill', { target: Target, value: template(4096) });
+export const SelectStep = step('select', {
+  target: Target,
+  value: template(1024).meta({ description: "The option's value or label." }),
+});
+export const CheckStep = step('check', { target: Target });
+export const UncheckStep = step('uncheck', { target: Target });
+export const PressStep = step('press', {
+  key: boundedString(64).min(1).meta({ description: 'Playwright key, e.g. Enter, Control+A.' }),
+  target: Target.optional(),
+});
+export const HoverStep = step('hover', { target: Target });
+export const WaitForStep = withRules(
+  step('waitFor', {
+    target: Target.optional(),
+    state: z.enum(WAIT_STATES).optional(),
+    url: template(2048).optional(),
+    seconds: z.number().min(0).max(3600).optional(),
+  }),
+  [
+    {
+      cel: celExactlyOne(['target', 'url', 'seconds']),
+      message: 'waitFor needs exactly one of target, url, seconds',
+      holds: (s) => exactlyOne(s.target, s.url, s.seconds),
+    },
+    {
+      cel: '!has(self.state) || has(self.target)',
+      message: 'state is only allowed with target',
+      fieldPath: '.state',
+      holds: (s) => s.state === undefined || s.target !== undefined,
+    },
+  ],
+);
+export const ExtractTextStep = step('extractText', {
+  target: Target,
+  all: z.boolean().optional().meta({ description: 'Return the texts of all matches as a list.' }),
+});
+export const ExtractAttributeStep = step('extractAttribute', {
+  target: Target,
+  attribute: boundedString(256).min(1),
+  all: z.boolean().optional(),
+});
+export const ExtractTableStep = step('extractTable', {
+  target: Target,
+  header: z.boolean().optional().meta({ description: 'First row holds column names (default true).' }),
+});
+export const ScreenshotStep = step('screenshot', {
+  target: Target.optional(),
+  fullPage: z.boolean().optional(),
+  name: identifier().optional(),
+});
+export const AssertStep = withRules(
+  step('assert', {
+    target: Target.optional(),
+    text: template(4096).optional().meta({ description: 'Expected text of target (substring unless exact).' }),
+    exact: z.boolean().optional(),
+    visible: z.boolean().optional(),
+    url: template(2048).optional().meta({ description: 'Expected URL: exact, or a glob with *.' }),
+    condition: expression().optional(),
+    message: boundedString(1024).optional(),
+  }),
+  [
+    {
+      cel: celExactlyOne(['text', 'visible', 'url', 'condition']),
+      message: 'assert needs exactly one of text, visible, url, condition',
+      holds: (s) => exactlyOne(s.text, s.visible, s.url, s.condition),
+    },
+    {
+      cel: '(!has(self.text) && !has(self.visible)) || has(self.target)',
+      message: 'assert text/visible needs a target',
+      fieldPath: '.target',
+      holds: (s) => (s.text === undefined && s.visible === undefined) || s.target !== undefined,
+    },
+  ],
+);
+export const SetVariableStep = step('setVariable', { name: identifier(), value: template(8192) });
+export const HttpStep = step('http', {
+  method: z.enum(HTTP_METHODS).default('GET'),
+  url: template(2048).min(1),
+  headers: z.record(boundedString(256), template(4096)).optional(),
+  body: template(65536).optional(),
+});
+
+const leafSteps = [
+  GotoStep,
+  ClickStep,
+  FillStep,
+  SelectStep,
+  CheckStep,
+  UncheckStep,
+  PressStep,
+  HoverStep,
+  WaitForStep,
+  ExtractTextStep,
+  ExtractAttributeStep,
+  ExtractTableStep,
+  ScreenshotStep,
+  AssertStep,
+  SetVariableStep,
+  HttpStep,
+] as const;
+
+type Common = z.output<z.ZodObject<typeof common>>;
+export type IfStep = Common & { action: 'if'; condition: string; then: Step[]; else?: Step[] };
+export type ForEachStep = Common & { action: 'forEach'; items: string; as?: string; steps: Step[] };
+export type LeafStep = z.output<(typeof leafSteps)[number]>;
+export type Step = LeafStep | IfStep | ForEachStep;
+
+const nestedSteps = (): z.ZodType<Step[]> => z.array(Step).min(1).max(MAX_NESTED_STEPS);
+
+export const IfStep: z.ZodType<IfStep> = step('if', {
+  condition: expression(),
+  get then() {
+    return nestedSteps();
+  },
+  get else() {
+    return nestedSteps().optional();
+  },
+});
+export const ForEachStep: z.ZodType<ForEachStep> = step('forEach', {
+  items: expression().meta({ description: 'Expression giving the list to iterate.' }),
+  as: identifier().optional().meta({ description: 'Loop variable name (default item).' }),
+  get steps() {
+    return nestedSteps();
+  },
+});
+
+// Typed by hand: TypeScript cannot infer a type that refers to itself through getters.
+export const Step = z.discriminatedUnion('action', [
+  ...leafSteps,
+  IfStep as unknown as z.ZodObject<{ action: z.ZodLiteral<'if'> }>,
+  ForEachStep as unknown as z.ZodObject<{ action: z.ZodLiteral<'forEach'> }>,
+]) as unknown as z.ZodType<Step>;
+
+export type Action = Step['action'];
+export const ACTIONS = [...leafSteps.map((s) => s.shape.action.value), 'if', 'forEach'] as Action[];
+
+/** The nested step lists of a step, with the field each sits in. */
+export function childStepLists(s: Step): Array<{ field: 'then' | 'else' | 'steps'; steps: Step[] }> {
+  if (s.action === 'if') return [{ field: 'then', steps: s.then }, ...(s.else ? [{ field: 'else' as const, steps: s.else }] : [])];
+  if (s.action === 'forEach') return [{ field: 'steps', steps: s.steps }];
+  return [];
+}
+
+/** Deepest level of step lists (1 = no blocks). */
+export function stepListDepth(steps: Step[]): number {
+  let depth = 1;
+  for (const s of steps) for (const c of childStepLists(s)) depth = Math.max(depth, 1 + stepListDepth(c.steps));
+  return depth;
+}
+
+const stepIdsUniqueAtLevel = {
+  cel: 'self.all(s, self.exists_one(t, t.id == s.id))',
+  message: 'step ids must be unique',
+  holds: (steps: Step[]) => new Set(steps.map((s) => s.id)).size === steps.length,
+};
+
+export const WorkflowSpec = withRules(
+  z.strictObject({
+    description: boundedString(2048).optional(),
+    params: z.array(Param).max(64).optional(),
+    credentials: z.array(CredentialSlot).max(16).optional(),
+    timeouts: Timeouts.optional(),
+    steps: z.array(Step).min(1).max(MAX_TOP_LEVEL_STEPS),
+  }),
+  [
+    {
+      cel: '!has(self.params) || self.params.all(p, self.params.exists_one(q, q.name == p.name))',
+      message: 'param names must be unique',
+      fieldPath: '.params',
+      holds: (w) => !w.params || new Set(w.params.map((p) => p.name)).size === w.params.length,
+    },
+    {
+      cel: '!has(self.credentials) || self.credentials.all(c, self.credentials.exists_one(d, d.name == c.name))',
+      message: 'credential slot names must be unique',
+      fieldPath: '.credentials',
+      holds: (w) => !w.credentials || new Set(w.credentials.map((c) => c.name)).size === w.credentials.length,
+    },
+    {
+      cel: stepIdsUniqueAtLevel.cel,
+      message: 'step ids must be unique',
+      fieldPath: '.steps',
+      holds: (w) => stepIdsUniqueAtLevel.holds(w.steps),
+    },
+    {
+      cel: 'true',
+      message: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep`,
+      fieldPath: '.steps',
+      holds: (w) => stepListDepth(w.steps) <= MAX_STEP_LIST_DEPTH,
+    },
+  ],
+);
+export type WorkflowSpec = z.output<typeof WorkflowSpec>;
+export type WorkflowSpecInput = z.input<typeof WorkflowSpec>;

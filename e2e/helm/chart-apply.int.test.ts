@@ -1,0 +1,201 @@
+// The rendered chart against the real API server: server-side dry run, then for real; then the robot
+// ServiceAccount's RBAC tried with its own token (TokenRequest), and the operator's checked with
+// SubjectAccessReviews. Run with AETHER_TEST_SERVICES=postgres,kube.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiException,
+  AppsV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { deleteNamespace, freshNamespace, serviceAccountKubeConfig, testKubeConfig } from '../harness/kube.js';
+import { applyObjects, deleteClusterScoped, waitForCrdsEstablished, type ApplyReport } from './apply.js';
+import { chartCrdDir, repoRoot } from './chart-crds.js';
+import { findOne, helmBinary, renderChart } from './helm.js';
+
+const RPAJOBS = { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpajobs' } as const;
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** Kinds the test API server cannot serve: the Prometheus Operator's CRDs are not installed there. */
+const NOT_SERVED_HERE = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'];
+
+/** The chart's CRDs (helm/aether/crds), which Helm installs before any template. */
+function crdObjects(): KubernetesObject[] {
+  return readdirSync(chartCrdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(chartCrdDir, f), 'utf8')).map((d) => d.toJS() as KubernetesObject | null))
+    .filter((o): o is KubernetesObject => o?.kind === 'CustomResourceDefinition');
+}
+
+/** The example RpaJob (examples/rpajob.yaml), moved into `namespace`. */
+function exampleRpaJob(namespace: string, name: string): KubernetesObject {
+  const docs = parseAllDocuments(readFileSync(join(repoRoot, 'examples', 'rpajob.yaml'), 'utf8')).map((d) => d.toJS() as KubernetesObject);
+  const job = docs.find((d) => d?.kind === 'RpaJob');
+  if (!job) throw new Error('examples/rpajob.yaml holds no RpaJob');
+  return { ...job, metadata: { name, namespace } };
+}
+
+async function statusOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (err) {
+    if (err instanceof ApiException) return err.code;
+    throw err;
+  }
+}
+
+describe('the chart on a real API server', () => {
+  let kc: KubeConfig;
+  let ns: string;
+  let release: string;
+  let objects: KubernetesObject[];
+  let dryRun: ApplyReport;
+  let real: ApplyReport;
+  const boundSecret = 'portal-login';
+  const otherSecret = 'unbound-secret';
+
+  beforeAll(async () => {
+    helmBinary();
+    kc = testKubeConfig();
+    ns = await freshNamespace(kc, 'helm');
+    release = `r${ns.slice(-8)}`; // cluster-scoped names (ClusterRoles) must not collide between runs
+    // Our CRDs first, as Helm does with crds/.
+    const crds = crdObjects();
+    if (crds.length < 4) throw new Error(`helm/aether/crds holds ${crds.length} CRDs: run \`npm run gen:crds && npm run gen:chart-crds\``);
+    await applyObjects(kc, crds, { dryRun: false });
+    await waitForCrdsEstablished(kc, crds);
+    objects = renderChart({
+      release,
+      namespace: ns,
+      values: {
+        postgresql: { enabled: true },
+        robots: { credentialSecrets: { [ns]: [boundSecret] } },
+        metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } },
+      },
+    });
+    dryRun = await applyObjects(kc, objects, { dryRun: true });
+    real = await applyObjects(kc, objects, { dryRun: false });
+  }, 900_000);
+
+  afterAll(async () => {
+    if (objects) await deleteClusterScoped(kc, objects);
+    if (ns) await deleteNamespace(kc, ns);
+  });
+
+  test('the dry run accepts every object the server serves, and only monitoring kinds are skipped', () => {
+    expect(dryRun.skipped.map((s) => s.ref.split('/')[0]).sort()).toEqual([...NOT_SERVED_HERE].sort());
+    expect(dryRun.applied.length + dryRun.skipped.length).toBe(objects.length);
+    expect(dryRun.applied).toContain(`RobotPool/${ns}/default`);
+  });
+
+  test('the real apply creates them', async () => {
+    expect(real.applied).toEqual(dryRun.applied);
+    const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: `${release}-aether-operator`, namespace: ns });
+    expect(d.spec?.replicas).toBe(2);
+    const sts = await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: `${release}-aether-postgresql`, namespace: ns });
+    expect(sts.spec?.replicas).toBe(1);
+    const pool = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOBS, plural: 'robotpools', namespace: ns, name: 'default' })) as { spec: { image: string } };
+    expect(pool.spec.image).toBe(findOne<KubernetesObject & { spec: { image: string } }>(objects, 'RobotPool').spec.image);
+  });
+
+  describe('robot ServiceAccount (its own token)', () => {
+    let robot: KubeConfig;
+    let jobName: string;
+
+    beforeAll(async () => {
+      const core = kc.makeApiClient(CoreV1Api);
+      for (const name of [boundSecret, otherSecret]) {
+        await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: { password: 'not-for-robots' } } });
+      }
+      jobName = 'rbac-probe';
+      await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...RPAJOBS, namespace: ns, body: exampleRpaJob(ns, jobName) });
+      robot = await serviceAccountKubeConfig(kc, ns, 'aether-robot');
+    });
+
+    test('may get a Secret that jobs bind', async () => {
+      const s = await robot.makeApiClient(CoreV1Api).readNamespacedSecret({ name: boundSecret, namespace: ns });
+      expect(s.metadata?.name).toBe(boundSecret);
+    });
+
+    test('is refused (403) a Secret no job binds, and listing Secrets', async () => {
+      const core = robot.makeApiClient(CoreV1Api);
+      expect(await statusOf(core.readNamespacedSecret({ name: otherSecret, namespace: ns }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: ns }))).toBe(403);
+    });
+
+    test('may get an RpaJob and patch its status', async () => {
+      const api = robot.makeApiClient(CustomObjectsApi);
+      const job = (await api.getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName })) as KubernetesObject;
+      expect(job.metadata?.name).toBe(jobName);
+      const patched = (await api.patchNamespacedCustomObjectStatus(
+        { ...RPAJOBS, namespace: ns, name: jobName, body: { status: { observedGeneration: 1 } } },
+        mergePatch,
+      )) as KubernetesObject;
+      expect(patched.metadata?.name).toBe(jobName);
+    });
+
+    test("is refused (403) patching or replacing an RpaJob's spec, and deleting it", async () => {
+      const api = robot.makeApiClient(CustomObjectsApi);
+      const job = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName })) as KubernetesObject;
+      expect(await statusOf(api.patchNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName, body: { spec: { suspend: true } } }, mergePatch))).toBe(403);
+      expect(await statusOf(api.replaceNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName, body: job }))).toBe(403);
+      expect(await statusOf(api.deleteNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName }))).toBe(403);
+    });
+
+    test('is refused (403) anything cluster-wide or in another namespace', async () => {
+      const api = robot.makeApiClient(CustomObjectsApi);
+      expect(await statusOf(api.listClusterCustomObject({ ...RPAJOBS }))).toBe(403);
+      expect(await statusOf(api.getNamespacedCustomObject({ ...RPAJOBS, namespace: 'default', name: jobName }))).toBe(403);
+      expect(await statusOf(robot.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns }))).toBe(403);
+    });
+  });
+
+  describe('operator ServiceAccount (SubjectAccessReview)', () => {
+    type Check = [verb: string, resource: string, group: string, namespace: string | undefined, allowed: boolean];
+    const checks = (n: string): Check[] => [
+      ['watch', 'rpajobs', 'rpa.aether.dev', undefined, true],
+      ['patch', 'rpajobs/status', 'rpa.aether.dev', n, true],
+      ['update', 'robotpools/finalizers', 'rpa.aether.dev', n, true],
+      ['create', 'rpajobs', 'rpa.aether.dev', n, true],
+      ['create', 'deployments', 'apps', n, true],
+      ['delete', 'deployments', 'apps', n, true],
+      ['patch', 'pods', '', n, true],
+      ['create', 'events', '', n, true],
+      ['get', 'serviceaccounts', '', n, true],
+      ['list', 'customresourcedefinitions', 'apiextensions.k8s.io', undefined, true],
+      ['update', 'leases', 'coordination.k8s.io', n, true],
+      ['update', 'leases', 'coordination.k8s.io', 'default', false],
+      ['get', 'secrets', '', n, false],
+      ['delete', 'pods', '', n, false],
+      ['create', 'roles', 'rbac.authorization.k8s.io', n, false],
+      ['update', 'customresourcedefinitions', 'apiextensions.k8s.io', undefined, false],
+    ];
+
+    test('has what it needs and nothing more', async () => {
+      const authz = kc.makeApiClient(AuthorizationV1Api);
+      const user = `system:serviceaccount:${ns}:${release}-aether-operator`;
+      const got: Check[] = [];
+      for (const [verb, res, group, namespace] of checks(ns)) {
+        const [resource, subresource] = res.split('/');
+        const review = await authz.createSubjectAccessReview({
+          body: {
+            spec: {
+              user,
+              groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+              resourceAttributes: { verb, resource, subresource, group, namespace },
+            },
+          },
+        });
+        got.push([verb, res, group, namespace, review.status?.allowed === true]);
+      }
+      expect(got).toEqual(checks(ns));
+    });
+  });
+});

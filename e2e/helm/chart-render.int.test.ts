@@ -1,0 +1,147 @@
+// `helm lint` and `helm template` of helm/aether with the real Helm (built from helm.sh/helm/v3).
+// Integration project because the first run builds Helm; no cluster is needed here.
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1Role, V1StatefulSet } from '@kubernetes/client-node';
+import { findOne, helm, helmBinary, helmLint, helmTemplate, renderChart, chartDir } from './helm.js';
+
+const release = 'rel';
+const namespace = 'aether-system';
+const monitoring = {
+  metrics: {
+    serviceMonitor: { enabled: true },
+    podMonitor: { enabled: true },
+    prometheusRule: { enabled: true },
+    grafanaDashboard: { enabled: true },
+  },
+};
+
+const variants: Array<[string, Record<string, unknown>]> = [
+  ['default values', {}],
+  ['bundled PostgreSQL', { postgresql: { enabled: true } }],
+  ['existing database, no PostgreSQL', { postgresql: { enabled: false }, database: { existingSecret: { name: 'my-db', key: 'dsn' } } }],
+  ['monitoring on', monitoring],
+  ['watched namespaces and robot credentials', { operator: { watchNamespaces: ['team-a', 'team-b'] }, robots: { namespaces: ['team-a'], credentialSecrets: { 'team-a': ['portal'] } } }],
+];
+
+beforeAll(() => {
+  helmBinary(); // a cold build takes minutes; later calls reuse the cached binary
+}, 900_000);
+
+describe('helm lint --strict', () => {
+  test.each(variants)('passes with %s', (_name, values) => {
+    const r = helmLint(values);
+    expect(r.stderr + r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('helm template', () => {
+  test.each(variants)('renders with %s, every object labelled', (_name, values) => {
+    const objects = renderChart({ release, namespace, values });
+    expect(objects.length).toBeGreaterThan(10);
+    for (const o of objects) {
+      expect(o.metadata?.labels?.['app.kubernetes.io/instance']).toBe(release);
+      expect(o.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
+      expect(o.metadata?.labels?.['app.kubernetes.io/part-of']).toBe('aether');
+    }
+  });
+
+  test('operator: two replicas, leader election, probes, metrics port, non-root read-only container', () => {
+    const objects = renderChart({ release, namespace });
+    const d = findOne<V1Deployment>(objects, 'Deployment');
+    expect(d.spec?.replicas).toBe(2);
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.AETHER_LEADER_ELECTION).toBe('true');
+    expect(env.AETHER_DATABASE_URL).toEqual({ secretKeyRef: { name: 'aether-database', key: 'url' } });
+    expect(env.POD_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(env.POD_NAMESPACE).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(env.AETHER_METRICS_PORT).toBe('8080');
+    expect(env.AETHER_ROBOT_SERVICE_ACCOUNT).toBe('aether-robot');
+    expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.resources?.requests).toBeDefined();
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(pod.serviceAccountName).toBe(`${release}-aether-operator`);
+    // Lease permissions exist only in the release namespace.
+    const leases = findOne<V1Role>(objects, 'Role', `${release}-aether-operator-leader-election`);
+    expect(leases.metadata?.namespace).toBe(namespace);
+  });
+
+  test('bundled PostgreSQL: StatefulSet, Service and a generated Secret the operator and migrations read', () => {
+    const objects = renderChart({ release, namespace, values: { postgresql: { enabled: true } } });
+    const sts = findOne<V1StatefulSet>(objects, 'StatefulSet');
+    expect(sts.spec?.replicas).toBe(1);
+    findOne(objects, 'Service', `${release}-aether-postgresql`);
+    const secret = findOne<KubernetesObject & { stringData: Record<string, string> }>(objects, 'Secret', `${release}-aether-postgresql`);
+    expect(secret.stringData.url).toMatch(new RegExp(`^postgres://aether:[A-Za-z0-9]{32}@${release}-aether-postgresql\\.${namespace}\\.svc:5432/aether$`));
+    const d = findOne<V1Deployment>(objects, 'Deployment');
+    const dbEnv = d.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'AETHER_DATABASE_URL');
+    expect(dbEnv?.valueFrom?.secretKeyRef).toEqual({ name: `${release}-aether-postgresql`, key: 'url' });
+    // The bundled database exists only after install, so migrations run post-install and wait for it.
+    const job = findOne<V1Job>(objects, 'Job');
+    expect(job.metadata?.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
+    expect(job.spec?.template.spec?.initContainers?.[0]?.name).toBe('wait-for-postgresql');
+  });
+
+  test('existing database: no PostgreSQL objects; migrations run before install with the operator image', () => {
+    const objects = renderChart({ release, namespace, values: { database: { existingSecret: { name: 'my-db', key: 'dsn' } } } });
+    expect(objects.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Secret')).toEqual([]);
+    const job = findOne<V1Job>(objects, 'Job');
+    expect(job.metadata?.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const c = job.spec!.template.spec!.containers[0]!;
+    const operator = findOne<V1Deployment>(objects, 'Deployment').spec!.template.spec!.containers[0]!;
+    expect(c.image).toBe(operator.image);
+    expect(c.args).toEqual(['dist/migrations/cli.js']);
+    expect(c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'my-db', key: 'dsn' });
+  });
+
+  test('monitoring: ServiceMonitor, PodMonitor, three alerts and a dashboard on the metrics the code exports', () => {
+    const objects = renderChart({ release, namespace, values: monitoring });
+    findOne(objects, 'ServiceMonitor');
+    findOne(objects, 'PodMonitor');
+    const rule = findOne<KubernetesObject & { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } }>(objects, 'PrometheusRule');
+    const alerts = rule.spec.groups.flatMap((g) => g.rules);
+    expect(alerts.map((a) => a.alert).sort()).toEqual(['AetherJobFailureRateHigh', 'AetherQueueTooOld', 'AetherRobotsNotReady']);
+    const cm = findOne<V1ConfigMap>(objects, 'ConfigMap', `${release}-aether-dashboard`);
+    expect(cm.metadata?.labels?.grafana_dashboard).toBe('1');
+    const dashboard = JSON.parse(cm.data!['aether.json']!) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    for (const metric of ['aether_pool_queue_depth', 'aether_pool_desired_replicas', 'aether_pool_actual_replicas', 'aether_jobs_total', 'aether_step_duration_seconds_bucket', 'aether_healing_events_total']) {
+      expect(exprs).toContain(metric);
+    }
+  });
+
+  test('robots: a Secret Role only for listed names, none when no Secret is listed', () => {
+    const none = renderChart({ release, namespace });
+    expect(none.filter((o) => o.kind === 'Role' && o.metadata?.name?.endsWith('robot-credentials'))).toEqual([]);
+    const some = renderChart({ release, namespace, values: { robots: { credentialSecrets: { [namespace]: ['portal', 'erp', 'portal'] } } } });
+    const role = findOne<V1Role>(some, 'Role', `${release}-aether-robot-credentials`);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['portal', 'erp'], verbs: ['get'] }]);
+  });
+});
+
+describe('values are checked', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['an unknown top-level key', { replicas: 3 }, /additional properties 'replicas' not allowed|replicas/],
+    ['an unknown nested key', { operator: { leaderElection: { enabled: true, lease: '15s' } } }, /lease/],
+    ['a wrong type', { operator: { replicas: 'two' } }, /replicas/],
+    ['a bad log level', { operator: { logLevel: 'verbose' } }, /logLevel/],
+    ['a bad namespace name', { robots: { namespaces: ['Team_A'] } }, /namespaces/],
+    ['an empty credential list', { robots: { credentialSecrets: { default: [] } } }, /credentialSecrets/],
+    ['a bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /pullPolicy/],
+    ['credentials for a namespace without robots', { robots: { credentialSecrets: { elsewhere: ['x'] } } }, /not a robot namespace/],
+    ['no database at all', { database: { existingSecret: { name: '' } } }, /database.existingSecret.name is needed/],
+    ['a ServiceMonitor without the metrics Service', { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } }, /metrics.service.enabled/],
+  ])('rejects %s', (_name, values, message) => {
+    expect(() => helmTemplate({ release, namespace, values })).toThrow(message);
+  });
+
+  test('the chart directory is what helm packages', () => {
+    const r = helm(['show', 'chart', chartDir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^name: aether$/m);
+  });
+});

@@ -1,0 +1,103 @@
+// Kubernetes Events (core/v1, what `kubectl describe` shows) for what a user should see. A repeat of
+// the same event on the same object bumps its count instead of creating another one. Recording is
+// best effort: it never throws into a reconcile.
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../../../api/log.js';
+import { isNotFound } from './api-errors.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventInput {
+  type: EventType;
+  /** CamelCase, e.g. Queued, InvalidSpec, ScaledUp. */
+  reason: string;
+  /** One sentence for a human; never a secret. */
+  message: string;
+  /** What was done, e.g. Enqueue, Scale (optional). */
+  action?: string;
+}
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+}
+
+const CACHE_LIMIT = 4096;
+
+export class EventRecorder {
+  private readonly api: CoreV1Api;
+  private readonly component: string;
+  private readonly instance: string;
+  private readonly logger: Logger;
+  /** Per event identity, the chain of writes: repeats are serialised so they count instead of racing. */
+  private readonly seen = new Map<string, Promise<Seen | undefined>>();
+
+  constructor(kc: KubeConfig, opts: { component: string; instance: string; logger: Logger }) {
+    this.api = kc.makeApiClient(CoreV1Api);
+    this.component = opts.component;
+    this.instance = opts.instance;
+    this.logger = opts.logger;
+  }
+
+  record(obj: KubernetesObject, event: EventInput): Promise<void> {
+    const meta = obj.metadata ?? {};
+    const namespace = meta.namespace ?? 'default';
+    const identity = [meta.uid ?? `${namespace}/${meta.name}`, event.type, event.reason, event.message].join('\u0000');
+    const previous = this.seen.get(identity) ?? Promise.resolve(undefined);
+    const next = previous.then((seen) => this.write(obj, event, namespace, seen));
+    this.seen.delete(identity); // re-insert: the Map's order doubles as least-recently-used order
+    this.seen.set(identity, next);
+    if (this.seen.size > CACHE_LIMIT) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    return next.then(() => undefined);
+  }
+
+  private async write(obj: KubernetesObject, event: EventInput, namespace: string, seen: Seen | undefined): Promise<Seen | undefined> {
+    const now = new Date();
+    try {
+      if (seen) {
+        try {
+          await this.api.patchNamespacedEvent(
+            { name: seen.name, namespace: seen.namespace, body: { count: seen.count + 1, lastTimestamp: now.toISOString() } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          );
+          return { ...seen, count: seen.count + 1 };
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // expired (events live 1 h by default): create it afresh
+        }
+      }
+      const meta = obj.metadata ?? {};
+      const name = `${meta.name ?? 'object'}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+      const body: CoreV1Event = {
+        metadata: { name, namespace },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: meta.name,
+          namespace: meta.namespace,
+          uid: meta.uid,
+          resourceVersion: meta.resourceVersion,
+        },
+        type: event.type,
+        reason: event.reason,
+        message: event.message,
+        action: event.action,
+        count: 1,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        source: { component: this.component },
+        reportingComponent: this.component,
+        reportingInstance: this.instance,
+      };
+      await this.api.createNamespacedEvent({ namespace, body });
+      return { name, namespace, count: 1 };
+    } catch (err) {
+      this.logger.warn({ err, reason: event.reason, kind: obj.kind, namespace, name: obj.metadata?.name }, 'event not recorded');
+      return undefined;
+    }
+  }
+}

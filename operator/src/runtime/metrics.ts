@@ -1,0 +1,74 @@
+// The operator's Prometheus metrics, on a registry of its own (tests may create several).
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+
+  readonly reconciles = new Counter({
+    name: 'aether_reconcile_total',
+    help: 'Reconciles by controller and outcome (success, requeue, error, terminal).',
+    labelNames: ['controller', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileErrors = new Counter({
+    name: 'aether_reconcile_errors_total',
+    help: 'Reconciles that ended in an error (retryable or terminal), by controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: 'aether_reconcile_duration_seconds',
+    help: 'Time spent in one reconcile, by controller.',
+    labelNames: ['controller'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly workQueueDepth = new Gauge({
+    name: 'aether_workqueue_depth',
+    help: 'Keys waiting in a controller work queue.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leader = new Gauge({
+    name: 'aether_leader',
+    help: '1 while this operator process holds the leader lease, else 0.',
+    registers: [this.registry],
+  });
+
+  readonly poolQueueDepth = new Gauge({
+    name: 'aether_pool_queue_depth',
+    help: 'Jobs of a robot pool in the queue, by state (ready, delayed, running).',
+    labelNames: ['namespace', 'pool', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolDesiredReplicas = new Gauge({
+    name: 'aether_pool_desired_replicas',
+    help: 'Robots the scaler wants for a pool.',
+    labelNames: ['namespace', 'pool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolActualReplicas = new Gauge({
+    name: 'aether_pool_actual_replicas',
+    help: 'Robots of a pool that are ready.',
+    labelNames: ['namespace', 'pool'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    this.leader.set(0);
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Drops a deleted pool's series so it does not linger on dashboards. */
+  forgetPool(namespace: string, pool: string): void {
+    for (const state of ['ready', 'delayed', 'running']) this.poolQueueDepth.remove({ namespace, pool, state });
+    this.poolDesiredReplicas.remove({ namespace, pool });
+    this.poolActualReplicas.remove({ namespace, pool });
+  }
+}

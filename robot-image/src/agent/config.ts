@@ -1,0 +1,124 @@
+// The robot's configuration, read once from the environment at the edge (main.ts) and validated
+// with zod. Every problem is reported at once, each naming the variable and what it expects.
+import { z } from 'zod';
+
+export interface AgentConfig {
+  databaseUrl: string;
+  pool: string;
+  namespace: string;
+  podName: string;
+  /** Jobs this robot runs at the same time. */
+  concurrency: number;
+  chromiumPath: string;
+  headless: boolean;
+  stepTimeoutSeconds: number;
+  /** On SIGTERM: how long running jobs may go on before they are handed back. */
+  shutdownGraceSeconds: number;
+  metricsPort: number;
+  metricsHost: string;
+  /** Absent: in-cluster service account. */
+  kubeconfig?: string;
+  logLevel: LogLevel;
+  /** Test hook: the process SIGKILLs itself right after this step's checkpoint (1-based). */
+  testCrashAfterStep?: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid robot configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+const required = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+    .transform((v) => ['true', '1', 'yes'].includes(v))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const postgresUrl = required('a postgres:// URL').refine((v) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL');
+
+// Keys are the environment variable names, so an issue's path is the variable to fix.
+const envSchema = z.object({
+  AETHER_DATABASE_URL: postgresUrl,
+  AETHER_POOL: required('the RobotPool name').regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
+  AETHER_NAMESPACE: required("the robot's namespace").regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
+  AETHER_POD_NAME: required("this pod's name").regex(DNS_SUBDOMAIN, 'must be a DNS subdomain (a pod name)'),
+  AETHER_CONCURRENCY: integer(1, 64, 1),
+  AETHER_CHROMIUM_PATH: z.string().trim().min(1, 'must not be empty').optional().transform((v) => v ?? '/usr/bin/chromium'),
+  AETHER_HEADLESS: boolean(true),
+  AETHER_STEP_TIMEOUT_SECONDS: integer(1, 3600, 30),
+  AETHER_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
+  AETHER_METRICS_PORT: integer(0, 65535, 9464),
+  AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
+  AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
+  AETHER_LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .optional()
+    .transform((v) => v ?? 'info'),
+  AETHER_TEST_CRASH_AFTER_STEP: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d*$/, 'must be a step number (1 or more)')
+    .transform(Number)
+    .optional(),
+});
+
+/** Reads the robot's configuration; throws ConfigError listing every problem. Empty values count as unset. */
+export function loadConfig(env: Record<string, string | undefined>): AgentConfig {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => (env[k] !== undefined && env[k] !== '' ? [[k, env[k]]] : [])),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')} ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.AETHER_DATABASE_URL,
+    pool: e.AETHER_POOL,
+    namespace: e.AETHER_NAMESPACE,
+    podName: e.AETHER_POD_NAME,
+    concurrency: e.AETHER_CONCURRENCY,
+    chromiumPath: e.AETHER_CHROMIUM_PATH,
+    headless: e.AETHER_HEADLESS,
+    stepTimeoutSeconds: e.AETHER_STEP_TIMEOUT_SECONDS,
+    shutdownGraceSeconds: e.AETHER_SHUTDOWN_GRACE_SECONDS,
+    metricsPort: e.AETHER_METRICS_PORT,
+    metricsHost: e.AETHER_METRICS_HOST,
+    logLevel: e.AETHER_LOG_LEVEL,
+    ...(e.AETHER_KUBECONFIG !== undefined && { kubeconfig: e.AETHER_KUBECONFIG }),
+    ...(e.AETHER_TEST_CRASH_AFTER_STEP !== undefined && { testCrashAfterStep: e.AETHER_TEST_CRASH_AFTER_STEP }),
+  };
+}

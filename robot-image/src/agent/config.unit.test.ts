@@ -1,0 +1,100 @@
+import { ConfigError, loadConfig, type AgentConfig } from './config.js';
+
+const minimal = {
+  AETHER_DATABASE_URL: 'postgres://robot:pw@db.aether:5432/aether',
+  AETHER_POOL: 'invoices',
+  AETHER_NAMESPACE: 'finance',
+  AETHER_POD_NAME: 'robot-invoices-7d9f-abcde',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults to a minimal environment', () => {
+    const expected: AgentConfig = {
+      databaseUrl: minimal.AETHER_DATABASE_URL,
+      pool: 'invoices',
+      namespace: 'finance',
+      podName: 'robot-invoices-7d9f-abcde',
+      concurrency: 1,
+      chromiumPath: '/usr/bin/chromium',
+      headless: true,
+      stepTimeoutSeconds: 30,
+      shutdownGraceSeconds: 25,
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+      logLevel: 'info',
+    };
+    expect(loadConfig(minimal)).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, string>, Partial<AgentConfig>]>([
+    ['concurrency', { AETHER_CONCURRENCY: '4' }, { concurrency: 4 }],
+    ['headless false', { AETHER_HEADLESS: 'false' }, { headless: false }],
+    ['headless 0', { AETHER_HEADLESS: '0' }, { headless: false }],
+    ['headless YES', { AETHER_HEADLESS: 'YES' }, { headless: true }],
+    ['chromium path', { AETHER_CHROMIUM_PATH: '/opt/chrome/chrome' }, { chromiumPath: '/opt/chrome/chrome' }],
+    ['step timeout', { AETHER_STEP_TIMEOUT_SECONDS: '90' }, { stepTimeoutSeconds: 90 }],
+    ['grace 0', { AETHER_SHUTDOWN_GRACE_SECONDS: '0' }, { shutdownGraceSeconds: 0 }],
+    ['metrics port 0 (any free port)', { AETHER_METRICS_PORT: '0' }, { metricsPort: 0 }],
+    ['metrics host', { AETHER_METRICS_HOST: '127.0.0.1' }, { metricsHost: '127.0.0.1' }],
+    ['kubeconfig', { AETHER_KUBECONFIG: '/tmp/kc' }, { kubeconfig: '/tmp/kc' }],
+    ['log level upper case', { AETHER_LOG_LEVEL: 'DEBUG' }, { logLevel: 'debug' }],
+    ['crash hook', { AETHER_TEST_CRASH_AFTER_STEP: '3' }, { testCrashAfterStep: 3 }],
+    ['empty value counts as unset', { AETHER_CONCURRENCY: '', AETHER_KUBECONFIG: '' }, { concurrency: 1 }],
+    ['postgresql scheme', { AETHER_DATABASE_URL: 'postgresql://h/db' }, { databaseUrl: 'postgresql://h/db' }],
+  ])('reads %s', (_name, extra, want) => {
+    const cfg = loadConfig({ ...minimal, ...extra });
+    expect(cfg).toMatchObject(want);
+    if (!('AETHER_KUBECONFIG' in extra) || extra.AETHER_KUBECONFIG === '') expect(cfg).not.toHaveProperty('kubeconfig');
+  });
+
+  it.each<[string, Record<string, string | undefined>, string]>([
+    ['missing database URL', { AETHER_DATABASE_URL: undefined }, 'AETHER_DATABASE_URL is required'],
+    ['non-postgres URL', { AETHER_DATABASE_URL: 'mysql://h/db' }, 'AETHER_DATABASE_URL must be a postgres://'],
+    ['garbage URL', { AETHER_DATABASE_URL: 'not a url' }, 'AETHER_DATABASE_URL must be a postgres://'],
+    ['missing pool', { AETHER_POOL: undefined }, 'AETHER_POOL is required'],
+    ['pool with upper case', { AETHER_POOL: 'Invoices' }, 'AETHER_POOL must be a DNS label'],
+    ['namespace with dot', { AETHER_NAMESPACE: 'a.b' }, 'AETHER_NAMESPACE must be a DNS label'],
+    ['missing pod name', { AETHER_POD_NAME: undefined }, 'AETHER_POD_NAME is required'],
+    ['concurrency 0', { AETHER_CONCURRENCY: '0' }, 'AETHER_CONCURRENCY must be at least 1'],
+    ['concurrency 65', { AETHER_CONCURRENCY: '65' }, 'AETHER_CONCURRENCY must be at most 64'],
+    ['concurrency text', { AETHER_CONCURRENCY: 'two' }, 'AETHER_CONCURRENCY must be a whole number'],
+    ['concurrency fraction', { AETHER_CONCURRENCY: '1.5' }, 'AETHER_CONCURRENCY must be a whole number'],
+    ['headless maybe', { AETHER_HEADLESS: 'maybe' }, 'AETHER_HEADLESS must be true or false'],
+    ['step timeout 0', { AETHER_STEP_TIMEOUT_SECONDS: '0' }, 'AETHER_STEP_TIMEOUT_SECONDS must be at least 1'],
+    ['port too big', { AETHER_METRICS_PORT: '70000' }, 'AETHER_METRICS_PORT must be at most 65535'],
+    ['log level', { AETHER_LOG_LEVEL: 'loud' }, 'AETHER_LOG_LEVEL must be one of fatal, error'],
+    ['crash hook 0', { AETHER_TEST_CRASH_AFTER_STEP: '0' }, 'AETHER_TEST_CRASH_AFTER_STEP must be a step number'],
+  ])('rejects %s', (_name, change, message) => {
+    const problems = problemsOf({ ...minimal, ...change });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ AETHER_CONCURRENCY: 'x', AETHER_HEADLESS: 'perhaps' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual([
+      'AETHER_CONCURRENCY',
+      'AETHER_DATABASE_URL',
+      'AETHER_HEADLESS',
+      'AETHER_NAMESPACE',
+      'AETHER_POD_NAME',
+      'AETHER_POOL',
+    ]);
+    expect(() => loadConfig({})).toThrow(/invalid robot configuration:\n {2}- AETHER_/);
+  });
+
+  it('never echoes the database URL (it may hold a password)', () => {
+    const problems = problemsOf({ ...minimal, AETHER_DATABASE_URL: 'mysql://robot:hunter2@h/db' });
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,66 @@
+// The robot's Prometheus metrics, in a registry of its own (no global state, so tests and several
+// robots in one process do not collide).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'handed_back' | 'fenced';
+
+export interface AgentMetrics {
+  registry: Registry;
+  jobsTotal: Counter<'pool' | 'outcome'>;
+  jobDuration: Histogram<'pool' | 'outcome'>;
+  stepDuration: Histogram<'pool' | 'action'>;
+  activeJobs: Gauge<'pool'>;
+  browserRestarts: Counter<'pool'>;
+  healingEvents: Counter<'pool' | 'tier' | 'outcome'>;
+}
+
+// Browser steps take from milliseconds (a fill) to minutes (a slow page); jobs up to an hour.
+const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const JOB_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+export function createAgentMetrics(opts: { processMetrics?: boolean } = {}): AgentMetrics {
+  const registry = new Registry();
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    jobsTotal: new Counter({
+      name: 'aether_jobs_total',
+      help: 'Jobs this robot finished, by outcome.',
+      labelNames: ['pool', 'outcome'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'aether_job_duration_seconds',
+      help: 'Wall time of one job attempt on this robot.',
+      labelNames: ['pool', 'outcome'],
+      buckets: JOB_BUCKETS,
+      registers,
+    }),
+    stepDuration: new Histogram({
+      name: 'aether_step_duration_seconds',
+      help: 'Wall time of one workflow step, by action.',
+      labelNames: ['pool', 'action'],
+      buckets: STEP_BUCKETS,
+      registers,
+    }),
+    activeJobs: new Gauge({
+      name: 'aether_active_jobs',
+      help: 'Jobs running on this robot now.',
+      labelNames: ['pool'],
+      registers,
+    }),
+    browserRestarts: new Counter({
+      name: 'aether_browser_restarts_total',
+      help: 'Times the shared Chromium had to be launched again after it died.',
+      labelNames: ['pool'],
+      registers,
+    }),
+    healingEvents: new Counter({
+      name: 'aether_healing_events_total',
+      help: 'Self-healing attempts on element targets, by tier and outcome.',
+      labelNames: ['pool', 'tier', 'outcome'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,117 @@
+// The RpaJob status fields the robot owns, as JSON merge patches of /status. Pure builders: the
+// reporter only sends what these return. The operator owns conditions and Pending/Queued.
+
+export type RobotPhase = 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
+
+export interface JobError {
+  /** Closed set: StepFailed, DeadlineExceeded, Cancelled, RobotError. */
+  reason: string;
+  message: string;
+  stepId: string | null;
+  /** Where the screenshot of the page at the failure is stored (e.g. `postgres:aether.screenshots/<id>`). */
+  screenshot: string | null;
+}
+
+/** A JSON merge patch of RpaJob.status. `null` deletes a field. */
+export interface StatusPatch {
+  phase?: RobotPhase;
+  robot?: string;
+  attempts?: number;
+  startedAt?: string;
+  completionTime?: string | null;
+  currentStep?: string | null;
+  progress?: string | null;
+  outputs?: Record<string, unknown> | null;
+  /** Set instead of `outputs` when they are too large for the status: where they are kept. */
+  outputsRef?: string | null;
+  error?: JobError | null;
+}
+
+/** Status is not a data store: outputs larger than this stay in Postgres (the run row). */
+export const MAX_STATUS_OUTPUTS_BYTES = 16 * 1024;
+/** Error messages can quote whole pages; keep the status readable. */
+export const MAX_ERROR_MESSAGE_CHARS = 2_000;
+
+/** RFC 3339 in whole seconds, as Kubernetes writes metav1.Time. */
+export function kubeTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function runningPatch(opts: { robot: string; attempts: number; startedAt: Date; totalSteps: number }): StatusPatch {
+  return {
+    phase: 'Running',
+    robot: opts.robot,
+    attempts: opts.attempts,
+    startedAt: kubeTime(opts.startedAt),
+    completionTime: null,
+    currentStep: null,
+    progress: `0/${opts.totalSteps}`,
+  };
+}
+
+export function progressPatch(opts: { done: number; total: number; stepId: string }): StatusPatch {
+  return { currentStep: opts.stepId, progress: `${opts.done}/${opts.total}` };
+}
+
+/** Outputs inline when they fit in `limitBytes` of JSON, otherwise a reference to the run row. */
+export function boundedOutputs(
+  outputs: Record<string, unknown>,
+  runUid: string,
+  limitBytes = MAX_STATUS_OUTPUTS_BYTES,
+): Pick<StatusPatch, 'outputs' | 'outputsRef'> {
+  const size = Buffer.byteLength(JSON.stringify(outputs), 'utf8');
+  if (size <= limitBytes) return { outputs, outputsRef: null };
+  return { outputs: null, outputsRef: `postgres:aether.runs/${runUid}#outputs` };
+}
+
+export function succeededPatch(opts: { outputs: Record<string, unknown>; runUid: string; at: Date }): StatusPatch {
+  return {
+    phase: 'Succeeded',
+    completionTime: kubeTime(opts.at),
+    currentStep: null,
+    ...boundedOutputs(opts.outputs, opts.runUid),
+    error: null,
+  };
+}
+
+export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE_CHARS): string {
+  return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
+}
+
+function jobError(e: { reason: string; message: string; stepId?: string | null; screenshot?: string | null }): JobError {
+  return { reason: e.reason, message: truncateMessage(e.message), stepId: e.stepId ?? null, screenshot: e.screenshot ?? null };
+}
+
+/** The job is finished and failed (attempts used up, or a deadline). */
+export function failedPatch(opts: {
+  reason: string;
+  message: string;
+  stepId?: string | null;
+  screenshot?: string | null;
+  at: Date;
+}): StatusPatch {
+  return { phase: 'Failed', completionTime: kubeTime(opts.at), error: jobError(opts), outputs: null, outputsRef: null };
+}
+
+/** An attempt failed and another will follow: the error shows while the job waits for its retry. */
+export function attemptFailedPatch(opts: { reason: string; message: string; stepId?: string | null; screenshot?: string | null }): StatusPatch {
+  return { error: jobError(opts), currentStep: null };
+}
+
+export function cancelledPatch(opts: { message: string; stepId?: string | null; at: Date }): StatusPatch {
+  return {
+    phase: 'Cancelled',
+    completionTime: kubeTime(opts.at),
+    error: jobError({ reason: 'Cancelled', message: opts.message, stepId: opts.stepId ?? null }),
+  };
+}
+
+/** Two patches as one: the later one's fields win (each field is replaced whole). */
+export function mergePatches(earlier: StatusPatch, later: StatusPatch): StatusPatch {
+  return { ...earlier, ...later };
+}
+
+/** A finished phase: once sent, nothing the robot sends for this job may follow it. */
+export function isFinal(patch: StatusPatch): boolean {
+  return patch.phase === 'Succeeded' || patch.phase === 'Failed' || patch.phase === 'Cancelled';
+}

@@ -1,0 +1,55 @@
+// A browser is not durable, so a job's session is captured into each step's checkpoint (URL plus
+// storage state: cookies and local storage) and rebuilt from it in a fresh context on take-over.
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserHost } from './host.js';
+
+export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
+export interface SessionSnapshot {
+  url: string;
+  storageState: StorageState;
+}
+
+export interface JobSession {
+  context: BrowserContext;
+  page: Page;
+}
+
+export async function captureSession(session: JobSession): Promise<SessionSnapshot> {
+  return { url: session.page.url(), storageState: await session.context.storageState() };
+}
+
+/** True when a navigation to `url` would reload a real page (not about:blank, data: or chrome:). */
+export function isRestorableUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/**
+ * Opens a fresh context for a job; with a snapshot, restores its cookies and local storage and
+ * goes back to its page. Only the URL is reloaded (a GET): form fields typed but not submitted
+ * are the engine's to refill.
+ */
+export async function openSession(
+  host: BrowserHost,
+  snapshot?: SessionSnapshot,
+  options: BrowserContextOptions = {},
+): Promise<JobSession> {
+  const context = await host.newContext({ ...options, ...(snapshot ? { storageState: snapshot.storageState } : {}) });
+  try {
+    const page = await context.newPage();
+    if (snapshot && isRestorableUrl(snapshot.url)) await page.goto(snapshot.url, { waitUntil: 'domcontentloaded' });
+    return { context, page };
+  } catch (err) {
+    await context.close().catch(() => undefined);
+    throw new Error(`could not restore the browser session at ${snapshot?.url ?? 'a blank page'}`, { cause: err });
+  }
+}
+
+export async function closeSession(session: JobSession | undefined): Promise<void> {
+  await session?.context.close().catch(() => undefined);
+}
+
+/** Same page and same cookies/storage: no need to record the session again. */
+export function sameSession(a: SessionSnapshot | undefined, b: SessionSnapshot): boolean {
+  return a !== undefined && a.url === b.url && JSON.stringify(a.storageState) === JSON.stringify(b.storageState);
+}

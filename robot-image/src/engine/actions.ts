@@ -1,0 +1,206 @@
+// What each leaf action does, given a live page and the step's rendered values. No durability
+// here: the step runner wraps these in timeouts, retries and checkpoints.
+import { createHash } from 'node:crypto';
+import type { Locator, Page } from 'playwright-core';
+import type { Target } from '../../../api/v1alpha1/target.js';
+import type { LeafStep } from '../../../api/v1alpha1/workflow.js';
+import { maskedScreenshot } from '../browser/screenshot.js';
+import { describeTarget } from './targets.js';
+
+export interface ActionContext {
+  /** The job's page; opened (and restored from the last checkpoint) on first use. */
+  page(): Promise<Page>;
+  locate(target: Target): Promise<Locator>;
+  /** A template's value (a whole `{{ expr }}` keeps its type). */
+  render(src: string): Promise<unknown>;
+  /** An `if`/`assert` condition's truth. */
+  condition(src: string): Promise<boolean>;
+  /** Locators to paint over in screenshots. */
+  masks(extra?: Target[]): Promise<Locator[]>;
+  timeoutMs: number;
+  /** Sent with http steps so a server can drop a repeat after a take-over. */
+  idempotencyKey: string;
+}
+
+export interface ActionResult {
+  output?: unknown;
+  /** Variables the step set. */
+  vars?: Record<string, unknown>;
+  /** A screenshot the step took (kept beside the checkpoint, not in the output). */
+  image?: Buffer;
+  /** Whether the step touched the browser (and so may have changed the session). */
+  browser: boolean;
+}
+
+const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+export async function runAction(step: LeafStep, ctx: ActionContext): Promise<ActionResult> {
+  const t = { timeout: ctx.timeoutMs };
+  switch (step.action) {
+    case 'setVariable':
+      return { vars: { [step.name]: await ctx.render(step.value) }, output: undefined, browser: false };
+    case 'http':
+      return { output: await httpCall(step, ctx), browser: false };
+    case 'goto': {
+      const page = await ctx.page();
+      const url = text(await ctx.render(step.url));
+      const res = await page.goto(url, { waitUntil: step.waitUntil ?? 'load', ...t });
+      const status = res?.status() ?? 0;
+      // An error page is a failed navigation for a robot, even though the browser shows it.
+      if (status >= 400) throw new Error(`navigation to ${url} answered HTTP ${status}`);
+      return { output: { url: page.url(), status }, browser: true };
+    }
+    case 'click': {
+      const page = await ctx.page();
+      await (await ctx.locate(step.target)).click({ ...t, button: step.button, clickCount: step.clickCount });
+      await settle(page, ctx.timeoutMs);
+      return { browser: true };
+    }
+    case 'fill':
+      await (await ctx.locate(step.target)).fill(text(await ctx.render(step.value)), t);
+      return { browser: true };
+    case 'select': {
+      const value = text(await ctx.render(step.value));
+      const loc = await ctx.locate(step.target);
+      // The value may name the option's value or its label.
+      const byValue = await loc.locator(`option[value="${value.replace(/["\\]/g, '\\$&')}"]`).count();
+      await loc.selectOption(byValue > 0 ? { value } : { label: value }, t);
+      return { browser: true };
+    }
+    case 'check':
+      await (await ctx.locate(step.target)).check(t);
+      return { browser: true };
+    case 'uncheck':
+      await (await ctx.locate(step.target)).uncheck(t);
+      return { browser: true };
+    case 'press': {
+      const page = await ctx.page();
+      if (step.target) await (await ctx.locate(step.target)).press(step.key, t);
+      else await page.keyboard.press(step.key);
+      await settle(page, ctx.timeoutMs);
+      return { browser: true };
+    }
+    case 'hover':
+      await (await ctx.locate(step.target)).hover(t);
+      return { browser: true };
+    case 'waitFor': {
+      const page = await ctx.page();
+      if (step.target) await (await ctx.locate(step.target)).first().waitFor({ state: step.state ?? 'visible', ...t });
+      else if (step.url !== undefined) await page.waitForURL(text(await ctx.render(step.url)), t);
+      else await new Promise((r) => setTimeout(r, (step.seconds ?? 0) * 1000));
+      return { browser: true };
+    }
+    case 'extractText': {
+      const loc = await ctx.locate(step.target);
+      if (step.all) {
+        await loc.first().waitFor({ state: 'attached', ...t });
+        return { output: (await loc.allInnerTexts()).map((s) => s.trim()), browser: true };
+      }
+      return { output: (await loc.innerText(t)).trim(), browser: true };
+    }
+    case 'extractAttribute': {
+      const loc = await ctx.locate(step.target);
+      if (step.all) {
+        await loc.first().waitFor({ state: 'attached', ...t });
+        return { output: await loc.evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), step.attribute), browser: true };
+      }
+      return { output: await loc.getAttribute(step.attribute, t), browser: true };
+    }
+    case 'extractTable': {
+      const loc = await ctx.locate(step.target);
+      const rows = await loc.evaluate(
+        (table) =>
+          Array.from(table.querySelectorAll('tr')).map((tr) =>
+            Array.from(tr.querySelectorAll('th,td')).map((c) => (c as HTMLElement).innerText.trim()),
+          ),
+        undefined,
+        t,
+      );
+      return { output: tableOutput(rows, step.header ?? true), browser: true };
+    }
+    case 'screenshot': {
+      const page = await ctx.page();
+      const mask = await ctx.masks(step.mask?.elements);
+      const image = step.target
+        ? await (await ctx.locate(step.target)).screenshot({ ...t, mask, maskColor: '#FF00FF', animations: 'disabled' })
+        : await maskedScreenshot(page, { fullPage: step.fullPage, mask, timeoutMs: ctx.timeoutMs });
+      const sha256 = createHash('sha256').update(image).digest('hex');
+      return { output: { name: step.name ?? step.id, bytes: image.length, sha256 }, image, browser: true };
+    }
+    case 'assert':
+      await assertStep(step, ctx);
+      return { output: true, browser: step.condition === undefined };
+  }
+}
+
+/** After a click or key press that navigates, wait until the new page is there before capturing it. */
+async function settle(page: Page, timeoutMs: number): Promise<void> {
+  await page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
+}
+
+/** Rows of cells; with a header row, a list of objects keyed by the header's texts. */
+export function tableOutput(rows: string[][], header: boolean): unknown[] {
+  if (!header || rows.length === 0) return rows;
+  const [head, ...body] = rows;
+  return body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
+}
+
+async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: ActionContext): Promise<void> {
+  const fail = (why: string) => {
+    throw new Error(step.message ?? `assertion failed: ${why}`);
+  };
+  if (step.condition !== undefined) {
+    if (!(await ctx.condition(step.condition))) fail(`condition ${step.condition} is false`);
+    return;
+  }
+  if (step.url !== undefined) {
+    const page = await ctx.page();
+    const want = text(await ctx.render(step.url));
+    if (!globMatch(want, page.url())) fail(`URL is ${page.url()}, expected ${want}`);
+    return;
+  }
+  const loc = (await ctx.locate(step.target!)).first();
+  if (step.visible !== undefined) {
+    try {
+      await loc.waitFor({ state: step.visible ? 'visible' : 'hidden', timeout: ctx.timeoutMs });
+    } catch {
+      fail(`${describeTarget(step.target!)} is ${step.visible ? 'not visible' : 'still visible'}`);
+    }
+    return;
+  }
+  const want = text(await ctx.render(step.text!));
+  const got = (await loc.innerText({ timeout: ctx.timeoutMs })).trim();
+  if (step.exact ? got !== want : !got.includes(want)) fail(`text of ${describeTarget(step.target!)} is ${JSON.stringify(got.slice(0, 200))}`);
+}
+
+/** `*` matches any run of characters; everything else literally. */
+export function globMatch(pattern: string, s: string): boolean {
+  if (!pattern.includes('*')) return pattern === s;
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(s);
+}
+
+async function httpCall(step: Extract<LeafStep, { action: 'http' }>, ctx: ActionContext): Promise<{ status: number; body: unknown }> {
+  const url = text(await ctx.render(step.url));
+  const headers: Record<string, string> = { 'idempotency-key': ctx.idempotencyKey };
+  for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = text(await ctx.render(v));
+  let body: string | undefined;
+  if (step.body !== undefined) {
+    const v = await ctx.render(step.body);
+    body = typeof v === 'string' ? v : JSON.stringify(v);
+    if (typeof v !== 'string') headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, { method: step.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs) });
+  const raw = await res.text();
+  const isJson = (res.headers.get('content-type') ?? '').includes('json');
+  let parsed: unknown = raw;
+  if (isJson) {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = raw;
+    }
+  }
+  if (res.status >= 400) throw new Error(`${step.method} ${url} answered HTTP ${res.status}`);
+  return { status: res.status, body: parsed };
+}

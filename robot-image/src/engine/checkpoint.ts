@@ -1,0 +1,38 @@
+// What one DBOS step records for one workflow step, and what a whole attempt returns. Everything
+// here is JSON and goes to Postgres: never a credential value (see redact.ts).
+import type { SessionSnapshot } from '../browser/session.js';
+
+export type StopReason = 'cancel' | 'deadline';
+
+export interface StepCheckpoint {
+  output?: unknown;
+  /** Variables the step set. */
+  vars?: Record<string, unknown>;
+  /** The browser session after the step; absent when unchanged since the previous checkpoint. */
+  session?: SessionSnapshot;
+  /** Base64 PNG: a screenshot step's image, or the page when the step failed (masked). */
+  image?: string;
+  /** The step's final failure (after its retries). */
+  error?: { message: string };
+  /** The job was cancelled or ran past its deadline before this step. */
+  stopped?: StopReason;
+  /** forEach: the list iterated, fixed once so a replay walks the same items. */
+  items?: unknown[];
+  /** if: the branch taken. */
+  branch?: 'then' | 'else' | 'none';
+  /** The step's output was masked (`mask.output`): not recorded, only known to a live run. */
+  outputMasked?: boolean;
+}
+
+/** An attempt's outcome as the DBOS workflow records it (JSON; images base64). */
+export type JobOutcome =
+  | {
+      status: 'succeeded';
+      /** Outputs of top-level steps that produce one, by step id. */
+      outputs: Record<string, unknown>;
+      vars: Record<string, unknown>;
+      /** Screenshot steps' images by name (base64 PNG). */
+      screenshots: Record<string, string>;
+    }
+  | { status: 'failed'; error: { message: string; stepId: string }; screenshot?: string }
+  | { status: 'stopped'; reason: StopReason; stepId: string };

@@ -1,0 +1,154 @@
+// The engine's entry point for the robot agent: `createEngine` registers the durable workflow
+// (before DBOS launches), and `runAttempt` runs one attempt of a job, starting it or taking it
+// over from a dead robot, and returns its outcome. The agent calls it from its queue handler.
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Logger } from '../../../api/log.js';
+import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import type { BrowserHost } from '../browser/host.js';
+import { closeSession } from '../browser/session.js';
+import { workflowIdFor } from '../durable/ids.js';
+import type { Durable } from '../durable/runtime.js';
+import { runOrTakeOver } from '../durable/takeover.js';
+import type { TakeOverAction } from '../durable/takeover-decision.js';
+import type { JobOutcome, StopReason } from './checkpoint.js';
+import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
+import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
+import { CredentialVault, type CredentialProvider } from './scope.js';
+import { resolveTarget as defaultResolver, type TargetResolver } from './targets.js';
+
+export const WORKFLOW_NAME = 'aether.rpaJob';
+
+export interface EngineOptions {
+  durable: Durable;
+  browser: BrowserHost;
+  logger: Logger;
+  /** Where element targets become locators; self-healing replaces the default here. */
+  resolveTarget?: TargetResolver;
+  /** Timeout of a step that sets none (and whose workflow sets no timeouts.stepSeconds). */
+  defaultStepTimeoutMs?: number;
+}
+
+export interface AttemptRequest {
+  /** The run's UID (the RpaJob's UID): with the attempt number it names the durable workflow. */
+  runUid: string;
+  /** 1-based; a crash keeps it, a real failure moves to the next. */
+  attempt: number;
+  /** The workflow snapshot from the queue payload. */
+  workflow: WorkflowSpec;
+  params?: Record<string, unknown>;
+  /** Reads a credential slot when a step needs it; values are never recorded. */
+  credentials?: CredentialProvider;
+  /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
+  progress?: ProgressFn;
+  /** Asked before each step; a reason ends the attempt there. */
+  shouldStop?: () => Promise<StopReason | null>;
+  /** Test hook: SIGKILL this process right after the k-th checkpoint it writes. */
+  crashAfterStep?: number;
+  logger?: Logger;
+}
+
+export type AttemptResult =
+  | {
+      status: 'succeeded';
+      outputs: Record<string, unknown>;
+      vars: Record<string, unknown>;
+      screenshots: Record<string, Buffer>;
+      workflowId: string;
+      takeOver: TakeOverAction;
+    }
+  | { status: 'failed'; error: { message: string; stepId?: string }; screenshot?: Buffer; workflowId: string; takeOver: TakeOverAction }
+  | { status: 'stopped'; reason: StopReason; stepId: string; workflowId: string; takeOver: TakeOverAction }
+  /** Another robot took this attempt over while we were running it: report nothing. */
+  | { status: 'superseded'; workflowId: string; takeOver: TakeOverAction };
+
+export interface Engine {
+  runAttempt(req: AttemptRequest): Promise<AttemptResult>;
+  /** Jobs running in this process now. */
+  readonly active: number;
+}
+
+let registered = false;
+
+export function createEngine(opts: EngineOptions): Engine {
+  if (registered) throw new Error('createEngine may be called once per process (it registers the DBOS workflow)');
+  registered = true;
+  const runtimes = new Map<string, JobRuntime>();
+  const services = {
+    host: opts.browser,
+    resolveTarget: opts.resolveTarget ?? defaultResolver,
+    defaultStepTimeoutMs: opts.defaultStepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+  };
+
+  const jobWorkflow = DBOS.registerWorkflow(
+    async (input: JobInput): Promise<JobOutcome> => {
+      const workflowId = DBOS.workflowID!;
+      const rt = runtimes.get(workflowId);
+      // Only runAttempt puts a workflow on this process's queue, after registering its runtime.
+      if (!rt) throw new Error(`workflow ${workflowId} reached a process that holds no job for it`);
+      return runWorkflow(input, workflowId, rt, services);
+    },
+    { name: WORKFLOW_NAME },
+  );
+
+  return {
+    get active() {
+      return runtimes.size;
+    },
+    async runAttempt(req) {
+      if (!opts.durable.launched) throw new Error('DBOS is not launched: call durable.launch() after createEngine()');
+      const workflowId = workflowIdFor(req.runUid, req.attempt);
+      if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
+      const logger = (req.logger ?? opts.logger).child({ jobId: workflowId });
+      const rt: JobRuntime = {
+        vault: new CredentialVault(req.credentials),
+        logger,
+        progress: req.progress,
+        shouldStop: req.shouldStop,
+        crashAfterStep: req.crashAfterStep,
+      };
+      runtimes.set(workflowId, rt);
+      try {
+        const input: JobInput = { workflow: req.workflow, params: req.params ?? {} };
+        const outcome = await runOrTakeOver<JobOutcome>({
+          workflowId,
+          queueName: opts.durable.queueName,
+          executorId: opts.durable.executorId,
+          start: () => DBOS.startWorkflow(jobWorkflow, { workflowID: workflowId })(input),
+          onAction: (action) => logger.debug({ action }, 'attempt picked up'),
+        });
+        const base = { workflowId, takeOver: outcome.action };
+        switch (outcome.kind) {
+          case 'superseded':
+            logger.warn('another robot owns this attempt now; stopped');
+            return { status: 'superseded', ...base };
+          case 'cancelled':
+            return { status: 'stopped', reason: 'cancel', stepId: '', ...base };
+          case 'failed':
+            return { status: 'failed', error: { message: outcome.message }, ...base };
+          case 'result':
+            return fromOutcome(outcome.value, base);
+        }
+      } finally {
+        runtimes.delete(workflowId);
+        await closeSession(rt.session);
+      }
+    },
+  };
+}
+
+function fromOutcome(o: JobOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {
+  switch (o.status) {
+    case 'succeeded':
+      return {
+        status: 'succeeded',
+        outputs: o.outputs,
+        vars: o.vars,
+        screenshots: Object.fromEntries(Object.entries(o.screenshots).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+        ...base,
+      };
+    case 'failed':
+      return { status: 'failed', error: o.error, ...(o.screenshot ? { screenshot: Buffer.from(o.screenshot, 'base64') } : {}), ...base };
+    case 'stopped':
+      return { status: 'stopped', reason: o.reason, stepId: o.stepId, ...base };
+  }
+}

@@ -1,0 +1,328 @@
+// The body of the durable workflow: walks the workflow's steps, one DBOS step per workflow step
+// (forEach iterations and if-branches get their own checkpoint names). On a take-over DBOS returns
+// the recorded checkpoints of finished steps without running them; this walk rebuilds the scope,
+// the session snapshot and the fields to refill from them, so the first step that really runs
+// finds the browser where the last one left it.
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Locator } from 'playwright-core';
+import type { Logger } from '../../../api/log.js';
+import type { Target } from '../../../api/v1alpha1/target.js';
+import type { LeafStep, Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import type { BrowserHost } from '../browser/host.js';
+import { maskedScreenshot } from '../browser/screenshot.js';
+import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
+import { runAction, type ActionContext } from './actions.js';
+import type { JobOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
+import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
+import { redactSecrets, redactString } from './redact.js';
+import {
+  condition,
+  credentialSlotsOfTemplate,
+  expression,
+  newJobScope,
+  render,
+  snapshotScope,
+  withParamDefaults,
+  type CredentialVault,
+  type JobScope,
+} from './scope.js';
+import type { TargetResolver } from './targets.js';
+
+export type ProgressFn = (k: number, n: number, stepId: string) => void;
+
+/** The workflow's input, recorded by DBOS: the workflow snapshot and params, never credentials. */
+export interface JobInput {
+  workflow: WorkflowSpec;
+  params: Record<string, unknown>;
+}
+
+/** What a job has in this process only: injected callbacks, credentials, the live browser. */
+export interface JobRuntime {
+  vault: CredentialVault;
+  logger: Logger;
+  progress?: ProgressFn;
+  shouldStop?: () => Promise<StopReason | null>;
+  /** Test hook: SIGKILL this process right after the k-th checkpoint it writes itself. */
+  crashAfterStep?: number;
+  session?: JobSession;
+}
+
+export interface EngineServices {
+  host: BrowserHost;
+  resolveTarget: TargetResolver;
+  defaultStepTimeoutMs: number;
+}
+
+/** Fields filled on the current page since it was loaded: refilled after a restore. */
+interface PendingField {
+  step: Extract<LeafStep, { action: 'fill' | 'select' | 'check' | 'uncheck' }>;
+  scope: JobScope;
+}
+
+interface Walk {
+  input: JobInput;
+  workflowId: string;
+  n: number;
+  topIndex: number;
+  checkpoints: number;
+  scope: JobScope;
+  session?: SessionSnapshot;
+  pending: PendingField[];
+  /** Fields filled from a credential: painted over in every screenshot. */
+  masks: Array<{ target: Target; scope: JobScope }>;
+  outputs: Record<string, unknown>;
+  screenshots: Record<string, string>;
+  /** Outputs a live run knows but did not record (`mask.output`). */
+  liveOutputs: Map<string, unknown>;
+}
+
+type Halt = { failed: { message: string; stepId: string }; image?: string } | { stopped: StopReason; stepId: string };
+
+const FIELD_ACTIONS = new Set(['fill', 'select', 'check', 'uncheck']);
+
+export async function runWorkflow(input: JobInput, workflowId: string, rt: JobRuntime, svc: EngineServices): Promise<JobOutcome> {
+  const walk: Walk = {
+    input,
+    workflowId,
+    n: input.workflow.steps.length,
+    topIndex: 0,
+    checkpoints: 0,
+    scope: newJobScope(withParamDefaults(input.workflow.params, input.params)),
+    pending: [],
+    masks: [],
+    outputs: {},
+    screenshots: {},
+    liveOutputs: new Map(),
+  };
+  const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
+  if (halt && 'failed' in halt) return { status: 'failed', error: halt.failed, ...(halt.image ? { screenshot: halt.image } : {}) };
+  if (halt) return { status: 'stopped', reason: halt.stopped, stepId: halt.stepId };
+  return { status: 'succeeded', outputs: walk.outputs, vars: walk.scope.vars, screenshots: walk.screenshots };
+}
+
+async function runSteps(steps: Step[], parents: string[], walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<Halt | undefined> {
+  for (const [i, step] of steps.entries()) {
+    if (parents.length === 0) walk.topIndex = i + 1;
+    const path = checkpointName(parents, step.id);
+    const halt = await runStep(step, path, walk, rt, svc);
+    if (halt) return halt;
+  }
+  return undefined;
+}
+
+async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<Halt | undefined> {
+  const cp = await checkpointed(path, walk, rt, () => executeStep(step, path, walk, rt, svc));
+  if (cp.stopped) return { stopped: cp.stopped, stepId: path };
+  if (cp.session) {
+    // A new page: fields typed on the old one are gone.
+    if (cp.session.url !== walk.session?.url) walk.pending = [];
+    walk.session = cp.session;
+  }
+  if (cp.error) {
+    walk.scope.steps[step.id] = {};
+    if (failureEffect(step.onError) === 'fail-attempt') return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
+    return undefined;
+  }
+  Object.assign(walk.scope.vars, cp.vars ?? {});
+
+  let output = cp.outputMasked ? walk.liveOutputs.get(path) : cp.output;
+  if (step.action === 'if') {
+    const branch = cp.branch === 'then' ? step.then : cp.branch === 'else' ? step.else : undefined;
+    const halt = branch ? await runSteps(branch, [path, cp.branch!], walk, rt, svc) : undefined;
+    if (halt) return halt;
+    output = { branch: cp.branch };
+  } else if (step.action === 'forEach') {
+    const items = cp.items ?? [];
+    const as = step.as ?? 'item';
+    const saved = { ...walk.scope.locals };
+    const iterations: Array<Record<string, unknown>> = [];
+    for (const [index, item] of items.entries()) {
+      walk.scope.locals = { ...saved, [as]: item, loop: { index, number: index + 1, first: index === 0, last: index === items.length - 1, length: items.length } };
+      const halt = await runSteps(step.steps, [`${path}[${index}]`], walk, rt, svc);
+      if (halt) return halt;
+      iterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.scope.steps[s.id]?.output])));
+    }
+    walk.scope.locals = saved;
+    output = iterations;
+  } else {
+    if (FIELD_ACTIONS.has(step.action)) walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope) });
+    if (step.action === 'fill' && credentialSlotsOfTemplate(step.value).length > 0) {
+      walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
+    }
+    if (cp.image && step.action === 'screenshot') walk.screenshots[step.name ?? step.id] = cp.image;
+  }
+  walk.scope.steps[step.id] = { output };
+  if (path === step.id && output !== undefined) walk.outputs[step.id] = output;
+  return undefined;
+}
+
+/** Runs `body` as a DBOS step named `path`, or returns what it recorded before. */
+async function checkpointed(path: string, walk: Walk, rt: JobRuntime, body: () => Promise<StepCheckpoint>): Promise<StepCheckpoint> {
+  let live = false;
+  const cp = await DBOS.runStep(
+    async () => {
+      live = true;
+      const stop = await rt.shouldStop?.();
+      if (stop) return { stopped: stop };
+      rt.progress?.(walk.topIndex, walk.n, path);
+      return redactSecrets(await body(), rt.vault.secrets());
+    },
+    { name: path },
+  );
+  walk.checkpoints++;
+  if (live && rt.crashAfterStep === walk.checkpoints) {
+    rt.logger.warn({ step: path, checkpoint: walk.checkpoints }, 'crashing on purpose after the checkpoint (test hook)');
+    process.kill(process.pid, 'SIGKILL');
+  }
+  return cp;
+}
+
+async function executeStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<StepCheckpoint> {
+  try {
+    if (step.action === 'if') {
+      const yes = await condition(step.condition, walk.scope, rt.vault);
+      return { branch: yes ? 'then' : step.else ? 'else' : 'none' };
+    }
+    if (step.action === 'forEach') {
+      const items = await expression(step.items, walk.scope, rt.vault);
+      if (!Array.isArray(items)) throw new Error(`forEach items ${step.items} is not a list`);
+      return { items };
+    }
+  } catch (err) {
+    return { error: { message: redactString(messageOf(err), rt.vault.secrets()) } };
+  }
+  return executeLeaf(step, path, walk, rt, svc);
+}
+
+async function executeLeaf(step: LeafStep, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<StepCheckpoint> {
+  const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
+  const ctx = actionContext(path, timeoutMs, walk, rt, svc);
+  const tries = attemptsOf(step.onError);
+  let lastError: unknown;
+  for (let n = 1; n <= tries; n++) {
+    if (n > 1) await sleep(backoffMs(step.onError, n));
+    try {
+      const result = await withTimeout(runAction(step, ctx), timeoutMs + 2000, `step ${path} timed out after ${timeoutMs} ms`);
+      const cp: StepCheckpoint = {};
+      if (result.output !== undefined) {
+        if (step.mask?.output) {
+          walk.liveOutputs.set(path, result.output);
+          cp.outputMasked = true;
+        } else cp.output = result.output;
+      }
+      if (result.vars) cp.vars = result.vars;
+      if (result.image) cp.image = result.image.toString('base64');
+      if (result.browser && rt.session) {
+        const snap = await captureSession(rt.session);
+        if (!sameSession(walk.session, snap)) cp.session = snap;
+      }
+      return cp;
+    } catch (err) {
+      lastError = err;
+      rt.logger.warn({ step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) }, 'step try failed');
+    }
+  }
+  const cp: StepCheckpoint = { error: { message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()) } };
+  const image = await failureScreenshot(walk, rt, svc);
+  if (image) cp.image = image.toString('base64');
+  if (rt.session && !rt.session.page.isClosed()) {
+    const snap = await captureSession(rt.session).catch(() => undefined);
+    if (snap && !sameSession(walk.session, snap)) cp.session = snap;
+  }
+  return cp;
+}
+
+function actionContext(path: string, timeoutMs: number, walk: Walk, rt: JobRuntime, svc: EngineServices): ActionContext {
+  return {
+    timeoutMs,
+    idempotencyKey: `${walk.workflowId}/${path}`,
+    page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
+    locate: async (target) => svc.resolveTarget((await ensureSession(walk, rt, svc, timeoutMs)).page, await renderTarget(target, walk.scope, rt.vault), { stepPath: path, timeoutMs }),
+    render: (src) => render(src, walk.scope, rt.vault),
+    condition: (src) => condition(src, walk.scope, rt.vault),
+    masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
+  };
+}
+
+/** The job's browser session: the live one, or one rebuilt from the last checkpoint. */
+async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, timeoutMs: number): Promise<JobSession> {
+  if (rt.session && (rt.session.page.isClosed() || !svc.host.connected)) {
+    rt.logger.warn('browser session lost; rebuilding it from the last checkpoint');
+    await rt.session.context.close().catch(() => undefined);
+    rt.session = undefined;
+  }
+  if (!rt.session) {
+    const restoring = walk.session !== undefined;
+    const session = await openSession(svc.host, walk.session);
+    rt.session = session;
+    if (restoring) {
+      await refillFields(walk, rt, svc, session, timeoutMs);
+      rt.logger.info({ url: session.page.url(), refilled: walk.pending.length }, 'restored browser session from checkpoint');
+    }
+  }
+  rt.session.page.setDefaultTimeout(timeoutMs);
+  return rt.session;
+}
+
+/** Fields typed since the page loaded are not in the snapshot: type them again. */
+async function refillFields(walk: Walk, rt: JobRuntime, svc: EngineServices, session: JobSession, timeoutMs: number): Promise<void> {
+  for (const f of walk.pending) {
+    const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), { stepPath: f.step.id, timeoutMs });
+    const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
+    if (f.step.action === 'fill') await loc.fill(await text(f.step.value), { timeout: timeoutMs });
+    else if (f.step.action === 'select') await loc.selectOption(await text(f.step.value), { timeout: timeoutMs }).catch(async () => loc.selectOption({ label: await text((f.step as { value: string }).value) }, { timeout: timeoutMs }));
+    else if (f.step.action === 'check') await loc.check({ timeout: timeoutMs });
+    else await loc.uncheck({ timeout: timeoutMs });
+  }
+}
+
+async function maskLocators(walk: Walk, rt: JobRuntime, svc: EngineServices, extra: Target[]): Promise<Locator[]> {
+  const session = rt.session;
+  if (!session) return [];
+  const targets = [...walk.masks, ...extra.map((target) => ({ target, scope: walk.scope }))];
+  const out: Locator[] = [];
+  for (const m of targets) {
+    out.push(await svc.resolveTarget(session.page, await renderTarget(m.target, m.scope, rt.vault), { stepPath: 'mask', timeoutMs: 1000 }));
+  }
+  return out;
+}
+
+async function failureScreenshot(walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<Buffer | undefined> {
+  if (!rt.session || rt.session.page.isClosed()) return undefined;
+  try {
+    return await maskedScreenshot(rt.session.page, { mask: await maskLocators(walk, rt, svc, []), timeoutMs: 5000 });
+  } catch (err) {
+    rt.logger.warn({ err: messageOf(err) }, 'could not take the failure screenshot');
+    return undefined;
+  }
+}
+
+const TARGET_TEXT_FIELDS = ['name', 'label', 'testId', 'text', 'css', 'xpath'] as const;
+
+/** Targets may use templates (`text: "{{ item.name }}"`) in their locator strings. */
+async function renderTarget(t: Target, scope: JobScope, vault: CredentialVault): Promise<Target> {
+  if (!TARGET_TEXT_FIELDS.some((f) => t[f]?.includes('{{'))) return t;
+  const out: Target = { ...t };
+  for (const f of TARGET_TEXT_FIELDS) {
+    const v = t[f];
+    if (v !== undefined && v.includes('{{')) out[f] = String((await render(v, scope, vault)) ?? '');
+  }
+  return out;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0]!.slice(0, 2000);
+  return String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

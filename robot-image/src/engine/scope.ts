@@ -1,0 +1,113 @@
+// What expressions see while a job runs, and the credentials they may read. Credential values
+// are fetched from the injected provider only when a template names them, kept in memory for
+// this job only, and remembered so that redaction can cut them out of anything recorded.
+import {
+  evaluateCondition,
+  evaluateExpression,
+  isTemplate,
+  parseCondition,
+  referencedNames,
+  renderTemplate,
+  type Scope,
+  type StepResult,
+} from '../../../api/expr/index.js';
+import type { Param } from '../../../api/v1alpha1/workflow.js';
+
+/** Reads one credential slot (a Secret bound by the job): key -> value. */
+export type CredentialProvider = (slot: string) => Promise<Record<string, string>>;
+
+/** The non-secret part of a scope; credentials are added per evaluation. */
+export interface JobScope {
+  params: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  steps: Record<string, StepResult>;
+  locals: Record<string, unknown>;
+}
+
+export function newJobScope(params: Record<string, unknown>): JobScope {
+  return { params, vars: {}, steps: {}, locals: {} };
+}
+
+/** A copy that later steps cannot change (for refilling fields after a restore). */
+export function snapshotScope(s: JobScope): JobScope {
+  return { params: s.params, vars: { ...s.vars }, steps: { ...s.steps }, locals: { ...s.locals } };
+}
+
+/** The job's params with declared defaults filled in. */
+export function withParamDefaults(declared: Param[] | undefined, given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...given };
+  for (const p of declared ?? []) if (out[p.name] === undefined && p.default !== undefined) out[p.name] = p.default;
+  return out;
+}
+
+export class CredentialVault {
+  readonly #provider: CredentialProvider | undefined;
+  readonly #slots = new Map<string, Promise<Record<string, string>>>();
+  readonly #seen = new Set<string>();
+
+  constructor(provider?: CredentialProvider) {
+    this.#provider = provider;
+  }
+
+  /** Every credential value read so far (for redaction). */
+  secrets(): string[] {
+    return [...this.#seen];
+  }
+
+  async slots(names: Iterable<string>): Promise<Record<string, Record<string, string>>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const name of new Set(names)) out[name] = await this.#slot(name);
+    return out;
+  }
+
+  #slot(name: string): Promise<Record<string, string>> {
+    let p = this.#slots.get(name);
+    if (!p) {
+      if (!this.#provider) return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
+      p = this.#provider(name).then((values) => {
+        for (const v of Object.values(values)) this.#seen.add(v);
+        return values;
+      });
+      // A failed read is not cached: the next try asks again.
+      p.catch(() => this.#slots.delete(name));
+      this.#slots.set(name, p);
+    }
+    return p;
+  }
+}
+
+const templateSlots = new Map<string, string[]>();
+const conditionSlots = new Map<string, string[]>();
+
+function slotsOf(cache: Map<string, string[]>, src: string, parse: () => ReturnType<typeof referencedNames>): string[] {
+  let s = cache.get(src);
+  if (!s) {
+    s = [...new Set(parse().credentials.map(([slot]) => slot))];
+    if (cache.size < 10_000) cache.set(src, s);
+  }
+  return s;
+}
+
+/** Credential slots a template reads. */
+export function credentialSlotsOfTemplate(src: string): string[] {
+  return isTemplate(src) ? slotsOf(templateSlots, src, () => referencedNames(src)) : [];
+}
+
+async function fullScope(s: JobScope, vault: CredentialVault, slots: string[]): Promise<Scope> {
+  return { ...s, ...(slots.length > 0 ? { credentials: await vault.slots(slots) } : {}) };
+}
+
+export async function render(src: string, s: JobScope, vault: CredentialVault): Promise<unknown> {
+  if (!isTemplate(src)) return src;
+  return renderTemplate(src, await fullScope(s, vault, credentialSlotsOfTemplate(src)));
+}
+
+export async function condition(src: string, s: JobScope, vault: CredentialVault): Promise<boolean> {
+  const slots = slotsOf(conditionSlots, src, () => referencedNames(parseCondition(src)));
+  return evaluateCondition(src, await fullScope(s, vault, slots));
+}
+
+export async function expression(src: string, s: JobScope, vault: CredentialVault): Promise<unknown> {
+  const slots = slotsOf(conditionSlots, src, () => referencedNames(parseCondition(src)));
+  return evaluateExpression(src, await fullScope(s, vault, slots));
+}

@@ -1,0 +1,42 @@
+// The single place where an element target becomes a Playwright Locator. Self-healing plugs in
+// here: the engine takes a `TargetResolver` and uses `resolveTarget` when none is given.
+import type { Locator, Page } from 'playwright-core';
+import type { PlainTarget, Target } from '../../../api/v1alpha1/target.js';
+
+export interface ResolveContext {
+  /** Checkpoint name of the step asking, for logs and healing events. */
+  stepPath: string;
+  /** What the step may spend finding the element. */
+  timeoutMs: number;
+}
+
+export type TargetResolver = (page: Page, target: Target, ctx: ResolveContext) => Promise<Locator>;
+
+type AriaRole = Parameters<Page['getByRole']>[0];
+
+/** The primary locator of a target, exactly as written; no waiting, no healing. */
+export function primaryLocator(page: Page, t: PlainTarget): Locator {
+  const exact = t.exact;
+  let loc: Locator;
+  if (t.role !== undefined) loc = page.getByRole(t.role as AriaRole, { ...(t.name !== undefined ? { name: t.name } : {}), exact });
+  else if (t.label !== undefined) loc = page.getByLabel(t.label, { exact });
+  else if (t.testId !== undefined) loc = page.getByTestId(t.testId);
+  else if (t.text !== undefined) loc = page.getByText(t.text, { exact });
+  else if (t.css !== undefined) loc = page.locator(t.css);
+  else if (t.xpath !== undefined) loc = page.locator(`xpath=${t.xpath}`);
+  else throw new Error('target has no locator (one of role, label, testId, text, css, xpath)');
+  return t.nth !== undefined ? loc.nth(t.nth) : loc;
+}
+
+/** Default resolver: the primary locator. Playwright's auto-waiting does the rest. */
+export const resolveTarget: TargetResolver = async (page, target) => primaryLocator(page, target);
+
+/** A short, secret-free description of a target for error messages. */
+export function describeTarget(t: PlainTarget): string {
+  if (t.role !== undefined) return `role=${t.role}${t.name !== undefined ? `[name=${JSON.stringify(t.name)}]` : ''}`;
+  if (t.label !== undefined) return `label=${JSON.stringify(t.label)}`;
+  if (t.testId !== undefined) return `testId=${JSON.stringify(t.testId)}`;
+  if (t.text !== undefined) return `text=${JSON.stringify(t.text)}`;
+  if (t.css !== undefined) return `css=${JSON.stringify(t.css)}`;
+  return `xpath=${JSON.stringify(t.xpath ?? '')}`;
+}

@@ -1,0 +1,55 @@
+// A robot process in miniature, for crash tests: runs one attempt from a JSON description in
+// AETHER_ATTEMPT and prints `RESULT <json>`. With crashAfterStep it SIGKILLs itself on the way.
+import { createHash, randomBytes } from 'node:crypto';
+import { createLogger } from '../../../../api/log.js';
+import { BrowserHost } from '../../browser/host.js';
+import { configureDurable } from '../../durable/runtime.js';
+import { createEngine } from '../engine.js';
+
+interface ChildAttempt {
+  dbUrl: string;
+  runUid: string;
+  attempt: number;
+  workflow: import('../../../../api/v1alpha1/workflow.js').WorkflowSpec;
+  params: Record<string, unknown>;
+  credentials: Record<string, Record<string, string>>;
+  crashAfterStep?: number;
+}
+
+const spec = JSON.parse(process.env.AETHER_ATTEMPT ?? '{}') as ChildAttempt;
+const logger = createLogger({ name: 'attempt-child', level: 'warn', destination: process.stderr });
+const durable = configureDurable({
+  appName: 'aether-robot',
+  systemDatabaseUrl: spec.dbUrl,
+  executorId: `child-${process.pid}-${randomBytes(3).toString('hex')}`,
+  applicationVersion: 'engine-test',
+  logger,
+});
+const host = new BrowserHost({ logger });
+const engine = createEngine({ durable, browser: host, logger });
+await durable.launch();
+const ran: string[] = [];
+const result = await engine.runAttempt({
+  runUid: spec.runUid,
+  attempt: spec.attempt,
+  workflow: spec.workflow,
+  params: spec.params,
+  credentials: async (slot) => {
+    const v = spec.credentials[slot];
+    if (!v) throw new Error(`no credential slot ${slot}`);
+    return v;
+  },
+  progress: (_k, _n, stepId) => ran.push(stepId),
+  crashAfterStep: spec.crashAfterStep,
+});
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const summary = {
+  ...result,
+  ran,
+  ...('screenshots' in result ? { screenshots: Object.fromEntries(Object.entries(result.screenshots).map(([k, b]) => [k, sha(b)])) } : {}),
+  ...('screenshot' in result && result.screenshot ? { screenshot: sha(result.screenshot) } : {}),
+};
+process.stdout.write(`RESULT ${JSON.stringify(summary)}\n`);
+await durable.shutdown();
+await host.close();
+process.exit(0);

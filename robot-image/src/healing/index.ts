@@ -1,0 +1,40 @@
+// Self-healing selectors (issue 7). The public surface of robot-image/src/healing.
+import type { Box } from './types.js';
+import { rankAll } from './score.js';
+
+/** What the robot remembers about an element, to find it again after the page changed. */
+export interface ElementDescriptor {
+  tag: string;
+  id?: string;
+  name?: string;
+  type?: string;
+  role?: string;
+  accessibleName?: string;
+  classes?: string[];
+  text?: string;
+  placeholder?: string;
+  label?: string;
+  href?: string;
+  src?: string;
+  alt?: string;
+  title?: string;
+  attributes?: Record<string, string>;
+  xpath?: string;
+  idXpath?: string;
+  box?: { x: number; y: number; width: number; height: number };
+  neighborText?: { above?: string; below?: string; left?: string; right?: string };
+}
+/**
+ * Tier 1 scorer (pure): ranks every candidate against the recorded descriptor, best first, and
+ * chooses one or abstains (choice null) when the best is weak or not clearly ahead of the runner-up.
+ * Weights and the abstention rule are documented in score.ts.
+ */
+export function rankCandidates(
+  recorded: ElementDescriptor,
+  candidates: ElementDescriptor[],
+): { choice: number | null; ranked: { index: number; score: number }[] } {
+  return rankAll(recorded, candidates);
+}
+
+export type { Box, RankResult, HealableTarget, PlainTarget, AnchorSpec, ImageTemplate, SpatialRelation } from './types.js';
+export { scoreCandidate, SIGNALS, MIN_SCORE, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';

@@ -1,0 +1,176 @@
+// String similarity primitives for the scorer: normalised text, token and character n-gram
+// overlap, "generated-looking" token detection and LCS over XPath segments. All pure.
+
+/** Lower-case, strip accents and punctuation, collapse whitespace. */
+export function normalizeText(s: string | undefined): string {
+  if (!s) return '';
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** Words of an identifier or phrase: splits camelCase, snake_case, kebab-case and spaces. */
+export function tokens(s: string | undefined): string[] {
+  if (!s) return [];
+  const spaced = s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
+  return normalizeText(spaced.replace(/[_\-.:/]+/g, ' '))
+    .split(' ')
+    .filter((t) => t.length > 0);
+}
+
+function ngrams(s: string, n: number): Map<string, number> {
+  const m = new Map<string, number>();
+  const padded = ` ${s} `;
+  for (let i = 0; i + n <= padded.length; i++) {
+    const g = padded.slice(i, i + n);
+    m.set(g, (m.get(g) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Sørensen–Dice coefficient over character trigrams (multiset), 0..1. */
+export function trigramDice(a: string, b: string): number {
+  if (a === b) return a.length > 0 ? 1 : 0;
+  if (!a || !b) return 0;
+  const ga = ngrams(a, 3);
+  const gb = ngrams(b, 3);
+  let inter = 0;
+  let total = 0;
+  for (const [g, c] of ga) {
+    inter += Math.min(c, gb.get(g) ?? 0);
+    total += c;
+  }
+  for (const c of gb.values()) total += c;
+  return total === 0 ? 0 : (2 * inter) / total;
+}
+
+/** Jaccard overlap of two token sets, 0..1. */
+export function jaccard(a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0 && b.length === 0) return 0;
+  const sa = new Set(a);
+  const sb = new Set(b);
+  let inter = 0;
+  for (const t of sa) if (sb.has(t)) inter++;
+  const union = sa.size + sb.size - inter;
+  return union === 0 ? 0 : inter / union;
+}
+
+/**
+ * Similarity of two human-readable texts (labels, button captions, titles), 0..1:
+ * 1 on equal normalised text; otherwise the mean of word overlap (robust to reordering and
+ * added words) and character-trigram Dice (robust to typos, plurals, small rewording).
+ */
+export function textSimilarity(a: string | undefined, b: string | undefined): number {
+  const na = normalizeText(a);
+  const nb = normalizeText(b);
+  if (!na || !nb) return 0;
+  if (na === nb) return 1;
+  const tok = jaccard(na.split(' '), nb.split(' '));
+  const tri = trigramDice(na, nb);
+  // Containment: "Save" vs "Save changes" keeps most of its meaning.
+  const contained = na.length >= 3 && nb.length >= 3 && (na.includes(nb) || nb.includes(na)) ? 0.75 : 0;
+  return Math.max(contained, 0.5 * tok + 0.5 * tri);
+}
+
+/** Similarity of identifiers (id, name, test ids): exact, else token overlap blended with trigrams. */
+export function identifierSimilarity(a: string | undefined, b: string | undefined): number {
+  if (!a || !b) return 0;
+  if (a === b) return 1;
+  const ta = tokens(a).filter((t) => !isGeneratedToken(t));
+  const tb = tokens(b).filter((t) => !isGeneratedToken(t));
+  if (ta.length === 0 || tb.length === 0) return 0;
+  if (ta.join(' ') === tb.join(' ')) return 0.9;
+  return 0.6 * jaccard(ta, tb) + 0.4 * trigramDice(ta.join(' '), tb.join(' '));
+}
+
+const HEXISH = /^[0-9a-f]{5,}$/i;
+const HAS_DIGIT_RUN = /\d{3,}/;
+const MIXED_ALNUM = /^(?=.*[a-z])(?=.*\d)[a-z0-9]{5,}$/i;
+
+/**
+ * A token that a build tool or framework generated (CSS-modules hashes, styled-components,
+ * emotion, React useId, Ember/ExtJS counters): it carries no meaning across versions.
+ */
+export function isGeneratedToken(t: string): boolean {
+  if (!t) return true;
+  if (/^\d+$/.test(t)) return true;
+  if (HEXISH.test(t) && /\d/.test(t)) return true;
+  if (HAS_DIGIT_RUN.test(t)) return true;
+  if (MIXED_ALNUM.test(t)) {
+    // Real words mixed with one digit (h1, col2, grid12) are fine; hashes flip between many.
+    const switches = t.replace(/[a-z]+/gi, 'a').replace(/\d+/g, '1').length;
+    return switches >= 3;
+  }
+  return false;
+}
+
+/** A whole class name or id that looks generated: css-1x2y3z, sc-bdVaJa, jsx-123, _3xk9P, :r4:, ember123. */
+export function isGeneratedName(name: string): boolean {
+  if (!name) return true;
+  if (/^(css|sc|jsx|emotion|svelte|styled|makeStyles|jss)[-_]/i.test(name)) return true;
+  if (/^:r[0-9a-z]+:$/.test(name)) return true; // React useId
+  if (/^(ember|ext-gen|ext-comp|yui_|gwt-uid-|mui-|react-select-|headlessui-|radix-)\S*\d/i.test(name)) return true;
+  if (/[_-][a-zA-Z0-9]{5,}$/.test(name)) {
+    const tail = name.slice(Math.max(name.lastIndexOf('_'), name.lastIndexOf('-')) + 1);
+    if (isGeneratedToken(tail) || (/[A-Z]/.test(tail) && /[a-z]/.test(tail) && /\d/.test(tail))) return true;
+  }
+  const parts = tokens(name);
+  return parts.length > 0 && parts.every(isGeneratedToken);
+}
+
+/** Segments of an XPath ("/html/body/div[2]/a" -> ["html","body","div[2]","a"]). */
+export function xpathSegments(xpath: string | undefined): string[] {
+  if (!xpath) return [];
+  return xpath.split('/').filter((s) => s.length > 0);
+}
+
+function segmentTag(seg: string): string {
+  const i = seg.indexOf('[');
+  return i < 0 ? seg : seg.slice(0, i);
+}
+
+/**
+ * Healenium-style path similarity: longest common subsequence of path segments, where a
+ * segment matching only by tag (index differs) counts half. Normalised by the longer path.
+ */
+export function pathSimilarity(a: string | undefined, b: string | undefined): number {
+  const sa = xpathSegments(a);
+  const sb = xpathSegments(b);
+  if (sa.length === 0 || sb.length === 0) return 0;
+  if (a === b) return 1;
+  const n = sa.length;
+  const m = sb.length;
+  let prev = new Float64Array(m + 1);
+  let cur = new Float64Array(m + 1);
+  for (let i = 1; i <= n; i++) {
+    for (let j = 1; j <= m; j++) {
+      const x = sa[i - 1]!;
+      const y = sb[j - 1]!;
+      const match = x === y ? 1 : segmentTag(x) === segmentTag(y) ? 0.5 : 0;
+      cur[j] = Math.max(prev[j]!, cur[j - 1]!, match > 0 ? prev[j - 1]! + match : 0);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[m]! / Math.max(n, m);
+}
+
+/** Path part of a URL without host, query or hash; relative and absolute URLs alike. */
+export function urlPath(href: string | undefined): string {
+  if (!href) return '';
+  const noHash = href.split('#')[0] ?? '';
+  const noQuery = noHash.split('?')[0] ?? '';
+  return noQuery.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/+$/, '') || (href.startsWith('#') ? href : '/');
+}
+
+/** File name of a URL path without a fingerprint hash: /static/logo.3f9a1c.png -> logo.png. */
+export function urlFile(src: string | undefined): string {
+  const p = urlPath(src);
+  const file = p.slice(p.lastIndexOf('/') + 1);
+  return file
+    .split('.')
+    .filter((part, i, all) => i === 0 || i === all.length - 1 || !isGeneratedToken(part))
+    .join('.');
+}

@@ -1,0 +1,54 @@
+// Shapes shared by the healing modules. ElementDescriptor is the public contract (issue 7); the
+// target shapes mirror api/v1alpha1/target.ts as plain objects so this folder does not depend on
+// the zod schema's exact module.
+
+export type { ElementDescriptor } from './index.js';
+import type { ElementDescriptor } from './index.js';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface RankResult {
+  /** Index into `candidates` of the chosen element, or null to abstain. */
+  choice: number | null;
+  /** Every candidate's score, best first. */
+  ranked: { index: number; score: number }[];
+}
+
+/** A plain element target (exactly one locator kind is set). */
+export interface PlainTarget {
+  role?: string;
+  name?: string;
+  exact?: boolean;
+  label?: string;
+  testId?: string;
+  text?: string;
+  css?: string;
+  xpath?: string;
+}
+
+export type SpatialRelation = 'above' | 'below' | 'leftOf' | 'rightOf' | 'inside' | 'near';
+
+export interface AnchorSpec {
+  target: PlainTarget;
+  relation: SpatialRelation;
+  withinPx?: number;
+}
+
+export interface ImageTemplate {
+  /** The template image as base64 PNG (a ConfigMap reference is resolved by the engine before healing). */
+  pngBase64?: string;
+  /** Where the element was last seen, in CSS pixels of the viewport. */
+  lastKnownBox?: Box;
+}
+
+/** A step's element target with its healing aids. */
+export interface HealableTarget extends PlainTarget {
+  fingerprint?: ElementDescriptor;
+  anchor?: AnchorSpec;
+  image?: ImageTemplate;
+}

@@ -1,0 +1,134 @@
+// Tier 3: find an element's picture (template) in a screenshot with OpenCV (WebAssembly), at half
+// scale in grayscale. Search near the last known box first; accept only a strong and unique peak.
+import { createRequire } from 'node:module';
+import type { Box } from './types.js';
+import { halfScale, type GrayImage } from './png.js';
+
+/** Normalised cross-correlation a match must reach... */
+export const MIN_CORRELATION = 0.85;
+/** ...and by which it must beat any other place in the screenshot (identical icons elsewhere). */
+export const MIN_PEAK_LEAD = 0.04;
+
+// The parts of the OpenCV.js API used here.
+interface Mat {
+  data: Uint8Array;
+  data32F: Float32Array;
+  delete(): void;
+  roi(r: unknown): Mat;
+  rows: number;
+  cols: number;
+  floatAt(r: number, c: number): number;
+}
+interface Cv {
+  Mat: new (rows?: number, cols?: number, type?: number) => Mat;
+  Rect: new (x: number, y: number, w: number, h: number) => unknown;
+  CV_8UC1: number;
+  TM_CCOEFF_NORMED: number;
+  matchTemplate(img: Mat, tpl: Mat, out: Mat, method: number): void;
+  minMaxLoc(m: Mat): { maxVal: number; maxLoc: { x: number; y: number } };
+  onRuntimeInitialized?: () => void;
+}
+
+let cvReady: Promise<Cv> | null = null;
+
+/** Load OpenCV.js once per process (about 250 ms the first time). */
+export function loadOpenCv(): Promise<Cv> {
+  cvReady ??= new Promise<Cv>((resolve) => {
+    const cv = createRequire(import.meta.url)('@techstark/opencv-js') as Cv;
+    // The module object is thenable; never await it directly (it resolves to itself forever).
+    if (typeof (cv as { Mat?: unknown }).Mat === 'function' && (cv as unknown as { getBuildInformation?: unknown }).getBuildInformation) resolve(cv);
+    else cv.onRuntimeInitialized = () => resolve(cv);
+  });
+  return cvReady;
+}
+
+function toMat(cv: Cv, img: GrayImage): Mat {
+  const m = new cv.Mat(img.height, img.width, cv.CV_8UC1);
+  m.data.set(img.data);
+  return m;
+}
+
+export interface VisualMatch {
+  /** Box of the match, in the screenshot's (full-scale) pixels. */
+  box: Box;
+  score: number;
+}
+
+interface Peak {
+  x: number;
+  y: number;
+  score: number;
+  second: number;
+}
+
+/** Best and second-best (away from the best) correlation peaks of tpl over img. */
+function peaks(cv: Cv, img: Mat, tpl: Mat): Peak | null {
+  if (tpl.rows > img.rows || tpl.cols > img.cols) return null;
+  const res = new cv.Mat();
+  try {
+    cv.matchTemplate(img, tpl, res, cv.TM_CCOEFF_NORMED);
+    const { maxVal, maxLoc } = cv.minMaxLoc(res);
+    // Second peak: the best outside a template-sized window around the first.
+    let second = -1;
+    const rx = Math.max(2, tpl.cols >> 1);
+    const ry = Math.max(2, tpl.rows >> 1);
+    const f = res.data32F;
+    for (let y = 0; y < res.rows; y++) {
+      const near = Math.abs(y - maxLoc.y) <= ry;
+      for (let x = 0; x < res.cols; x++) {
+        if (near && Math.abs(x - maxLoc.x) <= rx) continue;
+        const v = f[y * res.cols + x]!;
+        if (v > second) second = v;
+      }
+    }
+    return { x: maxLoc.x, y: maxLoc.y, score: maxVal, second };
+  } finally {
+    res.delete();
+  }
+}
+
+/**
+ * Find `template` in `screen` (both full-scale grayscale). Tries a window around `near` first, then
+ * the whole screen; returns null (abstain) unless the match is strong and unique on the screen.
+ */
+export async function findTemplate(screen: GrayImage, template: GrayImage, near?: Box): Promise<VisualMatch | null> {
+  const cv = await loadOpenCv();
+  const s = halfScale(screen);
+  const t = halfScale(template);
+  if (t.width < 4 || t.height < 4) return null;
+  const img = toMat(cv, s);
+  const tpl = toMat(cv, t);
+  try {
+    const accept = (p: Peak | null, ox: number, oy: number): VisualMatch | null =>
+      p && p.score >= MIN_CORRELATION
+        ? { box: { x: (p.x + ox) * 2, y: (p.y + oy) * 2, width: template.width, height: template.height }, score: p.score }
+        : null;
+    if (near) {
+      const mx = t.width * 2;
+      const my = t.height * 2;
+      const x0 = Math.max(0, Math.floor(near.x / 2) - mx);
+      const y0 = Math.max(0, Math.floor(near.y / 2) - my);
+      const x1 = Math.min(s.width, Math.ceil((near.x + near.width) / 2) + mx);
+      const y1 = Math.min(s.height, Math.ceil((near.y + near.height) / 2) + my);
+      if (x1 - x0 >= t.width && y1 - y0 >= t.height) {
+        const roi = img.roi(new cv.Rect(x0, y0, x1 - x0, y1 - y0));
+        try {
+          // Fast path: a strong peak near where the element was, unique within the window.
+          const lp = peaks(cv, roi, tpl);
+          if (lp && lp.second < lp.score - MIN_PEAK_LEAD) {
+            const local = accept(lp, x0, y0);
+            if (local) return local;
+          }
+        } finally {
+          roi.delete();
+        }
+      }
+    }
+    const p = peaks(cv, img, tpl);
+    if (!p || p.second > p.score - MIN_PEAK_LEAD) return null;
+    return accept(p, 0, 0);
+  } finally {
+    img.delete();
+    tpl.delete();
+  }
+}

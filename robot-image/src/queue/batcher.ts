@@ -1,0 +1,38 @@
+// Collects calls made in the same turn of the event loop and runs them as one statement: with many
+// concurrent jobs, claiming and completing runs costs one round trip per batch instead of per job.
+
+export interface Batcher<I, O> {
+  submit(item: I): Promise<O>;
+}
+
+/** `flush` gets a batch and returns one result per item, in the same order. */
+export function createBatcher<I, O>(flush: (items: I[]) => Promise<O[]>, opts: { maxBatch?: number } = {}): Batcher<I, O> {
+  const maxBatch = opts.maxBatch ?? 500;
+  let pending: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  let scheduled = false;
+
+  const run = () => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    for (let i = 0; i < batch.length; i += maxBatch) {
+      const slice = batch.slice(i, i + maxBatch);
+      flush(slice.map((p) => p.item)).then(
+        (results) => slice.forEach((p, j) => p.resolve(results[j] as O)),
+        (err: unknown) => slice.forEach((p) => p.reject(err)),
+      );
+    }
+  };
+
+  return {
+    submit(item) {
+      return new Promise<O>((resolve, reject) => {
+        pending.push({ item, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(run);
+        }
+      });
+    },
+  };
+}

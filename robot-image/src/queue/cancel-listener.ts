@@ -1,0 +1,51 @@
+// LISTENs for cancels of running jobs (NOTIFY aether_cancel '<uid>') on one dedicated connection,
+// reconnecting after errors. A missed notification is not fatal: the cancel flag is also read at claim.
+import type pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { CANCEL_CHANNEL } from '../../../api/queue/identifiers.js';
+
+export interface CancelListener {
+  stop(): Promise<void>;
+}
+
+export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: string) => void; logger: Logger }): Promise<CancelListener> {
+  let client: pg.PoolClient | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | null = null;
+
+  const connect = async (): Promise<void> => {
+    const c = await opts.pool.connect();
+    const onError = (err: Error) => {
+      opts.logger.warn({ err }, 'cancel listener connection lost; reconnecting');
+      c.removeAllListeners('notification');
+      c.release(err);
+      if (client === c) client = null;
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => scheduleRetry()), 1000);
+    };
+    c.on('error', onError);
+    c.on('notification', (msg) => {
+      if (msg.channel === CANCEL_CHANNEL && msg.payload) opts.onCancel(msg.payload);
+    });
+    await c.query(`LISTEN ${CANCEL_CHANNEL}`);
+    client = c;
+  };
+  const scheduleRetry = () => {
+    if (!stopped) retry = setTimeout(() => void connect().catch(() => scheduleRetry()), 1000);
+  };
+
+  await connect();
+  return {
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = null;
+      if (c) {
+        c.removeAllListeners('notification');
+        c.removeAllListeners('error');
+        await c.query(`UNLISTEN ${CANCEL_CHANNEL}`).catch(() => undefined);
+        c.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,398 @@
+// The robot's side of the queue: a graphile-worker runner that serves exactly one pool's task identifier
+// and calls an injected JobHandler for each run it claims.
+//
+// How attempts are counted (graphile-worker counts an attempt whenever it FETCHES a job, so a crash would
+// use one up):
+//   - graphile's max_attempts is GRAPHILE_MAX_ATTEMPTS (32767): crashes can never exhaust it, and
+//     graphile's own retry (its failJob with exponential delay) is never used for real failures.
+//   - aether.runs.failed_attempts counts REAL failures: the handler returned { status: 'failed' } or threw.
+//     On such a failure, in ONE transaction, the consumer
+//       1. detaches the job it holds (key cleared, attempts = max_attempts: never runnable again) — only
+//          if its worker pool still holds it (fencing: a robot declared dead must not re-add anything),
+//       2. increments failed_attempts and stores the error (+ screenshot),
+//       3. below max_attempts: sets the run 'queued' with run_at = now + retryDelayMs(failed_attempts)
+//          and adds a fresh job under the same key 'rpa:<uid>' with that run_at (graphile-worker's poll
+//          picks it up when due); at max_attempts (or retryable: false): the run is 'failed' for good, a
+//          dead letter with its last error (listDeadLetters).
+//     then returns normally, so graphile deletes the detached job.
+//   - a crash (SIGKILL, OOM, node loss): the heartbeat stops, the operator's sweeper marks the robot dead,
+//     puts its runs back to 'queued' and force-unlocks its worker pools' jobs; another robot claims the
+//     same job. failed_attempts is untouched; JobContext.attempt stays the same (the DBOS workflow of the
+//     attempt is resumed, not restarted).
+//   - graceful shutdown: stop fetching (jobs prefetched into the local queue go back untouched), let
+//     running jobs finish until the deadline, then hand the rest back: the run goes back to 'queued'
+//     (failed_attempts untouched) and its job is re-added at once the same way as a retry.
+//   - a job whose run is already finished, cancelled or unknown is stale: it is completed without running.
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import { run, type Job, type JobHelpers, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { Logger } from '../../../api/log.js';
+import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from '../../../api/queue/backoff.js';
+import { withTransaction } from '../../../api/queue/db.js';
+import { graphileLogger } from '../../../api/queue/graphile-logger.js';
+import { GRAPHILE_MAX_ATTEMPTS, taskIdentifier } from '../../../api/queue/identifiers.js';
+import { InvalidPayloadError, parsePayload, type QueuePayload } from '../../../api/queue/payload.js';
+import {
+  addRunJob,
+  claimRuns,
+  completeRuns,
+  detachHeldJob,
+  insertAudit,
+  insertScreenshot,
+  markRunCancelled,
+  recordRunFailure,
+  requeueRun,
+  type ClaimedRun,
+} from '../../../api/queue/sql/runs.js';
+import { createBatcher } from './batcher.js';
+import { listenForCancels, type CancelListener } from './cancel-listener.js';
+import type { AbortReason, JobContext, JobHandler, JobOutcome } from './handler.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
+
+export const DEFAULT_LEASE_SECONDS = 5;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1500;
+const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
+
+export interface ConsumerOptions {
+  databaseUrl: string;
+  /** The RobotPool this robot serves. */
+  namespace: string;
+  pool: string;
+  /** Unique per robot process. */
+  robotId: string;
+  pod?: string | null;
+  handler: JobHandler;
+  /** Jobs run at once (browsers per robot). Default 1. */
+  concurrency?: number;
+  /**
+   * Jobs fetched (and locked) per round trip. Default max(2, concurrency). Larger = faster for short jobs,
+   * but prefetched jobs wait behind the running ones while another robot may be idle.
+   */
+  localQueueSize?: number;
+  /** How long prefetched jobs may wait locally before they go back. Default 30 s. */
+  localQueueTtlMs?: number;
+  /** Batch window for graphile's job completion. Default 0 (batch what completes in the same tick). */
+  completeJobBatchDelayMs?: number;
+  /** Heartbeat older than this -> the robot is dead. Default 5. */
+  leaseSeconds?: number;
+  heartbeatIntervalMs?: number;
+  /** How often graphile-worker polls for due delayed jobs (retries). Default 1000. */
+  pollIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  /** graphile-worker's connection pool size. Default concurrency + 3. */
+  maxPoolSize?: number;
+  logger: Logger;
+}
+
+export interface Consumer {
+  readonly robotId: string;
+  readonly taskIdentifier: string;
+  workerPoolIds(): string[];
+  /** Handlers running now. */
+  jobsHeld(): number;
+  /**
+   * Graceful shutdown: stop fetching, wait for running jobs until `deadlineMs` (default 30 s), then hand
+   * the remaining ones back to the queue. Resolves when the runner has stopped.
+   */
+  stop(opts?: { deadlineMs?: number }): Promise<void>;
+  /** Settles when the runner stops (rejects if it failed). */
+  readonly done: Promise<void>;
+}
+
+interface InFlight {
+  uid: string;
+  controller: AbortController;
+}
+
+type Settled = { kind: 'outcome'; outcome: JobOutcome } | { kind: 'aborted'; reason: AbortReason };
+
+export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
+  const concurrency = opts.concurrency ?? 1;
+  const identifier = taskIdentifier(opts.namespace, opts.pool);
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const log = opts.logger.child({ robot: opts.robotId, namespace: opts.namespace, pool: opts.pool });
+  const db = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
+  db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+
+  const inFlight = new Map<string, InFlight>();
+  let shutdownDeadlinePassed = false;
+  let fenced = false;
+
+  const abortAll = (reason: AbortReason) => {
+    for (const f of inFlight.values()) f.controller.abort(reason);
+  };
+
+  let runner: Runner | null = null;
+  let heartbeat: Heartbeat | null = null;
+  heartbeat = await startHeartbeat({
+    pool: db,
+    robotId: opts.robotId,
+    namespace: opts.namespace,
+    poolName: opts.pool,
+    pod: opts.pod ?? null,
+    leaseSeconds: opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+    intervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    jobsHeld: () => inFlight.size,
+    onFenced: () => {
+      fenced = true;
+      abortAll('fenced');
+      void runner?.stop('robot declared dead').catch(() => undefined);
+    },
+    logger: log,
+  });
+
+  let cancels: CancelListener;
+  try {
+    cancels = await listenForCancels({
+      pool: db,
+      logger: log,
+      onCancel: (uid) => inFlight.get(uid)?.controller.abort('cancelled'),
+    });
+  } catch (err) {
+    await heartbeat.stop({ retire: true }).catch(() => undefined);
+    await db.end();
+    throw err;
+  }
+
+  const claims = createBatcher<string, ClaimedRun | undefined>(async (uids) => {
+    const rows = await claimRuns(db, { uids, robot: opts.robotId });
+    const byUid = new Map(rows.map((r) => [r.uid, r]));
+    return uids.map((u) => byUid.get(u));
+  });
+  const completions = createBatcher<{ uid: string; outputs: unknown }, void>(async (results) => {
+    await completeRuns(db, { results });
+    return results.map(() => undefined);
+  });
+
+  /** Records a real failure and re-adds the job for a retry, or dead-letters the run. */
+  const recordFailure = async (job: Job, payload: QueuePayload, claim: ClaimedRun, outcome: Extract<JobOutcome, { status: 'failed' }>) => {
+    const retryable = outcome.retryable !== false;
+    const delay = retryDelayMs(claim.failedAttempts + 1, backoff);
+    const kept = await withTransaction(db, async (tx) => {
+      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return null;
+      let screenshotId: string | null = null;
+      if (outcome.screenshot && outcome.screenshot.length <= MAX_SCREENSHOT_BYTES) {
+        screenshotId = await insertScreenshot(tx, { uid: claim.uid, stepId: outcome.error.stepId ?? 'unknown', image: outcome.screenshot });
+      }
+      const rec = await recordRunFailure(tx, { uid: claim.uid, error: outcome.error, retryable, retryDelayMs: delay, screenshotId });
+      if (rec?.state === 'queued') {
+        await addRunJob(tx, {
+          uid: claim.uid,
+          taskIdentifier: rec.taskIdentifier,
+          payload,
+          runAt: rec.runAt,
+          priority: rec.priority,
+          maxAttempts: GRAPHILE_MAX_ATTEMPTS,
+        });
+      } else if (rec?.state === 'failed') {
+        await insertAudit(tx, {
+          actor: `robot/${opts.robotId}`,
+          action: 'run.deadLettered',
+          namespace: payload.namespace,
+          name: payload.name,
+          runUid: claim.uid,
+          details: { failedAttempts: rec.failedAttempts, error: outcome.error },
+        });
+      }
+      return rec;
+    });
+    if (kept === null) throw new LostJobError(claim.uid);
+    return kept;
+  };
+
+  /** Shutdown deadline passed: put the run back in the queue at once, unchanged. */
+  const handBack = async (job: Job, payload: QueuePayload, uid: string) => {
+    const ok = await withTransaction(db, async (tx) => {
+      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return false;
+      const run = await requeueRun(tx, { uid });
+      if (run) {
+        await addRunJob(tx, { uid, taskIdentifier: run.taskIdentifier, payload, runAt: new Date(), priority: run.priority, maxAttempts: GRAPHILE_MAX_ATTEMPTS });
+      }
+      return true;
+    });
+    if (!ok) throw new LostJobError(uid);
+  };
+
+  const task = async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
+    const job = helpers.job;
+    let payload: QueuePayload;
+    try {
+      payload = parsePayload(rawPayload);
+    } catch (err) {
+      if (!(err instanceof InvalidPayloadError)) throw err;
+      await failUnreadablePayload(job, rawPayload, err);
+      return;
+    }
+    const jlog = log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
+    const claim = await claims.submit(payload.uid);
+    if (!claim) {
+      jlog.info('skipped a stale job: its run is finished or unknown');
+      return;
+    }
+    if (claim.state === 'cancelled') {
+      jlog.info('cancelled before it started');
+      return;
+    }
+
+    const controller = new AbortController();
+    inFlight.set(claim.uid, { uid: claim.uid, controller });
+    if (shutdownDeadlinePassed) controller.abort('shutdown');
+    if (fenced) controller.abort('fenced');
+    const ctx: JobContext = {
+      payload,
+      runUid: claim.uid,
+      attempt: claim.failedAttempts + 1,
+      maxAttempts: claim.maxAttempts,
+      claims: claim.attempts,
+      previousRobot: claim.previousRobot,
+      jobId: job.id,
+      robotId: opts.robotId,
+      signal: controller.signal,
+    };
+    let settled: Settled;
+    try {
+      settled = await runHandler(opts.handler, ctx, controller.signal);
+    } finally {
+      inFlight.delete(claim.uid);
+    }
+
+    if (settled.kind === 'aborted') {
+      if (settled.reason === 'fenced') throw new LostJobError(claim.uid);
+      await handBack(job, payload, claim.uid);
+      jlog.info('handed the job back at shutdown');
+      return;
+    }
+    const outcome = settled.outcome;
+    if (outcome.status === 'succeeded') {
+      await completions.submit({ uid: claim.uid, outputs: outcome.outputs ?? null });
+    } else if (outcome.status === 'cancelled') {
+      await markRunCancelled(db, { uid: claim.uid });
+      jlog.info('run cancelled');
+    } else {
+      const rec = await recordFailure(job, payload, claim, outcome);
+      if (rec?.state === 'failed') {
+        jlog.warn({ failedAttempts: rec.failedAttempts, error: outcome.error }, 'run failed for good (dead letter)');
+      } else if (rec) {
+        jlog.info({ failedAttempts: rec.failedAttempts, runAt: rec.runAt, error: outcome.error }, 'attempt failed; retry scheduled');
+      }
+    }
+  };
+
+  /** A payload that does not parse can never run: fail its run for good (if it names one) and drop it. */
+  const failUnreadablePayload = async (job: Job, raw: unknown, err: InvalidPayloadError) => {
+    const uid = typeof raw === 'object' && raw !== null ? (raw as { uid?: unknown }).uid : undefined;
+    log.error({ jobId: job.id, err: err.message }, 'dropped a job with an invalid payload');
+    if (typeof uid !== 'string' || !/^[0-9a-f-]{36}$/i.test(uid)) return;
+    const [claim] = await claimRuns(db, { uids: [uid], robot: opts.robotId });
+    if (claim?.state === 'running') {
+      await withTransaction(db, (tx) =>
+        recordRunFailure(tx, { uid, error: { message: err.message, code: 'InvalidPayload' }, retryable: false, retryDelayMs: 0, screenshotId: null }),
+      );
+    }
+  };
+
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  let registerPool: Promise<void> = Promise.resolve();
+  events.on('pool:create', ({ workerPool }) => {
+    registerPool = heartbeat!.addWorkerPoolId(workerPool.id).catch((err: unknown) => log.error({ err }, 'could not register the worker pool id'));
+  });
+
+  try {
+    runner = await run({
+      connectionString: opts.databaseUrl,
+      concurrency,
+      maxPoolSize: opts.maxPoolSize ?? concurrency + 3,
+      noHandleSignals: true,
+      pollInterval: opts.pollIntervalMs ?? 1000,
+      taskList: { [identifier]: task },
+      events,
+      logger: graphileLogger(log),
+      preset: {
+        worker: {
+          localQueue: { size: opts.localQueueSize ?? Math.max(2, concurrency), ttl: opts.localQueueTtlMs ?? 30_000 },
+          completeJobBatchDelay: opts.completeJobBatchDelayMs ?? 0,
+          failJobBatchDelay: 0,
+          // We abort handlers ourselves at the stop() deadline; graphile's own abort is not used.
+          gracefulShutdownAbortTimeout: 2 ** 31 - 1,
+        },
+      },
+    });
+  } catch (err) {
+    await cancels.stop().catch(() => undefined);
+    await heartbeat.stop({ retire: true }).catch(() => undefined);
+    await db.end();
+    throw err;
+  }
+  await registerPool;
+  log.info({ taskIdentifier: identifier, concurrency }, 'consumer started');
+
+  let stopping: Promise<void> | null = null;
+  const theRunner = runner;
+  const done = theRunner.promise;
+  done.catch(() => undefined);
+
+  const stop = (o: { deadlineMs?: number } = {}): Promise<void> => {
+    stopping ??= (async () => {
+      const deadlineMs = o.deadlineMs ?? 30_000;
+      await heartbeat!.beat('draining').catch(() => undefined);
+      const timer = setTimeout(() => {
+        shutdownDeadlinePassed = true;
+        abortAll('shutdown');
+      }, deadlineMs);
+      try {
+        await theRunner.stop('consumer stopping').catch((err: unknown) => {
+          if (!fenced) log.warn({ err }, 'runner stopped with an error');
+        });
+      } finally {
+        clearTimeout(timer);
+        await cancels.stop().catch(() => undefined);
+        await heartbeat!.stop({ retire: !fenced }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
+        await db.end().catch(() => undefined);
+        log.info('consumer stopped');
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    robotId: opts.robotId,
+    taskIdentifier: identifier,
+    workerPoolIds: () => heartbeat!.workerPoolIds(),
+    jobsHeld: () => inFlight.size,
+    stop,
+    done,
+  };
+}
+
+/** Thrown from a task when this robot no longer holds its job: graphile's failJob then changes nothing. */
+export class LostJobError extends Error {
+  constructor(uid: string) {
+    super(`robot no longer holds the job of run ${uid} (declared dead and released)`);
+    this.name = 'LostJobError';
+  }
+}
+
+/**
+ * Runs the handler until it settles. A 'shutdown' or 'fenced' abort settles at once (the handler is left
+ * to notice its signal); a 'cancelled' abort waits for the handler to stop at its next step boundary.
+ */
+function runHandler(handler: JobHandler, ctx: JobContext, signal: AbortSignal): Promise<Settled> {
+  const outcome = Promise.resolve()
+    .then(() => handler(ctx))
+    .then(
+      (o): Settled => ({ kind: 'outcome', outcome: o }),
+      (err: unknown): Settled => ({
+        kind: 'outcome',
+        outcome: { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } },
+      }),
+    );
+  const abandon = new Promise<Settled>((resolve) => {
+    const check = () => {
+      const reason = signal.reason as AbortReason;
+      if (reason === 'shutdown' || reason === 'fenced') resolve({ kind: 'aborted', reason });
+    };
+    if (signal.aborted) check();
+    else signal.addEventListener('abort', check, { once: true });
+  });
+  return Promise.race([outcome, abandon]);
+}
