@@ -23,7 +23,9 @@ export const timestamp = () => z.iso.datetime({ offset: true });
 
 /** A Kubernetes quantity ("500m", "1Gi", 2): CRDs see it as int-or-string. */
 export const QUANTITY_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
-export const Quantity = z.union([z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'), z.int().min(0)]);
+export const Quantity = z
+  .union([z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'), z.int().min(0)])
+  .meta({ 'x-kubernetes-int-or-string': true });
 
 /** The part of ObjectMeta our code reads; everything else passes through. */
 export const ObjectMeta = z.looseObject({

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { dnsSubdomain, Quantity, resource, statusBase, timestamp } from './common.js';
 import { withRules } from './rules.js';
-import { boundedString } from './target.js';
+import { boundedRecord, boundedString } from './bounds.js';
 
 export const MAX_REPLICAS = 1000;
 
@@ -48,8 +48,8 @@ export const Autoscaling = withRules(
 export type Autoscaling = z.output<typeof Autoscaling>;
 
 export const ResourceRequirements = z.strictObject({
-  requests: z.record(boundedString(63), Quantity).optional(),
-  limits: z.record(boundedString(63), Quantity).optional(),
+  requests: boundedRecord(boundedString(63), Quantity, 16).optional(),
+  limits: boundedRecord(boundedString(63), Quantity, 16).optional(),
 });
 
 export const Toleration = z.strictObject({
@@ -96,7 +96,7 @@ export const RobotPoolSpec = z.strictObject({
   concurrencyPerRobot: z.int().min(1).max(32).default(1),
   resources: ResourceRequirements.optional(),
   terminationGracePeriodSeconds: z.int().min(0).max(3600).optional(),
-  nodeSelector: z.record(boundedString(316), boundedString(63)).optional(),
+  nodeSelector: boundedRecord(boundedString(316), boundedString(63), 32).optional(),
   tolerations: z.array(Toleration).max(32).optional(),
   env: z.array(EnvVar).max(64).optional(),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from '../queue/priority.js';
 import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
 import { exactlyOne, withCel, withRules } from './rules.js';
-import { boundedString, identifier } from './target.js';
+import { boundedRecord, boundedString, identifier } from './bounds.js';
 import { WorkflowSpec } from './workflow.js';
 
 export const WorkflowRef = z.strictObject({
@@ -16,7 +16,7 @@ export type WorkflowRef = z.infer<typeof WorkflowRef>;
 /** One credential slot bound to a Secret: its name and, optionally, slot key -> Secret key. */
 export const CredentialBinding = z.strictObject({
   secretName: dnsSubdomain(),
-  keys: z.record(identifier(), boundedString(253).min(1).regex(/^[-._a-zA-Z0-9]+$/)).optional(),
+  keys: boundedRecord(identifier(), boundedString(253).min(1).regex(/^[-._a-zA-Z0-9]+$/), 16).optional(),
 });
 export type CredentialBinding = z.infer<typeof CredentialBinding>;
 
@@ -44,8 +44,8 @@ export const RpaJobTemplateSpec = withRules(
       workflowRef: WorkflowRef.optional(),
       workflow: WorkflowSpec.optional(),
       pool: dnsSubdomain(),
-      params: z.record(identifier(), z.unknown()).optional(),
-      credentials: z.record(identifier(), CredentialBinding).optional(),
+      params: boundedRecord(identifier(), z.unknown(), 64).optional(),
+      credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
       priority: Priority.default('normal'),
       maxAttempts: z.int().min(1).max(100).default(3),
       activeDeadlineSeconds: z.int().min(1).max(7 * 86400).optional(),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { resource, statusBase, timestamp } from './common.js';
 import { withCel } from './rules.js';
 import { RpaJobTemplateSpec } from './rpajob.js';
-import { boundedString } from './target.js';
+import { boundedRecord, boundedString } from './bounds.js';
 
 const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
@@ -61,8 +61,8 @@ export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
 export const RpaJobTemplate = z.strictObject({
   metadata: z
     .strictObject({
-      labels: z.record(boundedString(316), boundedString(63)).optional(),
-      annotations: z.record(boundedString(316), boundedString(4096)).optional(),
+      labels: boundedRecord(boundedString(316), boundedString(63), 64).optional(),
+      annotations: boundedRecord(boundedString(316), boundedString(4096), 64).optional(),
     })
     .optional(),
   spec: RpaJobTemplateSpec,

@@ -1,7 +1,8 @@
 // RpaWorkflow: a reusable, validated workflow definition.
 import { z } from 'zod';
 import { resource, statusBase, timestamp } from './common.js';
-import { boundedString, identifier, Target } from './target.js';
+import { boundedString, identifier } from './bounds.js';
+import { Target } from './target.js';
 import { WorkflowSpec } from './workflow.js';
 
 export const RpaWorkflowSpec = WorkflowSpec;

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 
 export interface CrossFieldRule<T> {
-  /** CEL expression over `self`, as the API server evaluates it. */
-  cel: string;
+  /** CEL expression over `self`, as the API server evaluates it; absent for a zod-only rule. */
+  cel?: string;
   /** The message both validators report; name the field. */
   message: string;
   /** The same rule for zod. */
@@ -40,7 +40,7 @@ export function withRules<S extends z.ZodType>(schema: S, rules: Array<CrossFiel
       if (!r.holds(value as z.output<S>)) ctx.addIssue({ code: 'custom', message: r.message, path: zodPath(r.fieldPath) });
     }
   }) as unknown as S;
-  const cel = rules.map((r) => ({ rule: r.cel, message: r.message, ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}) }));
+  const cel = rules.flatMap((r) => (r.cel === undefined ? [] : [{ rule: r.cel, message: r.message, ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}) }]));
   return refined.meta({ [VALIDATIONS]: [...celRulesOf(schema), ...cel] }) as S;
 }
 
@@ -54,7 +54,7 @@ export function exactlyOne(...values: unknown[]): boolean {
   return values.filter((v) => v !== undefined).length === 1;
 }
 
-/** The CEL form of `exactlyOne` over fields of `self`. */
+/** The CEL form of `exactlyOne` over fields of `self` (a sum, cheaper for the cost estimate than a list macro). */
 export function celExactlyOne(fields: readonly string[]): string {
-  return `[${fields.map((f) => `has(self.${f})`).join(', ')}].exists_one(x, x)`;
+  return `${fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(' + ')} == 1`;
 }

@@ -2,13 +2,9 @@
 // evidence for self-healing when the page changes: the recorded fingerprint, a stable anchor
 // nearby, and an image template.
 import { z } from 'zod';
+import { boundedRecord, boundedString } from './bounds.js';
 import { celExactlyOne, exactlyOne, withRules } from './rules.js';
 
-/** A string bounded for CEL cost estimation and etcd size. */
-export const boundedString = (max: number) => z.string().max(max);
-/** A short name-like string: step ids, param names, slot names. */
-export const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
-export const identifier = () => z.string().min(1).max(63).regex(new RegExp(IDENTIFIER_PATTERN));
 
 export const LOCATOR_KINDS = ['role', 'label', 'testId', 'text', 'css', 'xpath'] as const;
 export type LocatorKind = (typeof LOCATOR_KINDS)[number];
@@ -38,7 +34,7 @@ export const Fingerprint = z
     src: boundedString(2048).optional(),
     alt: boundedString(512).optional(),
     title: boundedString(512).optional(),
-    attributes: z.record(boundedString(128), boundedString(1024)).optional(),
+    attributes: boundedRecord(boundedString(128), boundedString(1024), 64).optional(),
     xpath: boundedString(2048).optional(),
     idXpath: boundedString(2048).optional(),
     box: Box.optional(),

@@ -71,10 +71,16 @@ export function kubeBinDir(): string {
     return fromEnv;
   }
   try {
-    const out = execFileSync('bash', [buildScript], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
+    const out = execFileSync('bash', [buildScript], { stdio: ['ignore', 'pipe', 'inherit'] })
+      .toString()
+      .trim()
+      .split('\n');
     return out[out.length - 1]!;
   } catch (err) {
-    throw new Error(`could not build the test control plane (see the messages above); retry with: bash ${buildScript}`, { cause: err });
+    throw new Error(
+      `could not build the test control plane (see the messages above); retry with: bash ${buildScript}`,
+      { cause: err },
+    );
   }
 }
 
@@ -120,9 +126,19 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfigPath = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, { server, caFile: pki.ca.cert, user: 'aether-admin', credentials: { clientCert: admin.cert, clientKey: admin.key } });
+  writeKubeconfig(kubeconfigPath, {
+    server,
+    caFile: pki.ca.cert,
+    user: 'aether-admin',
+    credentials: { clientCert: admin.cert, clientKey: admin.key },
+  });
   const cmKubeconfig = join(dir, 'controller-manager.kubeconfig');
-  writeKubeconfig(cmKubeconfig, { server, caFile: pki.ca.cert, user: 'system:kube-controller-manager', credentials: { clientCert: cm.cert, clientKey: cm.key } });
+  writeKubeconfig(cmKubeconfig, {
+    server,
+    caFile: pki.ca.cert,
+    user: 'system:kube-controller-manager',
+    credentials: { clientCert: cm.cert, clientKey: cm.key },
+  });
 
   const processes: ManagedProcess[] = [];
   const stopAll = async () => {
@@ -139,13 +155,23 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
       startProcess({
         name: 'etcd',
         command: join(bin, 'etcd'),
-        args: ['--data-dir', join(dir, 'etcd'), '--listen-client-urls', etcdUrl, '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`],
+        args: [
+          '--data-dir',
+          join(dir, 'etcd'),
+          '--listen-client-urls',
+          etcdUrl,
+          '--listen-peer-urls',
+          `http://127.0.0.1:${etcdPeerPort}`,
+        ],
         logFile: join(logsDir, 'etcd.log'),
       }),
     );
     const tls: Tls = { ca: readFileSync(pki.ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key) };
     // etcd is up in well under a second; waiting keeps the API server's log free of dial errors.
-    await waitFor('etcd /health', async () => ((await httpOk(`${etcdUrl}/health`)) ? true : undefined), { timeoutMs, failFast });
+    await waitFor('etcd /health', async () => ((await httpOk(`${etcdUrl}/health`)) ? true : undefined), {
+      timeoutMs,
+      failFast,
+    });
     processes.push(
       startProcess({
         name: 'kube-apiserver',
@@ -172,8 +198,19 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
       }),
     );
 
+    await waitFor(
+      'kube-apiserver /readyz',
+      async () => {
+        const r = await httpsStatus(`${server}/readyz`, tls);
+        return r.status === 200 ? true : undefined;
+      },
+      { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)), failFast, intervalMs: 200 },
+    );
+    const apiServerReadyMs = Date.now() - t0;
+
     if (opts.controllerManager ?? true) {
-      // It waits for the API server's /healthz itself, so starting it now saves a few seconds.
+      // Only now: it gives up (exit 1) when the API server is not healthy within 10 s, which a loaded
+      // machine can exceed.
       processes.push(
         startProcess({
           name: 'kube-controller-manager',
@@ -195,22 +232,13 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
       );
     }
 
-    await waitFor(
-      'kube-apiserver /readyz',
-      async () => {
-        const r = await httpsStatus(`${server}/readyz`, tls);
-        return r.status === 200 ? true : undefined;
-      },
-      { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)), failFast, intervalMs: 200 },
-    );
-    const apiServerReadyMs = Date.now() - t0;
-
     const kc = kubeConfigFromFile(kubeconfigPath);
     if (opts.controllerManager ?? true) {
       const core = kc.makeApiClient(CoreV1Api);
       await waitFor(
         'the default ServiceAccount in namespace default (kube-controller-manager)',
-        async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) ? true : undefined),
+        async () =>
+          (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) ? true : undefined,
         { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)), failFast, intervalMs: 200 },
       );
     }
@@ -252,10 +280,23 @@ export function userKubeconfig(adminKubeconfigPath: string, user: string, groups
   const cert = issueClientCert(pkiDir, name, user, groups);
   const server = kubeConfigFromFile(adminKubeconfigPath).getCurrentCluster()!.server;
   const path = join(dir, `${name}.kubeconfig`);
-  writeKubeconfig(path, { server, caFile: join(pkiDir, 'ca.crt'), user, credentials: { clientCert: cert.cert, clientKey: cert.key } });
+  writeKubeconfig(path, {
+    server,
+    caFile: join(pkiDir, 'ca.crt'),
+    user,
+    credentials: { clientCert: cert.cert, clientKey: cert.key },
+  });
   return path;
 }
 
 export { kubeConfigFromFile, kubeConfigForToken } from './kubeconfig.js';
-export { deleteNamespace, ensureServiceAccount, freshNamespace, serviceAccountKubeConfig, serviceAccountToken, TEST_NAMESPACE_LABEL, testKubeConfig } from './kubeclient.js';
+export {
+  deleteNamespace,
+  ensureServiceAccount,
+  freshNamespace,
+  serviceAccountKubeConfig,
+  serviceAccountToken,
+  TEST_NAMESPACE_LABEL,
+  testKubeConfig,
+} from './kubeclient.js';
 export { waitFor } from './wait.js';

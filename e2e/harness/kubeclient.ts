@@ -15,9 +15,13 @@ export async function freshNamespace(kc: KubeConfig, prefix = 't'): Promise<stri
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   await core.createNamespace({ body: { metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' } } } });
-  await waitFor(`ServiceAccount default in namespace ${name}`, async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined), {
-    timeoutMs: 60_000,
-  });
+  await waitFor(
+    `ServiceAccount default in namespace ${name}`,
+    async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined),
+    {
+      timeoutMs: 60_000,
+    },
+  );
   return name;
 }
 
@@ -40,11 +44,20 @@ export async function ensureServiceAccount(kc: KubeConfig, namespace: string, na
 }
 
 /** A short-lived token of a ServiceAccount from the TokenRequest API (what a projected volume holds). */
-export async function serviceAccountToken(kc: KubeConfig, namespace: string, name: string, opts: { expirationSeconds?: number; audiences?: string[] } = {}): Promise<string> {
+export async function serviceAccountToken(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  opts: { expirationSeconds?: number; audiences?: string[] } = {},
+): Promise<string> {
   const tr = await kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     name,
     namespace,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: opts.audiences ?? [], expirationSeconds: opts.expirationSeconds ?? 600 } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: opts.audiences ?? [], expirationSeconds: opts.expirationSeconds ?? 600 },
+    },
   });
   const token = tr.status?.token;
   if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);
@@ -53,7 +66,11 @@ export async function serviceAccountToken(kc: KubeConfig, namespace: string, nam
 
 /** A KubeConfig that acts as the ServiceAccount (same cluster as `kc`). */
 export async function serviceAccountKubeConfig(kc: KubeConfig, namespace: string, name: string): Promise<KubeConfig> {
-  return kubeConfigForToken(kc, await serviceAccountToken(kc, namespace, name), `system:serviceaccount:${namespace}:${name}`);
+  return kubeConfigForToken(
+    kc,
+    await serviceAccountToken(kc, namespace, name),
+    `system:serviceaccount:${namespace}:${name}`,
+  );
 }
 
 /** The admin KubeConfig of the API server the integration global setup started. */

@@ -7,15 +7,23 @@ export type Credentials = { clientCert: string; clientKey: string } | { token: s
 const b64 = (file: string) => readFileSync(file).toString('base64');
 
 /** Writes a kubeconfig (JSON, which every kubeconfig reader accepts) with one context named "aether-test". */
-export function writeKubeconfig(path: string, opts: { server: string; caFile: string; user: string; credentials: Credentials }): void {
+export function writeKubeconfig(
+  path: string,
+  opts: { server: string; caFile: string; user: string; credentials: Credentials },
+): void {
   const user =
     'token' in opts.credentials
       ? { token: opts.credentials.token }
-      : { 'client-certificate-data': b64(opts.credentials.clientCert), 'client-key-data': b64(opts.credentials.clientKey) };
+      : {
+          'client-certificate-data': b64(opts.credentials.clientCert),
+          'client-key-data': b64(opts.credentials.clientKey),
+        };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'aether-test', cluster: { server: opts.server, 'certificate-authority-data': b64(opts.caFile) } }],
+    clusters: [
+      { name: 'aether-test', cluster: { server: opts.server, 'certificate-authority-data': b64(opts.caFile) } },
+    ],
     users: [{ name: opts.user, user }],
     contexts: [{ name: 'aether-test', context: { cluster: 'aether-test', user: opts.user } }],
     'current-context': 'aether-test',

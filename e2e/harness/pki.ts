@@ -24,7 +24,8 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stderr?: Buffer; code?: string };
-    if (e.code === 'ENOENT') throw new Error('openssl is not installed: run `npm run setup` (installs Debian package openssl)');
+    if (e.code === 'ENOENT')
+      throw new Error('openssl is not installed: run `npm run setup` (installs Debian package openssl)');
     throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString() ?? ''}`, { cause: err });
   }
 }
@@ -48,7 +49,25 @@ function signedCert(dir: string, name: string, ca: CertFiles, subject: string, e
   openssl(['req', '-new', '-key', key, '-subj', subject, '-out', csr], dir);
   writeFileSync(extFile, ext);
   openssl(
-    ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', '0x' + randomBytes(12).toString('hex'), '-days', '30', '-sha256', '-extfile', extFile, '-out', cert],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      '0x' + randomBytes(12).toString('hex'),
+      '-days',
+      '30',
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-out',
+      cert,
+    ],
     dir,
   );
   return { cert, key };
@@ -58,14 +77,37 @@ function signedCert(dir: string, name: string, ca: CertFiles, subject: string, e
 export function issueClientCert(pkiDir: string, name: string, user: string, groups: readonly string[] = []): CertFiles {
   const ca = { cert: join(pkiDir, 'ca.crt'), key: join(pkiDir, 'ca.key') };
   if (!existsSync(ca.key)) throw new Error(`no cluster CA key in ${pkiDir}`);
-  return signedCert(pkiDir, name, ca, subjectFor(user, groups), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  return signedCert(
+    pkiDir,
+    name,
+    ca,
+    subjectFor(user, groups),
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
+  );
 }
 
 export function createClusterPki(dir: string): ClusterPki {
   const ca = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
   newKey(ca.key, dir);
   openssl(
-    ['req', '-x509', '-new', '-key', ca.key, '-subj', '/CN=aether-test-ca', '-days', '30', '-sha256', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature', '-out', ca.cert],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      ca.key,
+      '-subj',
+      '/CN=aether-test-ca',
+      '-days',
+      '30',
+      '-sha256',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+      '-out',
+      ca.cert,
+    ],
     dir,
   );
   const server = signedCert(

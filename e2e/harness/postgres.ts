@@ -88,7 +88,8 @@ export async function startPostgres(opts: { port?: number; maxConnections?: numb
       await c.end();
       break;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s: ${stderr}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not accept connections within 30 s: ${stderr}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -9,20 +9,35 @@ export async function startServices(): Promise<void> {
   const running: RunningServices = { stops: [] };
   (globalThis as { __aether?: RunningServices }).__aether = running;
 
+  // Both start at once: the control plane takes several seconds, PostgreSQL about one.
+  const starts: Array<Promise<void>> = [];
   if (wanted.has('postgres')) {
-    const pg = await startPostgres();
-    running.stops.push(() => pg.stop());
-    process.env[ENV.pgUrl] = pg.url;
+    starts.push(
+      startPostgres().then((pg) => {
+        running.stops.push(() => pg.stop());
+        process.env[ENV.pgUrl] = pg.url;
+      }),
+    );
   }
   if (wanted.has('kube')) {
-    const { startKube } = await import('./kube.js');
-    const kube = await startKube();
-    running.stops.push(() => kube.stop());
-    process.env[ENV.kubeconfig] = kube.kubeconfigPath;
+    starts.push(
+      import('./kube.js').then(async ({ startKube }) => {
+        const kube = await startKube();
+        running.stops.push(() => kube.stop());
+        process.env[ENV.kubeconfig] = kube.kubeconfigPath;
+      }),
+    );
+  }
+  const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Jest skips the global teardown when the setup throws: stop what did start.
+    await stopServices();
+    throw failed.reason;
   }
 }
 
 export async function stopServices(): Promise<void> {
   const running = (globalThis as { __aether?: RunningServices }).__aether;
-  for (const stop of (running?.stops ?? []).reverse()) await stop();
+  const stops = running?.stops.splice(0) ?? [];
+  for (const stop of stops.reverse()) await stop();
 }

@@ -1,8 +1,8 @@
 // Server-side apply of rendered manifests to a real API server, the way `kubectl apply --server-side` does.
+import { request, type RequestOptions } from 'node:https';
 import {
   ApiextensionsV1Api,
   KubernetesObjectApi,
-  PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
   type V1CustomResourceDefinition,
@@ -23,30 +23,68 @@ function isUnservedKind(err: unknown): boolean {
   return /Unrecognized API version and kind|Failed to fetch resource metadata/.test(msg);
 }
 
+/** Exposes the URL path the client derives from discovery (plural, namespaced or not). */
+class ResourcePaths extends KubernetesObjectApi {
+  path(obj: KubernetesObject): Promise<string> {
+    return this.specUriPath(obj, 'patch');
+  }
+}
+
+/**
+ * One server-side apply request with the manifest sent as it is. (KubernetesObjectApi.patch would
+ * re-serialise built-in kinds through its typed models, which drops wire-named fields such as
+ * `x-kubernetes-validations` or `enum` inside a CRD's schema.)
+ */
+async function serverSideApply(kc: KubeConfig, path: string, obj: KubernetesObject, opts: { dryRun: boolean; fieldManager: string }): Promise<void> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const query = new URLSearchParams({ fieldManager: opts.fieldManager, force: 'true', ...(opts.dryRun ? { dryRun: 'All' } : {}) });
+  const url = new URL(`${path}?${query}`, cluster.server);
+  const options: RequestOptions = { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(options);
+  const body = JSON.stringify(obj); // JSON is YAML
+  await new Promise<void>((resolve, reject) => {
+    const req = request(url, options, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve() : reject(new ApplyError(res.statusCode ?? 0, text))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export class ApplyError extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: string,
+  ) {
+    // CRD rejections list every failing rule; the first few kB say what is wrong.
+    super(`HTTP ${code}: ${body.length > 4000 ? body.slice(0, 4000) + ' ...' : body}`);
+    this.name = 'ApplyError';
+  }
+}
+
 /** Applies each object in order (helm template already sorts by install order). */
 export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[], opts: { dryRun: boolean; fieldManager?: string }): Promise<ApplyReport> {
   // A new client per call: its discovery cache must see CRDs established since the last call.
-  const api = KubernetesObjectApi.makeApiClient(kc);
+  const paths = kc.makeApiClient(ResourcePaths);
   const report: ApplyReport = { applied: [], skipped: [] };
   for (const obj of objects) {
     const ref = describeObject(obj);
+    let path: string;
     try {
-      await api.patch(
-        structuredClone(obj),
-        undefined,
-        opts.dryRun ? 'All' : undefined,
-        opts.fieldManager ?? 'aether-chart-test',
-        true,
-        PatchStrategy.ServerSideApply,
-      );
+      path = await paths.path(structuredClone(obj));
+    } catch (err) {
+      if (!isUnservedKind(err)) throw err;
+      report.skipped.push({ ref, reason: `${obj.apiVersion} ${obj.kind} is not served by this API server` });
+      continue;
+    }
+    try {
+      await serverSideApply(kc, path, obj, { dryRun: opts.dryRun, fieldManager: opts.fieldManager ?? 'aether-chart-test' });
       report.applied.push(ref);
     } catch (err) {
-      if (isUnservedKind(err)) {
-        report.skipped.push({ ref, reason: `${obj.apiVersion} ${obj.kind} is not served by this API server` });
-        continue;
-      }
-      const body = (err as { body?: unknown }).body;
-      throw new Error(`applying ${ref}${opts.dryRun ? ' (dry run)' : ''} failed: ${typeof body === 'string' ? body : (err as Error).message}`, { cause: err });
+      throw new Error(`applying ${ref}${opts.dryRun ? ' (dry run)' : ''} failed: ${(err as Error).message}`, { cause: err });
     }
   }
   return report;

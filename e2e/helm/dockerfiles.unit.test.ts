@@ -2,7 +2,7 @@
 // copy exists in the build context (and is not .dockerignored), every stage output they copy is made,
 // and every entry point they (or the chart) run is emitted by tsc from a source whose whole relative
 // import graph, and the files it loads next to itself, reach the image.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repoRoot } from './chart-crds.js';
 import {
@@ -10,6 +10,7 @@ import {
   importClosure,
   isUnder,
   parseDockerfile,
+  relativeImports,
   sourceForEmitted,
   stageByRef,
   stageProvides,
@@ -19,6 +20,13 @@ import {
 const ignored = dockerignoreMatcher(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
 const tsconfig = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.json'), 'utf8')) as { include: string[]; compilerOptions: { outDir: string; rootDir: string } };
 const isContextDir = (p: string) => existsSync(join(repoRoot, p)) && statSync(join(repoRoot, p)).isDirectory();
+
+/** Repo-relative paths of the .ts files tsc compiles under a folder (its include globs skip dot-folders and node_modules). */
+function tsFilesUnder(dir: string): string[] {
+  return (readdirSync(join(repoRoot, dir), { recursive: true }) as string[])
+    .map((f) => posix.join(dir, f.split('\\').join('/')))
+    .filter((f) => f.endsWith('.ts') && !f.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules'));
+}
 
 /** The chart runs these inside the operator image (see helm/aether/templates/_helpers.tpl). */
 function chartEntrypoint(name: string): string {
@@ -89,6 +97,23 @@ describe.each(images)('$dockerfile', ({ dockerfile, extraEntrypoints }) => {
   test('package.json ("type": "module") sits above dist/ in the final image', () => {
     expect(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).type).toBe('module');
     expect(finalHas).toContain(posix.join(final.workdir, 'package.json'));
+  });
+
+  test('every TypeScript file the build stage compiles finds its relative imports there', () => {
+    const distCopy = final.copies.find((c) => c.from !== null && c.sources.some((s) => s.endsWith('/dist')));
+    const build = stageByRef(stages, distCopy!.from!)!;
+    const copied = build.copies.filter((c) => c.from === null).flatMap((c) => c.sources).filter(isContextDir);
+    const compiled = copied.flatMap((dir) => tsFilesUnder(dir)).filter((f) => !ignored(f));
+    const present = new Set(compiled);
+    const problems: string[] = [];
+    for (const file of compiled) {
+      for (const spec of relativeImports(readFileSync(join(repoRoot, file), 'utf8'))) {
+        const target = posix.join(posix.dirname(file), spec).replace(/\.js$/, '.ts');
+        if (target.endsWith('.ts') && !present.has(target)) problems.push(`${file} imports ${target}, which the build stage lacks`);
+      }
+    }
+    expect(compiled.length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 
   const entrypoints = [...new Set([...runs.filter((a) => sourceForEmitted(a) !== null), ...extraEntrypoints])];

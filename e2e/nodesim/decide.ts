@@ -32,7 +32,8 @@ export function commandForContainer(table: ImageTable, container: V1Container): 
   const image = container.image ?? '';
   const entry = table[image] ?? table[imageRepository(image)];
   if (!entry) return { error: `image ${JSON.stringify(image)} is not in the node simulator's image table` };
-  if (container.command?.length) return { error: `container ${container.name} sets command, which the node simulator cannot run; use args` };
+  if (container.command?.length)
+    return { error: `container ${container.name} sets command, which the node simulator cannot run; use args` };
   return { ...entry, args: container.args ?? entry.args ?? [] };
 }
 
@@ -80,7 +81,14 @@ export function restartDelayMs(restartCount: number, baseMs: number, maxMs: numb
 /** An exit by signal gets 128 + signal number, as a shell and the kubelet report it. */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11 };
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGABRT: 6,
+    SIGSEGV: 11,
+  };
   return 128 + (signal ? (numbers[signal] ?? 0) : 0);
 }
 
@@ -146,7 +154,11 @@ export function expandVars(value: string, defined: Record<string, string>): stri
  * Secret/ConfigMap/field references resolved. A missing non-optional source is an error
  * (the kubelet's CreateContainerConfigError); all errors are reported together.
  */
-export function resolveEnv(pod: V1Pod, container: V1Container, sources: EnvSources): { env: Record<string, string>; errors: string[] } {
+export function resolveEnv(
+  pod: V1Pod,
+  container: V1Container,
+  sources: EnvSources,
+): { env: Record<string, string>; errors: string[] } {
   const env: Record<string, string> = {};
   const errors: string[] = [];
   for (const f of container.envFrom ?? []) {
@@ -172,7 +184,10 @@ export function resolveEnv(pod: V1Pod, container: V1Container, sources: EnvSourc
       const data = from.secretKeyRef ? sources.secrets[keyRef.name ?? ''] : sources.configMaps[keyRef.name ?? ''];
       const value = data?.[keyRef.key];
       if (value !== undefined) env[e.name] = value;
-      else if (!keyRef.optional) errors.push(data ? `couldn't find key ${keyRef.key} in ${kind} ${keyRef.name}` : `${kind} "${keyRef.name}" not found`);
+      else if (!keyRef.optional)
+        errors.push(
+          data ? `couldn't find key ${keyRef.key} in ${kind} ${keyRef.name}` : `${kind} "${keyRef.name}" not found`,
+        );
       continue;
     }
     if (from.fieldRef) {
@@ -202,7 +217,17 @@ function condition(pod: V1Pod, type: string, ok: boolean, now: Date, reason?: st
 }
 
 /** The status the simulator reports for a single-container Pod. */
-export function podStatus(pod: V1Pod, args: { state: ContainerState; restartCount: number; lastTerminated?: { exitCode: number; reason: string; finishedAt: Date }; phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed'; now: Date; startTime?: Date }): V1PodStatus {
+export function podStatus(
+  pod: V1Pod,
+  args: {
+    state: ContainerState;
+    restartCount: number;
+    lastTerminated?: { exitCode: number; reason: string; finishedAt: Date };
+    phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+    now: Date;
+    startTime?: Date;
+  },
+): V1PodStatus {
   const container = pod.spec?.containers?.[0];
   const s = args.state;
   const ready = s.kind === 'running';
@@ -219,11 +244,27 @@ export function podStatus(pod: V1Pod, args: { state: ContainerState; restartCoun
         ? { running: { startedAt: s.startedAt } }
         : s.kind === 'waiting'
           ? { waiting: { reason: s.reason, message: s.message } }
-          : { terminated: { exitCode: s.exitCode, reason: s.reason, startedAt: s.startedAt, finishedAt: s.finishedAt } },
+          : {
+              terminated: { exitCode: s.exitCode, reason: s.reason, startedAt: s.startedAt, finishedAt: s.finishedAt },
+            },
     ...(s.kind === 'running' ? { containerID: `nodesim://${s.pid}` } : {}),
-    ...(args.lastTerminated ? { lastState: { terminated: { exitCode: args.lastTerminated.exitCode, reason: args.lastTerminated.reason, finishedAt: args.lastTerminated.finishedAt } } } : {}),
+    ...(args.lastTerminated
+      ? {
+          lastState: {
+            terminated: {
+              exitCode: args.lastTerminated.exitCode,
+              reason: args.lastTerminated.reason,
+              finishedAt: args.lastTerminated.finishedAt,
+            },
+          },
+        }
+      : {}),
   };
-  const notReadyReason = ready ? undefined : phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady';
+  const notReadyReason = ready
+    ? undefined
+    : phase === 'Succeeded' || phase === 'Failed'
+      ? 'PodCompleted'
+      : 'ContainersNotReady';
   return {
     phase,
     hostIP: '127.0.0.1',

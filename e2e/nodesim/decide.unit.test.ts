@@ -1,7 +1,21 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { afterExit, commandForContainer, envReferences, exitCodeOf, expandVars, gracePeriodSeconds, imageRepository, podStatus, resolveEnv, restartDelayMs, shouldBind } from './decide.js';
+import {
+  afterExit,
+  commandForContainer,
+  envReferences,
+  exitCodeOf,
+  expandVars,
+  gracePeriodSeconds,
+  imageRepository,
+  podStatus,
+  resolveEnv,
+  restartDelayMs,
+  shouldBind,
+} from './decide.js';
 
-const pod = (over: { spec?: Partial<NonNullable<V1Pod['spec']>>; metadata?: V1Pod['metadata']; status?: V1Pod['status'] } = {}): V1Pod => ({
+const pod = (
+  over: { spec?: Partial<NonNullable<V1Pod['spec']>>; metadata?: V1Pod['metadata']; status?: V1Pod['status'] } = {},
+): V1Pod => ({
   metadata: { name: 'p1', namespace: 'ns1', uid: 'u-1', labels: { app: 'robot' }, ...over.metadata },
   spec: { containers: [{ name: 'main', image: 'aether.dev/robot:1' }], ...over.spec },
   status: over.status,
@@ -22,11 +36,23 @@ describe('commandForContainer', () => {
   const table = { 'aether.dev/robot': { command: 'node', args: ['robot.js'], cwd: '/r' }, 'x:2': { command: 'two' } };
   const c = (over: Partial<V1Container>): V1Container => ({ name: 'main', ...over });
   it.each<[string, Partial<V1Container>, unknown]>([
-    ['repository match keeps default args', { image: 'aether.dev/robot:9' }, { command: 'node', args: ['robot.js'], cwd: '/r' }],
-    ['Pod args replace default args', { image: 'aether.dev/robot', args: ['--x'] }, { command: 'node', args: ['--x'], cwd: '/r' }],
+    [
+      'repository match keeps default args',
+      { image: 'aether.dev/robot:9' },
+      { command: 'node', args: ['robot.js'], cwd: '/r' },
+    ],
+    [
+      'Pod args replace default args',
+      { image: 'aether.dev/robot', args: ['--x'] },
+      { command: 'node', args: ['--x'], cwd: '/r' },
+    ],
     ['exact tag match wins', { image: 'x:2' }, { command: 'two', args: [] }],
     ['unknown image', { image: 'nginx' }, { error: expect.stringContaining('"nginx" is not in') }],
-    ['command override refused', { image: 'aether.dev/robot', command: ['sh'] }, { error: expect.stringContaining('sets command') }],
+    [
+      'command override refused',
+      { image: 'aether.dev/robot', command: ['sh'] },
+      { error: expect.stringContaining('sets command') },
+    ],
   ])('%s', (_n, container, want) => expect(commandForContainer(table, c(container))).toEqual(want));
 });
 
@@ -35,11 +61,31 @@ describe('shouldBind', () => {
   it.each<[string, V1Pod, { namespace?: string; claimUnselected: boolean }, boolean]>([
     ['unselected pod, claiming', pod(), { claimUnselected: true }, true],
     ['unselected pod, not claiming', pod(), { claimUnselected: false }, false],
-    ['selector matches', pod({ spec: { containers: [], nodeSelector: { pool: 'a' } } }), { claimUnselected: false }, true],
-    ['selector differs', pod({ spec: { containers: [], nodeSelector: { pool: 'b' } } }), { claimUnselected: true }, false],
-    ['selector key missing on node', pod({ spec: { containers: [], nodeSelector: { gpu: 'yes' } } }), { claimUnselected: true }, false],
+    [
+      'selector matches',
+      pod({ spec: { containers: [], nodeSelector: { pool: 'a' } } }),
+      { claimUnselected: false },
+      true,
+    ],
+    [
+      'selector differs',
+      pod({ spec: { containers: [], nodeSelector: { pool: 'b' } } }),
+      { claimUnselected: true },
+      false,
+    ],
+    [
+      'selector key missing on node',
+      pod({ spec: { containers: [], nodeSelector: { gpu: 'yes' } } }),
+      { claimUnselected: true },
+      false,
+    ],
     ['already bound', pod({ spec: { containers: [], nodeName: 'other' } }), { claimUnselected: true }, false],
-    ['being deleted', pod({ metadata: { name: 'p', namespace: 'ns1', deletionTimestamp: new Date() } }), { claimUnselected: true }, false],
+    [
+      'being deleted',
+      pod({ metadata: { name: 'p', namespace: 'ns1', deletionTimestamp: new Date() } }),
+      { claimUnselected: true },
+      false,
+    ],
     ['other namespace', pod(), { namespace: 'ns2', claimUnselected: true }, false],
     ['same namespace', pod(), { namespace: 'ns1', claimUnselected: true }, true],
     ['finished pod', pod({ status: { phase: 'Failed' } }), { claimUnselected: true }, false],
@@ -74,7 +120,10 @@ describe('restartDelayMs / exitCodeOf / gracePeriodSeconds', () => {
   it.each<[V1Pod, number]>([
     [pod(), 30],
     [pod({ spec: { containers: [], terminationGracePeriodSeconds: 5 } }), 5],
-    [pod({ spec: { containers: [], terminationGracePeriodSeconds: 5 }, metadata: { deletionGracePeriodSeconds: 0 } }), 0],
+    [
+      pod({ spec: { containers: [], terminationGracePeriodSeconds: 5 }, metadata: { deletionGracePeriodSeconds: 0 } }),
+      0,
+    ],
   ])('grace period %#', (p, want) => expect(gracePeriodSeconds(p)).toBe(want));
 });
 
@@ -108,22 +157,43 @@ describe('resolveEnv', () => {
   });
 
   it('resolves every kind of reference', () => {
-    const r = resolveEnv(pod(), container, { secrets: { creds: { password: 's3cret' }, nope: undefined }, configMaps: { cfg: { mode: 'fast' } } });
+    const r = resolveEnv(pod(), container, {
+      secrets: { creds: { password: 's3cret' }, nope: undefined },
+      configMaps: { cfg: { mode: 'fast' } },
+    });
     expect(r).toEqual({
       errors: [],
-      env: { CFG_mode: 'fast', PLAIN: 'p', DERIVED: 'p-fast', PASSWORD: 's3cret', MODE: 'fast', POD: 'p1', NS: 'ns1', APP: 'robot' },
+      env: {
+        CFG_mode: 'fast',
+        PLAIN: 'p',
+        DERIVED: 'p-fast',
+        PASSWORD: 's3cret',
+        MODE: 'fast',
+        POD: 'p1',
+        NS: 'ns1',
+        APP: 'robot',
+      },
     });
   });
 
   it('reports every missing source at once', () => {
     const r = resolveEnv(pod(), container, { secrets: { creds: { other: 'x' } }, configMaps: {} });
-    expect(r.errors).toEqual(['configmap "cfg" not found', "couldn't find key password in secret creds", 'configmap "cfg" not found']);
+    expect(r.errors).toEqual([
+      'configmap "cfg" not found',
+      "couldn't find key password in secret creds",
+      'configmap "cfg" not found',
+    ]);
     expect(r.env).not.toHaveProperty('PASSWORD');
   });
 
   it('refuses unsupported field paths', () => {
-    const c: V1Container = { name: 'm', env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'status.hostIPs' } } }] };
-    expect(resolveEnv(pod(), c, { secrets: {}, configMaps: {} }).errors).toEqual(['fieldRef status.hostIPs is not supported by the node simulator']);
+    const c: V1Container = {
+      name: 'm',
+      env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'status.hostIPs' } } }],
+    };
+    expect(resolveEnv(pod(), c, { secrets: {}, configMaps: {} }).errors).toEqual([
+      'fieldRef status.hostIPs is not supported by the node simulator',
+    ]);
   });
 });
 
@@ -133,10 +203,21 @@ describe('podStatus', () => {
     const s = podStatus(pod(), { state: { kind: 'running', startedAt: now, pid: 42 }, restartCount: 0, now });
     expect(s.phase).toBe('Running');
     expect(s.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(s.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, started: true, containerID: 'nodesim://42', state: { running: { startedAt: now } } });
+    expect(s.containerStatuses?.[0]).toMatchObject({
+      name: 'main',
+      ready: true,
+      started: true,
+      containerID: 'nodesim://42',
+      state: { running: { startedAt: now } },
+    });
   });
   it('failed keeps the exit code and is not ready', () => {
-    const s = podStatus(pod(), { state: { kind: 'terminated', exitCode: 3, reason: 'Error', finishedAt: now }, restartCount: 1, phase: 'Failed', now });
+    const s = podStatus(pod(), {
+      state: { kind: 'terminated', exitCode: 3, reason: 'Error', finishedAt: now },
+      restartCount: 1,
+      phase: 'Failed',
+      now,
+    });
     expect(s.phase).toBe('Failed');
     expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
     expect(s.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);

@@ -56,6 +56,7 @@ export interface NodeSimulatorOptions {
   serviceAccountKubeconfig?: boolean;
   /** Delete the Node object on stop(). Default true. */
   deleteNodeOnStop?: boolean;
+  /** Default: warnings and errors only, on stderr (pass a logger at level info to see every Pod step). */
   log?: Logger;
 }
 
@@ -126,7 +127,10 @@ export class NodeSimulator {
     this.nodeName = opts.nodeName;
     this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.coordination = opts.kubeConfig.makeApiClient(CoordinationV1Api);
-    this.log = (opts.log ?? createLogger({ name: 'nodesim', destination: process.stderr })).child({ kind: 'Node', name: opts.nodeName });
+    this.log = (opts.log ?? createLogger({ name: 'nodesim', level: 'warn', destination: process.stderr })).child({
+      kind: 'Node',
+      name: opts.nodeName,
+    });
     this.labels = {
       ...opts.labels,
       'kubernetes.io/hostname': opts.nodeName,
@@ -145,7 +149,10 @@ export class NodeSimulator {
   async start(): Promise<void> {
     await this.registerNode();
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), this.opts.heartbeatMs ?? 10_000);
+    this.heartbeat = setInterval(
+      () => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')),
+      this.opts.heartbeatMs ?? 10_000,
+    );
     const ns = this.opts.namespace;
     const path = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
     const list = () => (ns ? this.core.listNamespacedPod({ namespace: ns }) : this.core.listPodForAllNamespaces());
@@ -191,12 +198,18 @@ export class NodeSimulator {
 
   private async registerNode(): Promise<void> {
     try {
-      await this.core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name: this.nodeName, labels: this.labels } } });
+      await this.core.createNode({
+        body: { apiVersion: 'v1', kind: 'Node', metadata: { name: this.nodeName, labels: this.labels } },
+      });
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
       await this.core.patchNode({ name: this.nodeName, body: { metadata: { labels: this.labels } } }, mergePatch);
     }
-    const cap = { cpu: this.opts.capacity?.cpu ?? '8', memory: this.opts.capacity?.memory ?? '16Gi', pods: this.opts.capacity?.pods ?? '110' };
+    const cap = {
+      cpu: this.opts.capacity?.cpu ?? '8',
+      memory: this.opts.capacity?.memory ?? '16Gi',
+      pods: this.opts.capacity?.pods ?? '110',
+    };
     await this.core.patchNodeStatus(
       {
         name: this.nodeName,
@@ -230,16 +243,28 @@ export class NodeSimulator {
   private async beat(): Promise<void> {
     const now = new Date().toISOString();
     const conditions = [
-      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'node simulator is posting ready status', lastHeartbeatTime: now },
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'node simulator is posting ready status',
+        lastHeartbeatTime: now,
+      },
       { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', lastHeartbeatTime: now },
       { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', lastHeartbeatTime: now },
       { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', lastHeartbeatTime: now },
     ];
     // A strategic merge patch merges conditions by type, so lastTransitionTime of unchanged ones stays.
-    await this.core.patchNodeStatus({ name: this.nodeName, body: { status: { conditions } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    await this.core.patchNodeStatus(
+      { name: this.nodeName, body: { status: { conditions } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
     const lease = { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: 40, renewTime: microTime() } };
     try {
-      await this.coordination.patchNamespacedLease({ name: this.nodeName, namespace: 'kube-node-lease', body: lease }, mergePatch);
+      await this.coordination.patchNamespacedLease(
+        { name: this.nodeName, namespace: 'kube-node-lease', body: lease },
+        mergePatch,
+      );
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
       await this.coordination.createNamespacedLease({
@@ -292,7 +317,16 @@ export class NodeSimulator {
     if (!pod) return;
 
     if (!pod.spec?.nodeName) {
-      if (shouldBind(pod, { name: this.nodeName, labels: this.labels }, { namespace: this.opts.namespace, claimUnselected: this.opts.claimUnselected ?? Boolean(this.opts.namespace) })) {
+      if (
+        shouldBind(
+          pod,
+          { name: this.nodeName, labels: this.labels },
+          {
+            namespace: this.opts.namespace,
+            claimUnselected: this.opts.claimUnselected ?? Boolean(this.opts.namespace),
+          },
+        )
+      ) {
         await this.bind(pod);
       }
       return;
@@ -307,7 +341,13 @@ export class NodeSimulator {
     }
     if (current) return; // running, backing off or finished: process exits drive what happens next
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
-    const fresh: PodRun = { uid: pod.metadata!.uid!, namespace, name, restartCount: pod.status?.containerStatuses?.[0]?.restartCount ?? 0, state: 'starting' };
+    const fresh: PodRun = {
+      uid: pod.metadata!.uid!,
+      namespace,
+      name,
+      restartCount: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
+      state: 'starting',
+    };
     this.runs.set(key, fresh);
     await this.startContainer(pod, fresh);
   }
@@ -318,7 +358,12 @@ export class NodeSimulator {
       await this.core.createNamespacedPodBinding({
         name,
         namespace,
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } },
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name, namespace, uid: pod.metadata?.uid },
+          target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName },
+        },
       });
       this.log.info({ namespace, pod: name }, 'bound pod');
     } catch (err) {
@@ -327,10 +372,25 @@ export class NodeSimulator {
     }
   }
 
-  private async patchStatus(run: PodRun, pod: V1Pod, state: ContainerState, phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
-    const status = podStatus(pod, { state, restartCount: run.restartCount, lastTerminated: run.lastTerminated, phase, now: new Date(), startTime: pod.status?.startTime });
+  private async patchStatus(
+    run: PodRun,
+    pod: V1Pod,
+    state: ContainerState,
+    phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed',
+  ): Promise<void> {
+    const status = podStatus(pod, {
+      state,
+      restartCount: run.restartCount,
+      lastTerminated: run.lastTerminated,
+      phase,
+      now: new Date(),
+      startTime: pod.status?.startTime,
+    });
     try {
-      await this.core.patchNamespacedPodStatus({ name: run.name, namespace: run.namespace, body: { metadata: { uid: run.uid }, status } }, mergePatch);
+      await this.core.patchNamespacedPodStatus(
+        { name: run.name, namespace: run.namespace, body: { metadata: { uid: run.uid }, status } },
+        mergePatch,
+      );
     } catch (err) {
       if (!isStatus(err, 404, 409)) throw err;
     }
@@ -338,12 +398,20 @@ export class NodeSimulator {
 
   private async envSources(pod: V1Pod, refs: { secrets: string[]; configMaps: string[] }) {
     const namespace = pod.metadata!.namespace!;
-    const orMissing = async <T>(p: Promise<T>) => p.catch((err) => (isStatus(err, 404) ? undefined : Promise.reject(err)));
+    const orMissing = async <T>(p: Promise<T>) =>
+      p.catch((err) => (isStatus(err, 404) ? undefined : Promise.reject(err)));
     const secrets: Record<string, Record<string, string> | undefined> = {};
     const configMaps: Record<string, Record<string, string> | undefined> = {};
     for (const name of refs.secrets) {
       const s = await orMissing(this.core.readNamespacedSecret({ name, namespace }));
-      secrets[name] = s ? { ...Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])), ...s.stringData } : undefined;
+      secrets[name] = s
+        ? {
+            ...Object.fromEntries(
+              Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+            ),
+            ...s.stringData,
+          }
+        : undefined;
     }
     for (const name of refs.configMaps) {
       const c = await orMissing(this.core.readNamespacedConfigMap({ name, namespace }));
@@ -354,12 +422,17 @@ export class NodeSimulator {
 
   /** A kubeconfig with a token of the Pod's ServiceAccount, bound to the Pod (dies with it). */
   private async serviceAccountKubeconfig(pod: V1Pod): Promise<string | undefined> {
-    if (!(this.opts.serviceAccountKubeconfig ?? true) || pod.spec?.automountServiceAccountToken === false) return undefined;
+    if (!(this.opts.serviceAccountKubeconfig ?? true) || pod.spec?.automountServiceAccountToken === false)
+      return undefined;
     const { name, namespace, uid } = pod.metadata as { name: string; namespace: string; uid: string };
     const tr = await this.core.createNamespacedServiceAccountToken({
       name: pod.spec?.serviceAccountName ?? 'default',
       namespace,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name, uid } } },
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: [], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name, uid } },
+      },
     });
     const cluster = this.opts.kubeConfig.getCurrentCluster()!;
     const caFile = join(this.workDir, 'ca.crt');
@@ -370,7 +443,12 @@ export class NodeSimulator {
       closeSync(fd);
     }
     const path = join(this.workDir, `${namespace}_${name}.kubeconfig`);
-    writeKubeconfig(path, { server: cluster.server, caFile: cluster.caFile ?? caFile, user: `system:serviceaccount:${namespace}:${pod.spec?.serviceAccountName ?? 'default'}`, credentials: { token: tr.status!.token } });
+    writeKubeconfig(path, {
+      server: cluster.server,
+      caFile: cluster.caFile ?? caFile,
+      user: `system:serviceaccount:${namespace}:${pod.spec?.serviceAccountName ?? 'default'}`,
+      credentials: { token: tr.status!.token },
+    });
     return path;
   }
 
@@ -386,7 +464,12 @@ export class NodeSimulator {
     const resolved = resolveEnv(pod, container, await this.envSources(pod, envReferences(container)));
     if (resolved.errors.length) {
       run.state = 'config';
-      await this.patchStatus(run, pod, { kind: 'waiting', reason: 'CreateContainerConfigError', message: resolved.errors.join('; ') }, 'Pending');
+      await this.patchStatus(
+        run,
+        pod,
+        { kind: 'waiting', reason: 'CreateContainerConfigError', message: resolved.errors.join('; ') },
+        'Pending',
+      );
       // The kubelet retries until the Secret/ConfigMap appears.
       run.timer = setTimeout(() => {
         if (this.runs.get(`${run.namespace}/${run.name}`) === run) this.runs.delete(`${run.namespace}/${run.name}`);
@@ -408,12 +491,27 @@ export class NodeSimulator {
       ...resolved.env,
     };
     this.spawnProcess(pod, run, cmd.command, cmd.args ?? [], cmd.cwd, env);
-    await this.patchStatus(run, pod, { kind: 'running', startedAt: run.startedAt!, pid: run.proc!.pid ?? 0 }, 'Running');
+    await this.patchStatus(
+      run,
+      pod,
+      { kind: 'running', startedAt: run.startedAt!, pid: run.proc!.pid ?? 0 },
+      'Running',
+    );
   }
 
-  private spawnProcess(pod: V1Pod, run: PodRun, command: string, args: string[], cwd: string | undefined, env: Record<string, string>): void {
+  private spawnProcess(
+    pod: V1Pod,
+    run: PodRun,
+    command: string,
+    args: string[],
+    cwd: string | undefined,
+    env: Record<string, string>,
+  ): void {
     const logFd = openSync(this.podLogFile(run.namespace, run.name), 'a');
-    writeSync(logFd, `--- nodesim: starting ${command} ${args.join(' ')} (restart ${run.restartCount}) at ${new Date().toISOString()}\n`);
+    writeSync(
+      logFd,
+      `--- nodesim: starting ${command} ${args.join(' ')} (restart ${run.restartCount}) at ${new Date().toISOString()}\n`,
+    );
     const proc = spawn(command, args, { cwd, env, stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
     run.proc = proc;
@@ -422,7 +520,9 @@ export class NodeSimulator {
     run.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null) => {
         resolve();
-        void this.onExit(pod, run, proc, exitCodeOf(code, signal)).catch((err) => this.log.warn({ err, pod: run.name }, 'handling process exit failed'));
+        void this.onExit(pod, run, proc, exitCodeOf(code, signal)).catch((err) =>
+          this.log.warn({ err, pod: run.name }, 'handling process exit failed'),
+        );
       };
       proc.once('exit', done);
       proc.once('error', (err) => {
@@ -447,18 +547,39 @@ export class NodeSimulator {
       run.restartCount += 1;
       run.lastTerminated = { exitCode, reason, finishedAt };
       run.state = 'backoff';
-      const delay = restartDelayMs(run.restartCount, this.opts.restartBackoffMs?.base ?? 500, this.opts.restartBackoffMs?.max ?? 5000);
-      await this.patchStatus(run, latest, { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay} ms restarting failed container` }, 'Running');
+      const delay = restartDelayMs(
+        run.restartCount,
+        this.opts.restartBackoffMs?.base ?? 500,
+        this.opts.restartBackoffMs?.max ?? 5000,
+      );
+      await this.patchStatus(
+        run,
+        latest,
+        { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay} ms restarting failed container` },
+        'Running',
+      );
       run.timer = setTimeout(() => {
         const now = this.informer?.get(run.name, run.namespace);
-        if (this.stopped || run.state !== 'backoff' || !now || now.metadata?.deletionTimestamp || now.metadata?.uid !== run.uid) return;
+        if (
+          this.stopped ||
+          run.state !== 'backoff' ||
+          !now ||
+          now.metadata?.deletionTimestamp ||
+          now.metadata?.uid !== run.uid
+        )
+          return;
         run.state = 'starting';
         void this.startContainer(now, run).catch((err) => this.log.warn({ err, pod: run.name }, 'restart failed'));
       }, delay);
       return;
     }
     run.state = 'done';
-    await this.patchStatus(run, latest, { kind: 'terminated', exitCode, reason, startedAt: run.startedAt, finishedAt }, outcome);
+    await this.patchStatus(
+      run,
+      latest,
+      { kind: 'terminated', exitCode, reason, startedAt: run.startedAt, finishedAt },
+      outcome,
+    );
   }
 
   /** SIGTERM, then SIGKILL (to the whole process group) after `graceMs`; resolves when it is gone. */
@@ -488,7 +609,8 @@ export class NodeSimulator {
       await this.killProcess(run, graceMs);
     }
     try {
-      await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
+      // With a body the API server ignores query options: the grace period must be in the body.
+      await this.core.deleteNamespacedPod({ name, namespace, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
     } catch (err) {
       if (!isStatus(err, 404, 409)) throw err;
     }

@@ -55,7 +55,10 @@ export function formPage(page: number, v: FormValues, user: string): string {
     .map((p) => `<option value="${p}"${v.plan === p ? ' selected' : ''}>${p[0]!.toUpperCase() + p.slice(1)}</option>`)
     .join('');
   const bodies: Record<number, string> = {
-    1: field('Full name', 'fullName', v.fullName) + field('Email', 'email', v.email) + field('Account token', 'token', v.token),
+    1:
+      field('Full name', 'fullName', v.fullName) +
+      field('Email', 'email', v.email) +
+      field('Account token', 'token', v.token),
     2: `<label>Plan <select name="plan">${plans}</select></label>
 <label><input type="checkbox" name="terms" value="yes"${v.terms ? ' checked' : ''}> Accept the terms</label>`,
     3: `<label>Notes <textarea name="notes">${escapeHtml(v.notes ?? '')}</textarea></label>`,

@@ -39,16 +39,27 @@ describe('test site', () => {
   it('walks login and the three form pages to a deterministic confirmation number', async () => {
     const get = client(site);
     const [user, password] = Object.entries(DEFAULT_USERS)[0]!;
-    expect(await get('/login', { username: user, password, next: '/home' })).toMatchObject({ status: 303, location: '/home' });
+    expect(await get('/login', { username: user, password, next: '/home' })).toMatchObject({
+      status: 303,
+      location: '/home',
+    });
     expect((await get('/home')).text).toContain(`Welcome, ${user}`);
     // Pages are filled in order: page 3 before page 1 sends the user back.
     expect(await get('/form/3')).toMatchObject({ status: 303, location: '/form/1' });
-    expect(await get('/form/1', { fullName: 'Ada', email: 'ada@example.org', token: 't' })).toMatchObject({ location: '/form/2' });
+    expect(await get('/form/1', { fullName: 'Ada', email: 'ada@example.org', token: 't' })).toMatchObject({
+      location: '/form/2',
+    });
     expect((await get('/form/2')).text).toContain('step 2 of 3');
     expect(await get('/form/2', { plan: 'pro', terms: 'yes' })).toMatchObject({ location: '/form/3' });
     expect(await get('/form/3', { notes: 'hi' })).toMatchObject({ location: '/form/done' });
     const done = await get('/form/done');
-    const expected = confirmationNumber(user, { fullName: 'Ada', email: 'ada@example.org', plan: 'pro', terms: true, notes: 'hi' });
+    const expected = confirmationNumber(user, {
+      fullName: 'Ada',
+      email: 'ada@example.org',
+      plan: 'pro',
+      terms: true,
+      notes: 'hi',
+    });
     expect(done.text).toContain(expected);
     expect(site.hits()).toMatchObject({ 'POST /login': 1, 'POST /form/1': 1, 'POST /form/2': 1, 'POST /form/3': 1 });
   });

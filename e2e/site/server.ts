@@ -4,16 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  donePage,
-  formPage,
-  homePage,
-  latePage,
-  loginPage,
-  messagePage,
-  tablePage,
-  type FormValues,
-} from './html.js';
+import { donePage, formPage, homePage, latePage, loginPage, messagePage, tablePage, type FormValues } from './html.js';
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { alice: 'wonderland-7Q!x' };
 
@@ -62,9 +53,14 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
     const body = method === 'POST' ? new URLSearchParams(await readBody(req)) : new URLSearchParams();
     const session = sessionOf(req);
 
-    // Pages anyone may see.
+    // Pages anyone may see. (The favicon must not bounce through /login and skew its counter.)
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=3600' });
+      return void res.end();
+    }
     if (method === 'GET' && path === '/hits') return sendJson(res, 200, Object.fromEntries(counters));
-    if (method === 'GET' && path === '/login') return send(res, 200, loginPage(undefined, u.searchParams.get('next') ?? undefined));
+    if (method === 'GET' && path === '/login')
+      return send(res, 200, loginPage(undefined, u.searchParams.get('next') ?? undefined));
     if (method === 'POST' && path === '/login') {
       const username = body.get('username') ?? '';
       const password = body.get('password') ?? '';
@@ -117,7 +113,8 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
       return send(res, 200, donePage(session.confirmation, session.form, user));
     }
     if (method === 'GET' && path === '/table') return send(res, 200, tablePage(user));
-    if (method === 'GET' && path === '/late') return send(res, 200, latePage(Number(u.searchParams.get('delay') ?? 800), user));
+    if (method === 'GET' && path === '/late')
+      return send(res, 200, latePage(Number(u.searchParams.get('delay') ?? 800), user));
     if (method === 'POST' && path === '/late/click') return sendJson(res, 200, { ok: true });
     return send(res, 404, messagePage('Not found', `No page at ${path}`, user));
   }
@@ -150,7 +147,8 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
 }
 
 function formFields(page: number, body: URLSearchParams): FormValues {
-  if (page === 1) return { fullName: body.get('fullName') ?? '', email: body.get('email') ?? '', token: body.get('token') ?? '' };
+  if (page === 1)
+    return { fullName: body.get('fullName') ?? '', email: body.get('email') ?? '', token: body.get('token') ?? '' };
   if (page === 2) return { plan: body.get('plan') ?? '', terms: body.get('terms') === 'yes' };
   return { notes: body.get('notes') ?? '' };
 }

@@ -22,18 +22,24 @@ describe('kube-controller-manager', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'aether.dev/test-sleeper:1' }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'main', image: 'aether.dev/test-sleeper:1' }] },
+          },
         },
       },
     });
 
     const rs = await waitFor('a ReplicaSet owned by the Deployment', async () => {
       const list = await apps.listNamespacedReplicaSet({ namespace: ns });
-      return list.items.find((r) => r.metadata?.ownerReferences?.some((o) => o.uid === dep.metadata?.uid && o.controller));
+      return list.items.find((r) =>
+        r.metadata?.ownerReferences?.some((o) => o.uid === dep.metadata?.uid && o.controller),
+      );
     });
     expect(rs.spec?.replicas).toBe(2);
 
-    const ownedBy = (r: V1ReplicaSet) => (p: V1Pod) => p.metadata?.ownerReferences?.some((o) => o.uid === r.metadata?.uid && o.kind === 'ReplicaSet');
+    const ownedBy = (r: V1ReplicaSet) => (p: V1Pod) =>
+      p.metadata?.ownerReferences?.some((o) => o.uid === r.metadata?.uid && o.kind === 'ReplicaSet');
     const pods = await waitFor('2 Pods owned by the ReplicaSet', async () => {
       const list = await core.listNamespacedPod({ namespace: ns });
       const owned = list.items.filter(ownedBy(rs));
@@ -46,7 +52,10 @@ describe('kube-controller-manager', () => {
 
     await apps.deleteNamespacedDeployment({ name: 'web', namespace: ns, propagationPolicy: 'Background' });
     await waitFor('the ReplicaSet and its Pods to be garbage-collected', async () => {
-      const [rsList, podList] = await Promise.all([apps.listNamespacedReplicaSet({ namespace: ns }), core.listNamespacedPod({ namespace: ns })]);
+      const [rsList, podList] = await Promise.all([
+        apps.listNamespacedReplicaSet({ namespace: ns }),
+        core.listNamespacedPod({ namespace: ns }),
+      ]);
       return rsList.items.length === 0 && podList.items.length === 0 ? true : undefined;
     });
   });

@@ -2,12 +2,22 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EnvVar, type V1Pod } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1EnvVar,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { deleteNamespace, freshNamespace, testKubeConfig, waitFor } from '../harness/kube.js';
 import { TEST_SLEEPER_IMAGE, testImages } from '../nodesim/images.js';
 import { NodeSimulator } from '../nodesim/simulator.js';
 
-const isReady = (p: V1Pod | undefined) => p?.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: V1Pod | undefined) =>
+  p?.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 function alive(pid: number): boolean {
   try {
@@ -33,7 +43,8 @@ describe('node simulator', () => {
       throw err;
     }
   };
-  const started = (pod: string) => JSON.parse(readFileSync(join(markers, `${pod}.started.json`), 'utf8')) as Record<string, unknown> & { pid: number };
+  const started = (pod: string) =>
+    JSON.parse(readFileSync(join(markers, `${pod}.started.json`), 'utf8')) as Record<string, unknown> & { pid: number };
   const sleeperEnv = (extra: V1EnvVar[] = []): V1EnvVar[] => [
     { name: 'MARKER_DIR', value: markers },
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -58,7 +69,13 @@ describe('node simulator', () => {
     core = kc.makeApiClient(CoreV1Api);
     ns = await freshNamespace(kc, 'smoke-nodesim');
     markers = mkdtempSync(join(tmpdir(), 'aether-markers-'));
-    sim = new NodeSimulator({ kubeConfig: kc, nodeName: `sim-${ns}`, namespace: ns, images: testImages(), restartBackoffMs: { base: 200, max: 1000 } });
+    sim = new NodeSimulator({
+      kubeConfig: kc,
+      nodeName: `sim-${ns}`,
+      namespace: ns,
+      images: testImages(),
+      restartBackoffMs: { base: 200, max: 1000 },
+    });
     await sim.start();
   });
   afterAll(async () => {
@@ -75,8 +92,14 @@ describe('node simulator', () => {
   });
 
   it('binds a Pod, runs its process with resolved env, and stops it gracefully on deletion', async () => {
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'creds' }, stringData: { password: 'hunter2' } } });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cfg' }, data: { greeting: 'hello' } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'creds' }, stringData: { password: 'hunter2' } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'cfg' }, data: { greeting: 'hello' } },
+    });
     await createSleeper('sleeper-a', {
       env: [
         { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'greeting' } } },
@@ -91,7 +114,9 @@ describe('node simulator', () => {
     expect(pod.spec?.nodeName).toBe(sim.nodeName);
     expect(pod.status?.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, restartCount: 0 });
 
-    const info = await waitFor('the marker file', async () => (existsSync(join(markers, 'sleeper-a.started.json')) ? started('sleeper-a') : undefined));
+    const info = await waitFor('the marker file', async () =>
+      existsSync(join(markers, 'sleeper-a.started.json')) ? started('sleeper-a') : undefined,
+    );
     expect(info).toMatchObject({
       pod: 'sleeper-a',
       namespace: ns,
@@ -111,7 +136,9 @@ describe('node simulator', () => {
   it('kills a process that ignores SIGTERM once the grace period is over', async () => {
     await createSleeper('stubborn', { env: [{ name: 'IGNORE_SIGTERM', value: '1' }], grace: 1 });
     await waitFor('stubborn Ready', async () => (isReady(await readPod('stubborn')) ? true : undefined));
-    const info = await waitFor('the marker file', async () => (existsSync(join(markers, 'stubborn.started.json')) ? started('stubborn') : undefined));
+    const info = await waitFor('the marker file', async () =>
+      existsSync(join(markers, 'stubborn.started.json')) ? started('stubborn') : undefined,
+    );
     await core.deleteNamespacedPod({ name: 'stubborn', namespace: ns });
     await waitFor('stubborn to be removed', async () => ((await readPod('stubborn')) ? undefined : true));
     expect(existsSync(join(markers, 'stubborn.sigterm'))).toBe(true);
@@ -119,8 +146,20 @@ describe('node simulator', () => {
   });
 
   it('applies the restart policy when the process exits', async () => {
-    await createSleeper('once', { restartPolicy: 'Never', env: [{ name: 'EXIT_AFTER_MS', value: '50' }, { name: 'EXIT_CODE', value: '3' }] });
-    await createSleeper('again', { restartPolicy: 'Always', env: [{ name: 'EXIT_AFTER_MS', value: '50' }, { name: 'EXIT_CODE', value: '1' }] });
+    await createSleeper('once', {
+      restartPolicy: 'Never',
+      env: [
+        { name: 'EXIT_AFTER_MS', value: '50' },
+        { name: 'EXIT_CODE', value: '3' },
+      ],
+    });
+    await createSleeper('again', {
+      restartPolicy: 'Always',
+      env: [
+        { name: 'EXIT_AFTER_MS', value: '50' },
+        { name: 'EXIT_CODE', value: '1' },
+      ],
+    });
 
     const failed = await waitFor('once to fail', async () => {
       const p = await readPod('once');
@@ -137,18 +176,34 @@ describe('node simulator', () => {
   });
 
   it('reports a Pod whose image it cannot run, and one whose Secret is missing', async () => {
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'unknown-image' }, spec: { containers: [{ name: 'main', image: 'nginx:1' }] } } });
-    await createSleeper('no-secret', { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'absent', key: 'k' } } }] });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'unknown-image' }, spec: { containers: [{ name: 'main', image: 'nginx:1' }] } },
+    });
+    await createSleeper('no-secret', {
+      env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'absent', key: 'k' } } }],
+    });
     const waiting = async (name: string) =>
       waitFor(`${name} waiting`, async () => {
         const w = (await readPod(name))?.status?.containerStatuses?.[0]?.state?.waiting;
         return w?.reason ? w : undefined;
       });
-    expect(await waiting('unknown-image')).toMatchObject({ reason: 'ErrImageNeverPull', message: expect.stringContaining('nginx:1') });
-    expect(await waiting('no-secret')).toMatchObject({ reason: 'CreateContainerConfigError', message: 'secret "absent" not found' });
+    expect(await waiting('unknown-image')).toMatchObject({
+      reason: 'ErrImageNeverPull',
+      message: expect.stringContaining('nginx:1'),
+    });
+    expect(await waiting('no-secret')).toMatchObject({
+      reason: 'CreateContainerConfigError',
+      message: 'secret "absent" not found',
+    });
 
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'absent' }, stringData: { k: 'v' } } });
-    await waitFor('no-secret to start once its Secret exists', async () => (isReady(await readPod('no-secret')) ? true : undefined));
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'absent' }, stringData: { k: 'v' } },
+    });
+    await waitFor('no-secret to start once its Secret exists', async () =>
+      isReady(await readPod('no-secret')) ? true : undefined,
+    );
   });
 
   it('runs the Pods of a Deployment until it is available', async () => {
@@ -161,7 +216,13 @@ describe('node simulator', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'main', image: TEST_SLEEPER_IMAGE, env: sleeperEnv() }] } },
+          template: {
+            metadata: { labels },
+            spec: {
+              terminationGracePeriodSeconds: 5,
+              containers: [{ name: 'main', image: TEST_SLEEPER_IMAGE, env: sleeperEnv() }],
+            },
+          },
         },
       },
     });

@@ -155,14 +155,14 @@ begin
       select row(s.task_identifier, s.payload, null, coalesce(s.run_at, now()), 32767,
                  'rpa:' || s.uid::text, coalesce(s.priority, 0), null)::graphile_worker.job_spec
         from unnest(v_specs) s
-       where s.uid = any(v_new)
+        join unnest(v_new) n(uid) on n.uid = s.uid
     ));
     perform pg_notify('aether_enqueue', k.pool_key)
        from (select distinct s.namespace || '/' || s.pool as pool_key
-               from unnest(v_specs) s where s.uid = any(v_new)) k;
+               from unnest(v_specs) s join unnest(v_new) n(uid) on n.uid = s.uid) k;
   end if;
 
-  return query select s.uid, s.uid = any(v_new) from unnest(v_specs) s;
+  return query select s.uid, n.uid is not null from unnest(v_specs) s left join unnest(v_new) n(uid) on n.uid = s.uid;
 end;
 $$;
 

@@ -98,7 +98,10 @@ export async function claimRuns(db: Queryable, opts: { uids: string[]; robot: st
         started_at = coalesce(r.started_at, now()),
         updated_at = now()
        from aether.runs prior
-      where prior.uid = r.uid and r.uid = any($1::uuid[]) and r.state in ('queued', 'running')
+      where prior.uid = r.uid and r.uid = any($1::uuid[])
+        -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
+        -- combining it with the (large) partial index runs_live_by_pool.
+        and r.state not in ('succeeded', 'failed', 'cancelled')
       returning r.uid::text as uid, r.state, prior.robot as "previousRobot", r.attempts,
                 r.failed_attempts as "failedAttempts", r.max_attempts as "maxAttempts", r.deadline`,
     [opts.uids, opts.robot],
@@ -111,9 +114,11 @@ export async function completeRuns(db: Queryable, opts: { results: Array<{ uid: 
   const r = await db.query(
     `update aether.runs r set state = 'succeeded', outputs = f.outputs, error = null,
             finished_at = now(), updated_at = now()
-       from jsonb_to_recordset($1::jsonb) as f(uid uuid, outputs jsonb)
-      where r.uid = f.uid and r.state = 'running'`,
-    [JSON.stringify(opts.results.map((x) => ({ uid: x.uid, outputs: x.outputs ?? null })))],
+       from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
+      where r.uid = f.uid
+        -- = state = 'running', written so the planner looks runs up by primary key (see claimRuns).
+        and r.state not in ('queued', 'succeeded', 'failed', 'cancelled')`,
+    [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs)))],
   );
   return r.rowCount ?? 0;
 }

@@ -19,6 +19,8 @@ export interface AgentConfig {
   /** Absent: in-cluster service account. */
   kubeconfig?: string;
   logLevel: LogLevel;
+  /** Delay before the first retry of a failed attempt (it doubles per further failure). */
+  retryBackoffBaseSeconds: number;
   /** Test hook: the process SIGKILLs itself right after this step's checkpoint (1-based). */
   testCrashAfterStep?: number;
 }
@@ -78,6 +80,7 @@ const envSchema = z.object({
   AETHER_STEP_TIMEOUT_SECONDS: integer(1, 3600, 30),
   AETHER_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
   AETHER_METRICS_PORT: integer(0, 65535, 9464),
+  AETHER_RETRY_BACKOFF_BASE_SECONDS: integer(0, 3600, 10),
   AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
   AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
   AETHER_LOG_LEVEL: z
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     metricsPort: e.AETHER_METRICS_PORT,
     metricsHost: e.AETHER_METRICS_HOST,
     logLevel: e.AETHER_LOG_LEVEL,
+    retryBackoffBaseSeconds: e.AETHER_RETRY_BACKOFF_BASE_SECONDS,
     ...(e.AETHER_KUBECONFIG !== undefined && { kubeconfig: e.AETHER_KUBECONFIG }),
     ...(e.AETHER_TEST_CRASH_AFTER_STEP !== undefined && { testCrashAfterStep: e.AETHER_TEST_CRASH_AFTER_STEP }),
   };

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       metricsHost: '0.0.0.0',
       logLevel: 'info',
+      retryBackoffBaseSeconds: 10,
     };
     expect(loadConfig(minimal)).toEqual(expected);
   });
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
     ['metrics host', { AETHER_METRICS_HOST: '127.0.0.1' }, { metricsHost: '127.0.0.1' }],
     ['kubeconfig', { AETHER_KUBECONFIG: '/tmp/kc' }, { kubeconfig: '/tmp/kc' }],
     ['log level upper case', { AETHER_LOG_LEVEL: 'DEBUG' }, { logLevel: 'debug' }],
+    ['retry backoff', { AETHER_RETRY_BACKOFF_BASE_SECONDS: '1' }, { retryBackoffBaseSeconds: 1 }],
     ['crash hook', { AETHER_TEST_CRASH_AFTER_STEP: '3' }, { testCrashAfterStep: 3 }],
     ['empty value counts as unset', { AETHER_CONCURRENCY: '', AETHER_KUBECONFIG: '' }, { concurrency: 1 }],
     ['postgresql scheme', { AETHER_DATABASE_URL: 'postgresql://h/db' }, { databaseUrl: 'postgresql://h/db' }],

@@ -18,7 +18,14 @@ export interface AgentMetrics {
 const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const JOB_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-export function createAgentMetrics(opts: { processMetrics?: boolean } = {}): AgentMetrics {
+export function createAgentMetrics(
+  opts: {
+    processMetrics?: boolean;
+    /** Read at each scrape: the browser host keeps its own count of relaunches. */
+    browserRestarts?: { pool: string; count: () => number };
+  } = {},
+): AgentMetrics {
+  const restartSource = opts.browserRestarts;
   const registry = new Registry();
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -55,6 +62,12 @@ export function createAgentMetrics(opts: { processMetrics?: boolean } = {}): Age
       help: 'Times the shared Chromium had to be launched again after it died.',
       labelNames: ['pool'],
       registers,
+      ...(restartSource && {
+        collect(this: Counter<'pool'>) {
+          this.reset();
+          this.inc({ pool: restartSource.pool }, restartSource.count());
+        },
+      }),
     }),
     healingEvents: new Counter({
       name: 'aether_healing_events_total',

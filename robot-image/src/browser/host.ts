@@ -1,6 +1,8 @@
 // One Chromium per robot, shared by its jobs; each job gets its own BrowserContext. If Chromium
 // dies (OOM, crash) the next job relaunches it, and the restart is counted for metrics.
-import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+// A blank context with its page is kept ready ahead of the next job: opening a page starts a
+// renderer process, which is most of a job's start time.
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { Logger } from '../../../api/log.js';
 import { launchChromium, type ChromiumOptions } from './chromium.js';
 
@@ -9,9 +11,10 @@ export class BrowserHost {
   #launching: Promise<Browser> | undefined;
   #launches = 0;
   #closed = false;
+  #spare: Promise<{ context: BrowserContext; page: Page; browser: Browser } | undefined> | undefined;
 
   constructor(
-    private readonly opts: ChromiumOptions & { logger?: Logger } = {},
+    private readonly opts: ChromiumOptions & { logger?: Logger; /** default true */ keepSpare?: boolean } = {},
   ) {}
 
   /** Times Chromium was launched again after the first launch. */
@@ -36,8 +39,33 @@ export class BrowserHost {
     return browser.newContext(options);
   }
 
+  /** A fresh context with one blank page, for a job that starts without a session. */
+  async freshPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const spare = await this.#spare;
+    this.#spare = undefined;
+    if (spare && spare.browser.isConnected() && !spare.page.isClosed()) {
+      this.#prepareSpare();
+      return { context: spare.context, page: spare.page };
+    }
+    await spare?.context.close().catch(() => undefined);
+    const context = await this.newContext();
+    this.#prepareSpare();
+    return { context, page: await context.newPage() };
+  }
+
+  #prepareSpare(): void {
+    if (this.#closed || this.opts.keepSpare === false) return;
+    this.#spare = (async () => {
+      const browser = await this.browser();
+      const context = await browser.newContext();
+      return { context, page: await context.newPage(), browser };
+    })().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    const spare = await this.#spare;
+    await spare?.context.close().catch(() => undefined);
     const b = this.#browser ?? (await this.#launching?.catch(() => undefined));
     this.#browser = undefined;
     await b?.close().catch(() => undefined);
@@ -51,6 +79,8 @@ export class BrowserHost {
       if (this.#browser === browser) this.#browser = undefined;
     });
     this.#browser = browser;
+    // Any spare from before belonged to a browser that is gone.
+    this.#prepareSpare();
     return browser;
   }
 }

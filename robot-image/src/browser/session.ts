@@ -34,6 +34,7 @@ export async function openSession(
   snapshot?: SessionSnapshot,
   options: BrowserContextOptions = {},
 ): Promise<JobSession> {
+  if (!snapshot && Object.keys(options).length === 0) return host.freshPage();
   const context = await host.newContext({ ...options, ...(snapshot ? { storageState: snapshot.storageState } : {}) });
   try {
     const page = await context.newPage();

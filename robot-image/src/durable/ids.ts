@@ -3,7 +3,8 @@
 
 /** DBOS workflow ID of one attempt of a run: `rpa-<uid>-a<attempt>`. */
 export function workflowIdFor(runUid: string, attempt: number): string {
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(runUid)) throw new Error(`run uid ${JSON.stringify(runUid)} is not usable in a workflow ID`);
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(runUid))
+    throw new Error(`run uid ${JSON.stringify(runUid)} is not usable in a workflow ID`);
   if (!Number.isInteger(attempt) || attempt < 1) throw new Error(`attempt must be a positive integer, got ${attempt}`);
   return `rpa-${runUid}-a${attempt}`;
 }

@@ -62,7 +62,10 @@ export function configureDurable(cfg: DurableConfig): Durable {
     },
     async launch() {
       await DBOS.launch();
-      await DBOS.registerQueue(queueName, { minPollingIntervalMs: cfg.queuePollingMs ?? 100, onConflict: 'always_update' });
+      await DBOS.registerQueue(queueName, {
+        minPollingIntervalMs: cfg.queuePollingMs ?? 100,
+        onConflict: 'always_update',
+      });
       launched = true;
     },
     async shutdown() {

@@ -50,7 +50,8 @@ export async function runOrTakeOver<R>(opts: TakeOverOptions<R>): Promise<Attemp
 function classifyWaitError<R>(err: unknown, action: TakeOverAction): AttemptOutcome<R> {
   if (isConflict(err)) return { kind: 'superseded', action };
   const name = err instanceof Error ? err.name : '';
-  if (name === 'DBOSAwaitedWorkflowCancelledError' || name === 'DBOSWorkflowCancelledError') return { kind: 'cancelled', action };
+  if (name === 'DBOSAwaitedWorkflowCancelledError' || name === 'DBOSWorkflowCancelledError')
+    return { kind: 'cancelled', action };
   return { kind: 'failed', message: errorMessage(err) ?? String(err), action };
 }
 

@@ -32,7 +32,14 @@ export interface ActionResult {
   browser: boolean;
 }
 
-const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v: unknown): string =>
+  v === undefined || v === null
+    ? ''
+    : typeof v === 'string'
+      ? v
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
 
 export async function runAction(step: LeafStep, ctx: ActionContext): Promise<ActionResult> {
   const t = { timeout: ctx.timeoutMs };
@@ -102,7 +109,10 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       const loc = await ctx.locate(step.target);
       if (step.all) {
         await loc.first().waitFor({ state: 'attached', ...t });
-        return { output: await loc.evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), step.attribute), browser: true };
+        return {
+          output: await loc.evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), step.attribute),
+          browser: true,
+        };
       }
       return { output: await loc.getAttribute(step.attribute, t), browser: true };
     }
@@ -170,17 +180,28 @@ async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: Ac
   }
   const want = text(await ctx.render(step.text!));
   const got = (await loc.innerText({ timeout: ctx.timeoutMs })).trim();
-  if (step.exact ? got !== want : !got.includes(want)) fail(`text of ${describeTarget(step.target!)} is ${JSON.stringify(got.slice(0, 200))}`);
+  if (step.exact ? got !== want : !got.includes(want))
+    fail(`text of ${describeTarget(step.target!)} is ${JSON.stringify(got.slice(0, 200))}`);
 }
 
 /** `*` matches any run of characters; everything else literally. */
 export function globMatch(pattern: string, s: string): boolean {
   if (!pattern.includes('*')) return pattern === s;
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(s);
 }
 
-async function httpCall(step: Extract<LeafStep, { action: 'http' }>, ctx: ActionContext): Promise<{ status: number; body: unknown }> {
+async function httpCall(
+  step: Extract<LeafStep, { action: 'http' }>,
+  ctx: ActionContext,
+): Promise<{ status: number; body: unknown }> {
   const url = text(await ctx.render(step.url));
   const headers: Record<string, string> = { 'idempotency-key': ctx.idempotencyKey };
   for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = text(await ctx.render(v));

@@ -33,7 +33,13 @@ beforeAll(async () => {
   site = await startTestSite();
   dbUrl = await freshDatabase('engine');
   const logger = createLogger({ name: 'engine-test', level: 'warn', destination: process.stderr });
-  durable = configureDurable({ appName: 'aether-robot', systemDatabaseUrl: dbUrl, executorId: 'test-' + uid(), applicationVersion: 'engine-test', logger });
+  durable = configureDurable({
+    appName: 'aether-robot',
+    systemDatabaseUrl: dbUrl,
+    executorId: 'test-' + uid(),
+    applicationVersion: 'engine-test',
+    logger,
+  });
   host = new BrowserHost({ logger });
   engine = createEngine({ durable, browser: host, logger, defaultStepTimeoutMs: 10_000 });
   await durable.launch();
@@ -48,11 +54,13 @@ afterAll(async () => {
 beforeEach(() => site.reset());
 
 function succeeded(r: AttemptResult): Extract<AttemptResult, { status: 'succeeded' }> {
-  if (r.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(r, (k, v) => (k === 'screenshot' ? '<png>' : v))}`);
+  if (r.status !== 'succeeded')
+    throw new Error(`expected success, got ${JSON.stringify(r, (k, v) => (k === 'screenshot' ? '<png>' : v))}`);
   return r;
 }
 
-const isPng = (b: Buffer | undefined) => b !== undefined && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+const isPng = (b: Buffer | undefined) =>
+  b !== undefined && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
 describe('engine', () => {
   let first: Extract<AttemptResult, { status: 'succeeded' }>;
@@ -74,10 +82,21 @@ describe('engine', () => {
     expect(r.takeOver).toBe('start');
     expect(r.workflowId).toBe(`rpa-${runUid}-a1`);
     expect(r.outputs.confirmation).toBe(
-      confirmationNumber(USER, { fullName: 'Ada Lovelace', email: 'ada@example.org', plan: 'enterprise', terms: true, notes: 'Analytical engine' }),
+      confirmationNumber(USER, {
+        fullName: 'Ada Lovelace',
+        email: 'ada@example.org',
+        plan: 'enterprise',
+        terms: true,
+        notes: 'Analytical engine',
+      }),
     );
     expect(r.outputs.orders).toHaveLength(4);
-    expect((r.outputs.orders as Array<Record<string, string>>)[0]).toEqual({ Order: '1001', Customer: 'Ada Lovelace', Amount: '120.50', Status: 'shipped' });
+    expect((r.outputs.orders as Array<Record<string, string>>)[0]).toEqual({
+      Order: '1001',
+      Customer: 'Ada Lovelace',
+      Amount: '120.50',
+      Status: 'shipped',
+    });
     expect(r.vars.orderCount).toBe(4);
     expect(Object.keys(r.screenshots).sort()).toEqual(['form', 'orders']);
     expect(isPng(r.screenshots.orders)).toBe(true);
@@ -88,7 +107,15 @@ describe('engine', () => {
   });
 
   it('returns the recorded outcome of a finished attempt without running anything again', async () => {
-    const again = succeeded(await engine.runAttempt({ runUid, attempt: 1, workflow: openAccountWorkflow(), params: openAccountParams(site.url), credentials }));
+    const again = succeeded(
+      await engine.runAttempt({
+        runUid,
+        attempt: 1,
+        workflow: openAccountWorkflow(),
+        params: openAccountParams(site.url),
+        credentials,
+      }),
+    );
     expect(again.takeOver).toBe('take-result');
     expect(again.outputs).toEqual(first.outputs);
     expect(site.hits()).toEqual({});
@@ -179,7 +206,12 @@ describe('engine', () => {
   it('retries a flaky step with backoff, and goes on past a failing step whose policy is continue', async () => {
     const workflow: WorkflowSpec = {
       steps: [
-        { id: 'flaky', action: 'goto', url: `${site.url}/flaky?key=r1&fails=2`, onError: { policy: 'retry', retries: 3, backoff: { initialSeconds: 0.05 } } },
+        {
+          id: 'flaky',
+          action: 'goto',
+          url: `${site.url}/flaky?key=r1&fails=2`,
+          onError: { policy: 'retry', retries: 3, backoff: { initialSeconds: 0.05 } },
+        },
         { id: 'broken', action: 'goto', url: `${site.url}/fail`, onError: { policy: 'continue' } },
         { id: 'after', action: 'extractText', target: { css: '#message' } },
       ],
@@ -237,7 +269,12 @@ describe('engine', () => {
         { id: 'c', action: 'setVariable', name: 'c', value: '3' },
       ],
     };
-    const r = await engine.runAttempt({ runUid: uid(), attempt: 1, workflow, shouldStop: async () => (++asked >= 2 ? 'deadline' : null) });
+    const r = await engine.runAttempt({
+      runUid: uid(),
+      attempt: 1,
+      workflow,
+      shouldStop: async () => (++asked >= 2 ? 'deadline' : null),
+    });
     expect(r).toMatchObject({ status: 'stopped', reason: 'deadline', stepId: 'b' });
   });
 });

@@ -56,7 +56,13 @@ export type AttemptResult =
       workflowId: string;
       takeOver: TakeOverAction;
     }
-  | { status: 'failed'; error: { message: string; stepId?: string }; screenshot?: Buffer; workflowId: string; takeOver: TakeOverAction }
+  | {
+      status: 'failed';
+      error: { message: string; stepId?: string };
+      screenshot?: Buffer;
+      workflowId: string;
+      takeOver: TakeOverAction;
+    }
   | { status: 'stopped'; reason: StopReason; stepId: string; workflowId: string; takeOver: TakeOverAction }
   /** Another robot took this attempt over while we were running it: report nothing. */
   | { status: 'superseded'; workflowId: string; takeOver: TakeOverAction };
@@ -147,7 +153,12 @@ function fromOutcome(o: JobOutcome, base: { workflowId: string; takeOver: TakeOv
         ...base,
       };
     case 'failed':
-      return { status: 'failed', error: o.error, ...(o.screenshot ? { screenshot: Buffer.from(o.screenshot, 'base64') } : {}), ...base };
+      return {
+        status: 'failed',
+        error: o.error,
+        ...(o.screenshot ? { screenshot: Buffer.from(o.screenshot, 'base64') } : {}),
+        ...base,
+      };
     case 'stopped':
       return { status: 'stopped', reason: o.reason, stepId: o.stepId, ...base };
   }

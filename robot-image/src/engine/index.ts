@@ -1,5 +1,12 @@
 // The workflow engine's public surface for the robot agent.
-export { createEngine, WORKFLOW_NAME, type AttemptRequest, type AttemptResult, type Engine, type EngineOptions } from './engine.js';
+export {
+  createEngine,
+  WORKFLOW_NAME,
+  type AttemptRequest,
+  type AttemptResult,
+  type Engine,
+  type EngineOptions,
+} from './engine.js';
 export type { JobOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 export type { ProgressFn } from './interpreter.js';
 export type { CredentialProvider } from './scope.js';

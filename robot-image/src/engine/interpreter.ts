@@ -80,7 +80,12 @@ type Halt = { failed: { message: string; stepId: string }; image?: string } | { 
 
 const FIELD_ACTIONS = new Set(['fill', 'select', 'check', 'uncheck']);
 
-export async function runWorkflow(input: JobInput, workflowId: string, rt: JobRuntime, svc: EngineServices): Promise<JobOutcome> {
+export async function runWorkflow(
+  input: JobInput,
+  workflowId: string,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<JobOutcome> {
   const walk: Walk = {
     input,
     workflowId,
@@ -95,12 +100,19 @@ export async function runWorkflow(input: JobInput, workflowId: string, rt: JobRu
     liveOutputs: new Map(),
   };
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
-  if (halt && 'failed' in halt) return { status: 'failed', error: halt.failed, ...(halt.image ? { screenshot: halt.image } : {}) };
+  if (halt && 'failed' in halt)
+    return { status: 'failed', error: halt.failed, ...(halt.image ? { screenshot: halt.image } : {}) };
   if (halt) return { status: 'stopped', reason: halt.stopped, stepId: halt.stepId };
   return { status: 'succeeded', outputs: walk.outputs, vars: walk.scope.vars, screenshots: walk.screenshots };
 }
 
-async function runSteps(steps: Step[], parents: string[], walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<Halt | undefined> {
+async function runSteps(
+  steps: Step[],
+  parents: string[],
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<Halt | undefined> {
   for (const [i, step] of steps.entries()) {
     if (parents.length === 0) walk.topIndex = i + 1;
     const path = checkpointName(parents, step.id);
@@ -110,7 +122,13 @@ async function runSteps(steps: Step[], parents: string[], walk: Walk, rt: JobRun
   return undefined;
 }
 
-async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<Halt | undefined> {
+async function runStep(
+  step: Step,
+  path: string,
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<Halt | undefined> {
   const cp = await checkpointed(path, walk, rt, () => executeStep(step, path, walk, rt, svc));
   if (cp.stopped) return { stopped: cp.stopped, stepId: path };
   if (cp.session) {
@@ -120,7 +138,8 @@ async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc
   }
   if (cp.error) {
     walk.scope.steps[step.id] = {};
-    if (failureEffect(step.onError) === 'fail-attempt') return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
+    if (failureEffect(step.onError) === 'fail-attempt')
+      return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
     return undefined;
   }
   Object.assign(walk.scope.vars, cp.vars ?? {});
@@ -137,7 +156,11 @@ async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc
     const saved = { ...walk.scope.locals };
     const iterations: Array<Record<string, unknown>> = [];
     for (const [index, item] of items.entries()) {
-      walk.scope.locals = { ...saved, [as]: item, loop: { index, number: index + 1, first: index === 0, last: index === items.length - 1, length: items.length } };
+      walk.scope.locals = {
+        ...saved,
+        [as]: item,
+        loop: { index, number: index + 1, first: index === 0, last: index === items.length - 1, length: items.length },
+      };
       const halt = await runSteps(step.steps, [`${path}[${index}]`], walk, rt, svc);
       if (halt) return halt;
       iterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.scope.steps[s.id]?.output])));
@@ -145,7 +168,8 @@ async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc
     walk.scope.locals = saved;
     output = iterations;
   } else {
-    if (FIELD_ACTIONS.has(step.action)) walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope) });
+    if (FIELD_ACTIONS.has(step.action))
+      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope) });
     if (step.action === 'fill' && credentialSlotsOfTemplate(step.value).length > 0) {
       walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
     }
@@ -157,7 +181,12 @@ async function runStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc
 }
 
 /** Runs `body` as a DBOS step named `path`, or returns what it recorded before. */
-async function checkpointed(path: string, walk: Walk, rt: JobRuntime, body: () => Promise<StepCheckpoint>): Promise<StepCheckpoint> {
+async function checkpointed(
+  path: string,
+  walk: Walk,
+  rt: JobRuntime,
+  body: () => Promise<StepCheckpoint>,
+): Promise<StepCheckpoint> {
   let live = false;
   const cp = await DBOS.runStep(
     async () => {
@@ -171,13 +200,22 @@ async function checkpointed(path: string, walk: Walk, rt: JobRuntime, body: () =
   );
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
-    rt.logger.warn({ step: path, checkpoint: walk.checkpoints }, 'crashing on purpose after the checkpoint (test hook)');
+    rt.logger.warn(
+      { step: path, checkpoint: walk.checkpoints },
+      'crashing on purpose after the checkpoint (test hook)',
+    );
     process.kill(process.pid, 'SIGKILL');
   }
   return cp;
 }
 
-async function executeStep(step: Step, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<StepCheckpoint> {
+async function executeStep(
+  step: Step,
+  path: string,
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<StepCheckpoint> {
   try {
     if (step.action === 'if') {
       const yes = await condition(step.condition, walk.scope, rt.vault);
@@ -194,7 +232,13 @@ async function executeStep(step: Step, path: string, walk: Walk, rt: JobRuntime,
   return executeLeaf(step, path, walk, rt, svc);
 }
 
-async function executeLeaf(step: LeafStep, path: string, walk: Walk, rt: JobRuntime, svc: EngineServices): Promise<StepCheckpoint> {
+async function executeLeaf(
+  step: LeafStep,
+  path: string,
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<StepCheckpoint> {
   const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
   const ctx = actionContext(path, timeoutMs, walk, rt, svc);
   const tries = attemptsOf(step.onError);
@@ -202,7 +246,11 @@ async function executeLeaf(step: LeafStep, path: string, walk: Walk, rt: JobRunt
   for (let n = 1; n <= tries; n++) {
     if (n > 1) await sleep(backoffMs(step.onError, n));
     try {
-      const result = await withTimeout(runAction(step, ctx), timeoutMs + 2000, `step ${path} timed out after ${timeoutMs} ms`);
+      const result = await withTimeout(
+        runAction(step, ctx),
+        timeoutMs + 2000,
+        `step ${path} timed out after ${timeoutMs} ms`,
+      );
       const cp: StepCheckpoint = {};
       if (result.output !== undefined) {
         if (step.mask?.output) {
@@ -219,7 +267,10 @@ async function executeLeaf(step: LeafStep, path: string, walk: Walk, rt: JobRunt
       return cp;
     } catch (err) {
       lastError = err;
-      rt.logger.warn({ step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) }, 'step try failed');
+      rt.logger.warn(
+        { step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) },
+        'step try failed',
+      );
     }
   }
   const cp: StepCheckpoint = { error: { message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()) } };
@@ -232,12 +283,23 @@ async function executeLeaf(step: LeafStep, path: string, walk: Walk, rt: JobRunt
   return cp;
 }
 
-function actionContext(path: string, timeoutMs: number, walk: Walk, rt: JobRuntime, svc: EngineServices): ActionContext {
+function actionContext(
+  path: string,
+  timeoutMs: number,
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): ActionContext {
   return {
     timeoutMs,
     idempotencyKey: `${walk.workflowId}/${path}`,
     page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
-    locate: async (target) => svc.resolveTarget((await ensureSession(walk, rt, svc, timeoutMs)).page, await renderTarget(target, walk.scope, rt.vault), { stepPath: path, timeoutMs }),
+    locate: async (target) =>
+      svc.resolveTarget(
+        (await ensureSession(walk, rt, svc, timeoutMs)).page,
+        await renderTarget(target, walk.scope, rt.vault),
+        { stepPath: path, timeoutMs },
+      ),
     render: (src) => render(src, walk.scope, rt.vault),
     condition: (src) => condition(src, walk.scope, rt.vault),
     masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
@@ -257,7 +319,10 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
     rt.session = session;
     if (restoring) {
       await refillFields(walk, rt, svc, session, timeoutMs);
-      rt.logger.info({ url: session.page.url(), refilled: walk.pending.length }, 'restored browser session from checkpoint');
+      rt.logger.info(
+        { url: session.page.url(), refilled: walk.pending.length },
+        'restored browser session from checkpoint',
+      );
     }
   }
   rt.session.page.setDefaultTimeout(timeoutMs);
@@ -265,12 +330,26 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
 }
 
 /** Fields typed since the page loaded are not in the snapshot: type them again. */
-async function refillFields(walk: Walk, rt: JobRuntime, svc: EngineServices, session: JobSession, timeoutMs: number): Promise<void> {
+async function refillFields(
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+  session: JobSession,
+  timeoutMs: number,
+): Promise<void> {
   for (const f of walk.pending) {
-    const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), { stepPath: f.step.id, timeoutMs });
+    const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), {
+      stepPath: f.step.id,
+      timeoutMs,
+    });
     const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
     if (f.step.action === 'fill') await loc.fill(await text(f.step.value), { timeout: timeoutMs });
-    else if (f.step.action === 'select') await loc.selectOption(await text(f.step.value), { timeout: timeoutMs }).catch(async () => loc.selectOption({ label: await text((f.step as { value: string }).value) }, { timeout: timeoutMs }));
+    else if (f.step.action === 'select')
+      await loc
+        .selectOption(await text(f.step.value), { timeout: timeoutMs })
+        .catch(async () =>
+          loc.selectOption({ label: await text((f.step as { value: string }).value) }, { timeout: timeoutMs }),
+        );
     else if (f.step.action === 'check') await loc.check({ timeout: timeoutMs });
     else await loc.uncheck({ timeout: timeoutMs });
   }
@@ -282,7 +361,12 @@ async function maskLocators(walk: Walk, rt: JobRuntime, svc: EngineServices, ext
   const targets = [...walk.masks, ...extra.map((target) => ({ target, scope: walk.scope }))];
   const out: Locator[] = [];
   for (const m of targets) {
-    out.push(await svc.resolveTarget(session.page, await renderTarget(m.target, m.scope, rt.vault), { stepPath: 'mask', timeoutMs: 1000 }));
+    out.push(
+      await svc.resolveTarget(session.page, await renderTarget(m.target, m.scope, rt.vault), {
+        stepPath: 'mask',
+        timeoutMs: 1000,
+      }),
+    );
   }
   return out;
 }

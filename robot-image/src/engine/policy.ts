@@ -5,7 +5,11 @@ export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRIES = 3;
 const DEFAULT_BACKOFF = { initialSeconds: 1, multiplier: 2, maxSeconds: 30 };
 
-export function stepTimeoutMs(step: Pick<Step, 'timeoutSeconds'>, workflow: Pick<WorkflowSpec, 'timeouts'>, fallbackMs = DEFAULT_STEP_TIMEOUT_MS): number {
+export function stepTimeoutMs(
+  step: Pick<Step, 'timeoutSeconds'>,
+  workflow: Pick<WorkflowSpec, 'timeouts'>,
+  fallbackMs = DEFAULT_STEP_TIMEOUT_MS,
+): number {
   const s = step.timeoutSeconds ?? workflow.timeouts?.stepSeconds;
   return s !== undefined ? s * 1000 : fallbackMs;
 }

@@ -61,6 +61,9 @@ describe('redactSecrets', () => {
 
   it('walks objects, arrays and keys, leaving other values alone', () => {
     const v = { a: ['x hunter22', 3, null, true], hunter22: { b: 'hunter22' } };
-    expect(redactSecrets(v, ['hunter22'])).toEqual({ a: [`x ${REDACTED}`, 3, null, true], [REDACTED]: { b: REDACTED } });
+    expect(redactSecrets(v, ['hunter22'])).toEqual({
+      a: [`x ${REDACTED}`, 3, null, true],
+      [REDACTED]: { b: REDACTED },
+    });
   });
 });

@@ -14,7 +14,8 @@ export function redactSecrets<T>(value: T, secrets: Iterable<string>): T {
 
 export function redactString(s: string, secrets: readonly string[]): string {
   let out = s;
-  for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const secret of secrets)
+    if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
 }
 

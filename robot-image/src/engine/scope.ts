@@ -6,8 +6,11 @@ import {
   evaluateExpression,
   isTemplate,
   parseCondition,
+  parseTemplate,
   referencedNames,
   renderTemplate,
+  type Expr,
+  type ParsedTemplate,
   type Scope,
   type StepResult,
 } from '../../../api/expr/index.js';
@@ -34,7 +37,10 @@ export function snapshotScope(s: JobScope): JobScope {
 }
 
 /** The job's params with declared defaults filled in. */
-export function withParamDefaults(declared: Param[] | undefined, given: Record<string, unknown>): Record<string, unknown> {
+export function withParamDefaults(
+  declared: Param[] | undefined,
+  given: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...given };
   for (const p of declared ?? []) if (out[p.name] === undefined && p.default !== undefined) out[p.name] = p.default;
   return out;
@@ -63,7 +69,8 @@ export class CredentialVault {
   #slot(name: string): Promise<Record<string, string>> {
     let p = this.#slots.get(name);
     if (!p) {
-      if (!this.#provider) return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
+      if (!this.#provider)
+        return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
       p = this.#provider(name).then((values) => {
         for (const v of Object.values(values)) this.#seen.add(v);
         return values;
@@ -78,6 +85,18 @@ export class CredentialVault {
 
 const templateSlots = new Map<string, string[]>();
 const conditionSlots = new Map<string, string[]>();
+// A workflow's templates are few and rendered many times (each step, each iteration): parse once.
+const parsedTemplates = new Map<string, ParsedTemplate>();
+const parsedConditions = new Map<string, Expr>();
+
+function cached<T>(cache: Map<string, T>, src: string, parse: (s: string) => T): T {
+  let v = cache.get(src);
+  if (v === undefined) {
+    v = parse(src);
+    if (cache.size < 10_000) cache.set(src, v);
+  }
+  return v;
+}
 
 function slotsOf(cache: Map<string, string[]>, src: string, parse: () => ReturnType<typeof referencedNames>): string[] {
   let s = cache.get(src);
@@ -90,7 +109,9 @@ function slotsOf(cache: Map<string, string[]>, src: string, parse: () => ReturnT
 
 /** Credential slots a template reads. */
 export function credentialSlotsOfTemplate(src: string): string[] {
-  return isTemplate(src) ? slotsOf(templateSlots, src, () => referencedNames(src)) : [];
+  return isTemplate(src)
+    ? slotsOf(templateSlots, src, () => referencedNames(cached(parsedTemplates, src, parseTemplate)))
+    : [];
 }
 
 async function fullScope(s: JobScope, vault: CredentialVault, slots: string[]): Promise<Scope> {
@@ -99,15 +120,18 @@ async function fullScope(s: JobScope, vault: CredentialVault, slots: string[]): 
 
 export async function render(src: string, s: JobScope, vault: CredentialVault): Promise<unknown> {
   if (!isTemplate(src)) return src;
-  return renderTemplate(src, await fullScope(s, vault, credentialSlotsOfTemplate(src)));
+  return renderTemplate(
+    cached(parsedTemplates, src, parseTemplate),
+    await fullScope(s, vault, credentialSlotsOfTemplate(src)),
+  );
 }
 
 export async function condition(src: string, s: JobScope, vault: CredentialVault): Promise<boolean> {
-  const slots = slotsOf(conditionSlots, src, () => referencedNames(parseCondition(src)));
+  const slots = slotsOf(conditionSlots, src, () => referencedNames(cached(parsedConditions, src, parseCondition)));
   return evaluateCondition(src, await fullScope(s, vault, slots));
 }
 
 export async function expression(src: string, s: JobScope, vault: CredentialVault): Promise<unknown> {
-  const slots = slotsOf(conditionSlots, src, () => referencedNames(parseCondition(src)));
-  return evaluateExpression(src, await fullScope(s, vault, slots));
+  const slots = slotsOf(conditionSlots, src, () => referencedNames(cached(parsedConditions, src, parseCondition)));
+  return evaluateExpression(cached(parsedConditions, src, parseCondition), await fullScope(s, vault, slots));
 }

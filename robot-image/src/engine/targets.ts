@@ -18,7 +18,8 @@ type AriaRole = Parameters<Page['getByRole']>[0];
 export function primaryLocator(page: Page, t: PlainTarget): Locator {
   const exact = t.exact;
   let loc: Locator;
-  if (t.role !== undefined) loc = page.getByRole(t.role as AriaRole, { ...(t.name !== undefined ? { name: t.name } : {}), exact });
+  if (t.role !== undefined)
+    loc = page.getByRole(t.role as AriaRole, { ...(t.name !== undefined ? { name: t.name } : {}), exact });
   else if (t.label !== undefined) loc = page.getByLabel(t.label, { exact });
   else if (t.testId !== undefined) loc = page.getByTestId(t.testId);
   else if (t.text !== undefined) loc = page.getByText(t.text, { exact });

@@ -38,3 +38,19 @@ export function rankCandidates(
 
 export type { Box, RankResult, HealableTarget, PlainTarget, AnchorSpec, ImageTemplate, SpatialRelation } from './types.js';
 export { scoreCandidate, SIGNALS, MIN_SCORE, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';
+export { describeElement, collectCandidates, hintFor, locatorOf, type CandidateHint } from './capture.js';
+export { healTarget, captureTemplate, type HealResult, type HealOptions } from './heal.js';
+export { pickByRelation, relationDistance, type SpatialPick } from './spatial.js';
+export { findTemplate, loadOpenCv, MIN_CORRELATION } from './visual.js';
+export {
+  bestStableSelector,
+  selectorCandidates,
+  targetFragility,
+  descriptorFragility,
+  suggestionsFromEvents,
+  type Fragility,
+  type StableSelector,
+  type HealEvent,
+  type StepSuggestion,
+} from './suggest.js';
+export { plainLocator } from './locate.js';

@@ -201,6 +201,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     return d;
   }
 
+  if (single && opts.xpathOnly) return xpathOf(single);
   if (single) return describe(single, true);
   if (opts.at) {
     // The element under a point of the viewport (tier 3), lifted to the control that contains it.

@@ -1,5 +1,6 @@
 // Plain targets (role+name | label | testId | text | css | xpath) to Playwright locators.
 import type { Locator, Page } from 'playwright-core';
+import { inPageFunction } from './inpage.js';
 import type { PlainTarget } from './types.js';
 
 type AriaRole = Parameters<Page['getByRole']>[0];
@@ -15,17 +16,9 @@ export function plainLocator(page: Page, t: PlainTarget): Locator {
   throw new Error('target has no locator kind (role, testId, label, text, css or xpath)');
 }
 
-/** The element's absolute XPath, to compare two locators for identity. */
+const xpathInPage = inPageFunction<[Element, Record<string, unknown>], string>();
+
+/** The element's absolute XPath (as captured descriptors have it), to compare elements across calls. */
 export async function xpathOfLocator(l: Locator): Promise<string> {
-  return l.evaluate((el) => {
-    const seg = (e: Element): string => {
-      const p = e.parentElement;
-      if (!p) return e.localName;
-      const same = Array.from(p.children).filter((c) => c.localName === e.localName);
-      return same.length > 1 ? `${e.localName}[${same.indexOf(e) + 1}]` : e.localName;
-    };
-    const parts: string[] = [];
-    for (let e: Element | null = el; e; e = e.parentElement) parts.unshift(seg(e));
-    return '/' + parts.join('/');
-  });
+  return l.evaluate(xpathInPage as (el: Element, arg: Record<string, unknown>) => string, { xpathOnly: true });
 }

@@ -105,7 +105,6 @@ describe('consumer', () => {
       namespace: 'prio',
       pool: 'p',
       concurrency: 1,
-      localQueueSize: 10,
       handler: async (ctx) => {
         order.push(ctx.payload.name);
         return { status: 'succeeded' };

@@ -65,8 +65,10 @@ export interface ConsumerOptions {
   /** Jobs run at once (browsers per robot). Default 1. */
   concurrency?: number;
   /**
-   * Jobs fetched (and locked) per round trip. Default max(2, concurrency). Larger = faster for short jobs,
-   * but prefetched jobs wait behind the running ones while another robot may be idle.
+   * Jobs fetched (and locked) per round trip (graphile's localQueue). Default: concurrency. Larger = more
+   * throughput for short jobs, but prefetched jobs wait behind running ones while another robot may be
+   * idle, and graphile hands out one fetched batch in no particular order: priority is honoured between
+   * fetches, so keep it at concurrency where strict priority matters.
    */
   localQueueSize?: number;
   /** How long prefetched jobs may wait locally before they go back. Default 30 s. */
@@ -309,7 +311,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       logger: graphileLogger(log),
       preset: {
         worker: {
-          localQueue: { size: opts.localQueueSize ?? Math.max(2, concurrency), ttl: opts.localQueueTtlMs ?? 30_000 },
+          localQueue: { size: opts.localQueueSize ?? concurrency, ttl: opts.localQueueTtlMs ?? 30_000 },
           completeJobBatchDelay: opts.completeJobBatchDelayMs ?? 0,
           failJobBatchDelay: 0,
           // We abort handlers ourselves at the stop() deadline; graphile's own abort is not used.

@@ -46,7 +46,9 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const summary = {
   ...result,
   ran,
-  ...('screenshots' in result ? { screenshots: Object.fromEntries(Object.entries(result.screenshots).map(([k, b]) => [k, sha(b)])) } : {}),
+  ...('screenshots' in result
+    ? { screenshots: Object.fromEntries(Object.entries(result.screenshots).map(([k, b]) => [k, sha(b)])) }
+    : {}),
   ...('screenshot' in result && result.screenshot ? { screenshot: sha(result.screenshot) } : {}),
 };
 process.stdout.write(`RESULT ${JSON.stringify(summary)}\n`);

@@ -42,5 +42,11 @@ export function openAccountWorkflow(): WorkflowSpec {
 }
 
 export function openAccountParams(baseUrl: string): Record<string, unknown> {
-  return { baseUrl, fullName: 'Ada Lovelace', email: 'ada@example.org', plan: 'enterprise', notes: 'Analytical engine' };
+  return {
+    baseUrl,
+    fullName: 'Ada Lovelace',
+    email: 'ada@example.org',
+    plan: 'enterprise',
+    notes: 'Analytical engine',
+  };
 }

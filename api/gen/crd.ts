@@ -1,0 +1,63 @@
+// CustomResourceDefinition objects for the four kinds, built from the zod schemas.
+import { z } from 'zod';
+import { API_VERSION, CATEGORY, GROUP, VERSION } from '../v1alpha1/common.js';
+import { crdName, KINDS, type KindInfo } from '../v1alpha1/kinds.js';
+import { MAX_STEP_LIST_DEPTH } from '../v1alpha1/workflow.js';
+import { toStructural, type JsonSchema } from './structural.js';
+
+function structural(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', target: 'draft-2020-12' }) as JsonSchema;
+  return toStructural(json, {
+    maxRefDepth: MAX_STEP_LIST_DEPTH,
+    tooDeepMessage: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep`,
+  });
+}
+
+export function buildCrd(k: KindInfo): JsonSchema {
+  const version: JsonSchema = {
+    name: VERSION,
+    served: true,
+    storage: true,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        description: `${k.kind} (${API_VERSION}). Generated from api/v1alpha1 by \`npm run gen:crds\`; do not edit.`,
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+          spec: structural(k.spec),
+          status: structural(k.status),
+        },
+        required: ['spec'],
+      },
+    },
+    subresources: { status: {}, ...(k.scale ? { scale: k.scale } : {}) },
+    additionalPrinterColumns: k.columns,
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: crdName(k),
+      labels: { 'app.kubernetes.io/name': 'aether', 'app.kubernetes.io/part-of': 'aether' },
+    },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: k.kind,
+        listKind: `${k.kind}List`,
+        plural: k.plural,
+        singular: k.singular,
+        shortNames: [...k.shortNames],
+        categories: [CATEGORY],
+      },
+      versions: [version],
+    },
+  };
+}
+
+export function buildCrds(): JsonSchema[] {
+  return KINDS.map((k) => buildCrd(k));
+}

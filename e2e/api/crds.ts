@@ -1,0 +1,49 @@
+// Installs the generated CRDs (crds/*.yaml) on a test API server and waits until they serve.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { waitFor } from '../harness/wait.js';
+import { kubeRequest } from './client.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Crd {
+  metadata: { name: string; resourceVersion?: string };
+  status?: { conditions?: Array<{ type: string; status: string; message?: string }> };
+}
+
+export async function readCrdFiles(): Promise<Crd[]> {
+  const dir = path.join(repo, 'crds');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+  return Promise.all(files.map(async (f) => parse(await readFile(path.join(dir, f), 'utf8')) as Crd));
+}
+
+const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** Create or replace every CRD, then wait for each to be Established; throws with the server's message. */
+export async function applyCrds(kc: KubeConfig): Promise<string[]> {
+  const crds = await readCrdFiles();
+  for (const crd of crds) {
+    const name = crd.metadata.name;
+    const existing = await kubeRequest<Crd>(kc, 'GET', `${CRD_PATH}/${name}`);
+    const res =
+      existing.status === 200
+        ? await kubeRequest(kc, 'PUT', `${CRD_PATH}/${name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.body.metadata.resourceVersion } })
+        : await kubeRequest(kc, 'POST', CRD_PATH, crd);
+    if (res.status >= 300) throw new Error(`CRD ${name} rejected (${res.status}): ${String(res.body.message)}`);
+  }
+  for (const crd of crds) {
+    const name = crd.metadata.name;
+    await waitFor(
+      `CRD ${name} Established`,
+      async () => {
+        const got = await kubeRequest<Crd>(kc, 'GET', `${CRD_PATH}/${name}`);
+        return got.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+  return crds.map((c) => c.metadata.name);
+}

@@ -1,0 +1,137 @@
+// Wiring of one robot process: DBOS + Chromium + the queue consumer for its pool, the status
+// reporter, metrics/health and tracing. `startAgent` brings it all up in order; `stop` is the
+// graceful shutdown (stop fetching, finish or hand back running jobs within the grace period).
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { BrowserHost, configureDurable, createEngine } from '../engine/index.js';
+import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
+import { startConsumer, type Consumer } from '../queue/consumer.js';
+import type { AgentConfig } from './config.js';
+import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
+import { createAgentMetrics } from './metrics.js';
+import { createStatusReporter } from './reporter.js';
+import { createJobHandler } from './robot.js';
+import { startTracing } from './tracing.js';
+
+/** Every robot of the platform shares it, so any robot can take over another's workflow. */
+export const DBOS_APP_NAME = 'aether-robot';
+
+export interface Agent {
+  robotId: string;
+  health: HealthServer;
+  /** Settles when the queue runner stops by itself (rejects when it failed). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function kubeConfigFor(config: Pick<AgentConfig, 'kubeconfig'>): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+export async function startAgent(config: AgentConfig, opts: { logger: Logger; env: Record<string, string | undefined> }): Promise<Agent> {
+  const log = opts.logger;
+  // Unique per process: DBOS routes take-overs by it and the sweeper releases jobs by it.
+  const robotId = `${config.podName}-${randomBytes(3).toString('hex')}`;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => log.warn({ err }, 'cleanup step failed'));
+  };
+
+  try {
+    const tracing = startTracing({
+      env: opts.env,
+      attributes: { 'k8s.pod.name': config.podName, 'k8s.namespace.name': config.namespace, 'aether.pool': config.pool },
+    });
+    cleanups.push(() => tracing.shutdown());
+
+    const browser = new BrowserHost({ executablePath: config.chromiumPath, headless: config.headless, logger: log });
+    cleanups.push(() => browser.close());
+    const metrics = createAgentMetrics({ browserRestarts: { pool: config.pool, count: () => browser.restarts } });
+
+    const db = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+    db.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+    cleanups.push(() => db.end());
+
+    let consumer: Consumer | null = null;
+    let runnerAlive = true;
+    let accepting = false;
+    const durable = configureDurable({ appName: DBOS_APP_NAME, systemDatabaseUrl: config.databaseUrl, executorId: robotId, logger: log });
+    const engine = createEngine({ durable, browser, logger: log, defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000 });
+
+    const health = await startHealthServer({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      registry: metrics.registry,
+      liveness: { queueRunner: () => runnerAlive },
+      readiness: {
+        database: postgresCheck(db),
+        dbos: () => durable.launched,
+        browser: () => browser.connected,
+        accepting: () => accepting,
+      },
+    });
+    cleanups.push(() => health.close());
+
+    await durable.launch();
+    cleanups.push(() => durable.shutdown());
+    await browser.browser(); // warm: the first job only opens a context
+
+    const kubeConfig = kubeConfigFor(config);
+    const reporter = createStatusReporter({ kubeConfig, logger: log });
+    cleanups.push(() => reporter.drain(5_000));
+
+    consumer = await startConsumer({
+      databaseUrl: config.databaseUrl,
+      namespace: config.namespace,
+      pool: config.pool,
+      robotId,
+      pod: config.podName,
+      concurrency: config.concurrency,
+      backoff: { ...DEFAULT_BACKOFF, baseMs: config.retryBackoffBaseSeconds * 1000 },
+      logger: log,
+      handler: createJobHandler({
+        engine,
+        reporter,
+        kubeConfig,
+        db,
+        metrics,
+        tracer: tracing.tracer,
+        logger: log,
+        pool: config.pool,
+        podName: config.podName,
+        ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),
+      }),
+    });
+    accepting = true;
+    const theConsumer = consumer;
+    const done = theConsumer.done.finally(() => {
+      runnerAlive = false;
+      accepting = false;
+    });
+    done.catch(() => undefined);
+    log.info({ robotId, metrics: health.url }, 'robot started');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      robotId,
+      health,
+      done,
+      stop: () =>
+        (stopping ??= (async () => {
+          accepting = false;
+          log.info({ graceSeconds: config.shutdownGraceSeconds }, 'stopping: no new jobs; running ones finish or go back');
+          await theConsumer.stop({ deadlineMs: config.shutdownGraceSeconds * 1000 });
+          await cleanup();
+          log.info('robot stopped');
+        })()),
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

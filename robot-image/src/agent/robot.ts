@@ -1,0 +1,219 @@
+// The robot's job handler: what happens to one claimed run. It reads the job's credentials, runs
+// (or takes over) the attempt on the engine, and reports on the RpaJob as it goes; the queue
+// consumer records the outcome in the run row. Secret values are scrubbed from everything that
+// leaves: outputs, error messages, status.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Tracer } from '@opentelemetry/api';
+import type pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { insertScreenshot } from '../../../api/queue/sql/runs.js';
+import type { AttemptResult, Engine } from '../engine/index.js';
+import type { JobContext, JobHandler, JobOutcome } from '../queue/handler.js';
+import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
+import { createJobCredentials, scrubText, scrubValue } from './credentials.js';
+import type { AgentMetrics, JobOutcome as MetricOutcome } from './metrics.js';
+import type { StatusReporter } from './reporter.js';
+import { attemptFailedPatch, cancelledPatch, failedPatch, progressPatch, runningPatch, succeededPatch } from './status.js';
+import { startJobTrace } from './tracing.js';
+
+export interface JobHandlerDeps {
+  engine: Engine;
+  reporter: StatusReporter;
+  kubeConfig: KubeConfig;
+  /** The job Postgres: screenshots of screenshot steps are stored there. */
+  db: pg.Pool;
+  metrics: AgentMetrics;
+  tracer: Tracer;
+  logger: Logger;
+  pool: string;
+  /** Reported as status.robot. */
+  podName: string;
+  /** Test hook, passed to the engine. */
+  crashAfterStep?: number;
+  /** How long the end of an attempt waits for its status to go out. */
+  finalReportWaitMs?: number;
+}
+
+const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
+/** A superseded attempt waits this long for the consumer to notice it lost the job. */
+const SUPERSEDED_WAIT_MS = 30_000;
+
+export function createJobHandler(deps: JobHandlerDeps): JobHandler {
+  return async (ctx: JobContext): Promise<JobOutcome> => {
+    const p = ctx.payload;
+    const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobId: p.uid, attempt: ctx.attempt });
+    const report = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid });
+    const credentials = createJobCredentials({
+      kubeConfig: deps.kubeConfig,
+      namespace: p.namespace,
+      slots: p.workflow.credentials ?? [],
+      bindings: p.credentials,
+    });
+    const trace = startJobTrace(deps.tracer, {
+      ...(p.traceparent && { traceparent: p.traceparent }),
+      runUid: p.uid,
+      namespace: p.namespace,
+      name: p.name,
+      pool: p.pool,
+      attempt: ctx.attempt,
+      robot: deps.podName,
+    });
+    const actions = actionsById(p.workflow);
+    const started = new Date();
+    let current: { path: string; action: string; at: Date } | null = null;
+    const endStep = (at: Date, error?: string) => {
+      if (!current) return;
+      deps.metrics.stepDuration.observe({ pool: deps.pool, action: current.action }, (at.getTime() - current.at.getTime()) / 1000);
+      trace.recordStep({
+        stepId: current.path,
+        action: current.action,
+        attempt: ctx.attempt,
+        startTime: current.at,
+        endTime: at,
+        ...(error !== undefined && { error }),
+      });
+      current = null;
+    };
+
+    deps.metrics.activeJobs.inc({ pool: deps.pool });
+    report.update(runningPatch({ robot: deps.podName, attempts: ctx.attempt, startedAt: started, totalSteps: p.workflow.steps.length }));
+    log.info({ claims: ctx.claims, previousRobot: ctx.previousRobot }, 'started the attempt');
+
+    let metricOutcome: MetricOutcome = 'failed';
+    let outcome: JobOutcome;
+    try {
+      const result = await deps.engine.runAttempt({
+        runUid: p.uid,
+        attempt: ctx.attempt,
+        workflow: p.workflow,
+        params: p.params,
+        credentials: (slot) => credentials.get(slot),
+        progress: (k, n, path) => {
+          const now = new Date();
+          endStep(now);
+          current = { path, action: actions.get(stepIdOfCheckpoint(path)) ?? 'unknown', at: now };
+          report.update(progressPatch({ done: k, total: n, stepId: path }));
+        },
+        shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, now: new Date() }),
+        ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
+        logger: log,
+      });
+      const secrets = credentials.knownValues();
+      const ended = new Date();
+      endStep(ended, result.status === 'failed' ? scrubText(result.error.message, secrets) : undefined);
+      ({ outcome, metricOutcome } = await settle(result, { ctx, deps, secrets, ended, report, log }));
+    } catch (err) {
+      // The engine itself broke (not a step): a real failure of this attempt, retried like one.
+      const message = scrubText(err instanceof Error ? err.message : String(err), credentials.knownValues());
+      endStep(new Date(), message);
+      log.error({ err: message }, 'the attempt broke');
+      const last = isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true });
+      report.update(
+        last
+          ? failedPatch({ reason: 'RobotError', message, at: new Date() })
+          : attemptFailedPatch({ reason: 'RobotError', message }),
+      );
+      outcome = { status: 'failed', error: { message, code: 'RobotError' } };
+    } finally {
+      credentials.clear();
+      deps.metrics.activeJobs.dec({ pool: deps.pool });
+    }
+    deps.metrics.jobsTotal.inc({ pool: deps.pool, outcome: metricOutcome });
+    deps.metrics.jobDuration.observe({ pool: deps.pool, outcome: metricOutcome }, (Date.now() - started.getTime()) / 1000);
+    trace.end({ status: metricOutcome, ...(outcome.status === 'failed' && { error: outcome.error.message }) });
+    // The run row is written after we return; the status goes out first, so a retry on another
+    // robot can never be overtaken by this attempt's last report.
+    await Promise.race([report.flush(), new Promise((r) => setTimeout(r, deps.finalReportWaitMs ?? 3_000).unref())]);
+    return outcome;
+  };
+}
+
+async function settle(
+  result: AttemptResult,
+  c: {
+    ctx: JobContext;
+    deps: JobHandlerDeps;
+    secrets: string[];
+    ended: Date;
+    report: ReturnType<StatusReporter['forJob']>;
+    log: Logger;
+  },
+): Promise<{ outcome: JobOutcome; metricOutcome: MetricOutcome }> {
+  const { ctx, deps, secrets, ended, report, log } = c;
+  const uid = ctx.runUid;
+  switch (result.status) {
+    case 'succeeded': {
+      const outputs = scrubValue(result.outputs, secrets);
+      const shots = await storeScreenshots(deps.db, uid, result.screenshots, log);
+      if (Object.keys(shots).length > 0 && !('screenshots' in outputs)) outputs.screenshots = shots;
+      report.update(succeededPatch({ outputs, runUid: uid, at: ended }));
+      log.info({ takeOver: result.takeOver }, 'succeeded');
+      return { outcome: { status: 'succeeded', outputs }, metricOutcome: 'succeeded' };
+    }
+    case 'failed': {
+      const message = scrubText(result.error.message, secrets);
+      const stepId = result.error.stepId ?? null;
+      const screenshot = result.screenshot && result.screenshot.length <= MAX_SCREENSHOT_BYTES ? failureScreenshotRef(uid) : null;
+      const error = { reason: 'StepFailed', message, stepId, screenshot };
+      report.update(
+        isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true })
+          ? failedPatch({ ...error, at: ended })
+          : attemptFailedPatch(error),
+      );
+      log.warn({ stepId, err: message }, 'the attempt failed');
+      return {
+        outcome: {
+          status: 'failed',
+          error: { message, code: 'StepFailed', ...(stepId && { stepId }) },
+          ...(result.screenshot && { screenshot: result.screenshot }),
+        },
+        metricOutcome: 'failed',
+      };
+    }
+    case 'stopped': {
+      if (result.reason === 'cancel') {
+        report.update(cancelledPatch({ message: 'the RpaJob was cancelled', stepId: result.stepId || null, at: ended }));
+        log.info({ stepId: result.stepId }, 'stopped: cancelled');
+        return { outcome: { status: 'cancelled' }, metricOutcome: 'cancelled' };
+      }
+      const message = 'the job ran past its deadline (activeDeadlineSeconds)';
+      report.update(failedPatch({ reason: 'DeadlineExceeded', message, stepId: result.stepId || null, at: ended }));
+      log.info({ stepId: result.stepId }, 'stopped: past the deadline');
+      return { outcome: { status: 'failed', error: { message, code: 'DeadlineExceeded' }, retryable: false }, metricOutcome: 'failed' };
+    }
+    case 'superseded': {
+      // Another robot owns the attempt (this one was declared dead): report nothing and wait for
+      // the consumer to notice the fencing, which settles the job without using this outcome.
+      log.warn('another robot took the attempt over; stopped without reporting');
+      await waitForAbort(ctx.signal, SUPERSEDED_WAIT_MS);
+      return { outcome: { status: 'failed', error: { message: 'attempt taken over by another robot', code: 'Superseded' } }, metricOutcome: 'fenced' };
+    }
+  }
+}
+
+async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, Buffer>, log: Logger): Promise<Record<string, string>> {
+  const refs: Record<string, string> = {};
+  for (const [name, image] of Object.entries(shots)) {
+    if (image.length > MAX_SCREENSHOT_BYTES) {
+      log.warn({ screenshot: name, bytes: image.length }, 'skipped storing a screenshot over 2 MiB');
+      continue;
+    }
+    refs[name] = screenshotRef(await insertScreenshot(db, { uid, stepId: name, image }));
+  }
+  return refs;
+}
+
+function waitForAbort(signal: AbortSignal, timeoutMs: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,60 @@
+// The robot process: configuration from the environment, then the agent until SIGTERM.
+import { createLogger } from '../../api/log.js';
+import { startAgent } from './agent/agent.js';
+import { ConfigError, loadConfig } from './agent/config.js';
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ name: 'robot', level: config.logLevel }).child({ pool: config.pool, namespace: config.namespace, pod: config.podName });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+
+  let agent;
+  try {
+    agent = await startAgent(config, { logger, env: process.env });
+  } catch (err) {
+    logger.fatal({ err }, 'robot could not start');
+    return 1;
+  }
+
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'received a shutdown signal');
+      agent.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  // A queue runner that dies on its own makes /healthz fail; exiting lets the kubelet restart us sooner.
+  const died = agent.done.then(
+    () => new Promise<number>(() => {}),
+    async (err: unknown) => {
+      logger.fatal({ err }, 'the queue runner died');
+      await agent.stop().catch(() => undefined);
+      return 1;
+    },
+  );
+  return Promise.race([stopped, died]);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`robot crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
