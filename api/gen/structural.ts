@@ -97,11 +97,12 @@ class Converter {
       if (items === TOO_DEEP) {
         delete out['x-kubernetes-list-type'];
         delete out['x-kubernetes-list-map-keys'];
+        // No maxItems: 0 here: the API server would report that before the CEL rule that says why.
         return {
           ...out,
-          maxItems: 0,
           items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           [VALIDATIONS]: [{ rule: 'size(self) == 0', message: this.opts.tooDeepMessage ?? 'nested too deep' }],
+          description: this.opts.tooDeepMessage ?? 'nested too deep',
         };
       }
       out.items = items;

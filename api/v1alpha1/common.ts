@@ -1,5 +1,6 @@
 // Shapes shared by the four kinds: names, metadata, conditions, quantities, timestamps.
 import { z } from 'zod';
+import { withCel } from './rules.js';
 
 export const GROUP = 'rpa.aether.dev';
 export const VERSION = 'v1alpha1';
@@ -23,9 +24,12 @@ export const timestamp = () => z.iso.datetime({ offset: true });
 
 /** A Kubernetes quantity ("500m", "1Gi", 2): CRDs see it as int-or-string. */
 export const QUANTITY_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
-export const Quantity = z
-  .union([z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'), z.int().min(0)])
-  .meta({ 'x-kubernetes-int-or-string': true });
+export const Quantity = withCel(
+  z
+    .union([z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'), z.int().min(0)])
+    .meta({ 'x-kubernetes-int-or-string': true, maxLength: 64 }),
+  [{ rule: `type(self) == int ? self >= 0 : self.matches('${QUANTITY_PATTERN.replace(/\\/g, '\\\\')}')`, message: 'must be a quantity such as 500m or 1Gi' }],
+);
 
 /** The part of ObjectMeta our code reads; everything else passes through. */
 export const ObjectMeta = z.looseObject({

@@ -27,7 +27,7 @@ const PRIORITY_MESSAGE = `priority must be one of ${PRIORITY_NAME_LIST.join(', '
 export const Priority = withCel(
   z
     .union([z.enum(PRIORITY_NAME_LIST), z.int().min(PRIORITY_MIN).max(PRIORITY_MAX)], { error: PRIORITY_MESSAGE })
-    .meta({ 'x-kubernetes-int-or-string': true }),
+    .meta({ 'x-kubernetes-int-or-string': true, maxLength: 16 }),
   [
     {
       rule:

@@ -96,6 +96,12 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+/** Process groups of running "containers": killed if this process exits without stop(). */
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+});
+
 /** The container's whole process tree dies with it, as when a container's cgroup is killed. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
@@ -490,6 +496,7 @@ export class NodeSimulator {
       ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
       ...resolved.env,
     };
+    if (this.stopped) return; // stop() raced with this start: spawn nothing it would not reap
     this.spawnProcess(pod, run, cmd.command, cmd.args ?? [], cmd.cwd, env);
     await this.patchStatus(
       run,
@@ -515,10 +522,12 @@ export class NodeSimulator {
     const proc = spawn(command, args, { cwd, env, stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
     run.proc = proc;
+    if (proc.pid) liveGroups.add(proc.pid);
     run.startedAt = new Date();
     run.state = 'running';
     run.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (proc.pid) liveGroups.delete(proc.pid);
         resolve();
         void this.onExit(pod, run, proc, exitCodeOf(code, signal)).catch((err) =>
           this.log.warn({ err, pod: run.name }, 'handling process exit failed'),

@@ -25,6 +25,8 @@ create table aether.runs (
   max_attempts int not null check (max_attempts >= 1),
   -- the robot holding the run now, or the last one that held it.
   robot text,
+  -- at the last claim: the robot that held this attempt before (crash take-over, hand-back), else null.
+  previous_robot text,
   run_at timestamptz not null default now(),
   deadline timestamptz,
   cancel_requested boolean not null default false,
@@ -43,7 +45,6 @@ create index runs_live_by_pool on aether.runs (namespace, pool, state, run_at)
 -- Dead letters: runs that exhausted their attempts.
 create index runs_failed_by_pool on aether.runs (namespace, pool, finished_at desc)
   where state = 'failed';
-create index runs_by_name on aether.runs (namespace, name);
 
 -- One row per robot process (pod). Its heartbeat is its lease; worker_pool_ids are the graphile-worker
 -- pool ids (`locked_by` of the jobs it holds) so a sweeper can release them when the robot dies.

@@ -94,15 +94,15 @@ export async function claimRuns(db: Queryable, opts: { uids: string[]; robot: st
         state = case when r.cancel_requested then 'cancelled' else 'running' end,
         finished_at = case when r.cancel_requested then now() else r.finished_at end,
         robot = case when r.cancel_requested then r.robot else $2 end,
+        previous_robot = case when r.cancel_requested then r.previous_robot else r.robot end,
         attempts = r.attempts + case when r.cancel_requested then 0 else 1 end,
         started_at = coalesce(r.started_at, now()),
         updated_at = now()
-       from aether.runs prior
-      where prior.uid = r.uid and r.uid = any($1::uuid[])
+      where r.uid = any($1::uuid[])
         -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
         -- combining it with the (large) partial index runs_live_by_pool.
         and r.state not in ('succeeded', 'failed', 'cancelled')
-      returning r.uid::text as uid, r.state, prior.robot as "previousRobot", r.attempts,
+      returning r.uid::text as uid, r.state, r.previous_robot as "previousRobot", r.attempts,
                 r.failed_attempts as "failedAttempts", r.max_attempts as "maxAttempts", r.deadline`,
     [opts.uids, opts.robot],
   );
@@ -112,10 +112,9 @@ export async function claimRuns(db: Queryable, opts: { uids: string[]; robot: st
 /** Records successful runs in one statement. Only runs still 'running' change. */
 export async function completeRuns(db: Queryable, opts: { results: Array<{ uid: string; outputs: unknown }> }): Promise<number> {
   const r = await db.query(
-    `update aether.runs r set state = 'succeeded', outputs = f.outputs, error = null,
-            finished_at = now(), updated_at = now()
-       from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
-      where r.uid = f.uid
+    `update aether.runs r set state = 'succeeded', error = null, finished_at = now(), updated_at = now(),
+            outputs = (select f.outputs from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs) where f.uid = r.uid limit 1)
+      where r.uid = any($1::uuid[])
         -- = state = 'running', written so the planner looks runs up by primary key (see claimRuns).
         and r.state not in ('queued', 'succeeded', 'failed', 'cancelled')`,
     [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs)))],

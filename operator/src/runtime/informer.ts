@@ -137,6 +137,11 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
+  /** Re-delivers every cached object now (e.g. when this process has just become leader). */
+  resyncNow(): void {
+    this.resync();
+  }
+
   private resync(): void {
     for (const obj of this.lw.list()) this.emit(obj, 'resync');
   }

@@ -1,7 +1,7 @@
 // Leader election against the real API server: two electors on one Lease.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../../api/log.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../../../e2e/harness/kubeclient.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
@@ -100,7 +100,7 @@ describe('LeaderElector', () => {
     const tick = setInterval(() => {
       void leases
         .readNamespacedLease({ name: 'stolen', namespace: ns })
-        .then((l) => leases.replaceNamespacedLease({ name: 'stolen', namespace: ns, body: { ...l, spec: { ...l.spec, holderIdentity: 'intruder', renewTime: new Date() as never } } }))
+        .then((l) => leases.replaceNamespacedLease({ name: 'stolen', namespace: ns, body: { ...l, spec: { ...l.spec, holderIdentity: 'intruder', renewTime: new V1MicroTime(Date.now()) } } }))
         .catch(() => undefined);
     }, 100);
     try {

@@ -108,6 +108,19 @@ describe('health server', () => {
     }
   });
 
+  it('reads the browser restart count from its source at each scrape', async () => {
+    let restarts = 0;
+    const own = createAgentMetrics({ processMetrics: false, browserRestarts: { pool: 'p1', count: () => restarts } });
+    const srv = await startHealthServer({ host: '127.0.0.1', port: 0, registry: own.registry, liveness: {}, readiness: {} });
+    try {
+      expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('aether_browser_restarts_total{pool="p1"} 0');
+      restarts = 3;
+      expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('aether_browser_restarts_total{pool="p1"} 3');
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('answers 404 for other paths and 405 for other methods', async () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(405);

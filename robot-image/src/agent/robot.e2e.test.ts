@@ -177,6 +177,7 @@ describe('robot process (e2e)', () => {
     const workflow: WorkflowSpec = {
       steps: [
         { id: 'openHome', action: 'goto', url: `${site.url}/login` },
+        // The page answers 500: the engine fails the step.
         { id: 'openBroken', action: 'goto', url: `${site.url}/fail` },
         { id: 'expectWelcome', action: 'assert', target: { css: '#welcome' }, text: 'Welcome', timeoutSeconds: 2 },
       ],
@@ -188,15 +189,15 @@ describe('robot process (e2e)', () => {
     expect(status).toMatchObject({
       phase: 'Failed',
       attempts: 2,
-      error: { reason: 'StepFailed', stepId: 'expectWelcome', screenshot: `postgres:aether.runs/${uid}#screenshot` },
+      error: { reason: 'StepFailed', stepId: 'openBroken', screenshot: `postgres:aether.runs/${uid}#screenshot` },
     });
     expect(String((status.error as { message: string }).message).length).toBeGreaterThan(0);
     expect(site.hits()['GET /fail']! - before).toBe(2); // one per attempt
 
     const run = await db.query(`select state, failed_attempts, screenshot_id, error from aether.runs where uid = $1`, [uid]);
-    expect(run.rows[0]).toMatchObject({ state: 'failed', failed_attempts: 2, error: { stepId: 'expectWelcome' } });
+    expect(run.rows[0]).toMatchObject({ state: 'failed', failed_attempts: 2, error: { stepId: 'openBroken' } });
     const shot = await db.query(`select step_id, octet_length(image) as bytes from aether.screenshots where id = $1`, [run.rows[0].screenshot_id]);
-    expect(shot.rows[0].step_id).toBe('expectWelcome');
+    expect(shot.rows[0].step_id).toBe('openBroken');
     expect(Number(shot.rows[0].bytes)).toBeGreaterThan(100);
   });
 

@@ -12,7 +12,7 @@ import type { JobContext, JobHandler, JobOutcome } from '../queue/handler.js';
 import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
 import { createJobCredentials, scrubText, scrubValue } from './credentials.js';
 import type { AgentMetrics, JobOutcome as MetricOutcome } from './metrics.js';
-import type { StatusReporter } from './reporter.js';
+import type { JobReporter, StatusReporter } from './reporter.js';
 import { attemptFailedPatch, cancelledPatch, failedPatch, progressPatch, runningPatch, succeededPatch } from './status.js';
 import { startJobTrace } from './tracing.js';
 
@@ -42,7 +42,17 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
   return async (ctx: JobContext): Promise<JobOutcome> => {
     const p = ctx.payload;
     const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobId: p.uid, attempt: ctx.attempt });
-    const report = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid });
+    const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid });
+    // Once the job was handed back (shutdown) or taken away (fenced), another robot reports on it.
+    const report: JobReporter = {
+      update: (patch) => {
+        if (ctx.signal.reason !== 'shutdown' && ctx.signal.reason !== 'fenced') jobReport.update(patch);
+      },
+      flush: () => jobReport.flush(),
+      get gone() {
+        return jobReport.gone;
+      },
+    };
     const credentials = createJobCredentials({
       kubeConfig: deps.kubeConfig,
       namespace: p.namespace,
@@ -135,7 +145,7 @@ async function settle(
     deps: JobHandlerDeps;
     secrets: string[];
     ended: Date;
-    report: ReturnType<StatusReporter['forJob']>;
+    report: JobReporter;
     log: Logger;
   },
 ): Promise<{ outcome: JobOutcome; metricOutcome: MetricOutcome }> {

@@ -1,0 +1,98 @@
+// The operator's configuration, read from the environment once at the edge (main.ts) and parsed with
+// zod into a typed object. Every problem is reported at once.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const dns1123 = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)')
+  .max(63);
+
+const envSchema = z.object({
+  AETHER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
+  AETHER_WATCH_NAMESPACES: list.default([]),
+  AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
+  POD_NAMESPACE: dns1123.optional(),
+  POD_NAME: z.string().min(1).optional(),
+  AETHER_LEADER_ELECTION: bool.default(true),
+  AETHER_LEADER_ELECTION_ID: dns1123.default('aether-operator'),
+  AETHER_LEADER_ELECTION_IDENTITY: z.string().min(1).optional(),
+  AETHER_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  AETHER_HTTP_PORT: port.default(8080),
+  AETHER_ROBOT_IMAGE: z.string().min(1).default('ghcr.io/aether-rpa/robot:0.1.0'),
+  AETHER_ROBOT_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+  AETHER_ROBOT_DATABASE_SECRET: dns1123.default('aether-database'),
+  AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
+  AETHER_SWEEP_INTERVAL_SECONDS: positiveInt.default(5),
+  AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(4),
+  AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface OperatorConfig {
+  databaseUrl: string;
+  /** Namespaces whose resources the operator reconciles; empty = all namespaces. */
+  watchNamespaces: string[];
+  /** Where the operator runs: its Lease lives here. */
+  operatorNamespace: string;
+  leaderElection: { enabled: boolean; leaseName: string; identity: string };
+  http: { host: string; port: number };
+  robot: {
+    image: string;
+    imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+    /** The Secret (in the pool's namespace) and key holding the database URL robots connect with. */
+    databaseSecret: { name: string; key: string };
+  };
+  sweepIntervalMs: number;
+  reconcileConcurrency: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid operator configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): OperatorConfig {
+  // Empty strings mean "not set", as in a Helm template that renders an unset value.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const badNamespaces = e.AETHER_WATCH_NAMESPACES.filter((n) => !dns1123.safeParse(n).success);
+  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACES: not namespace names: ${badNamespaces.join(', ')}`);
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    databaseUrl: e.AETHER_DATABASE_URL,
+    watchNamespaces: e.AETHER_WATCH_NAMESPACES,
+    operatorNamespace: e.AETHER_OPERATOR_NAMESPACE ?? e.POD_NAMESPACE ?? 'aether-system',
+    leaderElection: {
+      enabled: e.AETHER_LEADER_ELECTION,
+      leaseName: e.AETHER_LEADER_ELECTION_ID,
+      identity: e.AETHER_LEADER_ELECTION_IDENTITY ?? e.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    },
+    http: { host: e.AETHER_HTTP_HOST, port: e.AETHER_HTTP_PORT },
+    robot: {
+      image: e.AETHER_ROBOT_IMAGE,
+      imagePullPolicy: e.AETHER_ROBOT_IMAGE_PULL_POLICY,
+      databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
+    },
+    sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
+    reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,
+    logLevel: e.AETHER_LOG_LEVEL,
+  };
+}
