@@ -89,7 +89,7 @@ class Converter {
       if (members.some((m) => m === TOO_DEEP)) throw new Error(`${path}: a union member is too deep`);
       return this.mergeObjects(members as JsonSchema[], this.keep(rest, path), path);
     }
-    if (Object.keys(s).filter((k) => k !== 'description' && k !== 'default').length === 0)
+    if (Object.keys(s).filter((k) => k !== 'description' && k !== 'default' && !DROPPED.has(k)).length === 0)
       return { ...this.keep(s, path), 'x-kubernetes-preserve-unknown-fields': true };
     const out = this.keep(s, path);
     if (s.type === 'array') {

@@ -89,8 +89,8 @@ export const RobotPoolSpec = z.strictObject({
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
   imagePullSecrets: z.array(z.strictObject({ name: dnsSubdomain() })).max(8).optional(),
   serviceAccountName: dnsSubdomain().optional(),
-  /** Used when autoscaling is off; the scale subresource reads and writes it. */
-  replicas: z.int().min(0).max(MAX_REPLICAS).optional(),
+  /** Used when autoscaling is off (ignored while it is on); the scale subresource reads and writes it. */
+  replicas: z.int().min(0).max(MAX_REPLICAS).default(1),
   autoscaling: Autoscaling.optional(),
   /** Jobs one robot runs at the same time (one browser context each). */
   concurrencyPerRobot: z.int().min(1).max(32).default(1),

@@ -134,7 +134,7 @@ describe('printer columns and subresources', () => {
 
   it('the scale subresource reads status and writes spec.replicas', async () => {
     const scale = await kubeRequest(kc, 'GET', `${path('RobotPool', 'default')}/scale`);
-    expect(scale.body).toMatchObject({ status: { replicas: 2, selector: 'aether.dev/pool=default' } });
+    expect(scale.body).toMatchObject({ spec: { replicas: 1 }, status: { replicas: 2, selector: 'aether.dev/pool=default' } });
     const put = await kubeRequest(kc, 'PATCH', `${path('RobotPool', 'default')}/scale`, { spec: { replicas: 4 } });
     expect(put.status).toBe(200);
     const pool = await kubeRequest(kc, 'GET', path('RobotPool', 'default'));

@@ -74,10 +74,11 @@ export async function enqueueRuns(db: Queryable, opts: { specs: EnqueueSpec[] })
 
 export interface ClaimedRun {
   uid: string;
-  /** 'running' when claimed; 'cancelled' when a cancel was requested before the robot started it. */
-  state: 'running' | 'cancelled';
-  /** The robot that held this run before (crash take-over, hand-back), or null on a fresh attempt. */
+  /** 'cancelled' when a cancel was requested before the robot started it (the run is marked so). */
+  state: 'queued' | 'running' | 'cancelled';
+  /** The robot that last held this attempt (crash take-over, hand-back), or null on a fresh attempt. */
   previousRobot: string | null;
+  /** Claims so far, not counting this one. */
   attempts: number;
   failedAttempts: number;
   maxAttempts: number;
@@ -85,39 +86,61 @@ export interface ClaimedRun {
 }
 
 /**
- * Claims fetched jobs' runs for a robot, in one statement for a whole batch. Runs that are finished or
- * unknown are not returned (their job is stale); runs with a pending cancel are marked cancelled.
+ * Reads the runs of fetched jobs, one statement for a whole batch, and cancels those with a pending
+ * cancel. Runs that are finished or unknown are not returned (their job is stale). Read-only otherwise:
+ * a claim is written by markRunsRunning (deferred) or completeRuns, so short jobs cost one write.
  */
-export async function claimRuns(db: Queryable, opts: { uids: string[]; robot: string }): Promise<ClaimedRun[]> {
+export async function claimRuns(db: Queryable, opts: { uids: string[] }): Promise<ClaimedRun[]> {
   const r = await db.query<ClaimedRun>(
-    `update aether.runs r set
-        state = case when r.cancel_requested then 'cancelled' else 'running' end,
-        finished_at = case when r.cancel_requested then now() else r.finished_at end,
-        robot = case when r.cancel_requested then r.robot else $2 end,
-        previous_robot = case when r.cancel_requested then r.previous_robot else r.robot end,
-        attempts = r.attempts + case when r.cancel_requested then 0 else 1 end,
-        started_at = coalesce(r.started_at, now()),
-        updated_at = now()
-      where r.uid = any($1::uuid[])
-        -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
-        -- combining it with the (large) partial index runs_live_by_pool.
-        and r.state not in ('succeeded', 'failed', 'cancelled')
-      returning r.uid::text as uid, r.state, r.previous_robot as "previousRobot", r.attempts,
-                r.failed_attempts as "failedAttempts", r.max_attempts as "maxAttempts", r.deadline`,
-    [opts.uids, opts.robot],
+    `with live as (
+       select uid, state, robot, attempts, failed_attempts, max_attempts, deadline, cancel_requested
+         from aether.runs
+        where uid = any($1::uuid[])
+          -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
+          -- combining it with the (large) partial index runs_live_by_pool.
+          and state not in ('succeeded', 'failed', 'cancelled')
+     ), cancelled as (
+       update aether.runs set state = 'cancelled', finished_at = now(), updated_at = now()
+        where uid = any(array(select uid from live where cancel_requested))
+     )
+     select uid::text as uid, case when cancel_requested then 'cancelled' else state end as state,
+            robot as "previousRobot", attempts, failed_attempts as "failedAttempts",
+            max_attempts as "maxAttempts", deadline
+       from live`,
+    [opts.uids],
   );
   return r.rows;
 }
 
-/** Records successful runs in one statement. Only runs still 'running' change. */
-export async function completeRuns(db: Queryable, opts: { results: Array<{ uid: string; outputs: unknown }> }): Promise<number> {
+/** Marks claimed runs as running on a robot (batch). */
+export async function markRunsRunning(db: Queryable, opts: { uids: string[]; robot: string }): Promise<number> {
+  const r = await db.query(
+    `update aether.runs r set state = 'running', robot = $2, previous_robot = r.robot, attempts = r.attempts + 1,
+            started_at = coalesce(r.started_at, now()), updated_at = now()
+      where r.uid = any($1::uuid[]) and r.state not in ('running', 'succeeded', 'failed', 'cancelled')`,
+    [opts.uids, opts.robot],
+  );
+  return r.rowCount ?? 0;
+}
+
+/**
+ * Records successful runs in one statement. A run not yet marked running is claimed in the same write.
+ */
+export async function completeRuns(
+  db: Queryable,
+  opts: { results: Array<{ uid: string; outputs: unknown }>; robot: string },
+): Promise<number> {
   const r = await db.query(
     `update aether.runs r set state = 'succeeded', error = null, finished_at = now(), updated_at = now(),
+            robot = $3,
+            previous_robot = case when r.state = 'queued' then r.robot else r.previous_robot end,
+            attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
+            started_at = coalesce(r.started_at, now()),
             outputs = (select f.outputs from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs) where f.uid = r.uid limit 1)
       where r.uid = any($1::uuid[])
-        -- = state = 'running', written so the planner looks runs up by primary key (see claimRuns).
-        and r.state not in ('queued', 'succeeded', 'failed', 'cancelled')`,
-    [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs)))],
+        -- = state in ('queued', 'running') (see claimRuns).
+        and r.state not in ('succeeded', 'failed', 'cancelled')`,
+    [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
   );
   return r.rowCount ?? 0;
 }
@@ -146,34 +169,37 @@ export interface FailureRecord {
  */
 export async function recordRunFailure(
   db: Queryable,
-  opts: { uid: string; error: RunError; retryable: boolean; retryDelayMs: number; screenshotId: string | null },
+  opts: { uid: string; robot: string; error: RunError; retryable: boolean; retryDelayMs: number; screenshotId: string | null },
 ): Promise<FailureRecord | null> {
   const r = await db.query<FailureRecord>(
     `update aether.runs r set
+        attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
+        started_at = coalesce(r.started_at, now()),
         failed_attempts = r.failed_attempts + 1,
         error = $2::jsonb,
         screenshot_id = coalesce($5::bigint, r.screenshot_id),
         state = case when $3 and r.failed_attempts + 1 < r.max_attempts then 'queued' else 'failed' end,
         run_at = case when $3 and r.failed_attempts + 1 < r.max_attempts
                       then now() + make_interval(secs => $4::double precision / 1000) else r.run_at end,
-        robot = case when $3 and r.failed_attempts + 1 < r.max_attempts then null else r.robot end,
+        robot = case when $3 and r.failed_attempts + 1 < r.max_attempts then null else $6 end,
         finished_at = case when $3 and r.failed_attempts + 1 < r.max_attempts then null else now() end,
         updated_at = now()
-      where r.uid = $1 and r.state = 'running'
+      where r.uid = $1 and r.state in ('queued', 'running')
       returning r.state, r.failed_attempts as "failedAttempts", r.max_attempts as "maxAttempts",
                 r.run_at as "runAt", r.priority, r.task_identifier as "taskIdentifier"`,
-    [opts.uid, JSON.stringify(opts.error), opts.retryable, opts.retryDelayMs, opts.screenshotId],
+    [opts.uid, JSON.stringify(opts.error), opts.retryable, opts.retryDelayMs, opts.screenshotId, opts.robot],
   );
   return r.rows[0] ?? null;
 }
 
-/** Puts a running run back to 'queued' (hand-back on shutdown). Keeps `robot`: the next holder resumes. */
-export async function requeueRun(db: Queryable, opts: { uid: string }): Promise<{ priority: number; taskIdentifier: string } | null> {
+/** Puts a claimed run back to 'queued' (hand-back on shutdown). `robot` = the robot handing it back,
+ *  so the next holder knows the attempt was begun and resumes it. */
+export async function requeueRun(db: Queryable, opts: { uid: string; robot: string }): Promise<{ priority: number; taskIdentifier: string } | null> {
   const r = await db.query<{ priority: number; taskIdentifier: string }>(
-    `update aether.runs set state = 'queued', run_at = now(), updated_at = now()
-      where uid = $1 and state = 'running'
+    `update aether.runs set state = 'queued', run_at = now(), updated_at = now(), robot = $2
+      where uid = $1 and state in ('queued', 'running')
       returning priority, task_identifier as "taskIdentifier"`,
-    [opts.uid],
+    [opts.uid, opts.robot],
   );
   return r.rows[0] ?? null;
 }

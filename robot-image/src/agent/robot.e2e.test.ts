@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { jest } from '@jest/globals';
 import pg from 'pg';
 import { workflowDigest } from '../../../api/queue/digest.js';
 import { createProducer, type Producer } from '../../../api/queue/producer.js';
@@ -23,7 +22,8 @@ import { createRpaJob, installRpaJobCrd, readRpaJobStatus } from './testing/rpaj
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const POOL = 'e2e';
 
-jest.setTimeout(180_000);
+/** Chromium, DBOS and the API server on a shared 2-core machine: generous per-test limits. */
+const LONG = 180_000;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -96,7 +96,7 @@ describe('robot process (e2e)', () => {
       const res = await fetch(`${metricsUrl}/readyz`).catch(() => undefined);
       return res?.status === 200 ? true : undefined;
     });
-  });
+  }, LONG);
 
   afterAll(async () => {
     if (robot && robot.exitCode === null) {
@@ -107,7 +107,7 @@ describe('robot process (e2e)', () => {
     await site?.stop();
     await db?.end();
     await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
-  });
+  }, LONG);
 
   async function submit(name: string, workflow: WorkflowSpec, params: Record<string, unknown>, maxAttempts: number): Promise<string> {
     const credentials: Record<string, { secretName: string }> = workflow.credentials?.length ? { [SITE_SLOT]: { secretName: 'site-login' } } : {};
@@ -171,7 +171,7 @@ describe('robot process (e2e)', () => {
     expect(shot.rows[0]).toEqual({ step_id: 'form', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
     // Each form page was submitted exactly once.
     expect(site.hits()['POST /login']).toBe(1);
-  });
+  }, LONG);
 
   it('retries a failing step with backoff, then reports Failed with the error, the step and a screenshot reference', async () => {
     const workflow: WorkflowSpec = {
@@ -199,7 +199,7 @@ describe('robot process (e2e)', () => {
     const shot = await db.query(`select step_id, octet_length(image) as bytes from aether.screenshots where id = $1`, [run.rows[0].screenshot_id]);
     expect(shot.rows[0].step_id).toBe('openBroken');
     expect(Number(shot.rows[0].bytes)).toBeGreaterThan(100);
-  });
+  }, LONG);
 
   it('never lets a secret value out: logs, RpaJob status, run rows, DBOS checkpoints, queue payloads', async () => {
     expect(successUid).not.toBe('');
@@ -234,7 +234,7 @@ describe('robot process (e2e)', () => {
     const checkpoints = await db.query(`select count(*)::int as n from dbos.operation_outputs where workflow_uuid like $1`, [`rpa-${successUid}-%`]);
     expect(checkpoints.rows[0].n).toBeGreaterThanOrEqual(21);
     expect(findings).toEqual([]);
-  });
+  }, LONG);
 
   it('serves metrics of what it did, and stops gracefully on SIGTERM', async () => {
     const text = await (await fetch(`${metricsUrl}/metrics`)).text();
@@ -248,5 +248,5 @@ describe('robot process (e2e)', () => {
     expect(await robotExit).toBe(0);
     const robots = await db.query(`select state from aether.robots where pod = 'robot-e2e-0'`);
     expect(robots.rows.map((r) => r.state)).not.toContain('alive');
-  });
+  }, LONG);
 });

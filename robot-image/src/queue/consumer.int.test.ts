@@ -176,6 +176,8 @@ describe('consumer', () => {
     expect(await producer.depth('depth', 'p')).toEqual({ ready: 5, delayed: 1, running: 0 });
     await consumer({ namespace: 'depth', pool: 'p', handler: park.handler, concurrency: 2, localQueueSize: 2 });
     await waitFor('two parked', () => park.parked.length === 2);
+    // Claims are written once a handler has run for markRunningAfterMs (200 ms).
+    await waitFor('two running', async () => (await producer.depth('depth', 'p')).running === 2);
     expect(await producer.depth('depth', 'p')).toEqual({ ready: 3, delayed: 1, running: 2 });
     park.release(park.parked[0]!.runUid);
     await waitFor('third parked', () => park.parked.length === 3);
@@ -202,6 +204,7 @@ describe('consumer', () => {
     const p = testPayload({ namespace: 'drain', pool: 'p', maxAttempts: 2 });
     await producer.enqueue({ payload: p });
     await waitFor('parked', () => park.parked.length === 1);
+    await waitFor('running', async () => (await producer.getRun(p.uid))?.state === 'running');
     await first.stop({ deadlineMs: 200 });
     expect(park.parked[0]!.signal.reason).toBe('shutdown');
     const run = await producer.getRun(p.uid);

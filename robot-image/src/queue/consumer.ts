@@ -37,6 +37,7 @@ import {
   claimRuns,
   completeRuns,
   detachHeldJob,
+  markRunsRunning,
   insertAudit,
   insertScreenshot,
   markRunCancelled,
@@ -78,6 +79,11 @@ export interface ConsumerOptions {
   /** Heartbeat older than this -> the robot is dead. Default 5. */
   leaseSeconds?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * A run is marked 'running' (robot, claim count) once its handler has run this long; a shorter job is
+   * recorded by its outcome alone, in one write. Default 200.
+   */
+  markRunningAfterMs?: number;
   /** How often graphile-worker polls for due delayed jobs (retries). Default 1000. */
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
@@ -157,14 +163,19 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   }
 
   const claims = createBatcher<string, ClaimedRun | undefined>(async (uids) => {
-    const rows = await claimRuns(db, { uids, robot: opts.robotId });
+    const rows = await claimRuns(db, { uids });
     const byUid = new Map(rows.map((r) => [r.uid, r]));
     return uids.map((u) => byUid.get(u));
   });
   const completions = createBatcher<{ uid: string; outputs: unknown }, void>(async (results) => {
-    await completeRuns(db, { results });
+    await completeRuns(db, { results, robot: opts.robotId });
     return results.map(() => undefined);
   });
+  const runningMarks = createBatcher<string, void>(async (uids) => {
+    await markRunsRunning(db, { uids, robot: opts.robotId });
+    return uids.map(() => undefined);
+  });
+  const markRunningAfterMs = opts.markRunningAfterMs ?? 200;
 
   /** Records a real failure and re-adds the job for a retry, or dead-letters the run. */
   const recordFailure = async (job: Job, payload: QueuePayload, claim: ClaimedRun, outcome: Extract<JobOutcome, { status: 'failed' }>) => {
@@ -176,7 +187,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       if (outcome.screenshot && outcome.screenshot.length <= MAX_SCREENSHOT_BYTES) {
         screenshotId = await insertScreenshot(tx, { uid: claim.uid, stepId: outcome.error.stepId ?? 'unknown', image: outcome.screenshot });
       }
-      const rec = await recordRunFailure(tx, { uid: claim.uid, error: outcome.error, retryable, retryDelayMs: delay, screenshotId });
+      const rec = await recordRunFailure(tx, { uid: claim.uid, robot: opts.robotId, error: outcome.error, retryable, retryDelayMs: delay, screenshotId });
       if (rec?.state === 'queued') {
         await addRunJob(tx, {
           uid: claim.uid,
@@ -206,7 +217,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const handBack = async (job: Job, payload: QueuePayload, uid: string) => {
     const ok = await withTransaction(db, async (tx) => {
       if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return false;
-      const run = await requeueRun(tx, { uid });
+      const run = await requeueRun(tx, { uid, robot: opts.robotId });
       if (run) {
         await addRunJob(tx, { uid, taskIdentifier: run.taskIdentifier, payload, runAt: new Date(), priority: run.priority, maxAttempts: GRAPHILE_MAX_ATTEMPTS });
       }
@@ -245,16 +256,21 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       runUid: claim.uid,
       attempt: claim.failedAttempts + 1,
       maxAttempts: claim.maxAttempts,
-      claims: claim.attempts,
+      claims: claim.attempts + 1,
       previousRobot: claim.previousRobot,
       jobId: job.id,
       robotId: opts.robotId,
       signal: controller.signal,
     };
+    // A claim is written only for jobs that run a while: short ones are recorded by their outcome alone.
+    const markRunning = setTimeout(() => {
+      if (inFlight.has(claim.uid)) runningMarks.submit(claim.uid).catch((err: unknown) => jlog.warn({ err }, 'could not mark the run running'));
+    }, markRunningAfterMs);
     let settled: Settled;
     try {
       settled = await runHandler(opts.handler, ctx, controller.signal);
     } finally {
+      clearTimeout(markRunning);
       inFlight.delete(claim.uid);
     }
 
@@ -285,10 +301,10 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     const uid = typeof raw === 'object' && raw !== null ? (raw as { uid?: unknown }).uid : undefined;
     log.error({ jobId: job.id, err: err.message }, 'dropped a job with an invalid payload');
     if (typeof uid !== 'string' || !/^[0-9a-f-]{36}$/i.test(uid)) return;
-    const [claim] = await claimRuns(db, { uids: [uid], robot: opts.robotId });
-    if (claim?.state === 'running') {
+    const [claim] = await claimRuns(db, { uids: [uid] });
+    if (claim && claim.state !== 'cancelled') {
       await withTransaction(db, (tx) =>
-        recordRunFailure(tx, { uid, error: { message: err.message, code: 'InvalidPayload' }, retryable: false, retryDelayMs: 0, screenshotId: null }),
+        recordRunFailure(tx, { uid, robot: opts.robotId, error: { message: err.message, code: 'InvalidPayload' }, retryable: false, retryDelayMs: 0, screenshotId: null }),
       );
     }
   };

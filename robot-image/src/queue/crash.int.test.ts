@@ -101,6 +101,8 @@ describe('a robot killed while it holds a job', () => {
     const p = testPayload({ namespace: ns, pool: 'p', maxAttempts: 2 });
     await producer.enqueue({ payload: p });
     await waitFor('robot a claimed the job', () => a.lines.includes(`CLAIMED ${p.uid}`));
+    // The claim is written once the handler has run for markRunningAfterMs.
+    await waitFor('run marked running', async () => (await producer.getRun(p.uid))?.state === 'running');
     expect(await producer.getRun(p.uid)).toMatchObject({ state: 'running', robot: 'robot-a', attempts: 1 });
 
     await killAndWait(a.child);
@@ -136,6 +138,7 @@ describe('a robot killed while it holds a job', () => {
     const p = testPayload({ namespace: ns, pool: 'p' });
     await producer.enqueue({ payload: p });
     await waitFor('robot claimed the job', () => a.lines.includes(`CLAIMED ${p.uid}`));
+    await waitFor('run marked running', async () => (await producer.getRun(p.uid))?.state === 'running');
     await killAndWait(a.child);
     const seen: JobContext[] = [];
     await takeOverConsumer(ns, seen);

@@ -1,0 +1,76 @@
+// crds/ is generated from the zod schemas: this fails when someone changed one without the other.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { KINDS } from '../v1alpha1/kinds.js';
+import { crdFiles } from './render.js';
+
+const crdsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Every node of a schema with its path. */
+function* walk(s: Obj, at = ''): Generator<[string, Obj]> {
+  yield [at, s];
+  for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Obj>)) yield* walk(v, `${at}.${k}`);
+  if (s.items) yield* walk(s.items as Obj, `${at}[]`);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') yield* walk(s.additionalProperties as Obj, `${at}{}`);
+}
+
+describe('crds/', () => {
+  it.each(crdFiles().map((f) => [f.name, f.text] as const))('%s is up to date (run `npm run gen:crds`)', async (name, text) => {
+    const onDisk = await readFile(path.join(crdsDir, name), 'utf8').catch(() => '(missing)');
+    expect(onDisk === text).toBe(true);
+  });
+
+  const crds = crdFiles().map((f) => parse(f.text) as Obj);
+
+  it('has one CRD per kind with status, short names and the rpa category', () => {
+    expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(KINDS.map((k) => k.kind).sort());
+    for (const c of crds) {
+      expect(c.spec.versions[0].subresources.status).toEqual({});
+      expect(c.spec.names.categories).toEqual(['rpa']);
+      expect(c.spec.names.shortNames.length).toBeGreaterThan(0);
+    }
+    const pool = crds.find((c) => c.spec.names.kind === 'RobotPool')!;
+    expect(pool.spec.versions[0].subresources.scale).toEqual({
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    });
+  });
+
+  it('is structural: no $ref, no unions, no additionalProperties next to properties, every node typed', () => {
+    for (const c of crds) {
+      const root = c.spec.versions[0].schema.openAPIV3Schema as Obj;
+      expect(JSON.stringify(root)).not.toMatch(/"\$ref"|"oneOf"|"anyOf"|"allOf"/);
+      for (const [at, node] of walk(root)) {
+        const typed = node.type || node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-int-or-string'];
+        if (!typed) throw new Error(`${c.metadata.name} ${at} has no type`);
+        if (node.properties && node.additionalProperties) throw new Error(`${c.metadata.name} ${at}: properties and additionalProperties`);
+      }
+    }
+  });
+
+  it('bounds every string and list a CEL rule can reach', () => {
+    for (const c of crds) {
+      for (const [at, node] of walk(c.spec.versions[0].schema.openAPIV3Schema as Obj)) {
+        if (at.startsWith('.status') || at === '.metadata' || at === '.apiVersion' || at === '.kind') continue;
+        if (node.type === 'string' && node.maxLength === undefined && !node.enum && !node.format)
+          throw new Error(`${c.metadata.name} ${at}: string without maxLength`);
+        if (node.type === 'array' && node.maxItems === undefined && !node['x-kubernetes-validations'])
+          throw new Error(`${c.metadata.name} ${at}: list without maxItems`);
+      }
+    }
+  });
+
+  it('unrolls nested steps to a fixed depth, the last level refusing more', () => {
+    const wf = crds.find((c) => c.spec.names.kind === 'RpaWorkflow')!;
+    const steps = wf.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.steps;
+    const level3 = steps.items.properties.then.items.properties.steps;
+    expect(level3.items.properties.action.enum).toContain('goto');
+    expect(level3.items.properties.then['x-kubernetes-validations'][0]).toEqual({ rule: 'size(self) == 0', message: 'steps may nest at most 3 levels deep' });
+  });
+});

@@ -1,0 +1,95 @@
+import { retryDelayMs } from './backoff.js';
+import { canonicalJson, workflowDigest } from './digest.js';
+import { testPayload } from './fixtures.js';
+import { jobKey, parsePoolKey, poolKey, taskIdentifier } from './identifiers.js';
+import { parsePayload, InvalidPayloadError } from './payload.js';
+import { graphilePriority, priorityValue, type Priority } from './priority.js';
+
+describe('taskIdentifier', () => {
+  it.each([
+    ['default', 'web', 'rpa.run.default.web'],
+    ['team-a', 'pool.with.dots', 'rpa.run.team-a.pool.with.dots'],
+  ])('%s/%s -> %s', (ns, pool, want) => expect(taskIdentifier(ns, pool)).toBe(want));
+
+  it('shortens names beyond 128 characters with a hash, distinct per pool', () => {
+    const a = taskIdentifier('ns', 'p'.repeat(200));
+    const b = taskIdentifier('ns', 'p'.repeat(199) + 'q');
+    expect(a).toHaveLength(128);
+    expect(b).toHaveLength(128);
+    expect(a).not.toBe(b);
+    expect(a.startsWith('rpa.run.ns.ppp')).toBe(true);
+  });
+
+  it('pool keys round-trip; job keys derive from the UID', () => {
+    expect(parsePoolKey(poolKey('ns', 'p'))).toEqual({ namespace: 'ns', pool: 'p' });
+    expect(parsePoolKey('no-slash')).toBeNull();
+    expect(jobKey('abc')).toBe('rpa:abc');
+  });
+});
+
+describe('priority', () => {
+  it.each<[Priority | undefined, number, number]>([
+    [undefined, 0, 0],
+    ['low', -100, 100],
+    ['normal', 0, 0],
+    ['high', 100, -100],
+    ['urgent', 200, -200],
+    [50, 50, -50],
+    [5000, 1000, -1000],
+    [-5000, -1000, 1000],
+    [7.9, 7, -7],
+  ])('%p -> api %p, graphile %p', (p, api, graphile) => {
+    expect(priorityValue(p)).toBe(api);
+    expect(graphilePriority(p)).toBe(graphile);
+  });
+  it('rejects non-finite numbers', () => expect(() => priorityValue(Number.NaN)).toThrow(RangeError));
+});
+
+describe('retryDelayMs', () => {
+  const policy = { baseMs: 1000, factor: 2, maxMs: 10_000, jitter: 0 };
+  it.each([
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [4, 8000],
+    [5, 10_000],
+    [50, 10_000],
+    [0, 1000],
+  ])('failure %p -> %p ms', (n, want) => expect(retryDelayMs(n, policy)).toBe(want));
+  it('jitter only shortens the delay, within its fraction', () => {
+    const p = { ...policy, jitter: 0.5 };
+    expect(retryDelayMs(2, p, () => 0)).toBe(2000);
+    expect(retryDelayMs(2, p, () => 1)).toBe(1000);
+  });
+});
+
+describe('workflowDigest', () => {
+  it('ignores key order and undefined fields', () => {
+    expect(canonicalJson({ b: 1, a: [1, { d: 2, c: undefined }] })).toBe('{"a":[1,{"d":2}],"b":1}');
+    expect(workflowDigest({ x: 1, y: 2 })).toBe(workflowDigest({ y: 2, x: 1 }));
+    expect(workflowDigest({ x: 1 })).not.toBe(workflowDigest({ x: 2 }));
+    expect(workflowDigest({})).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('parsePayload', () => {
+  it('fills defaults', () => {
+    const p = parsePayload(testPayload());
+    expect(p).toMatchObject({ params: {}, credentials: {}, priority: 'normal', maxAttempts: 3, deadline: null });
+  });
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a secret value in a credential binding', { credentials: { login: { secretName: 's', value: 'x' } } }, /credentials\.login/],
+    ['a non-UUID uid', { uid: 'nope' }, /uid/],
+    ['a bad namespace', { namespace: 'UPPER' }, /namespace/],
+    ['an unknown version', { version: 2 }, /version/],
+    ['a bad digest', { workflowDigest: 'md5:x' }, /workflowDigest/],
+    ['maxAttempts 0', { maxAttempts: 0 }, /maxAttempts/],
+    ['a priority name not in the list', { priority: 'asap' }, /priority/],
+    ['an unknown field', { extra: 1 }, /extra|Unrecognized/],
+    ['an empty workflow', { workflow: { steps: [] } }, /workflow/],
+  ])('rejects %s', (_what, patch, field) => {
+    const bad = { ...testPayload(), ...patch };
+    expect(() => parsePayload(bad)).toThrow(InvalidPayloadError);
+    expect(() => parsePayload(bad)).toThrow(field);
+  });
+});

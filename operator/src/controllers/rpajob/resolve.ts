@@ -1,0 +1,56 @@
+// Resolving and validating the workflow of an RpaJob: the referenced RpaWorkflow (at a pinned
+// generation, if given) or the inline one, then the job's own fields and bindings. Pure: the lookup of
+// an RpaWorkflow is passed in.
+import { z } from 'zod';
+import { formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec } from '../../../../api/v1alpha1/index.js';
+import type { RpaWorkflowObject } from '../objects.js';
+import { bindingProblems, formatSpecProblems } from './decide.js';
+
+export type ParsedJobSpec = z.output<typeof RpaJobSpec>;
+
+export type Resolution =
+  | { kind: 'ok'; spec: ParsedJobSpec; workflow: WorkflowSpec }
+  /** A bad spec: no retry until the job (or its workflow) changes. */
+  | { kind: 'invalid'; reason: 'Invalid' | 'WorkflowInvalid'; message: string }
+  /** The referenced RpaWorkflow does not exist (yet). */
+  | { kind: 'notFound'; message: string }
+  /** The pinned generation is older than the workflow's: the job can never run. */
+  | { kind: 'generationMismatch'; message: string }
+  /** The pinned generation is newer than the workflow's: wait for the update. */
+  | { kind: 'waitForGeneration'; message: string };
+
+function issuesText(issues: z.core.$ZodIssue[]): string {
+  return issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+}
+
+export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => RpaWorkflowObject | undefined): Resolution {
+  const raw = (rawSpec ?? {}) as { workflow?: unknown };
+  if (raw.workflow !== undefined) {
+    const problems = validateWorkflow(raw.workflow);
+    if (problems.length > 0) return { kind: 'invalid', reason: 'Invalid', message: problems.map((p) => `spec.workflow: ${formatProblem(p)}`).join('; ') };
+  }
+  const parsed = RpaJobSpec.safeParse(rawSpec);
+  if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues) };
+  const spec = parsed.data;
+
+  let workflow: WorkflowSpec;
+  if (spec.workflow) {
+    workflow = spec.workflow;
+  } else {
+    const ref = spec.workflowRef!;
+    const wf = lookup(ref.name);
+    if (!wf) return { kind: 'notFound', message: `RpaWorkflow ${ref.name} does not exist` };
+    const generation = wf.metadata.generation ?? 1;
+    if (ref.generation !== undefined && ref.generation < generation)
+      return { kind: 'generationMismatch', message: `spec.workflowRef.generation: pinned generation ${ref.generation}, but RpaWorkflow ${ref.name} is at generation ${generation}` };
+    if (ref.generation !== undefined && ref.generation > generation)
+      return { kind: 'waitForGeneration', message: `waiting for RpaWorkflow ${ref.name} to reach generation ${ref.generation} (it is at ${generation})` };
+    const problems = validateWorkflow(wf.spec);
+    if (problems.length > 0)
+      return { kind: 'invalid', reason: 'WorkflowInvalid', message: `RpaWorkflow ${ref.name}: ${problems.map(formatProblem).join('; ')}` };
+    workflow = WorkflowSpec.parse(wf.spec);
+  }
+  const bindings = bindingProblems(workflow, spec.params, spec.credentials);
+  if (bindings.length > 0) return { kind: 'invalid', reason: 'Invalid', message: formatSpecProblems(bindings) };
+  return { kind: 'ok', spec, workflow };
+}

@@ -1,0 +1,31 @@
+import { createBatcher } from './batcher.js';
+
+describe('createBatcher', () => {
+  it('runs calls of one event-loop turn as one batch, results in order', async () => {
+    const batches: number[][] = [];
+    const b = createBatcher<number, number>(async (xs) => {
+      batches.push(xs);
+      return xs.map((x) => x * 10);
+    });
+    const results = await Promise.all([1, 2, 3].map((x) => b.submit(x)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await b.submit(4)).toBe(40);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('splits at maxBatch and rejects every caller of a failed batch', async () => {
+    const sizes: number[] = [];
+    const b = createBatcher<number, number>(
+      async (xs) => {
+        sizes.push(xs.length);
+        if (xs.includes(99)) throw new Error('bad batch');
+        return xs;
+      },
+      { maxBatch: 2 },
+    );
+    const settled = await Promise.allSettled([1, 2, 99, 4, 5].map((x) => b.submit(x)));
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  });
+});
