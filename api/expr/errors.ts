@@ -7,6 +7,9 @@ export class ExpressionError extends Error {
     readonly position: number,
     options?: { cause?: unknown },
   ) {
-    super(`${reason} at position ${position} in ${JSON.stringify(source.length > 200 ? source.slice(0, 200) + '…' : source)}`, options);
+    super(
+      `${reason} at position ${position} in ${JSON.stringify(source.length > 200 ? source.slice(0, 200) + '…' : source)}`,
+      options,
+    );
   }
 }

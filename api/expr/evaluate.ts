@@ -27,7 +27,11 @@ const MAX_REGEX_INPUT = 100_000;
 function lookupRoot(e: Extract<Expr, { kind: 'path' }>, scope: Scope, source: string): unknown {
   if ((ROOTS as readonly string[]).includes(e.root)) return scope[e.root as Root] ?? {};
   if (scope.locals && Object.hasOwn(scope.locals, e.root)) return scope.locals[e.root];
-  throw new ExpressionError(`unknown name "${e.root}" (use params., steps., vars., credentials. or a loop variable)`, source, e.pos);
+  throw new ExpressionError(
+    `unknown name "${e.root}" (use params., steps., vars., credentials. or a loop variable)`,
+    source,
+    e.pos,
+  );
 }
 
 function index(container: unknown, key: unknown): unknown {
@@ -52,7 +56,8 @@ function index(container: unknown, key: unknown): unknown {
 function order(a: unknown, b: unknown, e: Expr, source: string): number {
   const x = asNumber(a);
   const y = asNumber(b);
-  if (x !== undefined && y !== undefined && (typeof a === 'number' || typeof b === 'number' || typeof a !== typeof b)) return x - y;
+  if (x !== undefined && y !== undefined && (typeof a === 'number' || typeof b === 'number' || typeof a !== typeof b))
+    return x - y;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   throw new ExpressionError(`cannot order ${kindOf(a)} and ${kindOf(b)}`, source, e.pos);
@@ -72,7 +77,8 @@ function contains(hay: unknown, needle: unknown): boolean {
 }
 
 function matches(value: unknown, pattern: unknown, e: Expr, source: string): boolean {
-  if (typeof pattern !== 'string') throw new ExpressionError('the right side of "matches" must be a string', source, e.pos);
+  if (typeof pattern !== 'string')
+    throw new ExpressionError('the right side of "matches" must be a string', source, e.pos);
   let re: RegExp;
   try {
     re = new RegExp(pattern);

@@ -14,7 +14,12 @@ const scope: Scope = {
   params: { name: 'Ada', count: 3, countText: '10', tags: ['a', 'b'], empty: '', user: { email: 'ada@example.com' } },
   steps: {
     login: { output: { ok: true, status: 200 } },
-    'read-table': { output: [['x', '1'], ['y', '2']] },
+    'read-table': {
+      output: [
+        ['x', '1'],
+        ['y', '2'],
+      ],
+    },
     title: { output: '  Invoice 42  ' },
   },
   vars: { total: 12.5, list: [] },
@@ -127,7 +132,9 @@ describe('errors carry a position', () => {
     ['Hi }} there', '"}}" without "{{"', 3],
     ['ab {{ params. }}', 'expected a field name', 14],
   ])('template %j: %s at %d', (src, reason, position) => {
-    expect(() => parseTemplate(src)).toThrow(expect.objectContaining({ reason: expect.stringContaining(reason), position }));
+    expect(() => parseTemplate(src)).toThrow(
+      expect.objectContaining({ reason: expect.stringContaining(reason), position }),
+    );
   });
 
   it.each<[string, string]>([
@@ -136,7 +143,9 @@ describe('errors carry a position', () => {
     ['params.name matches "("', 'invalid regular expression'],
     ['params.name matches 3', 'must be a string'],
   ])('evaluating %j fails: %s', (src, reason) => {
-    expect(() => evaluateCondition(src, scope)).toThrow(expect.objectContaining({ reason: expect.stringContaining(reason) }));
+    expect(() => evaluateCondition(src, scope)).toThrow(
+      expect.objectContaining({ reason: expect.stringContaining(reason) }),
+    );
   });
 });
 
@@ -164,7 +173,10 @@ describe('referencedNames', () => {
 
 describe('evaluateExpression', () => {
   it('returns raw values for bare and wrapped expressions', () => {
-    expect(evaluateExpression('steps.read-table.output', scope)).toEqual([['x', '1'], ['y', '2']]);
+    expect(evaluateExpression('steps.read-table.output', scope)).toEqual([
+      ['x', '1'],
+      ['y', '2'],
+    ]);
     expect(evaluateExpression('{{ params.tags }}', scope)).toEqual(['a', 'b']);
   });
   it('rejects text around the expression', () => {

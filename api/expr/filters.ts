@@ -24,9 +24,15 @@ export const FILTERS: Record<string, Filter> = {
       return 0;
     },
   },
-  join: { args: [0, 1], apply: (v, [sep]) => (Array.isArray(v) ? v.map(text).join(sep === undefined ? ',' : text(sep)) : text(v)) },
+  join: {
+    args: [0, 1],
+    apply: (v, [sep]) => (Array.isArray(v) ? v.map(text).join(sep === undefined ? ',' : text(sep)) : text(v)),
+  },
   first: { args: [0], apply: (v) => (Array.isArray(v) ? v[0] : typeof v === 'string' ? v.slice(0, 1) : undefined) },
-  last: { args: [0], apply: (v) => (Array.isArray(v) ? v[v.length - 1] : typeof v === 'string' ? v.slice(-1) : undefined) },
+  last: {
+    args: [0],
+    apply: (v) => (Array.isArray(v) ? v[v.length - 1] : typeof v === 'string' ? v.slice(-1) : undefined),
+  },
   number: {
     args: [0],
     apply: (v) => {

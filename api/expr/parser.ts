@@ -28,7 +28,11 @@ class Parser {
     throw new ExpressionError(msg, this.source, pos);
   }
   private describe(t: Token): string {
-    return t.kind === 'end' ? 'end of expression' : t.kind === 'string' ? `string ${JSON.stringify(t.text)}` : JSON.stringify(t.text);
+    return t.kind === 'end'
+      ? 'end of expression'
+      : t.kind === 'string'
+        ? `string ${JSON.stringify(t.text)}`
+        : JSON.stringify(t.text);
   }
   private isWord(...words: string[]): boolean {
     return (this.tok.kind === 'ident' || this.tok.kind === 'op') && words.includes(this.tok.text);

@@ -17,7 +17,9 @@ export interface References {
 /** The first segment after the root when it is a literal name (`params.x`, `params["x"]`). */
 function staticKey(segments: Expr[], i: number): string | undefined {
   const s = segments[i];
-  return s?.kind === 'literal' && (typeof s.value === 'string' || typeof s.value === 'number') ? String(s.value) : undefined;
+  return s?.kind === 'literal' && (typeof s.value === 'string' || typeof s.value === 'number')
+    ? String(s.value)
+    : undefined;
 }
 
 function push<T>(list: T[], v: T, same: (a: T) => boolean): void {

@@ -16,14 +16,18 @@ function* walk(s: Obj, at = ''): Generator<[string, Obj]> {
   yield [at, s];
   for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Obj>)) yield* walk(v, `${at}.${k}`);
   if (s.items) yield* walk(s.items as Obj, `${at}[]`);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') yield* walk(s.additionalProperties as Obj, `${at}{}`);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    yield* walk(s.additionalProperties as Obj, `${at}{}`);
 }
 
 describe('crds/', () => {
-  it.each(crdFiles().map((f) => [f.name, f.text] as const))('%s is up to date (run `npm run gen:crds`)', async (name, text) => {
-    const onDisk = await readFile(path.join(crdsDir, name), 'utf8').catch(() => '(missing)');
-    expect(onDisk === text).toBe(true);
-  });
+  it.each(crdFiles().map((f) => [f.name, f.text] as const))(
+    '%s is up to date (run `npm run gen:crds`)',
+    async (name, text) => {
+      const onDisk = await readFile(path.join(crdsDir, name), 'utf8').catch(() => '(missing)');
+      expect(onDisk === text).toBe(true);
+    },
+  );
 
   const crds = crdFiles().map((f) => parse(f.text) as Obj);
 
@@ -49,7 +53,8 @@ describe('crds/', () => {
       for (const [at, node] of walk(root)) {
         const typed = node.type || node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-int-or-string'];
         if (!typed) throw new Error(`${c.metadata.name} ${at} has no type`);
-        if (node.properties && node.additionalProperties) throw new Error(`${c.metadata.name} ${at}: properties and additionalProperties`);
+        if (node.properties && node.additionalProperties)
+          throw new Error(`${c.metadata.name} ${at}: properties and additionalProperties`);
       }
     }
   });
@@ -71,6 +76,9 @@ describe('crds/', () => {
     const steps = wf.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.steps;
     const level3 = steps.items.properties.then.items.properties.steps;
     expect(level3.items.properties.action.enum).toContain('goto');
-    expect(level3.items.properties.then['x-kubernetes-validations'][0]).toEqual({ rule: 'size(self) == 0', message: 'steps may nest at most 3 levels deep' });
+    expect(level3.items.properties.then['x-kubernetes-validations'][0]).toEqual({
+      rule: 'size(self) == 0',
+      message: 'steps may nest at most 3 levels deep',
+    });
   });
 });

@@ -122,7 +122,8 @@ class Converter {
         const value = this.convert(extra as JsonSchema, `${path}{}`);
         if (value === TOO_DEEP) throw new Error(`${path}: too deep in a map`);
         // A map of any values: CEL cannot see into it, so its key pattern stays a zod-only check.
-        if (value['x-kubernetes-preserve-unknown-fields'] === true && !value.type) out['x-kubernetes-preserve-unknown-fields'] = true;
+        if (value['x-kubernetes-preserve-unknown-fields'] === true && !value.type)
+          out['x-kubernetes-preserve-unknown-fields'] = true;
         else {
           out.additionalProperties = value;
           const keyRule = this.keyRule(s.propertyNames as JsonSchema | undefined, s.maxProperties);
@@ -165,9 +166,12 @@ class Converter {
 
   /** One object for a union of objects; the discriminator is the property whose values are single enums. */
   private mergeObjects(members: JsonSchema[], outer: JsonSchema, path: string): JsonSchema {
-    if (!members.every((m) => m.type === 'object')) throw new Error(`${path}: only unions of objects (or int-or-string) are supported`);
+    if (!members.every((m) => m.type === 'object'))
+      throw new Error(`${path}: only unions of objects (or int-or-string) are supported`);
     const props = members.map((m) => (m.properties ?? {}) as Record<string, JsonSchema>);
-    const disc = Object.keys(props[0]!).find((k) => props.every((p) => Array.isArray(p[k]?.enum) && (p[k]!.enum as unknown[]).length === 1));
+    const disc = Object.keys(props[0]!).find((k) =>
+      props.every((p) => Array.isArray(p[k]?.enum) && (p[k]!.enum as unknown[]).length === 1),
+    );
     if (!disc) throw new Error(`${path}: union without a discriminator`);
     const valueOf = (i: number) => (props[i]![disc]!.enum as string[])[0]!;
     const merged: Record<string, JsonSchema> = {};
@@ -182,19 +186,27 @@ class Converter {
           const { description: d1, ...a } = seen;
           const { description: d2, ...b } = plain;
           if (!isDeepStrictEqual(a, b))
-            throw new Error(`${path}.${k}: members of the union give "${k}" different schemas; use one shape or another name`);
+            throw new Error(
+              `${path}.${k}: members of the union give "${k}" different schemas; use one shape or another name`,
+            );
           if (d1 !== d2) delete seen.description;
         } else merged[k] = plain;
       }
     });
     const allValues = members.map((_, i) => valueOf(i));
-    const allowedFields = (i: number) => Object.keys(props[i]!).filter((k) => k !== disc).join(', ');
-    const common = Object.keys(merged).filter((k) => members.every((m) => ((m.required as string[]) ?? []).includes(k)));
+    const allowedFields = (i: number) =>
+      Object.keys(props[i]!)
+        .filter((k) => k !== disc)
+        .join(', ');
+    const common = Object.keys(merged).filter((k) =>
+      members.every((m) => ((m.required as string[]) ?? []).includes(k)),
+    );
     const rules: Validation[] = [];
     // One rule per field some members require: the message names the field.
     const requiredBy: Record<string, string[]> = {};
     members.forEach((m, i) => {
-      for (const r of (m.required as string[]) ?? []) if (r !== disc && !common.includes(r)) (requiredBy[r] ??= []).push(valueOf(i));
+      for (const r of (m.required as string[]) ?? [])
+        if (r !== disc && !common.includes(r)) (requiredBy[r] ??= []).push(valueOf(i));
     });
     for (const [field, who] of Object.entries(requiredBy))
       rules.push({
@@ -204,7 +216,11 @@ class Converter {
       });
     members.forEach((m, i) => {
       for (const r of (m[VALIDATIONS] as Validation[]) ?? [])
-        rules.push({ ...r, rule: `self.${disc} != ${celString(valueOf(i))} || (${r.rule})`, message: `${disc} ${valueOf(i)}: ${r.message}` });
+        rules.push({
+          ...r,
+          rule: `self.${disc} != ${celString(valueOf(i))} || (${r.rule})`,
+          message: `${disc} ${valueOf(i)}: ${r.message}`,
+        });
     });
     // Fields of other members, as ONE chained conditional: CEL's cost estimate takes the dearest
     // branch of a conditional, where separate rules would add up.

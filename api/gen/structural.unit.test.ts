@@ -14,18 +14,38 @@ describe('toStructural', () => {
     ['a literal as a one-value enum', z.literal('x'), { type: 'string', enum: ['x'] }],
     ['any value', z.unknown(), { 'x-kubernetes-preserve-unknown-fields': true }],
     ['a nullable string', z.string().max(3).nullable(), { type: 'string', maxLength: 3, nullable: true }],
-    ['a date-time without zod’s long pattern', z.iso.datetime({ offset: true }), { type: 'string', format: 'date-time' }],
-    ['a map of any values', z.record(z.string(), z.unknown()), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }],
-    ['a map of strings', z.record(z.string(), z.string().max(2)), { type: 'object', additionalProperties: { type: 'string', maxLength: 2 } }],
+    [
+      'a date-time without zod’s long pattern',
+      z.iso.datetime({ offset: true }),
+      { type: 'string', format: 'date-time' },
+    ],
+    [
+      'a map of any values',
+      z.record(z.string(), z.unknown()),
+      { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    ],
+    [
+      'a map of strings',
+      z.record(z.string(), z.string().max(2)),
+      { type: 'object', additionalProperties: { type: 'string', maxLength: 2 } },
+    ],
     [
       'an int-or-string',
-      withCel(z.union([z.enum(['a']), z.int()]).meta({ 'x-kubernetes-int-or-string': true }), [{ rule: 'true', message: 'm' }]),
+      withCel(z.union([z.enum(['a']), z.int()]).meta({ 'x-kubernetes-int-or-string': true }), [
+        { rule: 'true', message: 'm' },
+      ]),
       { 'x-kubernetes-int-or-string': true, 'x-kubernetes-validations': [{ rule: 'true', message: 'm' }] },
     ],
     [
       'a strict object with a default and a rule',
-      withRules(z.strictObject({ a: z.boolean().default(true) }), [{ cel: 'self.a', message: 'a must hold', holds: (v) => v.a }]),
-      { type: 'object', properties: { a: { type: 'boolean', default: true } }, 'x-kubernetes-validations': [{ rule: 'self.a', message: 'a must hold' }] },
+      withRules(z.strictObject({ a: z.boolean().default(true) }), [
+        { cel: 'self.a', message: 'a must hold', holds: (v) => v.a },
+      ]),
+      {
+        type: 'object',
+        properties: { a: { type: 'boolean', default: true } },
+        'x-kubernetes-validations': [{ rule: 'self.a', message: 'a must hold' }],
+      },
     ],
   ])('%s', (_name, schema, expected) => {
     expect(convert(schema)).toEqual(expected);
@@ -39,17 +59,34 @@ describe('toStructural', () => {
     const out = convert(u);
     expect(out).toMatchObject({
       type: 'object',
-      properties: { kind: { type: 'string', enum: ['a', 'b'] }, x: { type: 'string', maxLength: 4 }, y: { type: 'boolean' } },
+      properties: {
+        kind: { type: 'string', enum: ['a', 'b'] },
+        x: { type: 'string', maxLength: 4 },
+        y: { type: 'boolean' },
+      },
       required: ['kind'],
     });
     const rules = out['x-kubernetes-validations'] as Array<{ rule: string; message: string }>;
-    expect(rules).toContainEqual({ rule: "!(self.kind in ['a']) || has(self.x)", message: 'x is required for kind a', fieldPath: '.x' });
-    expect(rules).toContainEqual({ rule: "!(self.kind in ['b']) || has(self.y)", message: 'y is required for kind b', fieldPath: '.y' });
-    expect(rules.find((r) => r.rule.startsWith("self.kind == 'a' ?"))?.rule).toBe("self.kind == 'a' ? !has(self.y) : self.kind == 'b' ? true : true");
+    expect(rules).toContainEqual({
+      rule: "!(self.kind in ['a']) || has(self.x)",
+      message: 'x is required for kind a',
+      fieldPath: '.x',
+    });
+    expect(rules).toContainEqual({
+      rule: "!(self.kind in ['b']) || has(self.y)",
+      message: 'y is required for kind b',
+      fieldPath: '.y',
+    });
+    expect(rules.find((r) => r.rule.startsWith("self.kind == 'a' ?"))?.rule).toBe(
+      "self.kind == 'a' ? !has(self.y) : self.kind == 'b' ? true : true",
+    );
   });
 
   it('refuses members that give one field two shapes', () => {
-    const u = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('a'), x: z.string() }), z.strictObject({ kind: z.literal('b'), x: z.int() })]);
+    const u = z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('a'), x: z.string() }),
+      z.strictObject({ kind: z.literal('b'), x: z.int() }),
+    ]);
     expect(() => convert(u)).toThrow('different schemas');
   });
 
@@ -66,11 +103,16 @@ describe('toStructural', () => {
     const level2 = ((level1.properties as JsonSchema).children as JsonSchema).items as JsonSchema;
     const tooDeep = (level2.properties as JsonSchema).children as JsonSchema;
     expect((level2.properties as JsonSchema).name).toEqual({ type: 'string', maxLength: 3 });
-    expect(tooDeep).toMatchObject({ type: 'array', 'x-kubernetes-validations': [{ rule: 'size(self) == 0', message: 'too deep' }] });
+    expect(tooDeep).toMatchObject({
+      type: 'array',
+      'x-kubernetes-validations': [{ rule: 'size(self) == 0', message: 'too deep' }],
+    });
     expect(JSON.stringify(out)).not.toContain('$ref');
   });
 
   it('rejects keywords it does not know instead of dropping them', () => {
-    expect(() => toStructural({ type: 'string', contentEncoding: 'base64' }, { maxRefDepth: 1 })).toThrow('unsupported JSON Schema keyword contentEncoding');
+    expect(() => toStructural({ type: 'string', contentEncoding: 'base64' }, { maxRefDepth: 1 })).toThrow(
+      'unsupported JSON Schema keyword contentEncoding',
+    );
   });
 });

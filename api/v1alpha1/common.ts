@@ -26,9 +26,17 @@ export const timestamp = () => z.iso.datetime({ offset: true });
 export const QUANTITY_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
 export const Quantity = withCel(
   z
-    .union([z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'), z.int().min(0)])
+    .union([
+      z.string().max(64).regex(new RegExp(QUANTITY_PATTERN), 'must be a quantity such as 500m or 1Gi'),
+      z.int().min(0),
+    ])
     .meta({ 'x-kubernetes-int-or-string': true, maxLength: 64 }),
-  [{ rule: `type(self) == int ? self >= 0 : self.matches('${QUANTITY_PATTERN.replace(/\\/g, '\\\\')}')`, message: 'must be a quantity such as 500m or 1Gi' }],
+  [
+    {
+      rule: `type(self) == int ? self >= 0 : self.matches('${QUANTITY_PATTERN.replace(/\\/g, '\\\\')}')`,
+      message: 'must be a quantity such as 500m or 1Gi',
+    },
+  ],
 );
 
 /** The part of ObjectMeta our code reads; everything else passes through. */
@@ -44,7 +52,9 @@ export const ObjectMeta = z.looseObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   finalizers: z.array(z.string()).optional(),
-  ownerReferences: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), name: z.string(), uid: z.string() })).optional(),
+  ownerReferences: z
+    .array(z.looseObject({ apiVersion: z.string(), kind: z.string(), name: z.string(), uid: z.string() }))
+    .optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
@@ -55,7 +65,9 @@ export const Condition = z.strictObject({
   type: z
     .string()
     .max(316)
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/),
+    .regex(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+    ),
   status: z.enum(CONDITION_STATUSES),
   observedGeneration: z.int().min(0).optional(),
   lastTransitionTime: timestamp(),

@@ -76,7 +76,11 @@ export const KINDS = [
       { name: 'Image', type: 'string', jsonPath: '.spec.image', priority: 1 },
       age,
     ],
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    },
   },
   {
     kind: 'RpaSchedule',
@@ -105,4 +109,3 @@ export function kindInfo(kind: KindName): KindInfo {
 export function crdName(k: Pick<KindInfo, 'plural'>): string {
   return `${k.plural}.${GROUP}`;
 }
-

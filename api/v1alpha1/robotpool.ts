@@ -60,12 +60,18 @@ export const Toleration = z.strictObject({
   tolerationSeconds: z.int().optional(),
 });
 
-const KeyRef = z.strictObject({ name: dnsSubdomain(), key: boundedString(253).min(1), optional: z.boolean().optional() });
+const KeyRef = z.strictObject({
+  name: dnsSubdomain(),
+  key: boundedString(253).min(1),
+  optional: z.boolean().optional(),
+});
 
 /** A container env var: a literal value, or a reference (secrets stay in Secrets). */
 export const EnvVar = withRules(
   z.strictObject({
-    name: boundedString(256).min(1).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/),
+    name: boundedString(256)
+      .min(1)
+      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/),
     value: boundedString(32768).optional(),
     valueFrom: z
       .strictObject({
@@ -87,7 +93,10 @@ export const EnvVar = withRules(
 export const RobotPoolSpec = z.strictObject({
   image: boundedString(1024).min(1),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-  imagePullSecrets: z.array(z.strictObject({ name: dnsSubdomain() })).max(8).optional(),
+  imagePullSecrets: z
+    .array(z.strictObject({ name: dnsSubdomain() }))
+    .max(8)
+    .optional(),
   serviceAccountName: dnsSubdomain().optional(),
   /** Used when autoscaling is off (ignored while it is on); the scale subresource reads and writes it. */
   replicas: z.int().min(0).max(MAX_REPLICAS).default(1),

@@ -16,7 +16,13 @@ export type WorkflowRef = z.infer<typeof WorkflowRef>;
 /** One credential slot bound to a Secret: its name and, optionally, slot key -> Secret key. */
 export const CredentialBinding = z.strictObject({
   secretName: dnsSubdomain(),
-  keys: boundedRecord(identifier(), boundedString(253).min(1).regex(/^[-._a-zA-Z0-9]+$/), 16).optional(),
+  keys: boundedRecord(
+    identifier(),
+    boundedString(253)
+      .min(1)
+      .regex(/^[-._a-zA-Z0-9]+$/),
+    16,
+  ).optional(),
 });
 export type CredentialBinding = z.infer<typeof CredentialBinding>;
 
@@ -40,37 +46,44 @@ export const Priority = withCel(
 
 /** An RpaJob spec without transition rules: what an RpaSchedule's jobTemplate holds. */
 export const RpaJobTemplateSpec = withRules(
-    z.strictObject({
-      workflowRef: WorkflowRef.optional(),
-      workflow: WorkflowSpec.optional(),
-      pool: dnsSubdomain(),
-      params: boundedRecord(identifier(), z.unknown(), 64).optional(),
-      credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
-      priority: Priority.default('normal'),
-      maxAttempts: z.int().min(1).max(100).default(3),
-      activeDeadlineSeconds: z.int().min(1).max(7 * 86400).optional(),
-      ttlSecondsAfterFinished: z.int().min(0).max(365 * 86400).optional(),
-      suspend: z.boolean().default(false),
-    }),
-    [
-      {
-        cel: 'has(self.workflowRef) != has(self.workflow)',
-        message: 'exactly one of workflowRef, workflow must be set',
-        holds: (s) => exactlyOne(s.workflowRef, s.workflow),
-      },
-    ],
-);
-
-export const RpaJobSpec = withCel(RpaJobTemplateSpec, [
-    // Transition rules (the API server only): a queued job keeps its pool and workflow.
-    { rule: 'self.pool == oldSelf.pool', message: 'pool is immutable', fieldPath: '.pool' },
+  z.strictObject({
+    workflowRef: WorkflowRef.optional(),
+    workflow: WorkflowSpec.optional(),
+    pool: dnsSubdomain(),
+    params: boundedRecord(identifier(), z.unknown(), 64).optional(),
+    credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
+    priority: Priority.default('normal'),
+    maxAttempts: z.int().min(1).max(100).default(3),
+    activeDeadlineSeconds: z
+      .int()
+      .min(1)
+      .max(7 * 86400)
+      .optional(),
+    ttlSecondsAfterFinished: z
+      .int()
+      .min(0)
+      .max(365 * 86400)
+      .optional(),
+    suspend: z.boolean().default(false),
+  }),
+  [
     {
-      rule: 'has(self.workflowRef) == has(oldSelf.workflowRef) && (!has(self.workflowRef) || self.workflowRef == oldSelf.workflowRef)',
-      message: 'workflowRef is immutable',
-      fieldPath: '.workflowRef',
+      cel: 'has(self.workflowRef) != has(self.workflow)',
+      message: 'exactly one of workflowRef, workflow must be set',
+      holds: (s) => exactlyOne(s.workflowRef, s.workflow),
     },
   ],
 );
+
+export const RpaJobSpec = withCel(RpaJobTemplateSpec, [
+  // Transition rules (the API server only): a queued job keeps its pool and workflow.
+  { rule: 'self.pool == oldSelf.pool', message: 'pool is immutable', fieldPath: '.pool' },
+  {
+    rule: 'has(self.workflowRef) == has(oldSelf.workflowRef) && (!has(self.workflowRef) || self.workflowRef == oldSelf.workflowRef)',
+    message: 'workflowRef is immutable',
+    fieldPath: '.workflowRef',
+  },
+]);
 export type RpaJobSpec = z.output<typeof RpaJobSpec>;
 export type RpaJobSpecInput = z.input<typeof RpaJobSpec>;
 

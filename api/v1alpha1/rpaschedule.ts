@@ -48,12 +48,13 @@ export const CronSchedule = withCel(
 );
 
 export const TimeZone = withCel(
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .refine(isTimeZone, { message: 'timeZone must be an IANA time zone such as Europe/Berlin' }),
-  [{ rule: "self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')", message: 'timeZone must be an IANA time zone such as Europe/Berlin' }],
+  z.string().min(1).max(64).refine(isTimeZone, { message: 'timeZone must be an IANA time zone such as Europe/Berlin' }),
+  [
+    {
+      rule: "self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')",
+      message: 'timeZone must be an IANA time zone such as Europe/Berlin',
+    },
+  ],
 );
 
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;

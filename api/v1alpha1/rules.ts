@@ -37,10 +37,15 @@ function zodPath(fieldPath: string | undefined): PropertyKey[] {
 export function withRules<S extends z.ZodType>(schema: S, rules: Array<CrossFieldRule<z.output<S>>>): S {
   const refined = schema.superRefine((value, ctx) => {
     for (const r of rules) {
-      if (!r.holds(value as z.output<S>)) ctx.addIssue({ code: 'custom', message: r.message, path: zodPath(r.fieldPath) });
+      if (!r.holds(value as z.output<S>))
+        ctx.addIssue({ code: 'custom', message: r.message, path: zodPath(r.fieldPath) });
     }
   }) as unknown as S;
-  const cel = rules.flatMap((r) => (r.cel === undefined ? [] : [{ rule: r.cel, message: r.message, ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}) }]));
+  const cel = rules.flatMap((r) =>
+    r.cel === undefined
+      ? []
+      : [{ rule: r.cel, message: r.message, ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}) }],
+  );
   return refined.meta({ [VALIDATIONS]: [...celRulesOf(schema), ...cel] }) as S;
 }
 

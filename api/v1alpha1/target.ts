@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { boundedRecord, boundedString } from './bounds.js';
 import { celExactlyOne, exactlyOne, withRules } from './rules.js';
 
-
 export const LOCATOR_KINDS = ['role', 'label', 'testId', 'text', 'css', 'xpath'] as const;
 export type LocatorKind = (typeof LOCATOR_KINDS)[number];
 
@@ -102,7 +101,10 @@ export const ConfigMapKeyRef = z.strictObject({
 /** A template image for visual matching; inline PNG (base64) or a ConfigMap key holding one. */
 export const ImageTemplate = withRules(
   z.strictObject({
-    png: boundedString(65536).regex(/^[A-Za-z0-9+/]+={0,2}$/).optional().meta({ description: 'Base64 PNG.' }),
+    png: boundedString(65536)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .optional()
+      .meta({ description: 'Base64 PNG.' }),
     configMapKeyRef: ConfigMapKeyRef.optional(),
     lastBox: Box.optional().meta({ description: 'Where the template matched last time; searched first.' }),
     threshold: z.number().min(0).max(1).optional().meta({ description: 'Minimum match score, 0..1.' }),

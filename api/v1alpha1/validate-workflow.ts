@@ -2,7 +2,14 @@
 // undeclared params, to steps that come later or do not exist, to variables never set, to unknown
 // credential slots/keys, duplicate step ids at any depth. Every problem names the step and field.
 import type { z } from 'zod';
-import { ExpressionError, parseCondition, parseTemplate, referencedNames, ROOTS, type References } from '../expr/index.js';
+import {
+  ExpressionError,
+  parseCondition,
+  parseTemplate,
+  referencedNames,
+  ROOTS,
+  type References,
+} from '../expr/index.js';
 import { childStepLists, WorkflowSpec, type Step } from './workflow.js';
 
 export interface WorkflowProblem {
@@ -26,7 +33,19 @@ export class WorkflowInvalidError extends Error {
 }
 
 /** Fields that hold recorded data or names, never templates. */
-const NOT_TEMPLATES = new Set(['id', 'action', 'description', 'fingerprint', 'image', 'condition', 'items', 'as', 'then', 'else', 'steps']);
+const NOT_TEMPLATES = new Set([
+  'id',
+  'action',
+  'description',
+  'fingerprint',
+  'image',
+  'condition',
+  'items',
+  'as',
+  'then',
+  'else',
+  'steps',
+]);
 /** Fields of an expression rather than a template. */
 const EXPRESSION_FIELDS = ['condition', 'items'] as const;
 /** Where a credential may be used: values that go to the page or the request, never to outputs. */
@@ -42,7 +61,11 @@ function joinPath(base: string, key: string | number): string {
 }
 
 /** Every string under a step's own fields (not nested steps), with its key path inside the step. */
-function templateStrings(value: unknown, keys: Array<string | number>, out: Array<{ keys: Array<string | number>; text: string }>): void {
+function templateStrings(
+  value: unknown,
+  keys: Array<string | number>,
+  out: Array<{ keys: Array<string | number>; text: string }>,
+): void {
   if (typeof value === 'string') out.push({ keys, text: value });
   else if (Array.isArray(value)) value.forEach((v, i) => templateStrings(v, [...keys, i], out));
   else if (value && typeof value === 'object')
@@ -65,28 +88,42 @@ interface Walk {
 
 function checkReferences(w: Walk, refs: References, locals: string[], step: Step, path: string, field: string): void {
   const report = (message: string) => w.problems.push({ path, stepId: step.id, message });
-  for (const p of refs.params) if (!w.params.has(p)) report(p ? `refers to undeclared param "${p}"` : 'params must be followed by a param name');
+  for (const p of refs.params)
+    if (!w.params.has(p)) report(p ? `refers to undeclared param "${p}"` : 'params must be followed by a param name');
   for (const id of refs.steps) {
     if (id === step.id) report(`refers to its own output (steps.${id})`);
-    else if (!w.allIds.has(id)) report(id ? `refers to step "${id}", which does not exist` : 'steps must be followed by a step id');
+    else if (!w.allIds.has(id))
+      report(id ? `refers to step "${id}", which does not exist` : 'steps must be followed by a step id');
     else if (!w.seenIds.has(id)) report(`refers to step "${id}", which comes later`);
   }
   for (const v of refs.vars) {
-    if (!w.allVars.has(v)) report(v ? `refers to variable "${v}", which no setVariable step sets` : 'vars must be followed by a name');
+    if (!w.allVars.has(v))
+      report(v ? `refers to variable "${v}", which no setVariable step sets` : 'vars must be followed by a name');
     else if (!w.setVars.has(v)) report(`refers to variable "${v}", which is only set by a later step`);
   }
   for (const [slot, key] of refs.credentials) {
     const keys = w.slots.get(slot);
-    if (!keys) report(slot ? `refers to undeclared credential slot "${slot}"` : 'credentials must be followed by a slot name');
-    else if (!keys.has(key)) report(key ? `refers to key "${key}", which credential slot "${slot}" does not declare` : `credentials.${slot} must be followed by a key`);
+    if (!keys)
+      report(slot ? `refers to undeclared credential slot "${slot}"` : 'credentials must be followed by a slot name');
+    else if (!keys.has(key))
+      report(
+        key
+          ? `refers to key "${key}", which credential slot "${slot}" does not declare`
+          : `credentials.${slot} must be followed by a key`,
+      );
   }
   if (refs.credentials.length > 0 && !CREDENTIAL_FIELDS[step.action]?.test(field))
-    report('credentials may only be used in fill.value, press.key and http url/headers/body, so they never reach outputs, variables or logs');
-  for (const l of refs.locals) if (!locals.includes(l)) report(`unknown name "${l}" (not a loop variable here; use params., steps., vars. or credentials.)`);
+    report(
+      'credentials may only be used in fill.value, press.key and http url/headers/body, so they never reach outputs, variables or logs',
+    );
+  for (const l of refs.locals)
+    if (!locals.includes(l))
+      report(`unknown name "${l}" (not a loop variable here; use params., steps., vars. or credentials.)`);
 }
 
 function syntaxProblem(err: unknown, step: Step, path: string): WorkflowProblem {
-  if (err instanceof ExpressionError) return { path, stepId: step.id, message: `${err.reason} at position ${err.position}` };
+  if (err instanceof ExpressionError)
+    return { path, stepId: step.id, message: `${err.reason} at position ${err.position}` };
   throw err;
 }
 
@@ -113,12 +150,14 @@ function walkSteps(w: Walk, steps: Step[], base: string, locals: string[]): void
       }
     }
     const firstAt = w.seenIds.get(step.id);
-    if (firstAt !== undefined) w.problems.push({ path: `${path}.id`, stepId: step.id, message: `duplicate step id (first used at ${firstAt})` });
+    if (firstAt !== undefined)
+      w.problems.push({ path: `${path}.id`, stepId: step.id, message: `duplicate step id (first used at ${firstAt})` });
     else w.seenIds.set(step.id, path);
     let inner = locals;
     if (step.action === 'forEach') {
       const as = step.as ?? 'item';
-      if ((ROOTS as readonly string[]).includes(as)) w.problems.push({ path: `${path}.as`, stepId: step.id, message: `loop variable cannot be named "${as}"` });
+      if ((ROOTS as readonly string[]).includes(as))
+        w.problems.push({ path: `${path}.as`, stepId: step.id, message: `loop variable cannot be named "${as}"` });
       inner = [...locals, as, 'loop'];
     }
     for (const child of childStepLists(step)) walkSteps(w, child.steps, `${path}.${child.field}`, inner);
@@ -148,7 +187,8 @@ export function checkWorkflow(spec: WorkflowSpec): WorkflowProblem[] {
   collectIdsAndVars(spec.steps, w.allIds, w.allVars);
   walkSteps(w, spec.steps, 'steps', []);
   (spec.params ?? []).forEach((p, i) => {
-    if (p.required && p.default !== undefined) w.problems.push({ path: `params[${i}]`, message: `param "${p.name}" is required and also has a default` });
+    if (p.required && p.default !== undefined)
+      w.problems.push({ path: `params[${i}]`, message: `param "${p.name}" is required and also has a default` });
   });
   return w.problems;
 }

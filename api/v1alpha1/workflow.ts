@@ -113,7 +113,10 @@ const common = {
 
 function step<A extends string, F extends z.core.$ZodLooseShape>(action: A, fields: F) {
   // Copy descriptors, not values: the if/forEach fields are getters (lazy, for recursion).
-  const shape = Object.defineProperties({ ...common, action: z.literal(action) }, Object.getOwnPropertyDescriptors(fields));
+  const shape = Object.defineProperties(
+    { ...common, action: z.literal(action) },
+    Object.getOwnPropertyDescriptors(fields),
+  );
   return z.strictObject(shape as typeof common & { action: z.ZodLiteral<A> } & F);
 }
 
@@ -241,7 +244,8 @@ const stepIdsUniqueAtLevel = {
   message: 'step ids must be unique',
   holds: (steps: Step[]) => new Set(steps.map((s) => s.id)).size === steps.length,
 };
-const stepList = (max: number) => withRules(z.array(Step).min(1).max(max).meta(listMapBy('id')), [stepIdsUniqueAtLevel]);
+const stepList = (max: number) =>
+  withRules(z.array(Step).min(1).max(max).meta(listMapBy('id')), [stepIdsUniqueAtLevel]);
 
 const nestedSteps = (): z.ZodType<Step[]> => stepList(MAX_NESTED_STEPS);
 
@@ -274,7 +278,8 @@ export const ACTIONS = [...leafSteps.map((s) => s.shape.action.value), 'if', 'fo
 
 /** The nested step lists of a step, with the field each sits in. */
 export function childStepLists(s: Step): Array<{ field: 'then' | 'else' | 'steps'; steps: Step[] }> {
-  if (s.action === 'if') return [{ field: 'then', steps: s.then }, ...(s.else ? [{ field: 'else' as const, steps: s.else }] : [])];
+  if (s.action === 'if')
+    return [{ field: 'then', steps: s.then }, ...(s.else ? [{ field: 'else' as const, steps: s.else }] : [])];
   if (s.action === 'forEach') return [{ field: 'steps', steps: s.steps }];
   return [];
 }

@@ -2,7 +2,17 @@
 // bad manifests are rejected with a message naming the field, and the printer columns work.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { formatProblem, GROUP, KINDS, RobotPool, RpaJob, RpaSchedule, RpaWorkflow, validateWorkflow, VERSION } from '../../api/v1alpha1/index.js';
+import {
+  formatProblem,
+  GROUP,
+  KINDS,
+  RobotPool,
+  RpaJob,
+  RpaSchedule,
+  RpaWorkflow,
+  validateWorkflow,
+  VERSION,
+} from '../../api/v1alpha1/index.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../harness/kubeclient.js';
 import { kubeRequest, resourcePath } from './client.js';
 import { applyCrds } from './crds.js';
@@ -38,18 +48,25 @@ afterAll(async () => {
 });
 
 describe('examples', () => {
-  it.each(['robotpool', 'rpaworkflow', 'rpajob', 'rpaschedule'] as const)('examples/%s.yaml is accepted as it is', async (name) => {
-    const manifest = example(name);
-    const res = await kubeRequest(kc, 'POST', `${path(manifest.kind)}?fieldValidation=Strict`, manifest);
-    expect([res.status, res.body.message]).toEqual([201, undefined]);
-    // What the server stored (with its defaults) parses with the same zod schema our code uses.
-    const schema = { RpaWorkflow, RpaJob, RobotPool, RpaSchedule }[manifest.kind as 'RpaJob'];
-    const parsed = schema.safeParse(res.body);
-    expect(parsed.error?.issues ?? []).toEqual([]);
-  });
+  it.each(['robotpool', 'rpaworkflow', 'rpajob', 'rpaschedule'] as const)(
+    'examples/%s.yaml is accepted as it is',
+    async (name) => {
+      const manifest = example(name);
+      const res = await kubeRequest(kc, 'POST', `${path(manifest.kind)}?fieldValidation=Strict`, manifest);
+      expect([res.status, res.body.message]).toEqual([201, undefined]);
+      // What the server stored (with its defaults) parses with the same zod schema our code uses.
+      const schema = { RpaWorkflow, RpaJob, RobotPool, RpaSchedule }[manifest.kind as 'RpaJob'];
+      const parsed = schema.safeParse(res.body);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+    },
+  );
 
   it('the server applied the defaults of an RpaJob', async () => {
-    const res = await kubeRequest(kc, 'POST', path('RpaJob'), { ...example('rpajob'), metadata: { name: 'defaults' }, spec: { workflowRef: { name: 'invoice-export' }, pool: 'default' } });
+    const res = await kubeRequest(kc, 'POST', path('RpaJob'), {
+      ...example('rpajob'),
+      metadata: { name: 'defaults' },
+      spec: { workflowRef: { name: 'invoice-export' }, pool: 'default' },
+    });
     expect(res.status).toBe(201);
     expect(res.body.spec).toMatchObject({ priority: 'normal', maxAttempts: 3, suspend: false });
   });
@@ -67,7 +84,11 @@ describe('invalid manifests', () => {
   });
 
   it('an unknown field is rejected under strict field validation', async () => {
-    const manifest = { ...example('robotpool'), metadata: { name: 'strict' }, spec: { ...example('robotpool').spec, replicaz: 2 } };
+    const manifest = {
+      ...example('robotpool'),
+      metadata: { name: 'strict' },
+      spec: { ...example('robotpool').spec, replicaz: 2 },
+    };
     const res = await kubeRequest(kc, 'POST', `${path('RobotPool')}?fieldValidation=Strict&dryRun=All`, manifest);
     expect(res.status).toBe(400);
     expect(String(res.body.message)).toContain('unknown field "spec.replicaz"');
@@ -112,7 +133,17 @@ describe('printer columns and subresources', () => {
     });
     expect(patch.status).toBe(200);
     const table = (await kubeRequest<Table>(kc, 'GET', path('RpaJob'), undefined, TABLE)).body;
-    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Phase', 'Pool', 'Robot', 'Progress', 'Attempts', 'Workflow', 'Step', 'Age']);
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual([
+      'Name',
+      'Phase',
+      'Pool',
+      'Robot',
+      'Progress',
+      'Attempts',
+      'Workflow',
+      'Step',
+      'Age',
+    ]);
     expect(row(table, 'invoice-export-c1001')).toMatchObject({
       Name: 'invoice-export-c1001',
       Phase: 'Running',
@@ -125,7 +156,13 @@ describe('printer columns and subresources', () => {
 
   it('kubectl get robotpools shows desired, ready and queue', async () => {
     const patch = await kubeRequest(kc, 'PATCH', `${path('RobotPool', 'default')}/status`, {
-      status: { replicas: 2, readyReplicas: 1, desiredReplicas: 3, queue: { ready: 7, delayed: 1, running: 2 }, selector: 'aether.dev/pool=default' },
+      status: {
+        replicas: 2,
+        readyReplicas: 1,
+        desiredReplicas: 3,
+        queue: { ready: 7, delayed: 1, running: 2 },
+        selector: 'aether.dev/pool=default',
+      },
     });
     expect(patch.status).toBe(200);
     const table = (await kubeRequest<Table>(kc, 'GET', path('RobotPool'), undefined, TABLE)).body;
@@ -134,7 +171,10 @@ describe('printer columns and subresources', () => {
 
   it('the scale subresource reads status and writes spec.replicas', async () => {
     const scale = await kubeRequest(kc, 'GET', `${path('RobotPool', 'default')}/scale`);
-    expect(scale.body).toMatchObject({ spec: { replicas: 1 }, status: { replicas: 2, selector: 'aether.dev/pool=default' } });
+    expect(scale.body).toMatchObject({
+      spec: { replicas: 1 },
+      status: { replicas: 2, selector: 'aether.dev/pool=default' },
+    });
     const put = await kubeRequest(kc, 'PATCH', `${path('RobotPool', 'default')}/scale`, { spec: { replicas: 4 } });
     expect(put.status).toBe(200);
     const pool = await kubeRequest(kc, 'GET', path('RobotPool', 'default'));
@@ -142,7 +182,11 @@ describe('printer columns and subresources', () => {
   });
 
   it('every kind is in the rpa category with its short names', async () => {
-    const res = await kubeRequest<{ resources: Array<{ name: string; shortNames?: string[]; categories?: string[] }> }>(kc, 'GET', `/apis/${GROUP}/${VERSION}`);
+    const res = await kubeRequest<{ resources: Array<{ name: string; shortNames?: string[]; categories?: string[] }> }>(
+      kc,
+      'GET',
+      `/apis/${GROUP}/${VERSION}`,
+    );
     for (const k of KINDS) {
       const r = res.body.resources.find((x) => x.name === k.plural);
       expect(r).toMatchObject({ shortNames: [...k.shortNames], categories: ['rpa'] });

@@ -22,7 +22,9 @@ export async function kubeRequest<T = Record<string, unknown>>(
     method,
     headers: {
       Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }),
+      ...(body === undefined
+        ? {}
+        : { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }),
       ...headers,
     },
   };
@@ -36,7 +38,9 @@ export async function kubeRequest<T = Record<string, unknown>>(
         try {
           resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as T });
         } catch (err) {
-          reject(new Error(`${method} ${path}: ${res.statusCode} non-JSON response: ${text.slice(0, 500)}`, { cause: err }));
+          reject(
+            new Error(`${method} ${path}: ${res.statusCode} non-JSON response: ${text.slice(0, 500)}`, { cause: err }),
+          );
         }
       });
     });

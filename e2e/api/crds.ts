@@ -30,7 +30,10 @@ export async function applyCrds(kc: KubeConfig): Promise<string[]> {
     const existing = await kubeRequest<Crd>(kc, 'GET', `${CRD_PATH}/${name}`);
     const res =
       existing.status === 200
-        ? await kubeRequest(kc, 'PUT', `${CRD_PATH}/${name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.body.metadata.resourceVersion } })
+        ? await kubeRequest(kc, 'PUT', `${CRD_PATH}/${name}`, {
+            ...crd,
+            metadata: { ...crd.metadata, resourceVersion: existing.body.metadata.resourceVersion },
+          })
         : await kubeRequest(kc, 'POST', CRD_PATH, crd);
     if (res.status >= 300) throw new Error(`CRD ${name} rejected (${res.status}): ${String(res.body.message)}`);
   }
@@ -40,7 +43,9 @@ export async function applyCrds(kc: KubeConfig): Promise<string[]> {
       `CRD ${name} Established`,
       async () => {
         const got = await kubeRequest<Crd>(kc, 'GET', `${CRD_PATH}/${name}`);
-        return got.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+        return got.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+          ? true
+          : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );

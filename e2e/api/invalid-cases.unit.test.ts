@@ -4,7 +4,12 @@ import type { z } from 'zod';
 import { RobotPoolSpec, RpaJobSpec, RpaScheduleSpec, RpaWorkflowSpec } from '../../api/v1alpha1/index.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
 
-const SPECS: Record<string, z.ZodType> = { RpaWorkflow: RpaWorkflowSpec, RpaJob: RpaJobSpec, RobotPool: RobotPoolSpec, RpaSchedule: RpaScheduleSpec };
+const SPECS: Record<string, z.ZodType> = {
+  RpaWorkflow: RpaWorkflowSpec,
+  RpaJob: RpaJobSpec,
+  RobotPool: RobotPoolSpec,
+  RpaSchedule: RpaScheduleSpec,
+};
 
 describe('zod agrees with the API server', () => {
   it('has at least 30 invalid cases with unique names', () => {

@@ -10,16 +10,31 @@ import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, JobOutcome } from '../queue/handler.js';
 import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
-import { createJobCredentials, scrubText, scrubValue } from './credentials.js';
+import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type JobCredentials, type SlotDeclaration } from './credentials.js';
 import type { AgentMetrics, JobOutcome as MetricOutcome } from './metrics.js';
 import type { JobReporter, StatusReporter } from './reporter.js';
 import { attemptFailedPatch, cancelledPatch, failedPatch, progressPatch, runningPatch, succeededPatch } from './status.js';
 import { startJobTrace } from './tracing.js';
 
+/** Where a job's credential values come from: Secrets through the API (cluster), or local files. */
+export type CredentialsFactory = (job: {
+  namespace: string;
+  slots: SlotDeclaration[];
+  bindings: Record<string, CredentialBinding>;
+}) => JobCredentials;
+
+/** The cluster's source: each binding names a Secret in the job's namespace. */
+export function secretCredentials(kubeConfig: KubeConfig): CredentialsFactory {
+  return (job) => createJobCredentials({ kubeConfig, ...job });
+}
+
 export interface JobHandlerDeps {
   engine: Engine;
   reporter: StatusReporter;
-  kubeConfig: KubeConfig;
+  /** Reads Secrets when `credentials` is not given. */
+  kubeConfig?: KubeConfig;
+  /** Overrides where credential values come from (local mode reads files). */
+  credentials?: CredentialsFactory;
   /** The job Postgres: screenshots of screenshot steps are stored there. */
   db: pg.Pool;
   metrics: AgentMetrics;
@@ -53,8 +68,9 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         return jobReport.gone;
       },
     };
-    const credentials = createJobCredentials({
-      kubeConfig: deps.kubeConfig,
+    const credentialsFor = deps.credentials ?? (deps.kubeConfig ? secretCredentials(deps.kubeConfig) : null);
+    if (!credentialsFor) throw new Error('the job handler has neither credentials nor a kubeConfig');
+    const credentials = credentialsFor({
       namespace: p.namespace,
       slots: p.workflow.credentials ?? [],
       bindings: p.credentials,

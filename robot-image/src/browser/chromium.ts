@@ -22,5 +22,10 @@ export function launchChromium(opts: ChromiumOptions = {}): Promise<Browser> {
     executablePath: opts.executablePath ?? '/usr/bin/chromium',
     headless: opts.headless ?? true,
     args: [...CHROMIUM_ARGS],
+    // The process owner decides what a signal means (hand jobs back, finish them); Playwright's own
+    // handlers would close the browser under a running job and, for SIGINT, exit the process.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
 }
