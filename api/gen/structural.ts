@@ -194,10 +194,6 @@ class Converter {
       }
     });
     const allValues = members.map((_, i) => valueOf(i));
-    const allowedFields = (i: number) =>
-      Object.keys(props[i]!)
-        .filter((k) => k !== disc)
-        .join(', ');
     const common = Object.keys(merged).filter((k) =>
       members.every((m) => ((m.required as string[]) ?? []).includes(k)),
     );
@@ -210,7 +206,7 @@ class Converter {
     });
     for (const [field, who] of Object.entries(requiredBy))
       rules.push({
-        rule: `!(self.${disc} in [${who.map(celString).join(', ')}]) || has(self.${field})`,
+        rule: `${celIn(disc, who, allValues, true)} || has(self.${field})`,
         message: `${field} is required for ${disc} ${who.join(', ')}`,
         fieldPath: `.${field}`,
       });
@@ -219,24 +215,28 @@ class Converter {
         rules.push({
           ...r,
           rule: `self.${disc} != ${celString(valueOf(i))} || (${r.rule})`,
-          message: `${disc} ${valueOf(i)}: ${r.message}`,
+          // "action waitFor: waitFor needs ..." would say the member twice.
+          message: r.message.startsWith(`${valueOf(i)} `) ? r.message : `${disc} ${valueOf(i)}: ${r.message}`,
         });
     });
-    // Fields of other members, as ONE chained conditional: CEL's cost estimate takes the dearest
-    // branch of a conditional, where separate rules would add up.
-    const foreign = (i: number) => Object.keys(owners).filter((k) => !owners[k]!.includes(valueOf(i)));
-    const branches = members.map((_, i) => {
-      const tests = foreign(i).map((k) => `!has(self.${k})`);
-      return `self.${disc} == ${celString(valueOf(i))} ? ${tests.length ? tests.join(' && ') : 'true'}`;
-    });
-    if (members.some((_, i) => foreign(i).length > 0))
+    // Fields of other members: ONE rule with one term per field ("unset, or a member that owns it"),
+    // so its size grows with the fields, not with fields x members. The message names the first
+    // such field and what this member takes.
+    const foreignFields = Object.keys(owners).filter((k) => owners[k]!.length < members.length);
+    if (foreignFields.length > 0) {
+      const misplaced = (k: string) => `has(self.${k}) && ${celIn(disc, owners[k]!, allValues, true)}`;
+      const takes = members.map((_, i) =>
+        Object.keys(props[i]!).filter((k) => k !== disc && foreignFields.includes(k)),
+      );
       rules.push({
-        rule: `${branches.join(' : ')} : true`,
-        messageExpression: `'a field is set that ${disc} ' + self.${disc} + ' does not take (allowed: ' + (${members
-          .map((_, i) => `self.${disc} == ${celString(valueOf(i))} ? ${celString(allowedFields(i))}`)
-          .join(' : ')} : '') + ')'`,
+        rule: foreignFields.map((k) => `(!has(self.${k}) || ${celIn(disc, owners[k]!, allValues)})`).join(' && '),
+        messageExpression:
+          `(${foreignFields.map((k) => `${misplaced(k)} ? '${k}'`).join(' : ')} : 'a field')` +
+          ` + ' is not a field of ${disc} ' + self.${disc} + ' (it takes ' + ` +
+          `{${members.map((_, i) => `${celString(valueOf(i))}: ${celString(takes[i]!.join(', ') || 'only the common fields')}`).join(', ')}}[self.${disc}] + ')'`,
         message: `a field is set that this ${disc} does not take`,
-      } as Validation);
+      });
+    }
     return {
       ...outer,
       type: 'object',
@@ -245,6 +245,16 @@ class Converter {
       [VALIDATIONS]: [...((outer[VALIDATIONS] as Validation[]) ?? []), ...rules],
     };
   }
+}
+
+/** CEL for "self.<disc> is one of `values`" (or, negated, "is not"), spelled with the shorter of the
+ * value list and its complement among `all`. */
+function celIn(disc: string, values: string[], all: string[], negate = false): string {
+  const others = all.filter((v) => !values.includes(v));
+  const [list, not] = others.length < values.length ? [others, !negate] : [values, negate];
+  if (list.length === 1) return `self.${disc} ${not ? '!=' : '=='} ${celString(list[0]!)}`;
+  const test = `self.${disc} in [${list.map(celString).join(', ')}]`;
+  return not ? `!(${test})` : test;
 }
 
 /** A CEL string literal. */

@@ -44,6 +44,8 @@ export const QueuePayload = z.strictObject({
   pool: dnsSubdomain,
   /** The workflow as it was when the job was queued. */
   workflow: WorkflowSpec,
+  /** The RpaWorkflow it came from (absent for an inline workflow): self-healing records are kept per workflow. */
+  workflowRef: z.strictObject({ name: dnsSubdomain }).optional(),
   /** 'sha256:<hex>' of the canonical JSON of `workflow` (see digest.ts). */
   workflowDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   params: z.record(z.string(), z.unknown()).default({}),
@@ -75,4 +77,39 @@ export function parsePayload(raw: unknown): QueuePayload {
   if (r.success) return r.data;
   const detail = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
   throw new InvalidPayloadError(`invalid queue payload: ${detail}`, r.error.issues);
+}
+
+/** The payload with its workflow left unchecked: the consumer checks workflows once per distinct one. */
+const PayloadEnvelope = QueuePayload.extend({ workflow: z.unknown() });
+
+export type PayloadParser = (raw: unknown) => QueuePayload;
+
+/**
+ * parsePayload with a memo of checked workflows (a robot sees the same few workflows over and over; the
+ * workflow is most of the checking). The key is the workflow's JSON text as it arrived, so a workflow is
+ * reused only when it is byte-for-byte one already checked. A job payload comes fresh from the database
+ * for every job, so a workflow that checking leaves unchanged (the producer stores parsed payloads) is
+ * returned as it arrived and never shared between jobs.
+ */
+export function createPayloadParser(opts: { maxWorkflows?: number } = {}): PayloadParser {
+  const maxWorkflows = opts.maxWorkflows ?? 256;
+  /** workflow JSON as it arrived -> JSON of the checked workflow, or null when checking changes nothing. */
+  const checked = new Map<string, string | null>();
+  return (raw) => {
+    const envelope = PayloadEnvelope.safeParse(raw);
+    if (!envelope.success) return parsePayload(raw);
+    const text = JSON.stringify(envelope.data.workflow);
+    const known = text === undefined ? undefined : checked.get(text);
+    if (known === undefined) {
+      const full = parsePayload(raw);
+      if (text !== undefined) {
+        if (checked.size >= maxWorkflows) checked.delete(checked.keys().next().value!);
+        const out = JSON.stringify(full.workflow);
+        checked.set(text, out === text ? null : out);
+      }
+      return full;
+    }
+    const workflow = (known === null ? envelope.data.workflow : JSON.parse(known)) as QueuePayload['workflow'];
+    return { ...envelope.data, workflow };
+  };
 }

@@ -1,8 +1,8 @@
 import { retryDelayMs } from './backoff.js';
 import { canonicalJson, workflowDigest } from './digest.js';
-import { testPayload } from './fixtures.js';
+import { NOOP_WORKFLOW, testPayload } from './fixtures.js';
 import { jobKey, parsePoolKey, poolKey, taskIdentifier } from './identifiers.js';
-import { parsePayload, InvalidPayloadError } from './payload.js';
+import { createPayloadParser, parsePayload, InvalidPayloadError, type QueuePayloadInput } from './payload.js';
 import { graphilePriority, priorityValue, type Priority } from './priority.js';
 
 describe('taskIdentifier', () => {
@@ -91,5 +91,39 @@ describe('parsePayload', () => {
     const bad = { ...testPayload(), ...patch };
     expect(() => parsePayload(bad)).toThrow(InvalidPayloadError);
     expect(() => parsePayload(bad)).toThrow(field);
+  });
+});
+
+describe('createPayloadParser', () => {
+  const stored = () => JSON.parse(JSON.stringify(parsePayload(testPayload()))) as Record<string, unknown>;
+
+  it('gives what parsePayload gives, for first and repeated workflows, stored or raw', () => {
+    const parse = createPayloadParser();
+    for (const raw of [stored(), stored(), testPayload(), testPayload(), stored()]) {
+      expect(parse(JSON.parse(JSON.stringify(raw)))).toEqual(parsePayload(raw));
+    }
+  });
+
+  it.each([
+    ['checking changes nothing', NOOP_WORKFLOW],
+    ['checking fills defaults', { ...NOOP_WORKFLOW, params: [{ name: 'p' }] }],
+  ])('never hands one workflow object to two jobs (%s)', (_what, workflow) => {
+    const parse = createPayloadParser();
+    const raw = testPayload({ workflow: workflow as QueuePayloadInput['workflow'] });
+    const [first, a, b] = [0, 1, 2].map(() => parse(JSON.parse(JSON.stringify(raw))));
+    expect(a).toEqual(parsePayload(raw));
+    expect(a!.workflow).toEqual(first!.workflow);
+    expect(a!.workflow).not.toBe(b!.workflow);
+    expect(a!.workflow).not.toBe(first!.workflow);
+  });
+
+  it('still rejects a bad envelope or a bad workflow after good ones were seen', () => {
+    const parse = createPayloadParser({ maxWorkflows: 1 });
+    parse(stored());
+    expect(() => parse({ ...stored(), uid: 'nope' })).toThrow(/uid/);
+    expect(() => parse({ ...stored(), workflow: { steps: [] } })).toThrow(/workflow/);
+    expect(() => parse({ ...stored(), workflow: { steps: [{ id: 'x', action: 'nope' }] } })).toThrow(InvalidPayloadError);
+    expect(() => parse({ ...stored(), extra: 1 })).toThrow(/extra|Unrecognized/);
+    expect(parse(stored()).workflow).toEqual(parsePayload(stored()).workflow);
   });
 });

@@ -90,7 +90,11 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const outcomes: Outcome[] = [];
-    for (const c of cases) outcomes.push(await runCase(page, c));
+    for (const c of cases) {
+      const o = await runCase(page, c);
+      if (process.env.HEALING_BENCH_VERBOSE) console.log(`${o.verdict} ${c.id} tier=${o.tier ?? "-"} ${o.ms.toFixed(0)}ms ${o.reason ?? ""}`);
+      outcomes.push(o);
+    }
 
     console.log(`healing corpus: ${cases.length} cases (${cases.filter((c) => c.expect === 'abstain').length} where the target was removed)`);
     console.log(line('overall', outcomes));

@@ -16,8 +16,8 @@ import { startProcess, type ManagedProcess } from './process.js';
 import { waitFor } from './wait.js';
 
 export interface StartKubeOptions {
-  /** Folder with etcd, kube-apiserver, kube-controller-manager. Default: $AETHER_KUBE_BIN_DIR, else the
-   * cached build of e2e/kube (built now if missing). */
+  /** Folder with etcd, kube-apiserver, kube-controller-manager. Default: the cached build of e2e/kube
+   * (built now if missing). */
   binDir?: string;
   /** Start kube-controller-manager (Deployments -> ReplicaSets -> Pods, GC, ServiceAccounts). Default true. */
   controllerManager?: boolean;
@@ -25,7 +25,7 @@ export interface StartKubeOptions {
   controllers?: string;
   extraApiServerArgs?: string[];
   extraControllerManagerArgs?: string[];
-  /** Keep the temp dir (certs, logs, etcd data) after stop(). Default: $AETHER_KEEP_KUBE_DIR is set. */
+  /** Keep the temp dir (certs, logs, etcd data) after stop(). Default false. */
   keepDir?: boolean;
   /** Give up starting after this long. Default 120 s (a loaded 2-core machine is slow). */
   timeoutMs?: number;
@@ -64,12 +64,6 @@ const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
 
 /** The cached binaries of e2e/kube, building them first when they are missing (minutes when cold). */
 export function kubeBinDir(): string {
-  const fromEnv = process.env.AETHER_KUBE_BIN_DIR;
-  if (fromEnv) {
-    const missing = BINARIES.filter((b) => !existsSync(join(fromEnv, b)));
-    if (missing.length) throw new Error(`AETHER_KUBE_BIN_DIR=${fromEnv} lacks ${missing.join(', ')}`);
-    return fromEnv;
-  }
   try {
     const out = execFileSync('bash', [buildScript], { stdio: ['ignore', 'pipe', 'inherit'] })
       .toString()
@@ -82,6 +76,12 @@ export function kubeBinDir(): string {
       { cause: err },
     );
   }
+}
+
+function checkBinDir(dir: string): string {
+  const missing = BINARIES.filter((b) => !existsSync(join(dir, b)));
+  if (missing.length) throw new Error(`${dir} lacks ${missing.join(', ')} (build them with: bash ${buildScript})`);
+  return dir;
 }
 
 interface Tls {
@@ -110,13 +110,13 @@ async function httpOk(url: string): Promise<boolean> {
 
 export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKube> {
   const log = opts.log ?? createLogger({ name: 'kube-harness', destination: process.stderr });
-  const bin = opts.binDir ?? kubeBinDir();
+  const bin = checkBinDir(opts.binDir ?? kubeBinDir());
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const dir = mkdtempSync(join(tmpdir(), 'aether-kube-'));
   const pkiDir = join(dir, 'pki');
   const logsDir = join(dir, 'logs');
   for (const d of [pkiDir, logsDir]) mkdirSync(d);
-  const keepDir = opts.keepDir ?? Boolean(process.env.AETHER_KEEP_KUBE_DIR);
+  const keepDir = opts.keepDir ?? false;
 
   const pki = createClusterPki(pkiDir);
   const admin = issueClientCert(pkiDir, 'admin', 'aether-admin', ['system:masters']);

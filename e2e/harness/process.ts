@@ -46,8 +46,8 @@ export function startProcess(opts: {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     stdio: ['ignore', fd, fd],
-    // Own process group, so a Ctrl-C to jest reaches us first and we stop them in order.
-    detached: true,
+    // Same process group as the test run: a Ctrl-C in the terminal stops the servers too.
+    detached: false,
   });
   closeSync(fd);
   child.unref();

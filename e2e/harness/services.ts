@@ -1,6 +1,8 @@
 // Started by jest's global setup for the integration project: starts the real services once per run and
 // hands their addresses to test workers through environment variables (workers inherit them).
 // AETHER_TEST_SERVICES narrows what starts (comma list of: postgres, kube); default: all.
+// AETHER_KUBE_BIN_DIR: use these control-plane binaries instead of the cached build of e2e/kube.
+// AETHER_KEEP_KUBE_DIR=1: keep the control plane's certificates, logs and etcd data after the run.
 import { startPostgres } from './postgres.js';
 import { ENV, type RunningServices } from './testenv.js';
 
@@ -22,7 +24,10 @@ export async function startServices(): Promise<void> {
   if (wanted.has('kube')) {
     starts.push(
       import('./kube.js').then(async ({ startKube }) => {
-        const kube = await startKube();
+        const kube = await startKube({
+          binDir: process.env.AETHER_KUBE_BIN_DIR || undefined,
+          keepDir: Boolean(process.env.AETHER_KEEP_KUBE_DIR),
+        });
         running.stops.push(() => kube.stop());
         process.env[ENV.kubeconfig] = kube.kubeconfigPath;
       }),

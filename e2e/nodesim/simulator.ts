@@ -3,7 +3,7 @@
 // command its image maps to, reports Running/Ready, applies the restart policy, and on deletion does
 // what the kubelet does: SIGTERM, SIGKILL after the grace period, then removes the Pod.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -45,8 +45,9 @@ export interface NodeSimulatorOptions {
   /** Extra Node labels (kubernetes.io/hostname, kubernetes.io/os and aether.dev/nodesim are always set). */
   labels?: Record<string, string>;
   capacity?: { cpu?: string; memory?: string; pods?: string };
-  /** Where per-Pod logs and kubeconfigs go. Default: a new temp dir. */
+  /** Where per-Pod logs and kubeconfigs go. Default: a new temp dir, removed by stop() unless keepWorkDir. */
   workDir?: string;
+  keepWorkDir?: boolean;
   /** Node lease and Ready heartbeat period. Default 10 s (the node controller's grace is 50 s). */
   heartbeatMs?: number;
   /** First restart back-off and its cap (the kubelet uses 10 s .. 5 min; tests want less). */
@@ -127,6 +128,7 @@ export class NodeSimulator {
   private heartbeat?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private stopped = false;
+  private readonly ownsWorkDir: boolean;
 
   constructor(opts: NodeSimulatorOptions) {
     this.opts = opts;
@@ -143,6 +145,7 @@ export class NodeSimulator {
       'kubernetes.io/os': 'linux',
       'aether.dev/nodesim': 'true',
     };
+    this.ownsWorkDir = !opts.workDir && !opts.keepWorkDir;
     this.workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), `aether-nodesim-${opts.nodeName}-`));
     mkdirSync(this.workDir, { recursive: true });
   }
@@ -197,6 +200,7 @@ export class NodeSimulator {
     if (this.opts.deleteNodeOnStop ?? true) {
       await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
     }
+    if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     this.log.info({}, 'stopped node simulator');
   }
 

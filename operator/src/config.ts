@@ -1,14 +1,18 @@
 // The operator's configuration, read from the environment once at the edge (main.ts) and parsed with
-// zod into a typed object. Every problem is reported at once.
+// zod into a typed object. Every problem is reported at once. The names are those the Helm chart sets
+// (helm/aether/templates/operator-deployment.yaml); the rest are optional tuning knobs.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -16,25 +20,34 @@ const dns1123 = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)')
   .max(63);
+const dnsSubdomain = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS subdomain name');
 
 const envSchema = z.object({
+  // Set by the chart.
   AETHER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
-  AETHER_WATCH_NAMESPACES: list.default([]),
-  AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
-  POD_NAMESPACE: dns1123.optional(),
-  POD_NAME: z.string().min(1).optional(),
+  AETHER_WATCH_NAMESPACE: list.default([]),
   AETHER_LEADER_ELECTION: bool.default(true),
+  POD_NAME: z.string().min(1).optional(),
+  POD_NAMESPACE: dns1123.optional(),
+  AETHER_METRICS_PORT: port.default(8080),
+  AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  AETHER_ROBOT_IMAGE: z.string().min(1).default('ghcr.io/aether-rpa/robot:0.1.0'),
+  AETHER_ROBOT_SERVICE_ACCOUNT: dnsSubdomain.optional(),
+  AETHER_ROBOT_DATABASE_SECRET_NAME: dnsSubdomain.default('aether-database'),
+  AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
+  // Optional tuning.
+  AETHER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
   AETHER_LEADER_ELECTION_ID: dns1123.default('aether-operator'),
   AETHER_LEADER_ELECTION_IDENTITY: z.string().min(1).optional(),
-  AETHER_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  AETHER_HTTP_PORT: port.default(8080),
-  AETHER_ROBOT_IMAGE: z.string().min(1).default('ghcr.io/aether-rpa/robot:0.1.0'),
-  AETHER_ROBOT_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
-  AETHER_ROBOT_DATABASE_SECRET: dns1123.default('aether-database'),
-  AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
-  AETHER_SWEEP_INTERVAL_SECONDS: positiveInt.default(5),
-  AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(4),
-  AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  AETHER_LEASE_DURATION_SECONDS: positiveInt.default(15),
+  AETHER_LEASE_RENEW_DEADLINE_SECONDS: positiveInt.default(10),
+  AETHER_LEASE_RETRY_PERIOD_SECONDS: positiveInt.default(2),
+  AETHER_SWEEP_INTERVAL_SECONDS: positiveInt.default(2),
+  AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(8),
 });
 
 export interface OperatorConfig {
@@ -43,15 +56,25 @@ export interface OperatorConfig {
   watchNamespaces: string[];
   /** Where the operator runs: its Lease lives here. */
   operatorNamespace: string;
-  leaderElection: { enabled: boolean; leaseName: string; identity: string };
+  leaderElection: {
+    enabled: boolean;
+    leaseName: string;
+    identity: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
   http: { host: string; port: number };
   robot: {
+    /** The chart's robot image (RobotPool.spec.image is required, so this is informational). */
     image: string;
-    imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+    /** ServiceAccount of robot pods when a RobotPool names none. */
+    serviceAccountName?: string;
     /** The Secret (in the pool's namespace) and key holding the database URL robots connect with. */
     databaseSecret: { name: string; key: string };
   };
   sweepIntervalMs: number;
+  /** Concurrent RpaJob reconciles (other controllers use fewer). */
   reconcileConcurrency: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -73,23 +96,28 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const badNamespaces = e.AETHER_WATCH_NAMESPACES.filter((n) => !dns1123.safeParse(n).success);
-  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACES: not namespace names: ${badNamespaces.join(', ')}`);
+  const badNamespaces = e.AETHER_WATCH_NAMESPACE.filter((n) => !dns1123.safeParse(n).success);
+  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACE: not namespace names: ${badNamespaces.join(', ')}`);
+  if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
+    problems.push('AETHER_LEASE_RENEW_DEADLINE_SECONDS: must be shorter than AETHER_LEASE_DURATION_SECONDS');
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl: e.AETHER_DATABASE_URL,
-    watchNamespaces: e.AETHER_WATCH_NAMESPACES,
+    watchNamespaces: e.AETHER_WATCH_NAMESPACE,
     operatorNamespace: e.AETHER_OPERATOR_NAMESPACE ?? e.POD_NAMESPACE ?? 'aether-system',
     leaderElection: {
       enabled: e.AETHER_LEADER_ELECTION,
       leaseName: e.AETHER_LEADER_ELECTION_ID,
       identity: e.AETHER_LEADER_ELECTION_IDENTITY ?? e.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+      leaseDurationMs: e.AETHER_LEASE_DURATION_SECONDS * 1000,
+      renewDeadlineMs: e.AETHER_LEASE_RENEW_DEADLINE_SECONDS * 1000,
+      retryPeriodMs: e.AETHER_LEASE_RETRY_PERIOD_SECONDS * 1000,
     },
-    http: { host: e.AETHER_HTTP_HOST, port: e.AETHER_HTTP_PORT },
+    http: { host: e.AETHER_METRICS_HOST, port: e.AETHER_METRICS_PORT },
     robot: {
       image: e.AETHER_ROBOT_IMAGE,
-      imagePullPolicy: e.AETHER_ROBOT_IMAGE_PULL_POLICY,
-      databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
+      ...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? { serviceAccountName: e.AETHER_ROBOT_SERVICE_ACCOUNT } : {}),
+      databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
     },
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,

@@ -20,24 +20,38 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://aether@db:5432/aether',
       watchNamespaces: [],
       operatorNamespace: 'aether',
-      leaderElection: { enabled: true, leaseName: 'aether-operator', identity: 'aether-operator-abc' },
+      leaderElection: {
+        enabled: true,
+        leaseName: 'aether-operator',
+        identity: 'aether-operator-abc',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
       http: { host: '0.0.0.0', port: 8080 },
-      robot: { image: 'ghcr.io/aether-rpa/robot:0.1.0', imagePullPolicy: 'IfNotPresent', databaseSecret: { name: 'aether-database', key: 'url' } },
-      sweepIntervalMs: 5000,
-      reconcileConcurrency: 4,
+      robot: { image: 'ghcr.io/aether-rpa/robot:0.1.0', databaseSecret: { name: 'aether-database', key: 'url' } },
+      sweepIntervalMs: 2000,
+      reconcileConcurrency: 8,
       logLevel: 'info',
     });
   });
 
   it.each<[string, Record<string, string>, (c: ReturnType<typeof loadConfig>) => unknown, unknown]>([
-    ['namespace list with spaces and blanks', { AETHER_WATCH_NAMESPACES: ' a, b ,,c ' }, (c) => c.watchNamespaces, ['a', 'b', 'c']],
+    ['namespace list with spaces and blanks', { AETHER_WATCH_NAMESPACE: ' a, b ,,c ' }, (c) => c.watchNamespaces, ['a', 'b', 'c']],
     ['leader election off', { AETHER_LEADER_ELECTION: 'false' }, (c) => c.leaderElection.enabled, false],
     ['leader election on by "1"', { AETHER_LEADER_ELECTION: '1' }, (c) => c.leaderElection.enabled, true],
     ['explicit identity wins over POD_NAME', { AETHER_LEADER_ELECTION_IDENTITY: 'me', POD_NAME: 'pod' }, (c) => c.leaderElection.identity, 'me'],
-    ['port and host', { AETHER_HTTP_PORT: '9090', AETHER_HTTP_HOST: '127.0.0.1' }, (c) => c.http, { host: '127.0.0.1', port: 9090 }],
+    ['port and host', { AETHER_METRICS_PORT: '9090', AETHER_METRICS_HOST: '127.0.0.1' }, (c) => c.http, { host: '127.0.0.1', port: 9090 }],
+    [
+      'robot settings the chart passes',
+      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri' },
+      (c) => c.robot,
+      { image: 'r:1', serviceAccountName: 'aether-robot', databaseSecret: { name: 'db', key: 'uri' } },
+    ],
+    ['lease timings in seconds', { AETHER_LEASE_DURATION_SECONDS: '4', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3', AETHER_LEASE_RETRY_PERIOD_SECONDS: '1' }, (c) => [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [4000, 3000, 1000]],
     ['sweep interval in seconds', { AETHER_SWEEP_INTERVAL_SECONDS: '2' }, (c) => c.sweepIntervalMs, 2000],
     ['operator namespace beats POD_NAMESPACE', { AETHER_OPERATOR_NAMESPACE: 'ops', POD_NAMESPACE: 'pod-ns' }, (c) => c.operatorNamespace, 'ops'],
-    ['empty string counts as unset', { AETHER_HTTP_PORT: '' }, (c) => c.http.port, 8080],
+    ['empty string counts as unset', { AETHER_METRICS_PORT: '' }, (c) => c.http.port, 8080],
     ['postgresql scheme accepted', { AETHER_DATABASE_URL: 'postgresql://x@y/z' }, (c) => c.databaseUrl, 'postgresql://x@y/z'],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig({ ...minimal, ...env }))).toEqual(expected);
@@ -50,27 +64,33 @@ describe('loadConfig', () => {
   it('reports every bad variable at once', () => {
     const p = problems({
       AETHER_DATABASE_URL: 'mysql://nope',
-      AETHER_HTTP_PORT: '70000',
+      AETHER_METRICS_PORT: '70000',
       AETHER_LEADER_ELECTION: 'maybe',
       AETHER_LOG_LEVEL: 'loud',
       AETHER_SWEEP_INTERVAL_SECONDS: '0',
-      AETHER_ROBOT_IMAGE_PULL_POLICY: 'Sometimes',
+      AETHER_ROBOT_DATABASE_SECRET_NAME: 'Not A Name',
     });
     expect(p.map((x) => x.split(':')[0]).sort()).toEqual([
       'AETHER_DATABASE_URL',
-      'AETHER_HTTP_PORT',
       'AETHER_LEADER_ELECTION',
       'AETHER_LOG_LEVEL',
-      'AETHER_ROBOT_IMAGE_PULL_POLICY',
+      'AETHER_METRICS_PORT',
+      'AETHER_ROBOT_DATABASE_SECRET_NAME',
       'AETHER_SWEEP_INTERVAL_SECONDS',
     ]);
   });
 
+  it('a renew deadline must be shorter than the lease', () => {
+    expect(problems({ ...minimal, AETHER_LEASE_DURATION_SECONDS: '5', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '5' })).toEqual([
+      expect.stringMatching(/^AETHER_LEASE_RENEW_DEADLINE_SECONDS: /),
+    ]);
+  });
+
   it('rejects namespace names that are not DNS labels', () => {
-    expect(problems({ ...minimal, AETHER_WATCH_NAMESPACES: 'ok,Not_OK' })).toEqual(['AETHER_WATCH_NAMESPACES: not namespace names: Not_OK']);
+    expect(problems({ ...minimal, AETHER_WATCH_NAMESPACE: 'ok,Not_OK' })).toEqual(['AETHER_WATCH_NAMESPACE: not namespace names: Not_OK']);
   });
 
   it('the error message names every problem', () => {
-    expect(() => loadConfig({ AETHER_HTTP_PORT: 'x' })).toThrow(/AETHER_DATABASE_URL[\s\S]*AETHER_HTTP_PORT/);
+    expect(() => loadConfig({ AETHER_METRICS_PORT: 'x' })).toThrow(/AETHER_DATABASE_URL[\s\S]*AETHER_METRICS_PORT/);
   });
 });

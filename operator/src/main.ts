@@ -1,63 +1,76 @@
-// The operator process. Part 1: configuration, logging, metrics/health, leader election and orderly
-// shutdown; the controllers are wired in here in part 2.
+// The operator process: configuration from the environment, database migrations, then the operator
+// (metrics/health server at once; controllers while leading) until SIGTERM, which drains reconciles,
+// releases the lease and exits. `main.js migrate` applies the migrations and exits (a Helm hook Job).
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../api/log.js';
+import { migrate } from '../../migrations/index.js';
 import { ConfigError, loadConfig, type OperatorConfig } from './config.js';
-import { Manager } from './runtime/manager.js';
-import { OperatorMetrics } from './runtime/metrics.js';
+import { buildOperator } from './operator.js';
+import { startTracing } from './tracing.js';
 
-export function buildManager(config: OperatorConfig, kc: KubeConfig): Manager {
-  const logger = createLogger({ name: 'aether-operator', level: config.logLevel });
-  const metrics = new OperatorMetrics();
-  const manager = new Manager({
-    kc,
-    logger,
-    metrics,
-    http: config.http,
-    leaderElection: config.leaderElection.enabled
-      ? { namespace: config.operatorNamespace, leaseName: config.leaderElection.leaseName, identity: config.leaderElection.identity }
-      : undefined,
-    onLostLeadership: () => {
-      logger.error('lost leadership; exiting so that a clean process campaigns again');
-      process.exitCode = 1;
-      void manager.shutdown().finally(() => process.exit(1));
-    },
-  });
-  // Part 2 adds informers and controllers (RpaJob, RpaWorkflow, RobotPool, RpaSchedule) and the sweeper here.
-  return manager;
-}
-
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<number> {
   let config: OperatorConfig;
   try {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(2);
+      return 2;
     }
     throw err;
   }
+  const logger = createLogger({ name: 'aether-operator', level: config.logLevel });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  await migrate({ databaseUrl: config.databaseUrl, logger });
+  if (argv[0] === 'migrate') return 0;
+
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const manager = buildManager(config, kc);
+  const tracing = startTracing({ env: process.env });
+  let exitCode = 0;
+  const operator = buildOperator({
+    config,
+    kc,
+    logger,
+    tracer: tracing.tracer,
+    onLostLeadership: () => {
+      logger.error('lost leadership; exiting so that a clean process campaigns again');
+      exitCode = 1;
+      stop();
+    },
+  });
+  let stopping: Promise<void> | undefined;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  function stop(): void {
+    stopping ??= operator
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(
+        () => resolveExit(exitCode),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolveExit(1);
+        },
+      );
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(1); // a second signal means: now
-    void manager.shutdown().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-    void signal;
+    logger.info({ signal }, 'received a shutdown signal');
+    if (++signals > 1) resolveExit(1); // a second signal means: now
+    stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  await manager.start();
+  await operator.start();
+  logger.info({ identity: config.leaderElection.identity, namespaces: config.watchNamespaces, port: operator.manager.httpPort }, 'operator started');
+  return exited;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`aether-operator failed to start: ${String((err as Error)?.stack ?? err)}\n`);
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`aether-operator failed: ${String((err as Error)?.stack ?? err)}\n`);
     process.exit(1);
-  });
-}
+  },
+);

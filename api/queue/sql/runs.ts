@@ -136,8 +136,9 @@ export async function completeRuns(
             previous_robot = case when r.state = 'queued' then r.robot else r.previous_robot end,
             attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
             started_at = coalesce(r.started_at, now()),
-            outputs = (select f.outputs from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs) where f.uid = r.uid limit 1)
-      where r.uid = any($1::uuid[])
+            outputs = f.outputs
+       from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
+      where r.uid = f.uid
         -- = state in ('queued', 'running') (see claimRuns).
         and r.state not in ('succeeded', 'failed', 'cancelled')`,
     [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],

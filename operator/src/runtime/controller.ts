@@ -110,6 +110,7 @@ export class Controller {
       } else {
         outcome = 'success';
       }
+      logger.debug({ outcome }, 'reconciled');
     } catch (err) {
       if (err instanceof TerminalError) {
         // A bad spec: the reconcile has reported it on the resource; a retry would not help.

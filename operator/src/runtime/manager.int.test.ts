@@ -42,7 +42,8 @@ async function installCrd(kc: KubeConfig): Promise<void> {
               served: true,
               storage: true,
               subresources: { status: {} },
-              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              // client-node's model spells the x-kubernetes-* keys with underscores; it drops the dashed form.
+              schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
             },
           ],
         },

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Logger } from '../../../api/log.js';
-import { BrowserHost, configureDurable, createEngine } from '../engine/index.js';
+import { BrowserHost, configureDurable, createEngine, createHealingResolver } from '../engine/index.js';
 import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
 import { startConsumer, type Consumer } from '../queue/consumer.js';
 import type { AgentConfig } from './config.js';
@@ -61,7 +61,12 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     let runnerAlive = true;
     let accepting = false;
     const durable = configureDurable({ appName: DBOS_APP_NAME, systemDatabaseUrl: config.databaseUrl, executorId: robotId, logger: log });
-    const engine = createEngine({ durable, browser, logger: log, defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000 });
+    const resolveTarget = createHealingResolver({
+      db,
+      logger: log,
+      count: ({ tier, outcome }) => metrics.healingEvents.inc({ pool: config.pool, tier, outcome }),
+    });
+    const engine = createEngine({ durable, browser, logger: log, resolveTarget, defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000 });
 
     const health = await startHealthServer({
       host: config.metricsHost,

@@ -11,6 +11,7 @@ import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, JobOutcome } from '../queue/handler.js';
 import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
 import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type JobCredentials, type SlotDeclaration } from './credentials.js';
+import { workflowKeyOf } from './healing.js';
 import type { AgentMetrics, JobOutcome as MetricOutcome } from './metrics.js';
 import type { JobReporter, StatusReporter } from './reporter.js';
 import { attemptFailedPatch, cancelledPatch, failedPatch, progressPatch, runningPatch, succeededPatch } from './status.js';
@@ -86,7 +87,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
     });
     const actions = actionsById(p.workflow);
     const started = new Date();
-    let current: { path: string; action: string; at: Date } | null = null;
+    let current: { path: string; action: string; at: Date; healed?: boolean } | null = null;
     const endStep = (at: Date, error?: string) => {
       if (!current) return;
       deps.metrics.stepDuration.observe({ pool: deps.pool, action: current.action }, (at.getTime() - current.at.getTime()) / 1000);
@@ -96,6 +97,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         attempt: ctx.attempt,
         startTime: current.at,
         endTime: at,
+        healed: current.healed ?? false,
         ...(error !== undefined && { error }),
       });
       current = null;
@@ -123,6 +125,10 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, now: new Date() }),
         ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
         logger: log,
+        workflowKey: workflowKeyOf(p),
+        onHeal: (notice) => {
+          if (notice.outcome === 'healed' && current?.path === notice.stepPath) current.healed = true;
+        },
       });
       const secrets = credentials.knownValues();
       const ended = new Date();

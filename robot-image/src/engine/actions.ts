@@ -10,7 +10,8 @@ import { describeTarget } from './targets.js';
 export interface ActionContext {
   /** The job's page; opened (and restored from the last checkpoint) on first use. */
   page(): Promise<Page>;
-  locate(target: Target): Promise<Locator>;
+  /** The step's element; `expect: 'any'` when zero or many matches are a valid answer (no healing). */
+  locate(target: Target, opts?: { expect?: 'one' | 'any' }): Promise<Locator>;
   /** A template's value (a whole `{{ expr }}` keeps its type). */
   render(src: string): Promise<unknown>;
   /** An `if`/`assert` condition's truth. */
@@ -92,13 +93,17 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       return { browser: true };
     case 'waitFor': {
       const page = await ctx.page();
-      if (step.target) await (await ctx.locate(step.target)).first().waitFor({ state: step.state ?? 'visible', ...t });
+      if (step.target) {
+        const state = step.state ?? 'visible';
+        const expect = state === 'hidden' || state === 'detached' ? 'any' : 'one';
+        await (await ctx.locate(step.target, { expect })).first().waitFor({ state, ...t });
+      }
       else if (step.url !== undefined) await page.waitForURL(text(await ctx.render(step.url)), t);
       else await new Promise((r) => setTimeout(r, (step.seconds ?? 0) * 1000));
       return { browser: true };
     }
     case 'extractText': {
-      const loc = await ctx.locate(step.target);
+      const loc = await ctx.locate(step.target, { expect: step.all ? 'any' : 'one' });
       if (step.all) {
         await loc.first().waitFor({ state: 'attached', ...t });
         return { output: (await loc.allInnerTexts()).map((s) => s.trim()), browser: true };
@@ -106,7 +111,7 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       return { output: (await loc.innerText(t)).trim(), browser: true };
     }
     case 'extractAttribute': {
-      const loc = await ctx.locate(step.target);
+      const loc = await ctx.locate(step.target, { expect: step.all ? 'any' : 'one' });
       if (step.all) {
         await loc.first().waitFor({ state: 'attached', ...t });
         return {
@@ -169,7 +174,7 @@ async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: Ac
     if (!globMatch(want, page.url())) fail(`URL is ${page.url()}, expected ${want}`);
     return;
   }
-  const loc = (await ctx.locate(step.target!)).first();
+  const loc = (await ctx.locate(step.target!, { expect: step.visible === false ? 'any' : 'one' })).first();
   if (step.visible !== undefined) {
     try {
       await loc.waitFor({ state: step.visible ? 'visible' : 'hidden', timeout: ctx.timeoutMs });

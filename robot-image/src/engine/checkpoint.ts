@@ -22,6 +22,17 @@ export interface StepCheckpoint {
   branch?: 'then' | 'else' | 'none';
   /** The step's output was masked (`mask.output`): not recorded, only known to a live run. */
   outputMasked?: boolean;
+  /** The step's target no longer matched and was healed (see engine/healing-resolver.ts). */
+  healed?: HealMark[];
+}
+
+/** One heal inside a step: how, and the selector that would have worked. */
+export interface HealMark {
+  tier: 1 | 2 | 3;
+  score: number;
+  /** The failing target, described. */
+  target: string;
+  suggestion?: Record<string, string | boolean>;
 }
 
 /** An attempt's outcome as the DBOS workflow records it (JSON; images base64). */

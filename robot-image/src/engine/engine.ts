@@ -14,7 +14,7 @@ import type { JobOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
-import { resolveTarget as defaultResolver, type TargetResolver } from './targets.js';
+import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 
 export const WORKFLOW_NAME = 'aether.rpaJob';
 
@@ -45,6 +45,13 @@ export interface AttemptRequest {
   /** Test hook: SIGKILL this process right after the k-th checkpoint it writes. */
   crashAfterStep?: number;
   logger?: Logger;
+  /**
+   * The RpaWorkflow the job runs (or an inline workflow's key): where self-healing keeps element
+   * records and heal events. Absent: nothing is recorded.
+   */
+  workflowKey?: { namespace: string; name: string };
+  /** Told about every heal (or abstention) of a step target as it happens. */
+  onHeal?: (notice: HealNotice) => void;
 }
 
 export type AttemptResult =
@@ -105,8 +112,16 @@ export function createEngine(opts: EngineOptions): Engine {
       const workflowId = workflowIdFor(req.runUid, req.attempt);
       if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
       const logger = (req.logger ?? opts.logger).child({ jobId: workflowId });
+      const vault = new CredentialVault(req.credentials);
       const rt: JobRuntime = {
-        vault: new CredentialVault(req.credentials),
+        vault,
+        resolveJob: {
+          runUid: req.runUid,
+          ...(req.workflowKey && { workflow: req.workflowKey }),
+          secrets: () => vault.secrets(),
+          ...(req.onHeal && { onHeal: req.onHeal }),
+          healed: new Map(),
+        },
         logger,
         progress: req.progress,
         shouldStop: req.shouldStop,

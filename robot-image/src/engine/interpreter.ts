@@ -26,7 +26,7 @@ import {
   type CredentialVault,
   type JobScope,
 } from './scope.js';
-import type { TargetResolver } from './targets.js';
+import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
 
@@ -45,6 +45,8 @@ export interface JobRuntime {
   /** Test hook: SIGKILL this process right after the k-th checkpoint it writes itself. */
   crashAfterStep?: number;
   session?: JobSession;
+  /** Who resolves targets (for healing records and heal notices). */
+  resolveJob?: ResolveJob;
 }
 
 export interface EngineServices {
@@ -240,7 +242,8 @@ async function executeLeaf(
   svc: EngineServices,
 ): Promise<StepCheckpoint> {
   const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
-  const ctx = actionContext(path, timeoutMs, walk, rt, svc);
+  const heals: HealNotice[] = [];
+  const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals);
   const tries = attemptsOf(step.onError);
   let lastError: unknown;
   for (let n = 1; n <= tries; n++) {
@@ -260,6 +263,9 @@ async function executeLeaf(
       }
       if (result.vars) cp.vars = result.vars;
       if (result.image) cp.image = result.image.toString('base64');
+      const healed = heals.filter((h) => h.outcome === 'healed');
+      if (healed.length > 0)
+        cp.healed = healed.map((h) => ({ tier: h.tier!, score: h.score, target: h.target, ...(h.suggestion && { suggestion: h.suggestion }) }));
       if (result.browser && rt.session) {
         const snap = await captureSession(rt.session);
         if (!sameSession(walk.session, snap)) cp.session = snap;
@@ -289,16 +295,24 @@ function actionContext(
   walk: Walk,
   rt: JobRuntime,
   svc: EngineServices,
+  heals: HealNotice[],
 ): ActionContext {
+  const job: ResolveJob | undefined = rt.resolveJob && {
+    ...rt.resolveJob,
+    onHeal: (notice) => {
+      heals.push(notice);
+      rt.resolveJob?.onHeal?.(notice);
+    },
+  };
   return {
     timeoutMs,
     idempotencyKey: `${walk.workflowId}/${path}`,
     page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
-    locate: async (target) =>
+    locate: async (target, opts) =>
       svc.resolveTarget(
         (await ensureSession(walk, rt, svc, timeoutMs)).page,
         await renderTarget(target, walk.scope, rt.vault),
-        { stepPath: path, timeoutMs },
+        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), ...(job && { job }) },
       ),
     render: (src) => render(src, walk.scope, rt.vault),
     condition: (src) => condition(src, walk.scope, rt.vault),
@@ -341,6 +355,8 @@ async function refillFields(
     const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), {
       stepPath: f.step.id,
       timeoutMs,
+      templated: isTemplated(f.step.target),
+      ...(rt.resolveJob && { job: rt.resolveJob }),
     });
     const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
     if (f.step.action === 'fill') await loc.fill(await text(f.step.value), { timeout: timeoutMs });
@@ -365,6 +381,8 @@ async function maskLocators(walk: Walk, rt: JobRuntime, svc: EngineServices, ext
       await svc.resolveTarget(session.page, await renderTarget(m.target, m.scope, rt.vault), {
         stepPath: 'mask',
         timeoutMs: 1000,
+        expect: 'any',
+        ...(rt.resolveJob && { job: rt.resolveJob }),
       }),
     );
   }
@@ -383,9 +401,13 @@ async function failureScreenshot(walk: Walk, rt: JobRuntime, svc: EngineServices
 
 const TARGET_TEXT_FIELDS = ['name', 'label', 'testId', 'text', 'css', 'xpath'] as const;
 
+function isTemplated(t: Target): boolean {
+  return TARGET_TEXT_FIELDS.some((f) => t[f]?.includes('{{'));
+}
+
 /** Targets may use templates (`text: "{{ item.name }}"`) in their locator strings. */
 async function renderTarget(t: Target, scope: JobScope, vault: CredentialVault): Promise<Target> {
-  if (!TARGET_TEXT_FIELDS.some((f) => t[f]?.includes('{{'))) return t;
+  if (!isTemplated(t)) return t;
   const out: Target = { ...t };
   for (const f of TARGET_TEXT_FIELDS) {
     const v = t[f];

@@ -8,6 +8,42 @@ export interface ResolveContext {
   stepPath: string;
   /** What the step may spend finding the element. */
   timeoutMs: number;
+  /**
+   * 'one' (default): the step acts on exactly one element, so zero or several matches call for
+   * healing. 'any': zero or many matches are a valid answer (waitFor hidden, extract all, masks).
+   */
+  expect?: 'one' | 'any';
+  /** The target's locator was rendered from a template: it names a different element per run or item. */
+  templated?: boolean;
+  /** The job asking; without it a resolver neither records nor heals from records. */
+  job?: ResolveJob;
+}
+
+/** Who is resolving: where a healing resolver keeps its records, and whom it tells about a heal. */
+export interface ResolveJob {
+  /** The run's UID (RpaJob UID). */
+  runUid: string;
+  /** Where element records and heal events of this workflow live (absent: nothing is recorded). */
+  workflow?: { namespace: string; name: string };
+  /** Credential values in use: nothing containing one is ever recorded. */
+  secrets(): string[];
+  /** Told about every heal and abstention, as it happens. */
+  onHeal?(notice: HealNotice): void;
+  /** Per-attempt memory of healed targets (target key -> element XPath), so masks follow the heal. */
+  healed: Map<string, string>;
+}
+
+/** What a healing resolver did for one step's target. */
+export interface HealNotice {
+  stepPath: string;
+  outcome: 'healed' | 'abstained';
+  tier: 1 | 2 | 3 | null;
+  score: number;
+  /** The failing target, described (describeTarget). */
+  target: string;
+  /** The healed element's most stable selector (locator fields), when one was found. */
+  suggestion?: Record<string, string | boolean>;
+  reason?: string;
 }
 
 export type TargetResolver = (page: Page, target: Target, ctx: ResolveContext) => Promise<Locator>;

@@ -7,7 +7,7 @@ import type { ElementDescriptor } from './types.js';
 type Raw = ElementDescriptor & { kind?: string; visible?: boolean };
 
 const describeInPage = inPageFunction<[Element, Record<string, unknown>], Raw>();
-const collectInPage = inPageFunction<[Record<string, unknown>], Raw[]>();
+const collectInPage = inPageFunction<[Record<string, unknown>], string>();
 
 function clean(raw: Raw): ElementDescriptor {
   const { kind: _kind, visible: _visible, ...d } = raw;
@@ -37,8 +37,8 @@ export function hintFor(recorded: ElementDescriptor): CandidateHint {
 
 /** Every visible element of the main frame matching the hint, described in one evaluate(). */
 export async function collectCandidates(page: Page, hint: CandidateHint = {}): Promise<ElementDescriptor[]> {
-  const raw = await page.evaluate(collectInPage as (arg: Record<string, unknown>) => Raw[], { ...hint });
-  return raw.map(clean);
+  const json = await page.evaluate(collectInPage as (arg: Record<string, unknown>) => string, { ...hint });
+  return (JSON.parse(json) as Raw[]).map(clean);
 }
 
 /** A locator for a described element of the current page (its absolute XPath at capture time). */

@@ -74,7 +74,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     if (tag === 'img') return norm(attr(el, 'alt')) || norm(attr(el, 'title')) || undefined;
     if (isField(tag)) return norm(attr(el, 'placeholder')) || norm(attr(el, 'title')) || undefined;
     if (['button', 'link', 'heading', 'cell', 'columnheader', 'rowheader', 'gridcell', 'menuitem', 'tab', 'option', 'checkbox', 'radio', 'switch', 'listitem'].includes(role) || tag === 'summary') {
-      const t = cut(norm(el.innerText || el.textContent), 200);
+      const t = cut(norm(el.textContent), 200);
       if (t) return t;
       const img = el.querySelector('img[alt]');
       if (img) return norm(attr(img, 'alt'));
@@ -142,6 +142,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
 
   // Text items for neighbour texts: elements with their own text, and fields showing a placeholder.
   let textItems = null;
+  let maxTextHeight = 0;
   function texts() {
     if (textItems) return textItems;
     textItems = [];
@@ -155,24 +156,39 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
       if (!visible(el, b)) continue;
       textItems.push({ el, t: cut(t, 80), b });
     }
+    textItems.sort((p, q) => p.b.y + p.b.height - (q.b.y + q.b.height));
+    for (const it of textItems) maxTextHeight = Math.max(maxTextHeight, Math.min(it.b.height, 1200));
     return textItems;
   }
+  function lowerBound(items, y) {
+    let lo = 0, hi = items.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (items[mid].b.y + items[mid].b.height < y) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  const related = (a, b) => a === b || a.contains(b) || b.contains(a);
   function neighbours(el, b) {
+    const items = texts();
     const best = { above: null, below: null, left: null, right: null };
-    const dist = { above: 1e9, below: 1e9, left: 1e9, right: 1e9 };
-    for (const it of texts()) {
-      if (it.el === el || el.contains(it.el) || it.el.contains(el)) continue;
+    const dist = { above: 400, below: 400, left: 400, right: 400 };
+    // Items are sorted by bottom edge; only those within 400 px vertically can be neighbours.
+    for (let i = lowerBound(items, b.y - 400); i < items.length; i++) {
+      const it = items[i];
       const o = it.b;
+      if (o.y > b.y + b.height + 400) { if (o.y + o.height > b.y + b.height + 400 + maxTextHeight) break; continue; }
       const hOverlap = Math.min(b.x + b.width, o.x + o.width) - Math.max(b.x, o.x);
       const vOverlap = Math.min(b.y + b.height, o.y + o.height) - Math.max(b.y, o.y);
       const hGap = Math.max(0, -hOverlap), vGap = Math.max(0, -vOverlap);
-      if (o.y + o.height <= b.y + 2 && hOverlap > -40) { const d = b.y - (o.y + o.height) + hGap; if (d < dist.above) { dist.above = d; best.above = it.t; } }
-      else if (o.y >= b.y + b.height - 2 && hOverlap > -40) { const d = o.y - (b.y + b.height) + hGap; if (d < dist.below) { dist.below = d; best.below = it.t; } }
-      if (o.x + o.width <= b.x + 2 && vOverlap > -4) { const d = b.x - (o.x + o.width) + vGap; if (d < dist.left) { dist.left = d; best.left = it.t; } }
-      else if (o.x >= b.x + b.width - 2 && vOverlap > -4) { const d = o.x - (b.x + b.width) + vGap; if (d < dist.right) { dist.right = d; best.right = it.t; } }
+      let dir = null, d = 0;
+      if (o.y + o.height <= b.y + 2 && hOverlap > -40) { dir = 'above'; d = b.y - (o.y + o.height) + hGap; }
+      else if (o.y >= b.y + b.height - 2 && hOverlap > -40) { dir = 'below'; d = o.y - (b.y + b.height) + hGap; }
+      if (dir && d < dist[dir] && !related(el, it.el)) { dist[dir] = d; best[dir] = it.t; }
+      dir = null;
+      if (o.x + o.width <= b.x + 2 && vOverlap > -4) { dir = 'left'; d = b.x - (o.x + o.width) + vGap; }
+      else if (o.x >= b.x + b.width - 2 && vOverlap > -4) { dir = 'right'; d = o.x - (b.x + b.width) + vGap; }
+      if (dir && d < dist[dir] && !related(el, it.el)) { dist[dir] = d; best[dir] = it.t; }
     }
     const out = {};
-    for (const k of ['above', 'below', 'left', 'right']) if (best[k] && dist[k] < 400) out[k] = best[k];
+    for (const k of ['above', 'below', 'left', 'right']) if (best[k]) out[k] = best[k];
     return out;
   }
   function describe(el, withNeighbours) {
@@ -188,7 +204,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     put('role', role);
     put('accessibleName', accessibleName(el, role, label));
     if (el.classList.length) d.classes = Array.from(el.classList);
-    if (!isField(tag)) put('text', cut(norm(tag === 'body' ? '' : el.innerText || el.textContent), 200));
+    if (!isField(tag)) put('text', cut(norm(tag === 'body' ? '' : el.textContent), 200));
     put('placeholder', attr(el, 'placeholder'));
     put('label', label);
     put('href', attr(el, 'href'));
@@ -208,8 +224,9 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     const hit = document.elementFromPoint(opts.at.x, opts.at.y);
     if (!hit) return [];
     let el = hit;
-    while (el && el !== document.body && /^other:/.test(kindOf(el, roleOf(el))) && el.localName !== 'img') el = el.parentElement;
-    return [describe(el && el !== document.body ? el : hit, true)];
+    const ACT = ['action', 'textbox', 'select', 'toggle'];
+    for (let e = hit, n = 0; e && e !== document.body && n < 6; e = e.parentElement, n++) if (ACT.includes(kindOf(e, roleOf(e)))) { el = e; break; }
+    return [describe(el, true)];
   }
   const max = opts.max || 5000;
   const out = [];
@@ -220,12 +237,13 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
       const role = roleOf(el);
       if (tag !== opts.tag && kindOf(el, role) !== opts.kind) continue;
     }
-    const box = rectOf(el);
-    if (!visible(el, box)) continue;
+    if (el.checkVisibility && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
     out.push(describe(el, true));
+    if (!out[out.length - 1].visible) { out.pop(); continue; }
     if (out.length >= max) break;
   }
-  return out;
+  // One JSON string: far cheaper to ship than Playwright's per-value serialisation of 1,000 objects.
+  return JSON.stringify(out);
 }`;
 
 /** Build a Function whose source is IN_PAGE_SOURCE, so Playwright sends it verbatim. */

@@ -134,14 +134,22 @@ function ownText(d: ElementDescriptor): string | undefined {
   return normalizeText(d.text) === normalizeText(d.accessibleName) ? undefined : d.text;
 }
 
+/**
+ * Text shown beside or above a control: what a user reads as its label even when the markup
+ * association (for=, aria-labelledby) broke in the new version.
+ */
+function visualLabelSimilarity(label: string | undefined, c: ElementDescriptor): number {
+  return Math.max(textSimilarity(label, c.neighborText?.left), textSimilarity(label, c.neighborText?.above));
+}
+
 /** The signals and their weights. Weight 0 = the recorded element lacks the attribute. */
 export const SIGNALS: readonly Signal[] = [
   { name: 'testId', group: 'identity', weight: (r) => (testIdOf(r) ? 2.0 : 0), similarity: (r, c) => identifierSimilarity(testIdOf(r), testIdOf(c)) },
   { name: 'id', group: 'identity', weight: (r) => (has(r.id) ? (isGeneratedName(r.id) ? 0.3 : 1.5) : 0), similarity: (r, c) => identifierSimilarity(r.id, c.id) },
   { name: 'name', group: 'identity', weight: (r) => (has(r.name) ? (isGeneratedName(r.name) ? 0.3 : 1.5) : 0), similarity: (r, c) => identifierSimilarity(r.name, c.name) },
-  { name: 'accessibleName', group: 'identity', weight: (r) => (has(r.accessibleName) ? 1.5 : 0), similarity: (r, c) => textSimilarity(r.accessibleName, c.accessibleName) },
+  { name: 'accessibleName', group: 'identity', weight: (r) => (has(r.accessibleName) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.accessibleName, c.accessibleName), c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c)) },
   { name: 'text', group: 'identity', weight: (r) => (ownText(r) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.text, c.text), 0.8 * textSimilarity(r.text, c.accessibleName)) },
-  { name: 'label', group: 'identity', weight: (r) => (has(r.label) ? 1.5 : 0), similarity: (r, c) => textSimilarity(r.label, c.label) },
+  { name: 'label', group: 'identity', weight: (r) => (has(r.label) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.label, c.label), c.label ? 0 : 0.8 * visualLabelSimilarity(r.label, c)) },
   { name: 'placeholder', group: 'identity', weight: (r) => (has(r.placeholder) ? 1.0 : 0), similarity: (r, c) => textSimilarity(r.placeholder, c.placeholder) },
   { name: 'href', group: 'identity', weight: (r) => (has(r.href) && !r.href.startsWith('javascript:') ? 1.0 : 0), similarity: (r, c) => (urlPath(r.href) === urlPath(c.href) ? 1 : 0.8 * identifierSimilarity(urlPath(r.href), urlPath(c.href))) },
   { name: 'src', group: 'identity', weight: (r) => (has(r.src) ? 1.0 : 0), similarity: (r, c) => (urlFile(r.src) === urlFile(c.src) ? 1 : 0.8 * identifierSimilarity(urlFile(r.src), urlFile(c.src))) },
@@ -159,12 +167,14 @@ export const SIGNALS: readonly Signal[] = [
   { name: 'neighbors', group: 'context', weight: (r) => (r.neighborText && Object.values(r.neighborText).some(has) ? 1.5 : 0), similarity: neighbourSimilarity },
 ];
 
-/** Abstain unless the best candidate scores at least this much... */
+/** Choose when the best candidate scores at least MIN_SCORE and leads the runner-up by MIN_MARGIN... */
 export const MIN_SCORE = 0.5;
-/** ...and beats the runner-up by at least this much. */
 export const MIN_MARGIN = 0.08;
-/** Identity agreement at or above this counts fully; below it the score shrinks (see identityFactor). */
-const IDENTITY_FULL = 0.55;
+/** ...or, when the page changed a lot, scores at least LOW_SCORE but stands far (LOW_MARGIN) above every other. */
+export const LOW_SCORE = 0.35;
+export const LOW_MARGIN = 0.2;
+/** Identity agreement at or above this counts fully; below it the score shrinks (see scoreCandidate). */
+const IDENTITY_FULL = 0.75;
 /** The least the identity factor can be, when nothing the element says or is called matches. */
 const IDENTITY_FLOOR = 0.3;
 
@@ -195,7 +205,9 @@ export function scoreCandidate(recorded: ElementDescriptor, candidate: ElementDe
   }
   const mean = weights > 0 ? sum / weights : 0;
   const identity = idWeights > 0 ? idSum / idWeights : null;
-  const identityFactor = identity === null ? 1 : IDENTITY_FLOOR + (1 - IDENTITY_FLOOR) * Math.min(1, identity / IDENTITY_FULL);
+  // Convex in identity: half-matching names ("Email notifications" vs "SMS notifications") are
+  // typical of a sibling that replaced a removed target, so partial agreement earns little.
+  const identityFactor = identity === null ? 1 : IDENTITY_FLOOR + (1 - IDENTITY_FLOOR) * Math.min(1, identity / IDENTITY_FULL) ** 1.5;
   let score = mean * identityFactor * tagCompatibility(recorded, candidate);
   // Keys made to identify an element (test ids, hand-written ids) rarely move to another element:
   // an exact match lifts the score towards 1 even when everything around it changed.
@@ -207,9 +219,10 @@ export function scoreCandidate(recorded: ElementDescriptor, candidate: ElementDe
 /** The abstention rule, on scores sorted best first. */
 export function decide(sortedScores: readonly number[]): 'choose' | 'abstain' {
   const best = sortedScores[0];
-  if (best === undefined || best < MIN_SCORE) return 'abstain';
-  const second = sortedScores[1] ?? 0;
-  return best - second >= MIN_MARGIN ? 'choose' : 'abstain';
+  if (best === undefined || best < LOW_SCORE) return 'abstain';
+  const margin = best - (sortedScores[1] ?? 0);
+  if (best >= MIN_SCORE && margin >= MIN_MARGIN) return 'choose';
+  return best >= LOW_SCORE && margin >= LOW_MARGIN ? 'choose' : 'abstain';
 }
 
 /**

@@ -1,42 +1,63 @@
 // String similarity primitives for the scorer: normalised text, token and character n-gram
 // overlap, "generated-looking" token detection and LCS over XPath segments. All pure.
 
+// Scoring compares one recorded string with ~1,000 candidates: memoise the per-string work.
+const MEMO_LIMIT = 20_000;
+function memo<T>(f: (s: string) => T): (s: string) => T {
+  const m = new Map<string, T>();
+  return (s) => {
+    let v = m.get(s);
+    if (v === undefined) {
+      if (m.size >= MEMO_LIMIT) m.clear();
+      v = f(s);
+      m.set(s, v);
+    }
+    return v;
+  };
+}
+
 /** Lower-case, strip accents and punctuation, collapse whitespace. */
 export function normalizeText(s: string | undefined): string {
   if (!s) return '';
-  return s
+  return normalizeMemo(s);
+}
+const normalizeMemo = memo((s: string) =>
+  s
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+    .trim(),
+);
 
 /** Words of an identifier or phrase: splits camelCase, snake_case, kebab-case and spaces. */
 export function tokens(s: string | undefined): string[] {
   if (!s) return [];
+  return tokensMemo(s);
+}
+const tokensMemo = memo((s: string): string[] => {
   const spaced = s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
   return normalizeText(spaced.replace(/[_\-.:/]+/g, ' '))
     .split(' ')
     .filter((t) => t.length > 0);
-}
+});
 
-function ngrams(s: string, n: number): Map<string, number> {
+const trigrams = memo((s: string): Map<string, number> => {
   const m = new Map<string, number>();
   const padded = ` ${s} `;
-  for (let i = 0; i + n <= padded.length; i++) {
-    const g = padded.slice(i, i + n);
+  for (let i = 0; i + 3 <= padded.length; i++) {
+    const g = padded.slice(i, i + 3);
     m.set(g, (m.get(g) ?? 0) + 1);
   }
   return m;
-}
+});
 
 /** Sørensen–Dice coefficient over character trigrams (multiset), 0..1. */
 export function trigramDice(a: string, b: string): number {
   if (a === b) return a.length > 0 ? 1 : 0;
   if (!a || !b) return 0;
-  const ga = ngrams(a, 3);
-  const gb = ngrams(b, 3);
+  const ga = trigrams(a);
+  const gb = trigrams(b);
   let inter = 0;
   let total = 0;
   for (const [g, c] of ga) {
@@ -110,6 +131,9 @@ export function isGeneratedToken(t: string): boolean {
 /** A whole class name or id that looks generated: css-1x2y3z, sc-bdVaJa, jsx-123, _3xk9P, :r4:, ember123. */
 export function isGeneratedName(name: string): boolean {
   if (!name) return true;
+  return generatedMemo(name);
+}
+const generatedMemo = memo((name: string): boolean => {
   if (/^(css|sc|jsx|emotion|svelte|styled|makeStyles|jss)[-_]/i.test(name)) return true;
   if (/^:r[0-9a-z]+:$/.test(name)) return true; // React useId
   if (/^(ember|ext-gen|ext-comp|yui_|gwt-uid-|mui-|react-select-|headlessui-|radix-)\S*\d/i.test(name)) return true;
@@ -119,7 +143,7 @@ export function isGeneratedName(name: string): boolean {
   }
   const parts = tokens(name);
   return parts.length > 0 && parts.every(isGeneratedToken);
-}
+});
 
 /** Segments of an XPath ("/html/body/div[2]/a" -> ["html","body","div[2]","a"]). */
 export function xpathSegments(xpath: string | undefined): string[] {

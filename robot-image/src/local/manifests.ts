@@ -72,8 +72,11 @@ function issueLines(d: SourcedDocument, issues: z.core.$ZodIssue[]): string[] {
 
 const namespaceOf = (d: SourcedDocument) => kindOf(d.value).namespace ?? DEFAULT_NAMESPACE;
 
-/** Picks the RpaJob to run, validates it and resolves its workflow among the documents. */
-export function resolveJob(docs: SourcedDocument[], opts: { job?: string } = {}): ResolvedJob {
+/**
+ * Picks the RpaJob to run, validates it and resolves its workflow among the documents, then among
+ * `nearby` (e.g. the other YAML files beside the job's file) when the documents lack it.
+ */
+export function resolveJob(docs: SourcedDocument[], opts: { job?: string; nearby?: SourcedDocument[] } = {}): ResolvedJob {
   const ours = docs.filter((d) => kindOf(d.value).apiVersion === API_VERSION);
   const jobs = ours.filter((d) => kindOf(d.value).kind === 'RpaJob');
   const files = [...new Set(docs.map((d) => d.file))].join(', ') || '(no files)';
@@ -107,10 +110,13 @@ export function resolveJob(docs: SourcedDocument[], opts: { job?: string } = {})
   }
 
   const ref = job.spec.workflowRef!;
-  const wfDocs = ours.filter((d) => {
-    const k = kindOf(d.value);
-    return k.kind === 'RpaWorkflow' && k.name === ref.name && namespaceOf(d) === namespace;
-  });
+  const named = (list: SourcedDocument[]) =>
+    list.filter((d) => {
+      const k = kindOf(d.value);
+      return k.apiVersion === API_VERSION && k.kind === 'RpaWorkflow' && k.name === ref.name && namespaceOf(d) === namespace;
+    });
+  let wfDocs = named(ours);
+  if (wfDocs.length === 0) wfDocs = named(opts.nearby ?? []);
   if (wfDocs.length === 0) {
     throw new ManifestError([
       `${where(doc)}: spec.workflowRef.name: RpaWorkflow "${ref.name}" (namespace ${namespace}) is in none of ${files}; ` +

@@ -5,6 +5,8 @@ import type { Logger } from '../../../api/log.js';
 import { CANCEL_CHANNEL } from '../../../api/queue/identifiers.js';
 
 export interface CancelListener {
+  /** Since when (ms epoch) the listener has been listening without a break, or null while it is not. */
+  listeningSince(): number | null;
   stop(): Promise<void>;
 }
 
@@ -12,6 +14,7 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
   let client: pg.PoolClient | null = null;
   let stopped = false;
   let retry: NodeJS.Timeout | null = null;
+  let since: number | null = null;
 
   const connect = async (): Promise<void> => {
     const c = await opts.pool.connect();
@@ -19,7 +22,10 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
       opts.logger.warn({ err }, 'cancel listener connection lost; reconnecting');
       c.removeAllListeners('notification');
       c.release(err);
-      if (client === c) client = null;
+      if (client === c) {
+        client = null;
+        since = null;
+      }
       if (!stopped) retry = setTimeout(() => void connect().catch(() => scheduleRetry()), 1000);
     };
     c.on('error', onError);
@@ -28,6 +34,7 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
     });
     await c.query(`LISTEN ${CANCEL_CHANNEL}`);
     client = c;
+    since = Date.now() + 1; // +1: a read begun in this same millisecond may predate the LISTEN
   };
   const scheduleRetry = () => {
     if (!stopped) retry = setTimeout(() => void connect().catch(() => scheduleRetry()), 1000);
@@ -35,8 +42,10 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
 
   await connect();
   return {
+    listeningSince: () => since,
     async stop() {
       stopped = true;
+      since = null;
       if (retry) clearTimeout(retry);
       const c = client;
       client = null;

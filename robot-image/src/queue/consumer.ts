@@ -31,7 +31,7 @@ import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from '../../../api/
 import { withTransaction } from '../../../api/queue/db.js';
 import { graphileLogger } from '../../../api/queue/graphile-logger.js';
 import { GRAPHILE_MAX_ATTEMPTS, taskIdentifier } from '../../../api/queue/identifiers.js';
-import { InvalidPayloadError, parsePayload, type QueuePayload } from '../../../api/queue/payload.js';
+import { createPayloadParser, InvalidPayloadError, type QueuePayload } from '../../../api/queue/payload.js';
 import {
   addRunJob,
   claimRuns,
@@ -47,8 +47,10 @@ import {
 } from '../../../api/queue/sql/runs.js';
 import { createBatcher } from './batcher.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
+import { createClaimReader } from './claims.js';
 import type { AbortReason, JobContext, JobHandler, JobOutcome } from './handler.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { createSlots } from './slots.js';
 
 export const DEFAULT_LEASE_SECONDS = 5;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1500;
@@ -63,8 +65,15 @@ export interface ConsumerOptions {
   robotId: string;
   pod?: string | null;
   handler: JobHandler;
-  /** Jobs run at once (browsers per robot). Default 1. */
+  /** Handlers run at once (browsers per robot). Default 1. */
   concurrency?: number;
+  /**
+   * graphile-worker's own concurrency: jobs held between fetch and return, i.e. running, waiting for one
+   * of the `concurrency` handler slots, or having their outcome written. Default: concurrency. Raise it
+   * (with localQueueSize) for short jobs: a finished job then frees its handler slot while its outcome is
+   * being written, and outcome writes batch better. Every extra worker may hold one more job locked.
+   */
+  graphileConcurrency?: number;
   /**
    * Jobs fetched (and locked) per round trip (graphile's localQueue). Default: concurrency. Larger = more
    * throughput for short jobs, but prefetched jobs wait behind running ones while another robot may be
@@ -87,7 +96,7 @@ export interface ConsumerOptions {
   /** How often graphile-worker polls for due delayed jobs (retries). Default 1000. */
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
-  /** graphile-worker's connection pool size. Default concurrency + 3. */
+  /** graphile-worker's connection pool size. Default graphileConcurrency + 3. */
   maxPoolSize?: number;
   logger: Logger;
 }
@@ -116,6 +125,7 @@ type Settled = { kind: 'outcome'; outcome: JobOutcome } | { kind: 'aborted'; rea
 
 export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const concurrency = opts.concurrency ?? 1;
+  const graphileConcurrency = Math.max(concurrency, opts.graphileConcurrency ?? concurrency);
   const identifier = taskIdentifier(opts.namespace, opts.pool);
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const log = opts.logger.child({ robot: opts.robotId, namespace: opts.namespace, pool: opts.pool });
@@ -149,12 +159,19 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     logger: log,
   });
 
-  let cancels: CancelListener;
+  let cancels: CancelListener | null = null;
+  const claims = createClaimReader({
+    readRuns: (uids) => claimRuns(db, { uids }),
+    listeningSince: () => cancels?.listeningSince() ?? null,
+  });
   try {
     cancels = await listenForCancels({
       pool: db,
       logger: log,
-      onCancel: (uid) => inFlight.get(uid)?.controller.abort('cancelled'),
+      onCancel: (uid) => {
+        claims.cancelNotified(uid);
+        inFlight.get(uid)?.controller.abort('cancelled');
+      },
     });
   } catch (err) {
     await heartbeat.stop({ retire: true }).catch(() => undefined);
@@ -162,11 +179,6 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     throw err;
   }
 
-  const claims = createBatcher<string, ClaimedRun | undefined>(async (uids) => {
-    const rows = await claimRuns(db, { uids });
-    const byUid = new Map(rows.map((r) => [r.uid, r]));
-    return uids.map((u) => byUid.get(u));
-  });
   const completions = createBatcher<{ uid: string; outputs: unknown }, void>(async (results) => {
     await completeRuns(db, { results, robot: opts.robotId });
     return results.map(() => undefined);
@@ -226,6 +238,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     if (!ok) throw new LostJobError(uid);
   };
 
+  const parsePayload = createPayloadParser();
+  const slots = createSlots(concurrency);
+
   const task = async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
     const job = helpers.job;
     let payload: QueuePayload;
@@ -236,17 +251,53 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       await failUnreadablePayload(job, rawPayload, err);
       return;
     }
-    const jlog = log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
-    const claim = await claims.submit(payload.uid);
-    if (!claim) {
-      jlog.info('skipped a stale job: its run is finished or unknown');
-      return;
-    }
-    if (claim.state === 'cancelled') {
-      jlog.info('cancelled before it started');
-      return;
+    // Built only when something is logged: the common path logs nothing per job.
+    const jobLog = () => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
+
+    let claim: ClaimedRun | undefined;
+    let settled: Settled;
+    await slots.acquire();
+    try {
+      // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
+      claim = await claims.read(payload.uid);
+      if (!claim) {
+        jobLog().info('skipped a stale job: its run is finished or unknown');
+        return;
+      }
+      if (claim.state === 'cancelled') {
+        jobLog().info('cancelled before it started');
+        return;
+      }
+      settled = await runClaimed(job, payload, claim, jobLog);
+    } finally {
+      // The slot goes to the next job now; this job's outcome is written below, outside it.
+      slots.release();
     }
 
+    if (settled.kind === 'aborted') {
+      if (settled.reason === 'fenced') throw new LostJobError(claim.uid);
+      await handBack(job, payload, claim.uid);
+      jobLog().info('handed the job back at shutdown');
+      return;
+    }
+    const outcome = settled.outcome;
+    if (outcome.status === 'succeeded') {
+      await completions.submit({ uid: claim.uid, outputs: outcome.outputs ?? null });
+    } else if (outcome.status === 'cancelled') {
+      await markRunCancelled(db, { uid: claim.uid });
+      jobLog().info('run cancelled');
+    } else {
+      const rec = await recordFailure(job, payload, claim, outcome);
+      if (rec?.state === 'failed') {
+        jobLog().warn({ failedAttempts: rec.failedAttempts, error: outcome.error }, 'run failed for good (dead letter)');
+      } else if (rec) {
+        jobLog().info({ failedAttempts: rec.failedAttempts, runAt: rec.runAt, error: outcome.error }, 'attempt failed; retry scheduled');
+      }
+    }
+  };
+
+  /** Runs the handler of a claimed run, tracked in inFlight (for cancels, aborts and the heartbeat). */
+  const runClaimed = async (job: Job, payload: QueuePayload, claim: ClaimedRun, jobLog: () => Logger): Promise<Settled> => {
     const controller = new AbortController();
     inFlight.set(claim.uid, { uid: claim.uid, controller });
     if (shutdownDeadlinePassed) controller.abort('shutdown');
@@ -264,35 +315,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     };
     // A claim is written only for jobs that run a while: short ones are recorded by their outcome alone.
     const markRunning = setTimeout(() => {
-      if (inFlight.has(claim.uid)) runningMarks.submit(claim.uid).catch((err: unknown) => jlog.warn({ err }, 'could not mark the run running'));
+      if (inFlight.has(claim.uid)) runningMarks.submit(claim.uid).catch((err: unknown) => jobLog().warn({ err }, 'could not mark the run running'));
     }, markRunningAfterMs);
-    let settled: Settled;
     try {
-      settled = await runHandler(opts.handler, ctx, controller.signal);
+      return await runHandler(opts.handler, ctx, controller.signal);
     } finally {
       clearTimeout(markRunning);
       inFlight.delete(claim.uid);
-    }
-
-    if (settled.kind === 'aborted') {
-      if (settled.reason === 'fenced') throw new LostJobError(claim.uid);
-      await handBack(job, payload, claim.uid);
-      jlog.info('handed the job back at shutdown');
-      return;
-    }
-    const outcome = settled.outcome;
-    if (outcome.status === 'succeeded') {
-      await completions.submit({ uid: claim.uid, outputs: outcome.outputs ?? null });
-    } else if (outcome.status === 'cancelled') {
-      await markRunCancelled(db, { uid: claim.uid });
-      jlog.info('run cancelled');
-    } else {
-      const rec = await recordFailure(job, payload, claim, outcome);
-      if (rec?.state === 'failed') {
-        jlog.warn({ failedAttempts: rec.failedAttempts, error: outcome.error }, 'run failed for good (dead letter)');
-      } else if (rec) {
-        jlog.info({ failedAttempts: rec.failedAttempts, runAt: rec.runAt, error: outcome.error }, 'attempt failed; retry scheduled');
-      }
     }
   };
 
@@ -310,6 +339,14 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
 
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  events.on('localQueue:getJobs:complete', ({ jobs }) => {
+    const uids: string[] = [];
+    for (const j of jobs) {
+      const uid = (j.payload as { uid?: unknown } | null)?.uid;
+      if (typeof uid === 'string') uids.push(uid);
+    }
+    claims.prefetch(uids);
+  });
   let registerPool: Promise<void> = Promise.resolve();
   events.on('pool:create', ({ workerPool }) => {
     registerPool = heartbeat!.addWorkerPoolId(workerPool.id).catch((err: unknown) => log.error({ err }, 'could not register the worker pool id'));
@@ -318,8 +355,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   try {
     runner = await run({
       connectionString: opts.databaseUrl,
-      concurrency,
-      maxPoolSize: opts.maxPoolSize ?? concurrency + 3,
+      concurrency: graphileConcurrency,
+      maxPoolSize: opts.maxPoolSize ?? graphileConcurrency + 3,
       noHandleSignals: true,
       pollInterval: opts.pollIntervalMs ?? 1000,
       taskList: { [identifier]: task },
@@ -336,13 +373,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       },
     });
   } catch (err) {
-    await cancels.stop().catch(() => undefined);
+    await cancels?.stop().catch(() => undefined);
     await heartbeat.stop({ retire: true }).catch(() => undefined);
     await db.end();
     throw err;
   }
   await registerPool;
-  log.info({ taskIdentifier: identifier, concurrency }, 'consumer started');
+  log.info({ taskIdentifier: identifier, concurrency, graphileConcurrency }, 'consumer started');
 
   let stopping: Promise<void> | null = null;
   const theRunner = runner;
@@ -363,7 +400,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         });
       } finally {
         clearTimeout(timer);
-        await cancels.stop().catch(() => undefined);
+        await cancels?.stop().catch(() => undefined);
         await heartbeat!.stop({ retire: !fenced }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
         await db.end().catch(() => undefined);
         log.info('consumer stopped');

@@ -192,6 +192,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         name,
         pool: spec.pool,
         workflow,
+        ...(spec.workflowRef ? { workflowRef: { name: spec.workflowRef.name } } : {}),
         workflowDigest: workflowDigest(workflow),
         params: spec.params ?? {},
         credentials: spec.credentials ?? {},

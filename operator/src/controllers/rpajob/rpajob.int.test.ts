@@ -1,0 +1,198 @@
+// The RpaJob controller on the real API server and PostgreSQL: queued exactly once (two operators at
+// once, and after a restart), deletion removes the queue entry, invalid jobs get a clear condition and
+// no queue entry, TTL, suspend, deadline, and a lost robot status patch.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { completeRuns } from '../../../../api/queue/sql/runs.js';
+import { waitFor } from '../../../../e2e/harness/wait.js';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../../tracing.js';
+import {
+  counterValue,
+  createObject,
+  eventsFor,
+  getObject,
+  NOOP_WORKFLOW,
+  setUpEnv,
+  startTestOperator,
+  tearDownEnv,
+  waitForGone,
+  waitForObject,
+  type TestEnv,
+} from '../../testing/operator-env.js';
+import type { Operator } from '../../operator.js';
+import { ANNOTATIONS, QUEUE_FINALIZER } from '../names.js';
+
+jest.setTimeout(120_000);
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jobSpec = (extra: Record<string, unknown> = {}) => ({ pool: 'pool-a', workflow: NOOP_WORKFLOW, ...extra });
+
+describe('RpaJob controller', () => {
+  let env: TestEnv;
+  const operators: Operator[] = [];
+
+  beforeAll(async () => {
+    env = await setUpEnv('rpajob');
+  });
+  afterAll(async () => {
+    for (const o of operators) await o.stop();
+    await tearDownEnv(env);
+  });
+
+  const jobPath = (name: string) => ({ group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpajobs', namespace: env.namespace, name });
+  const runRows = async (uid: string) => (await env.db.query(`select state from aether.runs where uid = $1`, [uid])).rows as Array<{ state: string }>;
+  const graphileJobs = async (uid: string) => Number((await env.db.query(`select count(*) from graphile_worker._private_jobs where key = $1`, [`rpa:${uid}`])).rows[0].count);
+
+  it('queues each job exactly once when two operators reconcile at the same time, and again after a restart', async () => {
+    operators.push(await startTestOperator(env), await startTestOperator(env));
+    const names = Array.from({ length: 8 }, (_, i) => `twice-${i}`);
+    const uids = await Promise.all(names.map(async (n) => (await createObject(env, 'RpaJob', n, jobSpec())).metadata.uid));
+    for (const n of names) {
+      const job = await waitForObject(env, 'RpaJob', n, 'Queued', (o) => o.status?.phase === 'Queued');
+      expect(job.metadata.finalizers).toContain(QUEUE_FINALIZER);
+      expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Queued')).toMatchObject({ status: 'True', reason: 'Queued' });
+      expect(job.status!.queuedAt).toEqual(expect.any(String));
+      expect(job.status!.workflowDigest).toMatch(/^sha256:/);
+    }
+    for (const uid of uids) {
+      expect(await runRows(uid)).toEqual([{ state: 'queued' }]);
+      expect(await graphileJobs(uid)).toBe(1);
+    }
+    // Both operators did reconcile (the race was real), yet one Queued event each.
+    expect(await counterValue(operators[0]!, 'aether_reconcile_total', { controller: 'rpajob' })).toBeGreaterThanOrEqual(names.length);
+    expect(await counterValue(operators[1]!, 'aether_reconcile_total', { controller: 'rpajob' })).toBeGreaterThanOrEqual(names.length);
+    for (const n of names) expect((await eventsFor(env, n)).filter((e) => e.reason === 'Queued')).toEqual([expect.objectContaining({ count: 1 })]);
+
+    // Restart: a fresh operator reconciles every job again and queues nothing twice.
+    for (const o of operators.splice(0)) await o.stop();
+    const restarted = await startTestOperator(env);
+    operators.push(restarted);
+    await waitForObject(env, 'RpaJob', names[0]!, 'seen by the restarted operator', () => true);
+    await waitFor('the restarted operator to reconcile every job', async () =>
+      (await counterValue(restarted, 'aether_reconcile_total', { controller: 'rpajob' })) >= names.length ? true : undefined,
+    );
+    const total = Number((await env.db.query(`select count(*) from aether.runs where uid = any($1::uuid[])`, [uids])).rows[0].count);
+    expect(total).toBe(names.length);
+    for (const uid of uids) expect(await graphileJobs(uid)).toBe(1);
+    for (const n of names) expect((await eventsFor(env, n)).filter((e) => e.reason === 'Queued')).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+
+  it('deleting a queued job removes its queue entry, then the finalizer', async () => {
+    const { metadata } = await createObject(env, 'RpaJob', 'to-delete', jobSpec());
+    await waitForObject(env, 'RpaJob', 'to-delete', 'Queued', (o) => o.status?.phase === 'Queued');
+    expect(await graphileJobs(metadata.uid)).toBe(1);
+    await env.custom.deleteNamespacedCustomObject(jobPath('to-delete'));
+    await waitForGone(env, 'RpaJob', 'to-delete');
+    expect(await graphileJobs(metadata.uid)).toBe(0);
+    expect(await runRows(metadata.uid)).toEqual([{ state: 'cancelled' }]);
+  });
+
+  it('an invalid job gets Valid=False naming the step and field, no queue entry, and no retry storm', async () => {
+    const workflow = { steps: [{ id: 'open', action: 'goto', url: 'https://example.org/{{ params.missing }}' }] };
+    const { metadata } = await createObject(env, 'RpaJob', 'invalid', { pool: 'pool-a', workflow });
+    const job = await waitForObject(env, 'RpaJob', 'invalid', 'Valid=False', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'False'));
+    const valid = job.status!.conditions.find((c: { type: string }) => c.type === 'Valid');
+    expect(valid.message).toContain('step "open"');
+    expect(valid.message).toContain('steps[0].url');
+    expect(valid.message).toContain('missing');
+    expect(job.status!.phase).toBe('Pending');
+    expect(await runRows(metadata.uid)).toEqual([]);
+    const events = await eventsFor(env, 'invalid');
+    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'Invalid', count: 1 })]);
+    const operator = operators[0]!;
+    const terminal = await counterValue(operator, 'aether_reconcile_total', { controller: 'rpajob', result: 'terminal' });
+    expect(terminal).toBeGreaterThanOrEqual(1);
+    expect(terminal).toBeLessThanOrEqual(3); // the first pass, and the one its own status patch caused
+    expect(await counterValue(operator, 'aether_reconcile_total', { controller: 'rpajob', result: 'error' })).toBe(0);
+  });
+
+  it('a missing param required by a referenced RpaWorkflow is named; the job waits for its workflow', async () => {
+    await createObject(env, 'RpaJob', 'waits', { pool: 'pool-a', workflowRef: { name: 'later' }, params: { who: 'ada' } });
+    await waitForObject(env, 'RpaJob', 'waits', 'WorkflowNotFound', (o) => o.status?.conditions?.some((c: { reason: string }) => c.reason === 'WorkflowNotFound'));
+    await createObject(env, 'RpaWorkflow', 'later', { params: [{ name: 'who', required: true }], steps: [{ id: 'hi', action: 'setVariable', name: 'x', value: '{{ params.who }}' }] });
+    const wf = await waitForObject(env, 'RpaWorkflow', 'later', 'Valid', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'True'));
+    expect(wf.status!.stepCount).toBe(1);
+    expect(wf.status!.observedGeneration).toBe(1);
+    await waitForObject(env, 'RpaJob', 'waits', 'Queued', (o) => o.status?.phase === 'Queued');
+
+    await createObject(env, 'RpaJob', 'no-param', { pool: 'pool-a', workflowRef: { name: 'later' } });
+    const bad = await waitForObject(env, 'RpaJob', 'no-param', 'Valid=False', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'False'));
+    expect(bad.status!.conditions.find((c: { type: string }) => c.type === 'Valid').message).toBe('spec.params.who: is required by the workflow');
+  });
+
+  it('an invalid RpaWorkflow reports Valid=False naming the step and field', async () => {
+    await createObject(env, 'RpaWorkflow', 'broken', { steps: [{ id: 'a', action: 'setVariable', name: 'x', value: '{{ steps.b.text }}' }, { id: 'b', action: 'extractText', target: { css: 'h1' } }] });
+    const wf = await waitForObject(env, 'RpaWorkflow', 'broken', 'Valid=False', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'False'));
+    expect(wf.status!.conditions[0].message).toContain('step "a"');
+    expect(wf.status!.conditions[0].message).toContain('comes later');
+  });
+
+  it('a finished job is deleted after ttlSecondsAfterFinished', async () => {
+    const { metadata } = await createObject(env, 'RpaJob', 'ttl', jobSpec({ ttlSecondsAfterFinished: 1 }));
+    await waitForObject(env, 'RpaJob', 'ttl', 'Queued', (o) => o.status?.phase === 'Queued');
+    // The robot's part: finish the run, report on the status.
+    expect(await completeRuns(env.db, { results: [{ uid: metadata.uid, outputs: {} }], robot: 'robot-test' })).toBe(1);
+    await env.custom.patchNamespacedCustomObjectStatus(
+      { ...jobPath('ttl'), body: { status: { phase: 'Succeeded', completionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } },
+      mergePatch,
+    );
+    await waitForGone(env, 'RpaJob', 'ttl');
+    expect(await runRows(metadata.uid)).toEqual([{ state: 'succeeded' }]); // history stays in Postgres
+  });
+
+  it('adopts the outcome from the run row when the robot status patch was lost', async () => {
+    const quick = await startTestOperator(env, { jobRecheckMs: 500 });
+    operators.push(quick);
+    const { metadata } = await createObject(env, 'RpaJob', 'lost-patch', jobSpec());
+    await waitForObject(env, 'RpaJob', 'lost-patch', 'Queued', (o) => o.status?.phase === 'Queued');
+    expect(await completeRuns(env.db, { results: [{ uid: metadata.uid, outputs: { ok: true } }], robot: 'robot-test' })).toBe(1);
+    const job = await waitForObject(env, 'RpaJob', 'lost-patch', 'Succeeded', (o) => o.status?.phase === 'Succeeded');
+    expect(job.status!.completionTime).toEqual(expect.any(String));
+    expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
+
+  it('a suspended job is not queued; resuming queues it; suspending a queued job removes it from the queue', async () => {
+    const { metadata } = await createObject(env, 'RpaJob', 'suspended', jobSpec({ suspend: true }));
+    await waitForObject(env, 'RpaJob', 'suspended', 'Suspended', (o) => o.status?.conditions?.some((c: { reason: string }) => c.reason === 'Suspended'));
+    expect(await runRows(metadata.uid)).toEqual([]);
+    const patch = (suspend: boolean) => env.custom.patchNamespacedCustomObject({ ...jobPath('suspended'), body: { spec: { suspend } } }, mergePatch);
+    await patch(false);
+    await waitForObject(env, 'RpaJob', 'suspended', 'Queued', (o) => o.status?.phase === 'Queued');
+    expect(await runRows(metadata.uid)).toEqual([{ state: 'queued' }]);
+    await patch(true);
+    await waitForObject(env, 'RpaJob', 'suspended', 'Pending again', (o) => o.status?.phase === 'Pending');
+    expect(await runRows(metadata.uid)).toEqual([]);
+    expect(await graphileJobs(metadata.uid)).toBe(0);
+  });
+
+  it('past activeDeadlineSeconds the job is cancelled and Failed with DeadlineExceeded', async () => {
+    const { metadata } = await createObject(env, 'RpaJob', 'deadline', jobSpec({ activeDeadlineSeconds: 2 }));
+    await waitForObject(env, 'RpaJob', 'deadline', 'Queued', (o) => o.status?.phase === 'Queued');
+    const job = await waitForObject(env, 'RpaJob', 'deadline', 'Failed', (o) => o.status?.phase === 'Failed');
+    expect(job.status!.error).toMatchObject({ reason: 'DeadlineExceeded' });
+    expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded' });
+    expect(await runRows(metadata.uid)).toEqual([{ state: 'cancelled' }]);
+    expect((await eventsFor(env, 'deadline')).map((e) => e.reason)).toEqual(expect.arrayContaining(['Queued', 'DeadlineExceeded']));
+  });
+
+  it('one trace: the reconcile span is the parent recorded on the job and in the queue payload', async () => {
+    for (const o of operators.splice(0)) await o.stop();
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing({ env: {}, processors: [new SimpleSpanProcessor(exporter)] });
+    operators.push(await startTestOperator(env, { tracer: tracing.tracer }));
+    const { metadata } = await createObject(env, 'RpaJob', 'traced', jobSpec());
+    const job = await waitForObject(env, 'RpaJob', 'traced', 'Queued', (o) => o.status?.phase === 'Queued');
+    const annotation = job.metadata.annotations?.[ANNOTATIONS.traceparent];
+    expect(annotation).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const traceId = annotation!.split('-')[1];
+    const payload = (await env.db.query(`select payload from graphile_worker._private_jobs where key = $1`, [`rpa:${metadata.uid}`])).rows[0].payload;
+    expect(payload.traceparent.split('-')[1]).toBe(traceId);
+    const spans = exporter.getFinishedSpans().filter((sp) => sp.name === 'reconcile RpaJob' && sp.attributes['aether.job.name'] === 'traced');
+    expect(spans.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(spans.map((sp) => sp.spanContext().traceId))).toEqual(new Set([traceId]));
+    // The span that wrote the annotation is the one the payload names (the robot's job span will be its child).
+    expect(spans.map((sp) => sp.spanContext().spanId)).toContain(payload.traceparent.split('-')[2]);
+    await tracing.shutdown();
+  });
+});

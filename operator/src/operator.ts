@@ -1,0 +1,171 @@
+// The composition root: informers, the four controllers, the queue sweeper and the LISTEN loop, wired
+// into a Manager (caches warm on every replica; controllers only while leading). Reads like a table.
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { Tracer } from '@opentelemetry/api';
+import pg from 'pg';
+import type { Logger } from '../../api/log.js';
+import { createProducer, type Producer } from '../../api/queue/index.js';
+import type { OperatorConfig } from './config.js';
+import { makeKindCache, type KindCache } from './controllers/cache.js';
+import { customSource, deploymentSource, makeClients, podSource } from './controllers/kube.js';
+import { LABELS } from './controllers/names.js';
+import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
+import { createEnqueueListener } from './controllers/robotpool/enqueue-listener.js';
+import { robotPoolReconciler } from './controllers/robotpool/controller.js';
+import { rpaJobReconciler } from './controllers/rpajob/controller.js';
+import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
+import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
+import { createSweeper } from './queue/sweeper.js';
+import { Controller, type Reconcile } from './runtime/controller.js';
+import { EventRecorder } from './runtime/events.js';
+import { objectKey } from './runtime/key.js';
+import { Manager } from './runtime/manager.js';
+import { OperatorMetrics } from './runtime/metrics.js';
+import { startTracing } from './tracing.js';
+
+export interface OperatorOptions {
+  config: OperatorConfig;
+  kc: KubeConfig;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  tracer?: Tracer;
+  /** The operator's clock (tests move it to make cron times due). */
+  now?: () => number;
+  /** RpaJob re-check period of live jobs; default 60 s. */
+  jobRecheckMs?: number;
+  /** Called when leadership is lost without a shutdown (main.ts exits the process). */
+  onLostLeadership?: () => void;
+}
+
+export interface Operator {
+  manager: Manager;
+  metrics: OperatorMetrics;
+  producer: Producer;
+  controllers: { rpaJob: Controller; rpaWorkflow: Controller; robotPool: Controller; rpaSchedule: Controller };
+  caches: { jobs: KindCache<RpaJobObject>; pools: KindCache<RobotPoolObject>; deployments: KindCache<V1Deployment> };
+  start(): Promise<void>;
+  /** Drains reconciles, releases the lease, closes connections. */
+  stop(): Promise<void>;
+}
+
+export function buildOperator(opts: OperatorOptions): Operator {
+  const { config, kc, logger } = opts;
+  const metrics = opts.metrics ?? new OperatorMetrics();
+  const now = opts.now ?? Date.now;
+  const tracer = opts.tracer ?? startTracing({ env: {} }).tracer;
+  const clients = makeClients(kc);
+  const db = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(4, config.reconcileConcurrency + 4) });
+  db.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
+  const producer = createProducer({ pool: db });
+  const events = new EventRecorder(kc, { component: 'aether-operator', instance: config.leaderElection.identity, logger });
+  const scope = { namespaces: config.watchNamespaces, logger };
+
+  const jobs = makeKindCache<RpaJobObject>(kc, customSource(clients.custom, 'RpaJob'), scope);
+  const workflows = makeKindCache<RpaWorkflowObject>(kc, customSource(clients.custom, 'RpaWorkflow'), scope);
+  const pools = makeKindCache<RobotPoolObject>(kc, customSource(clients.custom, 'RobotPool'), scope);
+  const schedules = makeKindCache<RpaScheduleObject>(kc, customSource(clients.custom, 'RpaSchedule'), scope);
+  const deployments = makeKindCache<V1Deployment>(kc, deploymentSource(clients.apps), scope);
+  const pods = makeKindCache<V1Pod>(kc, podSource(clients.core), scope);
+
+  const manager = new Manager({
+    kc,
+    logger,
+    metrics,
+    http: config.http,
+    leaderElection: config.leaderElection.enabled
+      ? {
+          namespace: config.operatorNamespace,
+          leaseName: config.leaderElection.leaseName,
+          identity: config.leaderElection.identity,
+          leaseDurationMs: config.leaderElection.leaseDurationMs,
+          renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+          retryPeriodMs: config.leaderElection.retryPeriodMs,
+        }
+      : undefined,
+    onLostLeadership: opts.onLostLeadership,
+  });
+  const register = <T extends KubernetesObject>(cache: KindCache<T>) => cache.informers.forEach((i) => manager.addInformer(i));
+  [jobs, workflows, pools, schedules].forEach((c) => register<CustomObject<unknown>>(c as KindCache<CustomObject<unknown>>));
+  register(deployments);
+  register(pods);
+
+  const controller = (name: string, reconcile: Reconcile, concurrency = 2) =>
+    manager.addController(new Controller({ name, reconcile, logger, metrics, concurrency }));
+  const rpaJob = controller(
+    'rpajob',
+    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs }),
+    config.reconcileConcurrency,
+  );
+  const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now }));
+  const robotPool = controller(
+    'robotpool',
+    robotPoolReconciler({
+      clients,
+      pools,
+      deployments,
+      pods,
+      producer,
+      db,
+      events,
+      metrics,
+      robotDefaults: { serviceAccountName: config.robot.serviceAccountName, databaseSecret: config.robot.databaseSecret },
+      now,
+    }),
+  );
+  const rpaSchedule = controller('rpaschedule', rpaScheduleReconciler({ clients, schedules, jobs, events, now }));
+
+  // Which keys each object concerns.
+  for (const i of jobs.informers) {
+    rpaJob.watch(i);
+    rpaSchedule.watch(i, (job) => [owningSchedule(job)].filter((k): k is string => k !== undefined));
+  }
+  for (const i of workflows.informers) {
+    rpaWorkflow.watch(i);
+    // Jobs waiting for this workflow (not yet queued) try again.
+    rpaJob.watch(i, (wf) =>
+      jobs
+        .list(wf.metadata.namespace)
+        .filter((j) => (j.spec as { workflowRef?: { name?: string } } | undefined)?.workflowRef?.name === wf.metadata.name && !j.status?.queuedAt)
+        .map((j) => objectKey(j)),
+    );
+  }
+  for (const i of pools.informers) robotPool.watch(i);
+  for (const i of schedules.informers) rpaSchedule.watch(i);
+  const ownerPool = (o: V1Deployment | V1Pod) => {
+    const ref = o.metadata?.ownerReferences?.find((r) => r.kind === 'RobotPool' && r.controller);
+    return ref ? [`${o.metadata!.namespace}/${ref.name}`] : [];
+  };
+  for (const i of deployments.informers) robotPool.watch(i, ownerPool);
+
+  const sweeper = createSweeper({ pool: db, logger, intervalMs: config.sweepIntervalMs });
+  manager.addLeaderTask({ start: () => sweeper.start(), stop: () => sweeper.stop() });
+  for (const i of pods.informers) {
+    i.onChange((pod, event) => {
+      if (event !== 'delete' || !manager.isLeader || !pod.metadata?.labels?.[LABELS.pool]) return;
+      // A deleted robot pod: release its jobs now instead of after its heartbeat lease.
+      sweeper.markPodDead(pod.metadata.namespace!, pod.metadata.name!).catch((err: unknown) => logger.warn({ err, pod: pod.metadata?.name }, 'releasing the jobs of a deleted pod failed'));
+    });
+  }
+  const listener = createEnqueueListener({
+    databaseUrl: config.databaseUrl,
+    logger,
+    onPool: (namespace, pool) => {
+      if (config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace)) robotPool.enqueue(`${namespace}/${pool}`);
+    },
+    onReconnect: () => pools.list().forEach((p) => robotPool.enqueue(objectKey(p))),
+  });
+  manager.addLeaderTask({ start: () => listener.start(), stop: () => listener.stop() });
+
+  return {
+    manager,
+    metrics,
+    producer,
+    controllers: { rpaJob, rpaWorkflow, robotPool, rpaSchedule },
+    caches: { jobs, pools, deployments },
+    start: () => manager.start(),
+    async stop() {
+      await manager.shutdown();
+      await db.end();
+    },
+  };
+}

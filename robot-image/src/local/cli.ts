@@ -1,0 +1,64 @@
+// The `aether` command: parses the command line, runs, and turns the result into an exit code.
+// Signals are handled here, at the edge: the first Ctrl-C stops the run so it can be resumed, a second
+// one exits at once.
+import { parseArgs, UsageError, USAGE } from './args.js';
+import { ManifestError } from './manifests.js';
+import { EXIT, runLocal } from './run.js';
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.problems.map((p) => `aether: ${p}`).join('\n')}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  // Work that outlives a stopped run (a step still finishing, DBOS noticing its database is gone) must
+  // not crash the process while it cleans up; it is in the log file.
+  process.on('unhandledRejection', () => undefined);
+  // Libraries' deprecation notices are for their maintainers, not for the user of a command.
+  process.noDeprecation = true;
+  let interrupts = 0;
+  try {
+    return await runLocal(args, {
+      stdout: (t) => process.stdout.write(t),
+      stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
+      cwd: process.cwd(),
+      env: process.env,
+      onInterrupt: (fn) => {
+        const handler = () => {
+          interrupts += 1;
+          if (interrupts > 1) process.exit(EXIT.interrupted);
+          process.stderr.write('\nstopping (Ctrl-C again to quit at once)…\n');
+          fn();
+        };
+        process.on('SIGINT', handler);
+        process.on('SIGTERM', handler);
+        return () => {
+          process.off('SIGINT', handler);
+          process.off('SIGTERM', handler);
+        };
+      },
+    });
+  } catch (err) {
+    if (err instanceof ManifestError) {
+      process.stderr.write(`aether: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`aether crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failed);
+  },
+);
