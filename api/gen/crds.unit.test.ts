@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { KINDS } from '../v1alpha1/kinds.js';
+import { buildCrds } from './crd.js';
 import { crdFiles } from './render.js';
 
 const crdsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
@@ -30,6 +31,14 @@ describe('crds/', () => {
   );
 
   const crds = crdFiles().map((f) => parse(f.text) as Obj);
+
+  it.each(crdFiles().map((f) => [f.name, f.text] as const))(
+    '%s reads the same as YAML 1.1 (kubectl, Helm) and as YAML 1.2',
+    (_name, text) => {
+      // A bare `y` (Box.y in a required list) is a string in YAML 1.2 and the boolean true in YAML 1.1.
+      expect(parse(text, { version: '1.1' })).toEqual(parse(text));
+    },
+  );
 
   it('has one CRD per kind with status, short names and the rpa category', () => {
     expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(KINDS.map((k) => k.kind).sort());
@@ -71,14 +80,30 @@ describe('crds/', () => {
     }
   });
 
-  it('unrolls nested steps to a fixed depth, the last level refusing more', () => {
+  it('unrolls nested steps to a fixed depth, the last level refusing blocks', () => {
     const wf = crds.find((c) => c.spec.names.kind === 'RpaWorkflow')!;
     const steps = wf.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.steps;
-    const level3 = steps.items.properties.then.items.properties.steps;
-    expect(level3.items.properties.action.enum).toContain('goto');
-    expect(level3.items.properties.then['x-kubernetes-validations'][0]).toEqual({
-      rule: 'size(self) == 0',
+    const level2 = steps.items.properties.then.items;
+    const level3 = level2.properties.steps.items;
+    expect(level2.properties.then.items.properties.action.enum).toContain('if');
+    // The deepest level keeps every action in its enum (so the message is ours), refuses if/forEach
+    // with one rule, and carries none of their fields.
+    expect(level3.properties.action.enum).toEqual(expect.arrayContaining(['goto', 'if', 'forEach']));
+    expect(level3['x-kubernetes-validations'][0]).toEqual({
+      rule: "!(self.action in ['if', 'forEach'])",
       message: 'steps may nest at most 3 levels deep',
+      fieldPath: '.action',
     });
+    for (const blockField of ['then', 'else', 'steps', 'items', 'as']) expect(level3.properties).not.toHaveProperty(blockField);
+    expect(level3.properties).toHaveProperty('condition'); // assert's
   });
+
+  // Client-side `kubectl apply` stores the whole object in an annotation of at most 262144 bytes; the
+  // API server's time to compile a CRD's CEL grows with it too.
+  it.each(buildCrds().map((c) => [(c.metadata as { name: string }).name, c] as const))(
+    '%s stays under 250,000 bytes as JSON',
+    (_name, crd) => {
+      expect(JSON.stringify(crd).length).toBeLessThan(250_000);
+    },
+  );
 });

@@ -50,6 +50,10 @@ const TOO_DEEP = Symbol('too deep');
 
 class Converter {
   private readonly stack: string[] = [];
+  /** Lists that must stay empty because their items are nested too deep. */
+  readonly tooDeepLists = new WeakSet<JsonSchema>();
+  /** > 0 inside a repeated expansion of a `$ref`: the copy goes without descriptions (the first has them). */
+  private repeated = 0;
   constructor(
     private readonly root: JsonSchema,
     private readonly opts: StructuralOptions,
@@ -66,13 +70,16 @@ class Converter {
   convert(s: JsonSchema, path: string): JsonSchema | typeof TOO_DEEP {
     if (typeof s.$ref === 'string') {
       const ref = s.$ref;
-      if (this.stack.filter((r) => r === ref).length >= this.opts.maxRefDepth) return TOO_DEEP;
+      const seen = this.stack.filter((r) => r === ref).length;
+      if (seen >= this.opts.maxRefDepth) return TOO_DEEP;
       this.stack.push(ref);
+      if (seen > 0) this.repeated++;
       try {
         const { $ref: _, ...rest } = s;
         return this.convert({ ...this.resolve(ref), ...rest }, path);
       } finally {
         this.stack.pop();
+        if (seen > 0) this.repeated--;
       }
     }
     if (s['x-kubernetes-int-or-string'] === true) return this.intOrString(s, path);
@@ -98,12 +105,14 @@ class Converter {
         delete out['x-kubernetes-list-type'];
         delete out['x-kubernetes-list-map-keys'];
         // No maxItems: 0 here: the API server would report that before the CEL rule that says why.
-        return {
+        const list = {
           ...out,
           items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           [VALIDATIONS]: [{ rule: 'size(self) == 0', message: this.opts.tooDeepMessage ?? 'nested too deep' }],
           description: this.opts.tooDeepMessage ?? 'nested too deep',
         };
+        this.tooDeepLists.add(list);
+        return list;
       }
       out.items = items;
     }
@@ -138,6 +147,8 @@ class Converter {
   private keep(s: JsonSchema, path: string): JsonSchema {
     const out: JsonSchema = {};
     for (const [k, v] of Object.entries(s)) {
+      if (k === 'description' && this.repeated > 0) continue;
+      if (k === VALIDATIONS && Array.isArray(v) && v.length === 0) continue;
       if (PASS_THROUGH.has(k)) out[k] = v;
       else if (k === 'const') out.enum = [v];
       else if (k === 'exclusiveMinimum') Object.assign(out, { minimum: v, exclusiveMinimum: true });
@@ -164,7 +175,9 @@ class Converter {
     return this.keep(rest, path);
   }
 
-  /** One object for a union of objects; the discriminator is the property whose values are single enums. */
+  /** One object for a union of objects; the discriminator is the property whose values are single enums.
+   * A member that requires a too-deep list (an `if` at the deepest level) can never be valid: it adds
+   * only its discriminator value, refused by one rule, and none of its own fields or rules. */
   private mergeObjects(members: JsonSchema[], outer: JsonSchema, path: string): JsonSchema {
     if (!members.every((m) => m.type === 'object'))
       throw new Error(`${path}: only unions of objects (or int-or-string) are supported`);
@@ -173,14 +186,21 @@ class Converter {
       props.every((p) => Array.isArray(p[k]?.enum) && (p[k]!.enum as unknown[]).length === 1),
     );
     if (!disc) throw new Error(`${path}: union without a discriminator`);
-    const valueOf = (i: number) => (props[i]![disc]!.enum as string[])[0]!;
+    const valueOf = (m: JsonSchema) => (((m.properties as Record<string, JsonSchema>)[disc]!.enum as string[])[0]!);
+    const requiredOf = (m: JsonSchema) => ((m.required as string[]) ?? []).filter((r) => r !== disc);
+    const fieldsOf = (m: JsonSchema) => Object.keys(m.properties as object).filter((k) => k !== disc);
+    const allValues = members.map(valueOf);
+    const [live, tooDeep] = partition(members, (m) =>
+      requiredOf(m).every((r) => !this.tooDeepLists.has((m.properties as Record<string, JsonSchema>)[r]!)),
+    );
+    const liveValues = live.map(valueOf);
+
     const merged: Record<string, JsonSchema> = {};
     const owners: Record<string, string[]> = {};
-    members.forEach((m, i) => {
-      for (const [k, v] of Object.entries(props[i]!)) {
-        if (k === disc) continue;
-        (owners[k] ??= []).push(valueOf(i));
-        const { default: _d, ...plain } = v;
+    for (const m of live) {
+      for (const k of fieldsOf(m)) {
+        (owners[k] ??= []).push(valueOf(m));
+        const { default: _d, ...plain } = (m.properties as Record<string, JsonSchema>)[k]!;
         const seen = merged[k];
         if (seen) {
           const { description: d1, ...a } = seen;
@@ -192,51 +212,34 @@ class Converter {
           if (d1 !== d2) delete seen.description;
         } else merged[k] = plain;
       }
-    });
-    const allValues = members.map((_, i) => valueOf(i));
-    const common = Object.keys(merged).filter((k) =>
-      members.every((m) => ((m.required as string[]) ?? []).includes(k)),
-    );
+    }
+    const common = Object.keys(merged).filter((k) => live.every((m) => requiredOf(m).includes(k)));
     const rules: Validation[] = [];
+    if (tooDeep.length > 0)
+      rules.push({
+        rule: celIn(disc, tooDeep.map(valueOf), allValues, true),
+        message: this.opts.tooDeepMessage ?? 'nested too deep',
+        fieldPath: `.${disc}`,
+      });
     // One rule per field some members require: the message names the field.
     const requiredBy: Record<string, string[]> = {};
-    members.forEach((m, i) => {
-      for (const r of (m.required as string[]) ?? [])
-        if (r !== disc && !common.includes(r)) (requiredBy[r] ??= []).push(valueOf(i));
-    });
+    for (const m of live) for (const r of requiredOf(m)) if (!common.includes(r)) (requiredBy[r] ??= []).push(valueOf(m));
     for (const [field, who] of Object.entries(requiredBy))
       rules.push({
-        rule: `${celIn(disc, who, allValues, true)} || has(self.${field})`,
+        rule: `${celIn(disc, who, liveValues, true)} || has(self.${field})`,
         message: `${field} is required for ${disc} ${who.join(', ')}`,
         fieldPath: `.${field}`,
       });
-    members.forEach((m, i) => {
+    for (const m of live)
       for (const r of (m[VALIDATIONS] as Validation[]) ?? [])
         rules.push({
           ...r,
-          rule: `self.${disc} != ${celString(valueOf(i))} || (${r.rule})`,
+          rule: `self.${disc} != ${celString(valueOf(m))} || (${r.rule})`,
           // "action waitFor: waitFor needs ..." would say the member twice.
-          message: r.message.startsWith(`${valueOf(i)} `) ? r.message : `${disc} ${valueOf(i)}: ${r.message}`,
+          message: r.message.startsWith(`${valueOf(m)} `) ? r.message : `${disc} ${valueOf(m)}: ${r.message}`,
         });
-    });
-    // Fields of other members: ONE rule with one term per field ("unset, or a member that owns it"),
-    // so its size grows with the fields, not with fields x members. The message names the first
-    // such field and what this member takes.
-    const foreignFields = Object.keys(owners).filter((k) => owners[k]!.length < members.length);
-    if (foreignFields.length > 0) {
-      const misplaced = (k: string) => `has(self.${k}) && ${celIn(disc, owners[k]!, allValues, true)}`;
-      const takes = members.map((_, i) =>
-        Object.keys(props[i]!).filter((k) => k !== disc && foreignFields.includes(k)),
-      );
-      rules.push({
-        rule: foreignFields.map((k) => `(!has(self.${k}) || ${celIn(disc, owners[k]!, allValues)})`).join(' && '),
-        messageExpression:
-          `(${foreignFields.map((k) => `${misplaced(k)} ? '${k}'`).join(' : ')} : 'a field')` +
-          ` + ' is not a field of ${disc} ' + self.${disc} + ' (it takes ' + ` +
-          `{${members.map((_, i) => `${celString(valueOf(i))}: ${celString(takes[i]!.join(', ') || 'only the common fields')}`).join(', ')}}[self.${disc}] + ')'`,
-        message: `a field is set that this ${disc} does not take`,
-      });
-    }
+    const foreign = foreignFieldsRule(disc, liveValues, owners);
+    if (foreign) rules.push(foreign);
     return {
       ...outer,
       type: 'object',
@@ -245,6 +248,30 @@ class Converter {
       [VALIDATIONS]: [...((outer[VALIDATIONS] as Validation[]) ?? []), ...rules],
     };
   }
+
+}
+
+/** Fields of other members are refused by ONE rule with a term per set of fields with the same owners
+ * ("all unset, or a member that owns them"): its size grows with the fields, not fields x members.
+ * The message names the first misplaced field. */
+function foreignFieldsRule(disc: string, values: string[], owners: Record<string, string[]>): Validation | undefined {
+  const fields = Object.keys(owners).filter((k) => owners[k]!.length < values.length);
+  if (fields.length === 0) return undefined;
+  const byOwners = new Map<string, string[]>();
+  for (const k of fields) byOwners.set(owners[k]!.join(), [...(byOwners.get(owners[k]!.join()) ?? []), k]);
+  const terms = [...byOwners.values()].map(
+    (ks) => `(${ks.map((k) => `!has(self.${k})`).join(' && ')} || ${celIn(disc, owners[ks[0]!]!, values)})`,
+  );
+  const firstMisplaced = fields.map((k) => `has(self.${k}) && ${celIn(disc, owners[k]!, values, true)} ? '${k}'`);
+  return {
+    rule: terms.join(' && '),
+    messageExpression: `(${firstMisplaced.join(' : ')} : 'a field') + ' is not a field of ${disc} ' + self.${disc}`,
+    message: `a field is set that this ${disc} does not take`,
+  };
+}
+
+function partition<T>(xs: T[], keep: (x: T) => boolean): [T[], T[]] {
+  return [xs.filter(keep), xs.filter((x) => !keep(x))];
 }
 
 /** CEL for "self.<disc> is one of `values`" (or, negated, "is not"), spelled with the shorter of the

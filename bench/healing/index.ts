@@ -5,7 +5,15 @@
 // a plain evaluate() round trip over the same page as the baseline.
 import { chromium, type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../e2e/healing/corpus.js';
-import { captureTemplate, collectCandidates, describeElement, healTarget, hintFor, rankCandidates } from '../../robot-image/src/healing/index.js';
+import {
+  captureTemplate,
+  collectCandidates,
+  describeElement,
+  healTarget,
+  hintFor,
+  loadOpenCv,
+  rankCandidates,
+} from '../../robot-image/src/healing/index.js';
 import type { HealableTarget } from '../../robot-image/src/healing/types.js';
 
 type Verdict = 'correct' | 'wrong' | 'abstained';
@@ -70,7 +78,9 @@ async function benchLargePage(page: Page): Promise<{ elements: number; healMs: n
   const baseMs: number[] = [];
   for (let i = 0; i < 7; i++) {
     const b0 = performance.now();
-    await page.evaluate(() => Array.from(document.querySelectorAll('*')).map((e) => e.getBoundingClientRect().width).length);
+    await page.evaluate(
+      () => Array.from(document.querySelectorAll('*')).map((e) => e.getBoundingClientRect().width).length,
+    );
     baseMs.push(performance.now() - b0);
     const t0 = performance.now();
     const cands = await collectCandidates(page, hintFor(recorded));
@@ -82,9 +92,19 @@ async function benchLargePage(page: Page): Promise<{ elements: number; healMs: n
 
 async function main(): Promise<void> {
   const cases = loadCorpus();
+  // A robot loads OpenCV once at start-up; keep that one-off (~0.5-1 s) out of the heal latencies.
+  await loadOpenCv();
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
@@ -92,18 +112,45 @@ async function main(): Promise<void> {
     const outcomes: Outcome[] = [];
     for (const c of cases) {
       const o = await runCase(page, c);
-      if (process.env.HEALING_BENCH_VERBOSE) console.log(`${o.verdict} ${c.id} tier=${o.tier ?? "-"} ${o.ms.toFixed(0)}ms ${o.reason ?? ""}`);
+      if (process.env.HEALING_BENCH_VERBOSE)
+        console.log(`${o.verdict} ${c.id} tier=${o.tier ?? '-'} ${o.ms.toFixed(0)}ms ${o.reason ?? ''}`);
       outcomes.push(o);
     }
 
-    console.log(`healing corpus: ${cases.length} cases (${cases.filter((c) => c.expect === 'abstain').length} where the target was removed)`);
+    console.log(
+      `healing corpus: ${cases.length} cases (${cases.filter((c) => c.expect === 'abstain').length} where the target was removed)`,
+    );
     console.log(line('overall', outcomes));
-    for (const t of [1, 2, 3] as const) console.log(line(`cases written for tier ${t}`, outcomes.filter((o) => o.c.tier === t)));
-    for (const t of [1, 2, 3] as const) console.log(line(`answered by tier ${t}`, outcomes.filter((o) => o.tier === t)));
-    console.log(line('abstained (all tiers)', outcomes.filter((o) => o.tier === null)));
-    console.log(line('target removed', outcomes.filter((o) => o.c.expect === 'abstain')));
+    for (const t of [1, 2, 3] as const)
+      console.log(
+        line(
+          `cases written for tier ${t}`,
+          outcomes.filter((o) => o.c.tier === t),
+        ),
+      );
+    for (const t of [1, 2, 3] as const)
+      console.log(
+        line(
+          `answered by tier ${t}`,
+          outcomes.filter((o) => o.tier === t),
+        ),
+      );
+    console.log(
+      line(
+        'abstained (all tiers)',
+        outcomes.filter((o) => o.tier === null),
+      ),
+    );
+    console.log(
+      line(
+        'target removed',
+        outcomes.filter((o) => o.c.expect === 'abstain'),
+      ),
+    );
     for (const o of outcomes.filter((o) => o.verdict !== 'correct'))
-      console.log(`  ${o.verdict.padEnd(9)} ${o.c.id} [${o.c.mutations.join(',')}] tier=${o.tier ?? '-'} ${o.reason ?? ''}`);
+      console.log(
+        `  ${o.verdict.padEnd(9)} ${o.c.id} [${o.c.mutations.join(',')}] tier=${o.tier ?? '-'} ${o.reason ?? ''}`,
+      );
 
     const large = await benchLargePage(page);
     console.log(

@@ -3,8 +3,13 @@
 // PostgreSQL in the same run; then the depth query with 100,000 jobs queued across 10 pools.
 //
 // Throughput = jobs / (time from starting the runner to the runner having stopped with every job done).
-// Enqueue is timed separately (bulk in both cases). Each side runs ROUNDS times, interleaved; the best
-// round of each counts (the machine is shared and noisy).
+// Enqueue is timed separately (bulk in both cases). After one unmeasured warm-up round each, the sides
+// run ROUNDS times, interleaved; the best round of each counts (the machine is shared and noisy).
+//
+// Fairness: Aether runs CONCURRENCY handlers at once on a graphile runner of GRAPHILE_CONCURRENCY workers
+// (the extra workers hold jobs whose outcome is being written). Raw graphile-worker runs every round once
+// with CONCURRENCY and once with GRAPHILE_CONCURRENCY workers, and its best round counts, so Aether gets
+// no worker raw graphile-worker does not also get. Same localQueue size and completion batching on both.
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -17,10 +22,13 @@ import { graphileLogger } from '../../api/queue/graphile-logger.js';
 import { createDatabase, startPostgres } from '../../e2e/harness/postgres.js';
 import { migrate } from '../../migrations/index.js';
 import { startConsumer } from '../../robot-image/src/queue/consumer.js';
+import { postgresCpuSeconds, processCpuSeconds } from './cpu.js';
 
-const JOBS = Number(process.argv[2] ?? 30_000);
-const ROUNDS = 2;
+const JOBS = Number(process.argv[2] ?? 50_000);
+const WARMUP_JOBS = 5_000;
+const ROUNDS = 3;
 const CONCURRENCY = 16;
+const GRAPHILE_CONCURRENCY = 64;
 const LOCAL_QUEUE = 500;
 const COMPLETE_BATCH_DELAY_MS = 0;
 const ENQUEUE_CHUNK = 5_000;
@@ -30,12 +38,37 @@ const DEPTH_JOBS = 100_000;
 const silent = createLogger({ name: 'bench', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function rawRound(url: string, round: number): Promise<{ jobsPerSec: number; enqueuePerSec: number }> {
+interface Round {
+  jobsPerSec: number;
+  enqueuePerSec: number;
+  /** CPU per job while processing, in µs: this process (runner, handlers) and PostgreSQL. */
+  nodeUs: number;
+  pgUs: number;
+}
+
+/** Lets the backends of a stopped runner exit and be reaped, so their CPU time is counted. */
+const settleBackends = () => new Promise((r) => setTimeout(r, 300));
+
+/** The PostgreSQL server's pid, for CPU accounting. */
+let pgPid = 0;
+
+function cpuMeter(): () => { nodeUs: (jobs: number) => number; pgUs: (jobs: number) => number } {
+  const node0 = processCpuSeconds();
+  const pg0 = postgresCpuSeconds(pgPid);
+  return () => {
+    // (call after the backends of the round have exited: a backend's time moves to the postmaster when reaped)
+    const node = processCpuSeconds() - node0;
+    const pgs = postgresCpuSeconds(pgPid) - pg0;
+    return { nodeUs: (jobs) => (node / jobs) * 1e6, pgUs: (jobs) => (pgs / jobs) * 1e6 };
+  };
+}
+
+async function rawRound(url: string, round: string, jobs: number, workers: number): Promise<Round> {
   const task = `noop_${round}`;
   const utils = await makeWorkerUtils({ connectionString: url, logger: graphileLogger(undefined) });
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < JOBS; i += ENQUEUE_CHUNK) {
-    const n = Math.min(ENQUEUE_CHUNK, JOBS - i);
+  for (let i = 0; i < jobs; i += ENQUEUE_CHUNK) {
+    const n = Math.min(ENQUEUE_CHUNK, jobs - i);
     await utils.addJobs(Array.from({ length: n }, (_, k) => ({ identifier: task, payload: { i: i + k }, jobKey: `raw-${round}-${i + k}` })));
   }
   const enqueueMs = ms(t0);
@@ -45,17 +78,18 @@ async function rawRound(url: string, round: number): Promise<{ jobsPerSec: numbe
   let resolveAll!: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   const t1 = process.hrtime.bigint();
+  const cpu = cpuMeter();
   const runner = await run({
     connectionString: url,
-    concurrency: CONCURRENCY,
-    maxPoolSize: CONCURRENCY + 3,
+    concurrency: workers,
+    maxPoolSize: workers + 3,
     noHandleSignals: true,
     pollInterval: 1000,
     events: new EventEmitter() as WorkerEvents,
     logger: graphileLogger(undefined),
     taskList: {
       [task]: async () => {
-        if (++done === JOBS) resolveAll();
+        if (++done === jobs) resolveAll();
       },
     },
     preset: { worker: { localQueue: { size: LOCAL_QUEUE }, completeJobBatchDelay: COMPLETE_BATCH_DELAY_MS } },
@@ -63,18 +97,20 @@ async function rawRound(url: string, round: number): Promise<{ jobsPerSec: numbe
   await all;
   await runner.stop();
   const runMs = ms(t1);
+  await settleBackends();
+  const used = cpu();
   const left = await countRows(url, `select count(*)::int as n from graphile_worker.jobs where task_identifier = '${task}'`);
   if (left !== 0) throw new Error(`raw graphile-worker left ${left} jobs`);
-  return { jobsPerSec: (JOBS / runMs) * 1000, enqueuePerSec: (JOBS / enqueueMs) * 1000 };
+  return { jobsPerSec: (jobs / runMs) * 1000, enqueuePerSec: (jobs / enqueueMs) * 1000, nodeUs: used.nodeUs(jobs), pgUs: used.pgUs(jobs) };
 }
 
-async function aetherRound(url: string, round: number): Promise<{ jobsPerSec: number; enqueuePerSec: number }> {
+async function aetherRound(url: string, round: string, jobs: number): Promise<Round> {
   const namespace = `bench${round}`;
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const producer = createProducer({ pool });
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < JOBS; i += ENQUEUE_CHUNK) {
-    const n = Math.min(ENQUEUE_CHUNK, JOBS - i);
+  for (let i = 0; i < jobs; i += ENQUEUE_CHUNK) {
+    const n = Math.min(ENQUEUE_CHUNK, jobs - i);
     const reqs: EnqueueRequest[] = Array.from({ length: n }, () => ({ payload: testPayload({ namespace, pool: 'noop' }) }));
     await producer.enqueueMany(reqs);
   }
@@ -84,28 +120,32 @@ async function aetherRound(url: string, round: number): Promise<{ jobsPerSec: nu
   let resolveAll!: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   const t1 = process.hrtime.bigint();
+  const cpu = cpuMeter();
   const consumer = await startConsumer({
     databaseUrl: url,
     namespace,
     pool: 'noop',
     robotId: `bench-robot-${round}`,
     concurrency: CONCURRENCY,
+    graphileConcurrency: GRAPHILE_CONCURRENCY,
     localQueueSize: LOCAL_QUEUE,
     completeJobBatchDelayMs: COMPLETE_BATCH_DELAY_MS,
     logger: silent,
     handler: async () => {
-      if (++done === JOBS) resolveAll();
+      if (++done === jobs) resolveAll();
       return { status: 'succeeded' };
     },
   });
   await all;
   await consumer.stop();
   const runMs = ms(t1);
+  await settleBackends();
+  const used = cpu();
   const ok = await countRows(url, `select count(*)::int as n from aether.runs where namespace = '${namespace}' and state = 'succeeded'`);
   const left = await countRows(url, `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'rpa.run.${namespace}.noop'`);
   await pool.end();
-  if (ok !== JOBS || left !== 0) throw new Error(`aether: ${ok} of ${JOBS} runs succeeded, ${left} jobs left`);
-  return { jobsPerSec: (JOBS / runMs) * 1000, enqueuePerSec: (JOBS / enqueueMs) * 1000 };
+  if (ok !== jobs || left !== 0) throw new Error(`aether: ${ok} of ${jobs} runs succeeded, ${left} jobs left`);
+  return { jobsPerSec: (jobs / runMs) * 1000, enqueuePerSec: (jobs / enqueueMs) * 1000, nodeUs: used.nodeUs(jobs), pgUs: used.pgUs(jobs) };
 }
 
 async function countRows(url: string, sql: string): Promise<number> {
@@ -161,22 +201,31 @@ async function depthBench(url: string): Promise<{ medianMs: number; p95Ms: numbe
 
 async function main() {
   const pgServer = await startPostgres();
+  pgPid = pgServer.pid;
   try {
     const rawUrl = await createDatabase(pgServer.url, 'bench_raw');
     const aetherUrl = await createDatabase(pgServer.url, 'bench_aether');
     await runMigrations({ connectionString: rawUrl, logger: graphileLogger(undefined) });
     await migrate({ databaseUrl: aetherUrl });
-    process.stdout.write(`queue bench: ${JOBS} no-op jobs, concurrency ${CONCURRENCY}, localQueue ${LOCAL_QUEUE}, ${ROUNDS} rounds each\n`);
+    process.stdout.write(
+      `queue bench: ${JOBS} no-op jobs, concurrency ${CONCURRENCY} (aether on ${GRAPHILE_CONCURRENCY} graphile workers; raw with ${CONCURRENCY} and ${GRAPHILE_CONCURRENCY}), localQueue ${LOCAL_QUEUE}, completeJobBatchDelay ${COMPLETE_BATCH_DELAY_MS}, warm-up ${WARMUP_JOBS} jobs, ${ROUNDS} rounds each\n`,
+    );
+    await rawRound(rawUrl, 'warmup', WARMUP_JOBS, CONCURRENCY);
+    await aetherRound(aetherUrl, 'warmup', WARMUP_JOBS);
 
     const raw: number[] = [];
     const aether: number[] = [];
+    const fmt = (r: Round) =>
+      `${r.jobsPerSec.toFixed(0)} jobs/s, CPU ${r.nodeUs.toFixed(0)} µs node + ${r.pgUs.toFixed(0)} µs postgres per job (bulk enqueue ${r.enqueuePerSec.toFixed(0)} jobs/s)`;
     for (let round = 0; round < ROUNDS; round++) {
-      const r = await rawRound(rawUrl, round);
-      raw.push(r.jobsPerSec);
-      process.stdout.write(`  raw graphile-worker  round ${round}: ${r.jobsPerSec.toFixed(0)} jobs/s (bulk enqueue ${r.enqueuePerSec.toFixed(0)} jobs/s)\n`);
-      const a = await aetherRound(aetherUrl, round);
+      for (const workers of [CONCURRENCY, GRAPHILE_CONCURRENCY]) {
+        const r = await rawRound(rawUrl, `${round}_${workers}`, JOBS, workers);
+        raw.push(r.jobsPerSec);
+        process.stdout.write(`  raw graphile-worker  round ${round}, ${String(workers).padStart(3)} workers: ${fmt(r)}\n`);
+      }
+      const a = await aetherRound(aetherUrl, String(round), JOBS);
       aether.push(a.jobsPerSec);
-      process.stdout.write(`  aether               round ${round}: ${a.jobsPerSec.toFixed(0)} jobs/s (bulk enqueue ${a.enqueuePerSec.toFixed(0)} jobs/s)\n`);
+      process.stdout.write(`  aether               round ${round}, ${String(CONCURRENCY).padStart(3)} handlers: ${fmt(a)}\n`);
     }
     const rawBest = Math.max(...raw);
     const aetherBest = Math.max(...aether);

@@ -1,5 +1,7 @@
 // The Aether API on a real kube-apiserver: the generated CRDs install, every example is accepted,
 // bad manifests are rejected with a message naming the field, and the printer columns work.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -14,8 +16,9 @@ import {
   VERSION,
 } from '../../api/v1alpha1/index.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../harness/kubeclient.js';
+import { kubeconfigPath } from '../harness/testenv.js';
 import { kubeRequest, resourcePath } from './client.js';
-import { applyCrds } from './crds.js';
+import { applyCrds, CRD_DIR } from './crds.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
 
 const PLURAL: Record<string, string> = Object.fromEntries(KINDS.map((k) => [k.kind, k.plural]));
@@ -45,6 +48,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (ns) await deleteNamespace(kc, ns);
+});
+
+describe('installing', () => {
+  it('plain client-side `kubectl apply -f crds/` takes every CRD (its last-applied annotation fits)', async () => {
+    // Client-side apply copies the whole object into an annotation, and annotations may total 256 KiB.
+    const { stdout } = await promisify(execFile)(
+      'kubectl',
+      ['apply', '--dry-run=server', '-f', CRD_DIR, '--kubeconfig', kubeconfigPath()],
+      { timeout: 120_000 },
+    );
+    const accepted = / (created|configured|unchanged) \(server dry run\)$/;
+    const lines = stdout.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(accepted);
+    expect(lines.map((l) => l.replace(accepted, '')).sort()).toEqual(
+      KINDS.map((k) => `customresourcedefinition.apiextensions.k8s.io/${k.plural}.${GROUP}`).sort(),
+    );
+  });
 });
 
 describe('examples', () => {

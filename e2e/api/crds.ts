@@ -8,6 +8,8 @@ import { waitFor } from '../harness/wait.js';
 import { kubeRequest } from './client.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The generated CRDs, as `kubectl apply -f crds/` reads them. */
+export const CRD_DIR = path.join(repo, 'crds');
 
 interface Crd {
   metadata: { name: string; resourceVersion?: string };
@@ -15,7 +17,7 @@ interface Crd {
 }
 
 export async function readCrdFiles(): Promise<Crd[]> {
-  const dir = path.join(repo, 'crds');
+  const dir = CRD_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
   return Promise.all(files.map(async (f) => parse(await readFile(path.join(dir, f), 'utf8')) as Crd));
 }

@@ -97,7 +97,7 @@ export const INVALID_CASES: InvalidCase[] = [
   {
     name: 'field of another action',
     manifest: wf([{ ...goto, key: 'Enter' }]),
-    expect: ['spec.steps[0]', 'a field is set that action goto does not take'],
+    expect: ['spec.steps[0]', 'key is not a field of action goto'],
   },
   {
     name: 'target with two locators',
@@ -214,7 +214,7 @@ export const INVALID_CASES: InvalidCase[] = [
         ],
       },
     ]),
-    expect: ['spec.steps[0].then[0].then[0].then', 'steps may nest at most 3 levels deep'],
+    expect: ['spec.steps[0].then[0].then[0].action', 'steps may nest at most 3 levels deep'],
   },
   // --- RpaJob
   {

@@ -41,7 +41,8 @@ function build(t: Template, target: string): Node {
 
 // Data in the rows changes so that only the row's test id or code tells rows apart (tier 2).
 function genericRowNames(root: Node): void {
-  for (const { node } of walk(root)) if (node.attrs.class?.includes('stock-name') || node.attrs['data-n'] === 'name') node.children = ['Widget'];
+  for (const { node } of walk(root))
+    if (node.attrs.class?.includes('stock-name') || node.attrs['data-n'] === 'name') node.children = ['Widget'];
 }
 
 interface Spec {
@@ -59,7 +60,8 @@ function specs(): Spec[] {
   let k = 0;
   for (const t of TEMPLATES.filter((t) => t.name !== 'inventory' && t.name !== 'toolbar')) {
     for (const target of t.targets) {
-      for (let j = 0; j < 3; j++) out.push({ template: t.name, target, mutations: COMBOS_TIER1[(k + j * 3) % COMBOS_TIER1.length]!, tier: 1 });
+      for (let j = 0; j < 3; j++)
+        out.push({ template: t.name, target, mutations: COMBOS_TIER1[(k + j * 3) % COMBOS_TIER1.length]!, tier: 1 });
       k++;
     }
   }
@@ -71,20 +73,72 @@ function specs(): Spec[] {
     ['removeBlue', { target: { testId: 'row-SKU-7781' }, relation: 'inside' }],
   ];
   for (const [target, anchor] of inv) {
-    out.push({ template: 'inventory', target, mutations: ['class-regen', 'shuffle-rows'], extra: genericRowNames, anchor, tier: 2 });
-    out.push({ template: 'inventory', target, mutations: ['layout', 'insert-siblings'], extra: genericRowNames, anchor, tier: 2 });
+    out.push({
+      template: 'inventory',
+      target,
+      mutations: ['class-regen', 'shuffle-rows'],
+      extra: genericRowNames,
+      anchor,
+      tier: 2,
+    });
+    out.push({
+      template: 'inventory',
+      target,
+      mutations: ['layout', 'insert-siblings'],
+      extra: genericRowNames,
+      anchor,
+      tier: 2,
+    });
   }
-  out.push({ template: 'inventory', target: 'removeGreen', mutations: ['remove', 'class-regen'], extra: genericRowNames, anchor: inv[1]![1], tier: 2 });
-  out.push({ template: 'inventory', target: 'qtyRed', mutations: ['remove', 'shuffle-rows'], extra: genericRowNames, anchor: inv[0]![1], tier: 2 });
-  out.push({ template: 'login', target: 'email', mutations: ['strip-names', 'class-regen', 'id-remove'], anchor: { target: { text: 'Sign in to Acme' }, relation: 'below' }, tier: 2 });
-  out.push({ template: 'checkout', target: 'placeOrder', mutations: ['strip-names', 'text-reword', 'class-regen'], anchor: { target: { text: 'Cancel' }, relation: 'rightOf', withinPx: 200 }, tier: 2 });
+  out.push({
+    template: 'inventory',
+    target: 'removeGreen',
+    mutations: ['remove', 'class-regen'],
+    extra: genericRowNames,
+    anchor: inv[1]![1],
+    tier: 2,
+  });
+  out.push({
+    template: 'inventory',
+    target: 'qtyRed',
+    mutations: ['remove', 'shuffle-rows'],
+    extra: genericRowNames,
+    anchor: inv[0]![1],
+    tier: 2,
+  });
+  out.push({
+    template: 'login',
+    target: 'email',
+    mutations: ['strip-names', 'class-regen', 'id-remove'],
+    anchor: { target: { text: 'Sign in to Acme' }, relation: 'below' },
+    tier: 2,
+  });
+  out.push({
+    template: 'checkout',
+    target: 'placeOrder',
+    mutations: ['strip-names', 'text-reword', 'class-regen'],
+    anchor: { target: { text: 'Cancel' }, relation: 'rightOf', withinPx: 200 },
+    tier: 2,
+  });
   // Tier 3: images.
   for (const target of TEMPLATES.find((t) => t.name === 'toolbar')!.targets) {
-    out.push({ template: 'toolbar', target, mutations: ['strip-names', 'class-regen', 'shuffle-rows'], image: true, tier: 3 });
+    out.push({
+      template: 'toolbar',
+      target,
+      mutations: ['strip-names', 'class-regen', 'shuffle-rows'],
+      image: true,
+      tier: 3,
+    });
     out.push({ template: 'toolbar', target, mutations: ['strip-names', 'layout'], image: true, tier: 3 });
   }
   out.push({ template: 'toolbar', target: 'link', mutations: ['strip-names', 'remove'], image: true, tier: 3 });
-  out.push({ template: 'toolbar', target: 'record', mutations: ['strip-names', 'remove', 'class-regen'], image: true, tier: 3 });
+  out.push({
+    template: 'toolbar',
+    target: 'record',
+    mutations: ['strip-names', 'remove', 'class-regen'],
+    image: true,
+    tier: 3,
+  });
   return out;
 }
 
@@ -100,7 +154,8 @@ export function generate(dir: string): CorpusCase[] {
     for (const m of s.mutations) MUTATIONS[m](after, r);
     s.extra?.(after);
     const expectHeal = !s.mutations.includes('remove');
-    if (expectHeal !== (findMark(after) !== null)) throw new Error(`case ${i}: mark presence does not match expectation`);
+    if (expectHeal !== (findMark(after) !== null))
+      throw new Error(`case ${i}: mark presence does not match expectation`);
     const id = `${String(i + 1).padStart(3, '0')}-${s.template}-${s.target}`;
     const caseDir = join(dir, id);
     mkdirSync(caseDir);
@@ -117,7 +172,10 @@ export function generate(dir: string): CorpusCase[] {
       ...(s.image ? { image: true } : {}),
     });
   });
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ generator: 'e2e/healing/generate.ts', cases }, null, 1) + '\n');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ generator: 'e2e/healing/generate.ts', cases }, null, 1) + '\n',
+  );
   return cases;
 }
 
@@ -127,4 +185,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const abstain = cases.filter((c) => c.expect === 'abstain').length;
   console.log(`wrote ${cases.length} cases (${abstain} expect abstain) to ${dir}`);
 }
-

@@ -109,10 +109,12 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     if (!t) return;
     for (const { node } of walk(t.node)) {
       node.children = node.children.map((c) => (typeof c === 'string' ? reword(c) : c));
-      for (const a of ['placeholder', 'aria-label', 'title', 'alt']) if (node.attrs[a]) node.attrs[a] = reword(node.attrs[a]!);
+      for (const a of ['placeholder', 'aria-label', 'title', 'alt'])
+        if (node.attrs[a]) node.attrs[a] = reword(node.attrs[a]!);
     }
     // The visible label of a field is part of its identity too.
-    for (const { node } of walk(t.parent)) if (node.tag === 'label') node.children = node.children.map((c) => (typeof c === 'string' ? reword(c) : c));
+    for (const { node } of walk(t.parent))
+      if (node.tag === 'label') node.children = node.children.map((c) => (typeof c === 'string' ? reword(c) : c));
   },
   // The target moves to the other end of its container.
   move: (root) => {
@@ -128,7 +130,8 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     if (!t) return;
     const depth = 1 + Math.floor(r() * 2);
     let n: Node = t.node;
-    for (let d = 0; d < depth; d++) n = h(d === 0 ? 'span' : 'div', { class: d === 0 ? 'control-wrap' : 'field-container' }, n);
+    for (let d = 0; d < depth; d++)
+      n = h(d === 0 ? 'span' : 'div', { class: d === 0 ? 'control-wrap' : 'field-container' }, n);
     t.parent.children[t.parent.children.indexOf(t.node)] = n;
   },
   // New content before the target and a banner at the top: xpath indexes and positions shift.
@@ -137,13 +140,21 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     if (!t) return;
     const i = t.parent.children.indexOf(t.node);
     t.parent.children.splice(i, 0, h('span', { class: 'new-hint', style: 'color:#666' }, 'New!'));
-    root.children.unshift(h('div', { class: 'banner', role: 'status', style: 'padding:12px;background:#ffd' }, 'We updated our terms of service. ', h('a', { href: '/terms' }, 'Read more')));
+    root.children.unshift(
+      h(
+        'div',
+        { class: 'banner', role: 'status', style: 'padding:12px;background:#ffd' },
+        'We updated our terms of service. ',
+        h('a', { href: '/terms' }, 'Read more'),
+      ),
+    );
   },
   // Attributes a redesign dropped from the target.
   'drop-attrs': (root) => {
     const t = mark(root);
     if (!t) return;
-    for (const a of ['name', 'placeholder', 'title', 'aria-label', 'data-track', 'autocomplete', 'rel', 'inputmode']) delete t.node.attrs[a];
+    for (const a of ['name', 'placeholder', 'title', 'aria-label', 'data-track', 'autocomplete', 'rel', 'inputmode'])
+      delete t.node.attrs[a];
   },
   // A near-identical copy of the target's container appears above it (a "recently viewed" strip).
   decoy: (root) => {
@@ -155,14 +166,28 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
       if (node.attrs.id) node.attrs.id = `${node.attrs.id}-promo`;
       if (node.attrs.for) node.attrs.for = `${node.attrs.for}-promo`;
     }
-    const section = h('section', { class: 'promo', style: 'padding:8px;border:1px dashed #aaa' }, h('h4', null, 'Recommended for you'), copy);
+    const section = h(
+      'section',
+      { class: 'promo', style: 'padding:8px;border:1px dashed #aaa' },
+      h('h4', null, 'Recommended for you'),
+      copy,
+    );
     root.children.unshift(section);
   },
   // A new sidebar pushes the main content to the right and down.
   layout: (root) => {
-    const body = h('div', { class: 'shell', style: 'display:flex;gap:20px' },
-      h('aside', { class: 'app-nav', style: 'width:200px;padding:12px;background:#f6f6f6' }, h('strong', null, 'Workspace'), h('p', null, 'Dashboard'), h('p', null, 'Reports')),
-      h('div', { class: 'shell-main', style: 'flex:1;padding-top:30px' }, ...root.children));
+    const body = h(
+      'div',
+      { class: 'shell', style: 'display:flex;gap:20px' },
+      h(
+        'aside',
+        { class: 'app-nav', style: 'width:200px;padding:12px;background:#f6f6f6' },
+        h('strong', null, 'Workspace'),
+        h('p', null, 'Dashboard'),
+        h('p', null, 'Reports'),
+      ),
+      h('div', { class: 'shell-main', style: 'flex:1;padding-top:30px' }, ...root.children),
+    );
     root.children = [body];
   },
   remove: (root) => {
@@ -181,7 +206,11 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
       container = parentOf(root, container);
     }
     // Climb until the container holds several siblings like `row`.
-    while (container && row && container.children.filter((c) => typeof c !== 'string' && c.tag === row!.tag).length < 3) {
+    while (
+      container &&
+      row &&
+      container.children.filter((c) => typeof c !== 'string' && c.tag === row!.tag).length < 3
+    ) {
       row = container;
       container = parentOf(root, container);
     }
@@ -193,6 +222,7 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     const t = mark(root);
     if (!t) return;
     for (const { node } of walk(root))
-      if (node.tag === t.node.tag) for (const a of ['aria-label', 'title', 'name', 'id', 'data-track']) delete node.attrs[a];
+      if (node.tag === t.node.tag)
+        for (const a of ['aria-label', 'title', 'name', 'id', 'data-track']) delete node.attrs[a];
   },
 };

@@ -6,7 +6,10 @@ import { Writable } from 'node:stream';
 import { ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createLogger } from '../../../api/log.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../../../e2e/harness/kubeclient.js';
-import { waitFor } from '../../../e2e/harness/wait.js';
+import { waitFor as waitForWithin } from '../../../e2e/harness/wait.js';
+
+// Shorter than the test's timeout, so a failure names the step that did not happen.
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitForWithin(what, probe, { timeoutMs: 25_000 });
 import { setCondition, type Condition } from './conditions.js';
 import { Controller } from './controller.js';
 import { EventRecorder } from './events.js';
@@ -154,10 +157,11 @@ describe('Manager with a controller on a custom resource', () => {
     controller.enqueue(`${ns}/w1`);
     await waitFor('another reconcile', async () => (reconciles > before && controller.queue.inFlight === 0 ? true : undefined));
     const core = kc.makeApiClient(CoreV1Api);
-    const events = await waitFor('one TooBig event counted twice', async () => {
+    const events = await waitFor('one TooBig event counted at least twice', async () => {
       const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=w1,reason=TooBig' });
-      return list.items.length === 1 && list.items[0]!.count === 2 ? list.items : undefined;
+      return list.items.length >= 1 && (list.items[0]!.count ?? 0) >= 2 ? list.items : undefined;
     });
+    expect(events).toHaveLength(1); // repeats were counted, not created anew
     expect(events[0]).toMatchObject({ type: 'Warning', message: 'size 11 is above 10', involvedObject: { kind: 'Widget', name: 'w1' }, source: { component: 'aether-operator' } });
 
     // Metrics and health.
@@ -173,5 +177,5 @@ describe('Manager with a controller on a custom resource', () => {
     const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'widgets-operator', namespace: ns });
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-  });
+  }, 180_000);
 });

@@ -17,7 +17,10 @@ function clean(raw: Raw): ElementDescriptor {
 /** Describe one element (it should be the single match of a step's target). */
 export async function describeElement(target: Locator | ElementHandle): Promise<ElementDescriptor> {
   // Locator.evaluate and ElementHandle.evaluate both pass the element first.
-  const raw = await (target as Locator).evaluate(describeInPage as (el: Element, arg: Record<string, unknown>) => Raw, {});
+  const raw = await (target as Locator).evaluate(
+    describeInPage as (el: Element, arg: Record<string, unknown>) => Raw,
+    {},
+  );
   return clean(raw);
 }
 

@@ -39,7 +39,12 @@ const ACTIONABLE = new Set(['action', 'textbox', 'select', 'toggle']);
 async function documentBox(l: Locator | ElementHandle): Promise<Box> {
   return (l as Locator).evaluate((el: Element) => {
     const r = el.getBoundingClientRect();
-    return { x: Math.round(r.left + window.scrollX), y: Math.round(r.top + window.scrollY), width: Math.round(r.width), height: Math.round(r.height) };
+    return {
+      x: Math.round(r.left + window.scrollX),
+      y: Math.round(r.top + window.scrollY),
+      width: Math.round(r.width),
+      height: Math.round(r.height),
+    };
   });
 }
 
@@ -58,7 +63,12 @@ async function finish(
   return { locator, tier, outcome: 'healed', score, suggestion, descriptor: d, ms };
 }
 
-export async function healTarget(page: Page, target: HealableTarget, recorded?: ElementDescriptor, opts: HealOptions = {}): Promise<HealResult> {
+export async function healTarget(
+  page: Page,
+  target: HealableTarget,
+  recorded?: ElementDescriptor,
+  opts: HealOptions = {},
+): Promise<HealResult> {
   const t0 = performance.now();
   const ms = { collect: 0, score: 0, total: 0 };
   const fingerprint = recorded ?? target.fingerprint;
@@ -75,8 +85,12 @@ export async function healTarget(page: Page, target: HealableTarget, recorded?: 
     ms.score = performance.now() - t1;
     scores = new Array<number>(candidates.length).fill(0);
     for (const r of ranked.ranked) scores[r.index] = r.score;
-    if (ranked.choice !== null) return finish(page, 1, candidates[ranked.choice]!, ranked.ranked[0]!.score, opts, ms, t0);
-    reason = candidates.length === 0 ? 'tier 1: no candidates' : `tier 1: abstained (best ${ranked.ranked[0]?.score ?? 0}, runner-up ${ranked.ranked[1]?.score ?? 0})`;
+    if (ranked.choice !== null)
+      return finish(page, 1, candidates[ranked.choice]!, ranked.ranked[0]!.score, opts, ms, t0);
+    reason =
+      candidates.length === 0
+        ? 'tier 1: no candidates'
+        : `tier 1: abstained (best ${ranked.ranked[0]?.score ?? 0}, runner-up ${ranked.ranked[1]?.score ?? 0})`;
   }
 
   // Tier 2.
@@ -100,10 +114,18 @@ export async function healTarget(page: Page, target: HealableTarget, recorded?: 
         anchorBox,
         candidates.map((c) => c.box),
         target.anchor.relation,
-        { exclude, ...(target.anchor.withinPx !== undefined ? { withinPx: target.anchor.withinPx } : {}), ...(scores.length ? { scores } : {}) },
+        {
+          exclude,
+          ...(target.anchor.withinPx !== undefined ? { withinPx: target.anchor.withinPx } : {}),
+          ...(scores.length ? { scores } : {}),
+        },
       );
-      if (pick.choice !== null) return finish(page, 2, candidates[pick.choice]!, scores[pick.choice] ?? 0, opts, ms, t0);
-      reason = pick.matches.length === 0 ? `tier 2: nothing ${target.anchor.relation} the anchor` : `tier 2: ${pick.matches.length} candidates tie ${target.anchor.relation} the anchor`;
+      if (pick.choice !== null)
+        return finish(page, 2, candidates[pick.choice]!, scores[pick.choice] ?? 0, opts, ms, t0);
+      reason =
+        pick.matches.length === 0
+          ? `tier 2: nothing ${target.anchor.relation} the anchor`
+          : `tier 2: ${pick.matches.length} candidates tie ${target.anchor.relation} the anchor`;
     }
   }
 
@@ -128,13 +150,18 @@ async function healVisually(
   const template = decodePngGray(Buffer.from(image.pngBase64!, 'base64'));
   const last = image.lastKnownBox ?? fingerprint?.box;
   const near = last ? { ...last, x: last.x - scroll.x, y: last.y - scroll.y } : undefined;
-  const match = await findTemplate(screen, template, near);
+  const match = await findTemplate(screen, template, near, image.threshold);
   if (!match) return { descriptor: null, score: 0, reason: 'template not found (or not unique) on screen' };
   const center = { x: match.box.x + match.box.width / 2, y: match.box.y + match.box.height / 2 };
   const [raw] = await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at: center });
   if (!raw) return { descriptor: null, score: match.score, reason: 'no element under the match' };
   const { kind: _k, visible: _v, ...d } = raw;
-  if (fingerprint && tagCompatibility(fingerprint, d) < 0.85) return { descriptor: null, score: match.score, reason: `element under the match is a ${d.tag}, not like the recorded ${fingerprint.tag}` };
+  if (fingerprint && tagCompatibility(fingerprint, d) < 0.85)
+    return {
+      descriptor: null,
+      score: match.score,
+      reason: `element under the match is a ${d.tag}, not like the recorded ${fingerprint.tag}`,
+    };
   return { descriptor: d, score: match.score, reason: '' };
 }
 

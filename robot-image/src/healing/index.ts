@@ -1,5 +1,4 @@
 // Self-healing selectors (issue 7). The public surface of robot-image/src/healing.
-import type { Box } from './types.js';
 import { rankAll } from './score.js';
 
 /** What the robot remembers about an element, to find it again after the page changed. */
@@ -36,7 +35,15 @@ export function rankCandidates(
   return rankAll(recorded, candidates);
 }
 
-export type { Box, RankResult, HealableTarget, PlainTarget, AnchorSpec, ImageTemplate, SpatialRelation } from './types.js';
+export type {
+  Box,
+  RankResult,
+  HealableTarget,
+  PlainTarget,
+  AnchorSpec,
+  ImageTemplate,
+  SpatialRelation,
+} from './types.js';
 export { scoreCandidate, SIGNALS, MIN_SCORE, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';
 export { describeElement, collectCandidates, hintFor, locatorOf, type CandidateHint } from './capture.js';
 export { healTarget, captureTemplate, type HealResult, type HealOptions } from './heal.js';

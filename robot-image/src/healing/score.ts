@@ -37,7 +37,14 @@ interface Signal {
 }
 
 /** Attributes written for test automation: the most stable handle a page has. */
-export const TEST_ID_ATTRIBUTES = ['data-testid', 'data-test-id', 'data-test', 'data-qa', 'data-cy', 'data-automation-id'];
+export const TEST_ID_ATTRIBUTES = [
+  'data-testid',
+  'data-test-id',
+  'data-test',
+  'data-qa',
+  'data-cy',
+  'data-automation-id',
+];
 
 export function testIdOf(d: ElementDescriptor): string | undefined {
   for (const a of TEST_ID_ATTRIBUTES) {
@@ -65,7 +72,8 @@ export function elementKind(d: ElementDescriptor): string {
   const tag = d.tag.toLowerCase();
   const role = (d.role ?? '').toLowerCase();
   const type = (d.type ?? '').toLowerCase();
-  if (['checkbox', 'radio', 'switch'].includes(role) || (tag === 'input' && ['checkbox', 'radio'].includes(type))) return 'toggle';
+  if (['checkbox', 'radio', 'switch'].includes(role) || (tag === 'input' && ['checkbox', 'radio'].includes(type)))
+    return 'toggle';
   if (tag === 'select' || ['combobox', 'listbox'].includes(role)) return 'select';
   if (
     (tag === 'input' && ['submit', 'button', 'reset', 'image'].includes(type)) ||
@@ -144,27 +152,129 @@ function visualLabelSimilarity(label: string | undefined, c: ElementDescriptor):
 
 /** The signals and their weights. Weight 0 = the recorded element lacks the attribute. */
 export const SIGNALS: readonly Signal[] = [
-  { name: 'testId', group: 'identity', weight: (r) => (testIdOf(r) ? 2.0 : 0), similarity: (r, c) => identifierSimilarity(testIdOf(r), testIdOf(c)) },
-  { name: 'id', group: 'identity', weight: (r) => (has(r.id) ? (isGeneratedName(r.id) ? 0.3 : 1.5) : 0), similarity: (r, c) => identifierSimilarity(r.id, c.id) },
-  { name: 'name', group: 'identity', weight: (r) => (has(r.name) ? (isGeneratedName(r.name) ? 0.3 : 1.5) : 0), similarity: (r, c) => identifierSimilarity(r.name, c.name) },
-  { name: 'accessibleName', group: 'identity', weight: (r) => (has(r.accessibleName) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.accessibleName, c.accessibleName), c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c)) },
-  { name: 'text', group: 'identity', weight: (r) => (ownText(r) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.text, c.text), 0.8 * textSimilarity(r.text, c.accessibleName)) },
-  { name: 'label', group: 'identity', weight: (r) => (has(r.label) ? 1.5 : 0), similarity: (r, c) => Math.max(textSimilarity(r.label, c.label), c.label ? 0 : 0.8 * visualLabelSimilarity(r.label, c)) },
-  { name: 'placeholder', group: 'identity', weight: (r) => (has(r.placeholder) ? 1.0 : 0), similarity: (r, c) => textSimilarity(r.placeholder, c.placeholder) },
-  { name: 'href', group: 'identity', weight: (r) => (has(r.href) && !r.href.startsWith('javascript:') ? 1.0 : 0), similarity: (r, c) => (urlPath(r.href) === urlPath(c.href) ? 1 : 0.8 * identifierSimilarity(urlPath(r.href), urlPath(c.href))) },
-  { name: 'src', group: 'identity', weight: (r) => (has(r.src) ? 1.0 : 0), similarity: (r, c) => (urlFile(r.src) === urlFile(c.src) ? 1 : 0.8 * identifierSimilarity(urlFile(r.src), urlFile(c.src))) },
-  { name: 'alt', group: 'identity', weight: (r) => (has(r.alt) ? 1.0 : 0), similarity: (r, c) => textSimilarity(r.alt, c.alt) },
-  { name: 'title', group: 'identity', weight: (r) => (has(r.title) ? 0.75 : 0), similarity: (r, c) => textSimilarity(r.title, c.title) },
-  { name: 'attributes', group: 'identity', weight: (r) => (otherAttributes(r).length > 0 ? 0.75 : 0), similarity: attributeSimilarity },
-  { name: 'tag', group: 'context', weight: () => 1.0, similarity: (r, c) => (r.tag.toLowerCase() === c.tag.toLowerCase() ? 1 : tagCompatibility(r, c) > 0.5 ? 0.6 : 0) },
-  { name: 'role', group: 'context', weight: (r) => (has(r.role) ? 0.5 : 0), similarity: (r, c) => (r.role === c.role ? 1 : 0) },
-  { name: 'type', group: 'context', weight: (r) => (has(r.type) ? 0.5 : 0), similarity: (r, c) => (r.type === c.type ? 1 : 0) },
-  { name: 'classes', group: 'context', weight: (r) => (stableClasses(r).length > 0 ? 0.5 : 0), similarity: (r, c) => jaccard(stableClasses(r), stableClasses(c)) },
-  { name: 'xpath', group: 'context', weight: (r) => (has(r.xpath) ? 0.5 : 0), similarity: (r, c) => pathSimilarity(r.xpath, c.xpath) },
-  { name: 'idXpath', group: 'context', weight: (r) => (has(r.idXpath) && r.idXpath !== r.xpath ? 0.5 : 0), similarity: (r, c) => pathSimilarity(r.idXpath, c.idXpath) },
+  {
+    name: 'testId',
+    group: 'identity',
+    weight: (r) => (testIdOf(r) ? 2.0 : 0),
+    similarity: (r, c) => identifierSimilarity(testIdOf(r), testIdOf(c)),
+  },
+  {
+    name: 'id',
+    group: 'identity',
+    weight: (r) => (has(r.id) ? (isGeneratedName(r.id) ? 0.3 : 1.5) : 0),
+    similarity: (r, c) => identifierSimilarity(r.id, c.id),
+  },
+  {
+    name: 'name',
+    group: 'identity',
+    weight: (r) => (has(r.name) ? (isGeneratedName(r.name) ? 0.3 : 1.5) : 0),
+    similarity: (r, c) => identifierSimilarity(r.name, c.name),
+  },
+  {
+    name: 'accessibleName',
+    group: 'identity',
+    weight: (r) => (has(r.accessibleName) ? 1.5 : 0),
+    similarity: (r, c) =>
+      Math.max(
+        textSimilarity(r.accessibleName, c.accessibleName),
+        c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c),
+      ),
+  },
+  {
+    name: 'text',
+    group: 'identity',
+    weight: (r) => (ownText(r) ? 1.5 : 0),
+    similarity: (r, c) => Math.max(textSimilarity(r.text, c.text), 0.8 * textSimilarity(r.text, c.accessibleName)),
+  },
+  {
+    name: 'label',
+    group: 'identity',
+    weight: (r) => (has(r.label) ? 1.5 : 0),
+    similarity: (r, c) =>
+      Math.max(textSimilarity(r.label, c.label), c.label ? 0 : 0.8 * visualLabelSimilarity(r.label, c)),
+  },
+  {
+    name: 'placeholder',
+    group: 'identity',
+    weight: (r) => (has(r.placeholder) ? 1.0 : 0),
+    similarity: (r, c) => textSimilarity(r.placeholder, c.placeholder),
+  },
+  {
+    name: 'href',
+    group: 'identity',
+    weight: (r) => (has(r.href) && !r.href.startsWith('javascript:') ? 1.0 : 0),
+    similarity: (r, c) =>
+      urlPath(r.href) === urlPath(c.href) ? 1 : 0.8 * identifierSimilarity(urlPath(r.href), urlPath(c.href)),
+  },
+  {
+    name: 'src',
+    group: 'identity',
+    weight: (r) => (has(r.src) ? 1.0 : 0),
+    similarity: (r, c) =>
+      urlFile(r.src) === urlFile(c.src) ? 1 : 0.8 * identifierSimilarity(urlFile(r.src), urlFile(c.src)),
+  },
+  {
+    name: 'alt',
+    group: 'identity',
+    weight: (r) => (has(r.alt) ? 1.0 : 0),
+    similarity: (r, c) => textSimilarity(r.alt, c.alt),
+  },
+  {
+    name: 'title',
+    group: 'identity',
+    weight: (r) => (has(r.title) ? 0.75 : 0),
+    similarity: (r, c) => textSimilarity(r.title, c.title),
+  },
+  {
+    name: 'attributes',
+    group: 'identity',
+    weight: (r) => (otherAttributes(r).length > 0 ? 0.75 : 0),
+    similarity: attributeSimilarity,
+  },
+  {
+    name: 'tag',
+    group: 'context',
+    weight: () => 1.0,
+    similarity: (r, c) => (r.tag.toLowerCase() === c.tag.toLowerCase() ? 1 : tagCompatibility(r, c) > 0.5 ? 0.6 : 0),
+  },
+  {
+    name: 'role',
+    group: 'context',
+    weight: (r) => (has(r.role) ? 0.5 : 0),
+    similarity: (r, c) => (r.role === c.role ? 1 : 0),
+  },
+  {
+    name: 'type',
+    group: 'context',
+    weight: (r) => (has(r.type) ? 0.5 : 0),
+    similarity: (r, c) => (r.type === c.type ? 1 : 0),
+  },
+  {
+    name: 'classes',
+    group: 'context',
+    weight: (r) => (stableClasses(r).length > 0 ? 0.5 : 0),
+    similarity: (r, c) => jaccard(stableClasses(r), stableClasses(c)),
+  },
+  {
+    name: 'xpath',
+    group: 'context',
+    weight: (r) => (has(r.xpath) ? 0.5 : 0),
+    similarity: (r, c) => pathSimilarity(r.xpath, c.xpath),
+  },
+  {
+    name: 'idXpath',
+    group: 'context',
+    weight: (r) => (has(r.idXpath) && r.idXpath !== r.xpath ? 0.5 : 0),
+    similarity: (r, c) => pathSimilarity(r.idXpath, c.idXpath),
+  },
   { name: 'location', group: 'context', weight: (r) => (r.box ? 0.5 : 0), similarity: locationSimilarity },
   { name: 'size', group: 'context', weight: (r) => (r.box ? 0.5 : 0), similarity: sizeSimilarity },
-  { name: 'neighbors', group: 'context', weight: (r) => (r.neighborText && Object.values(r.neighborText).some(has) ? 1.5 : 0), similarity: neighbourSimilarity },
+  {
+    name: 'neighbors',
+    group: 'context',
+    weight: (r) => (r.neighborText && Object.values(r.neighborText).some(has) ? 1.5 : 0),
+    similarity: neighbourSimilarity,
+  },
 ];
 
 /** Choose when the best candidate scores at least MIN_SCORE and leads the runner-up by MIN_MARGIN... */
@@ -207,7 +317,8 @@ export function scoreCandidate(recorded: ElementDescriptor, candidate: ElementDe
   const identity = idWeights > 0 ? idSum / idWeights : null;
   // Convex in identity: half-matching names ("Email notifications" vs "SMS notifications") are
   // typical of a sibling that replaced a removed target, so partial agreement earns little.
-  const identityFactor = identity === null ? 1 : IDENTITY_FLOOR + (1 - IDENTITY_FLOOR) * Math.min(1, identity / IDENTITY_FULL) ** 1.5;
+  const identityFactor =
+    identity === null ? 1 : IDENTITY_FLOOR + (1 - IDENTITY_FLOOR) * Math.min(1, identity / IDENTITY_FULL) ** 1.5;
   let score = mean * identityFactor * tagCompatibility(recorded, candidate);
   // Keys made to identify an element (test ids, hand-written ids) rarely move to another element:
   // an exact match lifts the score towards 1 even when everything around it changed.

@@ -58,7 +58,14 @@ describe('rankCandidates chooses the intended element', () => {
       name: 'id removed, moved 150px and wrapped in a new div',
       recorded: submit,
       candidates: [
-        without(with_(submit, { xpath: '/html/body/main/form/div[3]/div/button', box: { x: 600, y: 650, width: 140, height: 40 } }), 'id', 'idXpath'),
+        without(
+          with_(submit, {
+            xpath: '/html/body/main/form/div[3]/div/button',
+            box: { x: 600, y: 650, width: 140, height: 40 },
+          }),
+          'id',
+          'idXpath',
+        ),
         cancel,
       ],
       want: 0,
@@ -73,7 +80,14 @@ describe('rankCandidates chooses the intended element', () => {
       name: 'input found by label and name when placeholder and xpath changed',
       recorded: emailInput,
       candidates: [
-        with_(emailInput, { name: 'password', type: 'password', label: 'Password', accessibleName: 'Password', placeholder: '', box: { x: 440, y: 260, width: 300, height: 32 } }),
+        with_(emailInput, {
+          name: 'password',
+          type: 'password',
+          label: 'Password',
+          accessibleName: 'Password',
+          placeholder: '',
+          box: { x: 440, y: 260, width: 300, height: 32 },
+        }),
         with_(emailInput, { placeholder: 'name@company.com', xpath: '/html/body/div/main/form/fieldset/div[1]/input' }),
       ],
       want: 1,
@@ -83,13 +97,25 @@ describe('rankCandidates chooses the intended element', () => {
       recorded: { tag: 'a', href: '/account/settings', text: 'Settings', accessibleName: 'Settings', role: 'link' },
       candidates: [
         { tag: 'a', href: '/account/billing', text: 'Billing', accessibleName: 'Billing', role: 'link' },
-        { tag: 'a', href: 'https://app.example.com/account/settings?tab=1', text: 'Settings', accessibleName: 'Settings', role: 'link' },
+        {
+          tag: 'a',
+          href: 'https://app.example.com/account/settings?tab=1',
+          text: 'Settings',
+          accessibleName: 'Settings',
+          role: 'link',
+        },
       ],
       want: 1,
     },
     {
       name: 'test id survives everything else changing',
-      recorded: { tag: 'button', attributes: { 'data-testid': 'save' }, text: 'Save', accessibleName: 'Save', classes: ['a1'] },
+      recorded: {
+        tag: 'button',
+        attributes: { 'data-testid': 'save' },
+        text: 'Save',
+        accessibleName: 'Save',
+        classes: ['a1'],
+      },
       candidates: [
         { tag: 'button', text: 'Save draft', accessibleName: 'Save draft' },
         { tag: 'a', role: 'button', attributes: { 'data-testid': 'save' }, text: 'Store', accessibleName: 'Store' },
@@ -108,7 +134,11 @@ describe('rankCandidates chooses the intended element', () => {
 describe('rankCandidates abstains when unsure', () => {
   const cases: { name: string; recorded: ElementDescriptor; candidates: ElementDescriptor[] }[] = [
     { name: 'no candidates', recorded: submit, candidates: [] },
-    { name: 'target removed: only the neighbour in its place remains', recorded: submit, candidates: [with_(cancel, { box: submit.box, xpath: submit.xpath })] },
+    {
+      name: 'target removed: only the neighbour in its place remains',
+      recorded: submit,
+      candidates: [with_(cancel, { box: submit.box, xpath: submit.xpath })],
+    },
     {
       name: 'two identical copies (decoys) and nothing tells them apart',
       recorded: without(submit, 'id', 'idXpath', 'xpath', 'box', 'neighborText'),
@@ -117,12 +147,25 @@ describe('rankCandidates abstains when unsure', () => {
     {
       name: 'input removed: a different field with the same tag remains',
       recorded: emailInput,
-      candidates: [{ tag: 'input', type: 'text', name: 'city', label: 'City', accessibleName: 'City', xpath: emailInput.xpath, box: emailInput.box }],
+      candidates: [
+        {
+          tag: 'input',
+          type: 'text',
+          name: 'city',
+          label: 'City',
+          accessibleName: 'City',
+          xpath: emailInput.xpath,
+          box: emailInput.box,
+        },
+      ],
     },
     {
       name: 'only unrelated kinds of element',
       recorded: submit,
-      candidates: [{ tag: 'td', text: '42' }, { tag: 'h1', text: 'Checkout' }],
+      candidates: [
+        { tag: 'td', text: '42' },
+        { tag: 'h1', text: 'Checkout' },
+      ],
     },
   ];
   it.each(cases)('$name', ({ recorded, candidates }) => {

@@ -67,7 +67,9 @@ export function pickByRelation(
   const tied = matches.filter((m) => m.distance - matches[0]!.distance <= TIE_PX);
   if (tied.length === 1) return { choice: tied[0]!.index, matches };
   if (!opts.scores) return { choice: null, matches };
-  const byScore = tied.map((m) => ({ index: m.index, score: opts.scores![m.index] ?? 0 })).sort((a, b) => b.score - a.score);
+  const byScore = tied
+    .map((m) => ({ index: m.index, score: opts.scores![m.index] ?? 0 }))
+    .sort((a, b) => b.score - a.score);
   const lead = byScore[0]!.score - byScore[1]!.score;
   return { choice: lead >= (opts.minLead ?? 0.05) ? byScore[0]!.index : null, matches };
 }

@@ -32,13 +32,27 @@ export function targetFragility(t: PlainTarget): Fragility {
   } else if (t.css) {
     const { ids, classes } = cssTokens(t.css);
     score = ids.length > 0 && ids.every((i) => !isGeneratedName(i)) && classes.length === 0 ? 0.25 : 0.45;
-    if (ids.some(isGeneratedName)) { score = Math.max(score, 0.8); reasons.push('generated id'); }
-    if (classes.some(isGeneratedName)) { score = Math.max(score, 0.8); reasons.push('generated class names'); }
-    if (/:nth-(child|of-type)|:first-child|:last-child|:eq\(/.test(t.css)) { score = Math.max(score, 0.7); reasons.push('position-based css (nth-child)'); }
-    if ((t.css.match(/>/g) ?? []).length >= 3) { score = Math.max(score, 0.6); reasons.push('long css child chain'); }
+    if (ids.some(isGeneratedName)) {
+      score = Math.max(score, 0.8);
+      reasons.push('generated id');
+    }
+    if (classes.some(isGeneratedName)) {
+      score = Math.max(score, 0.8);
+      reasons.push('generated class names');
+    }
+    if (/:nth-(child|of-type)|:first-child|:last-child|:eq\(/.test(t.css)) {
+      score = Math.max(score, 0.7);
+      reasons.push('position-based css (nth-child)');
+    }
+    if ((t.css.match(/>/g) ?? []).length >= 3) {
+      score = Math.max(score, 0.6);
+      reasons.push('long css child chain');
+    }
   } else if (t.xpath) {
-    if (/^\/html|^\/body|^\/\w/.test(t.xpath)) { score = 0.9; reasons.push('absolute XPath'); }
-    else score = /\[\d+\]/.test(t.xpath) ? 0.6 : 0.35;
+    if (/^\/html|^\/body|^\/\w/.test(t.xpath)) {
+      score = 0.9;
+      reasons.push('absolute XPath');
+    } else score = /\[\d+\]/.test(t.xpath) ? 0.6 : 0.35;
     if (/\[\d+\]/.test(t.xpath)) reasons.push('index-based XPath steps');
   } else score = 1;
   return { score, reasons };
@@ -51,11 +65,31 @@ export function descriptorFragility(d: ElementDescriptor): Fragility {
   if (d.label) return { score: 0.15, reasons: [] };
   if (d.id && !isGeneratedName(d.id)) return { score: 0.25, reasons: [] };
   const reasons = ['no test id, accessible name, label or stable id'];
-  if ((d.classes ?? []).length > 0 && (d.classes ?? []).every(isGeneratedName)) reasons.push('generated class names only');
+  if ((d.classes ?? []).length > 0 && (d.classes ?? []).every(isGeneratedName))
+    reasons.push('generated class names only');
   return { score: 0.8, reasons };
 }
 
-const ROLE_OK = new Set(['button', 'link', 'textbox', 'searchbox', 'checkbox', 'radio', 'switch', 'combobox', 'listbox', 'tab', 'menuitem', 'heading', 'img', 'option', 'spinbutton', 'slider', 'cell', 'columnheader']);
+const ROLE_OK = new Set([
+  'button',
+  'link',
+  'textbox',
+  'searchbox',
+  'checkbox',
+  'radio',
+  'switch',
+  'combobox',
+  'listbox',
+  'tab',
+  'menuitem',
+  'heading',
+  'img',
+  'option',
+  'spinbutton',
+  'slider',
+  'cell',
+  'columnheader',
+]);
 const cssString = (s: string) => JSON.stringify(s);
 
 /** Selectors to try for a described element, most stable first. Pure. */
@@ -92,7 +126,11 @@ export interface StableSelector {
  * The most stable selector that matches exactly this element on the current page, or null.
  * `elementXpath` identifies the element (its absolute XPath, e.g. from the candidate descriptor).
  */
-export async function bestStableSelector(page: Page, d: ElementDescriptor, elementXpath: string): Promise<StableSelector | null> {
+export async function bestStableSelector(
+  page: Page,
+  d: ElementDescriptor,
+  elementXpath: string,
+): Promise<StableSelector | null> {
   for (const target of selectorCandidates(d)) {
     const loc = plainLocator(page, target);
     if ((await loc.count()) !== 1) continue;
@@ -156,7 +194,13 @@ export function suggestionsFromEvents(events: readonly HealEvent[]): StepSuggest
   for (const [stepId, s] of bySteps) {
     const best = [...s.votes.values()].sort((a, b) => b.n - a.n || b.last - a.last)[0];
     if (!best) continue;
-    out.push({ stepId, selector: best.target, count: s.count, lastTier: s.lastTier, ...(s.lastAt ? { lastHealedAt: s.lastAt } : {}) });
+    out.push({
+      stepId,
+      selector: best.target,
+      count: s.count,
+      lastTier: s.lastTier,
+      ...(s.lastAt ? { lastHealedAt: s.lastAt } : {}),
+    });
   }
   return out.sort((a, b) => a.stepId.localeCompare(b.stepId));
 }

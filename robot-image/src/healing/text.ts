@@ -186,7 +186,9 @@ export function urlPath(href: string | undefined): string {
   if (!href) return '';
   const noHash = href.split('#')[0] ?? '';
   const noQuery = noHash.split('?')[0] ?? '';
-  return noQuery.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/+$/, '') || (href.startsWith('#') ? href : '/');
+  return (
+    noQuery.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/+$/, '') || (href.startsWith('#') ? href : '/')
+  );
 }
 
 /** File name of a URL path without a fingerprint hash: /static/logo.3f9a1c.png -> logo.png. */

@@ -1,4 +1,12 @@
-import { identifierSimilarity, isGeneratedName, pathSimilarity, textSimilarity, tokens, urlFile, urlPath } from './text.js';
+import {
+  identifierSimilarity,
+  isGeneratedName,
+  pathSimilarity,
+  textSimilarity,
+  tokens,
+  urlFile,
+  urlPath,
+} from './text.js';
 
 describe('text helpers', () => {
   it.each([

@@ -44,6 +44,8 @@ export interface ImageTemplate {
   pngBase64?: string;
   /** Where the element was last seen, in CSS pixels of the viewport. */
   lastKnownBox?: Box;
+  /** Minimum normalised correlation to accept a match (default MIN_CORRELATION, 0.85). */
+  threshold?: number;
 }
 
 /** A step's element target with its healing aids. */

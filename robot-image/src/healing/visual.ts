@@ -48,7 +48,8 @@ function crop(img: GrayImage, by: number): GrayImage {
   const w = img.width - 2 * by;
   const h = img.height - 2 * by;
   const data = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) data.set(img.data.subarray((y + by) * img.width + by, (y + by) * img.width + by + w), y * w);
+  for (let y = 0; y < h; y++)
+    data.set(img.data.subarray((y + by) * img.width + by, (y + by) * img.width + by + w), y * w);
   return { width: w, height: h, data };
 }
 
@@ -101,7 +102,12 @@ function peaks(cv: Cv, img: Mat, tpl: Mat): Peak | null {
  * Find `template` in `screen` (both full-scale grayscale). Tries a window around `near` first, then
  * the whole screen; returns null (abstain) unless the match is strong and unique on the screen.
  */
-export async function findTemplate(screen: GrayImage, template: GrayImage, near?: Box): Promise<VisualMatch | null> {
+export async function findTemplate(
+  screen: GrayImage,
+  template: GrayImage,
+  near?: Box,
+  minCorrelation = MIN_CORRELATION,
+): Promise<VisualMatch | null> {
   const { cv } = await loadOpenCv();
   // Half scale (fast, the measured ~10 ms path) unless the template is small: a 34 px icon
   // button would shrink to a blur where every button of the toolbar looks alike.
@@ -115,8 +121,16 @@ export async function findTemplate(screen: GrayImage, template: GrayImage, near?
   const tpl = toMat(cv, t);
   try {
     const accept = (p: Peak | null, ox: number, oy: number): VisualMatch | null =>
-      p && p.score >= MIN_CORRELATION
-        ? { box: { x: (p.x + ox) * f - inset, y: (p.y + oy) * f - inset, width: template.width, height: template.height }, score: p.score }
+      p && p.score >= minCorrelation
+        ? {
+            box: {
+              x: (p.x + ox) * f - inset,
+              y: (p.y + oy) * f - inset,
+              width: template.width,
+              height: template.height,
+            },
+            score: p.score,
+          }
         : null;
     if (near) {
       const mx = t.width * 2;

@@ -75,11 +75,20 @@ function keyValue(flag: string, text: string | undefined, problems: string[]): [
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '-h' || command === '--help') return { command: 'help' };
+  if (command === undefined || command === 'help' || command === '-h' || command === '--help')
+    return { command: 'help' };
   if (command !== 'run') throw new UsageError([`unknown command "${command}" (try: aether run examples/rpajob.yaml)`]);
 
   const problems: string[] = [];
-  const out: RunArgs = { command: 'run', files: [], params: {}, secrets: {}, fresh: false, headed: false, logLevel: 'info' };
+  const out: RunArgs = {
+    command: 'run',
+    files: [],
+    params: {},
+    secrets: {},
+    fresh: false,
+    headed: false,
+    logLevel: 'info',
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     // --flag=value is the same as --flag value.
@@ -155,7 +164,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case '--log-level': {
         const v = needValue();
-        if (v !== undefined && !LOG_LEVELS.includes(v)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+        if (v !== undefined && !LOG_LEVELS.includes(v))
+          problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
         else if (v !== undefined) out.logLevel = v;
         break;
       }

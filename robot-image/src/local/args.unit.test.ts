@@ -11,9 +11,29 @@ describe('parseArgs', () => {
 
   it('reads files, params, secrets and switches', () => {
     const a = parseArgs([
-      'run', 'job.yaml', '-f', 'wf.yaml', '--file=more.yaml',
-      '--param', 'customer=C-1', '-p', 'url=http://x/?a=b', '--secret', 'portal=p.env',
-      '--secrets-dir', 'sec', '--serve', 'site', '--data-dir', 'd', '--new', '--headed', '--job', 'j', '--log-level', 'debug',
+      'run',
+      'job.yaml',
+      '-f',
+      'wf.yaml',
+      '--file=more.yaml',
+      '--param',
+      'customer=C-1',
+      '-p',
+      'url=http://x/?a=b',
+      '--secret',
+      'portal=p.env',
+      '--secrets-dir',
+      'sec',
+      '--serve',
+      'site',
+      '--data-dir',
+      'd',
+      '--new',
+      '--headed',
+      '--job',
+      'j',
+      '--log-level',
+      'debug',
     ]);
     expect(a).toEqual({
       command: 'run',

@@ -3,7 +3,7 @@
 // one exits at once.
 import { parseArgs, UsageError, USAGE } from './args.js';
 import { ManifestError } from './manifests.js';
-import { EXIT, runLocal } from './run.js';
+import { EXIT, planRun } from './plan.js';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -25,9 +25,16 @@ async function main(argv: string[]): Promise<number> {
   process.noDeprecation = true;
   let interrupts = 0;
   try {
-    return await runLocal(args, {
+    const plan = planRun(args, { cwd: process.cwd(), env: process.env });
+    // The robot (DBOS, Playwright, graphile-worker) loads only for a valid input.
+    const { runLocal } = await import('./run.js');
+    return await runLocal(plan, args, {
       stdout: (t) => process.stdout.write(t),
-      stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
+      stderr: {
+        write: (t) => process.stderr.write(t),
+        isTTY: process.stderr.isTTY === true,
+        columns: process.stderr.columns,
+      },
       cwd: process.cwd(),
       env: process.env,
       onInterrupt: (fn) => {

@@ -76,7 +76,10 @@ const namespaceOf = (d: SourcedDocument) => kindOf(d.value).namespace ?? DEFAULT
  * Picks the RpaJob to run, validates it and resolves its workflow among the documents, then among
  * `nearby` (e.g. the other YAML files beside the job's file) when the documents lack it.
  */
-export function resolveJob(docs: SourcedDocument[], opts: { job?: string; nearby?: SourcedDocument[] } = {}): ResolvedJob {
+export function resolveJob(
+  docs: SourcedDocument[],
+  opts: { job?: string; nearby?: SourcedDocument[] } = {},
+): ResolvedJob {
   const ours = docs.filter((d) => kindOf(d.value).apiVersion === API_VERSION);
   const jobs = ours.filter((d) => kindOf(d.value).kind === 'RpaJob');
   const files = [...new Set(docs.map((d) => d.file))].join(', ') || '(no files)';
@@ -104,7 +107,9 @@ export function resolveJob(docs: SourcedDocument[], opts: { job?: string; nearby
   if (job.spec.workflow) {
     const problems = checkWorkflow(job.spec.workflow);
     if (problems.length > 0) {
-      throw new ManifestError(problems.map((p) => `${where(doc)}: ${formatProblem({ ...p, path: `spec.workflow.${p.path}` })}`));
+      throw new ManifestError(
+        problems.map((p) => `${where(doc)}: ${formatProblem({ ...p, path: `spec.workflow.${p.path}` })}`),
+      );
     }
     return { job, namespace, name, file: doc.file, workflow: job.spec.workflow, workflowName: 'inline' };
   }
@@ -113,7 +118,9 @@ export function resolveJob(docs: SourcedDocument[], opts: { job?: string; nearby
   const named = (list: SourcedDocument[]) =>
     list.filter((d) => {
       const k = kindOf(d.value);
-      return k.apiVersion === API_VERSION && k.kind === 'RpaWorkflow' && k.name === ref.name && namespaceOf(d) === namespace;
+      return (
+        k.apiVersion === API_VERSION && k.kind === 'RpaWorkflow' && k.name === ref.name && namespaceOf(d) === namespace
+      );
     });
   let wfDocs = named(ours);
   if (wfDocs.length === 0) wfDocs = named(opts.nearby ?? []);
@@ -123,7 +130,8 @@ export function resolveJob(docs: SourcedDocument[], opts: { job?: string; nearby
         'pass its file too (aether run job.yaml workflow.yaml)',
     ]);
   }
-  if (wfDocs.length > 1) throw new ManifestError([`RpaWorkflow "${ref.name}" is defined ${wfDocs.length} times in ${files}`]);
+  if (wfDocs.length > 1)
+    throw new ManifestError([`RpaWorkflow "${ref.name}" is defined ${wfDocs.length} times in ${files}`]);
   const wfDoc = wfDocs[0]!;
   const wf = RpaWorkflow.safeParse(wfDoc.value);
   if (!wf.success) throw new ManifestError(issueLines(wfDoc, wf.error.issues));

@@ -46,7 +46,13 @@ describe('resolveJob', () => {
 
   it('resolves the workflowRef among the documents, in the default namespace', () => {
     const r = resolveJob(docs(JOB(), WORKFLOW));
-    expect([r.namespace, r.name, r.workflowName, r.file, r.workflow.steps[0]!.id]).toEqual(['default', 'j1', 'wf', 'f0.yaml', 'open']);
+    expect([r.namespace, r.name, r.workflowName, r.file, r.workflow.steps[0]!.id]).toEqual([
+      'default',
+      'j1',
+      'wf',
+      'f0.yaml',
+      'open',
+    ]);
   });
 
   it('looks among nearby documents only when the given ones lack the workflow', () => {
@@ -71,15 +77,30 @@ spec:
     ['no job', [WORKFLOW], {}, 'no RpaJob (apiVersion rpa.aether.dev/v1alpha1) in f0.yaml'],
     ['several jobs', [JOB(), JOB('-b'), WORKFLOW], {}, 'hold several RpaJobs (j1, j1-b): choose one with --job NAME'],
     ['an unknown --job', [JOB(), WORKFLOW], { job: 'x' }, 'no RpaJob named "x" in f0.yaml, f1.yaml (found: j1)'],
-    ['a missing workflow', [JOB()], {}, 'spec.workflowRef.name: RpaWorkflow "wf" (namespace default) is in none of f0.yaml'],
-    ['a bad job field', [JOB().replace('pool: default', 'pool: Not_A_Name'), WORKFLOW], {}, 'f0.yaml: RpaJob j1: spec.pool: must be a DNS subdomain name'],
+    [
+      'a missing workflow',
+      [JOB()],
+      {},
+      'spec.workflowRef.name: RpaWorkflow "wf" (namespace default) is in none of f0.yaml',
+    ],
+    [
+      'a bad job field',
+      [JOB().replace('pool: default', 'pool: Not_A_Name'), WORKFLOW],
+      {},
+      'f0.yaml: RpaJob j1: spec.pool: must be a DNS subdomain name',
+    ],
     [
       'a bad workflow step',
       [JOB(), WORKFLOW.replace("url: 'https://example.com'", "url: '{{ params.nope }}'")],
       {},
       'f1.yaml: RpaWorkflow wf: step "open" (spec.steps[0].url): refers to undeclared param "nope"',
     ],
-    ['a schema error in a step', [JOB(), WORKFLOW.replace('action: goto', 'action: teleport')], {}, 'RpaWorkflow wf: step "open" (spec.steps[0]'],
+    [
+      'a schema error in a step',
+      [JOB(), WORKFLOW.replace('action: goto', 'action: teleport')],
+      {},
+      'RpaWorkflow wf: step "open" (spec.steps[0]',
+    ],
   ])('reports %s', (_n, texts, opts, message) => {
     const found = problems(() => resolveJob(docs(...texts), opts));
     expect(found.join('\n')).toContain(message);

@@ -44,11 +44,16 @@ export function jobParams(resolved: ResolvedJob, overrides: Record<string, unkno
   for (const [k, v] of Object.entries(params)) {
     const decl = declared.get(k);
     const from = k in overrides ? `--param ${k}` : `spec.params.${k}`;
-    if (!decl) problems.push(`${from}: the workflow declares no param "${k}" (declared: ${[...declared.keys()].join(', ') || 'none'})`);
-    else if (!matchesParamType(decl.type, v)) problems.push(`${from}: param "${k}" is a ${decl.type}, got ${JSON.stringify(v)}`);
+    if (!decl)
+      problems.push(
+        `${from}: the workflow declares no param "${k}" (declared: ${[...declared.keys()].join(', ') || 'none'})`,
+      );
+    else if (!matchesParamType(decl.type, v))
+      problems.push(`${from}: param "${k}" is a ${decl.type}, got ${JSON.stringify(v)}`);
   }
   for (const p of declared.values()) {
-    if (p.required && params[p.name] === undefined) problems.push(`spec.params.${p.name}: required by the workflow (or pass --param ${p.name}=...)`);
+    if (p.required && params[p.name] === undefined)
+      problems.push(`spec.params.${p.name}: required by the workflow (or pass --param ${p.name}=...)`);
   }
   if (problems.length > 0) throw new ManifestError(problems.map((p) => `RpaJob ${resolved.name}: ${p}`));
   return params;
@@ -75,6 +80,8 @@ export function localPayload(opts: {
     credentials: spec.credentials ?? {},
     priority: spec.priority,
     maxAttempts: spec.maxAttempts,
-    deadline: spec.activeDeadlineSeconds ? new Date(opts.now.getTime() + spec.activeDeadlineSeconds * 1000).toISOString() : null,
+    deadline: spec.activeDeadlineSeconds
+      ? new Date(opts.now.getTime() + spec.activeDeadlineSeconds * 1000).toISOString()
+      : null,
   };
 }

@@ -27,7 +27,10 @@ describe('localRunUid', () => {
     const a = localRunUid('default', 'j1', 0);
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(localRunUid('default', 'j1', 0)).toBe(a);
-    expect(new Set([a, localRunUid('default', 'j1', 1), localRunUid('other', 'j1', 0), localRunUid('default', 'j2', 0)]).size).toBe(4);
+    expect(
+      new Set([a, localRunUid('default', 'j1', 1), localRunUid('other', 'j1', 0), localRunUid('default', 'j2', 0)])
+        .size,
+    ).toBe(4);
   });
 });
 
@@ -44,7 +47,9 @@ describe('typedParam', () => {
   });
 
   it('rejects a value of the wrong type, naming the param', () => {
-    expect(() => typedParam({ name: 'max', type: 'number' }, 'lots')).toThrow('--param max=lots: param "max" is a number');
+    expect(() => typedParam({ name: 'max', type: 'number' }, 'lots')).toThrow(
+      '--param max=lots: param "max" is a number',
+    );
   });
 });
 
@@ -71,7 +76,9 @@ describe('jobParams', () => {
 describe('localPayload', () => {
   it('is a payload the consumer accepts, with the deadline from activeDeadlineSeconds', () => {
     const uid = localRunUid('team-a', 'j1', 0);
-    const p = parsePayload(localPayload({ resolved: job(), uid, params: { customer: 'C-1' }, now: new Date('2030-01-01T00:00:00Z') }));
+    const p = parsePayload(
+      localPayload({ resolved: job(), uid, params: { customer: 'C-1' }, now: new Date('2030-01-01T00:00:00Z') }),
+    );
     expect(p).toMatchObject({
       uid,
       namespace: 'team-a',

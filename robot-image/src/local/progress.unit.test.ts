@@ -14,7 +14,11 @@ describe('progressBar', () => {
 
 describe('describePatch', () => {
   it.each([
-    ['running', { phase: 'Running' as const, robot: 'local', attempts: 2 }, { line: 'running on robot local (attempt 2)' }],
+    [
+      'running',
+      { phase: 'Running' as const, robot: 'local', attempts: 2 },
+      { line: 'running on robot local (attempt 2)' },
+    ],
     ['progress', { progress: '3/7', currentStep: 'sign-in' }, { progress: { step: 3, total: 7, stepId: 'sign-in' } }],
     [
       'a failed attempt',
@@ -27,7 +31,11 @@ describe('describePatch', () => {
   });
 
   it('parses progress text', () => {
-    expect([parseProgress('2/5'), parseProgress('x'), parseProgress(null)]).toEqual([{ done: 2, total: 5 }, null, null]);
+    expect([parseProgress('2/5'), parseProgress('x'), parseProgress(null)]).toEqual([
+      { done: 2, total: 5 },
+      null,
+      null,
+    ]);
   });
 });
 
@@ -51,12 +59,18 @@ describe('terminalReporter', () => {
     job.update({ progress: '1/2', currentStep: 'a' });
     job.update({ progress: '2/2', currentStep: 'b' });
     r.endLine();
-    expect(out.join('')).toBe('\r\x1b[2K[------------------------] step 1/2 a\r\x1b[2K[############------------] step 2/2 b\n');
+    expect(out.join('')).toBe(
+      '\r\x1b[2K[------------------------] step 1/2 a\r\x1b[2K[############------------] step 2/2 b\n',
+    );
   });
 
   it('writes one line per step otherwise', () => {
     const out: string[] = [];
-    const job = terminalReporter({ write: (t) => out.push(t), isTTY: false }).forJob({ namespace: 'd', name: 'j', uid: 'u' });
+    const job = terminalReporter({ write: (t) => out.push(t), isTTY: false }).forJob({
+      namespace: 'd',
+      name: 'j',
+      uid: 'u',
+    });
     job.update({ phase: 'Running', robot: 'local', attempts: 1 });
     job.update({ progress: '1/2', currentStep: 'a' });
     expect(out.join('')).toBe('running on robot local (attempt 1)\nstep 1/2: a\n');

@@ -8,7 +8,10 @@ import { GRAPHILE_JOBS_CHANNEL } from '../../../api/queue/identifiers.js';
 import { forceUnlockWorkerPools, markPodRobotsDead, requeueRunsOfRobots } from '../../../api/queue/sql/robots.js';
 import { notify } from '../../../api/queue/sql/runs.js';
 
-export async function releaseEarlierRobots(pool: pg.Pool, opts: { namespace: string; pod: string }): Promise<{ robots: number; runs: number }> {
+export async function releaseEarlierRobots(
+  pool: pg.Pool,
+  opts: { namespace: string; pod: string },
+): Promise<{ robots: number; runs: number }> {
   return withTransaction(pool, async (tx) => {
     const dead = await markPodRobotsDead(tx, opts);
     if (dead.length === 0) return { robots: 0, runs: 0 };

@@ -3,8 +3,8 @@
 // engine with Chromium — on an embedded PostgreSQL whose data directory outlives the process, so a
 // run interrupted by Ctrl-C (or a crash) is resumed by the same command: finished steps are not
 // run again. Only the edges differ from a cluster: status goes to the terminal, Secrets are files.
-import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import pg from 'pg';
@@ -20,8 +20,9 @@ import { createJobHandler } from '../agent/robot.js';
 import { BrowserHost, configureDurable, createEngine } from '../engine/index.js';
 import { startConsumer, type Consumer } from '../queue/consumer.js';
 import type { RunArgs } from './args.js';
-import { ManifestError, parseDocuments, resolveJob, type ResolvedJob, type SourcedDocument } from './manifests.js';
-import { jobParams, localPayload, localRunUid, typedParam } from './payload.js';
+import type { ResolvedJob } from './manifests.js';
+import { jobParams, localPayload, localRunUid } from './payload.js';
+import { EXIT, type LocalPlan } from './plan.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { terminalReporter, type TerminalOut } from './progress.js';
 import { releaseEarlierRobots } from './release.js';
@@ -29,23 +30,11 @@ import { saveScreenshots } from './screenshots.js';
 import { fileCredentials } from './secrets.js';
 import { startDemoSite, type DemoSite } from './site.js';
 
-/** Annotations an RpaJob may carry for local mode; a cluster ignores them. */
-export const ANNOTATIONS = {
-  /** A directory to serve on 127.0.0.1 (relative to the job's file), e.g. a demo site. */
-  serve: 'local.aether.dev/serve',
-  /** Params (comma-separated) that get the served site's URL unless `--param` sets them. */
-  siteParams: 'local.aether.dev/site-params',
-  /** A directory of NAME.env files standing in for the Secrets the job binds. */
-  secretsDir: 'local.aether.dev/secrets-dir',
-} as const;
-
 /** The robot's "pod" in local mode: every robot of an earlier CLI process in this data dir had it. */
 export const LOCAL_POD = 'local';
 /** Robots of one data directory must agree on it to resume each other's workflows. */
 const APPLICATION_VERSION = 'aether-local-1';
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
-
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export interface LocalIO {
   stdout: (text: string) => void;
@@ -56,58 +45,15 @@ export interface LocalIO {
   onInterrupt: (fn: () => void) => () => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function annotation(job: ResolvedJob, key: string): string | undefined {
-  return job.job.metadata.annotations?.[key];
-}
-
-function relativeTo(file: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(dirname(file), p);
-}
-
-/** Loads, validates and resolves the job from the files named on the command line. */
-export function loadJob(args: Pick<RunArgs, 'files' | 'job'>, cwd: string): ResolvedJob {
-  const docs = args.files.flatMap((f) => {
-    let text: string;
-    try {
-      text = readFileSync(resolve(cwd, f), 'utf8');
-    } catch (err) {
-      throw new ManifestError([`${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`]);
-    }
-    return parseDocuments(f, text);
-  });
-  const resolved = resolveJob(docs, { ...(args.job && { job: args.job }), nearby: nearbyDocuments(args.files, cwd) });
-  return { ...resolved, file: resolve(cwd, resolved.file) };
-}
-
-/**
- * The YAML files beside the given ones, where a referenced RpaWorkflow is looked for when the given
- * files lack it (like `kubectl apply -f DIR`): `aether run examples/rpajob.yaml` finds
- * examples/rpaworkflow.yaml. Files that do not parse are skipped.
- */
-function nearbyDocuments(files: string[], cwd: string): SourcedDocument[] {
-  const given = new Set(files.map((f) => resolve(cwd, f)));
-  const dirs = [...new Set([...given].map((f) => dirname(f)))];
-  return dirs.flatMap((dir) =>
-    readdirSync(dir)
-      .filter((n) => /\.ya?ml$/.test(n) && !given.has(join(dir, n)))
-      .sort()
-      .flatMap((n) => {
-        try {
-          return parseDocuments(relative(cwd, join(dir, n)) || n, readFileSync(join(dir, n), 'utf8'));
-        } catch {
-          return [];
-        }
-      }),
-  );
-}
-
 /**
  * The run this invocation works on: the first of the job's runs (by sequence) that is not finished, or
  * a new one after the last finished one. With `fresh`, an unfinished run is cancelled first.
  */
-async function findRun(producer: Producer, job: ResolvedJob, fresh: boolean): Promise<{ uid: string; existing: RunRow | null }> {
+async function findRun(
+  producer: Producer,
+  job: ResolvedJob,
+  fresh: boolean,
+): Promise<{ uid: string; existing: RunRow | null }> {
   for (let seq = 0; seq < 100_000; seq++) {
     const uid = localRunUid(job.namespace, job.name, seq);
     const run = await producer.getRun(uid);
@@ -119,39 +65,25 @@ async function findRun(producer: Producer, job: ResolvedJob, fresh: boolean): Pr
   throw new Error(`too many runs of RpaJob ${job.namespace}/${job.name} in this data directory`);
 }
 
-export async function runLocal(args: RunArgs, io: LocalIO): Promise<number> {
+export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Promise<number> {
   const err = io.stderr;
   const say = (text: string) => err.write(`${text}\n`);
 
-  // 1. Input: everything is checked before anything starts.
-  const job = loadJob(args, io.cwd);
-  const declared = new Map((job.workflow.params ?? []).map((p) => [p.name, p]));
-  const overrides: Record<string, unknown> = {};
-  for (const [k, raw] of Object.entries(args.params)) overrides[k] = typedParam(declared.get(k), raw);
-  const siteParams = (annotation(job, ANNOTATIONS.siteParams) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .filter((p) => !(p in overrides));
-  const serveAnnotation = annotation(job, ANNOTATIONS.serve);
-  const serveDir =
-    args.serve === false ? null : args.serve !== undefined ? resolve(io.cwd, args.serve) : serveAnnotation ? relativeTo(job.file, serveAnnotation) : null;
-  const secretsAnnotation = annotation(job, ANNOTATIONS.secretsDir);
-  const secretsDir = args.secretsDir ? resolve(io.cwd, args.secretsDir) : secretsAnnotation ? relativeTo(job.file, secretsAnnotation) : undefined;
-  // Site params are checked with a stand-in URL now; the real one is known once the site listens.
-  const stand = Object.fromEntries(siteParams.map((p) => [p, serveDir ? 'http://127.0.0.1' : undefined]).filter(([, v]) => v));
-  jobParams(job, { ...stand, ...overrides });
-
-  const dataDir = resolve(io.cwd, args.dataDir ?? io.env.AETHER_LOCAL_DIR ?? join('.aether', 'local'));
+  const { job, overrides, siteParams, serveDir, secretsDir, dataDir } = plan;
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const logFile = join(dataDir, 'aether.log');
-  const logger = createLogger({ name: 'aether-local', level: args.logLevel, destination: createWriteStream(logFile, { flags: 'a' }) });
+  const logger = createLogger({
+    name: 'aether-local',
+    level: args.logLevel,
+    destination: createWriteStream(logFile, { flags: 'a' }),
+  });
   const log = logger.child({ kind: 'RpaJob', namespace: job.namespace, name: job.name });
 
   // Everything started is stopped in reverse order, whatever happens.
   const cleanups: Array<{ what: string; fn: () => Promise<unknown> }> = [];
   const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c.fn().catch((e: unknown) => log.warn({ err: e, step: c.what }, 'cleanup failed'));
+    for (const c of cleanups.reverse())
+      await c.fn().catch((e: unknown) => log.warn({ err: e, step: c.what }, 'cleanup failed'));
     cleanups.length = 0;
   };
   let interrupted = false;
@@ -191,8 +123,13 @@ export async function runLocal(args: RunArgs, io: LocalIO): Promise<number> {
     const { uid, existing } = await findRun(producer, job, args.fresh);
     const steps = job.workflow.steps.length;
     if (existing) {
-      const note = existing.workflowDigest !== workflowDigest(job.workflow) ? ' (with the workflow as it was then; --new starts over)' : '';
-      say(`resuming run ${uid} of RpaJob ${job.namespace}/${job.name}, queued ${existing.createdAt.toISOString()}${note}`);
+      const note =
+        existing.workflowDigest !== workflowDigest(job.workflow)
+          ? ' (with the workflow as it was then; --new starts over)'
+          : '';
+      say(
+        `resuming run ${uid} of RpaJob ${job.namespace}/${job.name}, queued ${existing.createdAt.toISOString()}${note}`,
+      );
     } else {
       await producer.enqueue({ payload: localPayload({ resolved: job, uid, params, now: new Date() }) });
       say(`queued run ${uid} of RpaJob ${job.namespace}/${job.name} (workflow ${job.workflowName}, ${steps} steps)`);

@@ -4,7 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Queryable } from '../../../api/queue/db.js';
 
-export async function listRunScreenshots(db: Queryable, opts: { uid: string }): Promise<Array<{ id: string; stepId: string; image: Buffer }>> {
+export async function listRunScreenshots(
+  db: Queryable,
+  opts: { uid: string },
+): Promise<Array<{ id: string; stepId: string; image: Buffer }>> {
   const r = await db.query<{ id: string; stepId: string; image: Buffer }>(
     `select id::text as id, step_id as "stepId", image from aether.screenshots where run_uid = $1 order by id`,
     [opts.uid],

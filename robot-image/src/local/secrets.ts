@@ -57,7 +57,9 @@ export function fileCredentials(source: SecretFiles): CredentialsFactory {
       try {
         return parseEnvFile(readFileSync(file, 'utf8'));
       } catch (err) {
-        throw new CredentialError(`could not read ${file} (Secret ${secretName}): ${(err as Error).message}`, { cause: err });
+        throw new CredentialError(`could not read ${file} (Secret ${secretName}): ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     };
     const creds: JobCredentials = {
@@ -71,7 +73,9 @@ export function fileCredentials(source: SecretFiles): CredentialsFactory {
         for (const [slotKey, secretKey] of Object.entries(secretKeysFor(slot, binding))) {
           const v = data[secretKey];
           if (v === undefined) {
-            throw new CredentialError(`Secret ${binding.secretName} has no key "${secretKey}" (credential ${slotName}.${slotKey})`);
+            throw new CredentialError(
+              `Secret ${binding.secretName} has no key "${secretKey}" (credential ${slotName}.${slotKey})`,
+            );
           }
           out[slotKey] = v;
           values.add(v);

@@ -36,7 +36,10 @@ describe('fileCredentials', () => {
     const creds = fileCredentials({ files: { 'report-api': join(dir, 'explicit.env') }, dir })({
       namespace: 'default',
       slots,
-      bindings: { portal: { secretName: 'portal-login' }, api: { secretName: 'report-api', keys: { token: 'api-token' } } },
+      bindings: {
+        portal: { secretName: 'portal-login' },
+        api: { secretName: 'report-api', keys: { token: 'api-token' } },
+      },
     });
     expect(await creds.get('portal')).toEqual({ username: 'u1', password: 'p-secret' });
     expect(await creds.get('api')).toEqual({ token: 'tok-123' });
@@ -46,8 +49,18 @@ describe('fileCredentials', () => {
   });
 
   it.each([
-    ['a Secret with no file', { portal: { secretName: 'missing' } }, 'portal', 'no file for Secret missing: pass --secret missing=FILE'],
-    ['a missing key', { portal: { secretName: 'portal-login', keys: { password: 'pw' } } }, 'portal', 'Secret portal-login has no key "pw" (credential portal.password)'],
+    [
+      'a Secret with no file',
+      { portal: { secretName: 'missing' } },
+      'portal',
+      'no file for Secret missing: pass --secret missing=FILE',
+    ],
+    [
+      'a missing key',
+      { portal: { secretName: 'portal-login', keys: { password: 'pw' } } },
+      'portal',
+      'Secret portal-login has no key "pw" (credential portal.password)',
+    ],
     ['an unbound slot', {}, 'portal', 'the job binds no Secret to credential slot "portal"'],
     ['an undeclared slot', {}, 'other', 'the workflow declares no credential slot "other"'],
   ])('explains %s', async (_n, bindings, slot, message) => {

@@ -77,7 +77,10 @@ export async function startDemoSite(opts: { dir: string; port?: number }): Promi
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     if (method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });

@@ -75,7 +75,7 @@ export interface ConsumerOptions {
    */
   graphileConcurrency?: number;
   /**
-   * Jobs fetched (and locked) per round trip (graphile's localQueue). Default: concurrency. Larger = more
+   * Jobs fetched (and locked) per round trip (graphile's localQueue). Default: graphileConcurrency. Larger = more
    * throughput for short jobs, but prefetched jobs wait behind running ones while another robot may be
    * idle, and graphile hands out one fetched batch in no particular order: priority is honoured between
    * fetches, so keep it at concurrency where strict priority matters.
@@ -364,7 +364,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       logger: graphileLogger(log),
       preset: {
         worker: {
-          localQueue: { size: opts.localQueueSize ?? concurrency, ttl: opts.localQueueTtlMs ?? 30_000 },
+          localQueue: { size: opts.localQueueSize ?? graphileConcurrency, ttl: opts.localQueueTtlMs ?? 30_000 },
           completeJobBatchDelay: opts.completeJobBatchDelayMs ?? 0,
           failJobBatchDelay: 0,
           // We abort handlers ourselves at the stop() deadline; graphile's own abort is not used.

@@ -1,0 +1,73 @@
+// `npm run bench -- apply [count]`: 1,000 RpaJobs created -> all Queued (operator in its own process:
+// finalizer, workflow snapshot, enqueue in Postgres, status, Event), against the API server's own time
+// to create the same number of plain objects (ConfigMaps) with the same client concurrency, measured in
+// the same run before and after (their mean is the baseline).
+import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NOOP_WORKFLOW } from '../../api/queue/fixtures.js';
+import { API } from '../../operator/src/controllers/names.js';
+import { elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
+import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
+
+const COUNT = Number(process.argv[2] ?? 1000);
+const CLIENT_CONCURRENCY = 16;
+
+const cluster = await startBenchCluster();
+const { kc, namespace } = cluster;
+const core = kc.makeApiClient(CoreV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-apply-'));
+const operator = await startOperatorProcess({
+  identity: 'bench',
+  logDir,
+  env: { AETHER_DATABASE_URL: cluster.databaseUrl, KUBECONFIG: cluster.kube.kubeconfigPath, AETHER_WATCH_NAMESPACE: namespace, AETHER_LEADER_ELECTION: 'false', AETHER_LOG_LEVEL: 'warn' },
+});
+try {
+  for (;;) {
+    if (await operator.ready()) break;
+    if (operator.proc.exitCode !== null) throw new Error(`operator exited; see ${operator.logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const createConfigMaps = async (prefix: string): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `${prefix}-${i}` }, data: { pool: 'bench', workflow: JSON.stringify(NOOP_WORKFLOW) } } });
+    });
+    return elapsedMs(t0) / 1000;
+  };
+
+  const rawBefore = await createConfigMaps('before');
+
+  const queued = new Set<string>();
+  let allQueued: () => void = () => {};
+  const done = new Promise<void>((r) => (allQueued = r));
+  const watch = await new Watch(kc).watch(`/apis/${API.group}/${API.version}/namespaces/${namespace}/rpajobs`, {}, (_t: string, o: { metadata: { name: string }; status?: { phase?: string } }) => {
+    if (o.status?.phase === 'Queued') queued.add(o.metadata.name);
+    if (queued.size >= COUNT) allQueued();
+  }, () => undefined);
+  const t0 = process.hrtime.bigint();
+  await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
+    await custom.createNamespacedCustomObject({
+      ...API,
+      plural: 'rpajobs',
+      namespace,
+      body: { apiVersion: `${API.group}/${API.version}`, kind: 'RpaJob', metadata: { name: `job-${i}` }, spec: { pool: 'bench', workflow: NOOP_WORKFLOW } },
+    });
+  });
+  const createdS = elapsedMs(t0) / 1000;
+  await done;
+  const aetherS = elapsedMs(t0) / 1000;
+  watch.abort();
+
+  const rawAfter = await createConfigMaps('after');
+  const rawS = (rawBefore + rawAfter) / 2;
+  console.log(`${COUNT} ConfigMaps created: ${rawBefore.toFixed(2)} s before, ${rawAfter.toFixed(2)} s after (concurrency ${CLIENT_CONCURRENCY})`);
+  console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s`);
+  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)}`);
+} finally {
+  await operator.stop();
+  await cluster.stop();
+}

@@ -1,0 +1,108 @@
+// Local mode end to end: the `aether run` command as a child process, with its embedded PostgreSQL and
+// Chromium, on the examples and on small fixture jobs.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { startDemoSite, type DemoSite } from '../../robot-image/src/local/site.js';
+import { REPO, runCli, tempDataDir } from './cli.js';
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const d = tempDataDir();
+  dirs.push(path.dirname(d));
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('aether run', () => {
+  it('runs examples/rpajob.yaml against the demo site it serves and prints the outputs', async () => {
+    const { code, stdout, stderr } = await runCli(['run', 'examples/rpajob.yaml', '--data-dir', dataDir()]).done;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
+    expect(stderr).toContain('step 12/12: accepted');
+    const outputs = JSON.parse(stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(outputs.results.map((r: Record<string, string>) => [r.Invoice, r.Status])).toEqual([
+      ['INV-1001', 'Unpaid'],
+      ['INV-1002', 'Paid'],
+      ['INV-1003', 'Unpaid'],
+      ['INV-1004', 'Unpaid'],
+    ]);
+    // Three unpaid invoices were opened; Paid ones were not.
+    expect(outputs['open-unpaid'].map((x: { 'only-unpaid': { branch: string } }) => x['only-unpaid'].branch)).toEqual([
+      'then',
+      'none',
+      'then',
+      'then',
+    ]);
+    expect(outputs.report).toMatchObject({ status: 201, body: { accepted: true } });
+    expect(outputs.accepted).toBe(true);
+    // The Secrets came from the example's env files and never reach the outputs or the terminal.
+    for (const secret of ['demo-password-1', 'demo-report-token']) expect(stdout + stderr).not.toContain(secret);
+  }, 180_000);
+
+  it('exits 1 and names the step when the job fails', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'run',
+      'e2e/local/fixtures/failing-job.yaml',
+      '--data-dir',
+      dataDir(),
+    ]).done;
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /RpaJob default\/broken-link failed at step "open-missing" after 1 attempt\(s\): .*HTTP 404/,
+    );
+  }, 180_000);
+
+  it.each([
+    [
+      'a param of the wrong type',
+      ['examples/rpajob.yaml', '--param', 'maxInvoices=lots'],
+      'param "maxInvoices" is a number',
+    ],
+    ['an unknown param', ['examples/rpajob.yaml', '--param', 'colour=red'], 'the workflow declares no param "colour"'],
+    [
+      'an unknown --job',
+      ['examples/rpajob.yaml', '-f', 'e2e/local/fixtures/failing-job.yaml', '--job', 'nope'],
+      'no RpaJob named "nope"',
+    ],
+    ['a missing file', ['examples/nope.yaml'], 'examples/nope.yaml: no such file'],
+  ])('exits 2 before starting anything on %s', async (_name, args, message) => {
+    const { code, stderr } = await runCli(['run', ...args, '--data-dir', dataDir()]).done;
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+});
+
+describe('aether run after Ctrl-C', () => {
+  let site: DemoSite;
+  beforeAll(async () => {
+    site = await startDemoSite({ dir: path.join(REPO, 'examples/site/public') });
+  });
+  afterAll(() => site?.stop());
+
+  it('resumes the run: steps done before the interrupt are not run again', async () => {
+    const dir = dataDir();
+    const args = ['run', 'e2e/local/fixtures/slow-job.yaml', '--param', `siteUrl=${site.url}`, '--data-dir', dir];
+
+    const first = runCli(args);
+    await first.stderrContains('step 3/4: pause'); // the once-only POST and the page are done
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('run the same command again to resume it');
+
+    const second = await runCli(args).done;
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('resuming run');
+    // Progress on the second run starts at the step that had no checkpoint.
+    expect(second.stderr).not.toContain('step 1/4');
+    expect(second.stderr).not.toContain('step 2/4');
+    expect(second.stderr).toContain('step 4/4: home');
+    const outputs = JSON.parse(second.stdout) as Record<string, { status: number }>;
+    expect([outputs.mark?.status, outputs.open?.status, outputs.home?.status]).toEqual([201, 200, 200]);
+    // The site saw the once-only POST exactly once across both processes.
+    expect(site.hits()['POST /api/mark']).toBe(1);
+    expect(site.duplicates()).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,65 @@
+// Runs the operator as its own OS process (operator/src/main.ts through tsx), as a test or bench
+// would see a deployed replica: its log goes to a file, its /metrics and /readyz to a local port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../harness/ports.js';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface OperatorProcess {
+  identity: string;
+  port: number;
+  proc: ChildProcess;
+  logFile: string;
+  exited: Promise<number | null>;
+  metric(name: string): Promise<number | undefined>;
+  ready(): Promise<boolean>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startOperatorProcess(opts: { identity: string; env: Record<string, string>; logDir: string }): Promise<OperatorProcess> {
+  const port = await freePort();
+  const logFile = join(opts.logDir, `operator-${opts.identity}.log`);
+  const fd = openSync(logFile, 'a');
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'operator/src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AETHER_METRICS_HOST: '127.0.0.1',
+      AETHER_METRICS_PORT: String(port),
+      AETHER_LEADER_ELECTION_IDENTITY: opts.identity,
+      ...opts.env,
+    },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const get = async (path: string) => fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+  return {
+    identity: opts.identity,
+    port,
+    proc,
+    logFile,
+    exited,
+    async metric(name) {
+      const res = await get('/metrics');
+      if (!res?.ok) return undefined;
+      const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Number(line.split(' ')[1]) : undefined;
+    },
+    async ready() {
+      return (await get('/readyz'))?.status === 200;
+    },
+    async stop(graceMs = 15_000) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
