@@ -10,6 +10,7 @@ import { makeKindCache, type KindCache } from './controllers/cache.js';
 import { customSource, deploymentSource, makeClients, podSource } from './controllers/kube.js';
 import { LABELS } from './controllers/names.js';
 import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
+import { createHealingListener } from './controllers/healing-listener.js';
 import { createEnqueueListener } from './controllers/robotpool/enqueue-listener.js';
 import { robotPoolReconciler } from './controllers/robotpool/controller.js';
 import { rpaJobReconciler } from './controllers/rpajob/controller.js';
@@ -96,7 +97,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs }),
     config.reconcileConcurrency,
   );
-  const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now }));
+  const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now, healing: { db } }));
   const robotPool = controller(
     'robotpool',
     robotPoolReconciler({
@@ -155,6 +156,16 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onReconnect: () => pools.list().forEach((p) => robotPool.enqueue(objectKey(p))),
   });
   manager.addLeaderTask({ start: () => listener.start(), stop: () => listener.stop() });
+  // Robots NOTIFY when they record a heal: the workflow's suggestions reach its status at once.
+  const healingListener = createHealingListener({
+    databaseUrl: config.databaseUrl,
+    logger,
+    onWorkflow: (namespace, name) => {
+      if (config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace)) rpaWorkflow.enqueue(`${namespace}/${name}`);
+    },
+    onReconnect: () => workflows.list().forEach((w) => rpaWorkflow.enqueue(objectKey(w))),
+  });
+  manager.addLeaderTask({ start: () => healingListener.start(), stop: () => healingListener.stop() });
 
   return {
     manager,

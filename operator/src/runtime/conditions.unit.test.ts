@@ -1,14 +1,35 @@
 import { describe, expect, it } from '@jest/globals';
-import { findCondition, isConditionTrue, kubeTime, removeCondition, sameConditions, setCondition, type Condition } from './conditions.js';
+import {
+  findCondition,
+  isConditionTrue,
+  kubeTime,
+  removeCondition,
+  sameConditions,
+  setCondition,
+  type Condition,
+} from './conditions.js';
 
 const t1 = new Date('2025-01-01T10:00:00.123Z');
 const t2 = new Date('2025-01-01T11:00:00.000Z');
 
 describe('setCondition', () => {
-  const base = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' }, { generation: 1, now: t1 });
+  const base = setCondition(
+    undefined,
+    { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' },
+    { generation: 1, now: t1 },
+  );
 
   it('adds a condition with the time at second precision and the generation', () => {
-    expect(base).toEqual([{ type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting', lastTransitionTime: '2025-01-01T10:00:00Z', observedGeneration: 1 }]);
+    expect(base).toEqual([
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Pending',
+        message: 'waiting',
+        lastTransitionTime: '2025-01-01T10:00:00Z',
+        observedGeneration: 1,
+      },
+    ]);
   });
 
   it.each<[string, Condition['status'], string, string]>([
@@ -31,9 +52,17 @@ describe('setCondition', () => {
   });
 
   it('sameConditions tells a real change from a no-op', () => {
-    const again = setCondition(base, { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' }, { generation: 1, now: t2 });
+    const again = setCondition(
+      base,
+      { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' },
+      { generation: 1, now: t2 },
+    );
     expect(sameConditions(base, again)).toBe(true);
-    const newer = setCondition(base, { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' }, { generation: 2, now: t2 });
+    const newer = setCondition(
+      base,
+      { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' },
+      { generation: 2, now: t2 },
+    );
     expect(sameConditions(base, newer)).toBe(false);
     expect(sameConditions(undefined, [])).toBe(true);
   });

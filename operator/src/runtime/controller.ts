@@ -62,7 +62,10 @@ export class Controller {
    * Feeds the queue from an informer. `toKeys` maps an object to the keys it concerns (default: its
    * own key); e.g. a Deployment maps to its owning RobotPool.
    */
-  watch<T extends KubernetesObject>(informer: Informer<T>, toKeys: (obj: T, event: InformerEvent) => string[] = (o) => [objectKey(o)]): void {
+  watch<T extends KubernetesObject>(
+    informer: Informer<T>,
+    toKeys: (obj: T, event: InformerEvent) => string[] = (o) => [objectKey(o)],
+  ): void {
     informer.onChange((obj, event) => {
       for (const key of toKeys(obj, event)) this.enqueue(key);
     });

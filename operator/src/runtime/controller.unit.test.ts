@@ -7,7 +7,11 @@ import { OperatorMetrics } from './metrics.js';
 import { done, requeueAfter, TerminalError } from './result.js';
 import { WorkQueue } from './workqueue.js';
 
-const logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const logger = createLogger({
+  name: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 /** Lets pending promise callbacks run until `cond` holds (no timers involved). */
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -26,7 +30,11 @@ function deferred() {
 
 function make(reconcile: Reconcile, concurrency = 2, clock = new ManualClock()) {
   const metrics = new OperatorMetrics({ processMetrics: false });
-  const queue = new WorkQueue({ clock, backoff: { baseMs: 100, capMs: 1000 }, bucket: { ratePerSecond: 1000, burst: 1000 } });
+  const queue = new WorkQueue({
+    clock,
+    backoff: { baseMs: 100, capMs: 1000 },
+    bucket: { ratePerSecond: 1000, burst: 1000 },
+  });
   const c = new Controller({ name: 'test', reconcile, logger, metrics, concurrency, queue });
   return { c, clock, metrics };
 }

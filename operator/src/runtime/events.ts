@@ -2,7 +2,14 @@
 // the same event on the same object bumps its count instead of creating another one. Recording is
 // best effort: it never throws into a reconcile.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
 import { isNotFound } from './api-errors.js';
 
@@ -56,13 +63,22 @@ export class EventRecorder {
     return next.then(() => undefined);
   }
 
-  private async write(obj: KubernetesObject, event: EventInput, namespace: string, seen: Seen | undefined): Promise<Seen | undefined> {
+  private async write(
+    obj: KubernetesObject,
+    event: EventInput,
+    namespace: string,
+    seen: Seen | undefined,
+  ): Promise<Seen | undefined> {
     const now = new Date();
     try {
       if (seen) {
         try {
           await this.api.patchNamespacedEvent(
-            { name: seen.name, namespace: seen.namespace, body: { count: seen.count + 1, lastTimestamp: now.toISOString() } },
+            {
+              name: seen.name,
+              namespace: seen.namespace,
+              body: { count: seen.count + 1, lastTimestamp: now.toISOString() },
+            },
             setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
           );
           return { ...seen, count: seen.count + 1 };
@@ -96,7 +112,10 @@ export class EventRecorder {
       await this.api.createNamespacedEvent({ namespace, body });
       return { name, namespace, count: 1 };
     } catch (err) {
-      this.logger.warn({ err, reason: event.reason, kind: obj.kind, namespace, name: obj.metadata?.name }, 'event not recorded');
+      this.logger.warn(
+        { err, reason: event.reason, kind: obj.kind, namespace, name: obj.metadata?.name },
+        'event not recorded',
+      );
       return undefined;
     }
   }

@@ -8,7 +8,11 @@ import { deleteNamespace, freshNamespace, testKubeConfig } from '../../../e2e/ha
 import { waitFor } from '../../../e2e/harness/wait.js';
 import { Informer, type InformerEvent } from './informer.js';
 
-const logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const logger = createLogger({
+  name: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 describe('Informer on ConfigMaps', () => {
   let kc: KubeConfig;
@@ -38,15 +42,31 @@ describe('Informer on ConfigMaps', () => {
     return { inf, events };
   }
 
-  const cm = (name: string, v: string): V1ConfigMap => ({ metadata: { name, labels: { app: 'informer-test' } }, data: { v } });
-  const seen = (events: Array<[InformerEvent, string, string | undefined]>, e: InformerEvent, name: string, v?: string) =>
-    waitFor(`${e} ${name} ${v ?? ''}`, async () => (events.some(([a, b, c]) => a === e && b === name && (v === undefined || c === v)) ? true : undefined), {
-      timeoutMs: 30_000,
-    });
+  const cm = (name: string, v: string): V1ConfigMap => ({
+    metadata: { name, labels: { app: 'informer-test' } },
+    data: { v },
+  });
+  const seen = (
+    events: Array<[InformerEvent, string, string | undefined]>,
+    e: InformerEvent,
+    name: string,
+    v?: string,
+  ) =>
+    waitFor(
+      `${e} ${name} ${v ?? ''}`,
+      async () =>
+        events.some(([a, b, c]) => a === e && b === name && (v === undefined || c === v)) ? true : undefined,
+      {
+        timeoutMs: 30_000,
+      },
+    );
 
   it('lists what exists, then sees adds, updates and deletes', async () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: cm('before', '1') });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'unlabelled' }, data: { v: 'x' } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'unlabelled' }, data: { v: 'x' } },
+    });
     const { inf, events } = informer();
     await inf.start();
     expect(inf.synced).toBe(true);
@@ -70,13 +90,17 @@ describe('Informer on ConfigMaps', () => {
     const { inf, events } = informer({ watchTimeoutSeconds: 1 });
     await inf.start();
     const connectsAtStart = inf.connects;
-    await waitFor('two watch restarts', async () => (inf.connects >= connectsAtStart + 2 ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('two watch restarts', async () => (inf.connects >= connectsAtStart + 2 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     await core.createNamespacedConfigMap({ namespace: ns, body: cm('after-restart', '1') });
     await seen(events, 'add', 'after-restart', '1');
     await core.replaceNamespacedConfigMap({ name: 'after-restart', namespace: ns, body: cm('after-restart', '2') });
     await seen(events, 'update', 'after-restart', '2');
     const connects = inf.connects;
-    await waitFor('another watch restart', async () => (inf.connects > connects ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('another watch restart', async () => (inf.connects > connects ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     await core.deleteNamespacedConfigMap({ name: 'after-restart', namespace: ns });
     await seen(events, 'delete', 'after-restart');
     // Resuming from the last resourceVersion replays nothing: one add, one update, one delete.
@@ -88,9 +112,13 @@ describe('Informer on ConfigMaps', () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: cm('steady', '1') });
     const { inf, events } = informer({ resyncMs: 200 });
     await inf.start();
-    await waitFor('two resyncs of steady', async () => (events.filter(([e, n]) => e === 'resync' && n === 'steady').length >= 2 ? true : undefined), {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      'two resyncs of steady',
+      async () => (events.filter(([e, n]) => e === 'resync' && n === 'steady').length >= 2 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     await inf.stop();
   });
 

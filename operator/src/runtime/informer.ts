@@ -1,7 +1,13 @@
 // An informer: the client library's ListWatch (list, then watch from the list's resourceVersion, re-list
 // on 410 Gone, an object cache), plus what it leaves to its user: restarting after an error with
 // backoff, a bounded watch duration, bookmarks, a resync period, and knowing when the cache is synced.
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
 import { exponentialBackoffMs, withJitter } from './backoff.js';
 

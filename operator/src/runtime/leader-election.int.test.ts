@@ -7,7 +7,11 @@ import { deleteNamespace, freshNamespace, testKubeConfig } from '../../../e2e/ha
 import { waitFor } from '../../../e2e/harness/wait.js';
 import { LeaderElector } from './leader-election.js';
 
-const logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const logger = createLogger({
+  name: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 describe('LeaderElector', () => {
   let kc: KubeConfig;
@@ -23,7 +27,11 @@ describe('LeaderElector', () => {
     await deleteNamespace(kc, ns);
   });
 
-  function elector(identity: string, lease: string, timing: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }) {
+  function elector(
+    identity: string,
+    lease: string,
+    timing: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number },
+  ) {
     const log: string[] = [];
     const e = new LeaderElector(kc, {
       namespace: ns,
@@ -37,7 +45,8 @@ describe('LeaderElector', () => {
     return { e, log };
   }
 
-  const holder = async (lease: string) => (await leases.readNamespacedLease({ name: lease, namespace: ns })).spec?.holderIdentity;
+  const holder = async (lease: string) =>
+    (await leases.readNamespacedLease({ name: lease, namespace: ns })).spec?.holderIdentity;
   const leaderOf = (...es: LeaderElector[]) => es.filter((e) => e.isLeader).map((e) => e.identity);
 
   it('one of two candidates leads; when it dies without release the other takes over after the lease expires', async () => {
@@ -100,7 +109,13 @@ describe('LeaderElector', () => {
     const tick = setInterval(() => {
       void leases
         .readNamespacedLease({ name: 'stolen', namespace: ns })
-        .then((l) => leases.replaceNamespacedLease({ name: 'stolen', namespace: ns, body: { ...l, spec: { ...l.spec, holderIdentity: 'intruder', renewTime: new V1MicroTime(Date.now()) } } }))
+        .then((l) =>
+          leases.replaceNamespacedLease({
+            name: 'stolen',
+            namespace: ns,
+            body: { ...l, spec: { ...l.spec, holderIdentity: 'intruder', renewTime: new V1MicroTime(Date.now()) } },
+          }),
+        )
         .catch(() => undefined);
     }, 100);
     try {

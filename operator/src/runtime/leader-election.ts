@@ -3,7 +3,13 @@
 // clock from when it last saw the lease change, so clock skew between nodes does not matter); the
 // leader renews every retryPeriod and gives up if it cannot renew within renewDeadline; on shutdown it
 // clears holderIdentity so a candidate takes over at once.
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
 import { isConflict, isNotFound } from './api-errors.js';
 import { sleep } from './clock.js';
@@ -46,7 +52,9 @@ function sameRecord(a: V1LeaseSpec | undefined, b: V1LeaseSpec | undefined): boo
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
-  private readonly opts: Required<Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader'>> &
+  private readonly opts: Required<
+    Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader'>
+  > &
     Pick<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader'>;
   private readonly abort = new AbortController();
   private observed: V1LeaseSpec | undefined;
@@ -58,7 +66,8 @@ export class LeaderElector {
   constructor(kc: KubeConfig, opts: LeaderElectionOptions) {
     this.api = kc.makeApiClient(CoordinationV1Api);
     this.opts = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
-    if (this.opts.renewDeadlineMs >= this.opts.leaseDurationMs) throw new Error('renewDeadline must be shorter than the lease duration');
+    if (this.opts.renewDeadlineMs >= this.opts.leaseDurationMs)
+      throw new Error('renewDeadline must be shorter than the lease duration');
   }
 
   get isLeader(): boolean {
@@ -128,7 +137,10 @@ export class LeaderElector {
     return {
       holderIdentity: this.opts.identity,
       leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000),
-      acquireTime: mine && prev?.acquireTime ? new V1MicroTime(new Date(prev.acquireTime).getTime()) : new V1MicroTime(now.getTime()),
+      acquireTime:
+        mine && prev?.acquireTime
+          ? new V1MicroTime(new Date(prev.acquireTime).getTime())
+          : new V1MicroTime(now.getTime()),
       renewTime: new V1MicroTime(now.getTime()),
       leaseTransitions: mine ? (prev?.leaseTransitions ?? 0) : (prev?.leaseTransitions ?? -1) + 1,
     };
@@ -157,7 +169,10 @@ export class LeaderElector {
       } catch (err) {
         if (!isNotFound(err)) throw err;
         const spec = this.record(undefined, now);
-        await withTimeout(this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }), timeoutMs);
+        await withTimeout(
+          this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }),
+          timeoutMs,
+        );
         this.observe(spec);
         return true;
       }
@@ -189,7 +204,10 @@ export class LeaderElector {
         renewTime: now,
         leaseTransitions: lease.spec?.leaseTransitions ?? 0,
       };
-      await withTimeout(this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }), this.opts.renewDeadlineMs);
+      await withTimeout(
+        this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }),
+        this.opts.renewDeadlineMs,
+      );
       this.opts.logger.info({ identity: this.opts.identity, lease: name }, 'released leadership');
     } catch (err) {
       this.opts.logger.warn({ err, lease: name }, 'lease release failed; it expires on its own');

@@ -3,13 +3,21 @@
 // /readyz; leader election; shutdown that releases the lease.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { createLogger } from '../../../api/log.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../../../e2e/harness/kubeclient.js';
 import { waitFor as waitForWithin } from '../../../e2e/harness/wait.js';
 
 // Shorter than the test's timeout, so a failure names the step that did not happen.
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitForWithin(what, probe, { timeoutMs: 25_000 });
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  waitForWithin(what, probe, { timeoutMs: 25_000 });
 import { setCondition, type Condition } from './conditions.js';
 import { Controller } from './controller.js';
 import { EventRecorder } from './events.js';
@@ -19,7 +27,11 @@ import { OperatorMetrics } from './metrics.js';
 import { done } from './result.js';
 import { patchStatus } from './status.js';
 
-const logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const logger = createLogger({
+  name: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 const GROUP = 'runtime.test.aether.dev';
 const VERSION = 'v1';
 const PLURAL = 'widgets';
@@ -83,13 +95,21 @@ describe('Manager with a controller on a custom resource', () => {
       logger,
       metrics,
       http: { host: '127.0.0.1', port: 0 },
-      leaderElection: { namespace: ns, leaseName: 'widgets-operator', identity: 'op-1', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 500 },
+      leaderElection: {
+        namespace: ns,
+        leaseName: 'widgets-operator',
+        identity: 'op-1',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 500,
+      },
     });
     const informer = manager.addInformer(
       new Informer<Widget>(kc, {
         name: 'widgets',
         path: `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
-        list: () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL }),
+        list: () =>
+          custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL }),
         logger,
       }),
     );
@@ -107,11 +127,22 @@ describe('Manager with a controller on a custom resource', () => {
           const big = (w.spec?.size ?? 0) > 10;
           const conditions = setCondition(
             w.status?.conditions,
-            big ? { type: 'Ready', status: 'False', reason: 'TooBig', message: `size ${w.spec?.size} is above 10` } : { type: 'Ready', status: 'True', reason: 'Sized', message: 'fits' },
+            big
+              ? { type: 'Ready', status: 'False', reason: 'TooBig', message: `size ${w.spec?.size} is above 10` }
+              : { type: 'Ready', status: 'True', reason: 'Sized', message: 'fits' },
             { generation: w.metadata?.generation, now: new Date() },
           );
-          await patchStatus(custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace, name }, { conditions, observedGeneration: w.metadata?.generation });
-          if (big) await recorder.record(w, { type: 'Warning', reason: 'TooBig', message: `size ${w.spec?.size} is above 10` });
+          await patchStatus(
+            custom,
+            { group: GROUP, version: VERSION, plural: PLURAL, namespace, name },
+            { conditions, observedGeneration: w.metadata?.generation },
+          );
+          if (big)
+            await recorder.record(w, {
+              type: 'Warning',
+              reason: 'TooBig',
+              message: `size ${w.spec?.size} is above 10`,
+            });
           return done();
         },
       }),
@@ -119,13 +150,30 @@ describe('Manager with a controller on a custom resource', () => {
     controller.watch(informer);
 
     // Someone else's status field, set before: the merge patch must leave it alone.
-    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } } });
-    await patchStatus(custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'w1' }, { note: 'robot progress' });
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
+    });
+    await patchStatus(
+      custom,
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'w1' },
+      { note: 'robot progress' },
+    );
 
     await manager.start();
     await waitFor('leader', async () => (manager.isLeader ? true : undefined));
 
-    const read = () => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'w1' }) as Promise<Widget>;
+    const read = () =>
+      custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: ns,
+        plural: PLURAL,
+        name: 'w1',
+      }) as Promise<Widget>;
     const ready1 = await waitFor('Ready=True', async () => {
       const w = await read();
       const c = w.status?.conditions?.find((x) => x.type === 'Ready');
@@ -136,9 +184,14 @@ describe('Manager with a controller on a custom resource', () => {
 
     // A spec change keeping the same status: observedGeneration moves, lastTransitionTime does not.
     await new Promise((r) => setTimeout(r, 1100)); // so that a moved time would differ at second precision
-    await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'w1', body: [{ op: 'replace', path: '/spec/size', value: 4 }] },
-    );
+    await custom.patchNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+      name: 'w1',
+      body: [{ op: 'replace', path: '/spec/size', value: 4 }],
+    });
     const ready2 = await waitFor('observedGeneration 2', async () => {
       const c = (await read()).status?.conditions?.find((x) => x.type === 'Ready');
       return c?.observedGeneration === 2 ? c : undefined;
@@ -146,7 +199,14 @@ describe('Manager with a controller on a custom resource', () => {
     expect(ready2.lastTransitionTime).toBe(ready1.c.lastTransitionTime);
 
     // A status change moves lastTransitionTime and raises a Warning Event; repeats bump its count.
-    await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'w1', body: [{ op: 'replace', path: '/spec/size', value: 11 }] });
+    await custom.patchNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+      name: 'w1',
+      body: [{ op: 'replace', path: '/spec/size', value: 11 }],
+    });
     const notReady = await waitFor('Ready=False', async () => {
       const c = (await read()).status?.conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' ? c : undefined;
@@ -155,14 +215,24 @@ describe('Manager with a controller on a custom resource', () => {
     expect(notReady.lastTransitionTime).not.toBe(ready1.c.lastTransitionTime);
     const before = reconciles;
     controller.enqueue(`${ns}/w1`);
-    await waitFor('another reconcile', async () => (reconciles > before && controller.queue.inFlight === 0 ? true : undefined));
+    await waitFor('another reconcile', async () =>
+      reconciles > before && controller.queue.inFlight === 0 ? true : undefined,
+    );
     const core = kc.makeApiClient(CoreV1Api);
     const events = await waitFor('one TooBig event counted at least twice', async () => {
-      const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=w1,reason=TooBig' });
+      const list = await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.name=w1,reason=TooBig',
+      });
       return list.items.length >= 1 && (list.items[0]!.count ?? 0) >= 2 ? list.items : undefined;
     });
     expect(events).toHaveLength(1); // repeats were counted, not created anew
-    expect(events[0]).toMatchObject({ type: 'Warning', message: 'size 11 is above 10', involvedObject: { kind: 'Widget', name: 'w1' }, source: { component: 'aether-operator' } });
+    expect(events[0]).toMatchObject({
+      type: 'Warning',
+      message: 'size 11 is above 10',
+      involvedObject: { kind: 'Widget', name: 'w1' },
+      source: { component: 'aether-operator' },
+    });
 
     // Metrics and health.
     const base = `http://127.0.0.1:${manager.httpPort}`;
@@ -174,7 +244,9 @@ describe('Manager with a controller on a custom resource', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
     await manager.shutdown();
-    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'widgets-operator', namespace: ns });
+    const lease = await kc
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'widgets-operator', namespace: ns });
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   }, 180_000);

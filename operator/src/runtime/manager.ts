@@ -16,7 +16,14 @@ export interface ManagerOptions {
   metrics: OperatorMetrics;
   http: { host: string; port: number };
   /** Undefined: no election, this process always leads (one replica, or tests). */
-  leaderElection?: { namespace: string; leaseName: string; identity: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  leaderElection?: {
+    namespace: string;
+    leaseName: string;
+    identity: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
   /** Called when leadership is lost without a shutdown: the process should exit and restart clean. */
   onLostLeadership?: () => void;
 }
@@ -61,7 +68,16 @@ export class Manager {
   async start(): Promise<void> {
     const { logger, metrics } = this.opts;
     const readiness: HealthCheck[] = [
-      { name: 'informers', check: () => (this.informers.every((i) => i.synced) ? undefined : `not synced: ${this.informers.filter((i) => !i.synced).map((i) => i.name).join(', ')}`) },
+      {
+        name: 'informers',
+        check: () =>
+          this.informers.every((i) => i.synced)
+            ? undefined
+            : `not synced: ${this.informers
+                .filter((i) => !i.synced)
+                .map((i) => i.name)
+                .join(', ')}`,
+      },
       { name: 'shutdown', check: () => (this.shuttingDown ? 'shutting down' : undefined) },
     ];
     const liveness: HealthCheck[] = [{ name: 'ping', check: () => undefined }];

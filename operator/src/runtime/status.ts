@@ -11,17 +11,39 @@ export interface CustomResourceRef {
 }
 
 /** Merge-patches `status` (null values delete fields) and returns the updated object. */
-export async function patchStatus<T = unknown>(api: CustomObjectsApi, ref: CustomResourceRef, status: Record<string, unknown>): Promise<T> {
+export async function patchStatus<T = unknown>(
+  api: CustomObjectsApi,
+  ref: CustomResourceRef,
+  status: Record<string, unknown>,
+): Promise<T> {
   return (await api.patchNamespacedCustomObjectStatus(
-    { group: ref.group, version: ref.version, plural: ref.plural, namespace: ref.namespace, name: ref.name, body: { status } },
+    {
+      group: ref.group,
+      version: ref.version,
+      plural: ref.plural,
+      namespace: ref.namespace,
+      name: ref.name,
+      body: { status },
+    },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   )) as T;
 }
 
 /** Merge-patches the object itself (metadata such as finalizers or annotations). */
-export async function mergePatch<T = unknown>(api: CustomObjectsApi, ref: CustomResourceRef, patch: Record<string, unknown>): Promise<T> {
+export async function mergePatch<T = unknown>(
+  api: CustomObjectsApi,
+  ref: CustomResourceRef,
+  patch: Record<string, unknown>,
+): Promise<T> {
   return (await api.patchNamespacedCustomObject(
-    { group: ref.group, version: ref.version, plural: ref.plural, namespace: ref.namespace, name: ref.name, body: patch },
+    {
+      group: ref.group,
+      version: ref.version,
+      plural: ref.plural,
+      namespace: ref.namespace,
+      name: ref.name,
+      body: patch,
+    },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   )) as T;
 }

@@ -28,7 +28,12 @@ export function scaleUpLimit(current: number, rules: ScalingRules, events: reado
 }
 
 /** The lowest size scale-down policies allow now; `current` when scale-down is Disabled. */
-export function scaleDownLimit(current: number, rules: ScalingRules, events: readonly ScaleEvent[], now: number): number {
+export function scaleDownLimit(
+  current: number,
+  rules: ScalingRules,
+  events: readonly ScaleEvent[],
+  now: number,
+): number {
   if (rules.selectPolicy === 'Disabled') return current;
   // For scale-down the biggest change is the lowest size, so Max picks the minimum.
   const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;

@@ -6,7 +6,12 @@ export interface Recommendation {
   withinTolerance: boolean;
 }
 
-export function recommendReplicas(current: number, work: number, jobsPerRobot: number, tolerance: number): Recommendation {
+export function recommendReplicas(
+  current: number,
+  work: number,
+  jobsPerRobot: number,
+  tolerance: number,
+): Recommendation {
   const perRobot = Math.max(1, jobsPerRobot);
   const load = Math.max(0, work);
   const needed = Math.ceil(load / perRobot);

@@ -60,7 +60,10 @@ function nextHistory(
   };
 }
 
-function describe(reason: ScaleReason, d: { current: number; desired: number; recommended: number; stabilized: number; work: number }): string {
+function describe(
+  reason: ScaleReason,
+  d: { current: number; desired: number; recommended: number; stabilized: number; work: number },
+): string {
   const move = `${d.current} -> ${d.desired} replicas`;
   switch (reason) {
     case 'DesiredWithinRange':
@@ -117,7 +120,12 @@ export function decideScale(input: ScaleInput): ScaleDecision {
     };
   }
 
-  const { replicas: recommended, withinTolerance } = recommendReplicas(current, work, input.jobsPerRobot, input.tolerance ?? DEFAULT_TOLERANCE);
+  const { replicas: recommended, withinTolerance } = recommendReplicas(
+    current,
+    work,
+    input.jobsPerRobot,
+    input.tolerance ?? DEFAULT_TOLERANCE,
+  );
   const fromZero = current === 0 && recommended > 0;
   const stabilized = stabilize({
     currentReplicas: current,
