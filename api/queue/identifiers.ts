@@ -5,6 +5,7 @@
 //                   (graphile's queue_name would serialise jobs; it is never used.)
 //   job key         'rpa:<uid>' — graphile-worker job key derived from the RpaJob UID.
 //   worker pool id  graphile-worker's per-runner id (`locked_by` of the jobs it holds), 'pool-<hex>'.
+//   pristine job    a job as enqueue_runs added it, whose run nobody has touched since (flag PRISTINE_FLAG).
 import { createHash } from 'node:crypto';
 
 /** NOTIFY channel on enqueue; payload = pool key. */
@@ -19,6 +20,12 @@ export const GRAPHILE_JOBS_CHANNEL = 'jobs:insert';
  * aether.runs.failed_attempts instead.
  */
 export const GRAPHILE_MAX_ATTEMPTS = 32767;
+/**
+ * graphile-worker job flag set by enqueue_runs (migrations/sql/0003_pristine_jobs.sql) and removed when a
+ * cancel is requested while a robot holds the job: on its first fetch, such a job's run is known without
+ * reading it (robot-image/src/queue/claims.ts).
+ */
+export const PRISTINE_FLAG = 'aether:pristine';
 
 const TASK_PREFIX = 'rpa.run.';
 /** graphile-worker's limit on task identifiers. */

@@ -12,6 +12,7 @@ import { parsePayload, type QueuePayload, type QueuePayloadInput } from './paylo
 import { graphilePriority } from './priority.js';
 import { queueDepth, type QueueDepth } from './sql/depth.js';
 import {
+  clearPristineFlag,
   deleteUnlockedJob,
   getRun,
   insertAudit,
@@ -102,8 +103,9 @@ export function createProducer(opts: { pool: pg.Pool }): Producer {
           await insertAudit(tx, { actor, action: 'run.cancelled', runUid: uid });
           return 'cancelled';
         }
-        // Held by a robot (running, or fetched into its local queue): it sees cancel_requested at claim
-        // or through the NOTIFY (delivered at commit).
+        // Held by a robot (running, or fetched into its local queue): it hears the NOTIFY (delivered at
+        // commit); a robot that fetches the job later reads cancel_requested at claim.
+        await clearPristineFlag(tx, { uid });
         await notify(tx, { channel: CANCEL_CHANNEL, payload: uid });
         await insertAudit(tx, { actor, action: 'run.cancelRequested', runUid: uid });
         return 'requested';

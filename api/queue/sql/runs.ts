@@ -1,6 +1,7 @@
 // One thin function per SQL statement on aether.runs (and the graphile-worker job rows that belong to a
 // run). Callers pick the Queryable: the pool, or a client inside a transaction.
 import type { Queryable } from '../db.js';
+import { PRISTINE_FLAG } from '../identifiers.js';
 
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -233,6 +234,17 @@ export async function addRunJob(
                                     job_key => $5::text, priority => $6::int)`,
     [opts.taskIdentifier, JSON.stringify(opts.payload), opts.runAt, opts.maxAttempts, `rpa:${opts.uid}`, opts.priority],
   );
+}
+
+/**
+ * A cancel was requested while a robot holds the job: the job is no longer pristine, so whoever fetches it
+ * next (after a hand-back or a crash) reads the run, and sees the cancel.
+ */
+export async function clearPristineFlag(db: Queryable, opts: { uid: string }): Promise<void> {
+  await db.query(`update graphile_worker._private_jobs set flags = flags - $2::text where key = $1 and flags ? $2::text`, [
+    `rpa:${opts.uid}`,
+    PRISTINE_FLAG,
+  ]);
 }
 
 /** Deletes the run's job if no robot holds it yet. */

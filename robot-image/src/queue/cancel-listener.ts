@@ -5,8 +5,11 @@ import type { Logger } from '../../../api/log.js';
 import { CANCEL_CHANNEL } from '../../../api/queue/identifiers.js';
 
 export interface CancelListener {
-  /** Since when (ms epoch) the listener has been listening without a break, or null while it is not. */
-  listeningSince(): number | null;
+  /**
+   * Since when the listener has been listening without a break, in the DATABASE's clock (comparable with
+   * graphile's locked_at), or null while it is not listening.
+   */
+  listeningSince(): Date | null;
   stop(): Promise<void>;
 }
 
@@ -14,7 +17,7 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
   let client: pg.PoolClient | null = null;
   let stopped = false;
   let retry: NodeJS.Timeout | null = null;
-  let since: number | null = null;
+  let since: Date | null = null;
 
   const connect = async (): Promise<void> => {
     const c = await opts.pool.connect();
@@ -33,8 +36,10 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
       if (msg.channel === CANCEL_CHANNEL && msg.payload) opts.onCancel(msg.payload);
     });
     await c.query(`LISTEN ${CANCEL_CHANNEL}`);
+    // Read after LISTEN took effect: every cancel committed after this time is delivered to us.
+    const r = await c.query<{ t: Date }>('select clock_timestamp() as t');
     client = c;
-    since = Date.now() + 1; // +1: a read begun in this same millisecond may predate the LISTEN
+    since = r.rows[0]!.t;
   };
   const scheduleRetry = () => {
     if (!stopped) retry = setTimeout(() => void connect().catch(() => scheduleRetry()), 1000);

@@ -1,88 +1,84 @@
-// Claim reads for fetched jobs. graphile-worker's local queue fetches jobs in batches; the consumer reads
-// the runs of a whole fetched batch in one statement as soon as the batch arrives (prefetch), so a job
-// usually finds its claim already read when its handler is about to start, instead of waiting a round trip.
+// The claim of a fetched job: what the consumer must know of its run before the handler starts (attempt,
+// previous robot, whether it is cancelled or stale).
 //
-// Only a cancel can change a run while this robot holds its job (a robot declared dead is fenced anyway),
-// and a cancel of a held job is NOTIFYed. So a prefetched claim is used only when the cancel listener was
-// already listening when the read started (no NOTIFY since can have been missed) and the read is younger
-// than maxAgeMs. Otherwise the claim is read when the job starts, batched with the other jobs starting in
-// the same tick. Any read (prefetched or not) that began before a cancel of its run was notified is done
-// again, so the claim a job starts with always reflects the cancels this robot has been told about.
+// Most jobs are pristine first deliveries: added by enqueue_runs with the flag PRISTINE_FLAG and fetched
+// for the first time (graphile attempts = 1; a job our local queue handed back unused counts again from
+// where it was). Nobody has touched such a run since it was queued, except possibly a cancel — and a
+// cancel of a job we hold removes the flag and is NOTIFYed to us. So when our cancel listener was already
+// listening when we locked the job (its start time and graphile's locked_at are both in the database's
+// clock) and no cancel of the run has been notified, the claim follows from the payload alone: no read.
+//
+// Any other job (a retry, a hand-back, a take-over after a crash, or when the listener had a gap) reads
+// its run, batched with the other jobs starting in the same tick. A read that began before a cancel of its
+// run was notified is done again, so a claim always reflects the cancels this robot has been told about.
+import type { Job } from 'graphile-worker';
+import { PRISTINE_FLAG } from '../../../api/queue/identifiers.js';
+import type { QueuePayload } from '../../../api/queue/payload.js';
 import type { ClaimedRun } from '../../../api/queue/sql/runs.js';
 import { createBatcher } from './batcher.js';
 
+export type FetchedJob = Pick<Job, 'attempts' | 'flags' | 'locked_at'>;
+
+/** The claim of a pristine first delivery, or null when the job is not one (its run must be read). */
+export function pristineClaim(job: FetchedJob, payload: QueuePayload): ClaimedRun | null {
+  if (job.attempts !== 1 || job.flags?.[PRISTINE_FLAG] !== true) return null;
+  return {
+    uid: payload.uid,
+    state: 'queued',
+    previousRobot: null,
+    attempts: 0,
+    failedAttempts: 0,
+    maxAttempts: payload.maxAttempts,
+    deadline: payload.deadline === null ? null : new Date(payload.deadline),
+  };
+}
+
 export interface ClaimReader {
-  /** A batch of jobs was fetched: read their runs now, in one statement. */
-  prefetch(uids: string[]): void;
-  /** A cancel of this run was notified: claims read before now are stale. */
+  /** A cancel of this run was notified: claims known before now are stale. */
   cancelNotified(uid: string): void;
-  /** The run's claim (undefined: the run is finished or unknown, its job is stale). */
-  read(uid: string): Promise<ClaimedRun | undefined>;
+  /** The job's claim; undefined when its run is finished or unknown (the job is stale). */
+  claim(job: FetchedJob, payload: QueuePayload): Promise<ClaimedRun | undefined>;
 }
 
 export interface ClaimReaderOptions {
   /** One statement for many runs (claimRuns). */
   readRuns: (uids: string[]) => Promise<ClaimedRun[]>;
-  /** Since when (ms epoch) the cancel listener has been listening without a break; null while it is not. */
-  listeningSince: () => number | null;
-  /** Default 2000. */
-  maxAgeMs?: number;
+  /** Since when (database clock) the cancel listener has been listening without a break; null when not. */
+  listeningSince: () => Date | null;
   now?: () => number;
 }
 
-interface Prefetched {
-  startedAt: number;
-  rows: Promise<Map<string, ClaimedRun>>;
-}
-
-/** Cancel notifications are remembered this long (far longer than any read takes). */
-const NOTIFIED_KEEP_MS = 60_000;
+/** Cancel notifications are remembered this long (far longer than a read, or a job's wait in the local queue). */
+const NOTIFIED_KEEP_MS = 120_000;
 
 export function createClaimReader(opts: ClaimReaderOptions): ClaimReader {
-  const maxAgeMs = opts.maxAgeMs ?? 2000;
   const now = opts.now ?? Date.now;
-  const prefetched = new Map<string, Prefetched>();
   const notifiedAt = new Map<string, number>();
   const batched = createBatcher<string, ClaimedRun | undefined>(async (uids) => {
     const byUid = new Map((await opts.readRuns(uids)).map((r) => [r.uid, r]));
     return uids.map((u) => byUid.get(u));
   });
 
-  /** True when a cancel of uid was notified after a read that started at startedAt (ms: >= errs on safe). */
-  const notifiedSince = (uid: string, startedAt: number) => (notifiedAt.get(uid) ?? -Infinity) >= startedAt;
-  /** A read started after the notification arrived sees the cancel: no second check needed. */
-  const readAtStart = (uid: string): Promise<ClaimedRun | undefined> => {
+  /** A read started after the notification arrived sees the cancel: one re-read is enough. */
+  const read = (uid: string): Promise<ClaimedRun | undefined> => {
     const startedAt = now();
-    return batched.submit(uid).then((c) => (notifiedSince(uid, startedAt) ? batched.submit(uid) : c));
-  };
-  const usable = (p: Prefetched): boolean => {
-    const since = opts.listeningSince();
-    return since !== null && since <= p.startedAt && now() - p.startedAt <= maxAgeMs;
+    // >=: notifications and reads in the same millisecond count as racing.
+    return batched.submit(uid).then((c) => ((notifiedAt.get(uid) ?? -Infinity) >= startedAt ? batched.submit(uid) : c));
   };
 
   return {
-    prefetch(uids) {
-      const t = now();
-      for (const [uid, p] of prefetched) if (t - p.startedAt > maxAgeMs) prefetched.delete(uid);
-      for (const [uid, at] of notifiedAt) if (t - at > NOTIFIED_KEEP_MS) notifiedAt.delete(uid);
-      if (uids.length === 0) return;
-      const rows = opts.readRuns(uids).then((rs) => new Map(rs.map((r) => [r.uid, r])));
-      rows.catch(() => undefined); // a failed prefetch falls back to the read at start
-      const entry: Prefetched = { startedAt: t, rows };
-      for (const uid of uids) prefetched.set(uid, entry);
-    },
     cancelNotified(uid) {
-      notifiedAt.set(uid, now());
-      prefetched.delete(uid);
+      const t = now();
+      for (const [u, at] of notifiedAt) if (t - at > NOTIFIED_KEEP_MS) notifiedAt.delete(u);
+      notifiedAt.set(uid, t);
     },
-    read(uid) {
-      const p = prefetched.get(uid);
-      prefetched.delete(uid);
-      if (!p || !usable(p)) return readAtStart(uid);
-      return p.rows.then(
-        (m) => (usable(p) && !notifiedSince(uid, p.startedAt) ? m.get(uid) : readAtStart(uid)),
-        () => readAtStart(uid),
-      );
+    claim(job, payload) {
+      const pristine = pristineClaim(job, payload);
+      const since = opts.listeningSince();
+      // Both times are truncated to milliseconds: a strict < between them still implies the real order.
+      const heard = since !== null && job.locked_at !== null && since.getTime() < new Date(job.locked_at).getTime();
+      if (pristine && heard && !notifiedAt.has(payload.uid)) return Promise.resolve(pristine);
+      return read(payload.uid);
     },
   };
 }

@@ -1,93 +1,97 @@
+import { PRISTINE_FLAG } from '../../../api/queue/identifiers.js';
+import { parsePayload, type QueuePayload } from '../../../api/queue/payload.js';
+import { testPayload } from '../../../api/queue/fixtures.js';
 import type { ClaimedRun } from '../../../api/queue/sql/runs.js';
-import { createClaimReader, type ClaimReaderOptions } from './claims.js';
+import { createClaimReader, pristineClaim, type FetchedJob } from './claims.js';
 
-const claim = (uid: string, state: ClaimedRun['state'] = 'queued'): ClaimedRun => ({
+const payload = (o: Parameters<typeof testPayload>[0] = {}): QueuePayload => parsePayload(testPayload(o));
+const LOCKED = new Date('2030-01-01T00:00:10.000Z');
+const job = (o: Partial<FetchedJob> = {}): FetchedJob => ({ attempts: 1, flags: { [PRISTINE_FLAG]: true }, locked_at: LOCKED, ...o });
+const read = (uid: string, state: ClaimedRun['state'] = 'queued'): ClaimedRun => ({
   uid,
   state,
-  previousRobot: null,
-  attempts: 0,
-  failedAttempts: 0,
+  previousRobot: 'robot-before',
+  attempts: 1,
+  failedAttempts: 1,
   maxAttempts: 3,
   deadline: null,
 });
 
-/** A run table in memory standing in for the claim statement (the pure caching logic is under test). */
-function setup(o: Partial<ClaimReaderOptions> = {}) {
+describe('pristineClaim', () => {
+  const p = payload({ maxAttempts: 5, deadline: '2030-01-02T00:00:00Z' });
+  it('derives a first delivery of a pristine job from the payload', () => {
+    expect(pristineClaim(job(), p)).toEqual({
+      uid: p.uid,
+      state: 'queued',
+      previousRobot: null,
+      attempts: 0,
+      failedAttempts: 0,
+      maxAttempts: 5,
+      deadline: new Date('2030-01-02T00:00:00Z'),
+    });
+  });
+  it.each<[string, Partial<FetchedJob>]>([
+    ['fetched before (a take-over after a crash)', { attempts: 2 }],
+    ['without the flag (a retry, a hand-back, a cancel requested)', { flags: null }],
+    ['with other flags only', { flags: { other: true } }],
+  ])('is null for a job %s', (_what, o) => expect(pristineClaim(job(o), p)).toBeNull());
+});
+
+/** Runs in memory stand in for the claim statement: the caching logic is under test here. */
+function setup(listening: Date | null = new Date(LOCKED.getTime() - 1000)) {
   const states = new Map<string, ClaimedRun['state']>();
   const reads: string[][] = [];
   const clock = { t: 1000 };
-  const listening = { since: 0 as number | null };
   const reader = createClaimReader({
     readRuns: async (uids) => {
       reads.push([...uids]);
-      return uids.filter((u) => states.has(u)).map((u) => claim(u, states.get(u)));
+      return uids.filter((u) => states.has(u)).map((u) => read(u, states.get(u)));
     },
-    listeningSince: () => listening.since,
+    listeningSince: () => listening,
     now: () => clock.t,
-    ...o,
   });
-  return { reader, states, reads, clock, listening };
+  return { reader, states, reads, clock };
 }
 
 describe('createClaimReader', () => {
-  it('reads a fetched batch once; jobs take their claims from it', async () => {
-    const { reader, states, reads } = setup();
-    for (const u of ['a', 'b', 'c']) states.set(u, 'queued');
-    reader.prefetch(['a', 'b', 'c', 'gone']);
-    expect(await Promise.all(['a', 'b', 'c', 'gone'].map((u) => reader.read(u)))).toEqual([claim('a'), claim('b'), claim('c'), undefined]);
-    expect(reads).toEqual([['a', 'b', 'c', 'gone']]);
+  it('claims a pristine first delivery without a read', async () => {
+    const { reader, reads } = setup();
+    const p = payload();
+    expect(await reader.claim(job(), p)).toEqual(pristineClaim(job(), p));
+    expect(reads).toEqual([]);
   });
 
-  it('without a prefetch, reads at start, batching the jobs that start together', async () => {
-    const { reader, states, reads } = setup();
-    states.set('a', 'queued').set('b', 'running');
-    expect(await Promise.all([reader.read('a'), reader.read('b')])).toEqual([claim('a'), claim('b', 'running')]);
-    expect(reads).toEqual([['a', 'b']]);
+  it.each<[string, Date | null, Partial<FetchedJob>, boolean]>([
+    ['a job that is not pristine', new Date(0), { flags: null }, false],
+    ['no cancel listener', null, {}, false],
+    ['a listener that started after the job was locked', new Date(LOCKED.getTime() + 1), {}, false],
+    ['a listener that started in the same millisecond', LOCKED, {}, false],
+    ['a cancel notified for the run', new Date(0), {}, true],
+  ])('reads the run for %s, batching jobs that start together', async (_what, listening, o, cancelled) => {
+    const { reader, states, reads } = setup(listening);
+    const [a, b] = [payload(), payload()];
+    states.set(a.uid, 'queued').set(b.uid, 'running');
+    if (cancelled) {
+      reader.cancelNotified(a.uid);
+      reader.cancelNotified(b.uid);
+    }
+    expect(await Promise.all([reader.claim(job(o), a), reader.claim(job(o), b)])).toEqual([read(a.uid), read(b.uid, 'running')]);
+    expect(reads).toEqual([[a.uid, b.uid]]);
   });
 
-  it.each<[string, (s: ReturnType<typeof setup>) => void]>([
-    ['it is older than maxAgeMs', (s) => (s.clock.t += 2001)],
-    ['the cancel listener is not listening', (s) => (s.listening.since = null)],
-    ['the cancel listener reconnected after the read began', (s) => (s.listening.since = s.clock.t + 1)],
-    ['a cancel of the run was notified', (s) => {
-      s.reader.cancelNotified('a');
-      s.clock.t += 1;
-    }],
-  ])('reads again instead of using a prefetched claim when %s', async (_why, change) => {
-    const s = setup();
-    s.states.set('a', 'queued');
-    s.reader.prefetch(['a']);
-    s.states.set('a', 'cancelled');
-    change(s);
-    expect(await s.reader.read('a')).toEqual(claim('a', 'cancelled'));
-    expect(s.reads).toEqual([['a'], ['a']]);
+  it('gives undefined for a run that is finished or unknown', async () => {
+    const { reader } = setup(null);
+    expect(await reader.claim(job(), payload())).toBeUndefined();
   });
 
-  it('reads again when a cancel is notified while the read at start is in flight', async () => {
-    const { reader, states, reads } = setup();
-    states.set('a', 'queued');
-    const pending = reader.read('a');
-    reader.cancelNotified('a');
-    states.set('a', 'cancelled');
-    expect(await pending).toEqual(claim('a', 'cancelled'));
-    expect(reads).toEqual([['a'], ['a']]);
-  });
-
-  it('falls back to a read at start when the prefetch failed', async () => {
-    let fail = true;
-    const reads: string[][] = [];
-    const reader = createClaimReader({
-      readRuns: async (uids) => {
-        reads.push(uids);
-        if (fail) throw new Error('connection lost');
-        return uids.map((u) => claim(u));
-      },
-      listeningSince: () => 0,
-    });
-    reader.prefetch(['a']);
-    await new Promise((r) => setImmediate(r));
-    fail = false;
-    expect(await reader.read('a')).toEqual(claim('a'));
-    expect(reads).toEqual([['a'], ['a']]);
+  it('reads again when a cancel is notified while the read is in flight', async () => {
+    const { reader, states, reads } = setup(null);
+    const p = payload();
+    states.set(p.uid, 'queued');
+    const pending = reader.claim(job(), p);
+    reader.cancelNotified(p.uid);
+    states.set(p.uid, 'cancelled');
+    expect(await pending).toEqual(read(p.uid, 'cancelled'));
+    expect(reads).toEqual([[p.uid], [p.uid]]);
   });
 });
