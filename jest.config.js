@@ -21,6 +21,9 @@ const common = {
 /** @type {import('jest').Config} */
 export default {
   testTimeout: 60_000,
+  // On 2 cores jest runs the suites in its own process, so one test that leaks a listening server would
+  // keep `npm test` (and CI) from ever ending. The global teardown still runs before the forced exit.
+  forceExit: true,
   projects: [
     {
       ...common,

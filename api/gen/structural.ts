@@ -213,7 +213,8 @@ class Converter {
         } else merged[k] = plain;
       }
     }
-    const common = Object.keys(merged).filter((k) => live.every((m) => requiredOf(m).includes(k)));
+    // Required of every member, the refused ones too: a refused member gets only the refusal.
+    const common = Object.keys(merged).filter((k) => members.every((m) => requiredOf(m).includes(k)));
     const rules: Validation[] = [];
     if (tooDeep.length > 0)
       rules.push({

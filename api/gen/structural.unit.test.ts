@@ -112,6 +112,45 @@ describe('toStructural', () => {
     expect(JSON.stringify(out)).not.toContain('$ref');
   });
 
+  it('at the deepest level, keeps a member that needs a deeper list only as a refused discriminator value', () => {
+    type Leaf = { kind: 'leaf'; v: string };
+    type Box = { kind: 'box'; note?: string; children: Array<Leaf | Box> };
+    const Leaf = z.strictObject({ kind: z.literal('leaf'), v: z.string().max(3) });
+    const Box: z.ZodType<Box> = z.strictObject({
+      kind: z.literal('box'),
+      note: z.string().max(3).optional(),
+      get children() {
+        return z.array(Node).max(2);
+      },
+    });
+    const Node = z.discriminatedUnion('kind', [Leaf, Box as unknown as z.ZodObject<{ kind: z.ZodLiteral<'box'> }>]);
+    const out = convert(z.strictObject({ root: z.array(Node).max(2) }), 2);
+    const level1 = ((out.properties as JsonSchema).root as JsonSchema).items as JsonSchema;
+    const level2 = ((level1.properties as JsonSchema).children as JsonSchema).items as JsonSchema;
+    expect(Object.keys(level1.properties as JsonSchema).sort()).toEqual(['children', 'kind', 'note', 'v']);
+    expect(level2).toMatchObject({ properties: { kind: { enum: ['leaf', 'box'] } }, required: ['kind'] });
+    expect(Object.keys(level2.properties as JsonSchema).sort()).toEqual(['kind', 'v']);
+    expect(level2['x-kubernetes-validations']).toEqual([
+      { rule: "self.kind != 'box'", message: 'too deep', fieldPath: '.kind' },
+      { rule: "self.kind != 'leaf' || has(self.v)", message: 'v is required for kind leaf', fieldPath: '.v' },
+    ]);
+  });
+
+  it('gives repeated copies of a recursive schema no descriptions (the first copy has them)', () => {
+    type Node = { name: string; children?: Node[] };
+    const Node: z.ZodType<Node> = z.strictObject({
+      name: z.string().max(3).meta({ description: 'The name.' }),
+      get children() {
+        return z.array(Node).max(2).optional();
+      },
+    });
+    const out = convert(z.strictObject({ root: Node }), 2);
+    const level1 = (out.properties as JsonSchema).root as JsonSchema;
+    const level2 = ((level1.properties as JsonSchema).children as JsonSchema).items as JsonSchema;
+    expect((level1.properties as JsonSchema).name).toEqual({ type: 'string', maxLength: 3, description: 'The name.' });
+    expect((level2.properties as JsonSchema).name).toEqual({ type: 'string', maxLength: 3 });
+  });
+
   it('rejects keywords it does not know instead of dropping them', () => {
     expect(() => toStructural({ type: 'string', contentEncoding: 'base64' }, { maxRefDepth: 1 })).toThrow(
       'unsupported JSON Schema keyword contentEncoding',

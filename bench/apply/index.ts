@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOOP_WORKFLOW } from '../../api/queue/fixtures.js';
 import { API } from '../../operator/src/controllers/names.js';
-import { elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
+import { apiserverWrites, elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
 import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
@@ -66,6 +66,7 @@ try {
   const rawS = (rawBefore + rawAfter) / 2;
   console.log(`${COUNT} ConfigMaps created: ${rawBefore.toFixed(2)} s before, ${rawAfter.toFixed(2)} s after (concurrency ${CLIENT_CONCURRENCY})`);
   console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s`);
+  console.log(`API server writes: ${JSON.stringify(await apiserverWrites(kc, ['rpajobs', 'events', 'configmaps']))}`);
   console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)}`);
 } finally {
   await operator.stop();

@@ -14,12 +14,11 @@ import { createLogger } from '../../api/log.js';
 import type { RpaWorkflowStatus } from '../../api/v1alpha1/rpaworkflow.js';
 import type { WorkflowSpec } from '../../api/v1alpha1/workflow.js';
 import { migrate } from '../../migrations/index.js';
-import { KindCache } from '../../operator/src/controllers/cache.js';
-import { makeClients } from '../../operator/src/controllers/kube.js';
+import { makeKindCache } from '../../operator/src/controllers/cache.js';
+import { customSource, makeClients } from '../../operator/src/controllers/kube.js';
 import type { RpaWorkflowObject } from '../../operator/src/controllers/objects.js';
 import { rpaWorkflowReconciler } from '../../operator/src/controllers/rpaworkflow.js';
 import { EventRecorder } from '../../operator/src/runtime/events.js';
-import type { Informer } from '../../operator/src/runtime/informer.js';
 import { BrowserHost } from '../../robot-image/src/browser/host.js';
 import { configureDurable, type Durable } from '../../robot-image/src/durable/runtime.js';
 import { createEngine, type AttemptResult, type Engine } from '../../robot-image/src/engine/engine.js';
@@ -106,6 +105,7 @@ let engine: Engine;
 let kc: KubeConfig;
 let namespace: string;
 const notices: HealNotice[] = [];
+let informers: ReadonlyArray<{ stop(): Promise<void> }> = [];
 const counted: string[] = [];
 const WF_NAME = 'customer-entry';
 
@@ -148,6 +148,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await Promise.all(informers.map((i) => i.stop()));
   await durable?.shutdown();
   await host?.close();
   await db?.end();
@@ -223,12 +224,16 @@ describe('self-healing from version 1 to version 2 of a page', () => {
       body: { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaWorkflow', metadata: { name: WF_NAME, namespace }, spec: WORKFLOW },
     });
     const logger = createLogger({ name: 'healwire-operator', level: 'warn', destination: process.stderr });
-    // The reconciler reads through a cache; this one holds the object as the API server has it now.
-    let latest: RpaWorkflowObject | undefined;
-    const workflows = new KindCache<RpaWorkflowObject>([{ get: () => latest } as unknown as Informer<RpaWorkflowObject>], undefined);
-    const refresh = async () => {
-      latest = (await clients.custom.getNamespacedCustomObject({ ...RPA_API, namespace, name: WF_NAME })) as RpaWorkflowObject;
-    };
+    // The operator's own informer cache, as the reconciler reads it in the operator.
+    const workflows = makeKindCache<RpaWorkflowObject>(kc, customSource(clients.custom, 'RpaWorkflow'), { namespaces: [namespace], logger });
+    informers = workflows.informers;
+    await Promise.all(workflows.informers.map((i) => i.start()));
+    const cached = (what: string, holds: (wf: RpaWorkflowObject) => boolean) =>
+      waitFor(what, async () => {
+        const wf = workflows.get(namespace, WF_NAME);
+        return wf && holds(wf) ? wf : undefined;
+      }, { timeoutMs: 20_000, intervalMs: 50 });
+    await cached('the RpaWorkflow in the cache', () => true);
     const reconcile = rpaWorkflowReconciler({
       clients,
       workflows,
@@ -236,12 +241,11 @@ describe('self-healing from version 1 to version 2 of a page', () => {
       now: Date.now,
       healing: { db },
     });
-    await refresh();
     const result = await reconcile({ namespace, name: WF_NAME }, { logger, signal: new AbortController().signal });
     expect(result.type).toBe('requeueAfter');
 
-    await refresh();
-    const status = latest!.status as RpaWorkflowStatus;
+    const wf = (await clients.custom.getNamespacedCustomObject({ ...RPA_API, namespace, name: WF_NAME })) as RpaWorkflowObject;
+    const status = wf.status as RpaWorkflowStatus;
     expect(status.conditions?.find((c) => c.type === 'Valid')?.status).toBe('True');
     const suggestions = Object.fromEntries((status.healingSuggestions ?? []).map((s) => [s.stepId, s]));
     expect(Object.keys(suggestions).sort()).toEqual(['save', 'typeEmail', 'typeName']);
@@ -265,10 +269,14 @@ describe('self-healing from version 1 to version 2 of a page', () => {
     expect(events.every((e) => e.type === 'Normal')).toBe(true);
     expect(events.map((e) => e.message).join('\n')).toContain('step save: its target no longer matched and was healed (tier 1); suggested target: role=button[name="Save customer"]');
 
-    // A second reconcile with nothing new writes no new Event.
+    expect(events.map((e) => e.count)).toEqual([1, 1, 1]);
+
+    // A second reconcile (its cache now holding the suggestions) announces nothing again.
+    await cached('the suggestions in the cache', (w) => (w.status?.healingSuggestions?.length ?? 0) === 3);
     await reconcile({ namespace, name: WF_NAME }, { logger, signal: new AbortController().signal });
-    const again = await core.listNamespacedEvent({ namespace });
-    expect(again.items.filter((e) => e.reason === 'HealingSuggested').length).toBe(events.length);
+    await new Promise((r) => setTimeout(r, 500)); // events are recorded in the background
+    const again = (await core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'HealingSuggested');
+    expect(again.map((e) => e.count)).toEqual([1, 1, 1]);
   }, 60_000);
 
   it('abstains when the target is gone (version 3) and fails the step with the reason', async () => {

@@ -105,4 +105,24 @@ describe('aether run after Ctrl-C', () => {
     expect(site.hits()['POST /api/mark']).toBe(1);
     expect(site.duplicates()).toBe(0);
   }, 240_000);
+
+  it('takes over after a SIGKILL: the orphaned PostgreSQL, the held job, the site at its old address', async () => {
+    const dir = dataDir();
+    const args = ['run', 'e2e/local/fixtures/slow-job.yaml', '--data-dir', dir]; // serves the demo site itself
+
+    const first = runCli(args);
+    await first.stderrContains('step 3/4: pause');
+    first.child.kill('SIGKILL');
+    expect((await first.done).code).toBe(null);
+
+    const second = await runCli(args).done;
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('left running by an earlier run');
+    expect(second.stderr).toContain('resuming run');
+    expect(second.stderr).not.toContain('step 1/4');
+    expect(second.stderr).not.toContain('step 2/4');
+    const outputs = JSON.parse(second.stdout) as Record<string, { status: number; url?: string }>;
+    expect(outputs.home?.status).toBe(200);
+    expect(new URL(outputs.home!.url!).origin).toBe(new URL(outputs.open!.url!).origin);
+  }, 240_000);
 });

@@ -66,3 +66,29 @@ export async function inParallel<T>(items: readonly T[], limit: number, fn: (ite
     }),
   );
 }
+
+/** Write requests the API server served per resource (from its /metrics), e.g. {"rpajobs PATCH status": 1000}. */
+export async function apiserverWrites(kc: KubeConfig, resources: string[]): Promise<Record<string, number>> {
+  const { request } = await import('node:https');
+  const cluster = kc.getCurrentCluster()!;
+  const opts: import('node:https').RequestOptions = { method: 'GET', headers: { Accept: 'text/plain' } };
+  await kc.applyToHTTPSOptions(opts);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(new URL('/metrics', cluster.server), opts, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!resources.includes(labels.resource ?? '') || !['POST', 'PATCH', 'PUT', 'DELETE'].includes(labels.verb ?? '')) continue;
+    const key = `${labels.resource} ${labels.verb}${labels.subresource ? ' ' + labels.subresource : ''}`;
+    counts[key] = (counts[key] ?? 0) + Number(line.split(' ').pop());
+  }
+  return counts;
+}

@@ -10,7 +10,7 @@ const silent = createLogger({ name: 'bench', level: 'warn', destination: new Wri
 const pgServer = await startPostgres();
 const url = await createDatabase(pgServer.url, 'ap');
 await migrate({ databaseUrl: url });
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+const pool = new pg.Pool({ connectionString: url, max: 4 }); pool.on('error', () => undefined);
 const producer = createProducer({ pool });
 for (const [round, jobs] of [['w', 3000], ['m', 20000]] as const) {
   for (let i = 0; i < jobs; i += 5000) await producer.enqueueMany(Array.from({ length: Math.min(5000, jobs - i) }, () => ({ payload: testPayload({ namespace: 'b' + round, pool: 'noop' }) })));

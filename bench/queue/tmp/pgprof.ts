@@ -1,3 +1,4 @@
+import { graphileLogger } from '../../../api/queue/graphile-logger.js';
 import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -16,7 +17,7 @@ const uid = Number(execFileSync('id', ['-u', 'postgres']).toString()); const gid
 execFileSync(postgresBinDir() + '/pg_ctl', ['-D', pgServer.dataDir, '-w', 'restart', '-m', 'fast', '-l', pgServer.dataDir + '/log'], { uid, gid, stdio: 'ignore' });
 const url = await createDatabase(pgServer.url, 'ap');
 await migrate({ databaseUrl: url });
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+const pool = new pg.Pool({ connectionString: url, max: 4 }); pool.on('error', () => undefined);
 await pool.query('create extension pg_stat_statements');
 const producer = createProducer({ pool });
 const mode = process.env.MODE ?? 'aether';
@@ -25,7 +26,9 @@ if (mode === 'aether') {
   for (let i = 0; i < jobs; i += 5000) await producer.enqueueMany(Array.from({ length: Math.min(5000, jobs - i) }, () => ({ payload: testPayload({ namespace: 'b', pool: 'noop' }) })));
 } else {
   const u = await makeWorkerUtils({ connectionString: url });
-  for (let i = 0; i < jobs; i += 5000) await u.addJobs(Array.from({ length: 5000 }, (_, k) => ({ identifier: 'noop', payload: { i: i + k } })));
+  const big = process.env.BIG === '1';
+  const { parsePayload } = await import('../../../api/queue/payload.js');
+  for (let i = 0; i < jobs; i += 5000) await u.addJobs(Array.from({ length: 5000 }, (_, k) => ({ identifier: 'noop', jobKey: 'k' + (i + k), payload: big ? parsePayload(testPayload()) : { i: i + k }, ...(big ? { flags: ['aether:pristine'] } : {}) })));
   await u.release();
 }
 await pool.query('select pg_stat_statements_reset()');
@@ -36,7 +39,7 @@ if (mode === 'aether') {
     handler: async () => { if (++done === jobs) res(); return { status: 'succeeded' }; } });
   await all; await c.stop();
 } else {
-  const r = await run({ connectionString: url, concurrency: 16, noHandleSignals: true, taskList: { noop: async () => { if (++done === jobs) res(); } }, preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } } });
+  const r = await run({ connectionString: url, concurrency: 16, noHandleSignals: true, logger: graphileLogger(undefined), taskList: { noop: async () => { if (++done === jobs) res(); } }, preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } } });
   await all; await r.stop();
 }
 console.log(mode, (jobs / (performance.now() - t) * 1000).toFixed(0), 'jobs/s');

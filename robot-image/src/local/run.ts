@@ -3,7 +3,7 @@
 // engine with Chromium — on an embedded PostgreSQL whose data directory outlives the process, so a
 // run interrupted by Ctrl-C (or a crash) is resumed by the same command: finished steps are not
 // run again. Only the edges differ from a cluster: status goes to the terminal, Secrets are files.
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
@@ -65,6 +65,26 @@ async function findRun(
   throw new Error(`too many runs of RpaJob ${job.namespace}/${job.name} in this data directory`);
 }
 
+/**
+ * The site's URL is frozen into the queued run's params, so a resumed run needs the site where it
+ * was: the port is kept in the data directory and taken again when it is free.
+ */
+async function startSiteOnKnownPort(dir: string, portFile: string, say: (t: string) => void): Promise<DemoSite> {
+  const known = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8').trim()) : 0;
+  let site: DemoSite;
+  try {
+    site = await startDemoSite({ dir, port: known });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    site = await startDemoSite({ dir });
+    say(
+      `port ${known} is taken: the site moved to ${site.url}; a resumed run still uses the old address (--new starts over)`,
+    );
+  }
+  writeFileSync(portFile, `${new URL(site.url).port}\n`);
+  return site;
+}
+
 export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Promise<number> {
   const err = io.stderr;
   const say = (text: string) => err.write(`${text}\n`);
@@ -98,7 +118,7 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
     // 2. The site the example job runs against.
     let site: DemoSite | null = null;
     if (serveDir) {
-      site = await startDemoSite({ dir: serveDir });
+      site = await startSiteOnKnownPort(serveDir, join(dataDir, 'site-port'), say);
       const s = site;
       cleanups.push({ what: 'site', fn: () => s.stop() });
       say(`serving ${serveDir} at ${site.url}${siteParams.length ? ` (params ${siteParams.join(', ')})` : ''}`);

@@ -68,12 +68,13 @@ describe('createClaimReader', () => {
     ['a listener that started in the same millisecond', LOCKED, {}, false],
     ['a cancel notified for the run', new Date(0), {}, true],
   ])('reads the run for %s, batching jobs that start together', async (_what, listening, o, cancelled) => {
-    const { reader, states, reads } = setup(listening);
+    const { reader, states, reads, clock } = setup(listening);
     const [a, b] = [payload(), payload()];
     states.set(a.uid, 'queued').set(b.uid, 'running');
     if (cancelled) {
       reader.cancelNotified(a.uid);
       reader.cancelNotified(b.uid);
+      clock.t += 1;
     }
     expect(await Promise.all([reader.claim(job(o), a), reader.claim(job(o), b)])).toEqual([read(a.uid), read(b.uid, 'running')]);
     expect(reads).toEqual([[a.uid, b.uid]]);

@@ -259,7 +259,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     await slots.acquire();
     try {
       // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
-      claim = await claims.read(payload.uid);
+      claim = await claims.claim(job, payload);
       if (!claim) {
         jobLog().info('skipped a stale job: its run is finished or unknown');
         return;
@@ -339,14 +339,6 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
 
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
-  events.on('localQueue:getJobs:complete', ({ jobs }) => {
-    const uids: string[] = [];
-    for (const j of jobs) {
-      const uid = (j.payload as { uid?: unknown } | null)?.uid;
-      if (typeof uid === 'string') uids.push(uid);
-    }
-    claims.prefetch(uids);
-  });
   let registerPool: Promise<void> = Promise.resolve();
   events.on('pool:create', ({ workerPool }) => {
     registerPool = heartbeat!.addWorkerPoolId(workerPool.id).catch((err: unknown) => log.error({ err }, 'could not register the worker pool id'));

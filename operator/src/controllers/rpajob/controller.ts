@@ -18,6 +18,7 @@ import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
 import { ANNOTATIONS, CONDITIONS, QUEUE_FINALIZER } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
+import { Freshest } from '../freshest.js';
 import { statusDelta } from '../status-delta.js';
 import { followRun, isFinished, jobDeadline, ttlExpiry } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
@@ -43,6 +44,7 @@ type StatusFields = Record<string, unknown>;
 export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const recheckMs = deps.recheckMs ?? 60_000;
   const graceMs = deps.robotPatchGraceMs ?? 5_000;
+  const freshest = new Freshest<RpaJobObject>();
 
   /** Patches the status fields that changed, with the condition updates applied; emits events on condition transitions. */
   async function report(job: RpaJobObject, fields: StatusFields, updates: ConditionUpdate[], events: EventInput[] = []): Promise<void> {
@@ -51,7 +53,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     for (const u of updates) conditions = setCondition(conditions, u, { generation: job.metadata.generation, now });
     const delta = statusDelta(job.status as StatusFields | undefined, { ...fields, conditions, observedGeneration: job.metadata.generation });
     if (!delta) return;
-    await patchStatus(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), delta);
+    freshest.wrote(await patchStatus<RpaJobObject>(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), delta));
     for (const e of events) void deps.events.record(job, e);
   }
 
@@ -76,7 +78,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
     if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), QUEUE_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
-    return mergePatch<RpaJobObject>(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata });
+    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata }));
   }
 
   const finishedUpdate = (reason: string, message: string): ConditionUpdate => ({
@@ -229,9 +231,13 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   }
 
   return async (key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> => {
-    const cached = deps.jobs.get(key.namespace, key.name);
-    if (!cached) return done();
-    if (cached.metadata.deletionTimestamp) return finalize(cached, ctx);
+    const inCache = deps.jobs.get(key.namespace, key.name);
+    if (!inCache) return done();
+    const cached = freshest.resolve(inCache);
+    if (cached.metadata.deletionTimestamp) {
+      freshest.forget(cached.metadata.uid);
+      return finalize(cached, ctx);
+    }
     const parent = contextFromTraceparent(cached.metadata.annotations?.[ANNOTATIONS.traceparent]);
     const attributes = { 'aether.job.namespace': key.namespace, 'aether.job.name': key.name, 'aether.run_uid': cached.metadata.uid };
     return inSpan(deps.tracer, 'reconcile RpaJob', { parent, attributes }, async (span) => {
