@@ -94,7 +94,8 @@ describe('crds/', () => {
       message: 'steps may nest at most 3 levels deep',
       fieldPath: '.action',
     });
-    for (const blockField of ['then', 'else', 'steps', 'items', 'as']) expect(level3.properties).not.toHaveProperty(blockField);
+    for (const blockField of ['then', 'else', 'steps', 'items', 'as'])
+      expect(level3.properties).not.toHaveProperty(blockField);
     expect(level3.properties).toHaveProperty('condition'); // assert's
   });
 

@@ -1,9 +1,13 @@
 // zod's JSON Schema (draft 2020-12) -> a Kubernetes structural OpenAPI v3 schema.
 //  - `$ref` cycles are unrolled: CRDs cannot recurse. A schema reached through the same `$ref`
-//    more than `maxRefDepth` times becomes a list that must stay empty (maxItems 0), so deeper
-//    nesting is rejected with a clear message instead of silently pruned.
+//    more than `maxRefDepth` times becomes a list that must stay empty (a CEL rule says why), so
+//    deeper nesting is rejected with a clear message instead of silently pruned; a union member
+//    that needs such a list (an `if` at the deepest level) is refused by one rule instead. Repeated
+//    copies carry no descriptions: the first copy has them, and the CRD stays small.
 //  - A union of objects (zod's discriminatedUnion -> oneOf) becomes ONE object with every member's
 //    fields; what each member requires or forbids becomes a CEL rule keyed on the discriminator.
+//    Rule text is what makes a CRD big and slow to compile (every copy of an unrolled step repeats
+//    it), so these rules are written to grow with the fields, not with fields x members.
 //  - string|integer unions marked `x-kubernetes-int-or-string`, nullables, `{}` (any value) and
 //    map key patterns get their Kubernetes spellings.
 import { isDeepStrictEqual } from 'node:util';
@@ -186,14 +190,13 @@ class Converter {
       props.every((p) => Array.isArray(p[k]?.enum) && (p[k]!.enum as unknown[]).length === 1),
     );
     if (!disc) throw new Error(`${path}: union without a discriminator`);
-    const valueOf = (m: JsonSchema) => (((m.properties as Record<string, JsonSchema>)[disc]!.enum as string[])[0]!);
+    const valueOf = (m: JsonSchema) => ((m.properties as Record<string, JsonSchema>)[disc]!.enum as string[])[0]!;
     const requiredOf = (m: JsonSchema) => ((m.required as string[]) ?? []).filter((r) => r !== disc);
     const fieldsOf = (m: JsonSchema) => Object.keys(m.properties as object).filter((k) => k !== disc);
     const allValues = members.map(valueOf);
     const [live, tooDeep] = partition(members, (m) =>
       requiredOf(m).every((r) => !this.tooDeepLists.has((m.properties as Record<string, JsonSchema>)[r]!)),
     );
-    const liveValues = live.map(valueOf);
 
     const merged: Record<string, JsonSchema> = {};
     const owners: Record<string, string[]> = {};
@@ -224,10 +227,11 @@ class Converter {
       });
     // One rule per field some members require: the message names the field.
     const requiredBy: Record<string, string[]> = {};
-    for (const m of live) for (const r of requiredOf(m)) if (!common.includes(r)) (requiredBy[r] ??= []).push(valueOf(m));
+    for (const m of live)
+      for (const r of requiredOf(m)) if (!common.includes(r)) (requiredBy[r] ??= []).push(valueOf(m));
     for (const [field, who] of Object.entries(requiredBy))
       rules.push({
-        rule: `${celIn(disc, who, liveValues, true)} || has(self.${field})`,
+        rule: `${celIn(disc, who, allValues, true)} || has(self.${field})`,
         message: `${field} is required for ${disc} ${who.join(', ')}`,
         fieldPath: `.${field}`,
       });
@@ -239,7 +243,7 @@ class Converter {
           // "action waitFor: waitFor needs ..." would say the member twice.
           message: r.message.startsWith(`${valueOf(m)} `) ? r.message : `${disc} ${valueOf(m)}: ${r.message}`,
         });
-    const foreign = foreignFieldsRule(disc, liveValues, owners);
+    const foreign = foreignFieldsRule(disc, live.length, allValues, owners);
     if (foreign) rules.push(foreign);
     return {
       ...outer,
@@ -249,14 +253,18 @@ class Converter {
       [VALIDATIONS]: [...((outer[VALIDATIONS] as Validation[]) ?? []), ...rules],
     };
   }
-
 }
 
 /** Fields of other members are refused by ONE rule with a term per set of fields with the same owners
  * ("all unset, or a member that owns them"): its size grows with the fields, not fields x members.
  * The message names the first misplaced field. */
-function foreignFieldsRule(disc: string, values: string[], owners: Record<string, string[]>): Validation | undefined {
-  const fields = Object.keys(owners).filter((k) => owners[k]!.length < values.length);
+function foreignFieldsRule(
+  disc: string,
+  liveMembers: number,
+  values: string[],
+  owners: Record<string, string[]>,
+): Validation | undefined {
+  const fields = Object.keys(owners).filter((k) => owners[k]!.length < liveMembers);
   if (fields.length === 0) return undefined;
   const byOwners = new Map<string, string[]>();
   for (const k of fields) byOwners.set(owners[k]!.join(), [...(byOwners.get(owners[k]!.join()) ?? []), k]);
@@ -280,6 +288,7 @@ function partition<T>(xs: T[], keep: (x: T) => boolean): [T[], T[]] {
 function celIn(disc: string, values: string[], all: string[], negate = false): string {
   const others = all.filter((v) => !values.includes(v));
   const [list, not] = others.length < values.length ? [others, !negate] : [values, negate];
+  if (list.length === 0) return not ? 'true' : 'false';
   if (list.length === 1) return `self.${disc} ${not ? '!=' : '=='} ${celString(list[0]!)}`;
   const test = `self.${disc} in [${list.map(celString).join(', ')}]`;
   return not ? `!(${test})` : test;

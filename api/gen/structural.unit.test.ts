@@ -113,10 +113,8 @@ describe('toStructural', () => {
   });
 
   it('at the deepest level, keeps a member that needs a deeper list only as a refused discriminator value', () => {
-    type Leaf = { kind: 'leaf'; v: string };
-    type Box = { kind: 'box'; note?: string; children: Array<Leaf | Box> };
     const Leaf = z.strictObject({ kind: z.literal('leaf'), v: z.string().max(3) });
-    const Box: z.ZodType<Box> = z.strictObject({
+    const Box: z.ZodType = z.strictObject({
       kind: z.literal('box'),
       note: z.string().max(3).optional(),
       get children() {

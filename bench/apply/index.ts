@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOOP_WORKFLOW } from '../../api/queue/fixtures.js';
+import { withKeepAlive } from '../../operator/src/controllers/keep-alive.js';
 import { API } from '../../operator/src/controllers/names.js';
 import { apiserverWrites, elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
 import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
@@ -15,7 +16,9 @@ const COUNT = Number(process.argv[2] ?? 1000);
 const CLIENT_CONCURRENCY = 16;
 
 const cluster = await startBenchCluster();
-const { kc, namespace } = cluster;
+const { namespace } = cluster;
+// The same connection reuse as the operator, as kubectl (client-go) has it.
+const kc = withKeepAlive(cluster.kc);
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-apply-'));

@@ -18,7 +18,7 @@ import {
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../harness/kubeclient.js';
 import { kubeconfigPath } from '../harness/testenv.js';
 import { kubeRequest, resourcePath } from './client.js';
-import { applyCrds, CRD_DIR } from './crds.js';
+import { applyCrds, CRD_DIGEST_ANNOTATION, CRD_DIR } from './crds.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
 
 const PLURAL: Record<string, string> = Object.fromEntries(KINDS.map((k) => [k.kind, k.plural]));
@@ -51,6 +51,24 @@ afterAll(async () => {
 });
 
 describe('installing', () => {
+  it('applyCrds from suites running at once: each installs or skips, none fails on the race', async () => {
+    const names = KINDS.map((k) => `${k.plural}.${GROUP}`).sort();
+    const crdPath = (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+    // Forget what was installed, so both callers see a CRD to replace and race on its resourceVersion.
+    for (const name of names) {
+      const res = await kubeRequest(kc, 'PATCH', crdPath(name), {
+        metadata: { annotations: { [CRD_DIGEST_ANNOTATION]: null } },
+      });
+      expect(res.status).toBe(200);
+    }
+    const both = await Promise.all([applyCrds(kc), applyCrds(kc)]);
+    expect(both.map((installed) => [...installed].sort())).toEqual([names, names]);
+    for (const name of names) {
+      const crd = await kubeRequest<{ metadata: { annotations?: Record<string, string> } }>(kc, 'GET', crdPath(name));
+      expect(crd.body.metadata.annotations?.[CRD_DIGEST_ANNOTATION]).toMatch(/^[0-9a-f]{64}$/);
+    }
+  }, 120_000);
+
   it('plain client-side `kubectl apply -f crds/` takes every CRD (its last-applied annotation fits)', async () => {
     // Client-side apply copies the whole object into an annotation, and annotations may total 256 KiB.
     const { stdout } = await promisify(execFile)(

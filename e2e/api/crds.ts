@@ -26,7 +26,7 @@ export async function readCrdFiles(): Promise<Crd[]> {
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 /** Digest of the file a CRD was installed from: suites sharing one API server skip re-installing it
  * (each update makes the server compile every CEL rule again). Test-only; not in crds/. */
-const DIGEST_ANNOTATION = 'aether.dev/test-crd-digest';
+export const CRD_DIGEST_ANNOTATION = 'aether.dev/test-crd-digest';
 
 function digestOf(crd: Crd): string {
   return createHash('sha256').update(JSON.stringify(crd)).digest('hex');
@@ -38,10 +38,10 @@ async function installCrd(kc: KubeConfig, crd: Crd): Promise<void> {
   const digest = digestOf(crd);
   for (let attempt = 1; ; attempt++) {
     const existing = await kubeRequest<Crd>(kc, 'GET', `${CRD_PATH}/${name}`);
-    if (existing.status === 200 && existing.body.metadata.annotations?.[DIGEST_ANNOTATION] === digest) return;
+    if (existing.status === 200 && existing.body.metadata.annotations?.[CRD_DIGEST_ANNOTATION] === digest) return;
     const metadata = {
       ...crd.metadata,
-      annotations: { ...crd.metadata.annotations, [DIGEST_ANNOTATION]: digest },
+      annotations: { ...crd.metadata.annotations, [CRD_DIGEST_ANNOTATION]: digest },
       ...(existing.status === 200 ? { resourceVersion: existing.body.metadata.resourceVersion } : {}),
     };
     const res =

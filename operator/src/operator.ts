@@ -8,6 +8,7 @@ import { createProducer, type Producer } from '../../api/queue/index.js';
 import type { OperatorConfig } from './config.js';
 import { makeKindCache, type KindCache } from './controllers/cache.js';
 import { customSource, deploymentSource, makeClients, podSource } from './controllers/kube.js';
+import { withKeepAlive } from './controllers/keep-alive.js';
 import { LABELS } from './controllers/names.js';
 import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
 import { createHealingListener } from './controllers/healing-listener.js';
@@ -50,7 +51,8 @@ export interface Operator {
 }
 
 export function buildOperator(opts: OperatorOptions): Operator {
-  const { config, kc, logger } = opts;
+  const { config, logger } = opts;
+  const kc = withKeepAlive(opts.kc);
   const metrics = opts.metrics ?? new OperatorMetrics();
   const now = opts.now ?? Date.now;
   const tracer = opts.tracer ?? startTracing({ env: {} }).tracer;

@@ -11,7 +11,7 @@ import {
   type WorkflowKey,
 } from '../../../api/healing/sql.js';
 import { describeLocator, targetKey } from '../../../api/healing/target-key.js';
-import { childStepLists, type HealingSuggestion, type Step, type TargetFragility } from '../../../api/v1alpha1/index.js';
+import { childStepLists, HealingSuggestion, TargetFragility, type Step } from '../../../api/v1alpha1/index.js';
 import type { EventInput } from '../runtime/events.js';
 
 export const MAX_SUGGESTIONS = 32;
@@ -101,7 +101,11 @@ export function healingStatusOf(
     }))
     .sort((a, b) => b.score - a.score || a.stepId.localeCompare(b.stepId));
 
-  return { healingSuggestions: healingSuggestions.slice(0, MAX_SUGGESTIONS), fragility: fragility.slice(0, MAX_FRAGILITY) };
+  // Robots write these rows: anything the CRD schema would reject (and so fail the whole status patch) is dropped.
+  return {
+    healingSuggestions: healingSuggestions.filter((x) => HealingSuggestion.safeParse(x).success).slice(0, MAX_SUGGESTIONS),
+    fragility: fragility.filter((x) => TargetFragility.safeParse(x).success).slice(0, MAX_FRAGILITY),
+  };
 }
 
 /** Pure: a Normal Event for each suggestion that the previous status did not have (same step, same selector). */

@@ -90,6 +90,12 @@ describe('healingStatusOf: suggestions', () => {
     want.forEach((w, i) => expect(got[i]).toMatchObject(w));
   });
 
+  it('drops a suggestion the CRD schema would reject (it would fail the whole status patch)', () => {
+    const tooLong = { xpath: '//' + 'div/'.repeat(600) + 'button' };
+    const got = healingStatusOf(steps, [event({ stepId: 'save', suggestion: tooLong }), event({ stepId: 'typeName', target: TYPE, suggestion: { label: 'Name' } })], []);
+    expect(got.healingSuggestions.map((s) => s.stepId)).toEqual(['typeName']);
+  });
+
   it('says what broke and what to use instead', () => {
     const [s] = healingStatusOf(steps, [event({ stepId: 'save' })], []).healingSuggestions;
     expect(s!.message).toBe('target css="#save-btn" no longer matched in 1 run(s); healed by tier 1; consider role=button[name="Save"]');

@@ -121,6 +121,8 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
           endStep(now);
           current = { path, action: actions.get(stepIdOfCheckpoint(path)) ?? 'unknown', at: now };
           report.update(progressPatch({ done: k, total: n, stepId: path }));
+          // Which process ran which step: crash tests read it, operators debugging a take-over too.
+          log.debug({ step: path, progress: `${k}/${n}` }, 'step started');
         },
         shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, now: new Date() }),
         ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),

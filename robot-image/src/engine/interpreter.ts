@@ -59,6 +59,8 @@ export interface EngineServices {
 interface PendingField {
   step: Extract<LeafStep, { action: 'fill' | 'select' | 'check' | 'uncheck' }>;
   scope: JobScope;
+  /** The step's checkpoint name (its healing records are kept under it). */
+  path: string;
 }
 
 interface Walk {
@@ -171,7 +173,7 @@ async function runStep(
     output = iterations;
   } else {
     if (FIELD_ACTIONS.has(step.action))
-      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope) });
+      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
     if (step.action === 'fill' && credentialSlotsOfTemplate(step.value).length > 0) {
       walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
     }
@@ -353,7 +355,7 @@ async function refillFields(
 ): Promise<void> {
   for (const f of walk.pending) {
     const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), {
-      stepPath: f.step.id,
+      stepPath: f.path,
       timeoutMs,
       templated: isTemplated(f.step.target),
       ...(rt.resolveJob && { job: rt.resolveJob }),

@@ -12,28 +12,61 @@
 //   factor: with no agreement on what the element says or is called, even a perfect positional
 //   match scores low. That is what lets the healer abstain instead of clicking the wrong thing.
 // - Tag compatibility gates: a <button> may become <a role=button>, rarely a <td>.
+// - The candidate set is context (the scorer sees every candidate): words many candidates share
+//   ("notifications", "Edit") weigh less than distinctive ones (IDF); a neighbour text that many
+//   candidates have weighs less than one only the target had.
+// - Absence is not evidence: a signal whose field a candidate lacks because the recorder did not
+//   fill it (box, neighbour texts, xpaths; classes/attributes absent from every candidate) drops
+//   out of that candidate's weighted mean instead of counting as a mismatch.
+// - A candidate whose name is the text the recorded element had NEXT to it is that neighbour, not
+//   the target (removed "Email notifications" toggle vs its "SMS notifications" sibling).
+// - Look-alikes (rows of identical Edit buttons): when only position tells them apart, the row
+//   index in the XPath and the distance to the recorded box decide, and only when they agree.
 // - Abstention: the best must clear MIN_SCORE and beat the runner-up by MIN_MARGIN.
 import {
+  alignSegments,
+  classStem,
   identifierSimilarity,
   isGeneratedName,
   jaccard,
   normalizeText,
   pathSimilarity,
+  segmentIndex,
   textSimilarity,
+  tokens,
   urlFile,
   urlPath,
+  xpathSegments,
+  type TokenWeight,
 } from './text.js';
 import type { ElementDescriptor, RankResult } from './types.js';
 
 type Group = 'identity' | 'context';
+const DIRECTIONS = ['above', 'below', 'left', 'right'] as const;
+type Direction = (typeof DIRECTIONS)[number];
+
+/** What the scorer knows about the whole candidate set (built once per ranking). */
+export interface CandidateSet {
+  size: number;
+  /** Word -> number of candidates whose names/texts use it. */
+  wordCount: Map<string, number>;
+  /** Per direction: normalised neighbour text -> number of candidates that have it there. */
+  neighbourCount: Record<Direction, Map<string, number>>;
+  /** Whether any candidate has classes / data-* attributes (a recorder may never fill them). */
+  anyClasses: boolean;
+  anyAttributes: boolean;
+  /** IDF weight of a word among the candidates (the recorded element counts as one more document). */
+  idf: TokenWeight;
+}
 
 interface Signal {
   name: string;
   group: Group;
-  /** Weight of the signal, given the recorded element (0 = not applicable). */
-  weight(r: ElementDescriptor): number;
+  /** Weight of the signal for this pair (0 = not applicable: the recorded element lacks the
+   *  attribute, or the candidate lacks a field only a recorder can fill). */
+  weight(r: ElementDescriptor, c: ElementDescriptor, set: CandidateSet): number;
   /** Similarity 0..1 of candidate c to recorded r. */
-  similarity(r: ElementDescriptor, c: ElementDescriptor): number;
+  similarity(r: ElementDescriptor, c: ElementDescriptor, set: CandidateSet): number;
 }
 
 /** Attributes written for test automation: the most stable handle a page has. */
@@ -63,8 +96,14 @@ function otherAttributes(d: ElementDescriptor): [string, string][] {
   );
 }
 
-function stableClasses(d: ElementDescriptor): string[] {
-  return (d.classes ?? []).filter((c) => !isGeneratedName(c));
+/** Class names reduced to what survives a rebuild (CSS-modules stems; hashes dropped). */
+function classStems(d: ElementDescriptor): string[] {
+  const out: string[] = [];
+  for (const c of d.classes ?? []) {
+    const s = classStem(c);
+    if (s) out.push(s);
+  }
+  return out;
 }
 
 /** Same kind of control: what a user could do with it. */
@@ -94,12 +133,17 @@ export function tagCompatibility(r: ElementDescriptor, c: ElementDescriptor): nu
   return elementKind(r) === elementKind(c) ? 0.85 : 0.35;
 }
 
+const centre = (b: NonNullable<ElementDescriptor['box']>) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+function boxDistance(a: NonNullable<ElementDescriptor['box']>, b: NonNullable<ElementDescriptor['box']>): number {
+  const ca = centre(a);
+  const cb = centre(b);
+  return Math.hypot(ca.x - cb.x, ca.y - cb.y);
+}
+
 function locationSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
   if (!r.box || !c.box) return 0;
-  const dx = r.box.x + r.box.width / 2 - (c.box.x + c.box.width / 2);
-  const dy = r.box.y + r.box.height / 2 - (c.box.y + c.box.height / 2);
   // Half the similarity is gone at ~140 px: layouts shift, but rarely across the page.
-  return Math.exp(-Math.hypot(dx, dy) / 200);
+  return Math.exp(-boxDistance(r.box, c.box) / 200);
 }
 
 function sizeSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
@@ -108,20 +152,28 @@ function sizeSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
   return Math.sqrt(ratio(r.box.width, c.box.width) * ratio(r.box.height, c.box.height));
 }
 
-function neighbourSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
-  const dirs = ['above', 'below', 'left', 'right'] as const;
+const hasNeighbours = (d: ElementDescriptor) => !!d.neighborText && Object.values(d.neighborText).some(has);
+
+/**
+ * Neighbour texts, direction by direction, each weighted by how distinctive the recorded text is
+ * among the candidates: "Delete" above every row's Delete button says little, "Red widget" left
+ * of one row's field says which row it is.
+ */
+function neighbourSimilarity(r: ElementDescriptor, c: ElementDescriptor, set: CandidateSet): number {
   let sum = 0;
-  let n = 0;
-  for (const d of dirs) {
+  let weights = 0;
+  for (const d of DIRECTIONS) {
     const rv = r.neighborText?.[d];
     if (!has(rv)) continue;
-    n++;
+    const seen = set.neighbourCount[d].get(normalizeText(rv)) ?? 0;
+    const w = Math.log(1 + (set.size + 1) / (seen + 1));
     // Best match in the same direction, or a lesser one in any direction (the element moved).
-    let best = textSimilarity(rv, c.neighborText?.[d]);
-    for (const o of dirs) if (o !== d) best = Math.max(best, 0.6 * textSimilarity(rv, c.neighborText?.[o]));
-    sum += best;
+    let best = textSimilarity(rv, c.neighborText?.[d], set.idf);
+    for (const o of DIRECTIONS) if (o !== d) best = Math.max(best, 0.6 * textSimilarity(rv, c.neighborText?.[o], set.idf));
+    sum += w * best;
+    weights += w;
   }
-  return n === 0 ? 0 : sum / n;
+  return weights === 0 ? 0 : sum / weights;
 }
 
 function attributeSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
@@ -146,11 +198,42 @@ function ownText(d: ElementDescriptor): string | undefined {
  * Text shown beside or above a control: what a user reads as its label even when the markup
  * association (for=, aria-labelledby) broke in the new version.
  */
-function visualLabelSimilarity(label: string | undefined, c: ElementDescriptor): number {
-  return Math.max(textSimilarity(label, c.neighborText?.left), textSimilarity(label, c.neighborText?.above));
+function visualLabelSimilarity(label: string | undefined, c: ElementDescriptor, idf: TokenWeight): number {
+  return Math.max(textSimilarity(label, c.neighborText?.left, idf), textSimilarity(label, c.neighborText?.above, idf));
 }
 
-/** The signals and their weights. Weight 0 = the recorded element lacks the attribute. */
+/** What an element says or is called: the words IDF is computed over. */
+function nameWords(d: ElementDescriptor): Set<string> {
+  const out = new Set<string>();
+  for (const s of [d.accessibleName, d.label, d.placeholder, d.title, d.alt, (d.text ?? '').slice(0, 200)])
+    for (const w of normalizeText(s).split(' ')) if (w) out.add(w);
+  return out;
+}
+
+/** Build the candidate-set context once per ranking. */
+export function candidateSet(candidates: readonly ElementDescriptor[]): CandidateSet {
+  const wordCount = new Map<string, number>();
+  const neighbourCount = { above: new Map(), below: new Map(), left: new Map(), right: new Map() } as Record<
+    Direction,
+    Map<string, number>
+  >;
+  let anyClasses = false;
+  let anyAttributes = false;
+  for (const c of candidates) {
+    for (const w of nameWords(c)) wordCount.set(w, (wordCount.get(w) ?? 0) + 1);
+    for (const d of DIRECTIONS) {
+      const t = normalizeText(c.neighborText?.[d]);
+      if (t) neighbourCount[d].set(t, (neighbourCount[d].get(t) ?? 0) + 1);
+    }
+    anyClasses ||= (c.classes?.length ?? 0) > 0;
+    anyAttributes ||= Object.keys(c.attributes ?? {}).length > 0;
+  }
+  const size = candidates.length;
+  const idf = (w: string) => Math.log(1 + (size + 1) / ((wordCount.get(w) ?? 0) + 1));
+  return { size, wordCount, neighbourCount, anyClasses, anyAttributes, idf };
+}
+
+/** The signals and their weights. Weight 0 = not applicable to this pair (see Signal.weight). */
 export const SIGNALS: readonly Signal[] = [
   {
     name: 'testId',
@@ -174,30 +257,34 @@ export const SIGNALS: readonly Signal[] = [
     name: 'accessibleName',
     group: 'identity',
     weight: (r) => (has(r.accessibleName) ? 1.5 : 0),
-    similarity: (r, c) =>
+    similarity: (r, c, set) =>
       Math.max(
-        textSimilarity(r.accessibleName, c.accessibleName),
-        c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c),
+        textSimilarity(r.accessibleName, c.accessibleName, set.idf),
+        c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c, set.idf),
       ),
   },
   {
     name: 'text',
     group: 'identity',
     weight: (r) => (ownText(r) ? 1.5 : 0),
-    similarity: (r, c) => Math.max(textSimilarity(r.text, c.text), 0.8 * textSimilarity(r.text, c.accessibleName)),
+    similarity: (r, c, set) =>
+      Math.max(textSimilarity(r.text, c.text, set.idf), 0.8 * textSimilarity(r.text, c.accessibleName, set.idf)),
   },
   {
     name: 'label',
     group: 'identity',
     weight: (r) => (has(r.label) ? 1.5 : 0),
-    similarity: (r, c) =>
-      Math.max(textSimilarity(r.label, c.label), c.label ? 0 : 0.8 * visualLabelSimilarity(r.label, c)),
+    similarity: (r, c, set) =>
+      Math.max(
+        textSimilarity(r.label, c.label, set.idf),
+        c.label ? 0 : 0.8 * visualLabelSimilarity(r.label, c, set.idf),
+      ),
   },
   {
     name: 'placeholder',
     group: 'identity',
     weight: (r) => (has(r.placeholder) ? 1.0 : 0),
-    similarity: (r, c) => textSimilarity(r.placeholder, c.placeholder),
+    similarity: (r, c, set) => textSimilarity(r.placeholder, c.placeholder, set.idf),
   },
   {
     name: 'href',
@@ -217,18 +304,18 @@ export const SIGNALS: readonly Signal[] = [
     name: 'alt',
     group: 'identity',
     weight: (r) => (has(r.alt) ? 1.0 : 0),
-    similarity: (r, c) => textSimilarity(r.alt, c.alt),
+    similarity: (r, c, set) => textSimilarity(r.alt, c.alt, set.idf),
   },
   {
     name: 'title',
     group: 'identity',
     weight: (r) => (has(r.title) ? 0.75 : 0),
-    similarity: (r, c) => textSimilarity(r.title, c.title),
+    similarity: (r, c, set) => textSimilarity(r.title, c.title, set.idf),
   },
   {
     name: 'attributes',
     group: 'identity',
-    weight: (r) => (otherAttributes(r).length > 0 ? 0.75 : 0),
+    weight: (r, _c, set) => (set.anyAttributes && otherAttributes(r).length > 0 ? 0.75 : 0),
     similarity: attributeSimilarity,
   },
   {
@@ -252,27 +339,27 @@ export const SIGNALS: readonly Signal[] = [
   {
     name: 'classes',
     group: 'context',
-    weight: (r) => (stableClasses(r).length > 0 ? 0.5 : 0),
-    similarity: (r, c) => jaccard(stableClasses(r), stableClasses(c)),
+    weight: (r, _c, set) => (set.anyClasses && classStems(r).length > 0 ? 0.5 : 0),
+    similarity: (r, c) => jaccard(classStems(r), classStems(c)),
   },
   {
     name: 'xpath',
     group: 'context',
-    weight: (r) => (has(r.xpath) ? 0.5 : 0),
+    weight: (r, c) => (has(r.xpath) && has(c.xpath) ? 0.5 : 0),
     similarity: (r, c) => pathSimilarity(r.xpath, c.xpath),
   },
   {
     name: 'idXpath',
     group: 'context',
-    weight: (r) => (has(r.idXpath) && r.idXpath !== r.xpath ? 0.5 : 0),
+    weight: (r, c) => (has(r.idXpath) && r.idXpath !== r.xpath && has(c.idXpath) ? 0.5 : 0),
     similarity: (r, c) => pathSimilarity(r.idXpath, c.idXpath),
   },
-  { name: 'location', group: 'context', weight: (r) => (r.box ? 0.5 : 0), similarity: locationSimilarity },
-  { name: 'size', group: 'context', weight: (r) => (r.box ? 0.5 : 0), similarity: sizeSimilarity },
+  { name: 'location', group: 'context', weight: (r, c) => (r.box && c.box ? 0.5 : 0), similarity: locationSimilarity },
+  { name: 'size', group: 'context', weight: (r, c) => (r.box && c.box ? 0.5 : 0), similarity: sizeSimilarity },
   {
     name: 'neighbors',
     group: 'context',
-    weight: (r) => (r.neighborText && Object.values(r.neighborText).some(has) ? 1.5 : 0),
+    weight: (r, c) => (hasNeighbours(r) && c.neighborText !== undefined ? 1.5 : 0),
     similarity: neighbourSimilarity,
   },
 ];
@@ -287,29 +374,88 @@ export const LOW_MARGIN = 0.2;
 const IDENTITY_FULL = 0.75;
 /** The least the identity factor can be, when nothing the element says or is called matches. */
 const IDENTITY_FLOOR = 0.3;
+/** A candidate named like one of the recorded element's neighbours is most likely that neighbour. */
+const NEIGHBOUR_CONFLICT_FACTOR = 0.4;
+/** Look-alikes that position rules out keep this share of their score. */
+const LOOKALIKE_FACTOR = 0.85;
+/** Look-alikes: the lead, in the context signals that differ between them, that picks one. */
+const CONTRAST_MARGIN = 0.12;
 
 export interface ScoreBreakdown {
   score: number;
   identity: number | null;
   signals: Record<string, number>;
+  /** The candidate carries the name of a text the recorded element had beside it. */
+  neighbourConflict: boolean;
 }
 
-/** Score one candidate against the recorded descriptor, with the per-signal similarities. */
-export function scoreCandidate(recorded: ElementDescriptor, candidate: ElementDescriptor): ScoreBreakdown {
+/**
+ * True when the candidate is called what the recorded element had NEXT to it (and not what the
+ * recorded element itself was called): it is that neighbour, the target is probably gone.
+ */
+export function isRecordedNeighbour(r: ElementDescriptor, c: ElementDescriptor): boolean {
+  if (!r.neighborText) return false;
+  const own = [r.accessibleName, r.text, r.label, r.placeholder, r.title].filter(has);
+  const names = new Set([c.accessibleName, c.label, c.text].filter(has).map(normalizeText));
+  for (const d of DIRECTIONS) {
+    const t = r.neighborText[d];
+    if (!has(t) || !names.has(normalizeText(t))) continue;
+    if (own.every((o) => textSimilarity(o, t) < 0.5)) return true;
+  }
+  return false;
+}
+
+interface SignalValue {
+  name: string;
+  group: Group;
+  weight: number;
+  similarity: number;
+}
+
+/** Every applicable signal of one pair, before weighting by rarity. */
+function signalValues(r: ElementDescriptor, c: ElementDescriptor, set: CandidateSet): SignalValue[] {
+  const out: SignalValue[] = [];
+  for (const s of SIGNALS) {
+    const weight = s.weight(r, c, set);
+    if (weight > 0) out.push({ name: s.name, group: s.group, weight, similarity: s.similarity(r, c, set) });
+  }
+  return out;
+}
+
+/** A signal matched by this share of candidates or more is common. */
+const MATCHED = 0.8;
+
+/**
+ * Per signal, how much matching it tells candidates apart: 1 when at most one candidate matches
+ * it, 1/(1+ln k) when k do (IDF over signals). A signal every button matches (tag, role, "Edit")
+ * then weighs less than the title only one of them has; one candidate alone keeps every weight.
+ */
+export function signalRarity(values: readonly SignalValue[][]): Map<string, number> {
+  const matched = new Map<string, number>();
+  for (const vs of values) for (const v of vs) if (v.similarity >= MATCHED) matched.set(v.name, (matched.get(v.name) ?? 0) + 1);
+  const out = new Map<string, number>();
+  for (const [name, k] of matched) out.set(name, 1 / (1 + Math.log(Math.max(1, k))));
+  return out;
+}
+
+function combine(
+  r: ElementDescriptor,
+  c: ElementDescriptor,
+  values: readonly SignalValue[],
+  rarity: ReadonlyMap<string, number>,
+): ScoreBreakdown {
   let sum = 0;
   let weights = 0;
   let idSum = 0;
   let idWeights = 0;
   const signals: Record<string, number> = {};
-  for (const s of SIGNALS) {
-    const w = s.weight(recorded);
-    if (w <= 0) continue;
-    const sim = s.similarity(recorded, candidate);
-    signals[s.name] = sim;
-    sum += w * sim;
+  for (const v of values) {
+    const w = v.weight * (rarity.get(v.name) ?? 1);
+    signals[v.name] = v.similarity;
+    sum += w * v.similarity;
     weights += w;
-    if (s.group === 'identity') {
-      idSum += w * sim;
+    if (v.group === 'identity') {
+      idSum += w * v.similarity;
       idWeights += w;
     }
   }
@@ -319,12 +465,34 @@ export function scoreCandidate(recorded: ElementDescriptor, candidate: ElementDe
   // typical of a sibling that replaced a removed target, so partial agreement earns little.
   const identityFactor =
     identity === null ? 1 : IDENTITY_FLOOR + (1 - IDENTITY_FLOOR) * Math.min(1, identity / IDENTITY_FULL) ** 1.5;
-  let score = mean * identityFactor * tagCompatibility(recorded, candidate);
+  let score = mean * identityFactor * tagCompatibility(r, c);
   // Keys made to identify an element (test ids, hand-written ids) rarely move to another element:
   // an exact match lifts the score towards 1 even when everything around it changed.
   if (signals.testId === 1) score = Math.max(score, 0.7 + 0.3 * score);
-  else if (signals.id === 1 && !isGeneratedName(recorded.id ?? '')) score = Math.max(score, 0.5 + 0.5 * score);
-  return { score, identity, signals };
+  else if (signals.id === 1 && !isGeneratedName(r.id ?? '')) score = Math.max(score, 0.5 + 0.5 * score);
+  const neighbourConflict = isRecordedNeighbour(r, c);
+  if (neighbourConflict && signals.testId !== 1 && signals.id !== 1) score *= NEIGHBOUR_CONFLICT_FACTOR;
+  return { score, identity, signals, neighbourConflict };
+}
+
+/**
+ * Score one candidate against the recorded descriptor, with the per-signal similarities. Alone
+ * (without the other candidates) every signal keeps its base weight; rankAll also weighs by rarity.
+ */
+export function scoreCandidate(
+  recorded: ElementDescriptor,
+  candidate: ElementDescriptor,
+  set: CandidateSet = candidateSet([candidate]),
+): ScoreBreakdown {
+  return combine(recorded, candidate, signalValues(recorded, candidate, set), new Map());
+}
+
+/** Score every candidate with IDF over words, neighbour texts and signals. */
+export function scoreAll(recorded: ElementDescriptor, candidates: readonly ElementDescriptor[]): ScoreBreakdown[] {
+  const set = candidateSet(candidates);
+  const values = candidates.map((c) => signalValues(recorded, c, set));
+  const rarity = signalRarity(values);
+  return candidates.map((c, i) => combine(recorded, c, values[i]!, rarity));
 }
 
 /** The abstention rule, on scores sorted best first. */
@@ -337,12 +505,119 @@ export function decide(sortedScores: readonly number[]): 'choose' | 'abstain' {
 }
 
 /**
+ * Row index of the recorded element among look-alikes: align each look-alike's XPath with the
+ * recorded one by tag, find the outermost aligned segment whose index differs between look-alikes
+ * (the row: tr[3], article[2], li[5]) and keep those whose index there equals the recorded one.
+ * Returns the single match, or null when the XPaths cannot say.
+ */
+export function ordinalMatch(recordedXpath: string | undefined, xpaths: readonly (string | undefined)[]): number | null {
+  const rec = xpathSegments(recordedXpath);
+  if (rec.length === 0 || xpaths.some((x) => !has(x))) return null;
+  const segs = xpaths.map((x) => xpathSegments(x));
+  const aligned = segs.map((s) => alignSegments(rec, s));
+  for (let p = 0; p < rec.length; p++) {
+    if (aligned.some((a) => a[p]! < 0)) continue;
+    const idx = segs.map((s, i) => segmentIndex(s[aligned[i]![p]!]!)[1]);
+    if (idx.every((v) => v === idx[0])) continue;
+    const want = segmentIndex(rec[p]!)[1];
+    const hits = idx.flatMap((v, i) => (v === want ? [i] : []));
+    return hits.length === 1 ? hits[0]! : null;
+  }
+  return null;
+}
+
+/**
+ * Position evidence among look-alikes: the one nearest the recorded box when it is clearly the
+ * nearest (under 35 % of the runner-up's distance), or null.
+ */
+export function nearestMatch(
+  recordedBox: ElementDescriptor['box'],
+  boxes: readonly ElementDescriptor['box'][],
+): number | null {
+  if (!recordedBox || boxes.length < 2 || boxes.some((b) => !b)) return null;
+  const d = boxes.map((b) => boxDistance(recordedBox, b!));
+  const order = d.map((_, i) => i).sort((a, b) => d[a]! - d[b]!);
+  return d[order[0]!]! <= 0.35 * d[order[1]!]! ? order[0]! : null;
+}
+
+/**
+ * Context contrast among look-alikes: the weighted mean of the context signals that differ
+ * within the group (neighbour texts, XPath, position...), i.e. the group's score without what
+ * they all share. Returns the leader when it leads by CONTRAST_MARGIN, or null.
+ */
+export function contrastMatch(group: readonly (readonly SignalValue[])[]): number | null {
+  const names = new Set(group.flatMap((vs) => vs.filter((v) => v.group === 'context').map((v) => v.name)));
+  const sims = (vs: readonly SignalValue[], n: string) => vs.find((v) => v.name === n);
+  const varying = [...names].filter((n) => {
+    const xs = group.map((vs) => sims(vs, n)?.similarity ?? 0);
+    return Math.max(...xs) - Math.min(...xs) > 0.05;
+  });
+  if (varying.length === 0) return null;
+  const contrast = group.map((vs) => {
+    let sum = 0;
+    let w = 0;
+    for (const n of varying) {
+      const v = sims(vs, n);
+      if (!v) continue;
+      sum += v.weight * v.similarity;
+      w += v.weight;
+    }
+    return w > 0 ? sum / w : 0;
+  });
+  const order = contrast.map((_, i) => i).sort((x, y) => contrast[y]! - contrast[x]!);
+  return contrast[order[0]!]! - contrast[order[1]!]! >= CONTRAST_MARGIN ? order[0]! : null;
+}
+
+/**
+ * When the leaders are look-alikes (same identity agreement, same tag) only context can tell
+ * them apart: the row index in the XPath and the nearest box agree, or the context that differs
+ * between them clearly favours one. The others are then marked down; otherwise nothing changes
+ * and the margin rule abstains.
+ */
+function breakLookalikeTie(
+  recorded: ElementDescriptor,
+  candidates: readonly ElementDescriptor[],
+  values: readonly SignalValue[][],
+  scored: { index: number; score: number; identity: number | null }[],
+): void {
+  const best = scored.reduce((a, b) => (b.score > a.score ? b : a), scored[0]!);
+  const same = (x: { identity: number | null }) =>
+    x.identity === null ? best.identity === null : best.identity !== null && Math.abs(x.identity - best.identity) <= 0.02;
+  const group = scored.filter(
+    (x) =>
+      x.score >= best.score - MIN_MARGIN &&
+      same(x) &&
+      candidates[x.index]!.tag.toLowerCase() === candidates[best.index]!.tag.toLowerCase(),
+  );
+  if (group.length < 2 || (best.identity !== null && best.identity < IDENTITY_FULL)) return;
+  const members = group.map((x) => candidates[x.index]!);
+  const byOrdinal = ordinalMatch(recorded.xpath, members.map((m) => m.xpath));
+  const byBox = nearestMatch(recorded.box, members.map((m) => m.box));
+  // One positional source alone cannot tell "nothing moved" from "rows reordered": need both.
+  const positional = byOrdinal !== null && byOrdinal === byBox ? byOrdinal : null;
+  const winner = positional ?? contrastMatch(group.map((x) => values[x.index]!));
+  if (winner === null) return;
+  group.forEach((x, i) => {
+    if (i !== winner) x.score *= LOOKALIKE_FACTOR;
+  });
+}
+
+/**
  * Rank every candidate against the recorded descriptor, best first, and choose one or abstain.
  * Pure and deterministic (ties keep candidate order).
  */
 export function rankAll(recorded: ElementDescriptor, candidates: ElementDescriptor[]): RankResult {
-  const ranked = candidates
-    .map((c, index) => ({ index, score: round(scoreCandidate(recorded, c).score) }))
+  if (candidates.length === 0) return { choice: null, ranked: [] };
+  const set = candidateSet(candidates);
+  const values = candidates.map((c) => signalValues(recorded, c, set));
+  const rarity = signalRarity(values);
+  const scored = candidates.map((c, index) => {
+    const b = combine(recorded, c, values[index]!, rarity);
+    return { index, score: b.score, identity: b.identity };
+  });
+  breakLookalikeTie(recorded, candidates, values, scored);
+  const ranked = scored
+    .map(({ index, score }) => ({ index, score: round(score) }))
     .sort((a, b) => b.score - a.score || a.index - b.index);
   const choice = decide(ranked.map((r) => r.score)) === 'choose' ? ranked[0]!.index : null;
   return { choice, ranked };

@@ -79,21 +79,43 @@ export function jaccard(a: readonly string[], b: readonly string[]): number {
   return union === 0 ? 0 : inter / union;
 }
 
+/** How much a word tells elements apart (e.g. inverse document frequency over the candidates). */
+export type TokenWeight = (token: string) => number;
+
+/** Jaccard overlap where each word counts with its weight: shared common words count little. */
+export function weightedJaccard(a: readonly string[], b: readonly string[], weight: TokenWeight): number {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  let inter = 0;
+  let union = 0;
+  for (const t of sa) {
+    const w = weight(t);
+    union += w;
+    if (sb.has(t)) inter += w;
+  }
+  for (const t of sb) if (!sa.has(t)) union += weight(t);
+  return union <= 0 ? 0 : inter / union;
+}
+
 /**
  * Similarity of two human-readable texts (labels, button captions, titles), 0..1:
  * 1 on equal normalised text; otherwise the mean of word overlap (robust to reordering and
  * added words) and character-trigram Dice (robust to typos, plurals, small rewording).
+ * With `weight`, word overlap is IDF-weighted and counts more than trigrams, so that a shared
+ * common word ("notifications" in "Email notifications" / "SMS notifications") earns little.
  */
-export function textSimilarity(a: string | undefined, b: string | undefined): number {
+export function textSimilarity(a: string | undefined, b: string | undefined, weight?: TokenWeight): number {
   const na = normalizeText(a);
   const nb = normalizeText(b);
   if (!na || !nb) return 0;
   if (na === nb) return 1;
-  const tok = jaccard(na.split(' '), nb.split(' '));
+  const wa = na.split(' ');
+  const wb = nb.split(' ');
   const tri = trigramDice(na, nb);
   // Containment: "Save" vs "Save changes" keeps most of its meaning.
   const contained = na.length >= 3 && nb.length >= 3 && (na.includes(nb) || nb.includes(na)) ? 0.75 : 0;
-  return Math.max(contained, 0.5 * tok + 0.5 * tri);
+  if (!weight) return Math.max(contained, 0.5 * jaccard(wa, wb) + 0.5 * tri);
+  return Math.max(contained, 0.6 * weightedJaccard(wa, wb, weight) + 0.4 * tri);
 }
 
 /** Similarity of identifiers (id, name, test ids): exact, else token overlap blended with trigrams. */
@@ -199,4 +221,48 @@ export function urlFile(src: string | undefined): string {
     .split('.')
     .filter((part, i, all) => i === 0 || i === all.length - 1 || !isGeneratedToken(part))
     .join('.');
+}
+
+/**
+ * The part of a class name that survives a rebuild, or undefined when nothing does:
+ * CSS-modules `Button_root__3xK9p` -> `Button_root`, Vite `_root_1x2y3_4` -> `root`,
+ * styled-components / emotion hashes -> undefined, hand-written classes unchanged.
+ */
+export function classStem(c: string): string | undefined {
+  const modules = /^([A-Za-z][\w-]*?)__[\w-]{5,}$/.exec(c);
+  if (modules && isGeneratedToken(tail(c))) return modules[1];
+  const vite = /^_([A-Za-z][\w-]*?)_[a-z0-9]{5}_\d+$/.exec(c);
+  if (vite) return vite[1];
+  return isGeneratedName(c) ? undefined : c;
+}
+const tail = (c: string) => c.slice(c.lastIndexOf('__') + 2);
+
+/** Tag and sibling index of an XPath segment ("tr[3]" -> ["tr", 3], "td" -> ["td", 1]). */
+export function segmentIndex(seg: string): [string, number] {
+  const m = /^([^[]+)\[(\d+)\]$/.exec(seg);
+  return m ? [m[1]!, Number(m[2])] : [seg, 1];
+}
+
+/**
+ * Aligns two XPaths by tag (longest common subsequence) and returns, for each segment of `a`,
+ * the index of `b`'s matching segment or -1. Wrappers added or removed do not break alignment.
+ */
+export function alignSegments(a: readonly string[], b: readonly string[]): number[] {
+  const n = a.length;
+  const m = b.length;
+  const ta = a.map((s) => segmentIndex(s)[0]);
+  const tb = b.map((s) => segmentIndex(s)[0]);
+  const L: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      L[i]![j] = ta[i] === tb[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+  const out = new Array<number>(n).fill(-1);
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (ta[i] === tb[j] && L[i]![j] === L[i + 1]![j + 1]! + 1) out[i++] = j++;
+    else if (L[i + 1]![j]! >= L[i]![j + 1]!) i++;
+    else j++;
+  }
+  return out;
 }

@@ -96,7 +96,7 @@ export interface ConsumerOptions {
   /** How often graphile-worker polls for due delayed jobs (retries). Default 1000. */
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
-  /** graphile-worker's connection pool size. Default graphileConcurrency + 3. */
+  /** graphile-worker's connection pool size. Default min(graphileConcurrency, 32) + 3 (the local queue fetches and completes in batches, on few connections). */
   maxPoolSize?: number;
   logger: Logger;
 }
@@ -348,7 +348,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     runner = await run({
       connectionString: opts.databaseUrl,
       concurrency: graphileConcurrency,
-      maxPoolSize: opts.maxPoolSize ?? graphileConcurrency + 3,
+      maxPoolSize: opts.maxPoolSize ?? Math.min(graphileConcurrency, 32) + 3,
       noHandleSignals: true,
       pollInterval: opts.pollIntervalMs ?? 1000,
       taskList: { [identifier]: task },

@@ -1,0 +1,27 @@
+// client-node 1.x builds a new https.Agent for every request, so every API call pays a TCP and TLS
+// handshake (client certificates included) on both ends: the dominant cost of an operator writing
+// thousands of objects. This makes a KubeConfig reuse one keep-alive agent for as long as the TLS
+// material stays the same (a rotated certificate gets a new agent).
+import type { Agent } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+type AgentOptions = { ca?: unknown; cert?: unknown; key?: unknown; pfx?: unknown; rejectUnauthorized?: boolean; servername?: string };
+type CreateAgent = (cluster: { server?: string } | null, options: AgentOptions & Record<string, unknown>) => Agent;
+
+const same = (a: unknown, b: unknown): boolean => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b);
+
+/** Mutates `kc` so that its API clients share keep-alive connections; returns it. */
+export function withKeepAlive(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as { createAgent: CreateAgent };
+  const original = target.createAgent.bind(kc);
+  let current: { server?: string; options: AgentOptions; agent: Agent } | undefined;
+  target.createAgent = (cluster, options) => {
+    const reuse =
+      current !== undefined &&
+      current.server === cluster?.server &&
+      (['ca', 'cert', 'key', 'pfx', 'rejectUnauthorized', 'servername'] as const).every((k) => same(current!.options[k], options[k]));
+    if (!reuse) current = { server: cluster?.server, options: { ...options }, agent: original(cluster, { ...options, keepAlive: true, maxSockets: 32 }) };
+    return current!.agent;
+  };
+  return kc;
+}

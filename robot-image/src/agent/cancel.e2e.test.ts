@@ -1,0 +1,174 @@
+// Cancellation and deadlines with a real robot process (robot-image/src/main.ts), the real API
+// server, Postgres, Chromium and the local test site: a running job that is cancelled through the
+// producer (what the operator does when an RpaJob is deleted), or whose activeDeadlineSeconds passes,
+// stops at the next step boundary and is reported Cancelled / Failed(DeadlineExceeded).
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import { createProducer, type Producer } from '../../../api/queue/producer.js';
+import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import { kubeConfigFromFile } from '../../../e2e/harness/kubeconfig.js';
+import { freshDatabase, kubeconfigPath } from '../../../e2e/harness/testenv.js';
+import { waitFor } from '../../../e2e/harness/wait.js';
+import { startTestSite, type TestSite } from '../../../e2e/site/server.js';
+import { migrate } from '../../../migrations/index.js';
+import { workflowIdFor } from '../durable/ids.js';
+import { SITE_SLOT } from '../engine/testing/workflows.js';
+import { installRpaJobCrd, readRpaJobStatus } from './testing/rpajob-crd.js';
+import { finishedStatus, startRobot, submitJob, tail, type RobotProcess } from './testing/robot-process.js';
+
+const POOL = 'cancel';
+const LONG = 240_000;
+
+/** Sign in, a slow step, then the form's first page: the steps after the pause must never run. */
+function pausingWorkflow(pauseSeconds: number): WorkflowSpec {
+  return {
+    params: [{ name: 'baseUrl', type: 'string', required: true }],
+    credentials: [{ name: SITE_SLOT, keys: ['username', 'password'] }],
+    timeouts: { stepSeconds: 60 },
+    steps: [
+      { id: 'openLogin', action: 'goto', url: '{{ params.baseUrl }}/login' },
+      { id: 'typeUser', action: 'fill', target: { label: 'Username' }, value: '{{ credentials.site.username }}' },
+      { id: 'typePassword', action: 'fill', target: { label: 'Password' }, value: '{{ credentials.site.password }}' },
+      { id: 'signIn', action: 'click', target: { role: 'button', name: 'Sign in' } },
+      { id: 'pause', action: 'waitFor', seconds: pauseSeconds },
+      { id: 'openForm', action: 'goto', url: '{{ params.baseUrl }}/form/1' },
+      { id: 'typeName', action: 'fill', target: { label: 'Full name' }, value: 'Ada Lovelace' },
+      { id: 'typeEmail', action: 'fill', target: { label: 'Email' }, value: 'ada@example.org' },
+      { id: 'next1', action: 'click', target: { role: 'button', name: 'Next' } },
+    ],
+  } as WorkflowSpec;
+}
+const BEFORE_PAUSE = ['openLogin', 'typeUser', 'typePassword', 'signIn', 'pause'];
+
+describe('cancelling a running job and running past its deadline (e2e)', () => {
+  const ns = `cancel-${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(10).toString('hex')}`;
+  let kc: KubeConfig;
+  let dbUrl: string;
+  let db: pg.Pool;
+  let producer: Producer;
+  let site: TestSite;
+  let robot: RobotProcess;
+
+  beforeAll(async () => {
+    dbUrl = await freshDatabase('robotcancel');
+    await migrate({ databaseUrl: dbUrl });
+    db = new pg.Pool({ connectionString: dbUrl, max: 3 });
+    producer = createProducer({ pool: db });
+    site = await startTestSite({ users: { alice: password } });
+    kc = kubeConfigFromFile(kubeconfigPath());
+    await installRpaJobCrd(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password } } });
+    robot = await startRobot({ databaseUrl: dbUrl, pool: POOL, namespace: ns, pod: 'robot-cancel-0', kubeconfig: kubeconfigPath() });
+  }, LONG);
+
+  afterAll(async () => {
+    await robot?.stop();
+    await site?.stop();
+    await db?.end();
+    await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+  }, LONG);
+
+  const submit = (name: string, workflow: WorkflowSpec, activeDeadlineSeconds?: number) =>
+    submitJob({
+      kc,
+      producer,
+      namespace: ns,
+      pool: POOL,
+      name,
+      workflow,
+      params: { baseUrl: site.url },
+      credentials: { [SITE_SLOT]: { secretName: 'site-login' } },
+      maxAttempts: 3,
+      ...(activeDeadlineSeconds !== undefined && { activeDeadlineSeconds }),
+    });
+
+  /** Checkpoint names of the attempt's durable run, in order. */
+  const checkpoints = async (uid: string) =>
+    (
+      await db.query<{ name: string }>(`select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`, [
+        workflowIdFor(uid, 1),
+      ])
+    ).rows.map((r) => r.name);
+
+  /** No graphile-worker job is left for the run: it will not run again. */
+  const queuedJobs = async (uid: string) =>
+    (await db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [`rpa:${uid}`])).rows[0].n as number;
+
+  it(
+    'a job cancelled while a step runs stops at the next step boundary and is reported Cancelled',
+    async () => {
+      site.reset();
+      const uid = await submit('cancel-me', pausingWorkflow(6));
+      await waitFor('the robot to be inside the slow step', async () => (robot.stepsStarted(uid).at(-1) === 'pause' ? true : undefined), {
+        timeoutMs: 120_000,
+        failFast: () => (robot.child.exitCode !== null ? `robot exited\n${tail(robot)}` : undefined),
+      });
+      const running = await readRpaJobStatus(kc, ns, 'cancel-me');
+      expect(running?.phase).toBe('Running');
+
+      // What the operator does when the RpaJob is deleted.
+      expect(await producer.cancel(uid)).toBe('requested');
+
+      const status = await finishedStatus(kc, ns, 'cancel-me');
+      expect(status).toMatchObject({
+        phase: 'Cancelled',
+        robot: 'robot-cancel-0',
+        error: { reason: 'Cancelled', message: 'the RpaJob was cancelled', stepId: 'openForm' },
+      });
+      expect(typeof status.completionTime).toBe('string');
+      // The slow step finished; the next one stopped at its boundary without running.
+      expect(robot.stepsStarted(uid)).toEqual(BEFORE_PAUSE);
+      expect(await checkpoints(uid)).toEqual([...BEFORE_PAUSE, 'openForm']);
+      const hits = site.hits();
+      expect(hits['POST /login']).toBe(1);
+      expect(hits['GET /form/1']).toBeUndefined();
+      expect(hits['POST /form/1']).toBeUndefined();
+
+      const run = await waitFor('the run row to be cancelled', async () => {
+        const r = await producer.getRun(uid);
+        return r?.state === 'cancelled' ? r : undefined;
+      });
+      expect(run.failedAttempts).toBe(0);
+      expect(await queuedJobs(uid)).toBe(0);
+      const audit = await db.query(`select action from aether.audit_log where run_uid = $1 order by id`, [uid]);
+      expect(audit.rows.map((r) => r.action)).toContain('run.cancelRequested');
+    },
+    LONG,
+  );
+
+  it(
+    'a job whose activeDeadlineSeconds passes during a step stops at the next boundary and is reported Failed with DeadlineExceeded',
+    async () => {
+      site.reset();
+      // The deadline (12 s after creation) passes while the 20 s pause runs.
+      const uid = await submit('too-slow', pausingWorkflow(20), 12);
+      const status = await finishedStatus(kc, ns, 'too-slow');
+      expect(status).toMatchObject({
+        phase: 'Failed',
+        robot: 'robot-cancel-0',
+        attempts: 1,
+        error: { reason: 'DeadlineExceeded', stepId: 'openForm' },
+      });
+      expect(String((status.error as { message: string }).message)).toMatch(/deadline/);
+      expect(robot.stepsStarted(uid)).toEqual(BEFORE_PAUSE);
+      expect(await checkpoints(uid)).toEqual([...BEFORE_PAUSE, 'openForm']);
+      const hits = site.hits();
+      expect(hits['POST /login']).toBe(1);
+      expect(hits['GET /form/1']).toBeUndefined();
+      expect(hits['POST /form/1']).toBeUndefined();
+
+      // Not retried: a deadline is final, whatever maxAttempts says.
+      const run = await waitFor('the run row to be failed', async () => {
+        const r = await producer.getRun(uid);
+        return r?.state === 'failed' ? r : undefined;
+      });
+      expect(run).toMatchObject({ failedAttempts: 1, error: { code: 'DeadlineExceeded' } });
+      expect(await queuedJobs(uid)).toBe(0);
+    },
+    LONG,
+  );
+});
