@@ -16,6 +16,15 @@ const bcpu = () => { const f = readFileSync(`/proc/${bpid}/stat`, 'utf8'); const
 const producer = createProducer({ pool });
 const variants: Record<string, (uids: string[]) => Promise<unknown>> = {
   current: (uids) => completeRuns(cl, { results: uids.map((uid) => ({ uid, outputs: null })), robot: 'r' }),
+  anyjoin: (uids) => cl.query(`update aether.runs r set state = 'succeeded', error = null, finished_at = now(), updated_at = now(),
+            robot = $3,
+            previous_robot = case when r.state = 'queued' then r.robot else r.previous_robot end,
+            attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
+            started_at = coalesce(r.started_at, now()),
+            outputs = f.outputs
+       from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
+      where r.uid = any($1::uuid[]) and r.uid = f.uid
+        and r.state not in ('succeeded', 'failed', 'cancelled')`, [uids, uids.map(() => null), 'r']),
   minimal: (uids) => cl.query(`update aether.runs set state = 'succeeded', finished_at = now(), updated_at = now(), robot = $2 where uid = any($1::uuid[]) and state not in ('succeeded','failed','cancelled')`, [uids, 'r']),
   nothing: (uids) => cl.query(`select count(*) from aether.runs where uid = any($1::uuid[])`, [uids]),
   noindex: (uids) => cl.query(`update aether.runs set state = 'succeeded', finished_at = now(), updated_at = now(), robot = $2 where uid = any($1::uuid[]) and state not in ('succeeded','failed','cancelled')`, [uids, 'r']),
@@ -26,6 +35,7 @@ for (const [name, fn] of Object.entries(variants)) {
   for (let i = 0; i < N; i += 5000) await producer.enqueueMany(payloads.slice(i, i + 5000).map((payload) => ({ payload })));
   const uids = payloads.map((p) => p.uid as string);
   await pool.query('checkpoint');
+  if (name === 'current' || name === 'anyjoin') console.log((await cl.query(`explain update aether.runs r set outputs = f.outputs from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs) where ${name === 'anyjoin' ? 'r.uid = any($1::uuid[]) and' : ''} r.uid = f.uid and r.state not in ('succeeded', 'failed', 'cancelled')`, [uids.slice(0, 500), uids.slice(0, 500).map(() => null)])).rows.map((r) => r['QUERY PLAN']).join('\n'));
   const c0 = bcpu(); const t0 = performance.now();
   for (let i = 0; i < N; i += 500) await fn(uids.slice(i, i + 500));
   const wall = performance.now() - t0; const cpu = bcpu() - c0;

@@ -378,8 +378,6 @@ const IDENTITY_FLOOR = 0.3;
 const NEIGHBOUR_CONFLICT_FACTOR = 0.4;
 /** Look-alikes that position rules out keep this share of their score. */
 const LOOKALIKE_FACTOR = 0.85;
-/** Look-alikes: the lead, in the context signals that differ between them, that picks one. */
-const CONTRAST_MARGIN = 0.12;
 
 export interface ScoreBreakdown {
   score: number;
@@ -541,43 +539,35 @@ export function nearestMatch(
 }
 
 /**
- * Context contrast among look-alikes: the weighted mean of the context signals that differ
- * within the group (neighbour texts, XPath, position...), i.e. the group's score without what
- * they all share. Returns the leader when it leads by CONTRAST_MARGIN, or null.
+ * Row identity among look-alikes: the single member that has, in some direction, the recorded
+ * neighbour text that no other member has there ("Red widget" left of one row's quantity field).
+ * Null when no member or several members have such a text.
  */
-export function contrastMatch(group: readonly (readonly SignalValue[])[]): number | null {
-  const names = new Set(group.flatMap((vs) => vs.filter((v) => v.group === 'context').map((v) => v.name)));
-  const sims = (vs: readonly SignalValue[], n: string) => vs.find((v) => v.name === n);
-  const varying = [...names].filter((n) => {
-    const xs = group.map((vs) => sims(vs, n)?.similarity ?? 0);
-    return Math.max(...xs) - Math.min(...xs) > 0.05;
-  });
-  if (varying.length === 0) return null;
-  const contrast = group.map((vs) => {
-    let sum = 0;
-    let w = 0;
-    for (const n of varying) {
-      const v = sims(vs, n);
-      if (!v) continue;
-      sum += v.weight * v.similarity;
-      w += v.weight;
-    }
-    return w > 0 ? sum / w : 0;
-  });
-  const order = contrast.map((_, i) => i).sort((x, y) => contrast[y]! - contrast[x]!);
-  return contrast[order[0]!]! - contrast[order[1]!]! >= CONTRAST_MARGIN ? order[0]! : null;
+export function uniqueNeighbourMatch(
+  recorded: ElementDescriptor['neighborText'],
+  members: readonly ElementDescriptor['neighborText'][],
+): number | null {
+  let winner: number | null = null;
+  for (const d of DIRECTIONS) {
+    const t = normalizeText(recorded?.[d]);
+    if (!t) continue;
+    const hits = members.flatMap((m, i) => (normalizeText(m?.[d]) === t ? [i] : []));
+    if (hits.length !== 1) continue;
+    if (winner !== null && winner !== hits[0]) return null;
+    winner = hits[0]!;
+  }
+  return winner;
 }
 
 /**
  * When the leaders are look-alikes (same identity agreement, same tag) only context can tell
- * them apart: the row index in the XPath and the nearest box agree, or the context that differs
- * between them clearly favours one. The others are then marked down; otherwise nothing changes
- * and the margin rule abstains.
+ * them apart: the row index in the XPath and the nearest box agree, or one member alone has a
+ * recorded neighbour text. The others are then marked down; otherwise nothing changes and the
+ * margin rule abstains.
  */
 function breakLookalikeTie(
   recorded: ElementDescriptor,
   candidates: readonly ElementDescriptor[],
-  values: readonly SignalValue[][],
   scored: { index: number; score: number; identity: number | null }[],
 ): void {
   const best = scored.reduce((a, b) => (b.score > a.score ? b : a), scored[0]!);
@@ -595,7 +585,9 @@ function breakLookalikeTie(
   const byBox = nearestMatch(recorded.box, members.map((m) => m.box));
   // One positional source alone cannot tell "nothing moved" from "rows reordered": need both.
   const positional = byOrdinal !== null && byOrdinal === byBox ? byOrdinal : null;
-  const winner = positional ?? contrastMatch(group.map((x) => values[x.index]!));
+  const byNeighbour = uniqueNeighbourMatch(recorded.neighborText, members.map((m) => m.neighborText));
+  // A row identity in the neighbour texts wins unless the box clearly points at another member.
+  const winner = positional ?? (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null);
   if (winner === null) return;
   group.forEach((x, i) => {
     if (i !== winner) x.score *= LOOKALIKE_FACTOR;
@@ -615,7 +607,7 @@ export function rankAll(recorded: ElementDescriptor, candidates: ElementDescript
     const b = combine(recorded, c, values[index]!, rarity);
     return { index, score: b.score, identity: b.identity };
   });
-  breakLookalikeTie(recorded, candidates, values, scored);
+  breakLookalikeTie(recorded, candidates, scored);
   const ranked = scored
     .map(({ index, score }) => ({ index, score: round(score) }))
     .sort((a, b) => b.score - a.score || a.index - b.index);
