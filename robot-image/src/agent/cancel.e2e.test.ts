@@ -102,7 +102,7 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
     'a job cancelled while a step runs stops at the next step boundary and is reported Cancelled',
     async () => {
       site.reset();
-      const uid = await submit('cancel-me', pausingWorkflow(6));
+      const uid = await submit('cancel-me', pausingWorkflow(8));
       await waitFor('the robot to be inside the slow step', async () => (robot.stepsStarted(uid).at(-1) === 'pause' ? true : undefined), {
         timeoutMs: 120_000,
         failFast: () => (robot.child.exitCode !== null ? `robot exited\n${tail(robot)}` : undefined),
