@@ -109,7 +109,9 @@ export function createPayloadParser(opts: { maxWorkflows?: number } = {}): Paylo
       }
       return full;
     }
-    const workflow = (known === null ? envelope.data.workflow : JSON.parse(known)) as QueuePayload['workflow'];
-    return { ...envelope.data, workflow };
+    // envelope.data is zod's fresh copy of the envelope: completing it in place saves another copy.
+    const payload = envelope.data as QueuePayload;
+    if (known !== null) payload.workflow = JSON.parse(known) as QueuePayload['workflow'];
+    return payload;
   };
 }

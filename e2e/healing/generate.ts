@@ -22,6 +22,20 @@ const COMBOS_TIER1: Mutation[][] = [
   ['remove', 'class-regen', 'layout'],
 ];
 
+// Changes seen between real releases (framework upgrades, translations, design-system swaps,
+// new data): one case per tier-1 target, appended after the original cases so their ids stay.
+const COMBOS_RELEASE: { base?: Mutation[]; mutations: Mutation[] }[] = [
+  { mutations: ['retag', 'class-regen'] },
+  { mutations: ['wrap-root', 'id-rename'] },
+  { mutations: ['relocate'] },
+  { mutations: ['i18n'] },
+  { base: ['css-modules'], mutations: ['rehash', 'wrap'] },
+  { mutations: ['insert-row', 'class-regen'] },
+  { mutations: ['wrap-root', 'retag', 'text-reword'] },
+  { base: ['css-modules'], mutations: ['rehash', 'wrap-root', 'relocate'] },
+  { mutations: ['i18n', 'wrap-root', 'remove'] },
+];
+
 function page(title: string, body: Node): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>${PAGE_STYLE}</style></head><body>${render(body)}</body></html>\n`;
 }
@@ -49,6 +63,8 @@ interface Spec {
   template: string;
   target: string;
   mutations: Mutation[];
+  /** Applied to both versions first (e.g. the app already used CSS modules when recorded). */
+  base?: Mutation[];
   extra?: (root: Node) => void;
   anchor?: CorpusCase['anchor'];
   image?: boolean;
@@ -139,6 +155,13 @@ function specs(): Spec[] {
     image: true,
     tier: 3,
   });
+  // Release changes.
+  let j = 0;
+  for (const t of TEMPLATES.filter((t) => t.name !== 'inventory' && t.name !== 'toolbar'))
+    for (const target of t.targets) {
+      const combo = COMBOS_RELEASE[j++ % COMBOS_RELEASE.length]!;
+      out.push({ template: t.name, target, mutations: combo.mutations, ...(combo.base ? { base: combo.base } : {}), tier: 1 });
+    }
   return out;
 }
 
@@ -149,6 +172,8 @@ export function generate(dir: string): CorpusCase[] {
   specs().forEach((s, i) => {
     const t = TEMPLATES.find((x) => x.name === s.template)!;
     const before = build(t, s.target);
+    const b = rng(5000 + i);
+    for (const m of s.base ?? []) MUTATIONS[m](before, b);
     const after = clone(before);
     const r = rng(1000 + i);
     for (const m of s.mutations) MUTATIONS[m](after, r);
@@ -165,7 +190,7 @@ export function generate(dir: string): CorpusCase[] {
       id,
       template: s.template,
       target: s.target,
-      mutations: s.mutations,
+      mutations: [...(s.base ?? []).map((m) => `base:${m}`), ...s.mutations],
       expect: expectHeal ? 'heal' : 'abstain',
       tier: s.tier,
       ...(s.anchor ? { anchor: s.anchor } : {}),

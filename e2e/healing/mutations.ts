@@ -14,7 +14,15 @@ export type Mutation =
   | 'layout'
   | 'remove'
   | 'shuffle-rows'
-  | 'strip-names';
+  | 'strip-names'
+  // Real release changes (added with the scorer's second pass; not tuned to it):
+  | 'retag'
+  | 'wrap-root'
+  | 'relocate'
+  | 'i18n'
+  | 'css-modules'
+  | 'rehash'
+  | 'insert-row';
 
 type Rng = () => number;
 
@@ -73,6 +81,38 @@ const RENAMES: ((id: string) => string)[] = [
 ];
 
 const mark = (root: Node) => findMark(root);
+
+// A German release: words of the templates' visible texts, translated one by one (others kept).
+const GERMAN: Record<string, string> = {
+  sign: 'Anmelden', in: 'bei', email: 'E-Mail', address: 'Adresse', password: 'Passwort', keep: 'Angemeldet',
+  me: 'mich', signed: 'bleiben', forgot: 'Vergessen', place: 'Bestellung', order: 'aufgeben', cancel: 'Abbrechen',
+  full: 'Vollständiger', name: 'Name', city: 'Stadt', country: 'Land', card: 'Karten', number: 'nummer',
+  apply: 'Gutschein', a: 'ein', coupon: 'Gutschein', code: 'Code', add: 'Hinzufügen', member: 'Mitglied',
+  edit: 'Bearbeiten', delete: 'Löschen', next: 'Weiter', search: 'Suchen', members: 'Mitglieder', pricing: 'Preise',
+  blog: 'Blog', get: 'Jetzt', started: 'starten', start: 'Starten', free: 'kostenlos', trial: 'Testversion',
+  watch: 'Ansehen', the: 'die', demo: 'Demo', to: 'zum', cart: 'Warenkorb', in_stock: 'Auf Lager', only: 'nur',
+  stock: 'Lager', display: 'Anzeige', bio: 'Biografie', time: 'Zeit', zone: 'zone', notifications: 'Benachrichtigungen',
+  save: 'Speichern', changes: 'Änderungen', account: 'Konto', billing: 'Abrechnung', articles: 'Artikel',
+  for: 'für', later: 'später', wishlist: 'Wunschliste', sort: 'Sortieren', by: 'nach', previous: 'Zurück',
+  page: 'Seite', of: 'von', profile: 'Profil', settings: 'Einstellungen', new: 'Neu', to_: 'zu',
+};
+function translate(s: string): string {
+  return s.replace(/[A-Za-z]+/g, (w) => {
+    const t = GERMAN[w.toLowerCase()];
+    if (!t) return w;
+    return w[0] === w[0]!.toUpperCase() ? t.charAt(0).toUpperCase() + t.slice(1) : t.toLowerCase();
+  });
+}
+
+/** The ancestor of the target repeated as a row/card/list item (>= 3 same-tag siblings), with its container. */
+function rowOf(root: Node, target: Node): { row: Node; container: Node } | null {
+  let row: Node = target;
+  for (let p = parentOf(root, target); p; row = p, p = parentOf(root, p))
+    if (p.children.filter((c) => typeof c !== 'string' && c.tag === row.tag).length >= 3) return { row, container: p };
+  return null;
+}
+
+const INTERACTIVE = new Set(['button', 'input', 'select', 'textarea']);
 
 export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
   // Every id in the page gets a new (still meaningful) name; labels follow.
@@ -224,5 +264,80 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     for (const { node } of walk(root))
       if (node.tag === t.node.tag)
         for (const a of ['aria-label', 'title', 'name', 'id', 'data-track']) delete node.attrs[a];
+  },
+  // The target changes element type: a link becomes a button and vice versa (design-system swap).
+  retag: (root) => {
+    const t = mark(root);
+    if (!t) return;
+    const n = t.node;
+    if (n.tag === 'a') {
+      n.tag = 'button';
+      delete n.attrs.href;
+      delete n.attrs.role;
+      n.attrs.type = 'button';
+    } else if (n.tag === 'button') {
+      n.tag = 'a';
+      n.attrs.href = '#';
+      n.attrs.role = 'button';
+      delete n.attrs.type;
+    }
+  },
+  // A framework upgrade mounts the app in new root containers: every absolute XPath shifts.
+  'wrap-root': (root) => {
+    root.children = [h('div', { id: 'root' }, h('div', { class: 'app', 'data-theme': 'light' }, ...root.children))];
+  },
+  // The target moves to a new quick-actions bar at the top of the page: far away, attributes equal.
+  relocate: (root) => {
+    const t = mark(root);
+    if (!t) return;
+    t.parent.children.splice(t.parent.children.indexOf(t.node), 1);
+    root.children.unshift(
+      h('div', { class: 'quick-actions', style: 'display:flex;gap:8px;padding:8px;background:#eef' }, 'Quick actions: ', t.node),
+    );
+  },
+  // The page is translated (visible texts and aria-label/title/placeholder/alt); ids, names, hrefs stay.
+  i18n: (root) => {
+    for (const { node } of walk(root)) {
+      node.children = node.children.map((c) => (typeof c === 'string' ? translate(c) : c));
+      for (const a of ['placeholder', 'aria-label', 'title', 'alt']) if (node.attrs[a]) node.attrs[a] = translate(node.attrs[a]!);
+    }
+  },
+  // CSS modules: every class becomes Component_class__hash (apply to both versions, then 'rehash').
+  'css-modules': (root, r) => {
+    const salt = String(Math.floor(r() * 1e6));
+    for (const { node } of walk(root)) {
+      if (!node.attrs.class) continue;
+      node.attrs.class = node.attrs.class
+        .split(/\s+/)
+        .map((c) => `${node.tag === 'button' ? 'Button' : 'Page'}_${c.replace(/-([a-z])/g, (_, x: string) => x.toUpperCase())}__${hash(c + salt).slice(0, 5)}`)
+        .join(' ');
+    }
+  },
+  // A rebuild of a CSS-modules app: the hashes change, the component/class stems stay.
+  rehash: (root, r) => {
+    const salt = String(Math.floor(r() * 1e6));
+    for (const { node } of walk(root)) {
+      if (!node.attrs.class) continue;
+      node.attrs.class = node.attrs.class
+        .split(/\s+/)
+        .map((c) => (c.includes('__') ? `${c.slice(0, c.lastIndexOf('__'))}__${hash(c + salt).slice(0, 5)}` : c))
+        .join(' ');
+    }
+  },
+  // A new row / card / list item appears first in the target's list (new data since recording).
+  'insert-row': (root) => {
+    const t = mark(root);
+    if (!t) return;
+    const found = rowOf(root, t.node);
+    if (!found) return;
+    const first = found.container.children.find((c): c is Node => typeof c !== 'string' && c.tag === found.row.tag)!;
+    const copy = structuredClone(first);
+    for (const { node } of walk(copy)) {
+      delete node.mark;
+      delete node.attrs.id;
+      if (!INTERACTIVE.has(node.tag))
+        node.children = node.children.map((c) => (typeof c === 'string' && c.trim().length > 3 ? `Newly added ${c.trim()}` : c));
+    }
+    found.container.children.splice(found.container.children.indexOf(first), 0, copy);
   },
 };

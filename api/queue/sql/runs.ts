@@ -131,19 +131,23 @@ export async function completeRuns(
   db: Queryable,
   opts: { results: Array<{ uid: string; outputs: unknown }>; robot: string },
 ): Promise<number> {
-  const r = await db.query(
-    `update aether.runs r set state = 'succeeded', error = null, finished_at = now(), updated_at = now(),
+  const r = await db.query({
+    // Prepared once per connection: this runs for every batch of finished jobs.
+    name: 'aether_complete_runs',
+    // `uid = any($1)` lets the planner look the runs up by primary key; the join with unnest only pairs
+    // each run with its outputs (joined alone, it hashes a scan of the whole table).
+    text: `update aether.runs r set state = 'succeeded', error = null, finished_at = now(), updated_at = now(),
             robot = $3,
             previous_robot = case when r.state = 'queued' then r.robot else r.previous_robot end,
             attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
             started_at = coalesce(r.started_at, now()),
             outputs = f.outputs
        from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
-      where r.uid = f.uid
+      where r.uid = any($1::uuid[]) and r.uid = f.uid
         -- = state in ('queued', 'running') (see claimRuns).
         and r.state not in ('succeeded', 'failed', 'cancelled')`,
-    [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
-  );
+    values: [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
+  });
   return r.rowCount ?? 0;
 }
 

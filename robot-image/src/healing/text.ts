@@ -82,18 +82,37 @@ export function jaccard(a: readonly string[], b: readonly string[]): number {
 /** How much a word tells elements apart (e.g. inverse document frequency over the candidates). */
 export type TokenWeight = (token: string) => number;
 
-/** Jaccard overlap where each word counts with its weight: shared common words count little. */
+/** How closely a word is matched in a set of words: 1 if present, its best trigram Dice if >= 0.6 (typos, plurals), else 0. */
+function wordMatch(t: string, others: readonly string[]): number {
+  let best = 0;
+  for (const o of others) {
+    if (o === t) return 1;
+    const d = trigramDice(t, o);
+    if (d >= 0.6 && d > best) best = d;
+  }
+  return best;
+}
+
+/**
+ * Jaccard overlap where each word counts with its weight and near-identical words count
+ * partly: shared common words earn little, and a replaced word ("Email" -> "SMS") earns nothing.
+ */
 export function weightedJaccard(a: readonly string[], b: readonly string[], weight: TokenWeight): number {
-  const sa = new Set(a);
-  const sb = new Set(b);
+  const sa = [...new Set(a)];
+  const sb = [...new Set(b)];
   let inter = 0;
-  let union = 0;
+  let total = 0;
   for (const t of sa) {
     const w = weight(t);
-    union += w;
-    if (sb.has(t)) inter += w;
+    total += w;
+    inter += (w * wordMatch(t, sb)) / 2;
   }
-  for (const t of sb) if (!sa.has(t)) union += weight(t);
+  for (const t of sb) {
+    const w = weight(t);
+    total += w;
+    inter += (w * wordMatch(t, sa)) / 2;
+  }
+  const union = total - inter;
   return union <= 0 ? 0 : inter / union;
 }
 
@@ -101,8 +120,9 @@ export function weightedJaccard(a: readonly string[], b: readonly string[], weig
  * Similarity of two human-readable texts (labels, button captions, titles), 0..1:
  * 1 on equal normalised text; otherwise the mean of word overlap (robust to reordering and
  * added words) and character-trigram Dice (robust to typos, plurals, small rewording).
- * With `weight`, word overlap is IDF-weighted and counts more than trigrams, so that a shared
- * common word ("notifications" in "Email notifications" / "SMS notifications") earns little.
+ * With `weight` (IDF over the candidates) only words count, weighted: a shared common word
+ * ("notifications" in "Email notifications" / "SMS notifications") earns little, and trigrams
+ * only match words that are nearly the same.
  */
 export function textSimilarity(a: string | undefined, b: string | undefined, weight?: TokenWeight): number {
   const na = normalizeText(a);
@@ -111,11 +131,12 @@ export function textSimilarity(a: string | undefined, b: string | undefined, wei
   if (na === nb) return 1;
   const wa = na.split(' ');
   const wb = nb.split(' ');
-  const tri = trigramDice(na, nb);
   // Containment: "Save" vs "Save changes" keeps most of its meaning.
   const contained = na.length >= 3 && nb.length >= 3 && (na.includes(nb) || nb.includes(na)) ? 0.75 : 0;
-  if (!weight) return Math.max(contained, 0.5 * jaccard(wa, wb) + 0.5 * tri);
-  return Math.max(contained, 0.6 * weightedJaccard(wa, wb, weight) + 0.4 * tri);
+  if (!weight) return Math.max(contained, 0.5 * jaccard(wa, wb) + 0.5 * trigramDice(na, nb));
+  // "Time zone" vs "Timezone".
+  if (wa.join('') === wb.join('')) return 0.95;
+  return Math.max(contained, weightedJaccard(wa, wb, weight));
 }
 
 /** Similarity of identifiers (id, name, test ids): exact, else token overlap blended with trigrams. */

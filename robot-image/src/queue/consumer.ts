@@ -50,6 +50,7 @@ import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
 import type { AbortReason, JobContext, JobHandler, JobOutcome } from './handler.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { createInFlightJob, type InFlightJob } from './in-flight.js';
 import { createSlots } from './slots.js';
 
 export const DEFAULT_LEASE_SECONDS = 5;
@@ -116,11 +117,6 @@ export interface Consumer {
   readonly done: Promise<void>;
 }
 
-interface InFlight {
-  uid: string;
-  controller: AbortController;
-}
-
 type Settled = { kind: 'outcome'; outcome: JobOutcome } | { kind: 'aborted'; reason: AbortReason };
 
 export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
@@ -132,12 +128,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const db = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
   db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
 
-  const inFlight = new Map<string, InFlight>();
+  const inFlight = new Map<string, InFlightJob>();
   let shutdownDeadlinePassed = false;
   let fenced = false;
 
   const abortAll = (reason: AbortReason) => {
-    for (const f of inFlight.values()) f.controller.abort(reason);
+    for (const f of inFlight.values()) f.abort(reason);
   };
 
   let runner: Runner | null = null;
@@ -170,7 +166,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       logger: log,
       onCancel: (uid) => {
         claims.cancelNotified(uid);
-        inFlight.get(uid)?.controller.abort('cancelled');
+        inFlight.get(uid)?.abort('cancelled');
       },
     });
   } catch (err) {
@@ -268,7 +264,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         jobLog().info('cancelled before it started');
         return;
       }
-      settled = await runClaimed(job, payload, claim, jobLog);
+      settled = await runClaimed(job, payload, claim);
     } finally {
       // The slot goes to the next job now; this job's outcome is written below, outside it.
       slots.release();
@@ -297,11 +293,11 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
 
   /** Runs the handler of a claimed run, tracked in inFlight (for cancels, aborts and the heartbeat). */
-  const runClaimed = async (job: Job, payload: QueuePayload, claim: ClaimedRun, jobLog: () => Logger): Promise<Settled> => {
-    const controller = new AbortController();
-    inFlight.set(claim.uid, { uid: claim.uid, controller });
-    if (shutdownDeadlinePassed) controller.abort('shutdown');
-    if (fenced) controller.abort('fenced');
+  const runClaimed = async (job: Job, payload: QueuePayload, claim: ClaimedRun): Promise<Settled> => {
+    const running = createInFlightJob(claim.uid, Date.now());
+    inFlight.set(claim.uid, running);
+    if (shutdownDeadlinePassed) running.abort('shutdown');
+    if (fenced) running.abort('fenced');
     const ctx: JobContext = {
       payload,
       runUid: claim.uid,
@@ -311,19 +307,31 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       previousRobot: claim.previousRobot,
       jobId: job.id,
       robotId: opts.robotId,
-      signal: controller.signal,
+      get signal() {
+        return running.signal;
+      },
     };
-    // A claim is written only for jobs that run a while: short ones are recorded by their outcome alone.
-    const markRunning = setTimeout(() => {
-      if (inFlight.has(claim.uid)) runningMarks.submit(claim.uid).catch((err: unknown) => jobLog().warn({ err }, 'could not mark the run running'));
-    }, markRunningAfterMs);
     try {
-      return await runHandler(opts.handler, ctx, controller.signal);
+      return await runHandler(opts.handler, ctx, running);
     } finally {
-      clearTimeout(markRunning);
       inFlight.delete(claim.uid);
     }
   };
+
+  // A claim is written only for jobs that run a while (markRunningAfterMs): short ones are recorded by
+  // their outcome alone, in one write. One timer looks over the running jobs.
+  const markRunningTimer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const f of inFlight.values()) {
+        if (f.marked || now - f.startedAt < markRunningAfterMs) continue;
+        f.marked = true;
+        runningMarks.submit(f.uid).catch((err: unknown) => log.warn({ err, jobId: f.uid }, 'could not mark the run running'));
+      }
+    },
+    Math.max(10, Math.round(markRunningAfterMs / 4)),
+  );
+  markRunningTimer.unref();
 
   /** A payload that does not parse can never run: fail its run for good (if it names one) and drop it. */
   const failUnreadablePayload = async (job: Job, raw: unknown, err: InvalidPayloadError) => {
@@ -365,6 +373,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       },
     });
   } catch (err) {
+    clearInterval(markRunningTimer);
     await cancels?.stop().catch(() => undefined);
     await heartbeat.stop({ retire: true }).catch(() => undefined);
     await db.end();
@@ -392,6 +401,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         });
       } finally {
         clearTimeout(timer);
+        clearInterval(markRunningTimer);
         await cancels?.stop().catch(() => undefined);
         await heartbeat!.stop({ retire: !fenced }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
         await db.end().catch(() => undefined);
@@ -421,25 +431,29 @@ export class LostJobError extends Error {
 
 /**
  * Runs the handler until it settles. A 'shutdown' or 'fenced' abort settles at once (the handler is left
- * to notice its signal); a 'cancelled' abort waits for the handler to stop at its next step boundary.
+ * to notice its signal; it is not started at all when the abort came first); a 'cancelled' abort waits for
+ * the handler to stop at its next step boundary.
  */
-function runHandler(handler: JobHandler, ctx: JobContext, signal: AbortSignal): Promise<Settled> {
-  const outcome = Promise.resolve()
-    .then(() => handler(ctx))
-    .then(
-      (o): Settled => ({ kind: 'outcome', outcome: o }),
-      (err: unknown): Settled => ({
-        kind: 'outcome',
-        outcome: { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } },
-      }),
+function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob): Promise<Settled> {
+  return new Promise<Settled>((resolve) => {
+    if (running.abandoned) {
+      resolve({ kind: 'aborted', reason: running.abandoned });
+      return;
+    }
+    running.onAbandon = (reason) => resolve({ kind: 'aborted', reason });
+    let outcome: Promise<JobOutcome>;
+    try {
+      outcome = handler(ctx);
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome.then(
+      (o) => resolve({ kind: 'outcome', outcome: o }),
+      (err: unknown) =>
+        resolve({
+          kind: 'outcome',
+          outcome: { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } },
+        }),
     );
-  const abandon = new Promise<Settled>((resolve) => {
-    const check = () => {
-      const reason = signal.reason as AbortReason;
-      if (reason === 'shutdown' || reason === 'fenced') resolve({ kind: 'aborted', reason });
-    };
-    if (signal.aborted) check();
-    else signal.addEventListener('abort', check, { once: true });
   });
-  return Promise.race([outcome, abandon]);
 }
