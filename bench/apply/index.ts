@@ -47,10 +47,20 @@ try {
   const queued = new Set<string>();
   let allQueued: () => void = () => {};
   const done = new Promise<void>((r) => (allQueued = r));
-  const watch = await new Watch(kc).watch(`/apis/${API.group}/${API.version}/namespaces/${namespace}/rpajobs`, {}, (_t: string, o: { metadata: { name: string }; status?: { phase?: string } }) => {
+  const see = (o: { metadata: { name: string }; status?: { phase?: string } }) => {
     if (o.status?.phase === 'Queued') queued.add(o.metadata.name);
     if (queued.size >= COUNT) allQueued();
-  }, () => undefined);
+  };
+  const watch = await new Watch(kc).watch(`/apis/${API.group}/${API.version}/namespaces/${namespace}/rpajobs`, {}, (_t: string, o: Parameters<typeof see>[0]) => see(o), (err: unknown) => {
+    if (err) console.error(`watch ended: ${String(err)}`);
+  });
+  // A slow poll besides the watch, in case the watch ends early (it only ever adds to the count).
+  const poll = setInterval(() => {
+    void custom
+      .listNamespacedCustomObject({ ...API, plural: 'rpajobs', namespace })
+      .then((l: { items: Array<Parameters<typeof see>[0]> }) => l.items.forEach(see))
+      .catch(() => undefined);
+  }, 3000);
   const t0 = process.hrtime.bigint();
   await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
     await custom.createNamespacedCustomObject({
@@ -61,8 +71,11 @@ try {
     });
   });
   const createdS = elapsedMs(t0) / 1000;
+  const timeout = setTimeout(() => console.error(`still waiting: ${queued.size}/${COUNT} Queued`), 120_000);
   await done;
   const aetherS = elapsedMs(t0) / 1000;
+  clearTimeout(timeout);
+  clearInterval(poll);
   watch.abort();
 
   const rawAfter = await createConfigMaps('after');

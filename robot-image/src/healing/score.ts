@@ -559,6 +559,12 @@ export function uniqueNeighbourMatch(
   return winner;
 }
 
+/** Every recorded neighbour text is the candidate's in the same direction (false without any). */
+function sameNeighbours(r: ElementDescriptor, c: ElementDescriptor): boolean {
+  const dirs = DIRECTIONS.filter((d) => has(r.neighborText?.[d]));
+  return dirs.length > 0 && dirs.every((d) => normalizeText(r.neighborText?.[d]) === normalizeText(c.neighborText?.[d]));
+}
+
 /**
  * When the leaders are look-alikes (same identity agreement, same tag) only context can tell
  * them apart: the row index in the XPath and the nearest box agree, or one member alone has a
@@ -583,8 +589,10 @@ function breakLookalikeTie(
   const members = group.map((x) => candidates[x.index]!);
   const byOrdinal = ordinalMatch(recorded.xpath, members.map((m) => m.xpath));
   const byBox = nearestMatch(recorded.box, members.map((m) => m.box));
-  // One positional source alone cannot tell "nothing moved" from "rows reordered": need both.
-  const positional = byOrdinal !== null && byOrdinal === byBox ? byOrdinal : null;
+  // One positional source alone cannot tell "nothing moved" from "rows reordered" or "a row was
+  // added above": need both, and the winner's neighbour texts must be exactly as recorded.
+  const positional =
+    byOrdinal !== null && byOrdinal === byBox && sameNeighbours(recorded, members[byOrdinal]!) ? byOrdinal : null;
   const byNeighbour = uniqueNeighbourMatch(recorded.neighborText, members.map((m) => m.neighborText));
   // A row identity in the neighbour texts wins unless the box clearly points at another member.
   const winner = positional ?? (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null);
