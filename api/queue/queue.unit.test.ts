@@ -4,6 +4,7 @@ import { NOOP_WORKFLOW, testPayload } from './fixtures.js';
 import { jobKey, parsePoolKey, poolKey, taskIdentifier } from './identifiers.js';
 import { createPayloadParser, parsePayload, InvalidPayloadError, type QueuePayloadInput } from './payload.js';
 import { graphilePriority, priorityValue, type Priority } from './priority.js';
+import { uuidArray } from './sql/runs.js';
 
 describe('taskIdentifier', () => {
   it.each([
@@ -125,5 +126,15 @@ describe('createPayloadParser', () => {
     expect(() => parse({ ...stored(), workflow: { steps: [{ id: 'x', action: 'nope' }] } })).toThrow(InvalidPayloadError);
     expect(() => parse({ ...stored(), extra: 1 })).toThrow(/extra|Unrecognized/);
     expect(parse(stored()).workflow).toEqual(parsePayload(stored()).workflow);
+  });
+});
+
+describe('uuidArray', () => {
+  it('writes UUIDs as Postgres array text and refuses anything else', () => {
+    const a = '0d3e32f0-804f-494d-bca4-d7b7ca72f54f';
+    const b = 'C1BDEA91-E83C-406A-A6E6-99C7D1588169';
+    expect(uuidArray([a, b])).toBe(`{${a},${b}}`);
+    expect(uuidArray([])).toBe('{}');
+    expect(() => uuidArray([a, '"},{x'])).toThrow(TypeError);
   });
 });

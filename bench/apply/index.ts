@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { NOOP_WORKFLOW } from '../../api/queue/fixtures.js';
 import { withKeepAlive } from '../../operator/src/controllers/keep-alive.js';
 import { API } from '../../operator/src/controllers/names.js';
-import { apiserverWrites, elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
+import { apiserverWrites, clusterCpu, cpuDelta, elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
 import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
@@ -43,6 +43,18 @@ try {
   };
 
   const rawBefore = await createConfigMaps('before');
+  // Diagnostic: the same RpaJobs in a namespace the operator does not watch (the CRD's own cost).
+  await core.createNamespace({ body: { metadata: { name: 'unwatched' } } });
+  const tc = process.hrtime.bigint();
+  await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
+    await custom.createNamespacedCustomObject({
+      ...API,
+      plural: 'rpajobs',
+      namespace: 'unwatched',
+      body: { apiVersion: `${API.group}/${API.version}`, kind: 'RpaJob', metadata: { name: `job-${i}` }, spec: { pool: 'bench', workflow: NOOP_WORKFLOW } },
+    });
+  });
+  const crdOnlyS = elapsedMs(tc) / 1000;
 
   const queued = new Set<string>();
   let allQueued: () => void = () => {};
@@ -61,6 +73,7 @@ try {
       .then((l: { items: Array<Parameters<typeof see>[0]> }) => l.items.forEach(see))
       .catch(() => undefined);
   }, 3000);
+  const cpu0 = clusterCpu(cluster, operator.proc.pid!);
   const t0 = process.hrtime.bigint();
   await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
     await custom.createNamespacedCustomObject({
@@ -74,6 +87,7 @@ try {
   const timeout = setTimeout(() => console.error(`still waiting: ${queued.size}/${COUNT} Queued`), 120_000);
   await done;
   const aetherS = elapsedMs(t0) / 1000;
+  const cpuUsed = cpuDelta(cpu0, clusterCpu(cluster, operator.proc.pid!));
   clearTimeout(timeout);
   clearInterval(poll);
   watch.abort();
@@ -81,9 +95,11 @@ try {
   const rawAfter = await createConfigMaps('after');
   const rawS = (rawBefore + rawAfter) / 2;
   console.log(`${COUNT} ConfigMaps created: ${rawBefore.toFixed(2)} s before, ${rawAfter.toFixed(2)} s after (concurrency ${CLIENT_CONCURRENCY})`);
+  console.log(`${COUNT} RpaJobs created without an operator watching: ${crdOnlyS.toFixed(2)} s (the CRD's own cost)`);
   console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s`);
+  console.log(`CPU used while the RpaJobs were created and queued: ${cpuUsed}`);
   console.log(`API server writes: ${JSON.stringify(await apiserverWrites(kc, ['rpajobs', 'events', 'configmaps']))}`);
-  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)}`);
+  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)}`);
 } finally {
   await operator.stop();
   await cluster.stop();

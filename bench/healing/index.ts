@@ -1,7 +1,8 @@
 // `npm run bench -- healing`: the whole healing chain in Chromium on the corpus (e2e/healing).
 // For each case: record the marked element's descriptor (and image template when the case has
 // one) on before.html, then heal on after.html and compare with the marked element there.
-// Also measures collect+score on a large page (3,000 elements) against the 400 ms budget, with
+// Then tier 1 alone through the exported rankCandidates, with descriptor fields dropped on both
+// sides (how held-out data may look). Also measures collect+score on a large page (3,000 elements) against the 400 ms budget, with
 // a plain evaluate() round trip over the same page as the baseline.
 import { chromium, type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../e2e/healing/corpus.js';
@@ -15,6 +16,7 @@ import {
   rankCandidates,
 } from '../../robot-image/src/healing/index.js';
 import type { HealableTarget } from '../../robot-image/src/healing/types.js';
+import { captureTier1Case, evaluateTier1, FIELD_DROPS } from './tier1.js';
 
 type Verdict = 'correct' | 'wrong' | 'abstained';
 interface Outcome {
@@ -151,6 +153,16 @@ async function main(): Promise<void> {
       console.log(
         `  ${o.verdict.padEnd(9)} ${o.c.id} [${o.c.mutations.join(',')}] tier=${o.tier ?? '-'} ${o.reason ?? ''}`,
       );
+
+    // Tier 1 alone, as evaluated on held-out data: rankCandidates on captured descriptors.
+    const tier1 = [];
+    for (const c of cases) tier1.push(await captureTier1Case(page, c));
+    for (const f of FIELD_DROPS) {
+      const s = evaluateTier1(tier1, f.drop);
+      console.log(
+        `tier 1 only, ${f.name.padEnd(24)} correct ${String(pct(s.correct, s.cases)).padStart(5)}%  wrong ${String(pct(s.wrong, s.cases)).padStart(4)}%  abstained ${String(pct(s.abstained, s.cases)).padStart(5)}%${s.wrongIds.length ? '  wrong: ' + s.wrongIds.join(' ') : ''}`,
+      );
+    }
 
     const large = await benchLargePage(page);
     console.log(

@@ -63,7 +63,7 @@ try {
   console.error(`${COUNT} RpaJobs created in ${(elapsedMs(t0) / 1000).toFixed(1)} s; waiting until every one is queued`);
   for (;;) {
     const n = Number((await db.query(`select count(*) from aether.runs`)).rows[0].count);
-    if (n >= COUNT && (await operator.metric('aether_workqueue_depth{controller="rpajob"}')) !== 1) break;
+    if (n >= COUNT && (await operator.metric('aether_workqueue_depth{controller="rpajob"}')) === 0) break;
     await sleep(2000);
   }
   await sleep(5000); // the status writes and their watch events settle

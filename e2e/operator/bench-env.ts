@@ -1,5 +1,6 @@
 // What the operator benches share: their own API server and PostgreSQL (started here, stopped at the
 // end), the CRDs, a migrated database and a namespace; timing and percentile helpers.
+import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../api/log.js';
@@ -91,4 +92,46 @@ export async function apiserverWrites(kc: KubeConfig, resources: string[]): Prom
     counts[key] = (counts[key] ?? 0) + Number(line.split(' ').pop());
   }
   return counts;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds of the operator, the API server, etcd and PostgreSQL (all its processes) so far. */
+export function clusterCpu(cluster: BenchCluster, operatorPid: number): Record<string, number> {
+  const byName = (n: string) => cluster.kube.processes.filter((p) => p.name.includes(n)).reduce((s, p) => s + cpuSeconds(p.pid), 0);
+  const children = (ppid: number) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+          return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const pgPids = [cluster.pg.pid, ...children(cluster.pg.pid)];
+  return {
+    operator: cpuSeconds(operatorPid),
+    apiserver: byName('apiserver'),
+    etcd: byName('etcd'),
+    postgres: pgPids.reduce((s, p) => s + (cpuSeconds(p) || 0), 0),
+    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  };
+}
+
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): string {
+  return Object.keys(after)
+    .map((k) => `${k} ${((after[k] ?? 0) - (before[k] ?? 0)).toFixed(1)} s`)
+    .join(', ');
 }

@@ -43,6 +43,16 @@ const RUN_COLUMNS = `uid, namespace, name, pool, task_identifier as "taskIdentif
   screenshot_id::text as "screenshotId", created_at as "createdAt", updated_at as "updatedAt",
   started_at as "startedAt", finished_at as "finishedAt"`;
 
+/**
+ * A uuid[] parameter as Postgres array text. UUIDs need no quoting, so this skips pg's per-element escaping
+ * on the hot path; anything not shaped like a UUID is refused rather than sent.
+ */
+export function uuidArray(uids: string[]): string {
+  for (const u of uids) if (!UUID.test(u)) throw new TypeError(`not a UUID: ${JSON.stringify(u)}`);
+  return `{${uids.join(',')}}`;
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 // ---- enqueue ---------------------------------------------------------------------------------------
 
 /** One row of aether.enqueue_spec (see migrations/sql/0001_aether_schema.sql). */
@@ -146,7 +156,7 @@ export async function completeRuns(
       where r.uid = any($1::uuid[]) and r.uid = f.uid
         -- = state in ('queued', 'running') (see claimRuns).
         and r.state not in ('succeeded', 'failed', 'cancelled')`,
-    values: [opts.results.map((x) => x.uid), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
+    values: [uuidArray(opts.results.map((x) => x.uid)), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
   });
   return r.rowCount ?? 0;
 }

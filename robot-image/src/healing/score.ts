@@ -398,7 +398,8 @@ export function isRecordedNeighbour(r: ElementDescriptor, c: ElementDescriptor):
   for (const d of DIRECTIONS) {
     const t = r.neighborText[d];
     if (!has(t) || !names.has(normalizeText(t))) continue;
-    if (own.every((o) => textSimilarity(o, t) < 0.5)) return true;
+    // A label repeated as the text above a field is its own name, not a neighbour's.
+    if (own.every((o) => textSimilarity(o, t) < 0.8)) return true;
   }
   return false;
 }
@@ -425,8 +426,9 @@ const MATCHED = 0.8;
 
 /**
  * Per signal, how much matching it tells candidates apart: 1 when at most one candidate matches
- * it, 1/(1+ln k) when k do (IDF over signals). A signal every button matches (tag, role, "Edit")
- * then weighs less than the title only one of them has; one candidate alone keeps every weight.
+ * it, 1/(1+ln k) when k do (IDF over signals). Among identity signals, a name every button
+ * matches ("Edit") then weighs less than the title only one of them has; one candidate alone
+ * keeps every weight.
  */
 export function signalRarity(values: readonly SignalValue[][]): Map<string, number> {
   const matched = new Map<string, number>();
@@ -447,8 +449,18 @@ function combine(
   let idSum = 0;
   let idWeights = 0;
   const signals: Record<string, number> = {};
+  // Rarity moves weight between identity signals only; identity vs context keeps its balance
+  // (amplifying context would let a small shift in position decide between look-alikes).
+  let base = 0;
+  let rare = 0;
+  for (const v of values)
+    if (v.group === 'identity') {
+      base += v.weight;
+      rare += v.weight * (rarity.get(v.name) ?? 1);
+    }
+  const scale = rare > 0 ? base / rare : 1;
   for (const v of values) {
-    const w = v.weight * (rarity.get(v.name) ?? 1);
+    const w = v.group === 'identity' ? v.weight * (rarity.get(v.name) ?? 1) * scale : v.weight;
     signals[v.name] = v.similarity;
     sum += w * v.similarity;
     weights += w;

@@ -54,3 +54,48 @@ describe('text helpers', () => {
     expect(urlFile('/static/logo.3f9a1c2b.png')).toBe('logo.png');
   });
 });
+
+import { alignSegments, classStem, segmentIndex, weightedJaccard } from './text.js';
+
+describe('text helpers for set-aware scoring', () => {
+  const idf = (w: string) => ({ notifications: 0.5, edit: 0.3 })[w] ?? 2;
+  it.each([
+    ['Email notifications', 'SMS notifications', 0, 0.2],
+    ['Email notifications', 'email notification', 0.8, 1],
+    ['Edit Grace Hopper', 'Edit Ada Lovelace', 0, 0.1],
+    ['Forgot password?', 'Forgot your password?', 0.5, 0.8],
+  ])('textSimilarity with IDF (%j, %j) in [%s, %s]', (a, b, lo, hi) => {
+    const s = textSimilarity(a, b, idf);
+    expect(s).toBeGreaterThanOrEqual(lo);
+    expect(s).toBeLessThanOrEqual(hi);
+  });
+  it('keeps containment and concatenation with IDF', () => {
+    expect(textSimilarity('Save', 'Save changes', idf)).toBeCloseTo(0.75, 5);
+    expect(textSimilarity('Time zone', 'Timezone', idf)).toBeCloseTo(0.95, 5);
+  });
+  it('weighs shared common words less than distinctive ones', () => {
+    const plain = weightedJaccard(['email', 'notifications'], ['sms', 'notifications'], () => 1);
+    const weighted = weightedJaccard(['email', 'notifications'], ['sms', 'notifications'], idf);
+    expect(plain).toBeCloseTo(1 / 3, 5);
+    expect(weighted).toBeLessThan(plain);
+  });
+  it.each([
+    ['Button_root__3xK9p', 'Button_root'],
+    ['SideNav_link__b7Qw2', 'SideNav_link'],
+    ['_root_1x2y3_4', 'root'],
+    ['css-1q2w3e', undefined],
+    ['sc-bdVaJa', undefined],
+    ['btn-primary', 'btn-primary'],
+    ['px-4', 'px-4'],
+  ])('classStem(%s) = %s', (c, want) => expect(classStem(c)).toBe(want));
+  it.each([
+    ['tr[3]', ['tr', 3]],
+    ['td', ['td', 1]],
+  ])('segmentIndex(%s)', (s, want) => expect(segmentIndex(s)).toEqual(want));
+  it.each([
+    [['html', 'body', 'div', 'a'], ['html', 'body', 'div', 'a'], [0, 1, 2, 3]],
+    [['html', 'body', 'div', 'a'], ['html', 'body', 'div', 'span', 'a'], [0, 1, 2, 4]],
+    [['html', 'body', 'div[2]', 'a'], ['html', 'body', 'main', 'div', 'a'], [0, 1, 3, 4]],
+    [['html', 'td', 'a'], ['html', 'li', 'button'], [0, -1, -1]],
+  ])('alignSegments(%j, %j)', (a, b, want) => expect(alignSegments(a, b)).toEqual(want));
+});

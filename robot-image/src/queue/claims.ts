@@ -36,6 +36,8 @@ export function pristineClaim(job: FetchedJob, payload: QueuePayload): ClaimedRu
 export interface ClaimReader {
   /** A cancel of this run was notified: claims known before now are stale. */
   cancelNotified(uid: string): void;
+  /** The job's claim when it is known without a read (a pristine first delivery heard of), else null. */
+  known(job: FetchedJob, payload: QueuePayload): ClaimedRun | null;
   /** The job's claim; undefined when its run is finished or unknown (the job is stale). */
   claim(job: FetchedJob, payload: QueuePayload): Promise<ClaimedRun | undefined>;
 }
@@ -72,13 +74,17 @@ export function createClaimReader(opts: ClaimReaderOptions): ClaimReader {
       for (const [u, at] of notifiedAt) if (t - at > NOTIFIED_KEEP_MS) notifiedAt.delete(u);
       notifiedAt.set(uid, t);
     },
-    claim(job, payload) {
+    known(job, payload) {
       const pristine = pristineClaim(job, payload);
+      if (!pristine || notifiedAt.has(payload.uid)) return null;
       const since = opts.listeningSince();
       // Both times are truncated to milliseconds: a strict < between them still implies the real order.
       const heard = since !== null && job.locked_at !== null && since.getTime() < new Date(job.locked_at).getTime();
-      if (pristine && heard && !notifiedAt.has(payload.uid)) return Promise.resolve(pristine);
-      return read(payload.uid);
+      return heard ? pristine : null;
+    },
+    claim(job, payload) {
+      const known = this.known(job, payload);
+      return known ? Promise.resolve(known) : read(payload.uid);
     },
   };
 }

@@ -54,9 +54,11 @@ function setup(listening: Date | null = new Date(LOCKED.getTime() - 1000)) {
 }
 
 describe('createClaimReader', () => {
-  it('claims a pristine first delivery without a read', async () => {
+  it('claims a pristine first delivery without a read, synchronously through known()', async () => {
     const { reader, reads } = setup();
     const p = payload();
+    expect(reader.known(job(), p)).toEqual(pristineClaim(job(), p));
+    expect(reader.known(job({ attempts: 2 }), p)).toBeNull();
     expect(await reader.claim(job(), p)).toEqual(pristineClaim(job(), p));
     expect(reads).toEqual([]);
   });
@@ -76,6 +78,7 @@ describe('createClaimReader', () => {
       reader.cancelNotified(b.uid);
       clock.t += 1;
     }
+    expect(reader.known(job(o), a)).toBeNull();
     expect(await Promise.all([reader.claim(job(o), a), reader.claim(job(o), b)])).toEqual([read(a.uid), read(b.uid, 'running')]);
     expect(reads).toEqual([[a.uid, b.uid]]);
   });

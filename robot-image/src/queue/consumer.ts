@@ -252,10 +252,11 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
 
     let claim: ClaimedRun | undefined;
     let settled: Settled;
-    await slots.acquire();
+    // Synchronous fast paths first: most jobs find a free slot and a claim known without a read.
+    if (!slots.tryAcquire()) await slots.acquire();
     try {
       // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
-      claim = await claims.claim(job, payload);
+      claim = claims.known(job, payload) ?? (await claims.claim(job, payload));
       if (!claim) {
         jobLog().info('skipped a stale job: its run is finished or unknown');
         return;

@@ -3,6 +3,8 @@
 // its outcome is still being written, so short jobs are not held back by the bookkeeping round trips.
 
 export interface Slots {
+  /** Takes a free slot at once if there is one and nobody waits (true), without a promise. */
+  tryAcquire(): boolean;
   /** Resolves when a slot is free; FIFO. */
   acquire(): Promise<void>;
   release(): void;
@@ -17,6 +19,11 @@ export function createSlots(size: number): Slots {
   let inUse = 0;
   const waiters: Array<() => void> = [];
   return {
+    tryAcquire() {
+      if (inUse >= size || waiters.length > 0) return false;
+      inUse++;
+      return true;
+    },
     acquire() {
       if (inUse < size) {
         inUse++;

@@ -21,6 +21,18 @@ describe('createSlots', () => {
     expect(slots.inUse).toBe(0);
   });
 
+  it('tryAcquire takes a free slot only when nobody waits', async () => {
+    const slots = createSlots(1);
+    expect(slots.tryAcquire()).toBe(true);
+    expect(slots.tryAcquire()).toBe(false);
+    const waiting = slots.acquire();
+    slots.release();
+    await waiting;
+    expect([slots.inUse, slots.tryAcquire()]).toEqual([1, false]);
+    slots.release();
+    expect(slots.tryAcquire()).toBe(true);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('rejects size %p', (size) => {
     expect(() => createSlots(size)).toThrow(RangeError);
   });
