@@ -83,6 +83,9 @@ const envSchema = z.object({
   AETHER_RETRY_BACKOFF_BASE_SECONDS: integer(0, 3600, 10),
   AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
   AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
+  // The conventional variable, used when AETHER_KUBECONFIG is not set; in a pod neither is, and the
+  // mounted ServiceAccount token is used.
+  KUBECONFIG: z.string().trim().optional(),
   AETHER_LOG_LEVEL: z
     .string()
     .trim()
@@ -122,7 +125,9 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     metricsHost: e.AETHER_METRICS_HOST,
     logLevel: e.AETHER_LOG_LEVEL,
     retryBackoffBaseSeconds: e.AETHER_RETRY_BACKOFF_BASE_SECONDS,
-    ...(e.AETHER_KUBECONFIG !== undefined && { kubeconfig: e.AETHER_KUBECONFIG }),
+    ...((e.AETHER_KUBECONFIG ?? (e.KUBECONFIG || undefined)) !== undefined && {
+      kubeconfig: e.AETHER_KUBECONFIG ?? e.KUBECONFIG,
+    }),
     ...(e.AETHER_TEST_CRASH_AFTER_STEP !== undefined && { testCrashAfterStep: e.AETHER_TEST_CRASH_AFTER_STEP }),
   };
 }

@@ -59,6 +59,14 @@ describe('loadConfig', () => {
     if (!('AETHER_KUBECONFIG' in extra) || extra.AETHER_KUBECONFIG === '') expect(cfg).not.toHaveProperty('kubeconfig');
   });
 
+  it('falls back to KUBECONFIG, and AETHER_KUBECONFIG wins over it', () => {
+    expect(loadConfig({ ...minimal, KUBECONFIG: '/tmp/std' })).toMatchObject({ kubeconfig: '/tmp/std' });
+    expect(loadConfig({ ...minimal, KUBECONFIG: '/tmp/std', AETHER_KUBECONFIG: '/tmp/a' })).toMatchObject({
+      kubeconfig: '/tmp/a',
+    });
+    expect(loadConfig({ ...minimal, KUBECONFIG: '' })).not.toHaveProperty('kubeconfig');
+  });
+
   it.each<[string, Record<string, string | undefined>, string]>([
     ['missing database URL', { AETHER_DATABASE_URL: undefined }, 'AETHER_DATABASE_URL is required'],
     ['non-postgres URL', { AETHER_DATABASE_URL: 'mysql://h/db' }, 'AETHER_DATABASE_URL must be a postgres://'],

@@ -33,7 +33,6 @@ import {
   pathSimilarity,
   segmentIndex,
   textSimilarity,
-  tokens,
   urlFile,
   urlPath,
   xpathSegments,
@@ -169,7 +168,8 @@ function neighbourSimilarity(r: ElementDescriptor, c: ElementDescriptor, set: Ca
     const w = Math.log(1 + (set.size + 1) / (seen + 1));
     // Best match in the same direction, or a lesser one in any direction (the element moved).
     let best = textSimilarity(rv, c.neighborText?.[d], set.idf);
-    for (const o of DIRECTIONS) if (o !== d) best = Math.max(best, 0.6 * textSimilarity(rv, c.neighborText?.[o], set.idf));
+    for (const o of DIRECTIONS)
+      if (o !== d) best = Math.max(best, 0.6 * textSimilarity(rv, c.neighborText?.[o], set.idf));
     sum += w * best;
     weights += w;
   }
@@ -432,7 +432,8 @@ const MATCHED = 0.8;
  */
 export function signalRarity(values: readonly SignalValue[][]): Map<string, number> {
   const matched = new Map<string, number>();
-  for (const vs of values) for (const v of vs) if (v.similarity >= MATCHED) matched.set(v.name, (matched.get(v.name) ?? 0) + 1);
+  for (const vs of values)
+    for (const v of vs) if (v.similarity >= MATCHED) matched.set(v.name, (matched.get(v.name) ?? 0) + 1);
   const out = new Map<string, number>();
   for (const [name, k] of matched) out.set(name, 1 / (1 + Math.log(Math.max(1, k))));
   return out;
@@ -520,7 +521,10 @@ export function decide(sortedScores: readonly number[]): 'choose' | 'abstain' {
  * (the row: tr[3], article[2], li[5]) and keep those whose index there equals the recorded one.
  * Returns the single match, or null when the XPaths cannot say.
  */
-export function ordinalMatch(recordedXpath: string | undefined, xpaths: readonly (string | undefined)[]): number | null {
+export function ordinalMatch(
+  recordedXpath: string | undefined,
+  xpaths: readonly (string | undefined)[],
+): number | null {
   const rec = xpathSegments(recordedXpath);
   if (rec.length === 0 || xpaths.some((x) => !has(x))) return null;
   const segs = xpaths.map((x) => xpathSegments(x));
@@ -574,7 +578,9 @@ export function uniqueNeighbourMatch(
 /** Every recorded neighbour text is the candidate's in the same direction (false without any). */
 function sameNeighbours(r: ElementDescriptor, c: ElementDescriptor): boolean {
   const dirs = DIRECTIONS.filter((d) => has(r.neighborText?.[d]));
-  return dirs.length > 0 && dirs.every((d) => normalizeText(r.neighborText?.[d]) === normalizeText(c.neighborText?.[d]));
+  return (
+    dirs.length > 0 && dirs.every((d) => normalizeText(r.neighborText?.[d]) === normalizeText(c.neighborText?.[d]))
+  );
 }
 
 /**
@@ -590,7 +596,9 @@ function breakLookalikeTie(
 ): void {
   const best = scored.reduce((a, b) => (b.score > a.score ? b : a), scored[0]!);
   const same = (x: { identity: number | null }) =>
-    x.identity === null ? best.identity === null : best.identity !== null && Math.abs(x.identity - best.identity) <= 0.02;
+    x.identity === null
+      ? best.identity === null
+      : best.identity !== null && Math.abs(x.identity - best.identity) <= 0.02;
   const group = scored.filter(
     (x) =>
       x.score >= best.score - MIN_MARGIN &&
@@ -599,13 +607,22 @@ function breakLookalikeTie(
   );
   if (group.length < 2 || (best.identity !== null && best.identity < IDENTITY_FULL)) return;
   const members = group.map((x) => candidates[x.index]!);
-  const byOrdinal = ordinalMatch(recorded.xpath, members.map((m) => m.xpath));
-  const byBox = nearestMatch(recorded.box, members.map((m) => m.box));
+  const byOrdinal = ordinalMatch(
+    recorded.xpath,
+    members.map((m) => m.xpath),
+  );
+  const byBox = nearestMatch(
+    recorded.box,
+    members.map((m) => m.box),
+  );
   // One positional source alone cannot tell "nothing moved" from "rows reordered" or "a row was
   // added above": need both, and the winner's neighbour texts must be exactly as recorded.
   const positional =
     byOrdinal !== null && byOrdinal === byBox && sameNeighbours(recorded, members[byOrdinal]!) ? byOrdinal : null;
-  const byNeighbour = uniqueNeighbourMatch(recorded.neighborText, members.map((m) => m.neighborText));
+  const byNeighbour = uniqueNeighbourMatch(
+    recorded.neighborText,
+    members.map((m) => m.neighborText),
+  );
   // A row identity in the neighbour texts wins unless the box clearly points at another member.
   const winner = positional ?? (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null);
   if (winner === null) return;
