@@ -25,7 +25,7 @@ const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-apply-'));
 const operator = await startOperatorProcess({
   identity: 'bench',
   logDir,
-  env: { AETHER_DATABASE_URL: cluster.databaseUrl, KUBECONFIG: cluster.kube.kubeconfigPath, AETHER_WATCH_NAMESPACE: namespace, AETHER_LEADER_ELECTION: 'false', AETHER_LOG_LEVEL: 'warn' },
+  env: { AETHER_DATABASE_URL: cluster.databaseUrl, KUBECONFIG: cluster.kube.kubeconfigPath, AETHER_WATCH_NAMESPACE: namespace, AETHER_LEADER_ELECTION: 'false', AETHER_LOG_LEVEL: 'warn', AETHER_RECONCILE_CONCURRENCY: process.env.AETHER_RECONCILE_CONCURRENCY ?? '' },
 });
 try {
   for (;;) {

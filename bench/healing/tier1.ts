@@ -53,7 +53,10 @@ export interface Tier1Score {
 }
 
 /** Score every case; `correct` = chose the marked element, or abstained when it was removed. */
-export function evaluateTier1(cases: readonly Tier1Case[], drop: (d: ElementDescriptor) => ElementDescriptor = (d) => d): Tier1Score {
+export function evaluateTier1(
+  cases: readonly Tier1Case[],
+  drop: (d: ElementDescriptor) => ElementDescriptor = (d) => d,
+): Tier1Score {
   const s: Tier1Score = { cases: cases.length, correct: 0, wrong: 0, abstained: 0, wrongIds: [] };
   for (const c of cases) {
     const { choice } = rankCandidates(drop(c.recorded), c.candidates.map(drop));

@@ -160,7 +160,13 @@ function specs(): Spec[] {
   for (const t of TEMPLATES.filter((t) => t.name !== 'inventory' && t.name !== 'toolbar'))
     for (const target of t.targets) {
       const combo = COMBOS_RELEASE[j++ % COMBOS_RELEASE.length]!;
-      out.push({ template: t.name, target, mutations: combo.mutations, ...(combo.base ? { base: combo.base } : {}), tier: 1 });
+      out.push({
+        template: t.name,
+        target,
+        mutations: combo.mutations,
+        ...(combo.base ? { base: combo.base } : {}),
+        tier: 1,
+      });
     }
   return out;
 }

@@ -84,17 +84,72 @@ const mark = (root: Node) => findMark(root);
 
 // A German release: words of the templates' visible texts, translated one by one (others kept).
 const GERMAN: Record<string, string> = {
-  sign: 'Anmelden', in: 'bei', email: 'E-Mail', address: 'Adresse', password: 'Passwort', keep: 'Angemeldet',
-  me: 'mich', signed: 'bleiben', forgot: 'Vergessen', place: 'Bestellung', order: 'aufgeben', cancel: 'Abbrechen',
-  full: 'Vollständiger', name: 'Name', city: 'Stadt', country: 'Land', card: 'Karten', number: 'nummer',
-  apply: 'Gutschein', a: 'ein', coupon: 'Gutschein', code: 'Code', add: 'Hinzufügen', member: 'Mitglied',
-  edit: 'Bearbeiten', delete: 'Löschen', next: 'Weiter', search: 'Suchen', members: 'Mitglieder', pricing: 'Preise',
-  blog: 'Blog', get: 'Jetzt', started: 'starten', start: 'Starten', free: 'kostenlos', trial: 'Testversion',
-  watch: 'Ansehen', the: 'die', demo: 'Demo', to: 'zum', cart: 'Warenkorb', in_stock: 'Auf Lager', only: 'nur',
-  stock: 'Lager', display: 'Anzeige', bio: 'Biografie', time: 'Zeit', zone: 'zone', notifications: 'Benachrichtigungen',
-  save: 'Speichern', changes: 'Änderungen', account: 'Konto', billing: 'Abrechnung', articles: 'Artikel',
-  for: 'für', later: 'später', wishlist: 'Wunschliste', sort: 'Sortieren', by: 'nach', previous: 'Zurück',
-  page: 'Seite', of: 'von', profile: 'Profil', settings: 'Einstellungen', new: 'Neu', to_: 'zu',
+  sign: 'Anmelden',
+  in: 'bei',
+  email: 'E-Mail',
+  address: 'Adresse',
+  password: 'Passwort',
+  keep: 'Angemeldet',
+  me: 'mich',
+  signed: 'bleiben',
+  forgot: 'Vergessen',
+  place: 'Bestellung',
+  order: 'aufgeben',
+  cancel: 'Abbrechen',
+  full: 'Vollständiger',
+  name: 'Name',
+  city: 'Stadt',
+  country: 'Land',
+  card: 'Karten',
+  number: 'nummer',
+  apply: 'Gutschein',
+  a: 'ein',
+  coupon: 'Gutschein',
+  code: 'Code',
+  add: 'Hinzufügen',
+  member: 'Mitglied',
+  edit: 'Bearbeiten',
+  delete: 'Löschen',
+  next: 'Weiter',
+  search: 'Suchen',
+  members: 'Mitglieder',
+  pricing: 'Preise',
+  blog: 'Blog',
+  get: 'Jetzt',
+  started: 'starten',
+  start: 'Starten',
+  free: 'kostenlos',
+  trial: 'Testversion',
+  watch: 'Ansehen',
+  the: 'die',
+  demo: 'Demo',
+  to: 'zum',
+  cart: 'Warenkorb',
+  in_stock: 'Auf Lager',
+  only: 'nur',
+  stock: 'Lager',
+  display: 'Anzeige',
+  bio: 'Biografie',
+  time: 'Zeit',
+  zone: 'zone',
+  notifications: 'Benachrichtigungen',
+  save: 'Speichern',
+  changes: 'Änderungen',
+  account: 'Konto',
+  billing: 'Abrechnung',
+  articles: 'Artikel',
+  for: 'für',
+  later: 'später',
+  wishlist: 'Wunschliste',
+  sort: 'Sortieren',
+  by: 'nach',
+  previous: 'Zurück',
+  page: 'Seite',
+  of: 'von',
+  profile: 'Profil',
+  settings: 'Einstellungen',
+  new: 'Neu',
+  to_: 'zu',
 };
 function translate(s: string): string {
   return s.replace(/[A-Za-z]+/g, (w) => {
@@ -292,14 +347,20 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
     if (!t) return;
     t.parent.children.splice(t.parent.children.indexOf(t.node), 1);
     root.children.unshift(
-      h('div', { class: 'quick-actions', style: 'display:flex;gap:8px;padding:8px;background:#eef' }, 'Quick actions: ', t.node),
+      h(
+        'div',
+        { class: 'quick-actions', style: 'display:flex;gap:8px;padding:8px;background:#eef' },
+        'Quick actions: ',
+        t.node,
+      ),
     );
   },
   // The page is translated (visible texts and aria-label/title/placeholder/alt); ids, names, hrefs stay.
   i18n: (root) => {
     for (const { node } of walk(root)) {
       node.children = node.children.map((c) => (typeof c === 'string' ? translate(c) : c));
-      for (const a of ['placeholder', 'aria-label', 'title', 'alt']) if (node.attrs[a]) node.attrs[a] = translate(node.attrs[a]!);
+      for (const a of ['placeholder', 'aria-label', 'title', 'alt'])
+        if (node.attrs[a]) node.attrs[a] = translate(node.attrs[a]!);
     }
   },
   // CSS modules: every class becomes Component_class__hash (apply to both versions, then 'rehash').
@@ -309,7 +370,10 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
       if (!node.attrs.class) continue;
       node.attrs.class = node.attrs.class
         .split(/\s+/)
-        .map((c) => `${node.tag === 'button' ? 'Button' : 'Page'}_${c.replace(/-([a-z])/g, (_, x: string) => x.toUpperCase())}__${hash(c + salt).slice(0, 5)}`)
+        .map(
+          (c) =>
+            `${node.tag === 'button' ? 'Button' : 'Page'}_${c.replace(/-([a-z])/g, (_, x: string) => x.toUpperCase())}__${hash(c + salt).slice(0, 5)}`,
+        )
         .join(' ');
     }
   },
@@ -336,7 +400,9 @@ export const MUTATIONS: Record<Mutation, (root: Node, r: Rng) => void> = {
       delete node.mark;
       delete node.attrs.id;
       if (!INTERACTIVE.has(node.tag))
-        node.children = node.children.map((c) => (typeof c === 'string' && c.trim().length > 3 ? `Newly added ${c.trim()}` : c));
+        node.children = node.children.map((c) =>
+          typeof c === 'string' && c.trim().length > 3 ? `Newly added ${c.trim()}` : c,
+        );
     }
     found.container.children.splice(found.container.children.indexOf(first), 0, copy);
   },

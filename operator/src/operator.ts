@@ -33,7 +33,7 @@ export interface OperatorOptions {
   tracer?: Tracer;
   /** The operator's clock (tests move it to make cron times due). */
   now?: () => number;
-  /** RpaJob re-check period of live jobs; default 60 s. */
+  /** RpaJob re-check period of live jobs; default 120 s. */
   jobRecheckMs?: number;
   /** Called when leadership is lost without a shutdown (main.ts exits the process). */
   onLostLeadership?: () => void;

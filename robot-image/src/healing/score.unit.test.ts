@@ -222,7 +222,12 @@ function tableButton(row: number, name: 'Edit' | 'Delete', patch: Partial<Elemen
 const deleteRows = (n: number, patch: (row: number) => Partial<ElementDescriptor> = () => ({})) =>
   Array.from({ length: n }, (_, i) => tableButton(i + 1, 'Delete', patch(i + 1)));
 
-const toggle = (label: string, id: string, y: number, neighborText: ElementDescriptor['neighborText']): ElementDescriptor => ({
+const toggle = (
+  label: string,
+  id: string,
+  y: number,
+  neighborText: ElementDescriptor['neighborText'],
+): ElementDescriptor => ({
   tag: 'input',
   type: 'checkbox',
   role: 'switch',
@@ -234,13 +239,24 @@ const toggle = (label: string, id: string, y: number, neighborText: ElementDescr
   box: { x: 204, y: 300 + 17 * y, width: 13, height: 13 },
   neighborText,
 });
-const emailToggle = toggle('Email notifications', 'notify-email', 4, { above: 'Time zone', below: 'SMS notifications' });
+const emailToggle = toggle('Email notifications', 'notify-email', 4, {
+  above: 'Time zone',
+  below: 'SMS notifications',
+});
 const smsToggle = toggle('SMS notifications', 'notify-sms', 5, { above: 'Email notifications', below: 'Save changes' });
-const pushToggle = toggle('Push notifications', 'notify-push', 6, { above: 'SMS notifications', below: 'Save changes' });
+const pushToggle = toggle('Push notifications', 'notify-push', 6, {
+  above: 'SMS notifications',
+  below: 'Save changes',
+});
 
 describe('rankCandidates: distinctive words and recorded neighbours (removed target, half-matching sibling)', () => {
   const cases: { name: string; recorded: ElementDescriptor; candidates: ElementDescriptor[]; want: number | null }[] = [
-    { name: 'Email toggle removed: SMS (its recorded neighbour) is not it', recorded: emailToggle, candidates: [smsToggle], want: null },
+    {
+      name: 'Email toggle removed: SMS (its recorded neighbour) is not it',
+      recorded: emailToggle,
+      candidates: [smsToggle],
+      want: null,
+    },
     {
       name: 'Email toggle removed, without neighbour texts: shared word "notifications" is not enough',
       recorded: without(emailToggle, 'neighborText'),
@@ -250,7 +266,10 @@ describe('rankCandidates: distinctive words and recorded neighbours (removed tar
     {
       name: 'Email toggle removed, without box and xpath either',
       recorded: without(emailToggle, 'neighborText', 'box', 'xpath'),
-      candidates: [without(smsToggle, 'neighborText', 'box', 'xpath'), without(pushToggle, 'neighborText', 'box', 'xpath')],
+      candidates: [
+        without(smsToggle, 'neighborText', 'box', 'xpath'),
+        without(pushToggle, 'neighborText', 'box', 'xpath'),
+      ],
       want: null,
     },
     {
@@ -279,7 +298,12 @@ describe('rankCandidates: distinctive words and recorded neighbours (removed tar
 describe('rankCandidates: identical rows', () => {
   const rec = tableButton(2, 'Delete');
   const cases: { name: string; recorded: ElementDescriptor; candidates: ElementDescriptor[]; want: number | null }[] = [
-    { name: 'page unchanged but classes regenerated: row index and box agree', recorded: rec, candidates: deleteRows(5, () => ({ classes: ['css-1a2b3c'] })), want: 1 },
+    {
+      name: 'page unchanged but classes regenerated: row index and box agree',
+      recorded: rec,
+      candidates: deleteRows(5, () => ({ classes: ['css-1a2b3c'] })),
+      want: 1,
+    },
     {
       name: 'button wrapped in a span: the row index still aligns',
       recorded: rec,
@@ -292,8 +316,18 @@ describe('rankCandidates: identical rows', () => {
       candidates: deleteRows(5, (r) => ({ box: { x: 503, y: 148 + 44 * (5 - r) + 20, width: 60, height: 31 } })),
       want: null,
     },
-    { name: 'no box: the row index alone is not enough', recorded: without(rec, 'box'), candidates: deleteRows(5).map((d) => without(d, 'box')), want: null },
-    { name: 'no xpath: the box alone is not enough', recorded: without(rec, 'xpath'), candidates: deleteRows(5).map((d) => without(d, 'xpath')), want: null },
+    {
+      name: 'no box: the row index alone is not enough',
+      recorded: without(rec, 'box'),
+      candidates: deleteRows(5).map((d) => without(d, 'box')),
+      want: null,
+    },
+    {
+      name: 'no xpath: the box alone is not enough',
+      recorded: without(rec, 'xpath'),
+      candidates: deleteRows(5).map((d) => without(d, 'xpath')),
+      want: null,
+    },
     {
       name: 'no neighbour texts: position cannot be checked against the row -> abstain',
       recorded: without(rec, 'neighborText'),
@@ -310,7 +344,10 @@ describe('rankCandidates: identical rows', () => {
       name: 'row identity is a neighbour text only one row has (rows reordered, list shifted)',
       recorded: { ...tableButton(2, 'Delete'), neighborText: { left: 'Red widget', right: 'pcs' } },
       candidates: ['Yellow widget', 'Green widget', 'Red widget', 'Blue widget'].map((n, i) =>
-        tableButton(i + 1, 'Delete', { neighborText: { left: n, right: 'pcs' }, box: { x: 503, y: 170 + 44 * i, width: 60, height: 31 } }),
+        tableButton(i + 1, 'Delete', {
+          neighborText: { left: n, right: 'pcs' },
+          box: { x: 503, y: 170 + 44 * i, width: 60, height: 31 },
+        }),
       ),
       want: 2,
     },
@@ -356,7 +393,10 @@ describe('rankCandidates: real release changes and absent fields', () => {
     {
       name: 'CSS-modules rebuild (hash changed) and a root wrapper shifting every xpath',
       recorded: link,
-      candidates: [...others, with_(link, { classes: ['SideNav_link__b7Qw2'], xpath: '/html/body/div/div/div/div/nav/a[4]' })],
+      candidates: [
+        ...others,
+        with_(link, { classes: ['SideNav_link__b7Qw2'], xpath: '/html/body/div/div/div/div/nav/a[4]' }),
+      ],
       want: 3,
     },
     {
@@ -368,7 +408,10 @@ describe('rankCandidates: real release changes and absent fields', () => {
     {
       name: 'moved far away, attributes equal',
       recorded: link,
-      candidates: [...others, with_(link, { box: { x: 900, y: 10, width: 160, height: 20 }, xpath: '/html/body/header/a', neighborText: {} })],
+      candidates: [
+        ...others,
+        with_(link, { box: { x: 900, y: 10, width: 160, height: 20 }, xpath: '/html/body/header/a', neighborText: {} }),
+      ],
       want: 3,
     },
     {
@@ -412,14 +455,29 @@ describe('set-aware helpers', () => {
   });
   it.each([
     ['SMS toggle was recorded below the Email toggle', emailToggle, smsToggle, true],
-    ['a field named like its own label above it', { ...emailToggle, neighborText: { above: 'Email notifications' } }, emailToggle, false],
+    [
+      'a field named like its own label above it',
+      { ...emailToggle, neighborText: { above: 'Email notifications' } },
+      emailToggle,
+      false,
+    ],
     ['no neighbour texts recorded', without(emailToggle, 'neighborText'), smsToggle, false],
   ] as const)('isRecordedNeighbour: %s', (_n, r, c, want) => {
     expect(isRecordedNeighbour(r, c)).toBe(want);
   });
   it.each([
-    ['same rows', '/t/tbody/tr[2]/td[5]/button[2]', ['/t/tbody/tr[1]/td[5]/button[2]', '/t/tbody/tr[2]/td[5]/button[2]'], 1],
-    ['wrapper inside the cell', '/t/tbody/tr[2]/td[5]/button[2]', ['/t/tbody/tr[1]/td[5]/span/button', '/t/tbody/tr[2]/td[5]/span/button'], 1],
+    [
+      'same rows',
+      '/t/tbody/tr[2]/td[5]/button[2]',
+      ['/t/tbody/tr[1]/td[5]/button[2]', '/t/tbody/tr[2]/td[5]/button[2]'],
+      1,
+    ],
+    [
+      'wrapper inside the cell',
+      '/t/tbody/tr[2]/td[5]/button[2]',
+      ['/t/tbody/tr[1]/td[5]/span/button', '/t/tbody/tr[2]/td[5]/span/button'],
+      1,
+    ],
     ['wrapper above the table', '/t/tbody/tr[2]/td/a', ['/div/t/tbody/tr[1]/td/a', '/div/t/tbody/tr[2]/td/a'], 1],
     ['row gone', '/t/tbody/tr[3]/td/a', ['/t/tbody/tr[1]/td/a', '/t/tbody/tr[2]/td/a'], null],
     ['a member without xpath', '/t/tbody/tr[2]/td/a', ['/t/tbody/tr[1]/td/a', undefined], null],
@@ -436,7 +494,15 @@ describe('set-aware helpers', () => {
     expect(nearestMatch(rec, boxes)).toBe(want);
   });
   it.each([
-    ['one member has the row name', { left: 'Red widget', right: 'pcs' }, [{ left: 'Blue widget', right: 'pcs' }, { left: 'Red widget', right: 'pcs' }], 1],
+    [
+      'one member has the row name',
+      { left: 'Red widget', right: 'pcs' },
+      [
+        { left: 'Blue widget', right: 'pcs' },
+        { left: 'Red widget', right: 'pcs' },
+      ],
+      1,
+    ],
     ['every member has it', { right: 'pcs' }, [{ right: 'pcs' }, { right: 'pcs' }], null],
     ['two members each have a different one', { left: 'Red', above: 'Top' }, [{ left: 'Red' }, { above: 'Top' }], null],
     ['no neighbour texts', undefined, [undefined, undefined], null],

@@ -93,9 +93,25 @@ describe('text helpers for set-aware scoring', () => {
     ['td', ['td', 1]],
   ])('segmentIndex(%s)', (s, want) => expect(segmentIndex(s)).toEqual(want));
   it.each([
-    [['html', 'body', 'div', 'a'], ['html', 'body', 'div', 'a'], [0, 1, 2, 3]],
-    [['html', 'body', 'div', 'a'], ['html', 'body', 'div', 'span', 'a'], [0, 1, 2, 4]],
-    [['html', 'body', 'div[2]', 'a'], ['html', 'body', 'main', 'div', 'a'], [0, 1, 3, 4]],
-    [['html', 'td', 'a'], ['html', 'li', 'button'], [0, -1, -1]],
+    [
+      ['html', 'body', 'div', 'a'],
+      ['html', 'body', 'div', 'a'],
+      [0, 1, 2, 3],
+    ],
+    [
+      ['html', 'body', 'div', 'a'],
+      ['html', 'body', 'div', 'span', 'a'],
+      [0, 1, 2, 4],
+    ],
+    [
+      ['html', 'body', 'div[2]', 'a'],
+      ['html', 'body', 'main', 'div', 'a'],
+      [0, 1, 3, 4],
+    ],
+    [
+      ['html', 'td', 'a'],
+      ['html', 'li', 'button'],
+      [0, -1, -1],
+    ],
   ])('alignSegments(%j, %j)', (a, b, want) => expect(alignSegments(a, b)).toEqual(want));
 });

@@ -198,6 +198,48 @@ describe('consumer', () => {
     expect(park.parked[0]!.signal.reason).toBe('cancelled');
   });
 
+  /** One handler slot, three jobs fetched: one runs (parked), two wait locked in the local queue. */
+  async function threeHeld(namespace: string) {
+    const park = parkingHandler();
+    const robot = await consumer({ namespace, pool: 'p', handler: park.handler, concurrency: 1, localQueueSize: 3 });
+    const payloads = [0, 1, 2].map(() => testPayload({ namespace, pool: 'p' }));
+    await producer.enqueueMany(payloads.map((payload) => ({ payload })));
+    await waitFor('one parked', () => park.parked.length === 1);
+    await waitFor('all three held', async () => {
+      const r = await pool.query(`select count(*)::int as n from graphile_worker.jobs where locked_at is not null and task_identifier = $1`, [`rpa.run.${namespace}.p`]);
+      return r.rows[0].n === 3;
+    });
+    const started = park.parked[0]!.runUid;
+    const waiting = payloads.map((p) => p.uid).filter((u) => u !== started);
+    return { park, robot, started, waiting };
+  }
+
+  it('does not start a job cancelled while it waited in its local queue', async () => {
+    const { park, started, waiting } = await threeHeld('qcxl');
+    const [cancelled, kept] = waiting;
+    // Held by the robot: flagged and notified, not removed.
+    expect(await producer.cancel(cancelled!)).toBe('requested');
+    park.release(started);
+    await waitFor('the other one parked', () => park.parked.length === 2);
+    expect(park.parked.map((c) => c.runUid)).toEqual([started, kept]);
+    park.release(kept!);
+    await waitFor('all finished', async () => (await producer.getRun(kept!))?.state === 'succeeded');
+    expect((await producer.getRun(cancelled!))?.state).toBe('cancelled');
+  });
+
+  it('a robot that fetches a job cancelled in another robot\'s local queue does not run it', async () => {
+    const { robot, started, waiting } = await threeHeld('qcxl2');
+    for (const uid of waiting) expect(await producer.cancel(uid)).toBe('requested');
+    // Stopping hands the running job back and returns the two unstarted ones to the queue.
+    await robot.stop({ deadlineMs: 0 });
+    const seen: string[] = [];
+    await consumer({ namespace: 'qcxl2', pool: 'p', handler: async (ctx) => (seen.push(ctx.runUid), { status: 'succeeded' }) });
+    await waitFor('resumed', async () => (await producer.getRun(started))?.state === 'succeeded');
+    await waitFor('queue empty', async () => (await pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'rpa.run.qcxl2.p'`)).rowCount === 0);
+    expect(seen).toEqual([started]);
+    for (const uid of waiting) expect((await producer.getRun(uid))?.state).toBe('cancelled');
+  });
+
   it('on shutdown hands back a job that does not finish by the deadline; another robot resumes it', async () => {
     const park = parkingHandler();
     const first = await consumer({ namespace: 'drain', pool: 'p', handler: park.handler });

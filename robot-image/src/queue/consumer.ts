@@ -23,6 +23,15 @@
 //     running jobs finish until the deadline, then hand the rest back: the run goes back to 'queued'
 //     (failed_attempts untouched) and its job is re-added at once the same way as a retry.
 //   - a job whose run is already finished, cancelled or unknown is stale: it is completed without running.
+//
+// The path of one job, kept cheap because short jobs are bounded by it:
+//   claim    known without a read for a pristine first delivery (see claims.ts), else one batched read;
+//   handler  at most `concurrency` at once (slots.ts), whatever graphile's own concurrency is;
+//   outcome  successes are written in one batched statement (completeRuns); the task returns (and graphile
+//            deletes the job) only after that write, so a crash never loses a finished run's record.
+//            With graphileConcurrency above concurrency, a job waiting for its write has already given its
+//            handler slot to the next job.
+//   A run is marked 'running' only once its handler has run markRunningAfterMs; a short job costs one write.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { run, type Job, type JobHelpers, type Runner, type WorkerEvents } from 'graphile-worker';

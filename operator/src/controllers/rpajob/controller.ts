@@ -33,7 +33,7 @@ export interface RpaJobControllerDeps {
   events: EventRecorder;
   tracer: Tracer;
   now: () => number;
-  /** How often a live job is compared with its run row (lost robot patches, deadlines). Default 60 s. */
+  /** How often a live job is compared with its run row (lost robot patches). Default 120 s. */
   recheckMs?: number;
   /** How long after a run finished the robot's own status patch may still arrive. Default 5 s. */
   robotPatchGraceMs?: number;
@@ -42,7 +42,7 @@ export interface RpaJobControllerDeps {
 type StatusFields = Record<string, unknown>;
 
 export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
-  const recheckMs = deps.recheckMs ?? 60_000;
+  const recheckMs = deps.recheckMs ?? 120_000;
   const graceMs = deps.robotPatchGraceMs ?? 5_000;
   const freshest = new Freshest<RpaJobObject>();
 
@@ -126,7 +126,8 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   /** A run exists: keep the job's phase and conditions true to it. */
   async function syncWithRun(job: RpaJobObject, run: RunRow, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
     const now = deps.now();
-    const step = followRun({ phase: job.status?.phase, run, deadlineMs, now, recheckMs, graceMs });
+    // Jitter spreads the re-checks of many jobs queued at once.
+    const step = followRun({ phase: job.status?.phase, run, deadlineMs, now, recheckMs: recheckMs * (1 + Math.random() * 0.2), graceMs });
     const queued: ConditionUpdate = { type: CONDITIONS.queued, status: 'True', reason: 'Queued', message: `queued on pool ${run.pool}` };
     const valid: ConditionUpdate = { type: CONDITIONS.valid, status: 'True', reason: 'Valid', message: 'the workflow is valid' };
     const base = { queuedAt: kubeTime(new Date(run.createdAt)), workflowDigest: run.workflowDigest };

@@ -11,7 +11,6 @@ import {
   counterValue,
   createObject,
   eventsFor,
-  getObject,
   NOOP_WORKFLOW,
   setUpEnv,
   startTestOperator,
