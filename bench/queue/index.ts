@@ -108,6 +108,7 @@ async function rawRound(url: string, round: string, jobs: number, workers: numbe
 async function aetherRound(url: string, round: string, jobs: number): Promise<Round> {
   const namespace = `bench${round}`;
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => undefined); // idle connections are cut when the throwaway server stops
   const producer = createProducer({ pool });
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < jobs; i += ENQUEUE_CHUNK) {
@@ -162,6 +163,7 @@ async function countRows(url: string, sql: string): Promise<number> {
 /** 100,000 runs across 10 pools (a fifth delayed, a tenth running), then the depth query per pool. */
 async function depthBench(url: string): Promise<{ medianMs: number; p95Ms: number }> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => undefined); // idle connections are cut when the throwaway server stops
   const producer = createProducer({ pool });
   const later = new Date(Date.now() + 3600_000);
   const perPool = DEPTH_JOBS / DEPTH_POOLS;

@@ -1,7 +1,7 @@
 // Runs the operator as its own OS process (operator/src/main.ts through tsx), as a test or bench
 // would see a deployed replica: its log goes to a file, its /metrics and /readyz to a local port.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, existsSync, openSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../harness/ports.js';
@@ -20,11 +20,16 @@ export interface OperatorProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startOperatorProcess(opts: { identity: string; env: Record<string, string>; logDir: string }): Promise<OperatorProcess> {
+/**
+ * Starts operator/src/main.ts through tsx, or, with `compiledRoot`, the compiled dist/operator/src/main.js
+ * under that folder (what the image runs; see compileOperator).
+ */
+export async function startOperatorProcess(opts: { identity: string; env: Record<string, string>; logDir: string; compiledRoot?: string }): Promise<OperatorProcess> {
   const port = await freePort();
   const logFile = join(opts.logDir, `operator-${opts.identity}.log`);
   const fd = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'operator/src/main.ts')], {
+  const args = opts.compiledRoot ? [join(opts.compiledRoot, 'operator/src/main.js')] : ['--import', 'tsx', join(REPO_ROOT, 'operator/src/main.ts')];
+  const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
@@ -62,4 +67,18 @@ export async function startOperatorProcess(opts: { identity: string; env: Record
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Compiles the project with tsc into `<repo>/.aether/bench-dist` (git-ignored; inside the repo so that
+ * node_modules and "type": "module" resolve) with the migrations' SQL beside them, as the Dockerfile
+ * does; returns that folder. Type errors elsewhere in the tree do not stop the emit.
+ */
+export function compileOperator(): string {
+  const out = join(REPO_ROOT, '.aether', 'bench-dist');
+  rmSync(out, { recursive: true, force: true });
+  spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', out, '--noEmitOnError', 'false', '--sourceMap', 'false'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  if (!existsSync(join(out, 'operator/src/main.js'))) throw new Error(`tsc did not emit ${out}/operator/src/main.js`);
+  cpSync(join(REPO_ROOT, 'migrations/sql'), join(out, 'migrations/sql'), { recursive: true });
+  return out;
 }

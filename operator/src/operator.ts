@@ -8,7 +8,7 @@ import { createProducer, type Producer } from '../../api/queue/index.js';
 import type { OperatorConfig } from './config.js';
 import { makeKindCache, type KindCache } from './controllers/cache.js';
 import { customSource, deploymentSource, makeClients, podSource } from './controllers/kube.js';
-import { withKeepAlive } from './controllers/keep-alive.js';
+import { closeKeepAlive, withKeepAlive } from './controllers/keep-alive.js';
 import { LABELS } from './controllers/names.js';
 import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
 import { createHealingListener } from './controllers/healing-listener.js';
@@ -179,6 +179,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     async stop() {
       await manager.shutdown();
       await db.end();
+      closeKeepAlive(kc);
     },
   };
 }

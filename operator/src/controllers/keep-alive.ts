@@ -10,11 +10,15 @@ type CreateAgent = (cluster: { server?: string } | null, options: AgentOptions &
 
 const same = (a: unknown, b: unknown): boolean => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b);
 
+const agents = new WeakMap<KubeConfig, () => Agent | undefined>();
+
 /** Mutates `kc` so that its API clients share keep-alive connections; returns it. */
 export function withKeepAlive(kc: KubeConfig): KubeConfig {
+  if (agents.has(kc)) return kc;
   const target = kc as unknown as { createAgent: CreateAgent };
   const original = target.createAgent.bind(kc);
   let current: { server?: string; options: AgentOptions; agent: Agent } | undefined;
+  agents.set(kc, () => current?.agent);
   target.createAgent = (cluster, options) => {
     const reuse =
       current !== undefined &&
@@ -24,4 +28,9 @@ export function withKeepAlive(kc: KubeConfig): KubeConfig {
     return current!.agent;
   };
   return kc;
+}
+
+/** Closes the idle keep-alive connections of `kc` (on shutdown, so they do not hold the process open). */
+export function closeKeepAlive(kc: KubeConfig): void {
+  agents.get(kc)?.()?.destroy();
 }

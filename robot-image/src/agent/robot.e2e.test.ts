@@ -12,6 +12,7 @@ import { createProducer, type Producer } from '../../../api/queue/producer.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { kubeConfigFromFile } from '../../../e2e/harness/kubeconfig.js';
 import { freePort } from '../../../e2e/harness/ports.js';
+import { waitFor } from '../../../e2e/harness/wait.js';
 import { freshDatabase, kubeconfigPath } from '../../../e2e/harness/testenv.js';
 import { confirmationNumber, startTestSite, type TestSite } from '../../../e2e/site/server.js';
 import { migrate } from '../../../migrations/index.js';
@@ -162,7 +163,16 @@ describe('robot process (e2e)', () => {
     expect((outputs.orders as unknown[]).length).toBeGreaterThan(0);
     expect(outputs.screenshots).toEqual({ form: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/), orders: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/) });
 
-    const run = await db.query(`select state, outputs from aether.runs where uid = $1`, [successUid]);
+    // The robot reports on the RpaJob and records the run row independently (the row's write is batched),
+    // so the row may trail the status by a moment.
+    const run = await waitFor(
+      'the run row to be finished',
+      async () => {
+        const r = await db.query(`select state, outputs from aether.runs where uid = $1`, [successUid]);
+        return r.rows[0]?.state === 'running' || r.rows[0]?.state === 'queued' ? undefined : r;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(run.rows[0].state).toBe('succeeded');
     expect(run.rows[0].outputs.confirmation).toBe(expectedConfirmation);
     const shot = await db.query(`select step_id, substring(image from 1 for 8) as magic from aether.screenshots where id = $1`, [
@@ -194,7 +204,14 @@ describe('robot process (e2e)', () => {
     expect(String((status.error as { message: string }).message).length).toBeGreaterThan(0);
     expect(site.hits()['GET /fail']! - before).toBe(2); // one per attempt
 
-    const run = await db.query(`select state, failed_attempts, screenshot_id, error from aether.runs where uid = $1`, [uid]);
+    const run = await waitFor(
+      'the run row to be dead-lettered',
+      async () => {
+        const r = await db.query(`select state, failed_attempts, screenshot_id, error from aether.runs where uid = $1`, [uid]);
+        return r.rows[0]?.state === 'failed' ? r : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(run.rows[0]).toMatchObject({ state: 'failed', failed_attempts: 2, error: { stepId: 'openBroken' } });
     const shot = await db.query(`select step_id, octet_length(image) as bytes from aether.screenshots where id = $1`, [run.rows[0].screenshot_id]);
     expect(shot.rows[0].step_id).toBe('openBroken');

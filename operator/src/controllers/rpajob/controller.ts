@@ -12,7 +12,8 @@ import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import type { ObjectKey } from '../../runtime/key.js';
 import { done, requeueAfter, TerminalError, type ReconcileResult } from '../../runtime/result.js';
-import { mergePatch, patchStatus } from '../../runtime/status.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatch } from '../../runtime/status.js';
 import { contextFromTraceparent, inSpan, traceparentOf } from '../../tracing.js';
 import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
@@ -40,6 +41,7 @@ export interface RpaJobControllerDeps {
 }
 
 type StatusFields = Record<string, unknown>;
+const mergePatchHeader = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const recheckMs = deps.recheckMs ?? 120_000;
@@ -53,7 +55,12 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     for (const u of updates) conditions = setCondition(conditions, u, { generation: job.metadata.generation, now });
     const delta = statusDelta(job.status as StatusFields | undefined, { ...fields, conditions, observedGeneration: job.metadata.generation });
     if (!delta) return;
-    freshest.wrote(await patchStatus<RpaJobObject>(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), delta));
+    // resourceVersion makes the write conditional: a robot's Running that landed since our read is not overwritten.
+    const updated = (await deps.clients.custom.patchNamespacedCustomObjectStatus(
+      { ...crRef('RpaJob', job.metadata.namespace, job.metadata.name), body: { metadata: { resourceVersion: job.metadata.resourceVersion }, status: delta } },
+      mergePatchHeader,
+    )) as RpaJobObject;
+    freshest.wrote(updated);
     for (const e of events) void deps.events.record(job, e);
   }
 
@@ -205,9 +212,10 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         ...(traceparent ? { traceparent } : {}),
       },
     });
+    // The event belongs to the enqueue (exactly one replica's enqueue succeeds), not to the status write.
+    if (result.enqueued) void deps.events.record(job, { type: 'Normal', reason: 'Queued', message: `queued on pool ${spec.pool}` });
     const run = await deps.producer.getRun(uid);
     if (!run) throw new Error(`run ${uid} is missing right after enqueue`);
-    const events: EventInput[] = result.enqueued ? [{ type: 'Normal', reason: 'Queued', message: `queued on pool ${spec.pool}` }] : [];
     const phase: JobPhase = job.status?.phase === 'Running' ? 'Running' : 'Queued';
     await report(
       job,
@@ -216,7 +224,6 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         { type: CONDITIONS.valid, status: 'True', reason: 'Valid', message: 'the workflow is valid' },
         { type: CONDITIONS.queued, status: 'True', reason: 'Queued', message: `queued on pool ${spec.pool}` },
       ],
-      events,
     );
     return requeueAfter(Math.min(recheckMs, deadline !== undefined ? Math.max(1, deadline - deps.now()) : recheckMs));
   }
