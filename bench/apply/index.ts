@@ -64,7 +64,7 @@ try {
     if (queued.size >= COUNT) allQueued();
   };
   const watch = await new Watch(kc).watch(`/apis/${API.group}/${API.version}/namespaces/${namespace}/rpajobs`, {}, (_t: string, o: Parameters<typeof see>[0]) => see(o), (err: unknown) => {
-    if (err) console.error(`watch ended: ${String(err)}`);
+    if (err && (err as Error).name !== 'AbortError') console.error(`watch ended early (the poll takes over): ${String(err)}`);
   });
   // A slow poll besides the watch, in case the watch ends early (it only ever adds to the count).
   const poll = setInterval(() => {
