@@ -4,10 +4,14 @@ import type { Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 
 export type StopReason = 'cancel' | 'deadline';
 
-/** Asked before each step: a cancelled job or one past its deadline stops at that boundary. */
+/**
+ * Asked before each step: a cancelled job or one past its deadline stops at that boundary. A passed
+ * deadline wins over a cancel request: the operator cancels a job whose deadline passed, and the job
+ * must end as DeadlineExceeded (what the operator reports), not as Cancelled.
+ */
 export function stopReason(opts: { abortReason: unknown; deadline: string | null; now: Date }): StopReason | null {
-  if (opts.abortReason === 'cancelled') return 'cancel';
   if (opts.deadline !== null && opts.now.getTime() >= Date.parse(opts.deadline)) return 'deadline';
+  if (opts.abortReason === 'cancelled') return 'cancel';
   return null;
 }
 

@@ -6,7 +6,8 @@ describe('stopReason', () => {
   it.each<[string, unknown, string | null, 'cancel' | 'deadline' | null]>([
     ['running, no deadline', undefined, null, null],
     ['cancelled', 'cancelled', null, 'cancel'],
-    ['cancel wins over a passed deadline', 'cancelled', '2025-05-01T09:00:00Z', 'cancel'],
+    ['a passed deadline wins over cancel (the operator cancels on deadline)', 'cancelled', '2025-05-01T09:00:00Z', 'deadline'],
+    ['cancel before the deadline', 'cancelled', '2025-05-01T11:00:00Z', 'cancel'],
     ['deadline ahead', undefined, '2025-05-01T10:00:01Z', null],
     ['deadline reached', undefined, '2025-05-01T10:00:00Z', 'deadline'],
     ['deadline passed, with offset', undefined, '2025-05-01T11:59:00+02:00', 'deadline'],
