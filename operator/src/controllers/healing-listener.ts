@@ -2,15 +2,11 @@
 // whose key goes straight into the RpaWorkflow work queue, so a new suggestion reaches status and an
 // Event within moments instead of at the next periodic resync. Reconnects with backoff; after a
 // reconnect every workflow is looked at (NOTIFYs may have been missed).
-import pg from 'pg';
 import { HEALING_CHANNEL } from '../../../api/healing/sql.js';
 import type { Logger } from '../../../api/log.js';
-import { exponentialBackoffMs } from '../runtime/backoff.js';
+import { createChannelListener, type ChannelListener } from '../../../api/queue/listen.js';
 
-export interface HealingListener {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type HealingListener = ChannelListener;
 
 /** '<namespace>/<name>' of a NOTIFY payload, or null when malformed. */
 export function parseWorkflowKey(payload: string | undefined): { namespace: string; name: string } | null {
@@ -26,57 +22,15 @@ export function createHealingListener(opts: {
   /** The connection was re-established: NOTIFYs may have been missed. */
   onReconnect: () => void;
 }): HealingListener {
-  const log = opts.logger.child({ component: 'healing-listener' });
-  let client: pg.Client | undefined;
-  let stopped = true;
-  let failures = 0;
-  let retry: NodeJS.Timeout | undefined;
-
-  async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: opts.databaseUrl });
-    c.on('notification', (msg) => {
-      const key = parseWorkflowKey(msg.payload);
+  return createChannelListener({
+    databaseUrl: opts.databaseUrl,
+    channel: HEALING_CHANNEL,
+    logger: opts.logger.child({ component: 'healing-listener' }),
+    onNotification: (payload) => {
+      const key = parseWorkflowKey(payload);
       if (key) opts.onWorkflow(key.namespace, key.name);
-    });
-    c.on('error', (err) => {
-      log.warn({ err }, 'LISTEN connection failed; reconnecting');
-      void c.end().catch(() => undefined);
-      scheduleReconnect();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${pg.escapeIdentifier(HEALING_CHANNEL)}`);
-    client = c;
-    if (failures > 0) opts.onReconnect();
-    failures = 0;
-  }
-
-  function scheduleReconnect(): void {
-    client = undefined;
-    if (stopped || retry) return;
-    failures++;
-    retry = setTimeout(() => {
-      retry = undefined;
-      if (stopped) return;
-      connect().catch((err: unknown) => {
-        log.warn({ err }, 'LISTEN reconnect failed');
-        scheduleReconnect();
-      });
-    }, exponentialBackoffMs(failures, { baseMs: 250, capMs: 10_000 }));
-  }
-
-  return {
-    async start() {
-      stopped = false;
-      await connect().catch((err: unknown) => {
-        log.warn({ err }, 'LISTEN failed; retrying (the periodic resync covers meanwhile)');
-        scheduleReconnect();
-      });
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(retry);
-      await client?.end().catch(() => undefined);
-      client = undefined;
-    },
-  };
+    onReconnect: opts.onReconnect,
+    fallback: 'the periodic resync',
+  });
 }

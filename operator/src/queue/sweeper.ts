@@ -6,28 +6,15 @@
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { withTransaction } from '../../../api/queue/db.js';
-import { GRAPHILE_JOBS_CHANNEL } from '../../../api/queue/identifiers.js';
-import {
-  findOrphanedWorkerPools,
-  forceUnlockWorkerPools,
-  markExpiredRobotsDead,
-  markPodRobotsDead,
-  requeueRunsOfRobots,
-  type DeadRobot,
-} from '../../../api/queue/sql/robots.js';
-import { insertAudit, notify } from '../../../api/queue/sql/runs.js';
+import { releaseDeadRobots, releasePodRobots, type ReleaseResult } from '../../../api/queue/release.js';
+import { findOrphanedWorkerPools, markExpiredRobotsDead } from '../../../api/queue/sql/robots.js';
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
 /** Orphaned locks (see findOrphanedWorkerPools) need a scan of locked jobs: look rarely. */
 export const DEFAULT_ORPHAN_SWEEP_INTERVAL_MS = 30_000;
 
-export interface SweepResult {
-  deadRobots: DeadRobot[];
-  /** Worker pool ids whose locks were released. */
-  releasedWorkerPools: string[];
-  /** Runs put back to 'queued'. */
-  requeuedRuns: number;
-}
+export type SweepResult = ReleaseResult;
+const AUDIT_ACTOR = 'operator/sweeper';
 
 export interface Sweeper {
   /** One pass: expired leases (and, when due, orphaned locks). */
@@ -56,21 +43,6 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
-  const release = async (tx: pg.PoolClient, dead: DeadRobot[], extraPools: string[] = []): Promise<SweepResult> => {
-    const poolIds = [...new Set([...dead.flatMap((r) => r.workerPoolIds), ...extraPools])];
-    let requeuedRuns = 0;
-    if (dead.length > 0) requeuedRuns = await requeueRunsOfRobots(tx, { robotIds: dead.map((r) => r.id) });
-    if (poolIds.length > 0) {
-      await forceUnlockWorkerPools(tx, { workerPoolIds: poolIds });
-      // force_unlock_workers sends no NOTIFY of its own.
-      await notify(tx, { channel: GRAPHILE_JOBS_CHANNEL, payload: JSON.stringify({ r: Math.random(), count: poolIds.length }) });
-    }
-    for (const r of dead) {
-      await insertAudit(tx, { actor: 'operator/sweeper', action: 'robot.dead', namespace: r.namespace, details: { robot: r.id, pod: r.pod, workerPoolIds: r.workerPoolIds } });
-    }
-    return { deadRobots: dead, releasedWorkerPools: poolIds, requeuedRuns };
-  };
-
   const report = (result: SweepResult, why: string) => {
     for (const r of result.deadRobots) {
       log.warn({ robot: r.id, namespace: r.namespace, pool: r.pool, pod: r.pod, workerPoolIds: r.workerPoolIds }, `released the jobs of a dead robot (${why})`);
@@ -84,7 +56,7 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
     const result = await withTransaction(opts.pool, async (tx) => {
       const dead = await markExpiredRobotsDead(tx);
       const orphans = checkOrphans ? await findOrphanedWorkerPools(tx, { olderThanSeconds: opts.orphanAgeSeconds ?? 30 }) : [];
-      return release(tx, dead, orphans);
+      return releaseDeadRobots(tx, dead, { extraWorkerPoolIds: orphans, auditActor: AUDIT_ACTOR });
     });
     if (checkOrphans) lastOrphanSweep = Date.now();
     report(result, 'lease expired');
@@ -92,7 +64,7 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
   };
 
   const markPodDead = async (namespace: string, pod: string): Promise<SweepResult> => {
-    const result = await withTransaction(opts.pool, async (tx) => release(tx, await markPodRobotsDead(tx, { namespace, pod })));
+    const result = await releasePodRobots(opts.pool, { namespace, pod, auditActor: AUDIT_ACTOR });
     report(result, 'pod deleted');
     return result;
   };

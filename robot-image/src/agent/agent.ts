@@ -5,18 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Logger } from '../../../api/log.js';
-import { BrowserHost, configureDurable, createEngine, createHealingResolver } from '../engine/index.js';
-import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
-import { startConsumer, type Consumer } from '../queue/consumer.js';
+import { BrowserHost, createHealingResolver } from '../engine/index.js';
 import type { AgentConfig } from './config.js';
 import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
 import { createAgentMetrics } from './metrics.js';
 import { createStatusReporter } from './reporter.js';
-import { createJobHandler } from './robot.js';
+import { createRobotRuntime } from './runtime.js';
 import { startTracing } from './tracing.js';
 
-/** Every robot of the platform shares it, so any robot can take over another's workflow. */
-export const DBOS_APP_NAME = 'aether-robot';
+export { DBOS_APP_NAME } from './runtime.js';
 
 export interface Agent {
   robotId: string;
@@ -57,16 +54,25 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     db.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
     cleanups.push(() => db.end());
 
-    let consumer: Consumer | null = null;
     let runnerAlive = true;
     let accepting = false;
-    const durable = configureDurable({ appName: DBOS_APP_NAME, systemDatabaseUrl: config.databaseUrl, executorId: robotId, logger: log });
-    const resolveTarget = createHealingResolver({
+    const runtime = createRobotRuntime({
+      databaseUrl: config.databaseUrl,
       db,
+      namespace: config.namespace,
+      pool: config.pool,
+      pod: config.podName,
+      robotId,
+      browser,
       logger: log,
-      count: ({ tier, outcome }) => metrics.healingEvents.inc({ pool: config.pool, tier, outcome }),
+      resolveTarget: createHealingResolver({
+        db,
+        logger: log,
+        count: ({ tier, outcome }) => metrics.healingEvents.inc({ pool: config.pool, tier, outcome }),
+      }),
+      defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000,
     });
-    const engine = createEngine({ durable, browser, logger: log, resolveTarget, defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000 });
+    const durable = runtime.durable;
 
     const health = await startHealthServer({
       host: config.metricsHost,
@@ -90,30 +96,18 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     const reporter = createStatusReporter({ kubeConfig, logger: log });
     cleanups.push(() => reporter.drain(5_000));
 
-    consumer = await startConsumer({
-      databaseUrl: config.databaseUrl,
-      namespace: config.namespace,
-      pool: config.pool,
-      robotId,
-      pod: config.podName,
+    const theConsumer = await runtime.startConsumer({
       concurrency: config.concurrency,
-      backoff: { ...DEFAULT_BACKOFF, baseMs: config.retryBackoffBaseSeconds * 1000 },
-      logger: log,
-      handler: createJobHandler({
-        engine,
+      retryBackoffBaseMs: config.retryBackoffBaseSeconds * 1000,
+      handler: {
         reporter,
         kubeConfig,
-        db,
         metrics,
         tracer: tracing.tracer,
-        logger: log,
-        pool: config.pool,
-        podName: config.podName,
         ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),
-      }),
+      },
     });
     accepting = true;
-    const theConsumer = consumer;
     const done = theConsumer.done.finally(() => {
       runnerAlive = false;
       accepting = false;

@@ -9,23 +9,21 @@ import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import pg from 'pg';
 import { createLogger } from '../../../api/log.js';
-import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
 import { workflowDigest } from '../../../api/queue/digest.js';
 import { createProducer, type Producer } from '../../../api/queue/producer.js';
+import { releasePodRobots } from '../../../api/queue/release.js';
 import type { RunRow } from '../../../api/queue/sql/runs.js';
 import { migrate } from '../../../migrations/index.js';
-import { DBOS_APP_NAME } from '../agent/agent.js';
 import { createAgentMetrics } from '../agent/metrics.js';
-import { createJobHandler } from '../agent/robot.js';
-import { BrowserHost, configureDurable, createEngine } from '../engine/index.js';
-import { startConsumer, type Consumer } from '../queue/consumer.js';
+import { createRobotRuntime } from '../agent/runtime.js';
+import { BrowserHost } from '../engine/index.js';
+import type { Consumer } from '../queue/consumer.js';
 import type { RunArgs } from './args.js';
 import type { ResolvedJob } from './manifests.js';
 import { jobParams, localPayload, localRunUid } from './payload.js';
 import { EXIT, type LocalPlan } from './plan.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { terminalReporter, type TerminalOut } from './progress.js';
-import { releaseEarlierRobots } from './release.js';
 import { saveScreenshots } from './screenshots.js';
 import { fileCredentials } from './secrets.js';
 import { startDemoSite, type DemoSite } from './site.js';
@@ -133,9 +131,11 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
     const db = new pg.Pool({ connectionString: pgServer.url, max: 3 });
     db.on('error', (e) => log.warn({ err: e.message }, 'idle database connection failed'));
     cleanups.push({ what: 'db pool', fn: () => db.end() });
-    // A killed CLI's robot still holds its job; this process is the only one on the data directory.
-    const released = await releaseEarlierRobots(db, { namespace: job.namespace, pod: LOCAL_POD });
-    if (released.runs > 0) log.info(released, 'released the runs of an earlier, stopped CLI');
+    // A killed CLI's robot still holds its job; this process is the only one on the data directory,
+    // so every robot of the local "pod" is gone: released as the sweeper releases a deleted pod's.
+    const released = await releasePodRobots(db, { namespace: job.namespace, pod: LOCAL_POD });
+    if (released.requeuedRuns > 0)
+      log.info({ robots: released.deadRobots.length, runs: released.requeuedRuns }, 'released the runs of an earlier, stopped CLI');
     log.info({ ms: Date.now() - started, dataDir }, 'database ready');
 
     // 4. The run: a new one, or the unfinished one from before (same UID -> same durable workflow).
@@ -163,39 +163,31 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
       logger: log,
     });
     cleanups.push({ what: 'browser', fn: () => browser.close() });
-    const durable = configureDurable({
-      appName: DBOS_APP_NAME,
-      systemDatabaseUrl: pgServer.url,
-      executorId: robotId,
-      applicationVersion: APPLICATION_VERSION,
-      logger: log,
-    });
-    const engine = createEngine({ durable, browser, logger: log });
-    await durable.launch();
-    cleanups.push({ what: 'dbos', fn: () => durable.shutdown() });
-    const terminal = terminalReporter(err);
-    consumer = await startConsumer({
+    const runtime = createRobotRuntime({
       databaseUrl: pgServer.url,
+      db,
       namespace: job.namespace,
       pool: job.job.spec.pool,
-      robotId,
       pod: LOCAL_POD,
+      robotId,
+      browser,
+      logger: log,
+      applicationVersion: APPLICATION_VERSION,
+    });
+    await runtime.durable.launch();
+    cleanups.push({ what: 'dbos', fn: () => runtime.durable.shutdown() });
+    const terminal = terminalReporter(err);
+    consumer = await runtime.startConsumer({
       concurrency: 1,
       pollIntervalMs: 250,
-      backoff: { ...DEFAULT_BACKOFF, baseMs: 1000 },
-      logger: log,
-      handler: createJobHandler({
-        engine,
+      retryBackoffBaseMs: 1000,
+      handler: {
         reporter: terminal,
         credentials: fileCredentials({ files: args.secrets, ...(secretsDir && { dir: secretsDir }) }),
-        db,
         metrics: createAgentMetrics({ processMetrics: false }),
         tracer: trace.getTracer('aether-local'),
-        logger: log,
-        pool: job.job.spec.pool,
-        podName: LOCAL_POD,
         finalReportWaitMs: 0,
-      }),
+      },
     });
     const theConsumer = consumer;
     // The consumer stops first: on Ctrl-C it hands the job back before DBOS and Chromium go away.

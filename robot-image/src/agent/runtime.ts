@@ -1,0 +1,83 @@
+// The part of a robot process that the cluster agent and `aether run` share: the durable engine on
+// Chromium and the queue consumer whose handler runs each claimed job on it. Only the edges differ
+// between the two (where status goes, where credentials come from, health and tracing), so those
+// come in as arguments.
+import type pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
+import { configureDurable, createEngine, type BrowserHost, type Durable, type Engine, type EngineOptions } from '../engine/index.js';
+import { startConsumer, type Consumer } from '../queue/consumer.js';
+import { createJobHandler, type JobHandlerDeps } from './robot.js';
+
+/** Every robot of the platform shares it, so any robot can take over another's workflow. */
+export const DBOS_APP_NAME = 'aether-robot';
+
+export interface RobotRuntimeOptions {
+  /** DBOS's system database and the job queue's database. */
+  databaseUrl: string;
+  /** The job Postgres for the handler (screenshots). */
+  db: pg.Pool;
+  namespace: string;
+  pool: string;
+  /** Reported as status.robot and recorded with the robot row. */
+  pod: string;
+  /** Unique per process: DBOS routes take-overs by it and the sweeper releases jobs by it. */
+  robotId: string;
+  browser: BrowserHost;
+  logger: Logger;
+  /** Robots that take over each other's workflows must agree on it; DBOS derives one if unset. */
+  applicationVersion?: string;
+  resolveTarget?: EngineOptions['resolveTarget'];
+  defaultStepTimeoutMs?: number;
+}
+
+export interface ConsumerSettings {
+  concurrency: number;
+  retryBackoffBaseMs: number;
+  pollIntervalMs?: number;
+  /** The edges of the job handler: status reporter, credentials, metrics, tracer, test hooks. */
+  handler: Omit<JobHandlerDeps, 'engine' | 'db' | 'logger' | 'pool' | 'podName'>;
+}
+
+export interface RobotRuntime {
+  durable: Durable;
+  engine: Engine;
+  /** Starts the queue consumer; call after durable.launch(). */
+  startConsumer(settings: ConsumerSettings): Promise<Consumer>;
+}
+
+/** Configures DBOS and the engine; the caller launches DBOS (and registers its shutdown) when ready. */
+export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
+  const log = opts.logger;
+  const durable = configureDurable({
+    appName: DBOS_APP_NAME,
+    systemDatabaseUrl: opts.databaseUrl,
+    executorId: opts.robotId,
+    ...(opts.applicationVersion !== undefined && { applicationVersion: opts.applicationVersion }),
+    logger: log,
+  });
+  const engine = createEngine({
+    durable,
+    browser: opts.browser,
+    logger: log,
+    ...(opts.resolveTarget && { resolveTarget: opts.resolveTarget }),
+    ...(opts.defaultStepTimeoutMs !== undefined && { defaultStepTimeoutMs: opts.defaultStepTimeoutMs }),
+  });
+  return {
+    durable,
+    engine,
+    startConsumer: (s) =>
+      startConsumer({
+        databaseUrl: opts.databaseUrl,
+        namespace: opts.namespace,
+        pool: opts.pool,
+        robotId: opts.robotId,
+        pod: opts.pod,
+        concurrency: s.concurrency,
+        ...(s.pollIntervalMs !== undefined && { pollIntervalMs: s.pollIntervalMs }),
+        backoff: { ...DEFAULT_BACKOFF, baseMs: s.retryBackoffBaseMs },
+        logger: log,
+        handler: createJobHandler({ ...s.handler, engine, db: opts.db, logger: log, pool: opts.pool, podName: opts.pod }),
+      }),
+  };
+}
