@@ -5,6 +5,7 @@
 // Secrets never travel here: credentials are Secret NAMES and keys only; the robot reads the values itself.
 import { z } from 'zod';
 import { WorkflowSpec } from '../v1alpha1/workflow.js';
+import { DNS_LABEL, DNS_SUBDOMAIN, isCanonicalEnvelope, TRACEPARENT, WORKFLOW_DIGEST } from './payload-envelope.js';
 import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from './priority.js';
 
 export const QUEUE_PAYLOAD_VERSION = 1 as const;
@@ -13,12 +14,12 @@ const dnsLabel = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lower case letters, digits, -)');
+  .regex(DNS_LABEL, 'must be a DNS label (lower case letters, digits, -)');
 const dnsSubdomain = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS subdomain name');
+  .regex(DNS_SUBDOMAIN, 'must be a DNS subdomain name');
 
 /** One credential slot of the workflow bound to a Secret: its name and (optionally) slot key -> Secret key. */
 export const CredentialBinding = z.strictObject({
@@ -33,7 +34,7 @@ export const PayloadPriority = z.union([
 ]);
 
 /** W3C trace context, so the robot's spans join the operator's trace. */
-const traceparent = z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
+const traceparent = z.string().regex(TRACEPARENT);
 
 export const QueuePayload = z.strictObject({
   version: z.literal(QUEUE_PAYLOAD_VERSION),
@@ -47,7 +48,7 @@ export const QueuePayload = z.strictObject({
   /** The RpaWorkflow it came from (absent for an inline workflow): self-healing records are kept per workflow. */
   workflowRef: z.strictObject({ name: dnsSubdomain }).optional(),
   /** 'sha256:<hex>' of the canonical JSON of `workflow` (see digest.ts). */
-  workflowDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  workflowDigest: z.string().regex(WORKFLOW_DIGEST),
   params: z.record(z.string(), z.unknown()).default({}),
   credentials: z.record(z.string(), CredentialBinding).default({}),
   priority: PayloadPriority.default('normal'),
@@ -84,34 +85,72 @@ const PayloadEnvelope = QueuePayload.extend({ workflow: z.unknown() });
 
 export type PayloadParser = (raw: unknown) => QueuePayload;
 
+/** Whether two JSON values are equal (object key order aside), without allocating. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(y, k) || !sameJson(x[k], y[k])) return false;
+    keys++;
+  }
+  for (const _ in y) keys--;
+  return keys === 0;
+}
+
+interface CheckedWorkflow {
+  /** A private copy of the workflow as it arrived when it was checked. */
+  input: unknown;
+  /** JSON of the checked workflow, or null when checking changes nothing. */
+  output: string | null;
+}
+
 /**
  * parsePayload with a memo of checked workflows (a robot sees the same few workflows over and over; the
- * workflow is most of the checking). The key is the workflow's JSON text as it arrived, so a workflow is
- * reused only when it is byte-for-byte one already checked. A job payload comes fresh from the database
- * for every job, so a workflow that checking leaves unchanged (the producer stores parsed payloads) is
- * returned as it arrived and never shared between jobs.
+ * workflow is most of the checking, and re-serialising it per job cost more than the rest). The memo is
+ * looked up by workflowDigest and a hit still needs the workflow to equal, value for value, the one that
+ * was checked (sameJson: a walk that allocates nothing), so a payload that lies about its digest is checked
+ * in full. The other fields are checked for every job: by isCanonicalEnvelope when the payload is in the
+ * stored form, else by zod. A job payload comes fresh from the database for every job, so a workflow that
+ * checking leaves unchanged is returned as it arrived and never shared between jobs.
  */
 export function createPayloadParser(opts: { maxWorkflows?: number } = {}): PayloadParser {
   const maxWorkflows = opts.maxWorkflows ?? 256;
-  /** workflow JSON as it arrived -> JSON of the checked workflow, or null when checking changes nothing. */
-  const checked = new Map<string, string | null>();
+  const checked = new Map<string, CheckedWorkflow>();
+
+  const remember = (full: QueuePayload, rawWorkflow: unknown) => {
+    const input = JSON.stringify(rawWorkflow);
+    if (input === undefined) return;
+    if (checked.size >= maxWorkflows) checked.delete(checked.keys().next().value!);
+    const output = JSON.stringify(full.workflow);
+    checked.set(full.workflowDigest, { input: JSON.parse(input) as unknown, output: output === input ? null : output });
+  };
+
   return (raw) => {
-    const envelope = PayloadEnvelope.safeParse(raw);
-    if (!envelope.success) return parsePayload(raw);
-    const text = JSON.stringify(envelope.data.workflow);
-    const known = text === undefined ? undefined : checked.get(text);
-    if (known === undefined) {
+    let envelope: Record<string, unknown>;
+    if (isCanonicalEnvelope(raw)) {
+      envelope = raw;
+    } else {
+      const r = PayloadEnvelope.safeParse(raw);
+      if (!r.success) return parsePayload(raw);
+      // zod's fresh copy of the envelope: completing it in place saves another copy.
+      envelope = r.data as Record<string, unknown>;
+    }
+    const known = checked.get(envelope.workflowDigest as string);
+    if (known === undefined || !sameJson(known.input, envelope.workflow)) {
       const full = parsePayload(raw);
-      if (text !== undefined) {
-        if (checked.size >= maxWorkflows) checked.delete(checked.keys().next().value!);
-        const out = JSON.stringify(full.workflow);
-        checked.set(text, out === text ? null : out);
-      }
+      if (known === undefined) remember(full, (raw as { workflow: unknown }).workflow);
       return full;
     }
-    // envelope.data is zod's fresh copy of the envelope: completing it in place saves another copy.
-    const payload = envelope.data as QueuePayload;
-    if (known !== null) payload.workflow = JSON.parse(known) as QueuePayload['workflow'];
-    return payload;
+    if (known.output !== null) envelope.workflow = JSON.parse(known.output) as unknown;
+    return envelope as QueuePayload;
   };
 }

@@ -1,4 +1,4 @@
-import { createBatcher } from './batcher.js';
+import { createBatcher, createSharedBatcher } from './batcher.js';
 
 describe('createBatcher', () => {
   it('runs calls of one event-loop turn as one batch, results in order', async () => {
@@ -27,5 +27,23 @@ describe('createBatcher', () => {
     const settled = await Promise.allSettled([1, 2, 99, 4, 5].map((x) => b.submit(x)));
     expect(sizes).toEqual([2, 2, 1]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  });
+});
+
+describe('createSharedBatcher', () => {
+  it('writes the calls of one event-loop turn as one batch, split at maxBatch, failing only the failed batch', async () => {
+    const batches: number[][] = [];
+    const b = createSharedBatcher<number>(
+      async (xs) => {
+        batches.push(xs);
+        if (xs.includes(99)) throw new Error('bad batch');
+      },
+      { maxBatch: 2 },
+    );
+    const settled = await Promise.allSettled([1, 2, 99, 4, 5].map((x) => b.submit(x)));
+    expect(batches).toEqual([[1, 2], [99, 4], [5]]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    await b.submit(6);
+    expect(batches).toEqual([[1, 2], [99, 4], [5], [6]]);
   });
 });

@@ -79,7 +79,7 @@ export function createClaimReader(opts: ClaimReaderOptions): ClaimReader {
       if (!pristine || notifiedAt.has(payload.uid)) return null;
       const since = opts.listeningSince();
       // Both times are truncated to milliseconds: a strict < between them still implies the real order.
-      const heard = since !== null && job.locked_at !== null && since.getTime() < new Date(job.locked_at).getTime();
+      const heard = since !== null && job.locked_at !== null && since.getTime() < (job.locked_at instanceof Date ? job.locked_at : new Date(job.locked_at)).getTime();
       return heard ? pristine : null;
     },
     claim(job, payload) {

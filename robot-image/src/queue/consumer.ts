@@ -54,7 +54,7 @@ import {
   requeueRun,
   type ClaimedRun,
 } from '../../../api/queue/sql/runs.js';
-import { createBatcher } from './batcher.js';
+import { createSharedBatcher } from './batcher.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
 import type { AbortReason, JobContext, JobHandler, JobOutcome } from './handler.js';
@@ -126,7 +126,17 @@ export interface Consumer {
   readonly done: Promise<void>;
 }
 
-type Settled = { kind: 'outcome'; outcome: JobOutcome } | { kind: 'aborted'; reason: AbortReason };
+/** How a handler's run ended: its outcome, or one of the ABORTED markers (allocated once, not per job). */
+interface Aborted {
+  readonly aborted: AbortReason;
+}
+const ABORTED: Readonly<Record<AbortReason, Aborted>> = {
+  cancelled: { aborted: 'cancelled' },
+  shutdown: { aborted: 'shutdown' },
+  fenced: { aborted: 'fenced' },
+};
+type Settled = JobOutcome | Aborted;
+const isAborted = (s: Settled): s is Aborted => s === ABORTED.shutdown || s === ABORTED.fenced || s === ABORTED.cancelled;
 
 export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const concurrency = opts.concurrency ?? 1;
@@ -184,14 +194,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     throw err;
   }
 
-  const completions = createBatcher<{ uid: string; outputs: unknown }, void>(async (results) => {
-    await completeRuns(db, { results, robot: opts.robotId });
-    return results.map(() => undefined);
-  });
-  const runningMarks = createBatcher<string, void>(async (uids) => {
-    await markRunsRunning(db, { uids, robot: opts.robotId });
-    return uids.map(() => undefined);
-  });
+  const completions = createSharedBatcher<{ uid: string; outputs: unknown }>((results) => completeRuns(db, { results, robot: opts.robotId }));
+  const runningMarks = createSharedBatcher<string>((uids) => markRunsRunning(db, { uids, robot: opts.robotId }));
   const markRunningAfterMs = opts.markRunningAfterMs ?? 200;
 
   /** Records a real failure and re-adds the job for a retry, or dead-letters the run. */
@@ -244,6 +248,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
 
   const parsePayload = createPayloadParser();
+  // Built only when something is logged: the common path logs nothing per job.
+  const jobLog = (payload: QueuePayload) => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
   const slots = createSlots(concurrency);
 
   const task = async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
@@ -256,8 +262,6 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       await failUnreadablePayload(job, rawPayload, err);
       return;
     }
-    // Built only when something is logged: the common path logs nothing per job.
-    const jobLog = () => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
 
     let claim: ClaimedRun | undefined;
     let settled: Settled;
@@ -267,65 +271,53 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
       claim = claims.known(job, payload) ?? (await claims.claim(job, payload));
       if (!claim) {
-        jobLog().info('skipped a stale job: its run is finished or unknown');
+        jobLog(payload).info('skipped a stale job: its run is finished or unknown');
         return;
       }
       if (claim.state === 'cancelled') {
-        jobLog().info('cancelled before it started');
+        jobLog(payload).info('cancelled before it started');
         return;
       }
-      settled = await runClaimed(job, payload, claim);
+      const running = track(claim.uid);
+      try {
+        settled = await runHandler(opts.handler, new ClaimContext(payload, claim, job.id, opts.robotId, running), running);
+      } finally {
+        inFlight.delete(claim.uid);
+      }
     } finally {
       // The slot goes to the next job now; this job's outcome is written below, outside it.
       slots.release();
     }
 
-    if (settled.kind === 'aborted') {
-      if (settled.reason === 'fenced') throw new LostJobError(claim.uid);
+    if (isAborted(settled)) {
+      if (settled.aborted === 'fenced') throw new LostJobError(claim.uid);
       await handBack(job, payload, claim.uid);
-      jobLog().info('handed the job back at shutdown');
+      jobLog(payload).info('handed the job back at shutdown');
       return;
     }
-    const outcome = settled.outcome;
+    const outcome = settled;
     if (outcome.status === 'succeeded') {
       await completions.submit({ uid: claim.uid, outputs: outcome.outputs ?? null });
     } else if (outcome.status === 'cancelled') {
       await markRunCancelled(db, { uid: claim.uid });
-      jobLog().info('run cancelled');
+      jobLog(payload).info('run cancelled');
     } else {
       const rec = await recordFailure(job, payload, claim, outcome);
       if (rec?.state === 'failed') {
-        jobLog().warn({ failedAttempts: rec.failedAttempts, error: outcome.error }, 'run failed for good (dead letter)');
+        jobLog(payload).warn({ failedAttempts: rec.failedAttempts, error: outcome.error }, 'run failed for good (dead letter)');
       } else if (rec) {
-        jobLog().info({ failedAttempts: rec.failedAttempts, runAt: rec.runAt, error: outcome.error }, 'attempt failed; retry scheduled');
+        jobLog(payload).info({ failedAttempts: rec.failedAttempts, runAt: rec.runAt, error: outcome.error }, 'attempt failed; retry scheduled');
       }
     }
   };
 
-  /** Runs the handler of a claimed run, tracked in inFlight (for cancels, aborts and the heartbeat). */
-  const runClaimed = async (job: Job, payload: QueuePayload, claim: ClaimedRun): Promise<Settled> => {
-    const running = createInFlightJob(claim.uid, Date.now());
-    inFlight.set(claim.uid, running);
+  /** A claimed run whose handler starts now, tracked in inFlight (for cancels, aborts and the heartbeat). */
+  const track = (uid: string): InFlightJob => {
+    const running = createInFlightJob(uid, Date.now());
+    inFlight.set(uid, running);
     if (shutdownDeadlinePassed) running.abort('shutdown');
     if (fenced) running.abort('fenced');
-    const ctx: JobContext = {
-      payload,
-      runUid: claim.uid,
-      attempt: claim.failedAttempts + 1,
-      maxAttempts: claim.maxAttempts,
-      claims: claim.attempts + 1,
-      previousRobot: claim.previousRobot,
-      jobId: job.id,
-      robotId: opts.robotId,
-      get signal() {
-        return running.signal;
-      },
-    };
-    try {
-      return await runHandler(opts.handler, ctx, running);
-    } finally {
-      inFlight.delete(claim.uid);
-    }
+    return running;
   };
 
   // A claim is written only for jobs that run a while (markRunningAfterMs): short ones are recorded by
@@ -431,6 +423,33 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   };
 }
 
+/** The handler's view of a claimed run: a class, so a job costs one object and no getter closure. */
+class ClaimContext implements JobContext {
+  readonly runUid: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly claims: number;
+  readonly previousRobot: string | null;
+
+  constructor(
+    readonly payload: QueuePayload,
+    claim: ClaimedRun,
+    readonly jobId: string,
+    readonly robotId: string,
+    private readonly running: InFlightJob,
+  ) {
+    this.runUid = claim.uid;
+    this.attempt = claim.failedAttempts + 1;
+    this.maxAttempts = claim.maxAttempts;
+    this.claims = claim.attempts + 1;
+    this.previousRobot = claim.previousRobot;
+  }
+
+  get signal(): AbortSignal {
+    return this.running.signal;
+  }
+}
+
 /** Thrown from a task when this robot no longer holds its job: graphile's failJob then changes nothing. */
 export class LostJobError extends Error {
   constructor(uid: string) {
@@ -445,25 +464,20 @@ export class LostJobError extends Error {
  * the handler to stop at its next step boundary.
  */
 function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob): Promise<Settled> {
+  if (running.abandoned) return Promise.resolve(ABORTED[running.abandoned]);
   return new Promise<Settled>((resolve) => {
-    if (running.abandoned) {
-      resolve({ kind: 'aborted', reason: running.abandoned });
-      return;
-    }
-    running.onAbandon = (reason) => resolve({ kind: 'aborted', reason });
+    running.onAbandon = (reason) => resolve(ABORTED[reason]);
     let outcome: Promise<JobOutcome>;
     try {
       outcome = handler(ctx);
     } catch (err) {
       outcome = Promise.reject(err);
     }
-    outcome.then(
-      (o) => resolve({ kind: 'outcome', outcome: o }),
-      (err: unknown) =>
-        resolve({
-          kind: 'outcome',
-          outcome: { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } },
-        }),
-    );
+    outcome.then(resolve, (err: unknown) => resolve(handlerFailure(err)));
   });
+}
+
+/** A handler that threw (or rejected) failed its attempt with the error's message. */
+function handlerFailure(err: unknown): JobOutcome {
+  return { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } };
 }

@@ -21,37 +21,47 @@ export interface InFlightJob {
 
 const ABANDONING: ReadonlySet<AbortReason> = new Set<AbortReason>(['shutdown', 'fenced']);
 
+/** A class, not closures: one is made per job, and its methods are shared. */
+class RunningJob implements InFlightJob {
+  marked = false;
+  onAbandon: ((reason: AbortReason) => void) | null = null;
+  #controller: AbortController | null = null;
+  #reason: AbortReason | null = null;
+  #abandoned: AbortReason | null = null;
+
+  constructor(
+    readonly uid: string,
+    readonly startedAt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get reason(): AbortReason | null {
+    return this.#reason;
+  }
+
+  get abandoned(): AbortReason | null {
+    return this.#abandoned;
+  }
+
+  abort(r: AbortReason): void {
+    if (!this.#reason) {
+      this.#reason = r;
+      this.#controller?.abort(r);
+    }
+    if (!this.#abandoned && ABANDONING.has(r)) {
+      this.#abandoned = r;
+      this.onAbandon?.(r);
+    }
+  }
+}
+
 export function createInFlightJob(uid: string, startedAt: number): InFlightJob {
-  let controller: AbortController | null = null;
-  let reason: AbortReason | null = null;
-  let abandoned: AbortReason | null = null;
-  return {
-    uid,
-    startedAt,
-    marked: false,
-    onAbandon: null,
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (reason) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-    get reason() {
-      return reason;
-    },
-    get abandoned() {
-      return abandoned;
-    },
-    abort(r) {
-      if (!reason) {
-        reason = r;
-        controller?.abort(r);
-      }
-      if (!abandoned && ABANDONING.has(r)) {
-        abandoned = r;
-        this.onAbandon?.(r);
-      }
-    },
-  };
+  return new RunningJob(uid, startedAt);
 }
