@@ -99,6 +99,7 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     const theConsumer = await runtime.startConsumer({
       concurrency: config.concurrency,
       retryBackoffBaseMs: config.retryBackoffBaseSeconds * 1000,
+      leaseSeconds: config.leaseSeconds,
       handler: {
         reporter,
         kubeConfig,

@@ -21,6 +21,8 @@ export interface AgentConfig {
   logLevel: LogLevel;
   /** Delay before the first retry of a failed attempt (it doubles per further failure). */
   retryBackoffBaseSeconds: number;
+  /** How long this robot's heartbeat stays valid; after that the operator's sweeper releases its jobs. */
+  leaseSeconds: number;
   /** Test hook: the process SIGKILLs itself right after this step's checkpoint (1-based). */
   testCrashAfterStep?: number;
 }
@@ -81,6 +83,7 @@ const envSchema = z.object({
   AETHER_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
   AETHER_METRICS_PORT: integer(0, 65535, 9464),
   AETHER_RETRY_BACKOFF_BASE_SECONDS: integer(0, 3600, 10),
+  AETHER_LEASE_SECONDS: integer(2, 300, 5),
   AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
   AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
   // The conventional variable, used when AETHER_KUBECONFIG is not set; in a pod neither is, and the
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     metricsHost: e.AETHER_METRICS_HOST,
     logLevel: e.AETHER_LOG_LEVEL,
     retryBackoffBaseSeconds: e.AETHER_RETRY_BACKOFF_BASE_SECONDS,
+    leaseSeconds: e.AETHER_LEASE_SECONDS,
     ...((e.AETHER_KUBECONFIG ?? (e.KUBECONFIG || undefined)) !== undefined && {
       kubeconfig: e.AETHER_KUBECONFIG ?? e.KUBECONFIG,
     }),

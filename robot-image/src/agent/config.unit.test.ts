@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       metricsHost: '0.0.0.0',
       logLevel: 'info',
       retryBackoffBaseSeconds: 10,
+      leaseSeconds: 5,
     };
     expect(loadConfig(minimal)).toEqual(expected);
   });
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
     ['kubeconfig', { AETHER_KUBECONFIG: '/tmp/kc' }, { kubeconfig: '/tmp/kc' }],
     ['log level upper case', { AETHER_LOG_LEVEL: 'DEBUG' }, { logLevel: 'debug' }],
     ['retry backoff', { AETHER_RETRY_BACKOFF_BASE_SECONDS: '1' }, { retryBackoffBaseSeconds: 1 }],
+    ['lease', { AETHER_LEASE_SECONDS: '15' }, { leaseSeconds: 15 }],
     ['crash hook', { AETHER_TEST_CRASH_AFTER_STEP: '3' }, { testCrashAfterStep: 3 }],
     ['empty value counts as unset', { AETHER_CONCURRENCY: '', AETHER_KUBECONFIG: '' }, { concurrency: 1 }],
     ['postgresql scheme', { AETHER_DATABASE_URL: 'postgresql://h/db' }, { databaseUrl: 'postgresql://h/db' }],
@@ -83,6 +85,7 @@ describe('loadConfig', () => {
     ['step timeout 0', { AETHER_STEP_TIMEOUT_SECONDS: '0' }, 'AETHER_STEP_TIMEOUT_SECONDS must be at least 1'],
     ['port too big', { AETHER_METRICS_PORT: '70000' }, 'AETHER_METRICS_PORT must be at most 65535'],
     ['log level', { AETHER_LOG_LEVEL: 'loud' }, 'AETHER_LOG_LEVEL must be one of fatal, error'],
+    ['lease 1 s', { AETHER_LEASE_SECONDS: '1' }, 'AETHER_LEASE_SECONDS must be at least 2'],
     ['crash hook 0', { AETHER_TEST_CRASH_AFTER_STEP: '0' }, 'AETHER_TEST_CRASH_AFTER_STEP must be a step number'],
   ])('rejects %s', (_name, change, message) => {
     const problems = problemsOf({ ...minimal, ...change });

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
 import { configureDurable, createEngine, type BrowserHost, type Durable, type Engine, type EngineOptions } from '../engine/index.js';
-import { startConsumer, type Consumer } from '../queue/consumer.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, startConsumer, type Consumer } from '../queue/consumer.js';
 import { createJobHandler, type JobHandlerDeps } from './robot.js';
 
 /** Every robot of the platform shares it, so any robot can take over another's workflow. */
@@ -35,6 +35,8 @@ export interface ConsumerSettings {
   concurrency: number;
   retryBackoffBaseMs: number;
   pollIntervalMs?: number;
+  /** How long a robot's heartbeat stays valid; the sweeper releases its jobs after that. */
+  leaseSeconds?: number;
   /** The edges of the job handler: status reporter, credentials, metrics, tracer, test hooks. */
   handler: Omit<JobHandlerDeps, 'engine' | 'db' | 'logger' | 'pool' | 'podName'>;
 }
@@ -75,6 +77,11 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
         pod: opts.pod,
         concurrency: s.concurrency,
         ...(s.pollIntervalMs !== undefined && { pollIntervalMs: s.pollIntervalMs }),
+        ...(s.leaseSeconds !== undefined && {
+          leaseSeconds: s.leaseSeconds,
+          // At least three heartbeats per lease, so one slow beat does not declare a live robot dead.
+          heartbeatIntervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor((s.leaseSeconds * 1000) / 3)),
+        }),
         backoff: { ...DEFAULT_BACKOFF, baseMs: s.retryBackoffBaseMs },
         logger: log,
         handler: createJobHandler({ ...s.handler, engine, db: opts.db, logger: log, pool: opts.pool, podName: opts.pod }),
