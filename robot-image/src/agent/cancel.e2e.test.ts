@@ -3,18 +3,17 @@
 // producer (what the operator does when an RpaJob is deleted), or whose activeDeadlineSeconds passes,
 // stops at the next step boundary and is reported Cancelled / Failed(DeadlineExceeded).
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { createProducer, type Producer } from '../../../api/queue/producer.js';
+import type { Producer } from '../../../api/queue/producer.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { kubeConfigFromFile } from '../../../e2e/harness/kubeconfig.js';
-import { freshDatabase, kubeconfigPath } from '../../../e2e/harness/testenv.js';
+import { kubeconfigPath } from '../../../e2e/harness/testenv.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
-import { startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { migrate } from '../../../migrations/index.js';
+import type { TestSite } from '../../../e2e/site/server.js';
 import { workflowIdFor } from '../durable/ids.js';
 import { SITE_SLOT } from '../engine/testing/workflows.js';
-import { installRpaJobCrd, readRpaJobStatus } from './testing/rpajob-crd.js';
+import { readRpaJobStatus } from './testing/rpajob-crd.js';
+import { startRobotTestBed, type RobotTestBed } from './testing/test-bed.js';
 import { finishedStatus, startRobot, submitJob, tail, type RobotProcess } from './testing/robot-process.js';
 
 const POOL = 'cancel';
@@ -51,25 +50,28 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
   let site: TestSite;
   let robot: RobotProcess;
 
+  let bed: RobotTestBed | undefined;
+
   beforeAll(async () => {
-    dbUrl = await freshDatabase('robotcancel');
-    await migrate({ databaseUrl: dbUrl });
-    db = new pg.Pool({ connectionString: dbUrl, max: 3 });
-    producer = createProducer({ pool: db });
-    site = await startTestSite({ users: { alice: password } });
-    kc = kubeConfigFromFile(kubeconfigPath());
-    await installRpaJobCrd(kc);
-    const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password } } });
-    robot = await startRobot({ databaseUrl: dbUrl, pool: POOL, namespace: ns, pod: 'robot-cancel-0', kubeconfig: kubeconfigPath() });
+    bed = await startRobotTestBed({
+      databasePrefix: 'robotcancel',
+      namespace: ns,
+      users: { alice: password },
+      loginSecret: { username: 'alice', password },
+    });
+    ({ kc, dbUrl, db, producer, site } = bed);
+    robot = await startRobot({
+      databaseUrl: dbUrl,
+      pool: POOL,
+      namespace: ns,
+      pod: 'robot-cancel-0',
+      kubeconfig: kubeconfigPath(),
+    });
   }, LONG);
 
   afterAll(async () => {
     await robot?.stop();
-    await site?.stop();
-    await db?.end();
-    await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+    await bed?.stop();
   }, LONG);
 
   const submit = (name: string, workflow: WorkflowSpec, activeDeadlineSeconds?: number) =>
@@ -89,24 +91,30 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
   /** Checkpoint names of the attempt's durable run, in order. */
   const checkpoints = async (uid: string) =>
     (
-      await db.query<{ name: string }>(`select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`, [
-        workflowIdFor(uid, 1),
-      ])
+      await db.query<{ name: string }>(
+        `select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`,
+        [workflowIdFor(uid, 1)],
+      )
     ).rows.map((r) => r.name);
 
   /** No graphile-worker job is left for the run: it will not run again. */
   const queuedJobs = async (uid: string) =>
-    (await db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [`rpa:${uid}`])).rows[0].n as number;
+    (await db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [`rpa:${uid}`])).rows[0]
+      .n as number;
 
   it(
     'a job cancelled while a step runs stops at the next step boundary and is reported Cancelled',
     async () => {
       site.reset();
       const uid = await submit('cancel-me', pausingWorkflow(8));
-      await waitFor('the robot to be inside the slow step', async () => (robot.stepsStarted(uid).at(-1) === 'pause' ? true : undefined), {
-        timeoutMs: 120_000,
-        failFast: () => (robot.child.exitCode !== null ? `robot exited\n${tail(robot)}` : undefined),
-      });
+      await waitFor(
+        'the robot to be inside the slow step',
+        async () => (robot.stepsStarted(uid).at(-1) === 'pause' ? true : undefined),
+        {
+          timeoutMs: 120_000,
+          failFast: () => (robot.child.exitCode !== null ? `robot exited\n${tail(robot)}` : undefined),
+        },
+      );
       const running = await readRpaJobStatus(kc, ns, 'cancel-me');
       expect(running?.phase).toBe('Running');
 

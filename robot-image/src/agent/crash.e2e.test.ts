@@ -9,27 +9,29 @@
 // and the outputs must agree. Finally the test itself SIGKILLs a robot in the middle of a slow step.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { createLogger } from '../../../api/log.js';
-import { createProducer, type Producer } from '../../../api/queue/producer.js';
+import type { Producer } from '../../../api/queue/producer.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { kubeConfigFromFile } from '../../../e2e/harness/kubeconfig.js';
-import { freshDatabase, kubeconfigPath } from '../../../e2e/harness/testenv.js';
+import { kubeconfigPath } from '../../../e2e/harness/testenv.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
-import { confirmationNumber, startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { migrate } from '../../../migrations/index.js';
+import { confirmationNumber, type TestSite } from '../../../e2e/site/server.js';
 import { createSweeper, type Sweeper } from '../../../operator/src/queue/sweeper.js';
 import { workflowIdFor } from '../durable/ids.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from '../engine/testing/workflows.js';
-import { installRpaJobCrd } from './testing/rpajob-crd.js';
+import { startRobotTestBed, type RobotTestBed } from './testing/test-bed.js';
 import { finishedStatus, startRobot, submitJob, tail, type RobotProcess } from './testing/robot-process.js';
 
 const POOL = 'crash';
 /** Several robot processes, Chromium and the API server on a shared 2-core machine. */
 const LONG = 420_000;
 const FORM_POSTS = ['POST /login', 'POST /form/1', 'POST /form/2', 'POST /form/3'];
-const silent = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = createLogger({
+  name: 'test',
+  level: 'warn',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 const EXPECTED_CONFIRMATION = confirmationNumber('alice', {
   fullName: 'Ada Lovelace',
@@ -50,20 +52,16 @@ describe('robot processes that crash mid-job (e2e)', () => {
   let sweeper: Sweeper;
   const robots: RobotProcess[] = [];
 
+  let bed: RobotTestBed | undefined;
+
   beforeAll(async () => {
-    dbUrl = await freshDatabase('robotcrash');
-    await migrate({ databaseUrl: dbUrl });
-    db = new pg.Pool({ connectionString: dbUrl, max: 3 });
-    producer = createProducer({ pool: db });
-    site = await startTestSite({ users: { alice: password } });
-    kc = kubeConfigFromFile(kubeconfigPath());
-    await installRpaJobCrd(kc);
-    const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    await core.createNamespacedSecret({
+    bed = await startRobotTestBed({
+      databasePrefix: 'robotcrash',
       namespace: ns,
-      body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password, token: `tok-${randomBytes(8).toString('hex')}` } },
+      users: { alice: password },
+      loginSecret: { username: 'alice', password, token: `tok-${randomBytes(8).toString('hex')}` },
     });
+    ({ kc, dbUrl, db, producer, site } = bed);
     // What the operator runs: dead robots' jobs are released once their lease (5 s) has expired.
     sweeper = createSweeper({ pool: db, logger: silent, intervalMs: 500 });
     sweeper.start();
@@ -72,9 +70,7 @@ describe('robot processes that crash mid-job (e2e)', () => {
   afterAll(async () => {
     await sweeper?.stop();
     await Promise.all(robots.map((r) => r.stop()));
-    await site?.stop();
-    await db?.end();
-    await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+    await bed?.stop();
   }, LONG);
 
   async function robot(pod: string, crashAfterStep?: number): Promise<RobotProcess> {
@@ -105,7 +101,8 @@ describe('robot processes that crash mid-job (e2e)', () => {
   const startedAttempt = (r: RobotProcess, uid: string) =>
     waitFor(`${r.pod} to start the attempt`, async () => r.startedAttempt(uid) || undefined, {
       timeoutMs: 120_000,
-      failFast: () => (r.child.exitCode !== null || r.child.signalCode !== null ? `${r.pod} exited\n${tail(r)}` : undefined),
+      failFast: () =>
+        r.child.exitCode !== null || r.child.signalCode !== null ? `${r.pod} exited\n${tail(r)}` : undefined,
     });
 
   const workflow = openAccountWorkflow();
@@ -132,7 +129,9 @@ describe('robot processes that crash mid-job (e2e)', () => {
         const exit = await holder.exited;
         expect([holder.pod, exit.signal]).toEqual([holder.pod, 'SIGKILL']);
         // The durable run has exactly k checkpoints: the hook fired right after step k's.
-        const cps = await db.query(`select count(*)::int as n from dbos.operation_outputs where workflow_uuid = $1`, [workflowIdFor(uid, 1)]);
+        const cps = await db.query(`select count(*)::int as n from dbos.operation_outputs where workflow_uuid = $1`, [
+          workflowIdFor(uid, 1),
+        ]);
         expect([holder.pod, cps.rows[0].n]).toEqual([holder.pod, k]);
         hitsAtCrash.push(site.hits());
         crashed.push(holder);
@@ -152,7 +151,8 @@ describe('robot processes that crash mid-job (e2e)', () => {
       const hits = site.hits();
       for (const key of FORM_POSTS) expect([key, hits[key]]).toEqual([key, 1]);
       for (const snapshot of hitsAtCrash)
-        for (const [key, count] of Object.entries(snapshot)) if (key.startsWith('POST ')) expect([key, hits[key]]).toEqual([key, count]);
+        for (const [key, count] of Object.entries(snapshot))
+          if (key.startsWith('POST ')) expect([key, hits[key]]).toEqual([key, count]);
       // Crash on the login page (k=2): the successor reloads it once to restore the session.
       expect(hitsAtCrash[1]!['GET /login']).toBe(hitsAtCrash[0]!['GET /login']! + 1);
       // Crashes after signing in (k=5, n-1): the successors are still logged in, never sent to /login.
@@ -163,11 +163,14 @@ describe('robot processes that crash mid-job (e2e)', () => {
       chainOutputs = outputs;
 
       // Crashes are not failed attempts; every robot that died was declared dead by the sweeper.
-      const run = await db.query(`select state, failed_attempts, attempts, robot from aether.runs where uid = $1`, [uid]);
+      const run = await db.query(`select state, failed_attempts, attempts, robot from aether.runs where uid = $1`, [
+        uid,
+      ]);
       expect(run.rows[0]).toMatchObject({ state: 'succeeded', failed_attempts: 0, attempts: crashPoints.length + 1 });
       const dead = await db.query(`select pod from aether.robots where state = 'dead' order by pod`);
       expect(dead.rows.map((r) => r.pod)).toEqual(crashed.map((r) => r.pod).sort());
-      for (const r of crashed) expect(r.lines.some((l) => l.includes('crashing on purpose after the checkpoint'))).toBe(true);
+      for (const r of crashed)
+        expect(r.lines.some((l) => l.includes('crashing on purpose after the checkpoint'))).toBe(true);
     },
     LONG,
   );
@@ -199,7 +202,11 @@ describe('robot processes that crash mid-job (e2e)', () => {
       const at = stepIds.indexOf('next1') + 1;
       const slow: WorkflowSpec = {
         ...workflow,
-        steps: [...workflow.steps.slice(0, at), { id: 'pause', action: 'waitFor', seconds: 8 }, ...workflow.steps.slice(at)],
+        steps: [
+          ...workflow.steps.slice(0, at),
+          { id: 'pause', action: 'waitFor', seconds: 8 },
+          ...workflow.steps.slice(at),
+        ],
       };
       const slowIds = slow.steps.map((s) => s.id);
       site.reset();
@@ -207,21 +214,31 @@ describe('robot processes that crash mid-job (e2e)', () => {
       const uid = await submit('killed-mid-step', slow);
       await startedAttempt(victim, uid);
       const taker = await robot('robot-taker');
-      await waitFor('the victim to be inside the slow step', async () => (victim.stepsStarted(uid).at(-1) === 'pause' ? true : undefined), {
-        timeoutMs: 120_000,
-      });
+      await waitFor(
+        'the victim to be inside the slow step',
+        async () => (victim.stepsStarted(uid).at(-1) === 'pause' ? true : undefined),
+        {
+          timeoutMs: 120_000,
+        },
+      );
       await victim.kill();
       const hitsAtKill = site.hits();
       // Killed inside the step: it has no checkpoint, the step before it has.
-      const cps = await db.query<{ name: string }>(`select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`, [
-        workflowIdFor(uid, 1),
-      ]);
+      const cps = await db.query<{ name: string }>(
+        `select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`,
+        [workflowIdFor(uid, 1)],
+      );
       expect(cps.rows.map((r) => r.name)).toEqual(slowIds.slice(0, at));
       expect(hitsAtKill['POST /form/1']).toBe(1);
       expect(hitsAtKill['POST /form/2']).toBeUndefined();
 
       const status = await finishedStatus(kc, ns, 'killed-mid-step');
-      expect(status).toMatchObject({ phase: 'Succeeded', robot: 'robot-taker', attempts: 1, progress: `${slowIds.length}/${slowIds.length}` });
+      expect(status).toMatchObject({
+        phase: 'Succeeded',
+        robot: 'robot-taker',
+        attempts: 1,
+        progress: `${slowIds.length}/${slowIds.length}`,
+      });
       expect(victim.stepsStarted(uid)).toEqual(slowIds.slice(0, at + 1));
       // The interrupted step had no checkpoint, so it runs again; the ones before it do not.
       expect(taker.stepsStarted(uid)).toEqual(slowIds.slice(at));

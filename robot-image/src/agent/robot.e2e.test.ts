@@ -5,20 +5,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { workflowDigest } from '../../../api/queue/digest.js';
-import { createProducer, type Producer } from '../../../api/queue/producer.js';
+import type { Producer } from '../../../api/queue/producer.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { kubeConfigFromFile } from '../../../e2e/harness/kubeconfig.js';
 import { freePort } from '../../../e2e/harness/ports.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
-import { freshDatabase, kubeconfigPath } from '../../../e2e/harness/testenv.js';
-import { confirmationNumber, startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { migrate } from '../../../migrations/index.js';
+import { kubeconfigPath } from '../../../e2e/harness/testenv.js';
+import { confirmationNumber, type TestSite } from '../../../e2e/site/server.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from '../engine/testing/workflows.js';
 import { RPAJOB } from './reporter.js';
-import { createRpaJob, installRpaJobCrd, readRpaJobStatus } from './testing/rpajob-crd.js';
+import { createRpaJob, readRpaJobStatus } from './testing/rpajob-crd.js';
+import { startRobotTestBed, type RobotTestBed } from './testing/test-bed.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const POOL = 'e2e';
@@ -50,18 +49,16 @@ describe('robot process (e2e)', () => {
   const logLines: string[] = [];
   let metricsUrl: string;
 
-  beforeAll(async () => {
-    dbUrl = await freshDatabase('robot');
-    await migrate({ databaseUrl: dbUrl });
-    db = new pg.Pool({ connectionString: dbUrl, max: 3 });
-    producer = createProducer({ pool: db });
-    site = await startTestSite({ users: { alice: password } });
+  let bed: RobotTestBed | undefined;
 
-    kc = kubeConfigFromFile(kubeconfigPath());
-    await installRpaJobCrd(kc);
-    const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password, token } } });
+  beforeAll(async () => {
+    bed = await startRobotTestBed({
+      databasePrefix: 'robot',
+      namespace: ns,
+      users: { alice: password },
+      loginSecret: { username: 'alice', password, token },
+    });
+    ({ kc, dbUrl, db, producer, site } = bed);
 
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}`;
@@ -105,13 +102,18 @@ describe('robot process (e2e)', () => {
       await Promise.race([robotExit, new Promise((r) => setTimeout(r, 20_000))]);
       if (robot.exitCode === null) robot.kill('SIGKILL');
     }
-    await site?.stop();
-    await db?.end();
-    await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+    await bed?.stop();
   }, LONG);
 
-  async function submit(name: string, workflow: WorkflowSpec, params: Record<string, unknown>, maxAttempts: number): Promise<string> {
-    const credentials: Record<string, { secretName: string }> = workflow.credentials?.length ? { [SITE_SLOT]: { secretName: 'site-login' } } : {};
+  async function submit(
+    name: string,
+    workflow: WorkflowSpec,
+    params: Record<string, unknown>,
+    maxAttempts: number,
+  ): Promise<string> {
+    const credentials: Record<string, { secretName: string }> = workflow.credentials?.length
+      ? { [SITE_SLOT]: { secretName: 'site-login' } }
+      : {};
     const { uid } = await createRpaJob(kc, ns, name, { pool: POOL, workflow, params, credentials, maxAttempts });
     const res = await producer.enqueue({
       payload: {
@@ -140,130 +142,173 @@ describe('robot process (e2e)', () => {
 
   let successUid = '';
 
-  it('runs a 21-step workflow (login with a Secret, 3-page form, table, screenshots) and puts its outputs on the RpaJob', async () => {
-    const workflow = openAccountWorkflow();
-    expect(workflow.steps.length).toBeGreaterThanOrEqual(8);
-    const params = openAccountParams(site.url);
-    successUid = await submit('open-account', workflow, params, 2);
-    const status = await finished('open-account');
+  it(
+    'runs a 21-step workflow (login with a Secret, 3-page form, table, screenshots) and puts its outputs on the RpaJob',
+    async () => {
+      const workflow = openAccountWorkflow();
+      expect(workflow.steps.length).toBeGreaterThanOrEqual(8);
+      const params = openAccountParams(site.url);
+      successUid = await submit('open-account', workflow, params, 2);
+      const status = await finished('open-account');
 
-    const expectedConfirmation = confirmationNumber('alice', {
-      fullName: 'Ada Lovelace',
-      email: 'ada@example.org',
-      plan: 'enterprise',
-      terms: true,
-      notes: 'Analytical engine',
-    });
-    expect(status).toMatchObject({ phase: 'Succeeded', robot: 'robot-e2e-0', attempts: 1, progress: `${workflow.steps.length}/${workflow.steps.length}` });
-    expect(typeof status.startedAt).toBe('string');
-    expect(typeof status.completionTime).toBe('string');
-    const outputs = status.outputs as Record<string, unknown>;
-    expect(outputs.confirmation).toBe(expectedConfirmation);
-    expect(Array.isArray(outputs.orders)).toBe(true);
-    expect((outputs.orders as unknown[]).length).toBeGreaterThan(0);
-    expect(outputs.screenshots).toEqual({ form: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/), orders: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/) });
+      const expectedConfirmation = confirmationNumber('alice', {
+        fullName: 'Ada Lovelace',
+        email: 'ada@example.org',
+        plan: 'enterprise',
+        terms: true,
+        notes: 'Analytical engine',
+      });
+      expect(status).toMatchObject({
+        phase: 'Succeeded',
+        robot: 'robot-e2e-0',
+        attempts: 1,
+        progress: `${workflow.steps.length}/${workflow.steps.length}`,
+      });
+      expect(typeof status.startedAt).toBe('string');
+      expect(typeof status.completionTime).toBe('string');
+      const outputs = status.outputs as Record<string, unknown>;
+      expect(outputs.confirmation).toBe(expectedConfirmation);
+      expect(Array.isArray(outputs.orders)).toBe(true);
+      expect((outputs.orders as unknown[]).length).toBeGreaterThan(0);
+      expect(outputs.screenshots).toEqual({
+        form: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/),
+        orders: expect.stringMatching(/^postgres:aether\.screenshots\/\d+$/),
+      });
 
-    // The robot reports on the RpaJob and records the run row independently (the row's write is batched),
-    // so the row may trail the status by a moment.
-    const run = await waitFor(
-      'the run row to be finished',
-      async () => {
-        const r = await db.query(`select state, outputs from aether.runs where uid = $1`, [successUid]);
-        return r.rows[0]?.state === 'running' || r.rows[0]?.state === 'queued' ? undefined : r;
-      },
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
-    expect(run.rows[0].state).toBe('succeeded');
-    expect(run.rows[0].outputs.confirmation).toBe(expectedConfirmation);
-    const shot = await db.query(`select step_id, substring(image from 1 for 8) as magic from aether.screenshots where id = $1`, [
-      String(outputs.screenshots && (outputs.screenshots as Record<string, string>).form).split('/').pop(),
-    ]);
-    expect(shot.rows[0]).toEqual({ step_id: 'form', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
-    // Each form page was submitted exactly once.
-    expect(site.hits()['POST /login']).toBe(1);
-  }, LONG);
+      // The robot reports on the RpaJob and records the run row independently (the row's write is batched),
+      // so the row may trail the status by a moment.
+      const run = await waitFor(
+        'the run row to be finished',
+        async () => {
+          const r = await db.query(`select state, outputs from aether.runs where uid = $1`, [successUid]);
+          return r.rows[0]?.state === 'running' || r.rows[0]?.state === 'queued' ? undefined : r;
+        },
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      expect(run.rows[0].state).toBe('succeeded');
+      expect(run.rows[0].outputs.confirmation).toBe(expectedConfirmation);
+      const shot = await db.query(
+        `select step_id, substring(image from 1 for 8) as magic from aether.screenshots where id = $1`,
+        [
+          String(outputs.screenshots && (outputs.screenshots as Record<string, string>).form)
+            .split('/')
+            .pop(),
+        ],
+      );
+      expect(shot.rows[0]).toEqual({
+        step_id: 'form',
+        magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      });
+      // Each form page was submitted exactly once.
+      expect(site.hits()['POST /login']).toBe(1);
+    },
+    LONG,
+  );
 
-  it('retries a failing step with backoff, then reports Failed with the error, the step and a screenshot reference', async () => {
-    const workflow: WorkflowSpec = {
-      steps: [
-        { id: 'openHome', action: 'goto', url: `${site.url}/login` },
-        // The page answers 500: the engine fails the step.
-        { id: 'openBroken', action: 'goto', url: `${site.url}/fail` },
-        { id: 'expectWelcome', action: 'assert', target: { css: '#welcome' }, text: 'Welcome', timeoutSeconds: 2 },
-      ],
-    } as WorkflowSpec;
-    const before = site.hits()['GET /fail'] ?? 0;
-    const uid = await submit('always-fails', workflow, {}, 2);
-    const status = await finished('always-fails');
+  it(
+    'retries a failing step with backoff, then reports Failed with the error, the step and a screenshot reference',
+    async () => {
+      const workflow: WorkflowSpec = {
+        steps: [
+          { id: 'openHome', action: 'goto', url: `${site.url}/login` },
+          // The page answers 500: the engine fails the step.
+          { id: 'openBroken', action: 'goto', url: `${site.url}/fail` },
+          { id: 'expectWelcome', action: 'assert', target: { css: '#welcome' }, text: 'Welcome', timeoutSeconds: 2 },
+        ],
+      } as WorkflowSpec;
+      const before = site.hits()['GET /fail'] ?? 0;
+      const uid = await submit('always-fails', workflow, {}, 2);
+      const status = await finished('always-fails');
 
-    expect(status).toMatchObject({
-      phase: 'Failed',
-      attempts: 2,
-      error: { reason: 'StepFailed', stepId: 'openBroken', screenshot: `postgres:aether.runs/${uid}#screenshot` },
-    });
-    expect(String((status.error as { message: string }).message).length).toBeGreaterThan(0);
-    expect(site.hits()['GET /fail']! - before).toBe(2); // one per attempt
+      expect(status).toMatchObject({
+        phase: 'Failed',
+        attempts: 2,
+        error: { reason: 'StepFailed', stepId: 'openBroken', screenshot: `postgres:aether.runs/${uid}#screenshot` },
+      });
+      expect(String((status.error as { message: string }).message).length).toBeGreaterThan(0);
+      expect(site.hits()['GET /fail']! - before).toBe(2); // one per attempt
 
-    const run = await waitFor(
-      'the run row to be dead-lettered',
-      async () => {
-        const r = await db.query(`select state, failed_attempts, screenshot_id, error from aether.runs where uid = $1`, [uid]);
-        return r.rows[0]?.state === 'failed' ? r : undefined;
-      },
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
-    expect(run.rows[0]).toMatchObject({ state: 'failed', failed_attempts: 2, error: { stepId: 'openBroken' } });
-    const shot = await db.query(`select step_id, octet_length(image) as bytes from aether.screenshots where id = $1`, [run.rows[0].screenshot_id]);
-    expect(shot.rows[0].step_id).toBe('openBroken');
-    expect(Number(shot.rows[0].bytes)).toBeGreaterThan(100);
-  }, LONG);
+      const run = await waitFor(
+        'the run row to be dead-lettered',
+        async () => {
+          const r = await db.query(
+            `select state, failed_attempts, screenshot_id, error from aether.runs where uid = $1`,
+            [uid],
+          );
+          return r.rows[0]?.state === 'failed' ? r : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      expect(run.rows[0]).toMatchObject({ state: 'failed', failed_attempts: 2, error: { stepId: 'openBroken' } });
+      const shot = await db.query(
+        `select step_id, octet_length(image) as bytes from aether.screenshots where id = $1`,
+        [run.rows[0].screenshot_id],
+      );
+      expect(shot.rows[0].step_id).toBe('openBroken');
+      expect(Number(shot.rows[0].bytes)).toBeGreaterThan(100);
+    },
+    LONG,
+  );
 
-  it('never lets a secret value out: logs, RpaJob status, run rows, DBOS checkpoints, queue payloads', async () => {
-    expect(successUid).not.toBe('');
-    const secrets = [password, token];
-    const findings: string[] = [];
-    const check = (where: string, text: string) => {
-      for (const s of secrets) if (text.includes(s)) findings.push(`${where} contains a secret value`);
-    };
+  it(
+    'never lets a secret value out: logs, RpaJob status, run rows, DBOS checkpoints, queue payloads',
+    async () => {
+      expect(successUid).not.toBe('');
+      const secrets = [password, token];
+      const findings: string[] = [];
+      const check = (where: string, text: string) => {
+        for (const s of secrets) if (text.includes(s)) findings.push(`${where} contains a secret value`);
+      };
 
-    expect(logLines.length).toBeGreaterThan(10);
-    logLines.forEach((line, i) => check(`log line ${i}`, line));
+      expect(logLines.length).toBeGreaterThan(10);
+      logLines.forEach((line, i) => check(`log line ${i}`, line));
 
-    const job = await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOB, namespace: ns, name: 'open-account' });
-    check('RpaJob open-account', JSON.stringify(job));
+      const job = await kc
+        .makeApiClient(CustomObjectsApi)
+        .getNamespacedCustomObject({ ...RPAJOB, namespace: ns, name: 'open-account' });
+      check('RpaJob open-account', JSON.stringify(job));
 
-    // Every row of every table of the database: aether (runs, audit), DBOS's checkpoints, graphile-worker's jobs.
-    const tables = await db.query<{ schema: string; name: string }>(
-      `select table_schema as schema, table_name as name from information_schema.tables
+      // Every row of every table of the database: aether (runs, audit), DBOS's checkpoints, graphile-worker's jobs.
+      const tables = await db.query<{ schema: string; name: string }>(
+        `select table_schema as schema, table_name as name from information_schema.tables
         where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
-    );
-    const schemas = new Set(tables.rows.map((t) => t.schema));
-    expect([...schemas]).toEqual(expect.arrayContaining(['aether', 'graphile_worker']));
-    expect(tables.rows.some((t) => /operation_outputs/.test(t.name))).toBe(true);
-    let rowsSeen = 0;
-    for (const t of tables.rows) {
-      const rows = await db.query<{ row: string }>(`select t::text as row from "${t.schema}"."${t.name}" t`);
-      rowsSeen += rows.rowCount ?? 0;
-      for (const r of rows.rows) check(`${t.schema}.${t.name}`, r.row);
-    }
-    expect(rowsSeen).toBeGreaterThan(20);
-    // The run used the credential: the login succeeded with it.
-    const checkpoints = await db.query(`select count(*)::int as n from dbos.operation_outputs where workflow_uuid like $1`, [`rpa-${successUid}-%`]);
-    expect(checkpoints.rows[0].n).toBeGreaterThanOrEqual(21);
-    expect(findings).toEqual([]);
-  }, LONG);
+      );
+      const schemas = new Set(tables.rows.map((t) => t.schema));
+      expect([...schemas]).toEqual(expect.arrayContaining(['aether', 'graphile_worker']));
+      expect(tables.rows.some((t) => /operation_outputs/.test(t.name))).toBe(true);
+      let rowsSeen = 0;
+      for (const t of tables.rows) {
+        const rows = await db.query<{ row: string }>(`select t::text as row from "${t.schema}"."${t.name}" t`);
+        rowsSeen += rows.rowCount ?? 0;
+        for (const r of rows.rows) check(`${t.schema}.${t.name}`, r.row);
+      }
+      expect(rowsSeen).toBeGreaterThan(20);
+      // The run used the credential: the login succeeded with it.
+      const checkpoints = await db.query(
+        `select count(*)::int as n from dbos.operation_outputs where workflow_uuid like $1`,
+        [`rpa-${successUid}-%`],
+      );
+      expect(checkpoints.rows[0].n).toBeGreaterThanOrEqual(21);
+      expect(findings).toEqual([]);
+    },
+    LONG,
+  );
 
-  it('serves metrics of what it did, and stops gracefully on SIGTERM', async () => {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="succeeded"} 1`);
-    expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="failed"} 2`);
-    expect(text).toMatch(new RegExp(`aether_step_duration_seconds_count\\{pool="${POOL}",action="fill"\\} [1-9]`));
-    expect(text).toContain(`aether_active_jobs{pool="${POOL}"} 0`);
-    expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+  it(
+    'serves metrics of what it did, and stops gracefully on SIGTERM',
+    async () => {
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="succeeded"} 1`);
+      expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="failed"} 2`);
+      expect(text).toMatch(new RegExp(`aether_step_duration_seconds_count\\{pool="${POOL}",action="fill"\\} [1-9]`));
+      expect(text).toContain(`aether_active_jobs{pool="${POOL}"} 0`);
+      expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
 
-    robot.kill('SIGTERM');
-    expect(await robotExit).toBe(0);
-    const robots = await db.query(`select state from aether.robots where pod = 'robot-e2e-0'`);
-    expect(robots.rows.map((r) => r.state)).not.toContain('alive');
-  }, LONG);
+      robot.kill('SIGTERM');
+      expect(await robotExit).toBe(0);
+      const robots = await db.query(`select state from aether.robots where pod = 'robot-e2e-0'`);
+      expect(robots.rows.map((r) => r.state)).not.toContain('alive');
+    },
+    LONG,
+  );
 });
