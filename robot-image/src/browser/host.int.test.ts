@@ -33,6 +33,9 @@ describe('BrowserHost', () => {
     await a.page.getByLabel('Username').fill('bob');
     await a.page.getByLabel('Password').fill('pw-of-bob');
     await a.page.getByRole('button', { name: 'Sign in' }).click();
+    // The home page sets localStorage; wait for it before navigating on, or the goto may cut it off.
+    await a.page.waitForURL(site.url + '/home');
+    await a.page.waitForFunction(() => localStorage.getItem('lastHome') === 'visited');
     await a.page.goto(site.url + '/table');
     const snap = await captureSession(a);
     expect(snap.url).toBe(site.url + '/table');
