@@ -4,7 +4,7 @@
 // Then tier 1 alone through the exported rankCandidates, with descriptor fields dropped on both
 // sides (how held-out data may look). Also measures collect+score on a large page (3,000 elements) against the 400 ms budget, with
 // a plain evaluate() round trip over the same page as the baseline.
-import { chromium, type ElementHandle, type Page } from 'playwright-core';
+import { type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../e2e/healing/corpus.js';
 import {
   captureTemplate,
@@ -17,6 +17,7 @@ import {
 } from '../../robot-image/src/healing/index.js';
 import type { HealableTarget } from '../../robot-image/src/healing/types.js';
 import { captureTier1Case, evaluateTier1, FIELD_DROPS } from './tier1.js';
+import { launchChromium } from '../../robot-image/src/browser/chromium.js';
 
 type Verdict = 'correct' | 'wrong' | 'abstained';
 interface Outcome {
@@ -96,18 +97,7 @@ async function main(): Promise<void> {
   const cases = loadCorpus();
   // A robot loads OpenCV once at start-up; keep that one-off (~0.5-1 s) out of the heal latencies.
   await loadOpenCv();
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const page = await context.newPage();

@@ -1,24 +1,14 @@
 // healTarget in a real Chromium on pairs of the corpus (e2e/healing), plus in-page capture.
-import { chromium, type Browser, type ElementHandle, type Page } from 'playwright-core';
+import { type Browser, type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../../e2e/healing/corpus.js';
 import { captureTemplate, describeElement, healTarget, plainLocator, type HealableTarget } from './index.js';
+import { launchChromium } from '../browser/chromium.js';
 
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 });
 afterAll(async () => {
