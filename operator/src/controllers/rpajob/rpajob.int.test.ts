@@ -27,6 +27,10 @@ jest.setTimeout(120_000);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jobSpec = (extra: Record<string, unknown> = {}) => ({ pool: 'pool-a', workflow: NOOP_WORKFLOW, ...extra });
 
+/** The phase and the Finished condition may land in successive reconciles: wait for both. */
+const finishedAs = (phase: string) => (o: { status?: { phase?: string; conditions?: { type: string }[] } }) =>
+  o.status?.phase === phase && (o.status.conditions ?? []).some((c) => c.type === 'Finished');
+
 describe('RpaJob controller', () => {
   let env: TestEnv;
   const operators: Operator[] = [];
@@ -147,7 +151,7 @@ describe('RpaJob controller', () => {
     const { metadata } = await createObject(env, 'RpaJob', 'lost-patch', jobSpec());
     await waitForObject(env, 'RpaJob', 'lost-patch', 'Queued', (o) => o.status?.phase === 'Queued');
     expect(await completeRuns(env.db, { results: [{ uid: metadata.uid, outputs: { ok: true } }], robot: 'robot-test' })).toBe(1);
-    const job = await waitForObject(env, 'RpaJob', 'lost-patch', 'Succeeded', (o) => o.status?.phase === 'Succeeded');
+    const job = await waitForObject(env, 'RpaJob', 'lost-patch', 'Succeeded', finishedAs('Succeeded'));
     expect(job.status!.completionTime).toEqual(expect.any(String));
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'Succeeded' });
   });
@@ -169,7 +173,7 @@ describe('RpaJob controller', () => {
   it('past activeDeadlineSeconds the job is cancelled and Failed with DeadlineExceeded', async () => {
     const { metadata } = await createObject(env, 'RpaJob', 'deadline', jobSpec({ activeDeadlineSeconds: 2 }));
     await waitForObject(env, 'RpaJob', 'deadline', 'Queued', (o) => o.status?.phase === 'Queued');
-    const job = await waitForObject(env, 'RpaJob', 'deadline', 'Failed', (o) => o.status?.phase === 'Failed');
+    const job = await waitForObject(env, 'RpaJob', 'deadline', 'Failed', finishedAs('Failed'));
     expect(job.status!.error).toMatchObject({ reason: 'DeadlineExceeded' });
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded' });
     expect(await runRows(metadata.uid)).toEqual([{ state: 'cancelled' }]);
