@@ -5,6 +5,8 @@ import { withCel } from './rules.js';
 export const GROUP = 'rpa.aether.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}` as const;
+/** On every RpaJob until the operator has removed (or cancelled) its queue entry. */
+export const RPAJOB_FINALIZER = `${GROUP}/queue-cleanup`;
 /** `kubectl get rpa` lists every Aether kind. */
 export const CATEGORY = 'rpa';
 

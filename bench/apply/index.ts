@@ -1,7 +1,8 @@
 // `npm run bench -- apply [count]`: 1,000 RpaJobs created -> all Queued (operator in its own process:
-// finalizer, workflow snapshot, enqueue in Postgres, status, Event), against the API server's own time
-// to create the same number of plain objects (ConfigMaps) with the same client concurrency, measured in
-// the same run before and after (their mean is the baseline).
+// workflow snapshot, enqueue in Postgres, status, Event; the finalizer comes from the chart's admission
+// policy, installed here as the chart installs it), against the API server's own time to create the same
+// number of plain objects (ConfigMaps) with the same client concurrency, measured in the same run before
+// and after (their mean is the baseline).
 import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,16 @@ import { withKeepAlive } from '../../operator/src/controllers/keep-alive.js';
 import { API } from '../../operator/src/controllers/names.js';
 import { apiserverWrites, clusterCpu, cpuDelta, elapsedMs, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
 import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
+import { installFinalizerPolicy } from '../../e2e/api/finalizer-policy.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
 const CLIENT_CONCURRENCY = 16;
 
 const cluster = await startBenchCluster();
 const { namespace } = cluster;
+// As the chart does with operator.watchNamespaces: the finalizer policy bound to the watched namespace.
+const policy = await installFinalizerPolicy(cluster.kc, { name: 'aether-bench-rpajob-finalizer', namespaces: [namespace] });
+console.log(`finalizer policy: ${policy.apiVersion} MutatingAdmissionPolicy in effect for namespace ${namespace}`);
 // The same connection reuse as the operator, as kubectl (client-go) has it.
 const kc = withKeepAlive(cluster.kc);
 const core = kc.makeApiClient(CoreV1Api);

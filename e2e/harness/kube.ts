@@ -192,6 +192,10 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<RunningKub
           '--service-cluster-ip-range=10.0.0.0/24',
           '--allow-privileged=true',
           '--profiling=false',
+          // MutatingAdmissionPolicy is GA (on by default) from 1.36; on this 1.34 server it is beta and off.
+          // The chart installs Aether's finalizer policy wherever the API is served.
+          '--feature-gates=MutatingAdmissionPolicy=true',
+          '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
           ...(opts.extraApiServerArgs ?? []),
         ],
         logFile: join(logsDir, 'kube-apiserver.log'),

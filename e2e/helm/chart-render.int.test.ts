@@ -1,6 +1,7 @@
 // `helm lint` and `helm template` of helm/aether with the real Helm (built from helm.sh/helm/v3).
 // Integration project because the first run builds Helm; no cluster is needed here.
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1Role, V1StatefulSet } from '@kubernetes/client-node';
+import { finalizerBindingSpec, finalizerPolicySpec } from '../../api/admission/finalizer-policy.js';
 import { findOne, helm, helmBinary, helmLint, helmTemplate, renderChart, chartDir } from './helm.js';
 
 const release = 'rel';
@@ -143,5 +144,40 @@ describe('values are checked', () => {
     const r = helm(['show', 'chart', chartDir]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^name: aether$/m);
+  });
+});
+
+describe('RpaJob finalizer policy', () => {
+  const kinds = ['MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'];
+  const policyObjects = (objects: KubernetesObject[]) => objects.filter((o) => kinds.includes(o.kind ?? ''));
+  type Spec = KubernetesObject & { spec: Record<string, unknown> };
+
+  test('renders the api/admission specs on the newest served API version, bound to the watched namespaces', () => {
+    const objects = renderChart({
+      release,
+      namespace,
+      values: { operator: { watchNamespaces: ['team-a', 'team-b'] } },
+      apiVersions: ['admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy', 'admissionregistration.k8s.io/v1/MutatingAdmissionPolicy'],
+    });
+    const name = `${release}-aether-${namespace}-rpajob-finalizer`;
+    const policy = findOne<Spec>(objects, 'MutatingAdmissionPolicy', name);
+    const binding = findOne<Spec>(objects, 'MutatingAdmissionPolicyBinding', name);
+    expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(binding.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(policy.spec).toEqual(finalizerPolicySpec());
+    expect(binding.spec).toEqual(finalizerBindingSpec(name, ['team-a', 'team-b']));
+  });
+
+  test('v1beta1 where only that is served; unbound to namespaces when every namespace is watched', () => {
+    const objects = renderChart({ release, namespace, apiVersions: ['admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy'] });
+    const name = `${release}-aether-${namespace}-rpajob-finalizer`;
+    expect(policyObjects(objects).map((o) => o.apiVersion)).toEqual(['admissionregistration.k8s.io/v1beta1', 'admissionregistration.k8s.io/v1beta1']);
+    expect(findOne<Spec>(objects, 'MutatingAdmissionPolicyBinding', name).spec).toEqual(finalizerBindingSpec(name));
+  });
+
+  test('nothing where the API is not served, or when turned off', () => {
+    expect(policyObjects(renderChart({ release, namespace }))).toEqual([]);
+    const off = renderChart({ release, namespace, values: { operator: { finalizerPolicy: { enabled: false } } }, apiVersions: ['admissionregistration.k8s.io/v1/MutatingAdmissionPolicy'] });
+    expect(policyObjects(off)).toEqual([]);
   });
 });

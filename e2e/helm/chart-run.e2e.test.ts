@@ -27,6 +27,8 @@ import { waitFor } from '../harness/wait.js';
 import { NodeSimulator } from '../nodesim/simulator.js';
 import { ORDERS } from '../site/html.js';
 import { startTestSite, type TestSite } from '../site/server.js';
+import { servedMapVersion } from '../api/finalizer-policy.js';
+import { RPAJOB_FINALIZER } from '../../api/v1alpha1/index.js';
 import { applyObjects, deleteClusterScoped, describeObject, waitForCrdsEstablished } from './apply.js';
 import { repoRoot } from './chart-crds.js';
 import { findOne, helmBinary, renderChart } from './helm.js';
@@ -114,10 +116,13 @@ describe('the chart installed on a real API server, run through the node simulat
       body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password } },
     });
 
+    // As `helm install` does, ask the server which APIs it serves: the finalizer policy is rendered when it serves one.
+    const mapVersion = await servedMapVersion(kc);
     objects = renderChart({
       release,
       namespace: ns,
       includeCrds: true,
+      apiVersions: mapVersion ? [`${mapVersion}/MutatingAdmissionPolicy`] : [],
       values: {
         postgresql: { enabled: false },
         database: { existingSecret: { name: 'aether-database', key: 'url' } },
@@ -201,6 +206,7 @@ describe('the chart installed on a real API server, run through the node simulat
     const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition' && !hookOf(o));
     const report = await applyObjects(kc, rest, { dryRun: false });
     expect(report.applied).toContain(`Deployment/${ns}/${release}-aether-operator`);
+    expect(report.applied).toContain(`MutatingAdmissionPolicy/${release}-aether-${ns}-rpajob-finalizer`);
 
     const lease = await waitFor(
       'an operator Pod to hold the leader Lease, and both replicas to have started',
@@ -263,6 +269,11 @@ describe('the chart installed on a real API server, run through the node simulat
     const robots = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'chart-run-robot', namespace: ns });
     expect(robots.spec?.template.spec?.serviceAccountName).toBe('aether-robot');
     expect(site.hits()['POST /login']).toBeGreaterThanOrEqual(1);
+    // The chart's admission policy put the finalizer on at create time: besides status writes, only the
+    // user (kubectl) ever wrote the job.
+    expect(job.metadata?.finalizers).toEqual([RPAJOB_FINALIZER]);
+    const writers = (job.metadata?.managedFields as Array<{ manager: string; subresource?: string }>).filter((e) => e.subresource !== 'status').map((e) => e.manager);
+    expect([...new Set(writers)]).toEqual(['kubectl']);
 
     // The password went from the Secret to the page only: not into the status, nor any Pod's log.
     expect(JSON.stringify(job)).not.toContain(password);

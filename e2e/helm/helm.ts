@@ -77,6 +77,8 @@ export interface RenderOptions {
   kubeVersion?: string;
   /** Include crds/ in the output (helm template --include-crds). */
   includeCrds?: boolean;
+  /** Extra Capabilities.APIVersions (helm template --api-versions), e.g. `group/version/Kind`. */
+  apiVersions?: string[];
 }
 
 /** `helm template`; throws with helm's message when rendering fails. */
@@ -92,6 +94,7 @@ export function helmTemplate(opts: RenderOptions): string {
       '--kube-version',
       opts.kubeVersion ?? '1.34.0',
       ...(opts.includeCrds ? ['--include-crds'] : []),
+      ...(opts.apiVersions ?? []).flatMap((a) => ['--api-versions', a]),
       ...v.args,
     ]);
     if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr.trim()}`);
