@@ -1,6 +1,6 @@
 // The RpaSchedule controller on the real API server: a job on the cron time (the operator's clock is
 // moved close to a minute boundary instead of waiting for one), Forbid skipping a run while a job is
-// active, the late start once it finished, history limits, owner references.
+// active, the late start once it finished, history limits, owner references; Replace and Allow.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { waitFor } from '../../../../e2e/harness/wait.js';
@@ -79,6 +79,41 @@ describe('RpaSchedule controller', () => {
     const after = await waitForObject(env, 'RpaSchedule', 'every-minute', 'second run recorded', (o) => new Date(o.status?.lastScheduleTime ?? 0).getTime() === second);
     expect(after.status!.lastSuccessfulTime).toEqual(expect.any(String));
     expect(after.status!.active).toEqual([expect.objectContaining({ name: secondName })]);
+  });
+
+  it('Replace deletes the active job (its finalizer releases the queue entry) and starts the new run', async () => {
+    const first = nearNextMinute(1500);
+    // The starting deadline keeps the minute before (long past on the operator's moved clock) from running.
+    await createObject(env, 'RpaSchedule', 'replacing', { schedule: '* * * * *', startingDeadlineSeconds: 10, concurrencyPolicy: 'Replace', jobTemplate: { spec: { pool: 'no-robots', workflow: NOOP_WORKFLOW } } });
+    const firstName = `replacing-${first / MINUTE}`;
+    const firstJob = await waitForObject(env, 'RpaJob', firstName, 'Queued', (o) => o.status?.phase === 'Queued'); // no robots: it stays active
+
+    const second = nearNextMinute(500);
+    operator.controllers.rpaSchedule.enqueue(`${env.namespace}/replacing`);
+    const secondName = `replacing-${second / MINUTE}`;
+    await waitForObject(env, 'RpaJob', secondName, 'created for the next minute', () => true);
+    await waitForGone(env, 'RpaJob', firstName);
+    const replaced = await waitFor('a JobReplaced event', async () => (await eventsFor(env, 'replacing')).find((e) => e.reason === 'JobReplaced'));
+    expect(replaced.message).toContain(firstName);
+    const run = await env.db.query<{ state: string }>('select state from aether.runs where uid = $1', [firstJob.metadata.uid]);
+    expect(run.rows[0]?.state).toBe('cancelled');
+    expect((await jobsOf('replacing')).map((j) => j.metadata.name)).toEqual([secondName]);
+    const status = (await waitForObject(env, 'RpaSchedule', 'replacing', 'the new run active', (o) => new Date(o.status?.lastScheduleTime ?? 0).getTime() === second)).status!;
+    expect(status.active).toEqual([expect.objectContaining({ name: secondName })]);
+  });
+
+  it('Allow starts the next run beside the active one', async () => {
+    const first = nearNextMinute(1500);
+    await createObject(env, 'RpaSchedule', 'allowing', { schedule: '* * * * *', startingDeadlineSeconds: 10, concurrencyPolicy: 'Allow', jobTemplate: { spec: { pool: 'no-robots', workflow: NOOP_WORKFLOW } } });
+    const firstName = `allowing-${first / MINUTE}`;
+    await waitForObject(env, 'RpaJob', firstName, 'Queued', (o) => o.status?.phase === 'Queued');
+    const second = nearNextMinute(500);
+    operator.controllers.rpaSchedule.enqueue(`${env.namespace}/allowing`);
+    const secondName = `allowing-${second / MINUTE}`;
+    await waitForObject(env, 'RpaJob', secondName, 'created for the next minute', () => true);
+    const status = (await waitForObject(env, 'RpaSchedule', 'allowing', 'two runs active', (o) => (o.status?.active?.length ?? 0) === 2)).status!;
+    expect(status.active.map((a: { name: string }) => a.name)).toEqual([firstName, secondName].sort());
+    expect((await getObject(env, 'RpaJob', firstName))?.metadata.name).toBe(firstName);
   });
 
   it('a suspended schedule creates nothing', async () => {
