@@ -3,7 +3,7 @@
 // policy, installed here as the chart installs it), against the API server's own time to create the same
 // number of plain objects (ConfigMaps) with the same client concurrency, measured in the same run before
 // and after (their mean is the baseline).
-import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
 import { installFinalizerPolicy } from '../../e2e/api/finalizer-policy.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
+const mergePatchHeader = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CLIENT_CONCURRENCY = 16;
 
 const cluster = await startBenchCluster();
@@ -60,6 +61,16 @@ try {
     });
   });
   const crdOnlyS = elapsedMs(tc) / 1000;
+  // Diagnostic: the least any controller must make the API server do: each RpaJob created and its status
+  // set to Queued once (merge patch, as ours), by this client at once, no operator, no Postgres, no Event.
+  await core.createNamespace({ body: { metadata: { name: 'floor' } } });
+  const tf = process.hrtime.bigint();
+  await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
+    const ref = { ...API, plural: 'rpajobs', namespace: 'floor', name: `job-${i}` };
+    await custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${API.group}/${API.version}`, kind: 'RpaJob', metadata: { name: ref.name }, spec: { pool: 'bench', workflow: NOOP_WORKFLOW } } });
+    await custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status: { phase: 'Queued' } } }, mergePatchHeader);
+  });
+  const floorS = elapsedMs(tf) / 1000;
 
   const queued = new Set<string>();
   let allQueued: () => void = () => {};
@@ -101,10 +112,11 @@ try {
   const rawS = (rawBefore + rawAfter) / 2;
   console.log(`${COUNT} ConfigMaps created: ${rawBefore.toFixed(2)} s before, ${rawAfter.toFixed(2)} s after (concurrency ${CLIENT_CONCURRENCY})`);
   console.log(`${COUNT} RpaJobs created without an operator watching: ${crdOnlyS.toFixed(2)} s (the CRD's own cost)`);
+  console.log(`${COUNT} RpaJobs created and each patched Queued by the client itself (no operator): ${floorS.toFixed(2)} s, ratio ${(floorS / rawS).toFixed(2)} (the floor for any controller)`);
   console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s`);
   console.log(`CPU used while the RpaJobs were created and queued: ${cpuUsed}`);
   console.log(`API server writes: ${JSON.stringify(await apiserverWrites(kc, ['rpajobs', 'events', 'configmaps']))}`);
-  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)}`);
+  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)} floor_s=${floorS.toFixed(2)} floor_ratio=${(floorS / rawS).toFixed(2)}`);
 } finally {
   await operator.stop();
   await cluster.stop();
