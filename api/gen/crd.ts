@@ -4,6 +4,7 @@ import { API_VERSION, CATEGORY, GROUP, VERSION } from '../v1alpha1/common.js';
 import { crdName, KINDS, type KindInfo } from '../v1alpha1/kinds.js';
 import { MAX_STEP_LIST_DEPTH } from '../v1alpha1/workflow.js';
 import { toStructural, type JsonSchema } from './structural.js';
+import { skipRulesWhenUnchanged } from './unchanged-rules.js';
 
 function structural(schema: z.ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', target: 'draft-2020-12' }) as JsonSchema;
@@ -11,6 +12,17 @@ function structural(schema: z.ZodType): JsonSchema {
     maxRefDepth: MAX_STEP_LIST_DEPTH,
     tooDeepMessage: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep`,
   });
+}
+
+/** The spec schema, with the rules of immutable fields skipped on updates (see unchanged-rules.ts). */
+function specSchema(k: KindInfo): JsonSchema {
+  const spec = structural(k.spec);
+  const props = spec.properties as Record<string, JsonSchema>;
+  for (const field of k.immutableSpecFields ?? []) {
+    if (!props[field]) throw new Error(`${k.kind}: immutable spec field ${field} is not in the spec`);
+    props[field] = skipRulesWhenUnchanged(props[field]);
+  }
+  return spec;
 }
 
 export function buildCrd(k: KindInfo): JsonSchema {
@@ -26,7 +38,7 @@ export function buildCrd(k: KindInfo): JsonSchema {
           apiVersion: { type: 'string' },
           kind: { type: 'string' },
           metadata: { type: 'object' },
-          spec: structural(k.spec),
+          spec: specSchema(k),
           status: structural(k.status),
         },
         required: ['spec'],

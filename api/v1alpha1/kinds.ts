@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { GROUP } from './common.js';
 import { RobotPoolSpec, RobotPoolStatus } from './robotpool.js';
-import { RpaJobSpec, RpaJobStatus } from './rpajob.js';
+import { RPAJOB_IMMUTABLE_SPEC_FIELDS, RpaJobSpec, RpaJobStatus } from './rpajob.js';
 import { RpaScheduleSpec, RpaScheduleStatus } from './rpaschedule.js';
 import { RpaWorkflowSpec, RpaWorkflowStatus } from './rpaworkflow.js';
 
@@ -25,6 +25,8 @@ export interface KindInfo {
   status: z.ZodType;
   columns: PrinterColumn[];
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+  /** Spec fields a transition rule keeps immutable: their CEL rules run on create only. */
+  immutableSpecFields?: readonly string[];
 }
 
 const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -50,6 +52,7 @@ export const KINDS = [
     shortNames: ['rj', 'rjob'],
     spec: RpaJobSpec,
     status: RpaJobStatus,
+    immutableSpecFields: RPAJOB_IMMUTABLE_SPEC_FIELDS,
     columns: [
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Pool', type: 'string', jsonPath: '.spec.pool' },

@@ -76,14 +76,22 @@ export const RpaJobTemplateSpec = withRules(
 );
 
 export const RpaJobSpec = withCel(RpaJobTemplateSpec, [
-  // Transition rules (the API server only): a queued job keeps its pool and workflow.
+  // Transition rules (the API server only): a job keeps its pool and workflow.
   { rule: 'self.pool == oldSelf.pool', message: 'pool is immutable', fieldPath: '.pool' },
   {
     rule: 'has(self.workflowRef) == has(oldSelf.workflowRef) && (!has(self.workflowRef) || self.workflowRef == oldSelf.workflowRef)',
     message: 'workflowRef is immutable',
     fieldPath: '.workflowRef',
   },
+  {
+    // Also what lets the CRD skip the workflow's own rules on updates (api/gen/unchanged-rules.ts).
+    rule: 'has(self.workflow) == has(oldSelf.workflow) && (!has(self.workflow) || self.workflow == oldSelf.workflow)',
+    message: 'workflow is immutable: create a new RpaJob to run a different workflow',
+    fieldPath: '.workflow',
+  },
 ]);
+/** Spec fields the transition rules above keep unchanged; the CRD skips their rules on updates. */
+export const RPAJOB_IMMUTABLE_SPEC_FIELDS = ['workflow'] as const;
 export type RpaJobSpec = z.output<typeof RpaJobSpec>;
 export type RpaJobSpecInput = z.input<typeof RpaJobSpec>;
 

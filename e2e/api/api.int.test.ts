@@ -138,6 +138,35 @@ describe('invalid manifests', () => {
     expect(String(res.body.message)).toContain('spec.pool');
     expect(String(res.body.message)).toContain('pool is immutable');
   });
+
+  describe('an inline workflow', () => {
+    const steps = [
+      { id: 'open', action: 'goto', url: 'https://example.test/' },
+      { id: 'name', action: 'fill', target: { label: 'Name' }, value: 'x' },
+    ];
+    const job = (name: string, workflowSteps: unknown[]) => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'RpaJob', metadata: { name }, spec: { pool: 'default', workflow: { steps: workflowSteps } } });
+
+    it('is immutable: a changed step is refused, naming the field', async () => {
+      expect((await kubeRequest(kc, 'POST', path('RpaJob'), job('inline-immutable', steps))).status).toBe(201);
+      const res = await kubeRequest(kc, 'PATCH', path('RpaJob', 'inline-immutable'), { spec: { workflow: { steps: [steps[0], { ...steps[1], value: 'y' }] } } });
+      expect(res.status).toBe(422);
+      expect(String(res.body.message)).toContain('spec.workflow');
+      expect(String(res.body.message)).toContain('workflow is immutable');
+    });
+
+    it('still has every step rule checked at create (they are skipped only for unchanged steps on update)', async () => {
+      const res = await kubeRequest(kc, 'POST', `${path('RpaJob')}?dryRun=All`, job('inline-invalid', [steps[0], { id: 'name', action: 'fill', target: { label: 'Name' } }]));
+      expect(res.status).toBe(422);
+      expect(String(res.body.message)).toContain('value');
+    });
+
+    it('takes status writes and label changes', async () => {
+      const status = await kubeRequest(kc, 'PATCH', `${path('RpaJob', 'inline-immutable')}/status`, { status: { phase: 'Running', progress: '1/2' } });
+      expect(status.status).toBe(200);
+      const labels = await kubeRequest(kc, 'PATCH', path('RpaJob', 'inline-immutable'), { metadata: { labels: { team: 'a' } } });
+      expect(labels.status).toBe(200);
+    });
+  });
 });
 
 describe('deeper checks in our code', () => {
