@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto';
 
 /** NOTIFY channel on enqueue; payload = pool key. */
 export const ENQUEUE_CHANNEL = 'aether_enqueue';
-/** NOTIFY channel for a cancel of a running job; payload = run UID. */
+/**
+ * NOTIFY channel for a cancel or a suspend of a job a robot holds. Payload: the run UID for a cancel,
+ * 'suspend:<uid>' for a suspend (see stopNotice / parseStopNotice).
+ */
 export const CANCEL_CHANNEL = 'aether_cancel';
 /** graphile-worker's own wake-up channel (its runners LISTEN on it). */
 export const GRAPHILE_JOBS_CHANNEL = 'jobs:insert';
@@ -50,6 +53,23 @@ export function taskIdentifier(namespace: string, pool: string): string {
   if (full.length <= TASK_IDENTIFIER_MAX) return full;
   const hash = createHash('sha256').update(poolKey(namespace, pool)).digest('hex').slice(0, 12);
   return `${full.slice(0, TASK_IDENTIFIER_MAX - hash.length - 1)}~${hash}`;
+}
+
+/** What a robot is told on CANCEL_CHANNEL about a run it may hold. */
+export interface StopNotice {
+  kind: 'cancel' | 'suspend';
+  uid: string;
+}
+
+const SUSPEND_PREFIX = 'suspend:';
+
+export function stopNotice(notice: StopNotice): string {
+  return notice.kind === 'cancel' ? notice.uid : `${SUSPEND_PREFIX}${notice.uid}`;
+}
+
+/** A bare UID is a cancel (what robots have always been sent); 'suspend:<uid>' a suspend. */
+export function parseStopNotice(payload: string): StopNotice {
+  return payload.startsWith(SUSPEND_PREFIX) ? { kind: 'suspend', uid: payload.slice(SUSPEND_PREFIX.length) } : { kind: 'cancel', uid: payload };
 }
 
 export function jobKey(runUid: string): string {

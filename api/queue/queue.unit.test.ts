@@ -1,7 +1,7 @@
 import { retryDelayMs } from './backoff.js';
 import { canonicalJson, workflowDigest } from './digest.js';
 import { NOOP_WORKFLOW, testPayload } from './fixtures.js';
-import { jobKey, parsePoolKey, poolKey, taskIdentifier } from './identifiers.js';
+import { jobKey, parsePoolKey, parseStopNotice, poolKey, stopNotice, taskIdentifier, type StopNotice } from './identifiers.js';
 import { createPayloadParser, parsePayload, InvalidPayloadError, type QueuePayloadInput } from './payload.js';
 import { graphilePriority, priorityValue, type Priority } from './priority.js';
 import { uuidArray } from './sql/runs.js';
@@ -25,6 +25,17 @@ describe('taskIdentifier', () => {
     expect(parsePoolKey(poolKey('ns', 'p'))).toEqual({ namespace: 'ns', pool: 'p' });
     expect(parsePoolKey('no-slash')).toBeNull();
     expect(jobKey('abc')).toBe('rpa:abc');
+  });
+});
+
+describe('stop notices', () => {
+  const uid = '0f3c2a9e-6b7d-4c1e-9a2b-3c4d5e6f7a8b';
+  it.each<[StopNotice, string]>([
+    [{ kind: 'cancel', uid }, uid],
+    [{ kind: 'suspend', uid }, `suspend:${uid}`],
+  ])('%j <-> %s', (notice, payload) => {
+    expect(stopNotice(notice)).toBe(payload);
+    expect(parseStopNotice(payload)).toEqual(notice);
   });
 });
 

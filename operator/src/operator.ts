@@ -14,7 +14,8 @@ import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, Rp
 import { createHealingListener } from './controllers/healing-listener.js';
 import { createEnqueueListener } from './controllers/robotpool/enqueue-listener.js';
 import { robotPoolReconciler } from './controllers/robotpool/controller.js';
-import { rpaJobReconciler } from './controllers/rpajob/controller.js';
+import { jobKeysOf, rpaJobReconciler } from './controllers/rpajob/controller.js';
+import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
 import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
 import { createSweeper } from './queue/sweeper.js';
@@ -94,9 +95,10 @@ export function buildOperator(opts: OperatorOptions): Operator {
 
   const controller = (name: string, reconcile: Reconcile, concurrency = 2) =>
     manager.addController(new Controller({ name, reconcile, logger, metrics, concurrency }));
+  const jobWrites = new Freshest<RpaJobObject>();
   const rpaJob = controller(
     'rpajob',
-    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs }),
+    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs, writes: jobWrites }),
     config.reconcileConcurrency,
   );
   const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now, healing: { db } }));
@@ -119,7 +121,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
 
   // Which keys each object concerns.
   for (const i of jobs.informers) {
-    rpaJob.watch(i);
+    rpaJob.watch(i, jobKeysOf(jobWrites));
     rpaSchedule.watch(i, (job) => [owningSchedule(job)].filter((k): k is string => k !== undefined));
   }
   for (const i of workflows.informers) {

@@ -3,7 +3,14 @@
 import type { Queryable } from '../db.js';
 import { PRISTINE_FLAG } from '../identifiers.js';
 
-export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * queued     waiting for a robot (or for its retry's run_at); a job exists under 'rpa:<uid>'.
+ * running    a robot holds it.
+ * suspended  parked by spec.suspend: no job, the payload kept in the row; resumeRun queues it again and a
+ *            robot resumes the attempt where it stopped. Neither live nor finished.
+ * succeeded, failed, cancelled  finished for good.
+ */
+export type RunState = 'queued' | 'running' | 'suspended' | 'succeeded' | 'failed' | 'cancelled';
 
 /** What the workflow reported when an attempt failed. Never contains secret values. */
 export interface RunError {
@@ -28,6 +35,8 @@ export interface RunRow {
   runAt: Date;
   deadline: Date | null;
   cancelRequested: boolean;
+  /** A robot was asked to park the run at its next step boundary and has not done it yet. */
+  suspendRequested: boolean;
   outputs: Record<string, unknown> | null;
   error: RunError | null;
   screenshotId: string | null;
@@ -39,7 +48,8 @@ export interface RunRow {
 
 const RUN_COLUMNS = `uid, namespace, name, pool, task_identifier as "taskIdentifier", workflow_digest as "workflowDigest",
   state, priority, attempts, failed_attempts as "failedAttempts", max_attempts as "maxAttempts", robot,
-  run_at as "runAt", deadline, cancel_requested as "cancelRequested", outputs, error,
+  run_at as "runAt", deadline, cancel_requested as "cancelRequested", suspend_requested as "suspendRequested",
+  outputs, error,
   screenshot_id::text as "screenshotId", created_at as "createdAt", updated_at as "updatedAt",
   started_at as "startedAt", finished_at as "finishedAt"`;
 
@@ -94,6 +104,8 @@ export interface ClaimedRun {
   failedAttempts: number;
   maxAttempts: number;
   deadline: Date | null;
+  /** spec.suspend was set: park the run instead of running it (a cancel wins: state is then 'cancelled'). */
+  suspendRequested: boolean;
 }
 
 /**
@@ -104,19 +116,20 @@ export interface ClaimedRun {
 export async function claimRuns(db: Queryable, opts: { uids: string[] }): Promise<ClaimedRun[]> {
   const r = await db.query<ClaimedRun>(
     `with live as (
-       select uid, state, robot, attempts, failed_attempts, max_attempts, deadline, cancel_requested
+       select uid, state, robot, attempts, failed_attempts, max_attempts, deadline, cancel_requested, suspend_requested
          from aether.runs
         where uid = any($1::uuid[])
           -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
-          -- combining it with the (large) partial index runs_live_by_pool.
-          and state not in ('succeeded', 'failed', 'cancelled')
+          -- combining it with the (large) partial index runs_live_by_pool. (A suspended run has no job:
+          -- one fetched for it is stale.)
+          and state not in ('suspended', 'succeeded', 'failed', 'cancelled')
      ), cancelled as (
        update aether.runs set state = 'cancelled', finished_at = now(), updated_at = now()
         where uid = any(array(select uid from live where cancel_requested))
      )
      select uid::text as uid, case when cancel_requested then 'cancelled' else state end as state,
             robot as "previousRobot", attempts, failed_attempts as "failedAttempts",
-            max_attempts as "maxAttempts", deadline
+            max_attempts as "maxAttempts", deadline, suspend_requested and not cancel_requested as "suspendRequested"
        from live`,
     [opts.uids],
   );
@@ -128,7 +141,7 @@ export async function markRunsRunning(db: Queryable, opts: { uids: string[]; rob
   const r = await db.query(
     `update aether.runs r set state = 'running', robot = $2, previous_robot = r.robot, attempts = r.attempts + 1,
             started_at = coalesce(r.started_at, now()), updated_at = now()
-      where r.uid = any($1::uuid[]) and r.state not in ('running', 'succeeded', 'failed', 'cancelled')`,
+      where r.uid = any($1::uuid[]) and r.state not in ('running', 'suspended', 'succeeded', 'failed', 'cancelled')`,
     [opts.uids, opts.robot],
   );
   return r.rowCount ?? 0;
@@ -155,7 +168,7 @@ export async function completeRuns(
        from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
       where r.uid = any($1::uuid[]) and r.uid = f.uid
         -- = state in ('queued', 'running') (see claimRuns).
-        and r.state not in ('succeeded', 'failed', 'cancelled')`,
+        and r.state not in ('suspended', 'succeeded', 'failed', 'cancelled')`,
     values: [uuidArray(opts.results.map((x) => x.uid)), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
   });
   return r.rowCount ?? 0;
@@ -163,8 +176,8 @@ export async function completeRuns(
 
 export async function markRunCancelled(db: Queryable, opts: { uid: string }): Promise<boolean> {
   const r = await db.query(
-    `update aether.runs set state = 'cancelled', finished_at = now(), updated_at = now()
-      where uid = $1 and state in ('queued', 'running')`,
+    `update aether.runs set state = 'cancelled', suspend_requested = false, suspended_payload = null, finished_at = now(), updated_at = now()
+      where uid = $1 and state in ('queued', 'running', 'suspended')`,
     [opts.uid],
   );
   return (r.rowCount ?? 0) > 0;
@@ -269,15 +282,116 @@ export async function deleteUnlockedJob(db: Queryable, opts: { uid: string }): P
 
 // ---- operator side: cancel, read ---------------------------------------------------------------------
 
-/** Flags a live run for cancel; returns its state then, or null when it is finished or unknown. */
-export async function requestRunCancel(db: Queryable, opts: { uid: string }): Promise<'queued' | 'running' | null> {
-  const r = await db.query<{ state: 'queued' | 'running' }>(
+/** Flags a live or suspended run for cancel; returns its state then, or null when it is finished or unknown. */
+export async function requestRunCancel(db: Queryable, opts: { uid: string }): Promise<'queued' | 'running' | 'suspended' | null> {
+  const r = await db.query<{ state: 'queued' | 'running' | 'suspended' }>(
     `update aether.runs set cancel_requested = true, updated_at = now()
-      where uid = $1 and state in ('queued', 'running')
+      where uid = $1 and state in ('queued', 'running', 'suspended')
       returning state`,
     [opts.uid],
   );
   return r.rows[0]?.state ?? null;
+}
+
+// ---- suspend and resume --------------------------------------------------------------------------------
+
+/**
+ * Flags a live run for suspension (not one being cancelled). Returns its state then, whether it was
+ * never claimed nor failed (such a run can simply be withdrawn) and whether it was flagged already, or
+ * null when it is not live.
+ */
+export async function requestRunSuspend(
+  db: Queryable,
+  opts: { uid: string },
+): Promise<{ state: 'queued' | 'running'; untouched: boolean; alreadyRequested: boolean } | null> {
+  const r = await db.query<{ state: 'queued' | 'running'; untouched: boolean; alreadyRequested: boolean }>(
+    `with before as (select uid, suspend_requested from aether.runs where uid = $1 for update)
+     update aether.runs r set suspend_requested = true, updated_at = now()
+       from before
+      where r.uid = before.uid and r.state in ('queued', 'running') and not r.cancel_requested
+      returning r.state, (r.attempts = 0 and r.failed_attempts = 0 and r.robot is null) as untouched,
+                before.suspend_requested as "alreadyRequested"`,
+    [opts.uid],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** Deletes the run's job if no robot holds it yet, returning its payload (null when held or absent). */
+export async function takeUnlockedJob(db: Queryable, opts: { uid: string }): Promise<{ payload: unknown } | null> {
+  const r = await db.query<{ payload: unknown }>(
+    `delete from graphile_worker._private_jobs where key = $1 and locked_at is null returning payload`,
+    [`rpa:${opts.uid}`],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** Deletes a queued run row (a withdrawn run that nothing ever touched: it is enqueued afresh later). */
+export async function deleteQueuedRun(db: Queryable, opts: { uid: string }): Promise<boolean> {
+  const r = await db.query(`delete from aether.runs where uid = $1 and state = 'queued'`, [opts.uid]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Parks a live run: 'suspended' with its payload kept, or 'cancelled' when a cancel arrived meanwhile
+ * (a cancel wins). `robot` = the robot that held it (null when it waited in the queue), so the robot that
+ * resumes it knows the attempt was begun. Returns the state written, or null when the run is not live.
+ */
+export async function parkRun(
+  db: Queryable,
+  opts: { uid: string; payload: unknown; robot: string | null },
+): Promise<'suspended' | 'cancelled' | null> {
+  const r = await db.query<{ state: 'suspended' | 'cancelled' }>(
+    `update aether.runs set
+        state = case when cancel_requested then 'cancelled' else 'suspended' end,
+        suspended_payload = case when cancel_requested then null else $2::jsonb end,
+        finished_at = case when cancel_requested then now() else finished_at end,
+        -- a claim that ran but was never marked running (a short one) still counts, as in completeRuns.
+        attempts = attempts + case when state = 'queued' and $3::text is not null then 1 else 0 end,
+        previous_robot = case when state = 'queued' and $3::text is not null then robot else previous_robot end,
+        started_at = case when $3::text is not null then coalesce(started_at, now()) else started_at end,
+        robot = coalesce($3, robot),
+        suspend_requested = false,
+        updated_at = now()
+      where uid = $1 and state in ('queued', 'running')
+      returning state`,
+    [opts.uid, JSON.stringify(opts.payload), opts.robot],
+  );
+  return r.rows[0]?.state ?? null;
+}
+
+export interface ResumedRun {
+  payload: unknown;
+  taskIdentifier: string;
+  priority: number;
+  namespace: string;
+  pool: string;
+}
+
+/** A suspended run goes back to 'queued' (due now) and hands back its payload for the job to be re-added. */
+export async function resumeRun(db: Queryable, opts: { uid: string }): Promise<ResumedRun | null> {
+  const r = await db.query<ResumedRun>(
+    `with parked as (
+       select uid, suspended_payload from aether.runs where uid = $1 and state = 'suspended' for update
+     )
+     update aether.runs r set state = 'queued', suspended_payload = null, suspend_requested = false,
+            run_at = now(), updated_at = now()
+       from parked
+      where r.uid = parked.uid
+      returning parked.suspended_payload as payload, r.task_identifier as "taskIdentifier", r.priority,
+                r.namespace, r.pool`,
+    [opts.uid],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** spec.suspend went back to false before a robot parked the run: the request is withdrawn. */
+export async function withdrawSuspendRequest(db: Queryable, opts: { uid: string }): Promise<boolean> {
+  const r = await db.query(
+    `update aether.runs set suspend_requested = false, updated_at = now()
+      where uid = $1 and suspend_requested and state in ('queued', 'running')`,
+    [opts.uid],
+  );
+  return (r.rowCount ?? 0) > 0;
 }
 
 export async function notify(db: Queryable, opts: { channel: string; payload: string }): Promise<void> {

@@ -1,7 +1,8 @@
 // The informer cache lags our own writes by a watch event. A reconcile that runs in that gap would see
 // the object without the finalizer or status it just wrote and write them again. This remembers the
 // object each of our writes returned until the cache has caught up, comparing resourceVersions as
-// numbers (etcd revisions; anything else falls back to the cache).
+// numbers (etcd revisions; anything else falls back to the cache). It also recognises the watch event
+// that echoes one of our writes, which needs no reconcile: the pass that wrote it decided on that state.
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 function newer(a: string | undefined, b: string | undefined): boolean {
@@ -27,6 +28,18 @@ export class Freshest<T extends KubernetesObject> {
     if (mine && newer(mine.metadata?.resourceVersion, cached.metadata?.resourceVersion)) return mine;
     this.written.delete(uid);
     return cached;
+  }
+
+  /**
+   * True when `obj` is exactly what one of our writes returned (same resourceVersion): the watch echoing
+   * our own write. The cache then holds it, so the write is forgotten.
+   */
+  isEcho(obj: T): boolean {
+    const uid = obj.metadata?.uid;
+    const rv = obj.metadata?.resourceVersion;
+    if (!uid || !rv || this.written.get(uid)?.metadata?.resourceVersion !== rv) return false;
+    this.written.delete(uid);
+    return true;
   }
 
   forget(uid: string): void {

@@ -2,7 +2,8 @@
 // handshake (client certificates included) on both ends: the dominant cost of an operator writing
 // thousands of objects. This makes a KubeConfig reuse one keep-alive agent for as long as the TLS
 // material stays the same (a rotated certificate gets a new agent).
-import type { Agent } from 'node:https';
+import http from 'node:http';
+import https, { type Agent } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 type AgentOptions = { ca?: unknown; cert?: unknown; key?: unknown; pfx?: unknown; rejectUnauthorized?: boolean; servername?: string };
@@ -24,10 +25,27 @@ export function withKeepAlive(kc: KubeConfig): KubeConfig {
       current !== undefined &&
       current.server === cluster?.server &&
       (['ca', 'cert', 'key', 'pfx', 'rejectUnauthorized', 'servername'] as const).every((k) => same(current!.options[k], options[k]));
-    if (!reuse) current = { server: cluster?.server, options: { ...options }, agent: original(cluster, { ...options, keepAlive: true, maxSockets: 32 }) };
+    if (!reuse) current = { server: cluster?.server, options: { ...options }, agent: withShortPoolNames(original(cluster, { ...options, keepAlive: true, maxSockets: 32 })) };
     return current!.agent;
   };
   return kc;
+}
+
+type PoolNameOptions = http.ClientRequestArgs & { rejectUnauthorized?: boolean; servername?: string };
+
+/**
+ * https.Agent names its connection pools after every TLS option, the PEM buffers included, and builds
+ * and hashes that name (kilobytes) several times per request. An agent made here carries its TLS
+ * material in its own options, which override a request's, so host, port, local address and family,
+ * plus certificate checking and the SNI name, tell its pools apart as well.
+ */
+function withShortPoolNames(agent: Agent): Agent {
+  if (!(agent instanceof https.Agent)) return agent; // a proxy agent names its own pools
+  const httpName = http.Agent.prototype.getName as (this: Agent, options?: PoolNameOptions) => string;
+  agent.getName = function (options?: PoolNameOptions) {
+    return `${httpName.call(this, options)}:${String(options?.rejectUnauthorized)}:${options?.servername ?? ''}`;
+  };
+  return agent;
 }
 
 /** Closes the idle keep-alive connections of `kc` (on shutdown, so they do not hold the process open). */

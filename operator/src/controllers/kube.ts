@@ -9,6 +9,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { JsonApi } from '../runtime/json-api.js';
 import type { CustomResourceRef } from '../runtime/status.js';
 import type { KindSource } from './cache.js';
 import { API, LABELS, PLURALS, type AetherKind } from './names.js';
@@ -17,10 +18,12 @@ export interface KubeClients {
   custom: CustomObjectsApi;
   apps: AppsV1Api;
   core: CoreV1Api;
+  /** The lean client of the per-job writes (status patches, metadata patches). */
+  json: JsonApi;
 }
 
 export function makeClients(kc: KubeConfig): KubeClients {
-  return { custom: kc.makeApiClient(CustomObjectsApi), apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api) };
+  return { custom: kc.makeApiClient(CustomObjectsApi), apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), json: new JsonApi(kc) };
 }
 
 export function crRef(kind: AetherKind, namespace: string, name: string): CustomResourceRef {

@@ -55,6 +55,10 @@ export const REASONS = {
   WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
   Queued: 'Queued',
   Suspended: 'Suspended',
+  /** spec.suspend on a running job: its robot stops at the next step boundary and parks the run. */
+  Suspending: 'Suspending',
+  /** spec.suspend back to false on a parked job: queued again, a robot resumes it where it stopped. */
+  Resumed: 'Resumed',
   Started: 'Started',
   Succeeded: 'Succeeded',
   Failed: 'Failed',

@@ -56,7 +56,7 @@ export function rpaWorkflowReconciler(deps: {
       ...healing.fields,
     });
     if (delta) {
-      await patchStatus(deps.clients.custom, crRef('RpaWorkflow', key.namespace, key.name), delta);
+      await patchStatus(deps.clients.json, crRef('RpaWorkflow', key.namespace, key.name), delta);
       if (!verdict.valid) void deps.events.record(wf, { type: 'Warning', reason: 'Invalid', message: verdict.message });
       for (const event of healing.events) void deps.events.record(wf, event);
     }

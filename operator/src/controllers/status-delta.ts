@@ -7,8 +7,15 @@ export function statusDelta(current: Record<string, unknown> | undefined, desire
   for (const [key, value] of Object.entries(desired)) {
     const now = current?.[key];
     if (value === undefined) continue;
-    if (value === null ? now === undefined || now === null : canonicalJson(value) === canonicalJson(now)) continue;
+    if (value === null ? now === undefined || now === null : sameValue(value, now)) continue;
     delta[key] = value;
   }
   return Object.keys(delta).length > 0 ? delta : undefined;
+}
+
+/** JSON equality; scalars and absent fields skip the canonical serialisation (most fields, every new job). */
+function sameValue(value: unknown, now: unknown): boolean {
+  if (now === undefined || now === null) return false;
+  if (typeof value !== 'object' || typeof now !== 'object') return value === now;
+  return canonicalJson(value) === canonicalJson(now);
 }

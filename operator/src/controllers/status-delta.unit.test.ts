@@ -11,6 +11,11 @@ describe('statusDelta', () => {
     ['null for an absent field is a no-op', {}, { error: null }, undefined],
     ['undefined is ignored', { phase: 'Queued' }, { phase: undefined }, undefined],
     ['only the changed keys', { a: 1, b: 2 }, { a: 1, b: 3 }, { b: 3 }],
+    ['an object where there was none', { phase: 'Queued' }, { error: { reason: 'X' } }, { error: { reason: 'X' } }],
+    ['a scalar that became an object', { q: 'x' }, { q: { a: 1 } }, { q: { a: 1 } }],
+    ['an object that became a scalar', { q: { a: 1 } }, { q: 'x' }, { q: 'x' }],
+    ['a number against the same number as text', { n: '1' }, { n: 1 }, { n: 1 }],
+    ['equal arrays of objects', { c: [{ type: 'A', status: 'True' }] }, { c: [{ status: 'True', type: 'A' }] }, undefined],
   ];
   it.each(cases)('%s', (_name, current, desired, expected) => {
     expect(statusDelta(current, desired)).toEqual(expected);

@@ -43,6 +43,7 @@ export class Controller {
     this.metrics = opts.metrics;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
     this.queue = opts.queue ?? new WorkQueue();
+    this.metrics?.trackQueueDepth(this.name, () => this.queue.length);
   }
 
   get running(): boolean {
@@ -51,7 +52,6 @@ export class Controller {
 
   enqueue(key: string): void {
     this.queue.add(key);
-    this.metrics?.workQueueDepth.set({ controller: this.name }, this.queue.length);
   }
 
   enqueueAfter(key: string, ms: number): void {
@@ -90,7 +90,6 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
-      this.metrics?.workQueueDepth.set({ controller: this.name }, this.queue.length);
       try {
         await this.processOne(key);
       } finally {
@@ -101,11 +100,19 @@ export class Controller {
 
   private async processOne(key: string): Promise<void> {
     const ref = parseKey(key);
-    const logger = this.logger.child({ namespace: ref.namespace, name: ref.name });
+    // The child logger is made on first use: most reconciles log nothing.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.logger.child({ namespace: ref.namespace, name: ref.name }));
+    const ctx: ReconcileContext = {
+      get logger() {
+        return log();
+      },
+      signal: this.abort.signal,
+    };
     const started = process.hrtime.bigint();
     let outcome: ReconcileOutcome;
     try {
-      const result = await this.reconcileFn(ref, { logger, signal: this.abort.signal });
+      const result = await this.reconcileFn(ref, ctx);
       this.queue.forget(key);
       if (result.type === 'requeueAfter') {
         this.queue.addAfter(key, result.afterMs);
@@ -113,17 +120,17 @@ export class Controller {
       } else {
         outcome = 'success';
       }
-      logger.debug({ outcome }, 'reconciled');
+      if (this.logger.isLevelEnabled('debug')) log().debug({ outcome }, 'reconciled');
     } catch (err) {
       if (err instanceof TerminalError) {
         // A bad spec: the reconcile has reported it on the resource; a retry would not help.
         this.queue.forget(key);
         outcome = 'terminal';
-        logger.warn({ err }, 'reconcile failed terminally');
+        log().warn({ err }, 'reconcile failed terminally');
       } else {
         const delayMs = this.queue.addRateLimited(key);
         outcome = 'error';
-        logger.warn({ err, retryInMs: delayMs, attempt: this.queue.numRequeues(key) }, 'reconcile failed; retrying');
+        log().warn({ err, retryInMs: delayMs, attempt: this.queue.numRequeues(key) }, 'reconcile failed; retrying');
       }
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

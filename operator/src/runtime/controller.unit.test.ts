@@ -40,6 +40,25 @@ function make(reconcile: Reconcile, concurrency = 2, clock = new ManualClock()) 
 }
 
 describe('Controller', () => {
+  it('reports its queue depth when the metrics are scraped', async () => {
+    const release = deferred();
+    const { c, metrics } = make(async () => {
+      await release.promise;
+      return done();
+    }, 1);
+    const depth = async () => (await metrics.registry.getSingleMetric('aether_workqueue_depth')!.get()).values.find((v) => v.labels.controller === 'test')?.value;
+    expect(await depth()).toBe(0);
+    for (const k of ['ns/a', 'ns/b', 'ns/c', 'ns/b']) c.enqueue(k);
+    expect(await depth()).toBe(3);
+    c.start();
+    await until(() => c.queue.inFlight === 1, 'one key in flight');
+    expect(await depth()).toBe(2);
+    release.resolve();
+    await until(() => c.queue.length === 0 && c.queue.inFlight === 0, 'queue drained');
+    expect(await depth()).toBe(0);
+    await c.stop();
+  });
+
   it('runs at most `concurrency` reconciles at once and processes every key', async () => {
     let running = 0;
     let peak = 0;

@@ -1,17 +1,11 @@
 // Kubernetes Events (core/v1, what `kubectl describe` shows) for what a user should see. A repeat of
 // the same event on the same object bumps its count instead of creating another one. Recording is
-// best effort: it never throws into a reconcile.
-import { randomBytes } from 'node:crypto';
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type CoreV1Event,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+// best effort: it never throws into a reconcile. One Event per queued job: written with the lean JsonApi.
+import { randomInt } from 'node:crypto';
+import type { CoreV1Event, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
 import { isNotFound } from './api-errors.js';
+import { JsonApi, MERGE_PATCH } from './json-api.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -34,15 +28,17 @@ interface Seen {
 const CACHE_LIMIT = 4096;
 
 export class EventRecorder {
-  private readonly api: CoreV1Api;
+  private readonly api: JsonApi;
   private readonly component: string;
   private readonly instance: string;
   private readonly logger: Logger;
   /** Per event identity, the chain of writes: repeats are serialised so they count instead of racing. */
   private readonly seen = new Map<string, Promise<Seen | undefined>>();
+  /** Name suffixes: a counter from a random start (names differ across replicas without a random read per event). */
+  private sequence = randomInt(0x10000);
 
   constructor(kc: KubeConfig, opts: { component: string; instance: string; logger: Logger }) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.api = new JsonApi(kc);
     this.component = opts.component;
     this.instance = opts.instance;
     this.logger = opts.logger;
@@ -73,13 +69,11 @@ export class EventRecorder {
     try {
       if (seen) {
         try {
-          await this.api.patchNamespacedEvent(
-            {
-              name: seen.name,
-              namespace: seen.namespace,
-              body: { count: seen.count + 1, lastTimestamp: now.toISOString() },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          await this.api.request(
+            'PATCH',
+            `/api/v1/namespaces/${encodeURIComponent(seen.namespace)}/events/${encodeURIComponent(seen.name)}`,
+            { count: seen.count + 1, lastTimestamp: now.toISOString() },
+            MERGE_PATCH,
           );
           return { ...seen, count: seen.count + 1 };
         } catch (err) {
@@ -87,7 +81,8 @@ export class EventRecorder {
         }
       }
       const meta = obj.metadata ?? {};
-      const name = `${meta.name ?? 'object'}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+      this.sequence = (this.sequence + 1) & 0xffff;
+      const name = `${meta.name ?? 'object'}.${now.getTime().toString(16)}${this.sequence.toString(16).padStart(4, '0')}`;
       const body: CoreV1Event = {
         metadata: { name, namespace },
         involvedObject: {
@@ -109,7 +104,7 @@ export class EventRecorder {
         reportingComponent: this.component,
         reportingInstance: this.instance,
       };
-      await this.api.createNamespacedEvent({ namespace, body });
+      await this.api.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, body);
       return { name, namespace, count: 1 };
     } catch (err) {
       this.logger.warn(

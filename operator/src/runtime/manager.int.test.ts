@@ -25,6 +25,7 @@ import { Informer } from './informer.js';
 import { Manager } from './manager.js';
 import { OperatorMetrics } from './metrics.js';
 import { done } from './result.js';
+import { JsonApi } from './json-api.js';
 import { patchStatus } from './status.js';
 
 const logger = createLogger({
@@ -77,10 +78,12 @@ describe('Manager with a controller on a custom resource', () => {
   let kc: KubeConfig;
   let ns: string;
   let custom: CustomObjectsApi;
+  let json: JsonApi;
 
   beforeAll(async () => {
     kc = testKubeConfig();
     custom = kc.makeApiClient(CustomObjectsApi);
+    json = new JsonApi(kc);
     await installCrd(kc);
     ns = await freshNamespace(kc, 'manager');
   });
@@ -133,7 +136,7 @@ describe('Manager with a controller on a custom resource', () => {
             { generation: w.metadata?.generation, now: new Date() },
           );
           await patchStatus(
-            custom,
+            json,
             { group: GROUP, version: VERSION, plural: PLURAL, namespace, name },
             { conditions, observedGeneration: w.metadata?.generation },
           );
@@ -158,7 +161,7 @@ describe('Manager with a controller on a custom resource', () => {
       body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
     });
     await patchStatus(
-      custom,
+      json,
       { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'w1' },
       { note: 'robot progress' },
     );

@@ -26,11 +26,17 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  /** Each controller's queue length, read when the metrics are scraped (not on every add). */
+  private readonly queueDepths = new Map<string, () => number>();
+
   readonly workQueueDepth = new Gauge({
     name: 'aether_workqueue_depth',
     help: 'Keys waiting in a controller work queue.',
     labelNames: ['controller'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [controller, depth] of this.queueDepths) this.workQueueDepth.set({ controller }, depth());
+    },
   });
 
   readonly leader = new Gauge({
@@ -63,6 +69,11 @@ export class OperatorMetrics {
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.leader.set(0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Reports `depth()` as the work-queue depth of `controller` at every scrape. */
+  trackQueueDepth(controller: string, depth: () => number): void {
+    this.queueDepths.set(controller, depth);
   }
 
   /** Drops a deleted pool's series so it does not linger on dashboards. */

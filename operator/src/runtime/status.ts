@@ -1,6 +1,6 @@
-// Writing a custom resource's status: a JSON merge patch to its /status subresource, so fields owned by
-// someone else (the robot's progress fields) are left alone.
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+// Writing a custom resource: a JSON merge patch to its /status subresource, so fields owned by someone
+// else (the robot's progress fields) are left alone, or to the object itself (finalizers, annotations).
+import { MERGE_PATCH, type JsonApi } from './json-api.js';
 
 export interface CustomResourceRef {
   group: string;
@@ -10,40 +10,32 @@ export interface CustomResourceRef {
   name: string;
 }
 
-/** Merge-patches `status` (null values delete fields) and returns the updated object. */
+/** The API path of a namespaced custom resource (or of its subresource). */
+export function customResourcePath(ref: CustomResourceRef, subresource?: 'status'): string {
+  const path = `/apis/${ref.group}/${ref.version}/namespaces/${encodeURIComponent(ref.namespace)}/${ref.plural}/${encodeURIComponent(ref.name)}`;
+  return subresource ? `${path}/${subresource}` : path;
+}
+
+/**
+ * Merge-patches `status` (null values delete fields) and returns the updated object. With
+ * `resourceVersion` the write is conditional: it fails with 409 when the object changed since.
+ */
 export async function patchStatus<T = unknown>(
-  api: CustomObjectsApi,
+  api: JsonApi,
   ref: CustomResourceRef,
   status: Record<string, unknown>,
+  opts: { resourceVersion?: string } = {},
 ): Promise<T> {
-  return (await api.patchNamespacedCustomObjectStatus(
-    {
-      group: ref.group,
-      version: ref.version,
-      plural: ref.plural,
-      namespace: ref.namespace,
-      name: ref.name,
-      body: { status },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  )) as T;
+  const body =
+    opts.resourceVersion === undefined ? { status } : { metadata: { resourceVersion: opts.resourceVersion }, status };
+  return api.request<T>('PATCH', customResourcePath(ref, 'status'), body, MERGE_PATCH);
 }
 
 /** Merge-patches the object itself (metadata such as finalizers or annotations). */
 export async function mergePatch<T = unknown>(
-  api: CustomObjectsApi,
+  api: JsonApi,
   ref: CustomResourceRef,
   patch: Record<string, unknown>,
 ): Promise<T> {
-  return (await api.patchNamespacedCustomObject(
-    {
-      group: ref.group,
-      version: ref.version,
-      plural: ref.plural,
-      namespace: ref.namespace,
-      name: ref.name,
-      body: patch,
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  )) as T;
+  return api.request<T>('PATCH', customResourcePath(ref), patch, MERGE_PATCH);
 }

@@ -2,7 +2,7 @@
 // robots in one process do not collide).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'handed_back' | 'fenced';
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'suspended' | 'handed_back' | 'fenced';
 
 export interface AgentMetrics {
   registry: Registry;

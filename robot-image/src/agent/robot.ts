@@ -125,6 +125,8 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
           log.debug({ step: path, progress: `${k}/${n}` }, 'step started');
         },
         shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, now: new Date() }),
+        suspendRequested: () => ctx.signal.reason === 'suspended',
+        cancelRequested: () => ctx.signal.reason === 'cancelled',
         ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
         logger: log,
         workflowKey: workflowKeyOf(p),
@@ -214,6 +216,13 @@ async function settle(
       report.update(failedPatch({ reason: 'DeadlineExceeded', message, stepId: result.stepId || null, at: ended }));
       log.info({ stepId: result.stepId }, 'stopped: past the deadline');
       return { outcome: { status: 'failed', error: { message, code: 'DeadlineExceeded' }, retryable: false }, metricOutcome: 'failed' };
+    }
+    case 'suspended': {
+      // The operator reports the suspension (phase Pending) once the consumer has parked the run; the
+      // progress fields stay as they are, the resumed attempt goes on from them.
+      report.update({ currentStep: null });
+      log.info({ stepId: result.stepId }, 'stopped: suspended (resumable)');
+      return { outcome: { status: 'suspended', stepId: result.stepId }, metricOutcome: 'suspended' };
     }
     case 'superseded': {
       // Another robot owns the attempt (this one was declared dead): report nothing and wait for

@@ -1,6 +1,6 @@
 // The one way a robot runs an attempt: start it, or take over what a dead robot left, or read the
 // outcome that is already recorded. See DESIGN.md, "Measured behaviour of DBOS 5.3".
-import { DBOS, DBOSWorkflowConflictError, type WorkflowHandle } from '@dbos-inc/dbos-sdk';
+import { DBOS, DBOSWorkflowConflictError, Error as DBOSErrors, type WorkflowHandle } from '@dbos-inc/dbos-sdk';
 import { decideTakeOver, type TakeOverAction } from './takeover-decision.js';
 
 export type AttemptOutcome<R> =
@@ -18,13 +18,19 @@ export interface TakeOverOptions<R> {
   executorId: string;
   /** Starts the workflow in this process under `workflowId`. */
   start: () => Promise<WorkflowHandle<R>>;
+  /** Whether the run is being cancelled now (see TakeOverContext.cancelRequested). */
+  cancelRequested?: () => boolean;
   /** Called once the action is known, before waiting (for logs and metrics). */
   onAction?: (action: TakeOverAction) => void;
 }
 
 export async function runOrTakeOver<R>(opts: TakeOverOptions<R>): Promise<AttemptOutcome<R>> {
   const status = await DBOS.getWorkflowStatus(opts.workflowId);
-  const action = decideTakeOver(status?.status, { executorId: status?.executorId, ourExecutorId: opts.executorId });
+  const action = decideTakeOver(status?.status, {
+    executorId: status?.executorId,
+    ourExecutorId: opts.executorId,
+    ...(opts.cancelRequested && { cancelRequested: opts.cancelRequested() }),
+  });
   opts.onAction?.(action);
   try {
     switch (action) {
@@ -49,10 +55,13 @@ export async function runOrTakeOver<R>(opts: TakeOverOptions<R>): Promise<Attemp
 
 function classifyWaitError<R>(err: unknown, action: TakeOverAction): AttemptOutcome<R> {
   if (isConflict(err)) return { kind: 'superseded', action };
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'DBOSAwaitedWorkflowCancelledError' || name === 'DBOSWorkflowCancelledError')
-    return { kind: 'cancelled', action };
+  if (isCancellation(err)) return { kind: 'cancelled', action };
   return { kind: 'failed', message: errorMessage(err) ?? String(err), action };
+}
+
+/** The workflow was cancelled in DBOS (DBOS errors keep the name 'Error': match the classes). */
+export function isCancellation(err: unknown): boolean {
+  return err instanceof DBOSErrors.DBOSWorkflowCancelledError || err instanceof DBOSErrors.DBOSAwaitedWorkflowCancelledError;
 }
 
 /** DBOS wraps nothing here, but a step may carry the conflict as its cause. */

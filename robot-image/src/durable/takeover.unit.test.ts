@@ -20,6 +20,19 @@ describe('decideTakeOver', () => {
     expect(decideTakeOver('PENDING', { executorId: 'dead', ourExecutorId: 'me' })).toBe('resume');
     expect(decideTakeOver('ENQUEUED', { executorId: 'me', ourExecutorId: 'me' })).toBe('resume');
   });
+  // The run's side: a CANCELLED workflow is a suspended attempt to resume, unless the run is being cancelled.
+  it.each<[string, boolean | undefined, TakeOverAction]>([
+    ['CANCELLED', false, 'resume'],
+    ['CANCELLED', true, 'cancelled'],
+    ['CANCELLED', undefined, 'cancelled'],
+    ['PENDING', true, 'resume'],
+    ['SUCCESS', false, 'take-result'],
+    ['SUCCESS', true, 'take-result'],
+    ['ERROR', false, 'failed'],
+    [null as unknown as string, true, 'start'],
+  ])('%s with cancelRequested %p -> %s', (status, cancelRequested, action) => {
+    expect(decideTakeOver(status, cancelRequested === undefined ? {} : { cancelRequested })).toBe(action);
+  });
   it('rejects a status it does not know', () => {
     expect(() => decideTakeOver('SOMETHING_NEW')).toThrow(/unknown DBOS workflow status/);
   });

@@ -1,6 +1,7 @@
 // The engine's entry point for the robot agent: `createEngine` registers the durable workflow
 // (before DBOS launches), and `runAttempt` runs one attempt of a job, starting it or taking it
 // over from a dead robot, and returns its outcome. The agent calls it from its queue handler.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../../../api/log.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
@@ -40,8 +41,19 @@ export interface AttemptRequest {
   credentials?: CredentialProvider;
   /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
   progress?: ProgressFn;
-  /** Asked before each step; a reason ends the attempt there. */
+  /** Asked before each step; a reason ends the attempt there (recorded: the attempt is over). */
   shouldStop?: () => Promise<StopReason | null>;
+  /**
+   * Asked at each step boundary, before shouldStop: true parks the attempt there so that it can be
+   * resumed — the workflow is cancelled in DBOS without recording anything, and the result is
+   * { status: 'suspended' }. A later runAttempt of the same attempt resumes it at that step.
+   */
+  suspendRequested?: () => boolean;
+  /**
+   * Whether the run is being cancelled, asked when the attempt is picked up: a workflow found CANCELLED
+   * in DBOS is then over, otherwise it is a suspension to resume.
+   */
+  cancelRequested?: () => boolean;
   /** Test hook: SIGKILL this process right after the k-th checkpoint it writes. */
   crashAfterStep?: number;
   logger?: Logger;
@@ -71,6 +83,8 @@ export type AttemptResult =
       takeOver: TakeOverAction;
     }
   | { status: 'stopped'; reason: StopReason; stepId: string; workflowId: string; takeOver: TakeOverAction }
+  /** Parked before step `stepId` (suspendRequested); the same attempt resumes there. */
+  | { status: 'suspended'; stepId: string; workflowId: string; takeOver: TakeOverAction }
   /** Another robot took this attempt over while we were running it: report nothing. */
   | { status: 'superseded'; workflowId: string; takeOver: TakeOverAction };
 
@@ -113,6 +127,12 @@ export function createEngine(opts: EngineOptions): Engine {
       if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
       const logger = (req.logger ?? opts.logger).child({ jobId: workflowId });
       const vault = new CredentialVault(req.credentials);
+      // The cancel that parks a suspended attempt must run outside the workflow's DBOS context: from inside
+      // it, DBOS would record the cancel as an operation of the workflow, and a resumed run would not
+      // replay the same operations.
+      const outsideWorkflow = AsyncLocalStorage.snapshot();
+      let suspendedBefore: string | null = null;
+      const suspendRequested = req.suspendRequested;
       const rt: JobRuntime = {
         vault,
         resolveJob: {
@@ -126,6 +146,14 @@ export function createEngine(opts: EngineOptions): Engine {
         progress: req.progress,
         shouldStop: req.shouldStop,
         crashAfterStep: req.crashAfterStep,
+        ...(suspendRequested && {
+          atStepBoundary: async (path: string) => {
+            if (suspendedBefore !== null || !suspendRequested()) return;
+            suspendedBefore = path;
+            logger.info({ step: path }, 'suspending the attempt at a step boundary');
+            await outsideWorkflow(() => DBOS.cancelWorkflow(workflowId));
+          },
+        }),
       };
       runtimes.set(workflowId, rt);
       try {
@@ -134,6 +162,7 @@ export function createEngine(opts: EngineOptions): Engine {
           workflowId,
           queueName: opts.durable.queueName,
           executorId: opts.durable.executorId,
+          ...(req.cancelRequested && { cancelRequested: req.cancelRequested }),
           start: () => DBOS.startWorkflow(jobWorkflow, { workflowID: workflowId })(input),
           onAction: (action) => logger.debug({ action }, 'attempt picked up'),
         });
@@ -143,6 +172,7 @@ export function createEngine(opts: EngineOptions): Engine {
             logger.warn('another robot owns this attempt now; stopped');
             return { status: 'superseded', ...base };
           case 'cancelled':
+            if (suspendedBefore !== null) return { status: 'suspended', stepId: suspendedBefore, ...base };
             return { status: 'stopped', reason: 'cancel', stepId: '', ...base };
           case 'failed':
             return { status: 'failed', error: { message: outcome.message }, ...base };

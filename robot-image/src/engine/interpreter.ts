@@ -42,6 +42,11 @@ export interface JobRuntime {
   logger: Logger;
   progress?: ProgressFn;
   shouldStop?: () => Promise<StopReason | null>;
+  /**
+   * Called between steps, outside any DBOS step, before the step named `path` (replayed or not). A suspend
+   * cancels the workflow in DBOS here, so the step's DBOS.runStep throws and nothing more is recorded.
+   */
+  atStepBoundary?: (path: string) => Promise<void>;
   /** Test hook: SIGKILL this process right after the k-th checkpoint it writes itself. */
   crashAfterStep?: number;
   session?: JobSession;
@@ -192,6 +197,7 @@ async function checkpointed(
   body: () => Promise<StepCheckpoint>,
 ): Promise<StepCheckpoint> {
   let live = false;
+  await rt.atStepBoundary?.(path);
   const cp = await DBOS.runStep(
     async () => {
       live = true;

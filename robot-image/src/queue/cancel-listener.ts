@@ -1,19 +1,20 @@
-// LISTENs for cancels of running jobs (NOTIFY aether_cancel '<uid>') on one dedicated connection,
-// reconnecting after errors. A missed notification is not fatal: the cancel flag is also read at claim.
+// LISTENs for cancels and suspends of held jobs (NOTIFY aether_cancel '<uid>' or 'suspend:<uid>') on one
+// dedicated connection, reconnecting after errors. A missed notification is not fatal: the cancel and
+// suspend flags are also read at claim.
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
-import { CANCEL_CHANNEL } from '../../../api/queue/identifiers.js';
+import { CANCEL_CHANNEL, parseStopNotice, type StopNotice } from '../../../api/queue/identifiers.js';
 
 export interface CancelListener {
   /**
    * Since when the listener has been listening without a break, in the DATABASE's clock (comparable with
-   * graphile's locked_at), or null while it is not listening.
+   * graphile's locked_at), or null while it is not listening. Every notice committed later is delivered.
    */
   listeningSince(): Date | null;
   stop(): Promise<void>;
 }
 
-export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: string) => void; logger: Logger }): Promise<CancelListener> {
+export async function listenForCancels(opts: { pool: pg.Pool; onNotice: (notice: StopNotice) => void; logger: Logger }): Promise<CancelListener> {
   let client: pg.PoolClient | null = null;
   let stopped = false;
   let retry: NodeJS.Timeout | null = null;
@@ -33,7 +34,7 @@ export async function listenForCancels(opts: { pool: pg.Pool; onCancel: (uid: st
     };
     c.on('error', onError);
     c.on('notification', (msg) => {
-      if (msg.channel === CANCEL_CHANNEL && msg.payload) opts.onCancel(msg.payload);
+      if (msg.channel === CANCEL_CHANNEL && msg.payload) opts.onNotice(parseStopNotice(msg.payload));
     });
     await c.query(`LISTEN ${CANCEL_CHANNEL}`);
     // Read after LISTEN took effect: every cancel committed after this time is delivered to us.

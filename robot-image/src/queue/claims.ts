@@ -3,8 +3,8 @@
 //
 // Most jobs are pristine first deliveries: added by enqueue_runs with the flag PRISTINE_FLAG and fetched
 // for the first time (graphile attempts = 1; a job our local queue handed back unused counts again from
-// where it was). Nobody has touched such a run since it was queued, except possibly a cancel — and a
-// cancel of a job we hold removes the flag and is NOTIFYed to us. So when our cancel listener was already
+// where it was). Nobody has touched such a run since it was queued, except possibly a cancel or a suspend
+// — and either of a job we hold removes the flag and is NOTIFYed to us (cancelNotified covers both). So when our cancel listener was already
 // listening when we locked the job (its start time and graphile's locked_at are both in the database's
 // clock) and no cancel of the run has been notified, the claim follows from the payload alone: no read.
 //
@@ -30,11 +30,12 @@ export function pristineClaim(job: FetchedJob, payload: QueuePayload): ClaimedRu
     failedAttempts: 0,
     maxAttempts: payload.maxAttempts,
     deadline: payload.deadline === null ? null : new Date(payload.deadline),
+    suspendRequested: false,
   };
 }
 
 export interface ClaimReader {
-  /** A cancel of this run was notified: claims known before now are stale. */
+  /** A cancel or a suspend of this run was notified: claims known before now are stale. */
   cancelNotified(uid: string): void;
   /** The job's claim when it is known without a read (a pristine first delivery heard of), else null. */
   known(job: FetchedJob, payload: QueuePayload): ClaimedRun | null;

@@ -15,6 +15,7 @@ const read = (uid: string, state: ClaimedRun['state'] = 'queued'): ClaimedRun =>
   failedAttempts: 1,
   maxAttempts: 3,
   deadline: null,
+  suspendRequested: false,
 });
 
 describe('pristineClaim', () => {
@@ -28,6 +29,7 @@ describe('pristineClaim', () => {
       failedAttempts: 0,
       maxAttempts: 5,
       deadline: new Date('2030-01-02T00:00:00Z'),
+      suspendRequested: false,
     });
   });
   it.each<[string, Partial<FetchedJob>]>([

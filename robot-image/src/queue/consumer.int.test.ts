@@ -57,6 +57,7 @@ function parkingHandler() {
       releases.set(ctx.runUid, resolve);
       ctx.signal.addEventListener('abort', () => {
         if (ctx.signal.reason === 'cancelled') resolve({ status: 'cancelled' });
+        if (ctx.signal.reason === 'suspended') resolve({ status: 'suspended' });
       });
     });
   return { handler, parked, release: (uid: string, o: JobOutcome = { status: 'succeeded' }) => releases.get(uid)?.(o) };
@@ -238,6 +239,45 @@ describe('consumer', () => {
     await waitFor('queue empty', async () => (await pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'rpa.run.qcxl2.p'`)).rowCount === 0);
     expect(seen).toEqual([started]);
     for (const uid of waiting) expect((await producer.getRun(uid))?.state).toBe('cancelled');
+  });
+
+  it('suspends a running job: signalled, parked with no attempt used; resumed, the same attempt is claimed again', async () => {
+    const park = parkingHandler();
+    const robot = await consumer({ namespace: 'sus', pool: 'p', handler: park.handler });
+    const p = testPayload({ namespace: 'sus', pool: 'p', maxAttempts: 2 });
+    await producer.enqueue({ payload: p });
+    await waitFor('parked', () => park.parked.length === 1);
+    expect(await producer.requestSuspend(p.uid)).toBe('requested');
+    await waitFor('suspended', async () => (await producer.getRun(p.uid))?.state === 'suspended');
+    expect(park.parked[0]!.signal.reason).toBe('suspended');
+    expect(await producer.getRun(p.uid)).toMatchObject({ failedAttempts: 0, robot: robot.robotId, suspendRequested: false });
+    await waitFor('job gone', async () => (await pool.query('select 1 from graphile_worker.jobs where key = $1', [jobKey(p.uid)])).rowCount === 0);
+    expect(await producer.depth('sus', 'p')).toEqual({ ready: 0, delayed: 0, running: 0 });
+
+    expect(await producer.resume(p.uid)).toBe('resumed');
+    await waitFor('claimed again', () => park.parked.length === 2);
+    expect(park.parked[1]).toMatchObject({ attempt: 1, claims: 2, previousRobot: robot.robotId });
+    park.release(p.uid);
+    await waitFor('succeeded', async () => (await producer.getRun(p.uid))?.state === 'succeeded');
+    expect(await producer.getRun(p.uid)).toMatchObject({ failedAttempts: 0 });
+  });
+
+  it('does not start a job suspended while it waited in its local queue, and runs it once resumed', async () => {
+    const { park, started, waiting } = await threeHeld('qsus');
+    const [suspended, kept] = waiting;
+    expect(await producer.requestSuspend(suspended!)).toBe('requested');
+    park.release(started);
+    await waitFor('the other one parked', () => park.parked.length === 2);
+    expect(park.parked.map((c) => c.runUid)).toEqual([started, kept]);
+    // It waits for the one handler slot behind the other: claimed then, and parked without running.
+    park.release(kept!);
+    await waitFor('parked run', async () => (await producer.getRun(suspended!))?.state === 'suspended');
+    expect(park.parked).toHaveLength(2);
+    expect(await producer.resume(suspended!)).toBe('resumed');
+    await waitFor('resumed one started', () => park.parked.length === 3);
+    expect(park.parked[2]).toMatchObject({ runUid: suspended, attempt: 1 });
+    park.release(suspended!);
+    await waitFor('all finished', async () => (await producer.getRun(suspended!))?.state === 'succeeded');
   });
 
   it('on shutdown hands back a job that does not finish by the deadline; another robot resumes it', async () => {

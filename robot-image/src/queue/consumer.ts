@@ -22,7 +22,16 @@
 //   - graceful shutdown: stop fetching (jobs prefetched into the local queue go back untouched), let
 //     running jobs finish until the deadline, then hand the rest back: the run goes back to 'queued'
 //     (failed_attempts untouched) and its job is re-added at once the same way as a retry.
-//   - a job whose run is already finished, cancelled or unknown is stale: it is completed without running.
+//   - suspend (spec.suspend on a job this robot holds; NOTIFY 'suspend:<uid>' on the cancel channel, or
+//     suspend_requested read at claim): the handler stops at the next step boundary so that its DBOS
+//     workflow can be resumed (JobOutcome 'suspended'; a claim that reads the flag does not start it at
+//     all), and the consumer parks the run in ONE transaction: detach the held job (fencing as above),
+//     run 'suspended' with its payload kept (or 'cancelled' if a cancel came meanwhile). No job is added.
+//     failed_attempts, the attempt number and `robot` stay: when the producer resumes the run (job re-added
+//     under the same key), the robot that claims it resumes the same workflow at the first step without a
+//     checkpoint — its DBOS status CANCELLED, the run not cancel-requested (durable/takeover-decision.ts).
+//   - a job whose run is already finished, cancelled, suspended or unknown is stale: it is completed
+//     without running.
 //
 // The path of one job, kept cheap because short jobs are bounded by it:
 //   claim    known without a read for a pristine first delivery (see claims.ts), else one batched read;
@@ -50,6 +59,7 @@ import {
   insertAudit,
   insertScreenshot,
   markRunCancelled,
+  parkRun,
   recordRunFailure,
   requeueRun,
   type ClaimedRun,
@@ -132,6 +142,7 @@ interface Aborted {
 }
 const ABORTED: Readonly<Record<AbortReason, Aborted>> = {
   cancelled: { aborted: 'cancelled' },
+  suspended: { aborted: 'suspended' },
   shutdown: { aborted: 'shutdown' },
   fenced: { aborted: 'fenced' },
 };
@@ -183,9 +194,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     cancels = await listenForCancels({
       pool: db,
       logger: log,
-      onCancel: (uid) => {
+      onNotice: ({ kind, uid }) => {
         claims.cancelNotified(uid);
-        inFlight.get(uid)?.abort('cancelled');
+        inFlight.get(uid)?.abort(kind === 'cancel' ? 'cancelled' : 'suspended');
       },
     });
   } catch (err) {
@@ -247,6 +258,20 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     if (!ok) throw new LostJobError(uid);
   };
 
+  /** Suspended: park the run (payload kept, no job re-added) until the producer resumes it. */
+  const park = async (job: Job, payload: QueuePayload, uid: string, robot: string | null) => {
+    const state = await withTransaction(db, async (tx) => {
+      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return false;
+      const parked = await parkRun(tx, { uid, payload, robot });
+      if (parked === 'suspended') {
+        await insertAudit(tx, { actor: `robot/${opts.robotId}`, action: 'run.suspended', namespace: payload.namespace, name: payload.name, runUid: uid });
+      }
+      return parked;
+    });
+    if (state === false) throw new LostJobError(uid);
+    return state;
+  };
+
   const parsePayload = createPayloadParser();
   // Built only when something is logged: the common path logs nothing per job.
   const jobLog = (payload: QueuePayload) => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
@@ -278,6 +303,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
         jobLog(payload).info('cancelled before it started');
         return;
       }
+      if (claim.suspendRequested) {
+        // Not started here: a run waiting since an earlier claim keeps that robot as its last holder.
+        const state = await park(job, payload, claim.uid, null);
+        jobLog(payload).info({ state }, 'suspended before it started');
+        return;
+      }
       const running = track(claim.uid);
       try {
         settled = await runHandler(opts.handler, new ClaimContext(payload, claim, job.id, opts.robotId, running), running);
@@ -301,6 +332,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     } else if (outcome.status === 'cancelled') {
       await markRunCancelled(db, { uid: claim.uid });
       jobLog(payload).info('run cancelled');
+    } else if (outcome.status === 'suspended') {
+      const state = await park(job, payload, claim.uid, opts.robotId);
+      jobLog(payload).info({ state, stepId: outcome.stepId }, 'run suspended at a step boundary');
     } else {
       const rec = await recordFailure(job, payload, claim, outcome);
       if (rec?.state === 'failed') {
@@ -460,8 +494,8 @@ export class LostJobError extends Error {
 
 /**
  * Runs the handler until it settles. A 'shutdown' or 'fenced' abort settles at once (the handler is left
- * to notice its signal; it is not started at all when the abort came first); a 'cancelled' abort waits for
- * the handler to stop at its next step boundary.
+ * to notice its signal; it is not started at all when the abort came first); a 'cancelled' or 'suspended'
+ * abort waits for the handler to stop at its next step boundary.
  */
 function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob): Promise<Settled> {
   if (running.abandoned) return Promise.resolve(ABORTED[running.abandoned]);

@@ -9,6 +9,9 @@ export type { RunError };
 export type AbortReason =
   /** The RpaJob was cancelled: stop at the next step boundary and return { status: 'cancelled' }. */
   | 'cancelled'
+  /** The RpaJob was suspended: stop at the next step boundary in a way the attempt can be RESUMED from
+   *  (nothing recorded as its outcome) and return { status: 'suspended' }; the consumer parks the run. */
+  | 'suspended'
   /** The robot is shutting down and the deadline passed: stop at the next step boundary; the job is
    *  handed back to the queue (whatever you return is ignored) and another robot resumes it. */
   | 'shutdown'
@@ -45,7 +48,9 @@ export type JobOutcome =
       /** PNG of the page when the step failed (masked); stored with the run, at most 2 MiB. */
       screenshot?: Buffer;
     }
-  | { status: 'cancelled' };
+  | { status: 'cancelled' }
+  /** Stopped at a step boundary for a suspend; the attempt resumes there when the job is resumed. */
+  | { status: 'suspended'; stepId?: string };
 
 /** A handler that throws counts as a real failure with the error's message. */
 export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;

@@ -1,3 +1,4 @@
+import type { AbortReason } from './handler.js';
 import { createInFlightJob } from './in-flight.js';
 
 describe('createInFlightJob', () => {
@@ -15,8 +16,10 @@ describe('createInFlightJob', () => {
     expect([late.signal.aborted, late.signal.reason]).toEqual([true, 'fenced']);
   });
 
-  it.each<[string, Array<'cancelled' | 'shutdown' | 'fenced'>, 'shutdown' | 'fenced' | null]>([
+  it.each<[string, AbortReason[], 'shutdown' | 'fenced' | null]>([
     ['a cancel alone', ['cancelled'], null],
+    ['a suspend alone', ['suspended'], null],
+    ['a shutdown after a suspend', ['suspended', 'shutdown'], 'shutdown'],
     ['a shutdown after a cancel', ['cancelled', 'shutdown'], 'shutdown'],
     ['the first of shutdown and fenced', ['fenced', 'shutdown'], 'fenced'],
   ])('abandons the handler on %s', (_what, aborts, want) => {

@@ -79,7 +79,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     const conditions = setCondition((pool.status?.conditions ?? []) as Condition[], { type: CONDITIONS.ready, status: 'False', reason: 'Invalid', message }, { generation: pool.metadata.generation, now: new Date(deps.now()) });
     const delta = statusDelta(pool.status as Record<string, unknown> | undefined, { conditions, observedGeneration: pool.metadata.generation });
     if (delta) {
-      await patchStatus(deps.clients.custom, crRef('RobotPool', pool.metadata.namespace, pool.metadata.name), delta);
+      await patchStatus(deps.clients.json, crRef('RobotPool', pool.metadata.namespace, pool.metadata.name), delta);
       void deps.events.record(pool, { type: 'Warning', reason: 'Invalid', message });
     }
     throw new TerminalError(message);
@@ -137,7 +137,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
       conditions,
       observedGeneration: pool.metadata.generation,
     });
-    if (delta) await patchStatus(deps.clients.custom, crRef('RobotPool', key.namespace, key.name), delta);
+    if (delta) await patchStatus(deps.clients.json, crRef('RobotPool', key.namespace, key.name), delta);
     for (const e of events) void deps.events.record(pool, e);
 
     const labels = { namespace: key.namespace, pool: key.name };

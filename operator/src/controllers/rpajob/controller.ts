@@ -10,20 +10,22 @@ import { isNotFound } from '../../runtime/api-errors.js';
 import { kubeTime, setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
-import type { ObjectKey } from '../../runtime/key.js';
+import type { InformerEvent } from '../../runtime/informer.js';
+import { objectKey, type ObjectKey } from '../../runtime/key.js';
 import { done, requeueAfter, TerminalError, type ReconcileResult } from '../../runtime/result.js';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { mergePatch } from '../../runtime/status.js';
+import { mergePatch, patchStatus } from '../../runtime/status.js';
 import { contextFromTraceparent, inSpan, traceparentOf } from '../../tracing.js';
 import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
-import { ANNOTATIONS, CONDITIONS, QUEUE_FINALIZER } from '../names.js';
+import { ANNOTATIONS, CONDITIONS, QUEUE_FINALIZER, REASONS } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
 import { statusDelta } from '../status-delta.js';
-import { followRun, isFinished, jobDeadline, ttlExpiry } from './decide.js';
+import { followRun, isFinished, jobDeadline, suspensionStep, ttlExpiry, type SuspensionStep } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
-import { withdrawQueuedRun } from './withdraw.js';
+import { queuedRecord } from './sql.js';
+
+type Resolved = Extract<Resolution, { kind: 'ok' }>;
 
 export interface RpaJobControllerDeps {
   clients: KubeClients;
@@ -38,15 +40,24 @@ export interface RpaJobControllerDeps {
   recheckMs?: number;
   /** How long after a run finished the robot's own status patch may still arrive. Default 5 s. */
   robotPatchGraceMs?: number;
+  /** The controller's own writes (shared with `jobKeysOf`, which skips their watch echoes). */
+  writes?: Freshest<RpaJobObject>;
+}
+
+/**
+ * The work-queue keys an RpaJob watch event concerns: its own, except for the echo of our own write,
+ * which the pass that wrote it has already handled (it saves one reconcile, one query, per write).
+ */
+export function jobKeysOf(writes: Freshest<RpaJobObject>): (job: RpaJobObject, event: InformerEvent) => string[] {
+  return (job, event) => (event === 'update' && writes.isEcho(job) ? [] : [objectKey(job)]);
 }
 
 type StatusFields = Record<string, unknown>;
-const mergePatchHeader = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const recheckMs = deps.recheckMs ?? 120_000;
   const graceMs = deps.robotPatchGraceMs ?? 5_000;
-  const freshest = new Freshest<RpaJobObject>();
+  const freshest = deps.writes ?? new Freshest<RpaJobObject>();
 
   /** Patches the status fields that changed, with the condition updates applied; emits events on condition transitions. */
   async function report(job: RpaJobObject, fields: StatusFields, updates: ConditionUpdate[], events: EventInput[] = []): Promise<void> {
@@ -56,10 +67,9 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     const delta = statusDelta(job.status as StatusFields | undefined, { ...fields, conditions, observedGeneration: job.metadata.generation });
     if (!delta) return;
     // resourceVersion makes the write conditional: a robot's Running that landed since our read is not overwritten.
-    const updated = (await deps.clients.custom.patchNamespacedCustomObjectStatus(
-      { ...crRef('RpaJob', job.metadata.namespace, job.metadata.name), body: { metadata: { resourceVersion: job.metadata.resourceVersion }, status: delta } },
-      mergePatchHeader,
-    )) as RpaJobObject;
+    const updated = await patchStatus<RpaJobObject>(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), delta, {
+      resourceVersion: job.metadata.resourceVersion,
+    });
     freshest.wrote(updated);
     for (const e of events) void deps.events.record(job, e);
   }
@@ -68,7 +78,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
     if (!job.metadata.finalizers?.includes(QUEUE_FINALIZER)) return done();
     const outcome = await deps.producer.cancel(job.metadata.uid, { actor: 'operator/rpajob-finalizer' });
-    await mergePatch(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), {
+    await mergePatch(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), {
       metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== QUEUE_FINALIZER), resourceVersion: job.metadata.resourceVersion },
     }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
@@ -85,7 +95,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
     if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), QUEUE_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
-    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.custom, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata }));
+    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata }));
   }
 
   const finishedUpdate = (reason: string, message: string): ConditionUpdate => ({
@@ -161,8 +171,8 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     }
   }
 
-  /** No run yet: resolve, validate, snapshot and enqueue. */
-  async function enqueue(job: RpaJobObject, resolution: Resolution, traceparent: string | undefined): Promise<ReconcileResult> {
+  /** No run yet: report why a job cannot be queued, or queue it. */
+  async function enqueue(job: RpaJobObject, resolution: Resolution, traceparent: string | undefined, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
     const pending = job.status?.phase === undefined ? { phase: 'Pending' } : {};
     switch (resolution.kind) {
       case 'invalid':
@@ -189,11 +199,17 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         );
         return done();
       case 'ok':
-        break;
+        return queueRun(job, resolution, traceparent, deadlineMs, ctx);
     }
+  }
+
+  /**
+   * Snapshots the resolved workflow into the queue payload and enqueues it (idempotent by UID). When the
+   * run already existed (another pass or replica queued it), the job follows that run instead.
+   */
+  async function queueRun(job: RpaJobObject, resolution: Resolved, traceparent: string | undefined, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { spec, workflow } = resolution;
     const { namespace, name, uid } = job.metadata;
-    const deadline = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
     const result = await deps.producer.enqueue({
       payload: {
         version: 1,
@@ -208,14 +224,19 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         credentials: spec.credentials ?? {},
         priority: spec.priority,
         maxAttempts: spec.maxAttempts,
-        deadline: deadline === undefined ? null : new Date(deadline).toISOString(),
+        deadline: deadlineMs === undefined ? null : new Date(deadlineMs).toISOString(),
         ...(traceparent ? { traceparent } : {}),
       },
     });
-    // The event belongs to the enqueue (exactly one replica's enqueue succeeds), not to the status write.
-    if (result.enqueued) void deps.events.record(job, { type: 'Normal', reason: 'Queued', message: `queued on pool ${spec.pool}` });
-    const run = await deps.producer.getRun(uid);
+    if (!result.enqueued) {
+      const run = await deps.producer.getRun(uid);
+      if (!run) throw new Error(`run ${uid} is missing right after enqueue`);
+      return syncWithRun(job, run, deadlineMs, ctx);
+    }
+    const run = await queuedRecord(deps.db, { uid });
     if (!run) throw new Error(`run ${uid} is missing right after enqueue`);
+    // The event belongs to the enqueue (exactly one replica's enqueue succeeds), not to the status write.
+    void deps.events.record(job, { type: 'Normal', reason: 'Queued', message: `queued on pool ${spec.pool}` });
     const phase: JobPhase = job.status?.phase === 'Running' ? 'Running' : 'Queued';
     await report(
       job,
@@ -225,15 +246,57 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         { type: CONDITIONS.queued, status: 'True', reason: 'Queued', message: `queued on pool ${spec.pool}` },
       ],
     );
-    return requeueAfter(Math.min(recheckMs, deadline !== undefined ? Math.max(1, deadline - deps.now()) : recheckMs));
+    return requeueAfter(Math.min(recheckMs, deadlineMs !== undefined ? Math.max(1, deadlineMs - deps.now()) : recheckMs));
   }
 
-  async function suspend(job: RpaJobObject, run: RunRow | null): Promise<ReconcileResult> {
-    if (run && run.state === 'queued' && !(await withdrawQueuedRun(deps.db, { uid: job.metadata.uid }))) return requeueAfter(1000);
-    if (run && run.state !== 'queued') return done(); // a robot holds it: suspend applies to waiting jobs only
-    const message = 'the job is suspended: it is not queued until spec.suspend is false';
-    await report(job, { phase: 'Pending', queuedAt: null }, [{ type: CONDITIONS.queued, status: 'False', reason: 'Suspended', message }], [
-      { type: 'Normal', reason: 'Suspended', message },
+  /**
+   * spec.suspend, level-based (decide.ts suspensionStep): a waiting run is withdrawn or parked, a running
+   * one parked by its robot at the next step boundary (Running, Queued=False Suspending meanwhile), then
+   * the job is Pending with Queued=False Suspended. Back to false: a parked run is queued again (Resumed).
+   */
+  async function suspend(job: RpaJobObject, step: SuspensionStep, run: RunRow | null): Promise<ReconcileResult> {
+    const uid = job.metadata.uid;
+    const actor = 'operator/rpajob';
+    switch (step.kind) {
+      case 'request':
+      case 'waitForPark': {
+        // Asked again while waiting: the robot is told again, and a job put back in the queue meanwhile
+        // (its robot shut down or died) is parked here at once.
+        const result = await deps.producer.requestSuspend(uid, { actor });
+        if (result === 'finished') return requeueAfter(1); // it ended meanwhile: the next pass follows it
+        if (result === 'requested') return showSuspending(job, step.kind === 'request');
+        return showSuspended(job, result === 'suspended');
+      }
+      case 'suspended':
+        return showSuspended(job, step.parked);
+      case 'resume': {
+        const resumed = (await deps.producer.resume(uid, { actor })) === 'resumed';
+        const message = `resumed: queued on pool ${run?.pool ?? ''}; a robot goes on where the job stopped`;
+        await report(job, { phase: 'Queued' }, [{ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message }], resumed ? [{ type: 'Normal', reason: REASONS.Resumed, message }] : []);
+        return requeueAfter(1);
+      }
+      case 'withdrawRequest':
+        await deps.producer.resume(uid, { actor });
+        // A robot that already stopped parks the run anyway; the next pass resumes it then.
+        return requeueAfter(1000);
+    }
+  }
+
+  async function showSuspending(job: RpaJobObject, requested: boolean): Promise<ReconcileResult> {
+    const message = 'suspending: the robot stops the job at its next step boundary';
+    await report(job, {}, [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.Suspending, message }], requested ? [{ type: 'Normal', reason: REASONS.Suspending, message }] : []);
+    // The robot parks the run within one step; its status patch (or this poll) brings the job back.
+    return requeueAfter(1000);
+  }
+
+  async function showSuspended(job: RpaJobObject, parked: boolean): Promise<ReconcileResult> {
+    const message = parked
+      ? 'the job is suspended: it goes on where it stopped when spec.suspend is false'
+      : 'the job is suspended: it is not queued until spec.suspend is false';
+    // A withdrawn run is enqueued afresh on resume (queuedAt cleared); a parked one keeps its queue record.
+    const fields = parked ? { phase: 'Pending' } : { phase: 'Pending', queuedAt: null };
+    await report(job, fields, [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.Suspended, message }], [
+      { type: 'Normal', reason: REASONS.Suspended, message },
     ]);
     return done();
   }
@@ -253,12 +316,21 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
       const job = await ensureFinalizer(cached, traceparent);
       const spec = (job.spec ?? {}) as { suspend?: boolean; activeDeadlineSeconds?: number; ttlSecondsAfterFinished?: number };
       if (isFinished(job.status?.phase)) return afterFinish(job, spec);
-      const run = await deps.producer.getRun(job.metadata.uid);
-      if (spec.suspend && (!run || run.state === 'queued')) return suspend(job, run);
       const deadlineMs = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
+      const pastDeadline = deadlineMs !== undefined && deps.now() >= deadlineMs;
+      let resolution: Resolution | undefined;
+      const resolve = () => (resolution ??= resolveJobWorkflow(job.spec, (name) => deps.workflows.get(key.namespace, name)));
+      // A job never queued is most likely new: enqueueing first tells whether its run exists (one read fewer).
+      if (!job.status?.queuedAt && !spec.suspend && !pastDeadline) {
+        const resolved = resolve();
+        if (resolved.kind === 'ok') return queueRun(job, resolved, traceparent, deadlineMs, ctx);
+      }
+      const run = await deps.producer.getRun(job.metadata.uid);
+      const suspension = suspensionStep({ suspend: spec.suspend === true, run });
+      if (suspension) return suspend(job, suspension, run);
       if (run) return syncWithRun(job, run, deadlineMs, ctx);
-      if (deadlineMs !== undefined && deps.now() >= deadlineMs) return failPastDeadline(job, {}, ctx);
-      return enqueue(job, resolveJobWorkflow(job.spec, (name) => deps.workflows.get(key.namespace, name)), traceparent);
+      if (pastDeadline) return failPastDeadline(job, {}, ctx);
+      return enqueue(job, resolve(), traceparent, deadlineMs, ctx);
     });
   };
 }

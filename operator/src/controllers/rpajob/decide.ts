@@ -1,5 +1,5 @@
-// Pure decisions of the RpaJob controller: deadlines, TTL, the phase a run row implies, and the checks
-// of a job's params and credential bindings against its workflow.
+// Pure decisions of the RpaJob controller: deadlines, TTL, the phase a run row implies, suspend and
+// resume, and the checks of a job's params and credential bindings against its workflow.
 import type { RunRow, RunState } from '../../../../api/queue/index.js';
 import { matchesParamType, type JobPhase, type WorkflowSpec } from '../../../../api/v1alpha1/index.js';
 
@@ -21,6 +21,7 @@ export function ttlExpiry(finishedAtMs: number | undefined, ttlSecondsAfterFinis
 const RUN_PHASE: Record<RunState, JobPhase> = {
   queued: 'Queued',
   running: 'Running',
+  suspended: 'Pending',
   succeeded: 'Succeeded',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -51,6 +52,9 @@ export function followRun(opts: {
   graceMs: number;
 }): RunFollowUp {
   const { phase, run, now } = opts;
+  // Parked, but the job does not show it (its queuedAt was lost): showing it Queued records queuedAt, and
+  // the pass right after follows the suspension (suspensionStep).
+  if (run.state === 'suspended') return { kind: 'live', phase: phase === undefined || phase === 'Pending' ? 'Queued' : phase, recheckMs: 1 };
   const live = run.state === 'queued' || run.state === 'running';
   if (live) {
     if (opts.deadlineMs !== undefined && now >= opts.deadlineMs) return { kind: 'deadlineExceeded' };
@@ -63,6 +67,36 @@ export function followRun(opts: {
   const waited = now - finishedAt;
   if (waited < opts.graceMs) return { kind: 'waitForRobot', afterMs: opts.graceMs - waited };
   return { kind: 'adoptOutcome', phase: phaseOfRun(run.state) };
+}
+
+export type SuspensionStep =
+  /** spec.suspend with a live run nobody asked yet: withdraw or park it, or ask its robot to park it. */
+  | { kind: 'request' }
+  /** The robot holding the run was asked and has not parked it yet: ask again, show Suspending, look again soon. */
+  | { kind: 'waitForPark' }
+  /** Nothing waits or runs: show Suspended (phase Pending). `parked`: a suspended run exists. */
+  | { kind: 'suspended'; parked: boolean }
+  /** spec.suspend is false again and the run is parked: queue it again (a robot resumes it). */
+  | { kind: 'resume' }
+  /** spec.suspend went back to false before the robot parked the run: withdraw the request. */
+  | { kind: 'withdrawRequest' };
+
+/**
+ * What spec.suspend asks of the job's run, or null when it asks nothing (the job follows its run, or is
+ * enqueued). Level-based: it reads only the spec and the run row, so every pass converges.
+ */
+export function suspensionStep(opts: { suspend: boolean; run: Pick<RunRow, 'state' | 'suspendRequested'> | null }): SuspensionStep | null {
+  const { suspend, run } = opts;
+  const live = run !== null && (run.state === 'queued' || run.state === 'running');
+  if (suspend) {
+    if (run === null) return { kind: 'suspended', parked: false };
+    if (run.state === 'suspended') return { kind: 'suspended', parked: true };
+    if (live) return run.suspendRequested ? { kind: 'waitForPark' } : { kind: 'request' };
+    return null;
+  }
+  if (run?.state === 'suspended') return { kind: 'resume' };
+  if (live && run.suspendRequested) return { kind: 'withdrawRequest' };
+  return null;
 }
 
 export interface SpecProblem {

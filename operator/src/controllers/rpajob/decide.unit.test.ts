@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunState } from '../../../../api/queue/index.js';
 import type { JobPhase } from '../../../../api/v1alpha1/index.js';
-import { bindingProblems, followRun, jobDeadline, ttlExpiry, type RunFollowUp } from './decide.js';
+import { bindingProblems, followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
 
 describe('followRun', () => {
   const now = 100_000;
@@ -18,9 +18,33 @@ describe('followRun', () => {
     ['finished long ago: adopt', 'Running', 'failed', now - 10_000, undefined, { kind: 'adoptOutcome', phase: 'Failed' }],
     ['cancelled while queued: adopt', 'Queued', 'cancelled', now - 10_000, undefined, { kind: 'adoptOutcome', phase: 'Cancelled' }],
     ['a finished run is not failed by a passed deadline', 'Succeeded', 'succeeded', now - 10_000, now - 1, { kind: 'inSync' }],
+    ['a parked run the job does not show: Queued at once, then the suspension', undefined, 'suspended', null, undefined, { kind: 'live', phase: 'Queued', recheckMs: 1 }],
+    ['a parked run is not failed by a passed deadline', 'Running', 'suspended', null, now - 1, { kind: 'live', phase: 'Running', recheckMs: 1 }],
   ])('%s', (_n, phase, state, finishedAt, deadlineMs, expected) => {
     expect(followRun({ ...base, phase, run: { state, finishedAt: finishedAt === null ? null : new Date(finishedAt) }, deadlineMs })).toEqual(expected);
   });
+});
+
+describe('suspensionStep', () => {
+  it.each<[string, boolean, RunState | null, boolean, SuspensionStep | null]>([
+    ['suspend, never queued', true, null, false, { kind: 'suspended', parked: false }],
+    ['suspend a waiting run', true, 'queued', false, { kind: 'request' }],
+    ['suspend a running run', true, 'running', false, { kind: 'request' }],
+    ['the robot was asked: wait for it to park', true, 'running', true, { kind: 'waitForPark' }],
+    ['a run flagged while waiting in a robot\'s local queue', true, 'queued', true, { kind: 'waitForPark' }],
+    ['parked', true, 'suspended', false, { kind: 'suspended', parked: true }],
+    ['suspend a finished run: nothing to do', true, 'succeeded', false, null],
+    ['suspend a cancelled run: nothing to do', true, 'cancelled', false, null],
+    ['unsuspend a parked run', false, 'suspended', false, { kind: 'resume' }],
+    ['unsuspend before the robot parked it', false, 'running', true, { kind: 'withdrawRequest' }],
+    ['unsuspend a flagged waiting run', false, 'queued', true, { kind: 'withdrawRequest' }],
+    ['not suspended, running', false, 'running', false, null],
+    ['not suspended, no run', false, null, false, null],
+    ['not suspended, failed', false, 'failed', false, null],
+  ])('%s', (_n, suspend, state, suspendRequested, expected) => {
+    expect(suspensionStep({ suspend, run: state === null ? null : { state, suspendRequested } })).toEqual(expected);
+  });
+  it('a parked run shows as Pending', () => expect(phaseOfRun('suspended')).toBe('Pending'));
 });
 
 describe('deadline and TTL', () => {

@@ -2,7 +2,7 @@
 // generation, if given) or the inline one, then the job's own fields and bindings. Pure: the lookup of
 // an RpaWorkflow is passed in.
 import { z } from 'zod';
-import { formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec } from '../../../../api/v1alpha1/index.js';
+import { checkWorkflow, formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
 import type { RpaWorkflowObject } from '../objects.js';
 import { bindingProblems, formatSpecProblems } from './decide.js';
 
@@ -23,13 +23,21 @@ function issuesText(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
 }
 
+const inlineWorkflowInvalid = (problems: WorkflowProblem[]): Resolution => ({
+  kind: 'invalid',
+  reason: 'Invalid',
+  message: problems.map((p) => `spec.workflow: ${formatProblem(p)}`).join('; '),
+});
+
 export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => RpaWorkflowObject | undefined): Resolution {
   const raw = (rawSpec ?? {}) as { workflow?: unknown };
-  if (raw.workflow !== undefined) {
-    const problems = validateWorkflow(raw.workflow);
-    if (problems.length > 0) return { kind: 'invalid', reason: 'Invalid', message: problems.map((p) => `spec.workflow: ${formatProblem(p)}`).join('; ') };
-  }
+  // The job's schema parses an inline workflow too, so a valid job is parsed once; the workflow's own
+  // problems (named by step) still come first, as validateWorkflow reports them.
   const parsed = RpaJobSpec.safeParse(rawSpec);
+  if (raw.workflow !== undefined) {
+    const problems = parsed.success && parsed.data.workflow ? checkWorkflow(parsed.data.workflow) : validateWorkflow(raw.workflow);
+    if (problems.length > 0) return inlineWorkflowInvalid(problems);
+  }
   if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues) };
   const spec = parsed.data;
 

@@ -74,7 +74,7 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
       conditions = setCondition(conditions, { type: CONDITIONS.scheduled, status: 'False', reason: 'Invalid', message }, stamp);
       const delta = statusDelta(s.status as Record<string, unknown> | undefined, { conditions, observedGeneration: s.metadata.generation });
       if (delta) {
-        await patchStatus(deps.clients.custom, crRef('RpaSchedule', key.namespace, key.name), delta);
+        await patchStatus(deps.clients.json, crRef('RpaSchedule', key.namespace, key.name), delta);
         void deps.events.record(s, { type: 'Warning', reason: 'Invalid', message });
       }
       throw new TerminalError(message);
@@ -124,7 +124,7 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
       conditions,
       observedGeneration: s.metadata.generation,
     });
-    if (delta) await patchStatus(deps.clients.custom, crRef('RpaSchedule', key.namespace, key.name), delta);
+    if (delta) await patchStatus(deps.clients.json, crRef('RpaSchedule', key.namespace, key.name), delta);
     for (const e of events) void deps.events.record(s, e);
     return spec.suspend ? done() : requeueAfter(Math.max(50, times.next - now + 50));
   };

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { formatProblem, validateWorkflow } from '../../../../api/v1alpha1/index.js';
+import { resolveJobWorkflow, type Resolution } from './resolve.js';
+
+const noWorkflows = () => undefined;
+const goto = (url: string) => ({ id: 'a', action: 'goto', url });
+const GOOD = { steps: [goto('https://example.com/')] };
+const UNDECLARED_PARAM = { steps: [goto('https://example.com/?q={{ params.nope }}')] };
+const BAD_SCHEMA = { steps: [{ id: 'a', action: 'goto' }] };
+const message = (r: Resolution) => (r.kind === 'ok' ? '' : r.message);
+
+describe('resolveJobWorkflow with an inline workflow', () => {
+  it('a valid job resolves to its parsed spec and workflow', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: GOOD }, noWorkflows);
+    expect(r.kind).toBe('ok');
+    if (r.kind !== 'ok') return;
+    expect(r.workflow.steps).toEqual(GOOD.steps);
+    expect(r.spec).toMatchObject({ pool: 'p', maxAttempts: 3, priority: 'normal' });
+  });
+
+  it.each<[string, Record<string, unknown>, unknown]>([
+    ['deep problems of a job whose schema holds', { pool: 'p', workflow: UNDECLARED_PARAM }, UNDECLARED_PARAM],
+    ['deep problems come before a bad field elsewhere', { pool: 'NOT A NAME', workflow: UNDECLARED_PARAM }, UNDECLARED_PARAM],
+    ['schema problems of the workflow come before a bad field elsewhere', { pool: 'NOT A NAME', workflow: BAD_SCHEMA }, BAD_SCHEMA],
+  ])('%s: the workflow problems as validateWorkflow names them', (_n, spec, workflow) => {
+    const r = resolveJobWorkflow(spec, noWorkflows);
+    const expected = validateWorkflow(workflow).map((p) => `spec.workflow: ${formatProblem(p)}`);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(r).toEqual({ kind: 'invalid', reason: 'Invalid', message: expected.join('; ') });
+  });
+
+  it('a valid workflow with a bad field elsewhere names that field', () => {
+    const r = resolveJobWorkflow({ pool: 'NOT A NAME', workflow: GOOD }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toMatch(/^spec\.pool: /);
+  });
+
+  it('a job naming both an inline workflow and a reference is refused', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: GOOD, workflowRef: { name: 'w' } }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toContain('exactly one of workflowRef, workflow');
+  });
+});
