@@ -40,7 +40,8 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
       if (!isNotFound(err)) throw err;
     });
 
-  async function createJob(s: RpaScheduleObject, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }, at: number): Promise<string> {
+  /** Creates the job of the run at `at`; false when it existed already (a repeat of this reconcile). */
+  async function createJob(s: RpaScheduleObject, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }, at: number): Promise<boolean> {
     const name = scheduledJobName(s.metadata.name, at);
     const body = {
       apiVersion: API_VERSION,
@@ -56,10 +57,11 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     };
     try {
       await deps.clients.custom.createNamespacedCustomObject({ ...crRef('RpaJob', s.metadata.namespace, name), body });
+      return true;
     } catch (err) {
-      if (!isAlreadyExists(err)) throw err; // created before (a repeat of this reconcile)
+      if (!isAlreadyExists(err)) throw err;
+      return false;
     }
-    return name;
   }
 
   return async (key: ObjectKey): Promise<ReconcileResult> => {
@@ -97,6 +99,10 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     let scheduled = { status: 'True' as const, reason: 'Scheduling', message: `next run at ${kubeTime(new Date(times.next))}` };
     if (spec.suspend) {
       scheduled = { status: 'True', reason: 'ScheduleSuspended', message: 'the schedule is suspended: no jobs are created' };
+    } else if (times.due !== undefined && children.some((j) => j.metadata.name === scheduledJobName(s.metadata.name, times.due!))) {
+      // This run's job exists: an earlier reconcile started it and its status write is not in our cache
+      // yet. Not a concurrent run to skip or replace.
+      lastScheduleTime = times.due;
     } else if (times.due !== undefined) {
       if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
         // lastScheduleTime stays: the run starts late if the active job ends within the starting deadline.
@@ -107,9 +113,10 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
           events.push({ type: 'Normal', reason: 'JobReplaced', message: `deleted ${active.join(', ')} to start the run of ${kubeTime(new Date(times.due))} (concurrencyPolicy Replace)` });
           active = [];
         }
-        const name = await createJob(s, spec.jobTemplate, times.due);
+        const name = scheduledJobName(s.metadata.name, times.due);
+        if (await createJob(s, spec.jobTemplate, times.due))
+          events.push({ type: 'Normal', reason: 'JobCreated', message: `created RpaJob ${name} for ${kubeTime(new Date(times.due))}` });
         if (!active.includes(name)) active = [...active, name];
-        events.push({ type: 'Normal', reason: 'JobCreated', message: `created RpaJob ${name} for ${kubeTime(new Date(times.due))}` });
         lastScheduleTime = times.due;
       }
     }
