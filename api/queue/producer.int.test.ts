@@ -1,20 +1,16 @@
 import pg from 'pg';
-import { freshDatabase } from '../../e2e/harness/testenv.js';
-import { migrate } from '../../migrations/index.js';
 import { testPayload } from './fixtures.js';
 import { ENQUEUE_CHANNEL, jobKey, taskIdentifier } from './identifiers.js';
 import { InvalidPayloadError } from './payload.js';
-import { createProducer, type Producer } from './producer.js';
+import type { Producer } from './producer.js';
+import { migratedQueueDatabase } from './testing/database.js';
 
 let url: string;
 let pool: pg.Pool;
 let producer: Producer;
 
 beforeAll(async () => {
-  url = await freshDatabase('prod');
-  await migrate({ databaseUrl: url });
-  pool = new pg.Pool({ connectionString: url, max: 4 });
-  producer = createProducer({ pool });
+  ({ url, pool, producer } = await migratedQueueDatabase('prod'));
 });
 afterAll(async () => {
   await pool.end();

@@ -2,25 +2,21 @@
 // a held run is flagged and its robot notified, a parked run is queued again under the same key with the
 // same payload and counters; depth and the dead-robot sweeper leave parked runs alone; a cancel ends one.
 import pg from 'pg';
-import { freshDatabase } from '../../e2e/harness/testenv.js';
-import { migrate } from '../../migrations/index.js';
 import { withTransaction } from './db.js';
 import { testPayload } from './fixtures.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, jobKey, PRISTINE_FLAG } from './identifiers.js';
 import { parsePayload } from './payload.js';
-import { createProducer, type Producer } from './producer.js';
+import type { Producer } from './producer.js';
 import { releaseDeadRobots } from './release.js';
 import { claimRuns, detachHeldJob, parkRun } from './sql/runs.js';
+import { migratedQueueDatabase } from './testing/database.js';
 
 let url: string;
 let pool: pg.Pool;
 let producer: Producer;
 
 beforeAll(async () => {
-  url = await freshDatabase('suspend');
-  await migrate({ databaseUrl: url });
-  pool = new pg.Pool({ connectionString: url, max: 4 });
-  producer = createProducer({ pool });
+  ({ url, pool, producer } = await migratedQueueDatabase('suspend'));
 });
 afterAll(async () => {
   await pool.end();

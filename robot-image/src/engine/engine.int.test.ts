@@ -4,14 +4,11 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { freshDatabase } from '../../../e2e/harness/testenv.js';
-import { confirmationNumber, DEFAULT_USERS, startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { createLogger } from '../../../api/log.js';
+import { confirmationNumber, DEFAULT_USERS, type TestSite } from '../../../e2e/site/server.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { BrowserHost } from '../browser/host.js';
 import { CHROMIUM_ARGS } from '../browser/chromium.js';
-import { configureDurable, type Durable } from '../durable/runtime.js';
-import { createEngine, type AttemptResult, type Engine } from './engine.js';
+import type { AttemptResult, Engine } from './engine.js';
+import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
 
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
@@ -22,34 +19,18 @@ const credentials = async (slot: string) => {
   return CREDS;
 };
 
+let bed: EngineBed;
 let site: TestSite;
 let dbUrl: string;
-let durable: Durable;
-let host: BrowserHost;
 let engine: Engine;
-const uid = () => 'u' + randomBytes(5).toString('hex');
+const uid = testUid;
 
 beforeAll(async () => {
-  site = await startTestSite();
-  dbUrl = await freshDatabase('engine');
-  const logger = createLogger({ name: 'engine-test', level: 'warn', destination: process.stderr });
-  durable = configureDurable({
-    appName: 'aether-robot',
-    systemDatabaseUrl: dbUrl,
-    executorId: 'test-' + uid(),
-    applicationVersion: 'engine-test',
-    logger,
-  });
-  host = new BrowserHost({ logger });
-  engine = createEngine({ durable, browser: host, logger, defaultStepTimeoutMs: 10_000 });
-  await durable.launch();
+  bed = await startEngineBed('engine-test');
+  ({ site, dbUrl, engine } = bed);
 }, 60_000);
 
-afterAll(async () => {
-  await durable?.shutdown();
-  await host?.close();
-  await site?.stop();
-});
+afterAll(() => bed?.stop());
 
 beforeEach(() => site.reset());
 

@@ -5,13 +5,10 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createLogger } from '../../../api/log.js';
-import { freshDatabase } from '../../../e2e/harness/testenv.js';
-import { DEFAULT_USERS, startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { BrowserHost } from '../browser/host.js';
+import { DEFAULT_USERS, type TestSite } from '../../../e2e/site/server.js';
 import { workflowIdFor } from '../durable/ids.js';
-import { configureDurable, type Durable } from '../durable/runtime.js';
-import { createEngine, type AttemptRequest, type AttemptResult, type Engine } from './engine.js';
+import type { AttemptRequest, AttemptResult, Engine } from './engine.js';
+import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
 import { openAccountParams, openAccountWorkflow } from './testing/workflows.js';
 
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
@@ -19,30 +16,21 @@ const CREDS = { username: USER, password: PASSWORD, token: 'tok-' + randomBytes(
 const FORM_POSTS = ['POST /login', 'POST /form/1', 'POST /form/2', 'POST /form/3'];
 const STEP_IDS = openAccountWorkflow().steps.map((s) => s.id);
 
+let bed: EngineBed;
 let site: TestSite;
-let dbUrl: string;
 let db: pg.Pool;
-let durable: Durable;
-let host: BrowserHost;
 let engine: Engine;
-const uid = () => 'u' + randomBytes(5).toString('hex');
+const uid = testUid;
 
 beforeAll(async () => {
-  site = await startTestSite();
-  dbUrl = await freshDatabase('suspend_engine');
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-  const logger = createLogger({ name: 'suspend-test', level: 'warn', destination: process.stderr });
-  durable = configureDurable({ appName: 'aether-robot', systemDatabaseUrl: dbUrl, executorId: 'test-' + uid(), applicationVersion: 'suspend-test', logger });
-  host = new BrowserHost({ logger });
-  engine = createEngine({ durable, browser: host, logger, defaultStepTimeoutMs: 10_000 });
-  await durable.launch();
+  bed = await startEngineBed('suspend-test');
+  ({ site, engine } = bed);
+  db = new pg.Pool({ connectionString: bed.dbUrl, max: 2 });
 }, 60_000);
 
 afterAll(async () => {
-  await durable?.shutdown();
-  await host?.close();
   await db?.end();
-  await site?.stop();
+  await bed?.stop();
 });
 
 /**

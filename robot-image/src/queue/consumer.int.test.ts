@@ -3,11 +3,10 @@ import pg from 'pg';
 import { createLogger } from '../../../api/log.js';
 import { testPayload } from '../../../api/queue/fixtures.js';
 import { jobKey } from '../../../api/queue/identifiers.js';
-import { createProducer, type Producer } from '../../../api/queue/producer.js';
-import { freshDatabase } from '../../../e2e/harness/testenv.js';
-import { migrate } from '../../../migrations/index.js';
+import type { Producer } from '../../../api/queue/producer.js';
 import { startConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
 import type { JobContext, JobHandler, JobOutcome } from './handler.js';
+import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 
 const logger = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
@@ -17,10 +16,7 @@ let producer: Producer;
 const consumers: Consumer[] = [];
 
 beforeAll(async () => {
-  url = await freshDatabase('cons');
-  await migrate({ databaseUrl: url });
-  pool = new pg.Pool({ connectionString: url, max: 4 });
-  producer = createProducer({ pool });
+  ({ url, pool, producer } = await migratedQueueDatabase('cons'));
 });
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.stop({ deadlineMs: 0 })));

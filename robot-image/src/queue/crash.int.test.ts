@@ -7,12 +7,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createLogger } from '../../../api/log.js';
 import { testPayload } from '../../../api/queue/fixtures.js';
-import { createProducer, type Producer } from '../../../api/queue/producer.js';
-import { freshDatabase } from '../../../e2e/harness/testenv.js';
-import { migrate } from '../../../migrations/index.js';
+import type { Producer } from '../../../api/queue/producer.js';
 import { createSweeper, DEFAULT_SWEEP_INTERVAL_MS, type Sweeper } from '../../../operator/src/queue/sweeper.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_LEASE_SECONDS, startConsumer, type Consumer } from './consumer.js';
 import type { JobContext } from './handler.js';
+import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/consumer-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -26,10 +25,7 @@ const consumers: Consumer[] = [];
 let sweeper: Sweeper | null = null;
 
 beforeAll(async () => {
-  url = await freshDatabase('crash');
-  await migrate({ databaseUrl: url });
-  pool = new pg.Pool({ connectionString: url, max: 4 });
-  producer = createProducer({ pool });
+  ({ url, pool, producer } = await migratedQueueDatabase('crash'));
 });
 afterEach(async () => {
   await sweeper?.stop();

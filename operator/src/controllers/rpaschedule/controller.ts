@@ -41,8 +41,7 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     });
 
   /** Creates the job of the run at `at`; false when it existed already (a repeat of this reconcile). */
-  async function createJob(s: RpaScheduleObject, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }, at: number): Promise<boolean> {
-    const name = scheduledJobName(s.metadata.name, at);
+  async function createJob(s: RpaScheduleObject, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }, at: number, name: string): Promise<boolean> {
     const body = {
       apiVersion: API_VERSION,
       kind: 'RpaJob',
@@ -96,10 +95,11 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     let lastScheduleTime = timeOf(s.status?.lastScheduleTime);
     const earliest = earliestDue({ lastScheduleTime, createdAt: timeOf(s.metadata.creationTimestamp) ?? now, startingDeadlineSeconds: spec.startingDeadlineSeconds, now });
     const times = dueTimes({ schedule: spec.schedule, timeZone: spec.timeZone, earliest, now });
+    const dueName = times.due === undefined ? undefined : scheduledJobName(s.metadata.name, times.due);
     let scheduled = { status: 'True' as const, reason: 'Scheduling', message: `next run at ${kubeTime(new Date(times.next))}` };
     if (spec.suspend) {
       scheduled = { status: 'True', reason: 'ScheduleSuspended', message: 'the schedule is suspended: no jobs are created' };
-    } else if (times.due !== undefined && children.some((j) => j.metadata.name === scheduledJobName(s.metadata.name, times.due!))) {
+    } else if (dueName !== undefined && children.some((j) => j.metadata.name === dueName)) {
       // This run's job exists: an earlier reconcile started it and its status write is not in our cache
       // yet. Not a concurrent run to skip or replace.
       lastScheduleTime = times.due;
@@ -113,8 +113,8 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
           events.push({ type: 'Normal', reason: 'JobReplaced', message: `deleted ${active.join(', ')} to start the run of ${kubeTime(new Date(times.due))} (concurrencyPolicy Replace)` });
           active = [];
         }
-        const name = scheduledJobName(s.metadata.name, times.due);
-        if (await createJob(s, spec.jobTemplate, times.due))
+        const name = dueName!;
+        if (await createJob(s, spec.jobTemplate, times.due, name))
           events.push({ type: 'Normal', reason: 'JobCreated', message: `created RpaJob ${name} for ${kubeTime(new Date(times.due))}` });
         if (!active.includes(name)) active = [...active, name];
         lastScheduleTime = times.due;

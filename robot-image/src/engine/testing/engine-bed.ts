@@ -1,0 +1,43 @@
+// What the in-process engine tests share: the local test site, a fresh database for DBOS, one launched
+// durable runtime, a browser host and the engine on top of them.
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../../../api/log.js';
+import { freshDatabase } from '../../../../e2e/harness/testenv.js';
+import { startTestSite, type TestSite } from '../../../../e2e/site/server.js';
+import { BrowserHost } from '../../browser/host.js';
+import { configureDurable, type Durable } from '../../durable/runtime.js';
+import { createEngine, type Engine } from '../engine.js';
+
+export interface EngineBed {
+  site: TestSite;
+  dbUrl: string;
+  durable: Durable;
+  host: BrowserHost;
+  engine: Engine;
+  stop(): Promise<void>;
+}
+
+export const testUid = () => 'u' + randomBytes(5).toString('hex');
+
+/** `name` names the database, the logger and the DBOS application version. */
+export async function startEngineBed(name: string): Promise<EngineBed> {
+  const site = await startTestSite();
+  const dbUrl = await freshDatabase(name.replace(/-/g, '_'));
+  const logger = createLogger({ name, level: 'warn', destination: process.stderr });
+  const durable = configureDurable({ appName: 'aether-robot', systemDatabaseUrl: dbUrl, executorId: 'test-' + testUid(), applicationVersion: name, logger });
+  const host = new BrowserHost({ logger });
+  const engine = createEngine({ durable, browser: host, logger, defaultStepTimeoutMs: 10_000 });
+  await durable.launch();
+  return {
+    site,
+    dbUrl,
+    durable,
+    host,
+    engine,
+    async stop() {
+      await durable.shutdown();
+      await host.close();
+      await site.stop();
+    },
+  };
+}
