@@ -1,28 +1,7 @@
 // Self-healing selectors (issue 7). The public surface of robot-image/src/healing.
 import { rankAll } from './score.js';
+import type { ElementDescriptor } from './types.js';
 
-/** What the robot remembers about an element, to find it again after the page changed. */
-export interface ElementDescriptor {
-  tag: string;
-  id?: string;
-  name?: string;
-  type?: string;
-  role?: string;
-  accessibleName?: string;
-  classes?: string[];
-  text?: string;
-  placeholder?: string;
-  label?: string;
-  href?: string;
-  src?: string;
-  alt?: string;
-  title?: string;
-  attributes?: Record<string, string>;
-  xpath?: string;
-  idXpath?: string;
-  box?: { x: number; y: number; width: number; height: number };
-  neighborText?: { above?: string; below?: string; left?: string; right?: string };
-}
 /**
  * Tier 1 scorer (pure): ranks every candidate against the recorded descriptor, best first, and
  * chooses one or abstains (choice null) when the best is weak or not clearly ahead of the runner-up.
@@ -36,6 +15,7 @@ export function rankCandidates(
 }
 
 export type {
+  ElementDescriptor,
   Box,
   RankResult,
   HealableTarget,

@@ -1,9 +1,30 @@
 // Shapes shared by the healing modules. ElementDescriptor is the public contract (issue 7); the
 // target shapes mirror api/v1alpha1/target.ts as plain objects so this folder does not depend on
-// the zod schema's exact module.
+// the zod schema's exact module. This file imports nothing: every healing module (and the barrel
+// index.ts) takes its shapes from here.
 
-export type { ElementDescriptor } from './index.js';
-import type { ElementDescriptor } from './index.js';
+/** What the robot remembers about an element, to find it again after the page changed. */
+export interface ElementDescriptor {
+  tag: string;
+  id?: string;
+  name?: string;
+  type?: string;
+  role?: string;
+  accessibleName?: string;
+  classes?: string[];
+  text?: string;
+  placeholder?: string;
+  label?: string;
+  href?: string;
+  src?: string;
+  alt?: string;
+  title?: string;
+  attributes?: Record<string, string>;
+  xpath?: string;
+  idXpath?: string;
+  box?: { x: number; y: number; width: number; height: number };
+  neighborText?: { above?: string; below?: string; left?: string; right?: string };
+}
 
 export interface Box {
   x: number;
