@@ -1,5 +1,7 @@
 // Structured JSON logs for operator and robot. Every line names the resource (kind, namespace,
-// name) and the job where there is one: pass them with `logger.child({...})`.
+// name) and the job where there is one: pass them with `logger.child({...})`. Job ids have one name
+// each: `jobUid` is the RpaJob's uid (also its run's), `graphileJobId` a graphile-worker job row's id,
+// `workflowId` the DBOS workflow of one attempt (`rpa-<uid>-a<attempt>`).
 import { pino, type Logger } from 'pino';
 
 export type { Logger };

@@ -128,7 +128,7 @@ describe('suspend and resume', () => {
 
     // What the robot's consumer does at the step boundary: detach its job and park the run, in one transaction.
     const parked = await withTransaction(pool, async (tx) => {
-      expect(await detachHeldJob(tx, { jobId: job!.id, workerPoolId: 'pool-held' })).toBe(true);
+      expect(await detachHeldJob(tx, { graphileJobId: job!.id, workerPoolId: 'pool-held' })).toBe(true);
       return parkRun(tx, { uid: p.uid, payload: parsePayload(p), robot: 'robot-1' });
     });
     expect(parked).toBe('suspended');
@@ -174,7 +174,7 @@ describe('suspend and resume', () => {
     expect(await producer.requestSuspend(parked.uid)).toBe('requested');
     await withTransaction(pool, async (tx) => {
       const [j] = await jobsFor(parked.uid);
-      await detachHeldJob(tx, { jobId: j!.id, workerPoolId: 'pool-dead' });
+      await detachHeldJob(tx, { graphileJobId: j!.id, workerPoolId: 'pool-dead' });
       await parkRun(tx, { uid: parked.uid, payload: parsePayload(parked), robot: 'robot-dead' });
     });
     const released = await withTransaction(pool, (tx) =>

@@ -242,11 +242,11 @@ export async function requeueRun(db: Queryable, opts: { uid: string; robot: stri
  * then not re-add it. The detached row is deleted when the task returns (graphile completes it), or, after
  * a crash, stays inert.
  */
-export async function detachHeldJob(db: Queryable, opts: { jobId: string; workerPoolId: string }): Promise<boolean> {
+export async function detachHeldJob(db: Queryable, opts: { graphileJobId: string; workerPoolId: string }): Promise<boolean> {
   const r = await db.query(
     `update graphile_worker._private_jobs set key = null, attempts = max_attempts, updated_at = now()
       where id = $1::bigint and locked_by = $2`,
-    [opts.jobId, opts.workerPoolId],
+    [opts.graphileJobId, opts.workerPoolId],
   );
   return (r.rowCount ?? 0) > 0;
 }

@@ -2,7 +2,8 @@
 // robots in one process do not collide).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'suspended' | 'handed_back' | 'fenced';
+/** The `outcome` label of aether_jobs_total and aether_job_duration_seconds: how the robot's part of a job ended. */
+export type JobOutcomeLabel = 'succeeded' | 'failed' | 'cancelled' | 'suspended' | 'handed_back' | 'fenced';
 
 export interface AgentMetrics {
   registry: Registry;

@@ -84,7 +84,7 @@ export function createStatusReporter(opts: {
   }
 
   function forJob(ref: JobRef): JobReporter {
-    const log = opts.logger.child({ kind: 'RpaJob', namespace: ref.namespace, name: ref.name, jobId: ref.uid });
+    const log = opts.logger.child({ kind: 'RpaJob', namespace: ref.namespace, name: ref.name, jobUid: ref.uid });
     let pending: StatusPatch | null = null;
     let finalQueued = false;
     let gone = false;

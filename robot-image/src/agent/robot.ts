@@ -8,11 +8,11 @@ import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
-import type { JobContext, JobHandler, JobOutcome } from '../queue/handler.js';
+import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
 import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
 import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type JobCredentials, type SlotDeclaration } from './credentials.js';
 import { workflowKeyOf } from './healing.js';
-import type { AgentMetrics, JobOutcome as MetricOutcome } from './metrics.js';
+import type { AgentMetrics, JobOutcomeLabel } from './metrics.js';
 import type { JobReporter, StatusReporter } from './reporter.js';
 import { attemptFailedPatch, cancelledPatch, failedPatch, progressPatch, runningPatch, succeededPatch } from './status.js';
 import { startJobTrace } from './tracing.js';
@@ -55,9 +55,9 @@ const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
 const SUPERSEDED_WAIT_MS = 30_000;
 
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
-  return async (ctx: JobContext): Promise<JobOutcome> => {
+  return async (ctx: JobContext): Promise<HandlerOutcome> => {
     const p = ctx.payload;
-    const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobId: p.uid, attempt: ctx.attempt });
+    const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobUid: p.uid, attempt: ctx.attempt });
     const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid });
     // Once the job was handed back (shutdown) or taken away (fenced), another robot reports on it.
     const report: JobReporter = {
@@ -107,8 +107,8 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
     report.update(runningPatch({ robot: deps.podName, attempts: ctx.attempt, startedAt: started, totalSteps: p.workflow.steps.length }));
     log.info({ claims: ctx.claims, previousRobot: ctx.previousRobot }, 'started the attempt');
 
-    let metricOutcome: MetricOutcome = 'failed';
-    let outcome: JobOutcome;
+    let metricOutcome: JobOutcomeLabel = 'failed';
+    let outcome: HandlerOutcome;
     try {
       const result = await deps.engine.runAttempt({
         runUid: p.uid,
@@ -174,7 +174,7 @@ async function settle(
     report: JobReporter;
     log: Logger;
   },
-): Promise<{ outcome: JobOutcome; metricOutcome: MetricOutcome }> {
+): Promise<{ outcome: HandlerOutcome; metricOutcome: JobOutcomeLabel }> {
   const { ctx, deps, secrets, ended, report, log } = c;
   const uid = ctx.runUid;
   switch (result.status) {

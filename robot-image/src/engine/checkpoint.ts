@@ -36,7 +36,7 @@ export interface HealMark {
 }
 
 /** An attempt's outcome as the DBOS workflow records it (JSON; images base64). */
-export type JobOutcome =
+export type WorkflowOutcome =
   | {
       status: 'succeeded';
       /** Outputs of top-level steps that produce one, by step id. */

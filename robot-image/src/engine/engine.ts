@@ -11,7 +11,7 @@ import { workflowIdFor } from '../durable/ids.js';
 import type { Durable } from '../durable/runtime.js';
 import { runOrTakeOver } from '../durable/takeover.js';
 import type { TakeOverAction } from '../durable/takeover-decision.js';
-import type { JobOutcome, StopReason } from './checkpoint.js';
+import type { WorkflowOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
@@ -107,7 +107,7 @@ export function createEngine(opts: EngineOptions): Engine {
   };
 
   const jobWorkflow = DBOS.registerWorkflow(
-    async (input: JobInput): Promise<JobOutcome> => {
+    async (input: JobInput): Promise<WorkflowOutcome> => {
       const workflowId = DBOS.workflowID!;
       const rt = runtimes.get(workflowId);
       // Only runAttempt puts a workflow on this process's queue, after registering its runtime.
@@ -125,7 +125,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!opts.durable.launched) throw new Error('DBOS is not launched: call durable.launch() after createEngine()');
       const workflowId = workflowIdFor(req.runUid, req.attempt);
       if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
-      const logger = (req.logger ?? opts.logger).child({ jobId: workflowId });
+      const logger = (req.logger ?? opts.logger).child({ workflowId });
       const vault = new CredentialVault(req.credentials);
       // The cancel that parks a suspended attempt must run outside the workflow's DBOS context: from inside
       // it, DBOS would record the cancel as an operation of the workflow, and a resumed run would not
@@ -158,7 +158,7 @@ export function createEngine(opts: EngineOptions): Engine {
       runtimes.set(workflowId, rt);
       try {
         const input: JobInput = { workflow: req.workflow, params: req.params ?? {} };
-        const outcome = await runOrTakeOver<JobOutcome>({
+        const outcome = await runOrTakeOver<WorkflowOutcome>({
           workflowId,
           queueName: opts.durable.queueName,
           executorId: opts.durable.executorId,
@@ -187,7 +187,7 @@ export function createEngine(opts: EngineOptions): Engine {
   };
 }
 
-function fromOutcome(o: JobOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {
+function fromOutcome(o: WorkflowOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {
   switch (o.status) {
     case 'succeeded':
       return {

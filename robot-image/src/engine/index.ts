@@ -7,7 +7,7 @@ export {
   type Engine,
   type EngineOptions,
 } from './engine.js';
-export type { HealMark, JobOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
+export type { HealMark, WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 export { createHealingResolver, type HealingResolverOptions } from './healing-resolver.js';
 export type { ProgressFn } from './interpreter.js';
 export type { CredentialProvider } from './scope.js';

@@ -12,7 +12,7 @@ import type { BrowserHost } from '../browser/host.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { runAction, type ActionContext } from './actions.js';
-import type { JobOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
+import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
 import { redactSecrets, redactString } from './redact.js';
 import {
@@ -94,7 +94,7 @@ export async function runWorkflow(
   workflowId: string,
   rt: JobRuntime,
   svc: EngineServices,
-): Promise<JobOutcome> {
+): Promise<WorkflowOutcome> {
   const walk: Walk = {
     input,
     workflowId,

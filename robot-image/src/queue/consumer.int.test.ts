@@ -5,7 +5,7 @@ import { testPayload } from '../../../api/queue/fixtures.js';
 import { jobKey } from '../../../api/queue/identifiers.js';
 import type { Producer } from '../../../api/queue/producer.js';
 import { startConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
-import type { JobContext, JobHandler, JobOutcome } from './handler.js';
+import type { JobContext, JobHandler, HandlerOutcome } from './handler.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 
 const logger = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -46,9 +46,9 @@ const succeed: JobHandler = async () => ({ status: 'succeeded', outputs: { ok: t
 /** A handler that parks every job until released (or until its signal fires). */
 function parkingHandler() {
   const parked: JobContext[] = [];
-  const releases = new Map<string, (o: JobOutcome) => void>();
+  const releases = new Map<string, (o: HandlerOutcome) => void>();
   const handler: JobHandler = (ctx) =>
-    new Promise<JobOutcome>((resolve) => {
+    new Promise<HandlerOutcome>((resolve) => {
       parked.push(ctx);
       releases.set(ctx.runUid, resolve);
       ctx.signal.addEventListener('abort', () => {
@@ -56,7 +56,7 @@ function parkingHandler() {
         if (ctx.signal.reason === 'suspended') resolve({ status: 'suspended' });
       });
     });
-  return { handler, parked, release: (uid: string, o: JobOutcome = { status: 'succeeded' }) => releases.get(uid)?.(o) };
+  return { handler, parked, release: (uid: string, o: HandlerOutcome = { status: 'succeeded' }) => releases.get(uid)?.(o) };
 }
 
 describe('consumer', () => {

@@ -24,7 +24,7 @@
 //     (failed_attempts untouched) and its job is re-added at once the same way as a retry.
 //   - suspend (spec.suspend on a job this robot holds; NOTIFY 'suspend:<uid>' on the cancel channel, or
 //     suspend_requested read at claim): the handler stops at the next step boundary so that its DBOS
-//     workflow can be resumed (JobOutcome 'suspended'; a claim that reads the flag does not start it at
+//     workflow can be resumed (HandlerOutcome 'suspended'; a claim that reads the flag does not start it at
 //     all), and the consumer parks the run in ONE transaction: detach the held job (fencing as above),
 //     run 'suspended' with its payload kept (or 'cancelled' if a cancel came meanwhile). No job is added.
 //     failed_attempts, the attempt number and `robot` stay: when the producer resumes the run (job re-added
@@ -67,7 +67,7 @@ import {
 import { createSharedBatcher } from './batcher.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
-import type { AbortReason, JobContext, JobHandler, JobOutcome } from './handler.js';
+import type { AbortReason, JobContext, JobHandler, HandlerOutcome } from './handler.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { createInFlightJob, type InFlightJob } from './in-flight.js';
 import { createSlots } from './slots.js';
@@ -146,7 +146,7 @@ const ABORTED: Readonly<Record<AbortReason, Aborted>> = {
   shutdown: { aborted: 'shutdown' },
   fenced: { aborted: 'fenced' },
 };
-type Settled = JobOutcome | Aborted;
+type Settled = HandlerOutcome | Aborted;
 const isAborted = (s: Settled): s is Aborted => s === ABORTED.shutdown || s === ABORTED.fenced || s === ABORTED.cancelled;
 
 export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
@@ -210,11 +210,11 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const markRunningAfterMs = opts.markRunningAfterMs ?? 200;
 
   /** Records a real failure and re-adds the job for a retry, or dead-letters the run. */
-  const recordFailure = async (job: Job, payload: QueuePayload, claim: ClaimedRun, outcome: Extract<JobOutcome, { status: 'failed' }>) => {
+  const recordFailure = async (job: Job, payload: QueuePayload, claim: ClaimedRun, outcome: Extract<HandlerOutcome, { status: 'failed' }>) => {
     const retryable = outcome.retryable !== false;
     const delay = retryDelayMs(claim.failedAttempts + 1, backoff);
     const kept = await withTransaction(db, async (tx) => {
-      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return null;
+      if (!(await detachHeldJob(tx, { graphileJobId: job.id, workerPoolId: job.locked_by! }))) return null;
       let screenshotId: string | null = null;
       if (outcome.screenshot && outcome.screenshot.length <= MAX_SCREENSHOT_BYTES) {
         screenshotId = await insertScreenshot(tx, { uid: claim.uid, stepId: outcome.error.stepId ?? 'unknown', image: outcome.screenshot });
@@ -248,7 +248,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   /** Shutdown deadline passed: put the run back in the queue at once, unchanged. */
   const handBack = async (job: Job, payload: QueuePayload, uid: string) => {
     const ok = await withTransaction(db, async (tx) => {
-      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return false;
+      if (!(await detachHeldJob(tx, { graphileJobId: job.id, workerPoolId: job.locked_by! }))) return false;
       const run = await requeueRun(tx, { uid, robot: opts.robotId });
       if (run) {
         await addRunJob(tx, { uid, taskIdentifier: run.taskIdentifier, payload, runAt: new Date(), priority: run.priority, maxAttempts: GRAPHILE_MAX_ATTEMPTS });
@@ -261,7 +261,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   /** Suspended: park the run (payload kept, no job re-added) until the producer resumes it. */
   const park = async (job: Job, payload: QueuePayload, uid: string, robot: string | null) => {
     const state = await withTransaction(db, async (tx) => {
-      if (!(await detachHeldJob(tx, { jobId: job.id, workerPoolId: job.locked_by! }))) return false;
+      if (!(await detachHeldJob(tx, { graphileJobId: job.id, workerPoolId: job.locked_by! }))) return false;
       const parked = await parkRun(tx, { uid, payload, robot });
       if (parked === 'suspended') {
         await insertAudit(tx, { actor: `robot/${opts.robotId}`, action: 'run.suspended', namespace: payload.namespace, name: payload.name, runUid: uid });
@@ -274,7 +274,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
 
   const parsePayload = createPayloadParser();
   // Built only when something is logged: the common path logs nothing per job.
-  const jobLog = (payload: QueuePayload) => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobId: payload.uid });
+  const jobLog = (payload: QueuePayload) => log.child({ kind: 'RpaJob', namespace: payload.namespace, name: payload.name, jobUid: payload.uid });
   const slots = createSlots(concurrency);
 
   const task = async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
@@ -362,7 +362,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       for (const f of inFlight.values()) {
         if (f.marked || now - f.startedAt < markRunningAfterMs) continue;
         f.marked = true;
-        runningMarks.submit(f.uid).catch((err: unknown) => log.warn({ err, jobId: f.uid }, 'could not mark the run running'));
+        runningMarks.submit(f.uid).catch((err: unknown) => log.warn({ err, jobUid: f.uid }, 'could not mark the run running'));
       }
     },
     Math.max(10, Math.round(markRunningAfterMs / 4)),
@@ -372,7 +372,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   /** A payload that does not parse can never run: fail its run for good (if it names one) and drop it. */
   const failUnreadablePayload = async (job: Job, raw: unknown, err: InvalidPayloadError) => {
     const uid = typeof raw === 'object' && raw !== null ? (raw as { uid?: unknown }).uid : undefined;
-    log.error({ jobId: job.id, err: err.message }, 'dropped a job with an invalid payload');
+    log.error({ graphileJobId: job.id, err: err.message }, 'dropped a job with an invalid payload');
     if (typeof uid !== 'string' || !/^[0-9a-f-]{36}$/i.test(uid)) return;
     const [claim] = await claimRuns(db, { uids: [uid] });
     if (claim && claim.state !== 'cancelled') {
@@ -468,7 +468,7 @@ class ClaimContext implements JobContext {
   constructor(
     readonly payload: QueuePayload,
     claim: ClaimedRun,
-    readonly jobId: string,
+    readonly graphileJobId: string,
     readonly robotId: string,
     private readonly running: InFlightJob,
   ) {
@@ -501,7 +501,7 @@ function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob):
   if (running.abandoned) return Promise.resolve(ABORTED[running.abandoned]);
   return new Promise<Settled>((resolve) => {
     running.onAbandon = (reason) => resolve(ABORTED[reason]);
-    let outcome: Promise<JobOutcome>;
+    let outcome: Promise<HandlerOutcome>;
     try {
       outcome = handler(ctx);
     } catch (err) {
@@ -512,6 +512,6 @@ function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob):
 }
 
 /** A handler that threw (or rejected) failed its attempt with the error's message. */
-function handlerFailure(err: unknown): JobOutcome {
+function handlerFailure(err: unknown): HandlerOutcome {
   return { status: 'failed', error: { message: err instanceof Error ? err.message : String(err), code: 'HandlerError' } };
 }

@@ -31,14 +31,15 @@ export interface JobContext {
   claims: number;
   /** The robot that held this attempt before (it crashed or handed it back), or null on a fresh attempt. */
   previousRobot: string | null;
-  /** graphile-worker job id. */
-  jobId: string;
+  /** The graphile-worker job's id (not the RpaJob uid: that is runUid). */
+  graphileJobId: string;
   robotId: string;
   /** Fires with reason AbortReason. Check `signal.aborted` before each step. */
   signal: AbortSignal;
 }
 
-export type JobOutcome =
+/** What a JobHandler returns for one claim; the consumer records it in the run row. */
+export type HandlerOutcome =
   | { status: 'succeeded'; outputs?: Record<string, unknown> }
   | {
       status: 'failed';
@@ -53,4 +54,4 @@ export type JobOutcome =
   | { status: 'suspended'; stepId?: string };
 
 /** A handler that throws counts as a real failure with the error's message. */
-export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;
+export type JobHandler = (ctx: JobContext) => Promise<HandlerOutcome>;

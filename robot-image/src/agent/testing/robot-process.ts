@@ -44,7 +44,7 @@ export interface RobotOptions {
 
 interface LogLine {
   msg?: string;
-  jobId?: string;
+  jobUid?: string;
   step?: string;
 }
 
@@ -93,7 +93,7 @@ export async function startRobot(opts: RobotOptions): Promise<RobotProcess> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve((exit = { code, signal }))),
   );
-  const ofRun = (runUid: string) => lines.map(parse).filter((l): l is LogLine => l !== null && l.jobId === runUid);
+  const ofRun = (runUid: string) => lines.map(parse).filter((l): l is LogLine => l !== null && l.jobUid === runUid);
 
   const robot: RobotProcess = {
     pod: opts.pod,
