@@ -1,0 +1,102 @@
+// The graphile-worker task of a pool: one job reads claim → run → record.
+//   claim   in one of the `concurrency` handler slots (slots.ts): known without a read for a pristine
+//           first delivery, else one batched read (claims.ts); a stale, cancelled or suspended run is not
+//           started;
+//   run     the handler (run-handler.ts), tracked in InFlightJobs for cancels, aborts and the heartbeat;
+//   record  outside the slot, so a finished job gives its slot to the next one while its outcome is
+//           written (record.ts).
+import type { Job, JobHelpers, Task } from 'graphile-worker';
+import type pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { createPayloadParser, InvalidPayloadError, type QueuePayload } from '../../../api/queue/payload.js';
+import type { ClaimedRun } from '../../../api/queue/sql/runs.js';
+import type { ClaimReader } from './claims.js';
+import type { JobHandler } from './handler.js';
+import type { InFlightJobs } from './in-flight.js';
+import type { Lifecycle } from './lifecycle.js';
+import { jobLog, type Recorder } from './record.js';
+import { ClaimContext, runHandler, type Settled } from './run-handler.js';
+import type { Slots } from './slots.js';
+import { failInvalidPayload } from './transactions/fail-invalid-payload.js';
+
+export interface TaskOptions {
+  db: pg.Pool;
+  robot: string;
+  handler: JobHandler;
+  slots: Slots;
+  claims: ClaimReader;
+  inFlight: InFlightJobs;
+  lifecycle: Pick<Lifecycle, 'abortOnStart'>;
+  recorder: Recorder;
+  logger: Logger;
+}
+
+/** A run whose handler ran, and how it ended. */
+interface Ran {
+  claim: ClaimedRun;
+  settled: Settled;
+}
+
+const RUN_UID = /^[0-9a-f-]{36}$/i;
+
+export function createTask(opts: TaskOptions): Task {
+  const { slots, claims, inFlight, recorder, logger } = opts;
+  const parsePayload = createPayloadParser();
+
+  /** A payload that does not parse can never run: fail its run for good (if it names one) and drop it. */
+  const dropInvalid = async (job: Job, raw: unknown, err: unknown): Promise<void> => {
+    if (!(err instanceof InvalidPayloadError)) throw err;
+    logger.error({ graphileJobId: job.id, err: err.message }, 'dropped a job with an invalid payload');
+    const uid = typeof raw === 'object' && raw !== null ? (raw as { uid?: unknown }).uid : undefined;
+    if (typeof uid === 'string' && RUN_UID.test(uid))
+      await failInvalidPayload(opts.db, { runUid: uid, robot: opts.robot, message: err.message });
+  };
+
+  /** A claim that is not to run: the job is stale, the run cancelled, or its suspend requested (parked). */
+  const notStarted = async (job: Job, payload: QueuePayload, claim: ClaimedRun | undefined): Promise<void> => {
+    if (!claim) jobLog(logger, payload).info('skipped a stale job: its run is finished or unknown');
+    else if (claim.state === 'cancelled') jobLog(logger, payload).info('cancelled before it started');
+    else await recorder.parkUnstarted(job, payload);
+  };
+
+  const claimAndRun = async (job: Job, payload: QueuePayload): Promise<Ran | null> => {
+    // Synchronous fast paths first: most jobs find a free slot and a claim known without a read.
+    if (!slots.tryAcquire()) await slots.acquire();
+    try {
+      // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
+      const claim = claims.known(job, payload) ?? (await claims.claim(job, payload));
+      if (!claim || claim.state === 'cancelled' || claim.suspendRequested) {
+        await notStarted(job, payload, claim);
+        return null;
+      }
+      const running = inFlight.start(claim.uid, opts.lifecycle.abortOnStart());
+      try {
+        return {
+          claim,
+          settled: await runHandler(
+            opts.handler,
+            new ClaimContext(payload, claim, job.id, opts.robot, running),
+            running,
+          ),
+        };
+      } finally {
+        inFlight.end(claim.uid);
+      }
+    } finally {
+      // The slot goes to the next job now; this job's outcome is written outside it.
+      slots.release();
+    }
+  };
+
+  return async (raw: unknown, helpers: JobHelpers): Promise<void> => {
+    const job = helpers.job;
+    let payload: QueuePayload;
+    try {
+      payload = parsePayload(raw);
+    } catch (err) {
+      return dropInvalid(job, raw, err);
+    }
+    const ran = await claimAndRun(job, payload);
+    if (ran) await recorder.record(job, payload, ran.claim, ran.settled);
+  };
+}
