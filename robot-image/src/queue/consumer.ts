@@ -56,9 +56,9 @@ import { claimRuns } from '../../../api/queue/sql/runs.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
 import type { JobHandler } from './handler.js';
-import { startHeartbeat } from './heartbeat.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { InFlightJobs } from './in-flight.js';
-import { createLifecycle } from './lifecycle.js';
+import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createRecorder } from './record.js';
 import { startRunningMarks } from './running-marks.js';
 import { createSlots } from './slots.js';
@@ -167,11 +167,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     await db.end().catch(() => undefined);
   };
   const claims = createClaimReader({ readRuns: (uids) => claimRuns(db, { uids }), listeningSince: () => cancels?.listeningSince() ?? null });
-  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
-  let registerPool: Promise<void> = Promise.resolve();
-  events.on('pool:create', ({ workerPool }) => {
-    registerPool = heartbeat.addWorkerPoolId(workerPool.id).catch((err: unknown) => log.error({ err }, 'could not register the worker pool id'));
-  });
+  const pools = workerPoolRegistration(heartbeat, log);
   try {
     cancels = await listenForCancels({
       pool: db,
@@ -185,32 +181,17 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     const recorder = createRecorder({ db, robot: opts.robotId, backoff: opts.backoff ?? DEFAULT_BACKOFF, logger: log });
     const slots = createSlots(concurrency);
     const task = createTask({ db, robot: opts.robotId, handler: opts.handler, slots, claims, inFlight, lifecycle, recorder, logger: log });
-    runner = await startRunner(opts, { identifier, task, graphileConcurrency, events, log });
+    runner = await startRunner(opts, { identifier, task, graphileConcurrency, events: pools.events, log });
   } catch (err) {
     await close(true);
     throw err;
   }
-  await registerPool;
+  await pools.registered();
   log.info({ taskIdentifier: identifier, concurrency, graphileConcurrency }, 'consumer started');
 
   const theRunner = runner;
   const done = theRunner.promise;
   done.catch(() => undefined);
-  const fenced = () => lifecycle.state.phase === 'fenced';
-  const shutdown = async (deadlineMs: number) => {
-    lifecycle.drain();
-    await heartbeat.beat('draining').catch(() => undefined);
-    const timer = setTimeout(() => lifecycle.passDeadline(), deadlineMs);
-    try {
-      await theRunner.stop('consumer stopping').catch((err: unknown) => {
-        if (!fenced()) log.warn({ err }, 'runner stopped with an error');
-      });
-    } finally {
-      clearTimeout(timer);
-      await close(!fenced());
-      log.info('consumer stopped');
-    }
-  };
   let stopping: Promise<void> | null = null;
 
   return {
@@ -218,9 +199,43 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     taskIdentifier: identifier,
     workerPoolIds: () => heartbeat.workerPoolIds(),
     jobsHeld: () => inFlight.size,
-    stop: (o = {}) => (stopping ??= shutdown(o.deadlineMs ?? 30_000)),
+    stop: (o = {}) => (stopping ??= shutdown({ lifecycle, heartbeat, runner: theRunner, close, log }, o.deadlineMs ?? 30_000)),
     done,
   };
+}
+
+/**
+ * Graceful shutdown: stop fetching (draining), let running handlers finish until the deadline (then they
+ * are abandoned and their jobs handed back), and close everything. A fenced robot is not retired: it
+ * holds nothing, and the sweeper has already dealt with it.
+ */
+async function shutdown(
+  c: { lifecycle: Lifecycle; heartbeat: Heartbeat; runner: Runner; close: (retire: boolean) => Promise<void>; log: Logger },
+  deadlineMs: number,
+): Promise<void> {
+  const fenced = () => c.lifecycle.state.phase === 'fenced';
+  c.lifecycle.drain();
+  await c.heartbeat.beat('draining').catch(() => undefined);
+  const timer = setTimeout(() => c.lifecycle.passDeadline(), deadlineMs);
+  try {
+    await c.runner.stop('consumer stopping').catch((err: unknown) => {
+      if (!fenced()) c.log.warn({ err }, 'runner stopped with an error');
+    });
+  } finally {
+    clearTimeout(timer);
+    await c.close(!fenced());
+    c.log.info('consumer stopped');
+  }
+}
+
+/** graphile-worker's events, registering each worker pool id in the heartbeat (the sweeper's key to its locks). */
+function workerPoolRegistration(heartbeat: Heartbeat, log: Logger): { events: WorkerEvents; registered(): Promise<void> } {
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  let registering: Promise<void> = Promise.resolve();
+  events.on('pool:create', ({ workerPool }) => {
+    registering = heartbeat.addWorkerPoolId(workerPool.id).catch((err: unknown) => log.error({ err }, 'could not register the worker pool id'));
+  });
+  return { events, registered: () => registering };
 }
 
 /** graphile-worker's runner, serving only this pool's task identifier. */

@@ -8,6 +8,7 @@ import type { QueuePayload } from '../../../api/queue/payload.js';
 import { completeRuns, markRunCancelled, type ClaimedRun } from '../../../api/queue/sql/runs.js';
 import { createSharedBatcher } from './batcher.js';
 import type { HandlerOutcome } from './handler.js';
+import type { AbandonReason } from './in-flight.js';
 import { isAbandoned, type Settled } from './run-handler.js';
 import { failAttempt } from './transactions/fail-attempt.js';
 import { handBack } from './transactions/hand-back.js';
@@ -44,6 +45,13 @@ export function createRecorder(opts: RecorderOptions): Recorder {
     return r.state;
   };
 
+  const abandoned = async (job: Job, payload: QueuePayload, reason: AbandonReason) => {
+    // Fenced: the run is another robot's now, nothing is written.
+    const handedBack = reason === 'shutdown' && (await handBack(db, { job: heldJob(job), payload, robot }));
+    if (!handedBack) throw new LostJobError(payload.uid);
+    jobLog(logger, payload).info('handed the job back at shutdown');
+  };
+
   const failed = async (
     job: Job,
     payload: QueuePayload,
@@ -75,12 +83,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
 
   return {
     async record(job, payload, claim, settled) {
-      if (isAbandoned(settled)) {
-        if (settled.abandoned === 'fenced' || !(await handBack(db, { job: heldJob(job), payload, robot })))
-          throw new LostJobError(payload.uid);
-        jobLog(logger, payload).info('handed the job back at shutdown');
-        return;
-      }
+      if (isAbandoned(settled)) return abandoned(job, payload, settled.abandoned);
       switch (settled.status) {
         case 'succeeded':
           return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null });
