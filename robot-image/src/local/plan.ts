@@ -17,7 +17,8 @@ export const ANNOTATIONS = {
   secretsDir: 'local.aether.dev/secrets-dir',
 } as const;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** 2 is both a bad input and a bad environment (no browser, no database): nothing was queued. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 2, interrupted: 130 } as const;
 
 export interface LocalPlan {
   job: ResolvedJob;
