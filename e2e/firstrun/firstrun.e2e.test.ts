@@ -58,7 +58,12 @@ function tempDir(mode: number): string {
   return dir;
 }
 
-const cliEnv = () => ({ ...process.env, NODE_OPTIONS: '', AETHER_CHROMIUM_PATH: '', AETHER_LOCAL_DIR: '' });
+/** The user's environment, without what would steer the run elsewhere. */
+function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+  for (const k of ['AETHER_CHROMIUM_PATH', 'AETHER_BROWSER_CANDIDATES', 'AETHER_LOCAL_DIR']) delete env[k];
+  return env;
+}
 
 beforeAll(async () => {
   // The committed HEAD of this checkout, as a new user gets it.

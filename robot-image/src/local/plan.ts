@@ -121,6 +121,7 @@ export function planRun(args: RunArgs, io: { cwd: string; env: Record<string, st
     siteParams,
     serveDir,
     ...(secretsDir !== undefined && { secretsDir }),
-    dataDir: resolve(io.cwd, args.dataDir ?? io.env.AETHER_LOCAL_DIR ?? join('.aether', 'local')),
+    // An empty AETHER_LOCAL_DIR counts as unset (not as the current directory).
+    dataDir: resolve(io.cwd, args.dataDir ?? (io.env.AETHER_LOCAL_DIR || join('.aether', 'local'))),
   };
 }
