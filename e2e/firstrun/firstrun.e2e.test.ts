@@ -77,7 +77,10 @@ beforeAll(async () => {
   await must('npm', ['pack', '--silent', '--pack-destination', packs], clone);
   const tarball = readdirSync(packs).find((f) => f.endsWith('.tgz'))!;
   installed = tempDir(0o755);
-  writeFileSync(path.join(installed, 'package.json'), '{ "name": "first-user", "version": "1.0.0", "private": true }\n');
+  writeFileSync(
+    path.join(installed, 'package.json'),
+    '{ "name": "first-user", "version": "1.0.0", "private": true }\n',
+  );
   await must('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(packs, tarball)], installed);
 }, 900_000);
 
@@ -90,11 +93,16 @@ describe('first run', () => {
     expect(statSync(path.dirname(clone)).mode & 0o777).toBe(0o700);
     const first = await run('npx', ['aether', 'run', 'examples/rpajob.yaml'], { cwd: clone, env: cliEnv() });
     made.push(...sharedPlaces(first.stderr));
-    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
+    expect({ code: first.code, stderr: first.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringContaining('succeeded'),
+    });
     expect((JSON.parse(first.stdout) as { accepted?: boolean }).accepted).toBe(true);
     if (isRoot) {
       // PostgreSQL runs as another user, which cannot enter the clone: the place it got is printed once.
-      expect(first.stderr).toMatch(/cannot enter .*\/aether\/\.aether\/local: its data is in \/var\/tmp\/aether-[0-9a-f]{16}/);
+      expect(first.stderr).toMatch(
+        /cannot enter .*\/aether\/\.aether\/local: its data is in \/var\/tmp\/aether-[0-9a-f]{16}/,
+      );
       expect(first.stderr).toMatch(/using a copy of its binaries in \/var\/tmp\/aether-pg-[0-9a-f]{16}/);
     }
 
@@ -112,7 +120,10 @@ describe('first run', () => {
     // Nothing of the development setup is there: no tsx, no TypeScript sources.
     expect(existsSync(path.join(installed, 'node_modules/tsx'))).toBe(false);
     expect(existsSync(path.join(installed, 'node_modules/aether/robot-image/src/local/cli.ts'))).toBe(false);
-    const r = await run('npx', ['aether', 'run', 'node_modules/aether/examples/rpajob.yaml'], { cwd: installed, env: cliEnv() });
+    const r = await run('npx', ['aether', 'run', 'node_modules/aether/examples/rpajob.yaml'], {
+      cwd: installed,
+      env: cliEnv(),
+    });
     made.push(...sharedPlaces(r.stderr));
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
     expect((JSON.parse(r.stdout) as { accepted?: boolean }).accepted).toBe(true);
@@ -134,10 +145,14 @@ describe('first run', () => {
     });
     expect(r.code).toBe(2);
     expect(r.ms).toBeLessThan(15_000);
-    expect(r.stderr).toContain('no Chromium or Chrome found (looked at /nonexistent/chromium, /nonexistent/google-chrome)');
+    expect(r.stderr).toContain(
+      'no Chromium or Chrome found (looked at /nonexistent/chromium, /nonexistent/google-chrome)',
+    );
     const apt = spawnSync('test', ['-x', '/usr/bin/apt-get']).status === 0;
     expect(r.stderr).toContain(
-      apt ? "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends chromium'" : 'npx playwright-core install chromium',
+      apt
+        ? "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends chromium'"
+        : 'npx playwright-core install chromium',
     );
     // Nothing was started or queued: no data directory, no site, no progress.
     expect(existsSync(path.join(work, '.aether'))).toBe(false);

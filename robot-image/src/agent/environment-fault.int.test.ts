@@ -15,7 +15,11 @@ import type { JobContext } from '../queue/handler.js';
 import { createAgentMetrics } from './metrics.js';
 import { createRobotRuntime, type RobotRuntime } from './runtime.js';
 
-const logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const logger = createLogger({
+  name: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 let q: QueueTestDatabase;
 let runtime: RobotRuntime;

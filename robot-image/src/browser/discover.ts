@@ -37,9 +37,7 @@ export interface BrowserCandidates {
 /** The first candidate that exists (an explicit one must). */
 export function pickBrowser(c: BrowserCandidates, exists: (path: string) => boolean): BrowserPick {
   if (c.explicit) {
-    return exists(c.explicit.path)
-      ? { kind: 'found', ...c.explicit }
-      : { kind: 'explicit-missing', ...c.explicit };
+    return exists(c.explicit.path) ? { kind: 'found', ...c.explicit } : { kind: 'explicit-missing', ...c.explicit };
   }
   for (const cand of c.candidates) if (exists(cand.path)) return { kind: 'found', ...cand };
   return { kind: 'none', looked: [...new Set(c.candidates.map((x) => x.path))] };
@@ -121,13 +119,20 @@ export async function findBrowser(opts: {
 }): Promise<{ path: string; source: string }> {
   const playwrightPath = await playwrightChromiumPath();
   const pick = pickBrowser(
-    browserCandidates({ env: opts.env, ...(opts.explicitPath && { explicitPath: opts.explicitPath }), ...(playwrightPath && { playwrightPath }) }),
+    browserCandidates({
+      env: opts.env,
+      ...(opts.explicitPath && { explicitPath: opts.explicitPath }),
+      ...(playwrightPath && { playwrightPath }),
+    }),
     opts.exists ?? isExecutableFile,
   );
   if (pick.kind === 'found') return { path: pick.path, source: pick.source };
   const advice = installAdvice({ isRoot: process.getuid?.() === 0, hasAptGet: isExecutableFile('/usr/bin/apt-get') });
   if (pick.kind === 'explicit-missing')
-    throw new BrowserUnavailableError(`${pick.source} names ${pick.path}, which is not an executable file`, advice.command);
+    throw new BrowserUnavailableError(
+      `${pick.source} names ${pick.path}, which is not an executable file`,
+      advice.command,
+    );
   throw new BrowserUnavailableError(
     `no Chromium or Chrome found (looked at ${pick.looked.slice(0, 6).join(', ')}${pick.looked.length > 6 ? ', …' : ''}); install one with:\n  ${advice.command}\nor point AETHER_CHROMIUM_PATH at a browser`,
     advice.command,

@@ -42,7 +42,9 @@ function aptInstallChromium(env: Record<string, string | undefined>, command: st
     const r = spawnSync('apt-get', args, { env: aptEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) {
       const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n').slice(-8).join('\n');
-      throw new EnvironmentError(`apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal}):\n${out}\nfix that, then run: ${command}`);
+      throw new EnvironmentError(
+        `apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal}):\n${out}\nfix that, then run: ${command}`,
+      );
     }
   }
 }
