@@ -2,6 +2,7 @@
 import { createLogger } from '../../api/log.js';
 import { startAgent } from './agent/agent.js';
 import { ConfigError, loadConfig } from './agent/config.js';
+import { BrowserUnavailableError } from './browser/discover.js';
 
 async function main(): Promise<number> {
   let config;
@@ -43,7 +44,8 @@ async function main(): Promise<number> {
   const died = agent.done.then(
     () => new Promise<number>(() => {}),
     async (err: unknown) => {
-      logger.fatal({ err }, 'the queue runner died');
+      if (err instanceof BrowserUnavailableError) logger.fatal({ err: err.message }, 'the browser cannot start: stopped taking jobs');
+      else logger.fatal({ err }, 'the queue runner died');
       await agent.stop().catch(() => undefined);
       return 1;
     },

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Logger } from '../../../api/log.js';
+import { findBrowser } from '../browser/discover.js';
 import { BrowserHost, createHealingResolver } from '../engine/index.js';
 import type { AgentConfig } from './config.js';
 import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
@@ -46,7 +47,11 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     });
     cleanups.push(() => tracing.shutdown());
 
-    const browser = new BrowserHost({ executablePath: config.chromiumPath, headless: config.headless, logger: log });
+    // The same discovery as `aether run` (AETHER_CHROMIUM_PATH, which the image sets, first). None: the robot
+    // does not start.
+    const chromium = await findBrowser({ env: opts.env });
+    log.info({ chromium: chromium.path, source: chromium.source }, 'found the browser');
+    const browser = new BrowserHost({ executablePath: chromium.path, headless: config.headless, logger: log });
     cleanups.push(() => browser.close());
     const metrics = createAgentMetrics({ browserRestarts: { pool: config.pool, count: () => browser.restarts } });
 
@@ -109,7 +114,10 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
       },
     });
     accepting = true;
-    const done = theConsumer.done.finally(() => {
+    // A browser that stops starting ends the robot (not ready, then exit): its jobs are back in the queue.
+    const fault = runtime.environmentFault.then((err) => Promise.reject(err));
+    fault.catch(() => undefined);
+    const done = Promise.race([theConsumer.done, fault]).finally(() => {
       runnerAlive = false;
       accepting = false;
     });

@@ -9,7 +9,8 @@ export interface AgentConfig {
   podName: string;
   /** Jobs this robot runs at the same time. */
   concurrency: number;
-  chromiumPath: string;
+  /** AETHER_CHROMIUM_PATH; absent: the robot looks for one (browser/discover.ts). */
+  chromiumPath?: string;
   headless: boolean;
   stepTimeoutSeconds: number;
   /** On SIGTERM: how long running jobs may go on before they are handed back. */
@@ -77,7 +78,7 @@ const envSchema = z.object({
   AETHER_NAMESPACE: required("the robot's namespace").regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
   AETHER_POD_NAME: required("this pod's name").regex(DNS_SUBDOMAIN, 'must be a DNS subdomain (a pod name)'),
   AETHER_CONCURRENCY: integer(1, 64, 1),
-  AETHER_CHROMIUM_PATH: z.string().trim().min(1, 'must not be empty').optional().transform((v) => v ?? '/usr/bin/chromium'),
+  AETHER_CHROMIUM_PATH: z.string().trim().min(1, 'must not be empty').optional(),
   AETHER_HEADLESS: boolean(true),
   AETHER_STEP_TIMEOUT_SECONDS: integer(1, 3600, 30),
   AETHER_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
@@ -120,7 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     namespace: e.AETHER_NAMESPACE,
     podName: e.AETHER_POD_NAME,
     concurrency: e.AETHER_CONCURRENCY,
-    chromiumPath: e.AETHER_CHROMIUM_PATH,
+    ...(e.AETHER_CHROMIUM_PATH !== undefined && { chromiumPath: e.AETHER_CHROMIUM_PATH }),
     headless: e.AETHER_HEADLESS,
     stepTimeoutSeconds: e.AETHER_STEP_TIMEOUT_SECONDS,
     shutdownGraceSeconds: e.AETHER_SHUTDOWN_GRACE_SECONDS,

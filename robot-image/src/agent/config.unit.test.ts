@@ -25,7 +25,6 @@ describe('loadConfig', () => {
       namespace: 'finance',
       podName: 'robot-invoices-7d9f-abcde',
       concurrency: 1,
-      chromiumPath: '/usr/bin/chromium',
       headless: true,
       stepTimeoutSeconds: 30,
       shutdownGraceSeconds: 25,

@@ -7,6 +7,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
+import { BrowserUnavailableError } from '../browser/discover.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
 import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
@@ -48,6 +49,13 @@ export interface JobHandlerDeps {
   crashAfterStep?: number;
   /** How long the end of an attempt waits for its status to go out. */
   finalReportWaitMs?: number;
+  /** Resolves when the browser runs (starting it if needed); BrowserUnavailableError when it cannot. */
+  browserReady: () => Promise<unknown>;
+  /**
+   * Told once the robot cannot run jobs at all (its browser does not start). It must stop the consumer
+   * at once, which hands every held job back to the queue: none of them counts as a failed attempt.
+   */
+  onEnvironmentFault: (err: Error) => void;
 }
 
 const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
@@ -69,6 +77,14 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         return jobReport.gone;
       },
     };
+    // A browser that cannot start is the machine's fault, not the job's: the job goes back to the queue
+    // untouched (nothing reported, no attempt used) and this robot stops taking jobs.
+    try {
+      await deps.browserReady();
+    } catch (err) {
+      if (!(err instanceof BrowserUnavailableError)) throw err;
+      return handBackForEnvironment(err, { ctx, deps, log, report });
+    }
     const credentialsFor = deps.credentials ?? (deps.kubeConfig ? secretCredentials(deps.kubeConfig) : null);
     if (!credentialsFor) throw new Error('the job handler has neither credentials nor a kubeConfig');
     const credentials = credentialsFor({
@@ -234,6 +250,26 @@ async function settle(
   }
 }
 
+/**
+ * The environment failed before the attempt started: ask for the robot to stop, and wait until the
+ * consumer takes the job back (abort 'shutdown': whatever is returned then is ignored, the run goes back
+ * to the queue unchanged). A cancel or suspend that comes first is honoured: nothing has run.
+ */
+async function handBackForEnvironment(
+  err: BrowserUnavailableError,
+  c: { ctx: JobContext; deps: JobHandlerDeps; log: Logger; report: JobReporter },
+): Promise<JobOutcome> {
+  c.log.error({ err: err.message }, 'the browser cannot start: handing the job back (not a failed attempt)');
+  c.deps.onEnvironmentFault(err);
+  await waitForAbort(c.ctx.signal, Number.POSITIVE_INFINITY);
+  if (c.ctx.signal.reason === 'cancelled') {
+    c.report.update(cancelledPatch({ message: 'the RpaJob was cancelled', stepId: null, at: new Date() }));
+    await Promise.race([c.report.flush(), new Promise((r) => setTimeout(r, c.deps.finalReportWaitMs ?? 3_000).unref())]);
+    return { status: 'cancelled' };
+  }
+  return { status: 'suspended' };
+}
+
 async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, Buffer>, log: Logger): Promise<Record<string, string>> {
   const refs: Record<string, string> = {};
   for (const [name, image] of Object.entries(shots)) {
@@ -249,7 +285,7 @@ async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, 
 function waitForAbort(signal: AbortSignal, timeoutMs: number): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(resolve, timeoutMs) : undefined;
     signal.addEventListener(
       'abort',
       () => {

@@ -38,7 +38,7 @@ export interface ConsumerSettings {
   /** How long a robot's heartbeat stays valid; the sweeper releases its jobs after that. */
   leaseSeconds?: number;
   /** The edges of the job handler: status reporter, credentials, metrics, tracer, test hooks. */
-  handler: Omit<JobHandlerDeps, 'engine' | 'db' | 'logger' | 'pool' | 'podName'>;
+  handler: Omit<JobHandlerDeps, 'engine' | 'db' | 'logger' | 'pool' | 'podName' | 'browserReady' | 'onEnvironmentFault'>;
 }
 
 export interface RobotRuntime {
@@ -46,6 +46,11 @@ export interface RobotRuntime {
   engine: Engine;
   /** Starts the queue consumer; call after durable.launch(). */
   startConsumer(settings: ConsumerSettings): Promise<Consumer>;
+  /**
+   * Resolves when the robot cannot run jobs (its browser does not start). The consumer has then been
+   * stopped at once, handing its jobs back to the queue; the process should report not ready and exit.
+   */
+  environmentFault: Promise<Error>;
 }
 
 /** Configures DBOS and the engine; the caller launches DBOS (and registers its shutdown) when ready. */
@@ -65,11 +70,30 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
     ...(opts.resolveTarget && { resolveTarget: opts.resolveTarget }),
     ...(opts.defaultStepTimeoutMs !== undefined && { defaultStepTimeoutMs: opts.defaultStepTimeoutMs }),
   });
+  // An environment fault stops the consumer with no grace: every held job goes back to the queue as
+  // at a shutdown (the handler waits for that), so none of them uses up an attempt.
+  let fault: Error | null = null;
+  let consumer: Consumer | null = null;
+  let signalFault: (err: Error) => void = () => undefined;
+  const environmentFault = new Promise<Error>((resolve) => (signalFault = resolve));
+  const stopForFault = () => {
+    consumer?.stop({ deadlineMs: 0 }).catch((err: unknown) => log.warn({ err }, 'stopping after an environment fault failed'));
+  };
+  const onEnvironmentFault = (err: Error) => {
+    if (fault) return;
+    fault = err;
+    log.error({ err: err.message }, 'environment fault: stopped taking jobs and handed the held ones back');
+    signalFault(err);
+    stopForFault();
+  };
+  const browserReady = () => opts.browser.browser();
+
   return {
     durable,
     engine,
-    startConsumer: (s) =>
-      startConsumer({
+    environmentFault,
+    startConsumer: async (s) => {
+      consumer = await startConsumer({
         databaseUrl: opts.databaseUrl,
         namespace: opts.namespace,
         pool: opts.pool,
@@ -84,7 +108,19 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
         }),
         backoff: { ...DEFAULT_BACKOFF, baseMs: s.retryBackoffBaseMs },
         logger: log,
-        handler: createJobHandler({ ...s.handler, engine, db: opts.db, logger: log, pool: opts.pool, podName: opts.pod }),
-      }),
+        handler: createJobHandler({
+          ...s.handler,
+          engine,
+          db: opts.db,
+          logger: log,
+          pool: opts.pool,
+          podName: opts.pod,
+          browserReady,
+          onEnvironmentFault,
+        }),
+      });
+      if (fault) stopForFault();
+      return consumer;
+    },
   };
 }

@@ -50,12 +50,14 @@ Options:
       --data-dir DIR     where the embedded PostgreSQL keeps its data (default .aether/local)
       --new              start a new run even if an earlier run of this job is unfinished
       --headed           show the browser window
-      --chromium PATH    Chromium binary (default /usr/bin/chromium)
+      --chromium PATH    the browser (default: AETHER_CHROMIUM_PATH, else Playwright's Chromium,
+                         /usr/bin/chromium, chromium-browser, google-chrome(-stable), on PATH)
       --log-level LEVEL  level of the log file in the data dir (default info)
   -h, --help             this text
 
 Outputs are printed to stdout as JSON; progress and errors go to stderr.
-Exit codes: 0 succeeded, 1 failed, 2 bad input, 130 interrupted (resumable).`;
+Exit codes: 0 succeeded, 1 failed, 2 bad input or environment (no browser, no database; nothing
+queued), 130 interrupted (resumable).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

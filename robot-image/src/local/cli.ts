@@ -2,6 +2,7 @@
 // Signals are handled here, at the edge: the first Ctrl-C stops the run so it can be resumed, a second
 // one exits at once.
 import { parseArgs, UsageError, USAGE } from './args.js';
+import { EnvironmentError, ensureBrowser } from './environment.js';
 import { ManifestError } from './manifests.js';
 import { EXIT, planRun } from './plan.js';
 
@@ -26,9 +27,15 @@ async function main(argv: string[]): Promise<number> {
   let interrupts = 0;
   try {
     const plan = planRun(args, { cwd: process.cwd(), env: process.env });
+    // Before anything starts or is queued: a job without a browser could only fail.
+    const chromiumPath = await ensureBrowser({
+      env: process.env,
+      ...(args.chromiumPath !== undefined && { explicitPath: args.chromiumPath }),
+      say: (line) => process.stderr.write(`aether: ${line}\n`),
+    });
     // The robot (DBOS, Playwright, graphile-worker) loads only for a valid input.
     const { runLocal } = await import('./run.js');
-    return await runLocal(plan, args, {
+    return await runLocal({ ...plan, chromiumPath }, args, {
       stdout: (t) => process.stdout.write(t),
       stderr: {
         write: (t) => process.stderr.write(t),
@@ -56,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof ManifestError) {
       process.stderr.write(`aether: ${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof EnvironmentError) {
+      process.stderr.write(`aether: ${err.message}\n`);
+      return EXIT.environment;
     }
     process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;

@@ -17,7 +17,8 @@ export const ANNOTATIONS = {
   secretsDir: 'local.aether.dev/secrets-dir',
 } as const;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** 2 is both a bad input and a bad environment (no browser, no database): nothing was queued. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 2, interrupted: 130 } as const;
 
 export interface LocalPlan {
   job: ResolvedJob;
@@ -120,6 +121,7 @@ export function planRun(args: RunArgs, io: { cwd: string; env: Record<string, st
     siteParams,
     serveDir,
     ...(secretsDir !== undefined && { secretsDir }),
-    dataDir: resolve(io.cwd, args.dataDir ?? io.env.AETHER_LOCAL_DIR ?? join('.aether', 'local')),
+    // An empty AETHER_LOCAL_DIR counts as unset (not as the current directory).
+    dataDir: resolve(io.cwd, args.dataDir ?? (io.env.AETHER_LOCAL_DIR || join('.aether', 'local'))),
   };
 }

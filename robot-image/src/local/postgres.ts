@@ -2,19 +2,24 @@
 // (its per-platform package), a data directory that outlives the process (the durable runs live
 // there), and a server in a process group of its own, so Ctrl-C reaches only the CLI, which hands
 // its job back before it stops the server. As root the server runs as the `postgres` user, or as
-// `nobody` when there is none (PostgreSQL refuses to run as root).
+// `nobody` when there is none (PostgreSQL refuses to run as root). That user may be unable to enter
+// the clone (under /root, in a `mktemp -d`): its data and, if need be, a copy of the binaries then
+// live under /var/tmp, at a place derived from the data directory's path, so a resume finds them.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
   closeSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -22,6 +27,9 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
+
+/** Where a server that cannot enter the clone keeps its data and binaries. */
+const SHARED_ROOT = '/var/tmp';
 
 export interface LocalPostgres {
   /** Superuser URL of the `postgres` database on 127.0.0.1. */
@@ -51,6 +59,69 @@ async function binaries(): Promise<Binaries> {
   if (!mod.initdb || !mod.postgres) throw new Error(`${pkg} does not name its initdb/postgres binaries`);
   hydrateSymlinks(resolve(dirname(mod.postgres), '..', '..'));
   return { initdb: mod.initdb, postgres: mod.postgres };
+}
+
+/**
+ * The binaries as `user` can run them: where they are, or a copy of their package's `native` folder
+ * under /var/tmp (made once per package location and version, owned by root, read-only to others).
+ */
+function reachableBinaries(bin: Binaries, user: { uid: number; gid: number }, onLog?: (line: string) => void): Binaries {
+  if (canReach(bin.postgres, user)) return bin;
+  const native = resolve(dirname(bin.postgres), '..');
+  const version = readFileSync(join(native, '..', 'package.json'), 'utf8');
+  const dir = join(SHARED_ROOT, `aether-pg-${digest(`${native}\n${version}`)}`);
+  const copy = (b: string) => join(dir, 'native', relative(native, b));
+  if (!existsSync(dir)) {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { mode: 0o755 });
+    cpSync(native, join(tmp, 'native'), { recursive: true, verbatimSymlinks: true });
+    renameSync(tmp, dir);
+    onLog?.(`PostgreSQL runs as uid ${user.uid}, which cannot reach ${native}: using a copy of its binaries in ${dir}`);
+  }
+  assertOwned(dir, 0);
+  const out = { initdb: copy(bin.initdb), postgres: copy(bin.postgres) };
+  if (!canReach(out.postgres, user)) throw new Error(`PostgreSQL runs as uid ${user.uid} and cannot run ${out.postgres}`);
+  return out;
+}
+
+/**
+ * The directory holding pgdata and the server's log: the data directory when `user` can enter it, else
+ * /var/tmp/aether-<hash of the data directory>, owned by `user` (0700).
+ */
+function serverDirectory(dataDir: string, user: { uid: number; gid: number } | null, onLog?: (line: string) => void): string {
+  if (!user) return dataDir;
+  chmodSync(dataDir, 0o755);
+  if (canReach(dataDir, user)) return dataDir;
+  const dir = join(SHARED_ROOT, `aether-${digest(dataDir)}`);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, user.uid, user.gid);
+    onLog?.(`PostgreSQL runs as uid ${user.uid}, which cannot enter ${dataDir}: its data is in ${dir}`);
+  }
+  assertOwned(dir, user.uid);
+  return dir;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** A directory in a world-writable place is ours only if the right user owns it and no one else may write. */
+function assertOwned(dir: string, uid: number): void {
+  const st = statSync(dir);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0)
+    throw new Error(`${dir} is not a directory owned by uid ${uid} that only it may write to; remove it and run again`);
+}
+
+/** Whether `user` can enter every directory above `path` and use `path` itself. */
+function canReach(path: string, user: { uid: number; gid: number }): boolean {
+  try {
+    execFileSync('test', ['-x', path], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -96,18 +167,6 @@ function serverUser(): { uid: number; gid: number } | null {
     }
   }
   throw new Error('running as root, but there is neither a `postgres` nor a `nobody` OS user for PostgreSQL to run as');
-}
-
-/** The server's user must be able to enter every directory above its data (e.g. not under /root). */
-function assertReachable(dir: string, user: { uid: number; gid: number }): void {
-  try {
-    execFileSync('test', ['-x', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
-  } catch {
-    throw new Error(
-      `PostgreSQL runs as uid ${user.uid} here (not as root) and cannot reach ${dir}: ` +
-        'choose a --data-dir whose parent directories everyone may enter (e.g. under /tmp or /var/tmp)',
-    );
-  }
 }
 
 function freePort(): Promise<number> {
@@ -177,17 +236,14 @@ export async function startLocalPostgres(opts: {
   onLog?: (line: string) => void;
 }): Promise<LocalPostgres> {
   const dataDir = resolve(opts.dataDir);
-  // The server's user must be able to reach its data directory.
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const user = serverUser();
-  if (user) {
-    chmodSync(dataDir, 0o755);
-    assertReachable(dataDir, user);
-  }
   const releaseLock = takeLock(dataDir);
   try {
-    const bin = await binaries();
-    const pgdata = join(dataDir, 'pgdata');
+    const serverDir = serverDirectory(dataDir, user, opts.onLog);
+    const found = await binaries();
+    const bin = user ? reachableBinaries(found, user, opts.onLog) : found;
+    const pgdata = join(serverDir, 'pgdata');
     const passwordFile = join(dataDir, 'pg-password');
 
     const stale = runningPostmaster(pgdata);
@@ -236,7 +292,7 @@ export async function startLocalPostgres(opts: {
     const password = readFileSync(passwordFile, 'utf8').trim();
 
     const port = await freePort();
-    const logFile = join(dataDir, 'postgres.log');
+    const logFile = join(serverDir, 'postgres.log');
     const logFd = openSync(logFile, 'a');
     if (user) chownSync(logFile, user.uid, user.gid);
     // A process group of its own (detached): Ctrl-C in the terminal must not stop the server under us.

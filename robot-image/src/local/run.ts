@@ -20,6 +20,7 @@ import { BrowserHost } from '../engine/index.js';
 import type { Consumer } from '../queue/consumer.js';
 import type { RunArgs } from './args.js';
 import type { ResolvedJob } from './manifests.js';
+import { EnvironmentError } from './environment.js';
 import { jobParams, localPayload, localRunUid } from './payload.js';
 import { EXIT, type LocalPlan } from './plan.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
@@ -83,7 +84,16 @@ async function startSiteOnKnownPort(dir: string, portFile: string, say: (t: stri
   return site;
 }
 
-export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Promise<number> {
+/** Runs a start-up step whose failure is the machine's, not the job's. */
+async function environment<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new EnvironmentError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args: RunArgs, io: LocalIO): Promise<number> {
   const err = io.stderr;
   const say = (text: string) => err.write(`${text}\n`);
 
@@ -125,9 +135,11 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
 
     // 3. The database: embedded PostgreSQL, schemas, and what an earlier CLI process left held.
     const started = Date.now();
-    const pgServer: LocalPostgres = await startLocalPostgres({ dataDir, onLog: say });
+    const pgServer: LocalPostgres = await environment('the local PostgreSQL did not start', () =>
+      startLocalPostgres({ dataDir, onLog: say }),
+    );
     cleanups.push({ what: 'postgres', fn: () => pgServer.stop() });
-    await migrate({ databaseUrl: pgServer.url, logger });
+    await environment('the local PostgreSQL could not be migrated', () => migrate({ databaseUrl: pgServer.url, logger }));
     const db = new pg.Pool({ connectionString: pgServer.url, max: 3 });
     db.on('error', (e) => log.warn({ err: e.message }, 'idle database connection failed'));
     cleanups.push({ what: 'db pool', fn: () => db.end() });
@@ -137,6 +149,11 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
     if (released.requeuedRuns > 0)
       log.info({ robots: released.deadRobots.length, runs: released.requeuedRuns }, 'released the runs of an earlier, stopped CLI');
     log.info({ ms: Date.now() - started, dataDir }, 'database ready');
+
+    // The browser starts before the run is queued: one that cannot start is a bad environment.
+    const browser = new BrowserHost({ executablePath: plan.chromiumPath, headless: !args.headed, logger: log });
+    cleanups.push({ what: 'browser', fn: () => browser.close() });
+    await environment('the browser did not start', () => browser.browser());
 
     // 4. The run: a new one, or the unfinished one from before (same UID -> same durable workflow).
     const producer = createProducer({ pool: db });
@@ -157,12 +174,6 @@ export async function runLocal(plan: LocalPlan, args: RunArgs, io: LocalIO): Pro
 
     // 5. The robot: the cluster's engine, consumer and job handler in this process.
     const robotId = `${LOCAL_POD}-${randomBytes(3).toString('hex')}`;
-    const browser = new BrowserHost({
-      executablePath: args.chromiumPath ?? io.env.AETHER_CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: !args.headed,
-      logger: log,
-    });
-    cleanups.push({ what: 'browser', fn: () => browser.close() });
     const runtime = createRobotRuntime({
       databaseUrl: pgServer.url,
       db,
