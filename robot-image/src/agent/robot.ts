@@ -258,7 +258,7 @@ async function settle(
 async function handBackForEnvironment(
   err: BrowserUnavailableError,
   c: { ctx: JobContext; deps: JobHandlerDeps; log: Logger; report: JobReporter },
-): Promise<JobOutcome> {
+): Promise<HandlerOutcome> {
   c.log.error({ err: err.message }, 'the browser cannot start: handing the job back (not a failed attempt)');
   c.deps.onEnvironmentFault(err);
   await waitForAbort(c.ctx.signal, Number.POSITIVE_INFINITY);
