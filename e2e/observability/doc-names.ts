@@ -75,7 +75,7 @@ export function promqlNames(file: string, line: number, expr: string): { metrics
   const metrics = metricMentionsInText(file, expr).map((m) => ({ ...m, line: line + m.line - 1, selector: true }));
   const labels: string[] = [];
   for (const g of expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g)) labels.push(...labelsOf(g[1]!));
-  for (const g of expr.matchAll(/\blabel_values\s*\(\s*[^,()]*(?:\{[^}]*\})?\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)/g)) labels.push(g[1]!);
+  for (const g of expr.matchAll(/\blabel_values\s*\(\s*[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)/g)) labels.push(g[1]!);
   const grouping = labels.length > 0 ? [{ file, line, labels, metrics: metrics.map((m) => m.name) }] : [];
   return { metrics, grouping };
 }
