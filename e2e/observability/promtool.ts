@@ -1,8 +1,9 @@
-// Runs Prometheus' promtool (Debian's `prometheus` package, installed by `npm run setup`).
+// Runs Prometheus' promtool: Debian's `prometheus` package, installed by `npm run setup`, or the one
+// AETHER_PROMTOOL names (e.g. a newer build: go install github.com/prometheus/prometheus/cmd/promtool@latest).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const PROMTOOL = '/usr/bin/promtool';
+export const PROMTOOL = process.env.AETHER_PROMTOOL || '/usr/bin/promtool';
 
 export interface PromtoolResult {
   status: number;
