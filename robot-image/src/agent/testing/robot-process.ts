@@ -17,6 +17,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..',
 
 export interface RobotProcess {
   pod: string;
+  /** Base URL of the robot's health server (/metrics, /healthz, /readyz). */
+  url: string;
   child: ChildProcess;
   /** Every stdout/stderr line so far. */
   lines: string[];
@@ -97,6 +99,7 @@ export async function startRobot(opts: RobotOptions): Promise<RobotProcess> {
 
   const robot: RobotProcess = {
     pod: opts.pod,
+    url: `http://127.0.0.1:${port}`,
     child,
     lines,
     exited,
