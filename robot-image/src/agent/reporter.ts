@@ -4,9 +4,10 @@
 // name) ends reporting for it; a rejected patch (400/403/422) is logged once and dropped.
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
+import { GROUP, PLURALS, VERSION } from '../../../api/v1alpha1/index.js';
 import { isFinal, mergePatches, type StatusPatch } from './status.js';
 
-export const RPAJOB = { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpajobs' } as const;
+export const RPAJOB = { group: GROUP, version: VERSION, plural: PLURALS.RpaJob } as const;
 
 export interface JobRef {
   namespace: string;

@@ -17,7 +17,7 @@ import { mergePatch, patchStatus } from '../../runtime/status.js';
 import { contextFromTraceparent, inSpan, traceparentOf } from '../../tracing.js';
 import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
-import { ANNOTATIONS, CONDITIONS, QUEUE_FINALIZER, REASONS } from '../names.js';
+import { ANNOTATIONS, CONDITIONS, RPAJOB_FINALIZER, REASONS } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
 import { statusDelta } from '../status-delta.js';
@@ -76,10 +76,10 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
 
   /** Deleting: remove the queue entry (or ask the robot to stop), then let go. Idempotent. */
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (!job.metadata.finalizers?.includes(QUEUE_FINALIZER)) return done();
+    if (!job.metadata.finalizers?.includes(RPAJOB_FINALIZER)) return done();
     const outcome = await deps.producer.cancel(job.metadata.uid, { actor: 'operator/rpajob-finalizer' });
     await mergePatch(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), {
-      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== QUEUE_FINALIZER), resourceVersion: job.metadata.resourceVersion },
+      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion },
     }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
@@ -89,11 +89,11 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
 
   /** The finalizer (and the trace context of the job's first reconcile) before anything is queued. */
   async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined): Promise<RpaJobObject> {
-    const hasFinalizer = job.metadata.finalizers?.includes(QUEUE_FINALIZER) ?? false;
+    const hasFinalizer = job.metadata.finalizers?.includes(RPAJOB_FINALIZER) ?? false;
     const needsTrace = traceparent !== undefined && job.metadata.annotations?.[ANNOTATIONS.traceparent] === undefined;
     if (hasFinalizer && !needsTrace) return job;
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
-    if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), QUEUE_FINALIZER];
+    if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), RPAJOB_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
     return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata }));
   }
