@@ -13,8 +13,10 @@ export const PLURALS = Object.fromEntries(KINDS.map((k) => [k.kind, k.plural])) 
 };
 export type AetherKind = KindName;
 
+export type FinishedPhase = Extract<JobPhase, 'Succeeded' | 'Failed' | 'Cancelled'>;
+
 /** Succeeded, Failed or Cancelled: nothing runs for the job any more. */
-export function isFinishedPhase(phase: JobPhase | string | undefined | null): phase is JobPhase {
+export function isFinishedPhase(phase: JobPhase | string | undefined | null): phase is FinishedPhase {
   return phase !== undefined && phase !== null && (FINISHED_PHASES as readonly string[]).includes(phase);
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunState } from '../../../../api/queue/index.js';
 import type { JobPhase } from '../../../../api/v1alpha1/index.js';
-import { bindingProblems, followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
+import { bindingProblems } from './bindings.js';
+import { followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
 
 describe('followRun', () => {
   const now = 100_000;

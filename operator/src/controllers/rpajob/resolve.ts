@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { checkWorkflow, formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { RpaWorkflowObject } from '../objects.js';
-import { bindingProblems, formatSpecProblems } from './decide.js';
+import { bindingProblems, formatSpecProblems } from './bindings.js';
 
 export type ParsedJobSpec = z.output<typeof RpaJobSpec>;
 
