@@ -1,8 +1,8 @@
 // The one status write of a reconcile: the desired status fields and condition updates become a JSON
 // merge patch of what differs from the status the pass observed (observedGeneration stamped on the
 // object and on every condition), sent to /status once, and skipped when nothing differs. Events of
-// the pass go out after the write: those of a status change only when the status changed, those of an
-// action taken in the pass always.
+// the pass: those of an action taken in the pass always (before the write), those of a status change
+// only once the write went out.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { setCondition, type Condition, type ConditionUpdate } from './conditions.js';
 import type { EventInput, EventRecorder } from './events.js';
@@ -58,12 +58,11 @@ export async function reportStatus<T extends ReportedObject>(
   report: StatusReport,
   opts: { ifUnchangedSince?: string } = {},
 ): Promise<T | undefined> {
-  const patch = statusPatchOf(observed, report, new Date(deps.now()));
-  let updated: T | undefined;
-  if (patch) {
-    updated = await patchStatus<T>(deps.api, ref, patch, opts.ifUnchangedSince === undefined ? {} : { resourceVersion: opts.ifUnchangedSince });
-    for (const e of report.events ?? []) void deps.events.record(observed, e);
-  }
+  // The action happened whatever becomes of the write (a conditional one may lose to another writer).
   for (const e of report.actionEvents ?? []) void deps.events.record(observed, e);
+  const patch = statusPatchOf(observed, report, new Date(deps.now()));
+  if (!patch) return undefined;
+  const updated = await patchStatus<T>(deps.api, ref, patch, opts.ifUnchangedSince === undefined ? {} : { resourceVersion: opts.ifUnchangedSince });
+  for (const e of report.events ?? []) void deps.events.record(observed, e);
   return updated;
 }
