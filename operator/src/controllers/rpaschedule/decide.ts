@@ -1,7 +1,7 @@
 // The RpaSchedule controller's one decision per reconcile (pure): from the schedule and the jobs it owns,
 // the finished jobs to delete (history limits, concurrencyPolicy Replace), the job to create for a due
 // cron time, the status to report and when to look again.
-import { FINISHED_PHASES, kubeTime, REASONS, type RpaScheduleSpec } from '../../../../api/v1alpha1/index.js';
+import { isFinishedPhase, kubeTime, REASONS, type RpaScheduleSpec } from '../../../../api/v1alpha1/index.js';
 import type { EventInput } from '../../runtime/events.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { done, requeueAfter, type ReconcileResult } from '../../runtime/result.js';
@@ -26,7 +26,7 @@ export interface ScheduleDecision {
   result: ReconcileResult;
 }
 
-export const isJobFinished = (j: RpaJobObject) => j.status?.phase !== undefined && FINISHED_PHASES.includes(j.status.phase);
+const isJobFinished = (j: RpaJobObject) => isFinishedPhase(j.status?.phase);
 
 export function decideSchedule(w: ScheduleWorld): ScheduleDecision {
   const { schedule: s, spec, children, now } = w;
