@@ -7,6 +7,8 @@ export interface IssueFormat {
   under?: string;
   /** What an issue of the whole value is called when there is no `under`, e.g. '(root)'. Default '(root)'. */
   root?: string;
+  /** Between the path and the message: ': ' (default), or ' ' where the message continues a sentence ("AETHER_POOL is required"). */
+  separator?: string;
 }
 
 /** The path of one issue: `under.a.0.b`, or `under` (or `root`) for the value itself. */
@@ -17,7 +19,7 @@ export function issuePath(path: readonly PropertyKey[], opts: IssueFormat = {}):
 
 /** One line per issue. */
 export function issueLines(issues: readonly z.core.$ZodIssue[], opts: IssueFormat = {}): string[] {
-  return issues.map((i) => `${issuePath(i.path, opts)}: ${i.message}`);
+  return issues.map((i) => `${issuePath(i.path, opts)}${opts.separator ?? ': '}${i.message}`);
 }
 
 /** Every issue on one line, separated by '; '. */

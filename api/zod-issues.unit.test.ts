@@ -33,6 +33,13 @@ describe('zod issues as messages', () => {
     expect(issuesText(issues).split('; ')).toHaveLength(2);
   });
 
+  test('a message may continue the path as a sentence', () => {
+    const env = z.strictObject({ AETHER_POOL: z.string({ error: 'is required' }) });
+    const r = env.safeParse({});
+    if (r.success) throw new Error('expected issues');
+    expect(issueLines(r.error.issues, { separator: ' ' })).toEqual(['AETHER_POOL is required']);
+  });
+
   test('an issue of the value itself names the root', () => {
     expect(issuesText(issuesOf('nope'), { root: '(environment)' })).toMatch(/^\(environment\): /);
   });
