@@ -3,8 +3,6 @@
 import { kubeTime } from '../../../api/v1alpha1/names.js';
 import type { Reason } from '../../../api/v1alpha1/reasons.js';
 
-export { kubeTime };
-
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
