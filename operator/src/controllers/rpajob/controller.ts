@@ -21,7 +21,7 @@ import { crRef, type KubeClients } from '../kube.js';
 import { ANNOTATIONS, RPAJOB_FINALIZER } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
-import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, enqueuesFirst, followTheRun, jobDeadline, type JobDecision, type JobWorld, type Resolved } from './decide.js';
+import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 import { queuedRecord } from './sql.js';
 
@@ -167,7 +167,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         jitter: Math.random() * 0.2,
         graceMs,
       };
-      const world: JobWorld = { ...known, run: enqueuesFirst(known) ? 'unread' : await deps.producer.getRun(job.metadata.uid) };
+      const world: JobWorld = { ...known, run: needsRunRow(known) ? await deps.producer.getRun(job.metadata.uid) : 'unread' };
       // Decide, apply.
       const decision = await apply(world, decideJob(world), traceparent);
       if (decision.log) ctx.logger.info({ jobUid: job.metadata.uid, ...decision.log.fields }, decision.log.message);

@@ -109,7 +109,7 @@ export interface JobWorld {
   job: RpaJobObject;
   spec: { suspend?: boolean; activeDeadlineSeconds?: number; ttlSecondsAfterFinished?: number };
   now: number;
-  /** The job's run row; 'unread' when the job is enqueued first (see enqueuesFirst). */
+  /** The job's run row; 'unread' when the pass does not need it (needsRunRow). */
   run: RunRow | null | 'unread';
   /** The job's workflow resolved and validated (pure; called only when needed). */
   resolve: () => Resolution;
@@ -160,9 +160,13 @@ const pastDeadline = (w: JobWorld) => {
 };
 const deadlineOf = (w: JobWorld) => jobDeadline(timeOf(w.job.metadata.creationTimestamp), w.spec.activeDeadlineSeconds);
 
-/** A job never queued is most likely new: enqueueing first tells whether its run exists (one read fewer). */
-export function enqueuesFirst(w: Omit<JobWorld, 'run'>): boolean {
-  return !isFinishedPhase(w.job.status?.phase) && !w.job.status?.queuedAt && !w.spec.suspend && !pastDeadline({ ...w, run: 'unread' }) && w.resolve().kind === 'ok';
+/**
+ * Whether the pass needs the job's run row. A finished job does not; nor does a job never queued, which
+ * is most likely new: enqueueing first tells whether its run exists (one read fewer).
+ */
+export function needsRunRow(w: Omit<JobWorld, 'run'>): boolean {
+  if (isFinishedPhase(w.job.status?.phase)) return false;
+  return Boolean(w.job.status?.queuedAt) || w.spec.suspend === true || pastDeadline({ ...w, run: 'unread' }) || w.resolve().kind !== 'ok';
 }
 
 /** The decision of one pass, from what it read. */

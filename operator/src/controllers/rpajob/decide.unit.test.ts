@@ -10,7 +10,7 @@ import {
   afterResume,
   afterSuspendRequest,
   decideJob,
-  enqueuesFirst,
+  needsRunRow,
   type JobAction,
   type JobDecision,
   type JobWorld,
@@ -207,13 +207,14 @@ describe('decideJob: the world a pass read → action, status, result', () => {
   });
 
   it.each<[string, Partial<JobWorld>, boolean]>([
-    ['a new job', {}, true],
-    ['a job queued before', { job: job({ phase: 'Queued', queuedAt: created }) }, false],
-    ['a suspended job', { spec: { suspend: true } }, false],
-    ['a job past its deadline', { spec: { activeDeadlineSeconds: 1 } }, false],
-    ['a job whose workflow is missing', { resolve: () => ({ kind: 'notFound', message: 'm' }) }, false],
-  ])('enqueuesFirst: %s → %p', (_n, over, expected) => {
-    expect(enqueuesFirst(world(over))).toBe(expected);
+    ['a new job (enqueued first)', {}, false],
+    ['a finished job', { job: job({ phase: 'Succeeded', queuedAt: created }) }, false],
+    ['a job queued before', { job: job({ phase: 'Queued', queuedAt: created }) }, true],
+    ['a suspended job', { spec: { suspend: true } }, true],
+    ['a job past its deadline', { spec: { activeDeadlineSeconds: 1 } }, true],
+    ['a job whose workflow is missing', { resolve: () => ({ kind: 'notFound', message: 'm' }) }, true],
+  ])('needsRunRow: %s → %p', (_n, over, expected) => {
+    expect(needsRunRow(world(over))).toBe(expected);
   });
 
   it('after an enqueue: Queued (Running kept), its Event, a recheck no later than the deadline', () => {
