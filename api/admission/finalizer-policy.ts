@@ -3,6 +3,7 @@
 // installed: Kubernetes < 1.34, or 1.34–1.35 without the beta API). The chart's template
 // (helm/aether/templates/rpajob-finalizer-policy.yaml) renders exactly these specs; a test compares them.
 import { GROUP, RPAJOB_FINALIZER } from '../v1alpha1/common.js';
+import { PLURALS } from '../v1alpha1/names.js';
 
 export const MAP_API_VERSIONS = ['admissionregistration.k8s.io/v1', 'admissionregistration.k8s.io/v1beta1'] as const;
 export type MapApiVersion = (typeof MAP_API_VERSIONS)[number];
@@ -30,7 +31,7 @@ export function finalizerPolicySpec(): Record<string, unknown> {
   const f = quoted(RPAJOB_FINALIZER);
   return {
     matchConstraints: {
-      resourceRules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: ['rpajobs'] }],
+      resourceRules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: [PLURALS.RpaJob] }],
     },
     matchConditions: [
       { name: 'lacks-finalizer', expression: `!has(object.metadata.finalizers) || !(${f} in object.metadata.finalizers)` },

@@ -72,6 +72,5 @@ export function parseStopNotice(payload: string): StopNotice {
   return payload.startsWith(SUSPEND_PREFIX) ? { kind: 'suspend', uid: payload.slice(SUSPEND_PREFIX.length) } : { kind: 'cancel', uid: payload };
 }
 
-export function jobKey(runUid: string): string {
-  return `rpa:${runUid}`;
-}
+/** The job key lives with the other shared names of the kinds. */
+export { jobKey } from '../v1alpha1/names.js';

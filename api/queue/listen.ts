@@ -1,75 +1,138 @@
-// A dedicated pg connection that LISTENs on one channel and reconnects with backoff after errors.
-// A reconnect calls onReconnect: NOTIFYs sent meanwhile were missed, so the caller looks at everything.
+// The one LISTEN helper: a connection that LISTENs on one channel and reconnects with backoff after
+// errors. The connection is a dedicated client (databaseUrl) or one held from a pool for as long as it
+// listens (pool). A reconnect calls onReconnect: NOTIFYs sent meanwhile were missed, so the caller looks
+// at everything. With trackSince it reads the database's clock once LISTEN took effect (listeningSince):
+// every NOTIFY committed after that time is delivered.
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 
 export interface ChannelListener {
-  /** Listens, or keeps retrying in the background when the first connection fails. */
+  /** Listens; when the first connection fails it keeps retrying in the background, or rejects with failFast. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Since when (the database's clock) it has listened without a break; null while not listening or without trackSince. */
+  listeningSince(): Date | null;
 }
 
-const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, factor: 2, maxMs: 10_000, jitter: 0 };
+export const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, factor: 2, maxMs: 10_000, jitter: 0 };
 
-export function createChannelListener(opts: {
-  databaseUrl: string;
+export interface ChannelListenerOptions {
+  /** A dedicated connection to this database, or */
+  databaseUrl?: string;
+  /** a connection held from this pool while listening (UNLISTENed before it goes back). */
+  pool?: pg.Pool;
   channel: string;
   logger: Logger;
   onNotification: (payload: string | undefined) => void;
   /** The connection was re-established: NOTIFYs may have been missed. */
-  onReconnect: () => void;
+  onReconnect?: () => void;
   /** What covers for the listener while it is down, for the log line (e.g. 'the periodic check'). */
   fallback: string;
-}): ChannelListener {
+  /** Pacing of reconnects (default 250 ms doubling up to 10 s). */
+  reconnect?: BackoffPolicy;
+  /** start() rejects when the first connection fails, instead of retrying in the background. */
+  failFast?: boolean;
+  /** Read the database's clock once LISTEN took effect (listeningSince). */
+  trackSince?: boolean;
+}
+
+interface Connection {
+  client: pg.ClientBase;
+  close(err?: Error): Promise<void>;
+}
+
+export function createChannelListener(opts: ChannelListenerOptions): ChannelListener {
   const log = opts.logger;
-  let client: pg.Client | undefined;
+  const channel = pg.escapeIdentifier(opts.channel);
+  let conn: Connection | undefined;
+  let since: Date | null = null;
   let stopped = true;
   let failures = 0;
   let retry: NodeJS.Timeout | undefined;
 
-  async function connect(): Promise<void> {
+  async function open(): Promise<Connection> {
+    if (opts.pool) {
+      const c = await opts.pool.connect();
+      return { client: c, close: async (err) => c.release(err) };
+    }
     const c = new pg.Client({ connectionString: opts.databaseUrl });
-    c.on('notification', (msg) => opts.onNotification(msg.payload));
+    return { client: c, close: () => c.end().catch(() => undefined) };
+  }
+
+  async function connect(): Promise<void> {
+    const opened = await open();
+    const c = opened.client;
+    c.on('notification', (msg) => {
+      if (msg.channel === opts.channel) opts.onNotification(msg.payload);
+    });
     c.on('error', (err) => {
-      log.warn({ err }, 'LISTEN connection failed; reconnecting');
-      void c.end().catch(() => undefined);
+      log.warn({ err, channel: opts.channel }, 'LISTEN connection failed; reconnecting');
+      c.removeAllListeners('notification');
+      void opened.close(err).catch(() => undefined);
+      if (conn === opened) {
+        conn = undefined;
+        since = null;
+      }
       scheduleReconnect();
     });
-    await c.connect();
-    await c.query(`LISTEN ${pg.escapeIdentifier(opts.channel)}`);
-    client = c;
-    if (failures > 0) opts.onReconnect();
+    try {
+      if (!opts.pool) await (c as pg.Client).connect();
+      await c.query(`LISTEN ${channel}`);
+      // Read after LISTEN took effect: every NOTIFY committed after this time is delivered to us.
+      const at = opts.trackSince ? (await c.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t : null;
+      conn = opened;
+      since = at;
+    } catch (err) {
+      c.removeAllListeners('notification');
+      await opened.close(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+      throw err;
+    }
+    if (failures > 0) opts.onReconnect?.();
     failures = 0;
   }
 
   function scheduleReconnect(): void {
-    client = undefined;
     if (stopped || retry) return;
     failures++;
     retry = setTimeout(() => {
       retry = undefined;
       if (stopped) return;
       connect().catch((err: unknown) => {
-        log.warn({ err }, 'LISTEN reconnect failed');
+        log.warn({ err, channel: opts.channel }, 'LISTEN reconnect failed');
         scheduleReconnect();
       });
-    }, retryDelayMs(failures, RECONNECT_BACKOFF));
+    }, retryDelayMs(failures, opts.reconnect ?? DEFAULT_RECONNECT_BACKOFF));
   }
 
   return {
     async start() {
       stopped = false;
       await connect().catch((err: unknown) => {
-        log.warn({ err }, `LISTEN failed; retrying (${opts.fallback} covers meanwhile)`);
+        if (opts.failFast) {
+          stopped = true;
+          throw err;
+        }
+        log.warn({ err, channel: opts.channel }, `LISTEN failed; retrying (${opts.fallback} covers meanwhile)`);
         scheduleReconnect();
       });
     },
     async stop() {
       stopped = true;
+      since = null;
       clearTimeout(retry);
-      await client?.end().catch(() => undefined);
-      client = undefined;
+      retry = undefined;
+      const c = conn;
+      conn = undefined;
+      if (!c) return;
+      c.client.removeAllListeners('notification');
+      if (opts.pool) {
+        // Back to the pool: as a plain connection again.
+        c.client.removeAllListeners('error');
+        await c.client.query(`UNLISTEN ${channel}`).catch(() => undefined);
+      }
+      await c.close().catch(() => undefined);
     },
+    listeningSince: () => since,
   };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { WorkflowSpec } from '../v1alpha1/workflow.js';
 import { DNS_LABEL, DNS_SUBDOMAIN, isCanonicalEnvelope, TRACEPARENT, WORKFLOW_DIGEST } from './payload-envelope.js';
 import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from './priority.js';
+import { issuesText } from '../zod-issues.js';
 
 export const QUEUE_PAYLOAD_VERSION = 1 as const;
 
@@ -76,8 +77,7 @@ export class InvalidPayloadError extends Error {
 export function parsePayload(raw: unknown): QueuePayload {
   const r = QueuePayload.safeParse(raw);
   if (r.success) return r.data;
-  const detail = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new InvalidPayloadError(`invalid queue payload: ${detail}`, r.error.issues);
+  throw new InvalidPayloadError(`invalid queue payload: ${issuesText(r.error.issues)}`, r.error.issues);
 }
 
 /** The payload with its workflow left unchecked: the consumer checks workflows once per distinct one. */

@@ -10,3 +10,5 @@ export * from './rpajob.js';
 export * from './robotpool.js';
 export * from './rpaschedule.js';
 export * from './kinds.js';
+export * from './names.js';
+export * from './reasons.js';

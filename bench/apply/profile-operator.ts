@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { NOOP_WORKFLOW } from '../../api/queue/fixtures.js';
 import { withKeepAlive } from '../../operator/src/controllers/keep-alive.js';
-import { API, QUEUE_FINALIZER } from '../../operator/src/controllers/names.js';
+import { API, RPAJOB_FINALIZER } from '../../operator/src/controllers/names.js';
 import { apiserverWrites, clusterCpu, cpuDelta, inParallel, startBenchCluster } from '../../e2e/operator/bench-env.js';
 import { freePort } from '../../e2e/harness/ports.js';
 import { compileOperator, REPO_ROOT } from '../../e2e/operator/operator-process.js';
@@ -169,7 +169,7 @@ try {
         body: {
           apiVersion: `${API.group}/${API.version}`,
           kind: 'RpaJob',
-          metadata: { name: `job-${i}`, ...(finalizerAtCreate ? { finalizers: [QUEUE_FINALIZER] } : {}) },
+          metadata: { name: `job-${i}`, ...(finalizerAtCreate ? { finalizers: [RPAJOB_FINALIZER] } : {}) },
           spec: { pool: 'bench', workflow: NOOP_WORKFLOW },
         },
       });

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { issueLines } from '../../api/zod-issues.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -92,7 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+    throw new ConfigError(issueLines(parsed.error.issues, { root: '(environment)' }));
   }
   const e = parsed.data;
   const problems: string[] = [];

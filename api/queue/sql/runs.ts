@@ -1,7 +1,7 @@
 // One thin function per SQL statement on aether.runs (and the graphile-worker job rows that belong to a
 // run). Callers pick the Queryable: the pool, or a client inside a transaction.
 import type { Queryable } from '../db.js';
-import { PRISTINE_FLAG } from '../identifiers.js';
+import { jobKey, PRISTINE_FLAG } from '../identifiers.js';
 
 /**
  * queued     waiting for a robot (or for its retry's run_at); a job exists under 'rpa:<uid>'.
@@ -259,7 +259,7 @@ export async function addRunJob(
   await db.query(
     `select graphile_worker.add_job($1::text, $2::json, run_at => $3::timestamptz, max_attempts => $4::int,
                                     job_key => $5::text, priority => $6::int)`,
-    [opts.taskIdentifier, JSON.stringify(opts.payload), opts.runAt, opts.maxAttempts, `rpa:${opts.uid}`, opts.priority],
+    [opts.taskIdentifier, JSON.stringify(opts.payload), opts.runAt, opts.maxAttempts, jobKey(opts.uid), opts.priority],
   );
 }
 
@@ -269,14 +269,14 @@ export async function addRunJob(
  */
 export async function clearPristineFlag(db: Queryable, opts: { uid: string }): Promise<void> {
   await db.query(`update graphile_worker._private_jobs set flags = flags - $2::text where key = $1 and flags ? $2::text`, [
-    `rpa:${opts.uid}`,
+    jobKey(opts.uid),
     PRISTINE_FLAG,
   ]);
 }
 
 /** Deletes the run's job if no robot holds it yet. */
 export async function deleteUnlockedJob(db: Queryable, opts: { uid: string }): Promise<boolean> {
-  const r = await db.query(`delete from graphile_worker._private_jobs where key = $1 and locked_at is null`, [`rpa:${opts.uid}`]);
+  const r = await db.query(`delete from graphile_worker._private_jobs where key = $1 and locked_at is null`, [jobKey(opts.uid)]);
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -320,7 +320,7 @@ export async function requestRunSuspend(
 export async function takeUnlockedJob(db: Queryable, opts: { uid: string }): Promise<{ payload: unknown } | null> {
   const r = await db.query<{ payload: unknown }>(
     `delete from graphile_worker._private_jobs where key = $1 and locked_at is null returning payload`,
-    [`rpa:${opts.uid}`],
+    [jobKey(opts.uid)],
   );
   return r.rows[0] ?? null;
 }

@@ -11,7 +11,7 @@ import {
   type WorkflowKey,
 } from '../../../api/healing/sql.js';
 import { describeLocator, targetKey } from '../../../api/healing/target-key.js';
-import { childStepLists, HealingSuggestion, TargetFragility, type Step } from '../../../api/v1alpha1/index.js';
+import { childStepLists, HealingSuggestion, kubeTime, REASONS, TargetFragility, type Step } from '../../../api/v1alpha1/index.js';
 import type { EventInput } from '../runtime/events.js';
 
 export const MAX_SUGGESTIONS = 32;
@@ -38,7 +38,7 @@ export function stepTargets(steps: readonly Step[]): Map<string, string> {
 
 const stepIdOf = (stepPath: string) => (stepPath.split('.').pop() ?? stepPath).replace(/\[\d+\]$/, '');
 const clamp01 = (n: number) => Math.min(1, Math.max(0, n));
-const iso = (d: Date) => new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (d: Date) => kubeTime(new Date(d));
 
 /**
  * Pure: suggestions from heal events and fragility from element records. Events and records of a
@@ -115,7 +115,7 @@ export function suggestionEvents(previous: readonly HealingSuggestion[] | undefi
     .filter((s) => !known.has(`${s.stepId}\u0000${targetKey(s.suggested)}`))
     .map((s) => ({
       type: 'Normal' as const,
-      reason: 'HealingSuggested',
+      reason: REASONS.HealingSuggested,
       message: `step ${s.stepId}: its target no longer matched and was healed${s.tier ? ` (tier ${s.tier})` : ''}; suggested target: ${describeLocator(s.suggested)}`,
     }));
 }

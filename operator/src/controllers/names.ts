@@ -1,18 +1,11 @@
-// Names the controllers share with users and with each other: API coordinates, the finalizer, labels,
-// annotations, condition types and the closed set of reasons (conditions and Events).
+// Names the controllers share with users and with each other: API coordinates, labels, annotations and
+// condition types. The plurals, the finalizer and the reasons come from api/v1alpha1 (shared with the robot).
 import { GROUP, VERSION } from '../../../api/v1alpha1/common.js';
+import { PLURALS, RPAJOB_FINALIZER, type AetherKind } from '../../../api/v1alpha1/names.js';
+import { REASONS, type Reason } from '../../../api/v1alpha1/reasons.js';
 
 export const API = { group: GROUP, version: VERSION } as const;
-export const PLURALS = {
-  RpaWorkflow: 'rpaworkflows',
-  RpaJob: 'rpajobs',
-  RobotPool: 'robotpools',
-  RpaSchedule: 'rpaschedules',
-} as const;
-export type AetherKind = keyof typeof PLURALS;
-
-/** On every RpaJob until its queue entry is cleaned up. */
-export const QUEUE_FINALIZER = `${GROUP}/queue-cleanup`;
+export { PLURALS, RPAJOB_FINALIZER, type AetherKind };
 
 export const ANNOTATIONS = {
   /** W3C trace context of the job's first reconcile: robot spans join this trace. */
@@ -46,37 +39,5 @@ export const CONDITIONS = {
   scheduled: 'Scheduled',
 } as const;
 
-/** Reasons of conditions and Events set by the controllers (CamelCase, closed set). */
-export const REASONS = {
-  Valid: 'Valid',
-  Invalid: 'Invalid',
-  WorkflowNotFound: 'WorkflowNotFound',
-  WorkflowInvalid: 'WorkflowInvalid',
-  WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
-  Queued: 'Queued',
-  Suspended: 'Suspended',
-  /** spec.suspend on a running job: its robot stops at the next step boundary and parks the run. */
-  Suspending: 'Suspending',
-  /** spec.suspend back to false on a parked job: queued again, a robot resumes it where it stopped. */
-  Resumed: 'Resumed',
-  Started: 'Started',
-  Succeeded: 'Succeeded',
-  Failed: 'Failed',
-  Cancelled: 'Cancelled',
-  DeadlineExceeded: 'DeadlineExceeded',
-  Expired: 'Expired',
-  QueueEntryRemoved: 'QueueEntryRemoved',
-  DeploymentReady: 'DeploymentReady',
-  DeploymentProgressing: 'DeploymentProgressing',
-  ManualScaling: 'ManualScaling',
-  ScaledUp: 'ScaledUp',
-  ScaledDown: 'ScaledDown',
-  JobCreated: 'JobCreated',
-  JobAlreadyActive: 'JobAlreadyActive',
-  JobReplaced: 'JobReplaced',
-  MissedSchedule: 'MissedSchedule',
-  JobDeleted: 'JobDeleted',
-  ScheduleSuspended: 'ScheduleSuspended',
-  Scheduling: 'Scheduling',
-} as const;
-export type Reason = keyof typeof REASONS;
+/** Reasons of conditions and Events: the closed set in api/v1alpha1/reasons.ts. */
+export { REASONS, type Reason };

@@ -2,16 +2,14 @@
 // Valid condition, with a message naming the step and field of every problem, and the step count.
 import { countSteps } from './workflow-steps.js';
 import { formatProblem, validateWorkflow, WorkflowSpec } from '../../../api/v1alpha1/index.js';
-import { setCondition, type Condition } from '../runtime/conditions.js';
 import type { Reconcile } from '../runtime/controller.js';
-import type { EventRecorder } from '../runtime/events.js';
+import type { EventInput, EventRecorder } from '../runtime/events.js';
+import { reportStatus, type StatusReport } from '../runtime/report.js';
 import { done, requeueAfter, TerminalError } from '../runtime/result.js';
-import { patchStatus } from '../runtime/status.js';
 import type { KindCache } from './cache.js';
 import { crRef, type KubeClients } from './kube.js';
-import { CONDITIONS } from './names.js';
+import { CONDITIONS, REASONS } from './names.js';
 import type { RpaWorkflowObject } from './objects.js';
-import { statusDelta } from './status-delta.js';
 import { DEFAULT_HEALING_RESYNC_MS, healingUpdate, type HealingDeps } from './healing-suggestions.js';
 
 export interface WorkflowVerdict {
@@ -28,6 +26,15 @@ export function judgeWorkflow(spec: unknown): WorkflowVerdict {
   return { valid: true, message: `the workflow is valid (${countSteps(steps)} steps)`, stepCount: countSteps(steps) };
 }
 
+/** Pure: the status a verdict (and the healing records, when read) asks for. */
+export function workflowReport(verdict: WorkflowVerdict, healing: { fields: Record<string, unknown>; events: EventInput[] }): StatusReport {
+  return {
+    fields: { stepCount: verdict.stepCount ?? null, ...healing.fields },
+    conditions: [{ type: CONDITIONS.valid, status: verdict.valid ? 'True' : 'False', reason: verdict.valid ? REASONS.Valid : REASONS.Invalid, message: verdict.message }],
+    events: [...(verdict.valid ? [] : [{ type: 'Warning' as const, reason: REASONS.Invalid, message: verdict.message }]), ...healing.events],
+  };
+}
+
 export function rpaWorkflowReconciler(deps: {
   clients: KubeClients;
   workflows: KindCache<RpaWorkflowObject>;
@@ -36,30 +43,16 @@ export function rpaWorkflowReconciler(deps: {
   /** Self-healing suggestions and fragility in status (healing-suggestions.ts); off without it. */
   healing?: HealingDeps;
 }): Reconcile {
+  const reporting = { api: deps.clients.json, events: deps.events, now: deps.now };
   return async (key, ctx) => {
     const wf = deps.workflows.get(key.namespace, key.name);
     if (!wf || wf.metadata.deletionTimestamp) return done();
     const verdict = judgeWorkflow(wf.spec);
-    const conditions = setCondition(
-      (wf.status?.conditions ?? []) as Condition[],
-      { type: CONDITIONS.valid, status: verdict.valid ? 'True' : 'False', reason: verdict.valid ? 'Valid' : 'Invalid', message: verdict.message },
-      { generation: wf.metadata.generation, now: new Date(deps.now()) },
-    );
     const healing =
       verdict.valid && deps.healing
         ? await healingUpdate(deps.healing, wf, WorkflowSpec.parse(wf.spec).steps, ctx.logger)
         : { fields: {}, events: [] };
-    const delta = statusDelta(wf.status as Record<string, unknown> | undefined, {
-      conditions,
-      stepCount: verdict.stepCount ?? null,
-      observedGeneration: wf.metadata.generation,
-      ...healing.fields,
-    });
-    if (delta) {
-      await patchStatus(deps.clients.json, crRef('RpaWorkflow', key.namespace, key.name), delta);
-      if (!verdict.valid) void deps.events.record(wf, { type: 'Warning', reason: 'Invalid', message: verdict.message });
-      for (const event of healing.events) void deps.events.record(wf, event);
-    }
+    await reportStatus(reporting, wf, crRef('RpaWorkflow', key.namespace, key.name), workflowReport(verdict, healing));
     if (!verdict.valid) throw new TerminalError(verdict.message);
     // Robots add heal events at any time: look again now and then (a NOTIFY listener may enqueue sooner).
     return deps.healing ? requeueAfter(deps.healing.resyncMs ?? DEFAULT_HEALING_RESYNC_MS) : done();

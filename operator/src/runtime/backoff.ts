@@ -1,21 +1,10 @@
-// Retry pacing for the work queue: per-key exponential backoff and an overall token bucket
-// (client-go's default controller rate limiter: the larger of the two delays wins).
+// Retry pacing for the work queue: per-key exponential backoff (api/queue/backoff.ts) and an overall
+// token bucket (client-go's default controller rate limiter: the larger of the two delays wins).
 
+/** Per-key backoff of the work queue: baseMs · 2^(failures-1), capped at maxMs. */
 export interface BackoffOptions {
   baseMs: number;
-  capMs: number;
-}
-
-/** Delay before retry number `failures` (1 = first retry): base * 2^(failures-1), capped. */
-export function exponentialBackoffMs(failures: number, opts: BackoffOptions): number {
-  if (failures <= 0) return 0;
-  const exp = Math.min(failures - 1, 52); // beyond this 2^n stops being exact
-  return Math.min(opts.capMs, opts.baseMs * 2 ** exp);
-}
-
-/** Spreads retries so that many failing keys do not come back at the same instant. */
-export function withJitter(ms: number, fraction: number, random: () => number = Math.random): number {
-  return ms + ms * fraction * random();
+  maxMs: number;
 }
 
 export interface TokenBucketOptions {

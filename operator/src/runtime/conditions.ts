@@ -1,5 +1,7 @@
 // Status conditions in the Kubernetes shape. All condition writes go through setCondition so that
 // lastTransitionTime moves only when the status changes and observedGeneration is always stamped.
+import { kubeTime } from '../../../api/v1alpha1/names.js';
+import type { Reason } from '../../../api/v1alpha1/reasons.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -15,14 +17,9 @@ export interface Condition {
 export interface ConditionUpdate {
   type: string;
   status: ConditionStatus;
-  /** CamelCase, from the closed set of reasons of the resource. */
-  reason: string;
+  /** CamelCase, from the closed set of reasons (api/v1alpha1/reasons.ts). */
+  reason: Reason;
   message: string;
-}
-
-/** Kubernetes serialises metav1.Time with second precision. */
-export function kubeTime(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Returns a new list with `update` applied; the input is not changed. */

@@ -32,7 +32,7 @@ function make(reconcile: Reconcile, concurrency = 2, clock = new ManualClock()) 
   const metrics = new OperatorMetrics({ processMetrics: false });
   const queue = new WorkQueue({
     clock,
-    backoff: { baseMs: 100, capMs: 1000 },
+    backoff: { baseMs: 100, maxMs: 1000 },
     bucket: { ratePerSecond: 1000, burst: 1000 },
   });
   const c = new Controller({ name: 'test', reconcile, logger, metrics, concurrency, queue });

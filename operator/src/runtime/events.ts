@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import type { CoreV1Event, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
+import type { Reason } from '../../../api/v1alpha1/reasons.js';
 import { isNotFound } from './api-errors.js';
 import { JsonApi, MERGE_PATCH } from './json-api.js';
 
@@ -11,8 +12,8 @@ export type EventType = 'Normal' | 'Warning';
 
 export interface EventInput {
   type: EventType;
-  /** CamelCase, e.g. Queued, InvalidSpec, ScaledUp. */
-  reason: string;
+  /** CamelCase, from the closed set of reasons (api/v1alpha1/reasons.ts), e.g. Queued, Invalid, ScaledUp. */
+  reason: Reason;
   /** One sentence for a human; never a secret. */
   message: string;
   /** What was done, e.g. Enqueue, Scale (optional). */

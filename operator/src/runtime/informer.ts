@@ -9,7 +9,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
-import { exponentialBackoffMs, withJitter } from './backoff.js';
+import { exponentialBackoffMs, withJitter } from '../../../api/queue/backoff.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete' | 'resync';
 export type InformerHandler<T> = (obj: T, event: InformerEvent) => void;
@@ -125,7 +125,7 @@ export class Informer<T extends KubernetesObject> {
     this.lastError = err;
     if (this.stopped) return;
     this.failures++;
-    const delay = withJitter(exponentialBackoffMs(this.failures, { baseMs: 500, capMs: 30_000 }), 0.2);
+    const delay = withJitter(exponentialBackoffMs(this.failures, { baseMs: 500, maxMs: 30_000 }), 0.2);
     this.logger.warn({ err, retryInMs: Math.round(delay) }, 'watch failed; restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {

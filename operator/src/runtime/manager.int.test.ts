@@ -131,8 +131,8 @@ describe('Manager with a controller on a custom resource', () => {
           const conditions = setCondition(
             w.status?.conditions,
             big
-              ? { type: 'Ready', status: 'False', reason: 'TooBig', message: `size ${w.spec?.size} is above 10` }
-              : { type: 'Ready', status: 'True', reason: 'Sized', message: 'fits' },
+              ? { type: 'Ready', status: 'False', reason: 'Invalid', message: `size ${w.spec?.size} is above 10` }
+              : { type: 'Ready', status: 'True', reason: 'Valid', message: 'fits' },
             { generation: w.metadata?.generation, now: new Date() },
           );
           await patchStatus(
@@ -143,7 +143,7 @@ describe('Manager with a controller on a custom resource', () => {
           if (big)
             await recorder.record(w, {
               type: 'Warning',
-              reason: 'TooBig',
+              reason: 'Invalid',
               message: `size ${w.spec?.size} is above 10`,
             });
           return done();
@@ -182,7 +182,7 @@ describe('Manager with a controller on a custom resource', () => {
       const c = w.status?.conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'True' ? { w, c } : undefined;
     });
-    expect(ready1.c).toMatchObject({ reason: 'Sized', observedGeneration: 1 });
+    expect(ready1.c).toMatchObject({ reason: 'Valid', observedGeneration: 1 });
     expect(ready1.w.status?.note).toBe('robot progress');
 
     // A spec change keeping the same status: observedGeneration moves, lastTransitionTime does not.
@@ -214,7 +214,7 @@ describe('Manager with a controller on a custom resource', () => {
       const c = (await read()).status?.conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' ? c : undefined;
     });
-    expect(notReady.reason).toBe('TooBig');
+    expect(notReady.reason).toBe('Invalid');
     expect(notReady.lastTransitionTime).not.toBe(ready1.c.lastTransitionTime);
     const before = reconciles;
     controller.enqueue(`${ns}/w1`);
@@ -222,10 +222,10 @@ describe('Manager with a controller on a custom resource', () => {
       reconciles > before && controller.queue.inFlight === 0 ? true : undefined,
     );
     const core = kc.makeApiClient(CoreV1Api);
-    const events = await waitFor('one TooBig event counted at least twice', async () => {
+    const events = await waitFor('one Invalid event counted at least twice', async () => {
       const list = await core.listNamespacedEvent({
         namespace: ns,
-        fieldSelector: 'involvedObject.name=w1,reason=TooBig',
+        fieldSelector: 'involvedObject.name=w1,reason=Invalid',
       });
       return list.items.length >= 1 && (list.items[0]!.count ?? 0) >= 2 ? list.items : undefined;
     });

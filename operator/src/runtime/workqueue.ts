@@ -2,7 +2,8 @@
 // a key being processed is not handed out again until done() — a re-add meanwhile is kept and comes
 // back after. Failed keys return after a per-key exponential backoff, and all retries together pass
 // through a token bucket.
-import { exponentialBackoffMs, TokenBucket, type BackoffOptions, type TokenBucketOptions } from './backoff.js';
+import { exponentialBackoffMs } from '../../../api/queue/backoff.js';
+import { TokenBucket, type BackoffOptions, type TokenBucketOptions } from './backoff.js';
 import { realClock, type Clock } from './clock.js';
 
 export interface WorkQueueOptions {
@@ -11,7 +12,7 @@ export interface WorkQueueOptions {
   clock?: Clock;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 5, capMs: 5 * 60_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 5, maxMs: 5 * 60_000 };
 export const DEFAULT_BUCKET: TokenBucketOptions = { ratePerSecond: 10, burst: 100 };
 
 interface Waiting {

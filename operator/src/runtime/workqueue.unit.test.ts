@@ -3,7 +3,7 @@ import { ManualClock } from './manual-clock.test-util.js';
 import { WorkQueue } from './workqueue.js';
 
 function queue(clock = new ManualClock(), bucket = { ratePerSecond: 1000, burst: 1000 }) {
-  return { clock, q: new WorkQueue({ clock, backoff: { baseMs: 10, capMs: 100 }, bucket }) };
+  return { clock, q: new WorkQueue({ clock, backoff: { baseMs: 10, maxMs: 100 }, bucket }) };
 }
 
 /** Takes every key that is ready now, without waiting. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Producer } from '../../../api/queue/producer.js';
+import { jobKey } from '../../../api/v1alpha1/names.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { kubeconfigPath } from '../../../e2e/harness/testenv.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
@@ -99,7 +100,7 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
 
   /** No graphile-worker job is left for the run: it will not run again. */
   const queuedJobs = async (uid: string) =>
-    (await db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [`rpa:${uid}`])).rows[0]
+    (await db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [jobKey(uid)])).rows[0]
       .n as number;
 
   it(

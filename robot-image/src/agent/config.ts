@@ -1,6 +1,7 @@
 // The robot's configuration, read once from the environment at the edge (main.ts) and validated
 // with zod. Every problem is reported at once, each naming the variable and what it expects.
 import { z } from 'zod';
+import { issueLines } from '../../../api/zod-issues.js';
 
 export interface AgentConfig {
   databaseUrl: string;
@@ -112,7 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')} ${i.message}`));
+    throw new ConfigError(issueLines(parsed.error.issues, { root: '(environment)', separator: ' ' }));
   }
   const e = parsed.data;
   return {

@@ -4,9 +4,11 @@
 // name) ends reporting for it; a rejected patch (400/403/422) is logged once and dropped.
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
+import { exponentialBackoffMs } from '../../../api/queue/backoff.js';
+import { GROUP, PLURALS, VERSION } from '../../../api/v1alpha1/index.js';
 import { isFinal, mergePatches, type StatusPatch } from './status.js';
 
-export const RPAJOB = { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpajobs' } as const;
+export const RPAJOB = { group: GROUP, version: VERSION, plural: PLURALS.RpaJob } as const;
 
 export interface JobRef {
   namespace: string;
@@ -43,7 +45,7 @@ export function classifyError(err: unknown): Exclude<SendOutcome, 'sent'> {
 
 /** Exponential backoff with jitter (`random` in [0,1)), capped. */
 export function retryDelayMs(failures: number, random: number, baseMs = 250, maxMs = 10_000): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  const ceiling = exponentialBackoffMs(Math.max(1, failures), { baseMs, maxMs });
   return Math.round(ceiling / 2 + (random * ceiling) / 2);
 }
 

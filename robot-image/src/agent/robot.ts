@@ -7,6 +7,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
+import { REASONS } from '../../../api/v1alpha1/reasons.js';
 import { BrowserUnavailableError } from '../browser/discover.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
@@ -206,7 +207,7 @@ async function settle(
       const message = scrubText(result.error.message, secrets);
       const stepId = result.error.stepId ?? null;
       const screenshot = result.screenshot && result.screenshot.length <= MAX_SCREENSHOT_BYTES ? failureScreenshotRef(uid) : null;
-      const error = { reason: 'StepFailed', message, stepId, screenshot };
+      const error = { reason: REASONS.StepFailed, message, stepId, screenshot };
       report.update(
         isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true })
           ? failedPatch({ ...error, at: ended })

@@ -1,16 +1,8 @@
 // The RpaJob status fields the robot owns, as JSON merge patches of /status. Pure builders: the
 // reporter only sends what these return. The operator owns conditions and Pending/Queued.
+import { isFinishedPhase, kubeTime, outputsRef, type JobError, type JobErrorReason } from '../../../api/v1alpha1/index.js';
 
 export type RobotPhase = 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
-
-export interface JobError {
-  /** Closed set: StepFailed, DeadlineExceeded, Cancelled, RobotError. */
-  reason: string;
-  message: string;
-  stepId: string | null;
-  /** Where the screenshot of the page at the failure is stored (e.g. `postgres:aether.screenshots/<id>`). */
-  screenshot: string | null;
-}
 
 /** A JSON merge patch of RpaJob.status. `null` deletes a field. */
 export interface StatusPatch {
@@ -31,11 +23,6 @@ export interface StatusPatch {
 export const MAX_STATUS_OUTPUTS_BYTES = 16 * 1024;
 /** Error messages can quote whole pages; keep the status readable. */
 export const MAX_ERROR_MESSAGE_CHARS = 2_000;
-
-/** RFC 3339 in whole seconds, as Kubernetes writes metav1.Time. */
-export function kubeTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function runningPatch(opts: { robot: string; attempts: number; startedAt: Date; totalSteps: number }): StatusPatch {
   return {
@@ -61,7 +48,7 @@ export function boundedOutputs(
 ): Pick<StatusPatch, 'outputs' | 'outputsRef'> {
   const size = Buffer.byteLength(JSON.stringify(outputs), 'utf8');
   if (size <= limitBytes) return { outputs, outputsRef: null };
-  return { outputs: null, outputsRef: `postgres:aether.runs/${runUid}#outputs` };
+  return { outputs: null, outputsRef: outputsRef(runUid) };
 }
 
 export function succeededPatch(opts: { outputs: Record<string, unknown>; runUid: string; at: Date }): StatusPatch {
@@ -78,13 +65,13 @@ export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE_CHARS):
   return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
 }
 
-function jobError(e: { reason: string; message: string; stepId?: string | null; screenshot?: string | null }): JobError {
+function jobError(e: { reason: JobErrorReason; message: string; stepId?: string | null; screenshot?: string | null }): JobError {
   return { reason: e.reason, message: truncateMessage(e.message), stepId: e.stepId ?? null, screenshot: e.screenshot ?? null };
 }
 
 /** The job is finished and failed (attempts used up, or a deadline). */
 export function failedPatch(opts: {
-  reason: string;
+  reason: JobErrorReason;
   message: string;
   stepId?: string | null;
   screenshot?: string | null;
@@ -94,7 +81,7 @@ export function failedPatch(opts: {
 }
 
 /** An attempt failed and another will follow: the error shows while the job waits for its retry. */
-export function attemptFailedPatch(opts: { reason: string; message: string; stepId?: string | null; screenshot?: string | null }): StatusPatch {
+export function attemptFailedPatch(opts: { reason: JobErrorReason; message: string; stepId?: string | null; screenshot?: string | null }): StatusPatch {
   return { error: jobError(opts), currentStep: null };
 }
 
@@ -113,5 +100,5 @@ export function mergePatches(earlier: StatusPatch, later: StatusPatch): StatusPa
 
 /** A finished phase: once sent, nothing the robot sends for this job may follow it. */
 export function isFinal(patch: StatusPatch): boolean {
-  return patch.phase === 'Succeeded' || patch.phase === 'Failed' || patch.phase === 'Cancelled';
+  return isFinishedPhase(patch.phase);
 }

@@ -9,6 +9,7 @@
 // Deleting a suspended job cancels its run and releases the finalizer.
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { jobKey } from '../../../api/v1alpha1/names.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { kubeconfigPath } from '../../../e2e/harness/testenv.js';
 import { waitFor } from '../../../e2e/harness/wait.js';
@@ -88,7 +89,7 @@ describe('suspending a running RpaJob (e2e)', () => {
     waitForObject(env, 'RpaJob', name, 'finished', (o) => ['Succeeded', 'Failed', 'Cancelled'].includes(o.status?.phase), 150_000);
   const run = async (uid: string) =>
     (await env.db.query(`select state, attempts, failed_attempts as "failedAttempts", suspend_requested as "suspendRequested" from aether.runs where uid = $1`, [uid])).rows[0];
-  const graphileJobs = async (uid: string) => (await env.db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [`rpa:${uid}`])).rows[0].n as number;
+  const graphileJobs = async (uid: string) => (await env.db.query(`select count(*)::int as n from graphile_worker.jobs where key = $1`, [jobKey(uid)])).rows[0].n as number;
   const checkpoints = async (uid: string) =>
     (await env.db.query<{ name: string }>(`select function_name as name from dbos.operation_outputs where workflow_uuid = $1 order by function_id`, [workflowIdFor(uid, 1)])).rows.map(
       (r) => r.name,

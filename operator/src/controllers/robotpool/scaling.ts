@@ -1,13 +1,13 @@
 // How many robots a pool gets now: the pure HPA-v2 scaler fed by queue depth when autoscaling is on,
 // spec.replicas (the scale subresource) when it is off.
 import type { QueueDepth } from '../../../../api/queue/index.js';
-import type { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
+import { REASONS, type PoolReason, type RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import { decideScale, type ScaleHistory } from '../../scaler/index.js';
 
 export interface ReplicaDecision {
   desired: number;
   autoscaled: boolean;
-  reason: string;
+  reason: PoolReason;
   message: string;
   /** The scaler's memory for the next decision (autoscaled only). */
   history?: ScaleHistory;
@@ -20,7 +20,7 @@ export function decidePoolReplicas(input: { spec: RobotPoolSpec; current: number
   const auto = spec.autoscaling;
   if (!auto || !auto.enabled) {
     const desired = spec.replicas ?? DEFAULT_MANUAL_REPLICAS;
-    return { desired, autoscaled: false, reason: 'ManualScaling', message: `autoscaling is off: spec.replicas sets ${desired} replicas` };
+    return { desired, autoscaled: false, reason: REASONS.ManualScaling, message: `autoscaling is off: spec.replicas sets ${desired} replicas` };
   }
   const d = decideScale({
     currentReplicas: current,

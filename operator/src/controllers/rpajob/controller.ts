@@ -2,30 +2,28 @@
 // and validates the workflow, snapshots it into the queue payload and enqueues it (idempotent by UID);
 // with one it shows Queued, enforces the deadline, and adopts the outcome if the robot's patch was lost.
 // Finished jobs are deleted after their TTL; deleting a job removes (or cancels) its queue entry.
+// Each pass reads (job, run row), decides (decide.ts decideJob, pure), applies the one action, and
+// reports the status with one patch.
 import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
-import { workflowDigest, type Producer, type RunRow } from '../../../../api/queue/index.js';
-import type { JobPhase } from '../../../../api/v1alpha1/index.js';
+import { workflowDigest, type Producer } from '../../../../api/queue/index.js';
 import { isNotFound } from '../../runtime/api-errors.js';
-import { kubeTime, setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
-import type { EventInput, EventRecorder } from '../../runtime/events.js';
+import type { EventRecorder } from '../../runtime/events.js';
 import type { InformerEvent } from '../../runtime/informer.js';
 import { objectKey, type ObjectKey } from '../../runtime/key.js';
-import { done, requeueAfter, TerminalError, type ReconcileResult } from '../../runtime/result.js';
-import { mergePatch, patchStatus } from '../../runtime/status.js';
+import { reportStatus } from '../../runtime/report.js';
+import { done, TerminalError, type ReconcileResult } from '../../runtime/result.js';
+import { mergePatch } from '../../runtime/status.js';
 import { contextFromTraceparent, inSpan, traceparentOf } from '../../tracing.js';
 import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
-import { ANNOTATIONS, CONDITIONS, QUEUE_FINALIZER, REASONS } from '../names.js';
+import { ANNOTATIONS, RPAJOB_FINALIZER } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
-import { statusDelta } from '../status-delta.js';
-import { followRun, isFinished, jobDeadline, suspensionStep, ttlExpiry, type SuspensionStep } from './decide.js';
+import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 import { queuedRecord } from './sql.js';
-
-type Resolved = Extract<Resolution, { kind: 'ok' }>;
 
 export interface RpaJobControllerDeps {
   clients: KubeClients;
@@ -52,165 +50,42 @@ export function jobKeysOf(writes: Freshest<RpaJobObject>): (job: RpaJobObject, e
   return (job, event) => (event === 'update' && writes.isEcho(job) ? [] : [objectKey(job)]);
 }
 
-type StatusFields = Record<string, unknown>;
-
 export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const recheckMs = deps.recheckMs ?? 120_000;
   const graceMs = deps.robotPatchGraceMs ?? 5_000;
   const freshest = deps.writes ?? new Freshest<RpaJobObject>();
-
-  /** Patches the status fields that changed, with the condition updates applied; emits events on condition transitions. */
-  async function report(job: RpaJobObject, fields: StatusFields, updates: ConditionUpdate[], events: EventInput[] = []): Promise<void> {
-    const now = new Date(deps.now());
-    let conditions = (job.status?.conditions ?? []) as Condition[];
-    for (const u of updates) conditions = setCondition(conditions, u, { generation: job.metadata.generation, now });
-    const delta = statusDelta(job.status as StatusFields | undefined, { ...fields, conditions, observedGeneration: job.metadata.generation });
-    if (!delta) return;
-    // resourceVersion makes the write conditional: a robot's Running that landed since our read is not overwritten.
-    const updated = await patchStatus<RpaJobObject>(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), delta, {
-      resourceVersion: job.metadata.resourceVersion,
-    });
-    freshest.wrote(updated);
-    for (const e of events) void deps.events.record(job, e);
-  }
+  const reporting = { api: deps.clients.json, events: deps.events, now: deps.now };
+  const ref = (job: RpaJobObject) => crRef('RpaJob', job.metadata.namespace, job.metadata.name);
 
   /** Deleting: remove the queue entry (or ask the robot to stop), then let go. Idempotent. */
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (!job.metadata.finalizers?.includes(QUEUE_FINALIZER)) return done();
+    if (!job.metadata.finalizers?.includes(RPAJOB_FINALIZER)) return done();
     const outcome = await deps.producer.cancel(job.metadata.uid, { actor: 'operator/rpajob-finalizer' });
-    await mergePatch(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), {
-      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== QUEUE_FINALIZER), resourceVersion: job.metadata.resourceVersion },
+    await mergePatch(deps.clients.json, ref(job), {
+      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion },
     }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
-    ctx.logger.info({ jobId: job.metadata.uid, queueEntry: outcome }, 'released the queue entry of a deleted job');
+    ctx.logger.info({ jobUid: job.metadata.uid, queueEntry: outcome }, 'released the queue entry of a deleted job');
     return done();
   }
 
   /** The finalizer (and the trace context of the job's first reconcile) before anything is queued. */
   async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined): Promise<RpaJobObject> {
-    const hasFinalizer = job.metadata.finalizers?.includes(QUEUE_FINALIZER) ?? false;
+    const hasFinalizer = job.metadata.finalizers?.includes(RPAJOB_FINALIZER) ?? false;
     const needsTrace = traceparent !== undefined && job.metadata.annotations?.[ANNOTATIONS.traceparent] === undefined;
     if (hasFinalizer && !needsTrace) return job;
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
-    if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), QUEUE_FINALIZER];
+    if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), RPAJOB_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
-    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, crRef('RpaJob', job.metadata.namespace, job.metadata.name), { metadata }));
+    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, ref(job), { metadata }));
   }
 
-  const finishedUpdate = (reason: string, message: string): ConditionUpdate => ({
-    type: CONDITIONS.finished,
-    status: 'True',
-    reason,
-    message,
-  });
-
-  /** A finished job: the Finished condition (and its Event) once, then deletion after the TTL. */
-  async function afterFinish(job: RpaJobObject, spec: { ttlSecondsAfterFinished?: number }): Promise<ReconcileResult> {
-    const phase = job.status!.phase!;
-    const existing = job.status?.conditions?.find((c) => c.type === CONDITIONS.finished);
-    if (!existing) {
-      const reason = phase === 'Failed' && job.status?.error?.reason === 'DeadlineExceeded' ? 'DeadlineExceeded' : phase;
-      const message = job.status?.error?.message ? `${phase}: ${job.status.error.message}` : `the job ${phase.toLowerCase()}`;
-      await report(job, {}, [finishedUpdate(reason, message)], [{ type: phase === 'Succeeded' ? 'Normal' : 'Warning', reason, message }]);
-    }
-    const finishedAt = timeOf(job.status?.completionTime) ?? timeOf(existing?.lastTransitionTime) ?? deps.now();
-    const expiry = ttlExpiry(finishedAt, spec.ttlSecondsAfterFinished);
-    if (expiry === undefined) return done();
-    if (expiry > deps.now()) return requeueAfter(expiry - deps.now() + 50);
-    await deps.clients.custom
-      .deleteNamespacedCustomObject({ ...crRef('RpaJob', job.metadata.namespace, job.metadata.name), propagationPolicy: 'Background' })
-      .catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-    return done();
-  }
-
-  /** Past activeDeadlineSeconds: cancel the run (if any) and fail the job. */
-  async function failPastDeadline(job: RpaJobObject, base: StatusFields, ctx: ReconcileContext): Promise<ReconcileResult> {
-    await deps.producer.cancel(job.metadata.uid, { actor: 'operator/deadline' });
-    const message = `the job did not finish within activeDeadlineSeconds (${String(job.spec?.activeDeadlineSeconds)} s)`;
-    ctx.logger.info({ jobId: job.metadata.uid }, 'failed a job past its deadline');
-    await report(
-      job,
-      { ...base, phase: 'Failed', completionTime: kubeTime(new Date(deps.now())), error: { reason: 'DeadlineExceeded', message } },
-      [finishedUpdate('DeadlineExceeded', message)],
-      [{ type: 'Warning', reason: 'DeadlineExceeded', message }],
-    );
-    return requeueAfter(1);
-  }
-
-  /** A run exists: keep the job's phase and conditions true to it. */
-  async function syncWithRun(job: RpaJobObject, run: RunRow, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const now = deps.now();
-    // Jitter spreads the re-checks of many jobs queued at once.
-    const step = followRun({ phase: job.status?.phase, run, deadlineMs, now, recheckMs: recheckMs * (1 + Math.random() * 0.2), graceMs });
-    const queued: ConditionUpdate = { type: CONDITIONS.queued, status: 'True', reason: 'Queued', message: `queued on pool ${run.pool}` };
-    const valid: ConditionUpdate = { type: CONDITIONS.valid, status: 'True', reason: 'Valid', message: 'the workflow is valid' };
-    const base = { queuedAt: kubeTime(new Date(run.createdAt)), workflowDigest: run.workflowDigest };
-    switch (step.kind) {
-      case 'live':
-        await report(job, { ...base, phase: step.phase }, [valid, queued]);
-        return requeueAfter(step.recheckMs);
-      case 'waitForRobot':
-        return requeueAfter(step.afterMs);
-      case 'inSync':
-        return done();
-      case 'deadlineExceeded':
-        return failPastDeadline(job, base, ctx);
-      case 'adoptOutcome': {
-        const fields: StatusFields = { ...base, phase: step.phase, completionTime: kubeTime(run.finishedAt ?? new Date(now)) };
-        if (step.phase === 'Failed' && run.error && !job.status?.error)
-          fields.error = { reason: run.error.code ?? 'StepFailed', message: run.error.message.slice(0, 2000), stepId: run.error.stepId ?? null };
-        if (step.phase === 'Succeeded' && run.outputs && job.status?.outputs === undefined && job.status?.outputsRef === undefined)
-          fields.outputsRef = `postgres:aether.runs/${run.uid}#outputs`;
-        ctx.logger.info({ jobId: job.metadata.uid, phase: step.phase }, "adopted the run's outcome (the robot's status patch was lost)");
-        await report(job, fields, []);
-        return requeueAfter(1);
-      }
-    }
-  }
-
-  /** No run yet: report why a job cannot be queued, or queue it. */
-  async function enqueue(job: RpaJobObject, resolution: Resolution, traceparent: string | undefined, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const pending = job.status?.phase === undefined ? { phase: 'Pending' } : {};
-    switch (resolution.kind) {
-      case 'invalid':
-        await report(job, pending, [{ type: CONDITIONS.valid, status: 'False', reason: resolution.reason, message: resolution.message }], [
-          { type: 'Warning', reason: 'Invalid', message: resolution.message },
-        ]);
-        throw new TerminalError(resolution.message);
-      case 'notFound':
-      case 'waitForGeneration':
-        // The RpaWorkflow informer brings the job back when the workflow appears or changes.
-        await report(job, pending, [{ type: CONDITIONS.queued, status: 'False', reason: 'WorkflowNotFound', message: resolution.message }], [
-          { type: 'Warning', reason: 'WorkflowNotFound', message: resolution.message },
-        ]);
-        return done();
-      case 'generationMismatch':
-        await report(
-          job,
-          { phase: 'Failed', completionTime: kubeTime(new Date(deps.now())), error: { reason: 'WorkflowGenerationMismatch', message: resolution.message } },
-          [
-            { type: CONDITIONS.valid, status: 'False', reason: 'WorkflowGenerationMismatch', message: resolution.message },
-            finishedUpdate('WorkflowGenerationMismatch', resolution.message),
-          ],
-          [{ type: 'Warning', reason: 'WorkflowGenerationMismatch', message: resolution.message }],
-        );
-        return done();
-      case 'ok':
-        return queueRun(job, resolution, traceparent, deadlineMs, ctx);
-    }
-  }
-
-  /**
-   * Snapshots the resolved workflow into the queue payload and enqueues it (idempotent by UID). When the
-   * run already existed (another pass or replica queued it), the job follows that run instead.
-   */
-  async function queueRun(job: RpaJobObject, resolution: Resolved, traceparent: string | undefined, deadlineMs: number | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const { spec, workflow } = resolution;
+  /** The queue payload of a job: its resolved workflow snapshotted with params, bindings and limits. */
+  function enqueue(job: RpaJobObject, { spec, workflow }: Resolved, traceparent: string | undefined) {
+    const deadlineMs = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
     const { namespace, name, uid } = job.metadata;
-    const result = await deps.producer.enqueue({
+    return deps.producer.enqueue({
       payload: {
         version: 1,
         uid,
@@ -228,77 +103,44 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         ...(traceparent ? { traceparent } : {}),
       },
     });
-    if (!result.enqueued) {
-      const run = await deps.producer.getRun(uid);
-      if (!run) throw new Error(`run ${uid} is missing right after enqueue`);
-      return syncWithRun(job, run, deadlineMs, ctx);
-    }
-    const run = await queuedRecord(deps.db, { uid });
-    if (!run) throw new Error(`run ${uid} is missing right after enqueue`);
-    // The event belongs to the enqueue (exactly one replica's enqueue succeeds), not to the status write.
-    void deps.events.record(job, { type: 'Normal', reason: 'Queued', message: `queued on pool ${spec.pool}` });
-    const phase: JobPhase = job.status?.phase === 'Running' ? 'Running' : 'Queued';
-    await report(
-      job,
-      { phase, queuedAt: kubeTime(new Date(run.createdAt)), workflowDigest: run.workflowDigest },
-      [
-        { type: CONDITIONS.valid, status: 'True', reason: 'Valid', message: 'the workflow is valid' },
-        { type: CONDITIONS.queued, status: 'True', reason: 'Queued', message: `queued on pool ${spec.pool}` },
-      ],
-    );
-    return requeueAfter(Math.min(recheckMs, deadlineMs !== undefined ? Math.max(1, deadlineMs - deps.now()) : recheckMs));
   }
 
-  /**
-   * spec.suspend, level-based (decide.ts suspensionStep): a waiting run is withdrawn or parked, a running
-   * one parked by its robot at the next step boundary (Running, Queued=False Suspending meanwhile), then
-   * the job is Pending with Queued=False Suspended. Back to false: a parked run is queued again (Resumed).
-   */
-  async function suspend(job: RpaJobObject, step: SuspensionStep, run: RunRow | null): Promise<ReconcileResult> {
-    const uid = job.metadata.uid;
+  /** Applies the decision's action; an action whose outcome shapes the status returns the decision after it. */
+  async function apply(w: JobWorld, d: JobDecision, traceparent: string | undefined): Promise<JobDecision> {
+    const uid = w.job.metadata.uid;
     const actor = 'operator/rpajob';
-    switch (step.kind) {
-      case 'request':
-      case 'waitForPark': {
-        // Asked again while waiting: the robot is told again, and a job put back in the queue meanwhile
-        // (its robot shut down or died) is parked here at once.
-        const result = await deps.producer.requestSuspend(uid, { actor });
-        if (result === 'finished') return requeueAfter(1); // it ended meanwhile: the next pass follows it
-        if (result === 'requested') return showSuspending(job, step.kind === 'request');
-        return showSuspended(job, result === 'suspended');
+    switch (d.action.kind) {
+      case 'none':
+      case 'delete': // after the report
+        return d;
+      case 'enqueue': {
+        const { enqueued } = await enqueue(w.job, d.action.resolved, traceparent);
+        // Queued by this pass: two columns of the run suffice; queued before: the job follows that run.
+        const found = <T>(run: T | null): T => {
+          if (run === null) throw new Error(`run ${uid} is missing right after enqueue`);
+          return run;
+        };
+        if (enqueued) return afterEnqueue(w, d.action.resolved.spec.pool, found(await queuedRecord(deps.db, { uid })));
+        return followTheRun(w, found(await deps.producer.getRun(uid)));
       }
-      case 'suspended':
-        return showSuspended(job, step.parked);
-      case 'resume': {
-        const resumed = (await deps.producer.resume(uid, { actor })) === 'resumed';
-        const message = `resumed: queued on pool ${run?.pool ?? ''}; a robot goes on where the job stopped`;
-        await report(job, { phase: 'Queued' }, [{ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message }], resumed ? [{ type: 'Normal', reason: REASONS.Resumed, message }] : []);
-        return requeueAfter(1);
-      }
-      case 'withdrawRequest':
+      case 'cancel':
+        await deps.producer.cancel(uid, { actor: 'operator/deadline' });
+        return d;
+      case 'requestSuspend':
+        return afterSuspendRequest(d.action.first, await deps.producer.requestSuspend(uid, { actor }));
+      case 'resume':
+        return afterResume(w, (await deps.producer.resume(uid, { actor })) === 'resumed');
+      case 'withdrawSuspendRequest':
         await deps.producer.resume(uid, { actor });
-        // A robot that already stopped parks the run anyway; the next pass resumes it then.
-        return requeueAfter(1000);
+        return d;
     }
   }
 
-  async function showSuspending(job: RpaJobObject, requested: boolean): Promise<ReconcileResult> {
-    const message = 'suspending: the robot stops the job at its next step boundary';
-    await report(job, {}, [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.Suspending, message }], requested ? [{ type: 'Normal', reason: REASONS.Suspending, message }] : []);
-    // The robot parks the run within one step; its status patch (or this poll) brings the job back.
-    return requeueAfter(1000);
-  }
-
-  async function showSuspended(job: RpaJobObject, parked: boolean): Promise<ReconcileResult> {
-    const message = parked
-      ? 'the job is suspended: it goes on where it stopped when spec.suspend is false'
-      : 'the job is suspended: it is not queued until spec.suspend is false';
-    // A withdrawn run is enqueued afresh on resume (queuedAt cleared); a parked one keeps its queue record.
-    const fields = parked ? { phase: 'Pending' } : { phase: 'Pending', queuedAt: null };
-    await report(job, fields, [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.Suspended, message }], [
-      { type: 'Normal', reason: REASONS.Suspended, message },
-    ]);
-    return done();
+  /** The finished job's TTL passed. */
+  async function deleteJob(job: RpaJobObject): Promise<void> {
+    await deps.clients.custom.deleteNamespacedCustomObject({ ...ref(job), propagationPolicy: 'Background' }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
   }
 
   return async (key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> => {
@@ -312,25 +154,32 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     const parent = contextFromTraceparent(cached.metadata.annotations?.[ANNOTATIONS.traceparent]);
     const attributes = { 'aether.job.namespace': key.namespace, 'aether.job.name': key.name, 'aether.run_uid': cached.metadata.uid };
     return inSpan(deps.tracer, 'reconcile RpaJob', { parent, attributes }, async (span) => {
+      // Read.
       const traceparent = traceparentOf(span);
       const job = await ensureFinalizer(cached, traceparent);
-      const spec = (job.spec ?? {}) as { suspend?: boolean; activeDeadlineSeconds?: number; ttlSecondsAfterFinished?: number };
-      if (isFinished(job.status?.phase)) return afterFinish(job, spec);
-      const deadlineMs = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
-      const pastDeadline = deadlineMs !== undefined && deps.now() >= deadlineMs;
       let resolution: Resolution | undefined;
-      const resolve = () => (resolution ??= resolveJobWorkflow(job.spec, (name) => deps.workflows.get(key.namespace, name)));
-      // A job never queued is most likely new: enqueueing first tells whether its run exists (one read fewer).
-      if (!job.status?.queuedAt && !spec.suspend && !pastDeadline) {
-        const resolved = resolve();
-        if (resolved.kind === 'ok') return queueRun(job, resolved, traceparent, deadlineMs, ctx);
+      const known = {
+        job,
+        spec: (job.spec ?? {}) as JobWorld['spec'],
+        now: deps.now(),
+        resolve: () => (resolution ??= resolveJobWorkflow(job.spec, (name) => deps.workflows.get(key.namespace, name))),
+        recheckMs,
+        jitter: Math.random() * 0.2,
+        graceMs,
+      };
+      const world: JobWorld = { ...known, run: needsRunRow(known) ? await deps.producer.getRun(job.metadata.uid) : 'unread' };
+      // Decide, apply.
+      const decision = await apply(world, decideJob(world), traceparent);
+      if (decision.log) ctx.logger.info({ jobUid: job.metadata.uid, ...decision.log.fields }, decision.log.message);
+      // Report: one status write. resourceVersion makes it conditional: a robot's Running that landed
+      // since our read is not overwritten.
+      if (decision.report) {
+        const updated = await reportStatus(reporting, job, ref(job), decision.report, { ifUnchangedSince: job.metadata.resourceVersion });
+        if (updated) freshest.wrote(updated);
       }
-      const run = await deps.producer.getRun(job.metadata.uid);
-      const suspension = suspensionStep({ suspend: spec.suspend === true, run });
-      if (suspension) return suspend(job, suspension, run);
-      if (run) return syncWithRun(job, run, deadlineMs, ctx);
-      if (pastDeadline) return failPastDeadline(job, {}, ctx);
-      return enqueue(job, resolve(), traceparent, deadlineMs, ctx);
+      if (decision.action.kind === 'delete') await deleteJob(job);
+      if (decision.terminal !== undefined) throw new TerminalError(decision.terminal);
+      return decision.result;
     });
   };
 }

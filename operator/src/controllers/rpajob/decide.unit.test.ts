@@ -1,7 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RunState } from '../../../../api/queue/index.js';
+import type { RunRow, RunState, SuspendResult } from '../../../../api/queue/index.js';
 import type { JobPhase } from '../../../../api/v1alpha1/index.js';
-import { bindingProblems, followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
+import type { ReconcileResult } from '../../runtime/result.js';
+import type { RpaJobObject } from '../objects.js';
+import { bindingProblems } from './bindings.js';
+import type { Resolution } from './resolve.js';
+import {
+  afterEnqueue,
+  afterResume,
+  afterSuspendRequest,
+  decideJob,
+  needsRunRow,
+  type JobAction,
+  type JobDecision,
+  type JobWorld,
+  type Resolved,
+  followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
 
 describe('followRun', () => {
   const now = 100_000;
@@ -77,5 +91,165 @@ describe('bindingProblems', () => {
     ['an unknown credential slot', { account: 'a' }, { login: { secretName: 's' }, other: { secretName: 't' } }, ['spec.credentials.other: is not a credential slot of the workflow']],
   ])('%s', (_n, params, credentials, expected) => {
     expect(bindingProblems(workflow, params, credentials).map((p) => `${p.field}: ${p.message}`)).toEqual(expected);
+  });
+});
+
+describe('decideJob: the world a pass read → action, status, result', () => {
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  const created = new Date(now - 60_000).toISOString();
+  const job = (status: RpaJobObject['status'] = undefined, spec: Record<string, unknown> = {}): RpaJobObject => ({
+    apiVersion: 'rpa.aether.dev/v1alpha1',
+    kind: 'RpaJob',
+    metadata: { name: 'j', namespace: 'ns', uid: 'u1', generation: 1, creationTimestamp: created as unknown as Date },
+    spec: { pool: 'p', workflow: { steps: [] }, ...spec },
+    ...(status ? { status } : {}),
+  });
+  const run = (over: Partial<RunRow> = {}): RunRow =>
+    ({ uid: 'u1', pool: 'p', state: 'queued', suspendRequested: false, createdAt: new Date(now - 30_000), workflowDigest: 'sha256:abc', finishedAt: null, outputs: null, error: null, ...over }) as RunRow;
+  const ok: Resolution = { kind: 'ok', spec: { pool: 'p' } as Resolved['spec'], workflow: { steps: [] } as unknown as Resolved['workflow'] };
+  const world = (over: Partial<JobWorld>): JobWorld => ({
+    job: job(),
+    spec: {},
+    now,
+    run: null,
+    resolve: () => ok,
+    recheckMs: 120_000,
+    jitter: 0,
+    graceMs: 5_000,
+    ...over,
+  });
+  const conditionReasons = (d: JobDecision) => (d.report?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+  const eventReasons = (d: JobDecision) => [...(d.report?.events ?? []), ...(d.report?.actionEvents ?? [])].map((e) => e.reason);
+
+  it.each<[string, Partial<JobWorld>, { action: JobAction['kind']; phase?: unknown; conditions?: string[]; events?: string[]; result: ReconcileResult; terminal?: boolean; noReport?: boolean }]>([
+    ['a new job is enqueued before its run is read', { run: 'unread' }, { action: 'enqueue', result: { type: 'done' }, noReport: true }],
+    ['no run and a valid workflow: enqueue', { run: null }, { action: 'enqueue', result: { type: 'done' }, noReport: true }],
+    [
+      'an invalid spec: Valid=False, a Warning, no retry',
+      { resolve: () => ({ kind: 'invalid', reason: 'Invalid', message: 'spec.params.x: is required by the workflow' }) },
+      { action: 'none', phase: 'Pending', conditions: ['Valid=False/Invalid'], events: ['Invalid'], result: { type: 'done' }, terminal: true },
+    ],
+    [
+      'a missing workflow: Queued=False, wait for it',
+      { resolve: () => ({ kind: 'notFound', message: 'RpaWorkflow w not found' }) },
+      { action: 'none', phase: 'Pending', conditions: ['Queued=False/WorkflowNotFound'], events: ['WorkflowNotFound'], result: { type: 'done' } },
+    ],
+    [
+      'a pinned generation that is gone: Failed',
+      { resolve: () => ({ kind: 'generationMismatch', message: 'generation 1 is gone' }) },
+      { action: 'none', phase: 'Failed', conditions: ['Valid=False/WorkflowGenerationMismatch', 'Finished=True/WorkflowGenerationMismatch'], events: ['WorkflowGenerationMismatch'], result: { type: 'done' } },
+    ],
+    [
+      'a live run shows Queued and is looked at again later',
+      { job: job({ phase: 'Pending' }), run: run() },
+      { action: 'none', phase: 'Queued', conditions: ['Valid=True/Valid', 'Queued=True/Queued'], events: [], result: { type: 'requeueAfter', afterMs: 120_000 } },
+    ],
+    [
+      'past the deadline with a live run: cancel and fail',
+      { job: job({ phase: 'Running' }), spec: { activeDeadlineSeconds: 10 }, run: run({ state: 'running' }) },
+      { action: 'cancel', phase: 'Failed', conditions: ['Finished=True/DeadlineExceeded'], events: ['DeadlineExceeded'], result: { type: 'requeueAfter', afterMs: 1 } },
+    ],
+    [
+      'past the deadline and never queued: fail (and cancel whatever may exist)',
+      { job: job({ phase: 'Pending', queuedAt: created }), spec: { activeDeadlineSeconds: 10 }, run: null },
+      { action: 'cancel', phase: 'Failed', conditions: ['Finished=True/DeadlineExceeded'], events: ['DeadlineExceeded'], result: { type: 'requeueAfter', afterMs: 1 } },
+    ],
+    [
+      "a run finished long ago whose robot patch was lost: adopt its outcome",
+      { job: job({ phase: 'Running' }), run: run({ state: 'succeeded', finishedAt: new Date(now - 60_000), outputs: { a: 1 } }) },
+      { action: 'none', phase: 'Succeeded', conditions: [], events: [], result: { type: 'requeueAfter', afterMs: 1 } },
+    ],
+    ['a run finished moments ago: wait for the robot, write nothing', { job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 1_000) }) }, { action: 'none', result: { type: 'requeueAfter', afterMs: 4_000 }, noReport: true }],
+    ['suspend a live run: ask the queue', { spec: { suspend: true }, run: run() }, { action: 'requestSuspend', result: { type: 'done' }, noReport: true }],
+    [
+      'suspend with no run: Pending, Queued=False Suspended',
+      { spec: { suspend: true }, run: null },
+      { action: 'none', phase: 'Pending', conditions: ['Queued=False/Suspended'], events: ['Suspended'], result: { type: 'done' } },
+    ],
+    ['unsuspend a parked run: resume it', { run: run({ state: 'suspended' }) }, { action: 'resume', result: { type: 'done' }, noReport: true }],
+    ['unsuspend before the robot parked it: withdraw the request', { run: run({ state: 'running', suspendRequested: true }) }, { action: 'withdrawSuspendRequest', result: { type: 'requeueAfter', afterMs: 1000 }, noReport: true }],
+    [
+      'a finished job gets its Finished condition once',
+      { job: job({ phase: 'Succeeded', completionTime: created }), run: null },
+      { action: 'none', conditions: ['Finished=True/Succeeded'], events: ['Succeeded'], result: { type: 'done' } },
+    ],
+    [
+      'a finished job past its TTL is deleted',
+      { job: job({ phase: 'Failed', completionTime: created, conditions: [{ type: 'Finished', status: 'True', reason: 'Failed', message: 'm', lastTransitionTime: created }] }), spec: { ttlSecondsAfterFinished: 10 } },
+      { action: 'delete', result: { type: 'done' }, noReport: true },
+    ],
+    [
+      'a finished job within its TTL is looked at again when it expires',
+      { job: job({ phase: 'Failed', completionTime: created, conditions: [{ type: 'Finished', status: 'True', reason: 'Failed', message: 'm', lastTransitionTime: created }] }), spec: { ttlSecondsAfterFinished: 100 } },
+      { action: 'none', result: { type: 'requeueAfter', afterMs: 40_050 }, noReport: true },
+    ],
+  ])('%s', (_n, over, expected) => {
+    const d = decideJob(world(over));
+    expect(d.action.kind).toBe(expected.action);
+    expect(d.result).toEqual(expected.result);
+    expect(d.terminal !== undefined).toBe(expected.terminal ?? false);
+    if (expected.noReport) return expect(d.report).toBeUndefined();
+    if (expected.phase !== undefined) expect(d.report?.fields?.phase).toBe(expected.phase);
+    if (expected.conditions) expect(conditionReasons(d)).toEqual(expected.conditions);
+    if (expected.events) expect(eventReasons(d)).toEqual(expected.events);
+  });
+
+  it('an adopted success points at the outputs kept in Postgres', () => {
+    const d = decideJob(world({ job: job({ phase: 'Running' }), run: run({ state: 'succeeded', finishedAt: new Date(now - 60_000), outputs: { a: 1 } }) }));
+    expect(d.report?.fields).toMatchObject({ outputsRef: 'postgres:aether.runs/u1#outputs', completionTime: '2026-01-01T11:59:00Z' });
+    expect(d.log?.message).toMatch(/adopted/);
+  });
+
+  it('a deadline failure from the Failed phase gives the Finished reason DeadlineExceeded', () => {
+    const d = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'DeadlineExceeded', message: 'too slow' } }) }));
+    expect(conditionReasons(d)).toEqual(['Finished=True/DeadlineExceeded']);
+    expect(d.report?.conditions?.[0]?.message).toBe('Failed: too slow');
+  });
+
+  it.each<[string, Partial<JobWorld>, boolean]>([
+    ['a new job (enqueued first)', {}, false],
+    ['a finished job', { job: job({ phase: 'Succeeded', queuedAt: created }) }, false],
+    ['a job queued before', { job: job({ phase: 'Queued', queuedAt: created }) }, true],
+    ['a suspended job', { spec: { suspend: true } }, true],
+    ['a job past its deadline', { spec: { activeDeadlineSeconds: 1 } }, true],
+    ['a job whose workflow is missing', { resolve: () => ({ kind: 'notFound', message: 'm' }) }, true],
+  ])('needsRunRow: %s → %p', (_n, over, expected) => {
+    expect(needsRunRow(world(over))).toBe(expected);
+  });
+
+  it('after an enqueue: Queued (Running kept), its Event, a recheck no later than the deadline', () => {
+    const queued = afterEnqueue(world({ spec: { activeDeadlineSeconds: 90 } }), 'p', { createdAt: new Date(now), workflowDigest: 'sha256:x' });
+    expect(queued.report?.fields).toEqual({ phase: 'Queued', queuedAt: '2026-01-01T12:00:00Z', workflowDigest: 'sha256:x' });
+    expect(queued.report?.actionEvents?.map((e) => e.reason)).toEqual(['Queued']);
+    expect(queued.result).toEqual({ type: 'requeueAfter', afterMs: 30_000 });
+    expect(afterEnqueue(world({ job: job({ phase: 'Running' }) }), 'p', { createdAt: new Date(now), workflowDigest: 'sha256:x' }).report?.fields?.phase).toBe('Running');
+  });
+
+  it.each<[SuspendResult, boolean, string[], string[], ReconcileResult]>([
+    ['requested', true, ['Queued=False/Suspending'], ['Suspending'], { type: 'requeueAfter', afterMs: 1000 }],
+    ['requested', false, ['Queued=False/Suspending'], [], { type: 'requeueAfter', afterMs: 1000 }],
+    ['suspended', false, ['Queued=False/Suspended'], ['Suspended'], { type: 'done' }],
+    ['withdrawn', true, ['Queued=False/Suspended'], ['Suspended'], { type: 'done' }],
+    ['finished', true, [], [], { type: 'requeueAfter', afterMs: 1 }],
+  ])('after a suspend request that says %s (first: %p)', (outcome, first, conditions, events, result) => {
+    const d = afterSuspendRequest(first, outcome);
+    expect(conditionReasons(d)).toEqual(conditions);
+    expect(eventReasons(d)).toEqual(events);
+    expect(d.result).toEqual(result);
+  });
+
+  it('a withdrawn run clears queuedAt (it is enqueued afresh); a parked one keeps it', () => {
+    expect(afterSuspendRequest(true, 'withdrawn').report?.fields).toEqual({ phase: 'Pending', queuedAt: null });
+    expect(afterSuspendRequest(true, 'suspended').report?.fields).toEqual({ phase: 'Pending' });
+  });
+
+  it.each([
+    [true, ['Resumed']],
+    [false, []],
+  ])('after a resume (resumed by this pass: %p): Queued again', (resumed, events) => {
+    const d = afterResume(world({ run: run({ state: 'suspended' }) }), resumed);
+    expect(d.report?.fields).toEqual({ phase: 'Queued' });
+    expect(conditionReasons(d)).toEqual(['Queued=True/Queued']);
+    expect(eventReasons(d)).toEqual(events);
   });
 });

@@ -3,8 +3,9 @@
 // an RpaWorkflow is passed in.
 import { z } from 'zod';
 import { checkWorkflow, formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
+import { issuesText } from '../../../../api/zod-issues.js';
 import type { RpaWorkflowObject } from '../objects.js';
-import { bindingProblems, formatSpecProblems } from './decide.js';
+import { bindingProblems, formatSpecProblems } from './bindings.js';
 
 export type ParsedJobSpec = z.output<typeof RpaJobSpec>;
 
@@ -18,10 +19,6 @@ export type Resolution =
   | { kind: 'generationMismatch'; message: string }
   /** The pinned generation is newer than the workflow's: wait for the update. */
   | { kind: 'waitForGeneration'; message: string };
-
-function issuesText(issues: z.core.$ZodIssue[]): string {
-  return issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
-}
 
 const inlineWorkflowInvalid = (problems: WorkflowProblem[]): Resolution => ({
   kind: 'invalid',
@@ -38,7 +35,7 @@ export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => R
     const problems = parsed.success && parsed.data.workflow ? checkWorkflow(parsed.data.workflow) : validateWorkflow(raw.workflow);
     if (problems.length > 0) return inlineWorkflowInvalid(problems);
   }
-  if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues) };
+  if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues, { under: 'spec' }) };
   const spec = parsed.data;
 
   let workflow: WorkflowSpec;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { completeRuns } from '../../../../api/queue/sql/runs.js';
+import { jobKey } from '../../../../api/v1alpha1/names.js';
 import { waitFor } from '../../../../e2e/harness/wait.js';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../../tracing.js';
@@ -20,7 +21,7 @@ import {
   type TestEnv,
 } from '../../testing/operator-env.js';
 import type { Operator } from '../../operator.js';
-import { ANNOTATIONS, QUEUE_FINALIZER } from '../names.js';
+import { ANNOTATIONS, RPAJOB_FINALIZER } from '../names.js';
 
 jest.setTimeout(120_000);
 
@@ -45,7 +46,7 @@ describe('RpaJob controller', () => {
 
   const jobPath = (name: string) => ({ group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpajobs', namespace: env.namespace, name });
   const runRows = async (uid: string) => (await env.db.query(`select state from aether.runs where uid = $1`, [uid])).rows as Array<{ state: string }>;
-  const graphileJobs = async (uid: string) => Number((await env.db.query(`select count(*) from graphile_worker._private_jobs where key = $1`, [`rpa:${uid}`])).rows[0].count);
+  const graphileJobs = async (uid: string) => Number((await env.db.query(`select count(*) from graphile_worker._private_jobs where key = $1`, [jobKey(uid)])).rows[0].count);
 
   it('queues each job exactly once when two operators reconcile at the same time, and again after a restart', async () => {
     operators.push(await startTestOperator(env), await startTestOperator(env));
@@ -53,7 +54,7 @@ describe('RpaJob controller', () => {
     const uids = await Promise.all(names.map(async (n) => (await createObject(env, 'RpaJob', n, jobSpec())).metadata.uid));
     for (const n of names) {
       const job = await waitForObject(env, 'RpaJob', n, 'Queued', (o) => o.status?.phase === 'Queued');
-      expect(job.metadata.finalizers).toContain(QUEUE_FINALIZER);
+      expect(job.metadata.finalizers).toContain(RPAJOB_FINALIZER);
       expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Queued')).toMatchObject({ status: 'True', reason: 'Queued' });
       expect(job.status!.queuedAt).toEqual(expect.any(String));
       expect(job.status!.workflowDigest).toMatch(/^sha256:/);
@@ -190,7 +191,7 @@ describe('RpaJob controller', () => {
     const annotation = job.metadata.annotations?.[ANNOTATIONS.traceparent];
     expect(annotation).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const traceId = annotation!.split('-')[1];
-    const payload = (await env.db.query(`select payload from graphile_worker._private_jobs where key = $1`, [`rpa:${metadata.uid}`])).rows[0].payload;
+    const payload = (await env.db.query(`select payload from graphile_worker._private_jobs where key = $1`, [jobKey(metadata.uid)])).rows[0].payload;
     expect(payload.traceparent.split('-')[1]).toBe(traceId);
     const spans = exporter.getFinishedSpans().filter((sp) => sp.name === 'reconcile RpaJob' && sp.attributes['aether.job.name'] === 'traced');
     expect(spans.length).toBeGreaterThanOrEqual(1);

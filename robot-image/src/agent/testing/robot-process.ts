@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { workflowDigest } from '../../../../api/queue/digest.js';
 import type { Producer } from '../../../../api/queue/producer.js';
+import { isFinishedPhase } from '../../../../api/v1alpha1/names.js';
 import type { WorkflowSpec } from '../../../../api/v1alpha1/workflow.js';
 import { freePort } from '../../../../e2e/harness/ports.js';
 import { waitFor } from '../../../../e2e/harness/wait.js';
@@ -200,7 +201,7 @@ export function finishedStatus(kc: KubeConfig, namespace: string, name: string, 
     `RpaJob ${name} to finish`,
     async () => {
       const s = await readRpaJobStatus(kc, namespace, name);
-      return s && ['Succeeded', 'Failed', 'Cancelled'].includes(String(s.phase)) ? s : undefined;
+      return s && isFinishedPhase(String(s.phase)) ? s : undefined;
     },
     { timeoutMs, intervalMs: 250 },
   );
