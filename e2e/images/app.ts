@@ -1,11 +1,11 @@
-// The application layer of an image, made by following the Dockerfile's stages: each stage the final
+// The application layers of an image, made by following the Dockerfile's stages: each stage the final
 // one copies from is set up in a folder standing for its root file system (COPY from the build context,
-// with .dockerignore applied; its RUN steps done on this machine), then the final stage's COPY steps
-// fill the layer. A RUN this builder does not know stops the build, so a Dockerfile change cannot be
+// with .dockerignore applied; its RUN steps done on this machine), then each COPY of the final stage
+// becomes a layer, as in a Docker build. A RUN this builder does not know stops the build, so a Dockerfile change cannot be
 // skipped silently.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join, posix, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { copyTarget, dockerignoreMatcher, stageByRef, type CopyInstruction, type Stage } from '../helm/dockerfile.js';
 import { exec } from './exec.js';
 import type { ImageRecipe } from './recipe.js';
@@ -67,17 +67,6 @@ function copyFromContext(ctx: Context, copy: CopyInstruction, destRoot: string):
   }
 }
 
-function copyFromStage(copy: CopyInstruction, from: Stage, fromRoot: string, destRoot: string): void {
-  for (const src of copy.sources) {
-    const abs = join(fromRoot, posix.resolve(from.workdir, src));
-    if (!existsSync(abs)) throw new Error(`COPY --from=${copy.from} ${src}: stage has no such path`);
-    const isDir = statSync(abs).isDirectory();
-    const dest = join(destRoot, copyTarget(copy, src, isDir));
-    mkdirSync(isDir ? dest : dirname(dest), { recursive: true });
-    cpSync(abs, dest, { recursive: true, dereference: false, verbatimSymlinks: true });
-  }
-}
-
 /**
  * `npm ci --omit=dev`: run for real (npm registry), cached by package.json and package-lock.json. The
  * full `npm ci` of a build stage uses this clone's node_modules, installed from the same lock file.
@@ -101,7 +90,7 @@ async function npmCi(ctx: Context, step: Extract<RunStep, { kind: 'npm-ci' }>, d
     await exec('npm', step.args, { cwd: work, logFile: ctx.logFile });
     renameSync(work, cached);
   }
-  cpSync(join(cached, 'node_modules'), target, { recursive: true, verbatimSymlinks: true });
+  symlinkSync(join(cached, 'node_modules'), target);
 }
 
 async function buildStage(ctx: Context, stages: Stage[], stage: Stage, roots: Map<number, string>, workDir: string): Promise<void> {
@@ -110,8 +99,8 @@ async function buildStage(ctx: Context, stages: Stage[], stage: Stage, roots: Ma
   const dir = join(root, stage.workdir);
   mkdirSync(dir, { recursive: true });
   for (const copy of stage.copies) {
-    if (copy.from === null) copyFromContext(ctx, copy, root);
-    else copyFromStage(copy, stageByRef(stages, copy.from)!, roots.get(stageByRef(stages, copy.from)!.index)!, root);
+    if (copy.from !== null) throw new Error(`stage ${stage.name ?? stage.index}: COPY --from in a build stage is not supported by the image builder`);
+    copyFromContext(ctx, copy, root);
   }
   // All COPYs first, then the RUNs: our build stages' RUNs (npm ci, npm run build) only read what the
   // COPYs put in, so the order between them does not change the result.
@@ -123,14 +112,36 @@ async function buildStage(ctx: Context, stages: Stage[], stage: Stage, roots: Ma
   roots.set(stage.index, root);
 }
 
-/** Builds the application layer of a recipe as a tar (owned by root, like COPY without --chown); returns its path. */
-export async function buildAppLayer(opts: {
+export interface Layer {
+  tar: string;
+  /** The Dockerfile instruction it stands for (the image history's created_by). */
+  createdBy: string;
+}
+
+/** tar options for a layer as Docker makes it for COPY without --chown: owned by root, stable order. */
+const TAR_OPTIONS = ['--create', '--owner=0', '--group=0', '--numeric-owner', '--sort=name'];
+
+/**
+ * One tar member rename, `from` (a path as tar names it) to `to` (an image path without the leading
+ * slash), for that member and everything below it. Symbolic link targets are left alone (flag S).
+ */
+export function tarTransform(from: string, to: string): string {
+  const esc = (p: string) => p.replace(/[\\.^$*[\]]/g, '\\$&').replace(/,/g, '\\,');
+  return `--transform=s,^${esc(from)}\\(/\\|$\\),${to.replace(/,/g, '\\,')}\\1,S`;
+}
+
+/**
+ * The application layers of a recipe, one per instruction of the final stage as Docker makes them:
+ * WORKDIR, then each COPY. A --from COPY is archived straight from the stage's folder (the cached
+ * node_modules is not copied); a context COPY goes through a small staging folder (.dockerignore).
+ */
+export async function buildAppLayers(opts: {
   recipe: ImageRecipe;
   repoRoot: string;
   workDir: string;
   cacheDir: string;
   logFile: string;
-}): Promise<string> {
+}): Promise<Layer[]> {
   const { recipe, workDir } = opts;
   const ignoreFile = join(opts.repoRoot, '.dockerignore');
   const ctx: Context = {
@@ -142,21 +153,32 @@ export async function buildAppLayer(opts: {
   const roots = new Map<number, string>();
   for (const stage of neededStages(recipe.stages, recipe.final)) await buildStage(ctx, recipe.stages, stage, roots, workDir);
 
-  const layer = join(workDir, 'layer');
-  rmSync(layer, { recursive: true, force: true });
-  mkdirSync(join(layer, recipe.final.workdir), { recursive: true });
-  for (const copy of recipe.final.copies) {
-    if (copy.from === null) copyFromContext(ctx, copy, layer);
-    else {
+  const layers: Layer[] = [];
+  const tar = async (createdBy: string, args: string[]) => {
+    const file = join(workDir, `layer-${layers.length}.tar`);
+    await exec('tar', [...TAR_OPTIONS, `--file=${file}`, ...args], { logFile: opts.logFile });
+    layers.push({ tar: file, createdBy });
+  };
+  const skeleton = join(workDir, 'workdir');
+  mkdirSync(join(skeleton, recipe.final.workdir), { recursive: true });
+  await tar(`WORKDIR ${recipe.final.workdir}`, [`--directory=${skeleton}`, recipe.final.workdir.replace(/^\/+/, '')]);
+
+  for (const [i, copy] of recipe.final.copies.entries()) {
+    const what = `COPY ${copy.from !== null ? `--from=${copy.from} ` : ''}${copy.sources.join(' ')} ${copy.dest}`;
+    const members: string[] = [];
+    if (copy.from === null) {
+      const staging = join(workDir, `copy-${i}`);
+      copyFromContext(ctx, copy, staging);
+      members.push(`--directory=${staging}`, ...readdirSync(staging));
+    } else {
       const from = stageByRef(recipe.stages, copy.from)!;
-      copyFromStage(copy, from, roots.get(from.index)!, layer);
+      for (const src of copy.sources) {
+        const abs = realpathSync(join(roots.get(from.index)!, posix.resolve(from.workdir, src)));
+        const target = copyTarget(copy, src, statSync(abs).isDirectory()).replace(/^\/+/, '');
+        members.push(`--directory=${dirname(abs)}`, tarTransform(basename(abs), target), basename(abs));
+      }
     }
+    await tar(what, members);
   }
-  const tar = join(workDir, 'app.tar');
-  await exec(
-    'tar',
-    ['--create', `--file=${tar}`, `--directory=${layer}`, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', ...readdirSync(layer)],
-    { logFile: opts.logFile },
-  );
-  return tar;
+  return layers;
 }

@@ -1,6 +1,6 @@
 // A container run by crun (an OCI runtime) from an unpacked bundle, in the foreground: its output is
 // collected line by line; stop() is SIGTERM, then SIGKILL after a grace period, as the kubelet does.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { exec } from './exec.js';
 
@@ -14,8 +14,17 @@ export interface Container {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+const live = new Set<string>();
+
+/** Force-deletes every container this process started that is still there (on SIGINT/SIGTERM). */
+export function deleteLiveContainers(): void {
+  for (const id of live) spawnSync('crun', ['delete', '--force', id], { stdio: 'ignore' });
+  live.clear();
+}
+
 export function runContainer(opts: { bundle: string; id: string; logFile: string }): Container {
   const child = spawn('crun', ['run', '--bundle', opts.bundle, opts.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(opts.id);
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -56,6 +65,7 @@ export function runContainer(opts: { bundle: string; id: string; logFile: string
         clearTimeout(timer);
       }
       await exec('crun', ['delete', '--force', opts.id], log).catch(() => undefined);
+      live.delete(opts.id);
       return code ?? null;
     },
   };

@@ -10,16 +10,17 @@
 //      the operator image's migrate command and controller run the same way.
 // Prints progress on stderr and a final `RESULT images ...` line on stdout; exits 0 only if all is ok.
 // Needs root (mmdebstrap --mode=root, crun). Not part of `npm test`: a cold run takes many minutes.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServices, stopServices } from '../harness/services.js';
-import { buildAppLayer } from './app.js';
+import { buildAppLayers } from './app.js';
+import { deleteLiveContainers } from './container.js';
 import { checkOperator, checkRobot, type OperatorResult, type RobotResult, type RunContext } from './checks.js';
 import { assembleImage, fileSize, imageSize } from './oci.js';
 import { aptInstalls, imageConfig, numericUser, readRecipe, type ImageRecipe, type OciImageConfig } from './recipe.js';
-import { baseLayerKey, ensureBaseLayer } from './rootfs.js';
+import { baseLayerKey, baseTarPath, ensureBaseLayer } from './rootfs.js';
 import { ensureTools } from './tools.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,7 +52,9 @@ async function build(name: string, dockerfile: string): Promise<Built> {
   try {
     const packages = recipe.final.runs.flatMap(aptInstalls);
     say(`${name}: ${dockerfile} -> node ${recipe.base.nodeVersion}, debian ${recipe.base.suite}${recipe.base.slim ? '-slim' : ''}, apt: ${packages.join(' ') || '(none)'}`);
-    let baseTar = '';
+    say(`${name}: building the application layers (tsc, npm ci --omit=dev)`);
+    const appLayers = await buildAppLayers({ recipe, repoRoot, workDir: join(workDir, name), cacheDir, logFile });
+    say(`${name}: ${appLayers.length} application layers: ${appLayers.map((l) => `${l.createdBy} (${mb(fileSize(l.tar))})`).join(', ')}`);
     const { baseReused } = await assembleImage({
       layout,
       tag: name,
@@ -60,20 +63,17 @@ async function build(name: string, dockerfile: string): Promise<Built> {
         say(`${name}: making the Debian root file system with mmdebstrap (cached after this run)`);
         const base = await ensureBaseLayer(name, recipe, cacheDir, logFile);
         say(`${name}: base layer ${base.cached ? 'from the cache' : 'built'}: ${base.tar}`);
-        baseTar = base.tar;
         return base.tar;
       },
-      appTar: await (async () => {
-        say(`${name}: building the application layer (tsc, npm ci --omit=dev)`);
-        return buildAppLayer({ recipe, repoRoot, workDir: join(workDir, name), cacheDir, logFile });
-      })(),
+      appLayers,
       config,
       logFile,
     });
     if (baseReused) say(`${name}: base layer reused from the OCI layout`);
     const size = imageSize(layout, name);
     built.compressed = size.compressed;
-    built.uncompressed = baseTar ? fileSize(baseTar) + fileSize(join(workDir, name, 'app.tar')) : undefined;
+    const baseTar = baseTarPath(name, recipe, cacheDir);
+    built.uncompressed = existsSync(baseTar) ? [baseTar, ...appLayers.map((l) => l.tar)].reduce((a, f) => a + fileSize(f), 0) : undefined;
     built.ok = true;
   } catch (err) {
     built.error = (err as Error).message;
@@ -99,9 +99,9 @@ async function main(): Promise<number> {
     console.log('RESULT images robot=fail operator=fail readyz=- job=- reason=tools');
     return 2;
   }
+  say(`cache ${cacheDir}, log ${logFile}`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
-  say(`cache ${cacheDir}, log ${logFile}`);
 
   const robot = await build('robot', 'robot-image/Dockerfile');
   const operator = await build('operator', 'operator/Dockerfile');
@@ -165,6 +165,14 @@ async function main(): Promise<number> {
   );
   if (!robotOk || !operatorOk) console.error(`images: see ${logFile}`);
   return robotOk && operatorOk ? 0 : 1;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`images: ${signal}: removing containers, stopping the test services`);
+    deleteLiveContainers();
+    void stopServices().finally(() => process.exit(130));
+  });
 }
 
 const code = await main().catch(async (err: unknown) => {

@@ -1,7 +1,8 @@
 // The OCI image layout (one folder, a tag per image), assembled with umoci: the base layer (cached in the
-// layout under a tag named by its cache key), the application layer, then the image config.
+// layout under a tag named by its cache key), the application layers, then the image config.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Layer } from './app.js';
 import { exec } from './exec.js';
 import { umociConfigArgs, type OciImageConfig } from './recipe.js';
 
@@ -20,13 +21,13 @@ export function blobPath(layout: string, digest: string): string {
 /** The tags of a layout (org.opencontainers.image.ref.name of index.json's manifests). */
 export function layoutTags(layout: string): string[] {
   if (!existsSync(join(layout, 'index.json'))) return [];
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
-  return index.manifests.flatMap((m) => m.annotations?.['org.opencontainers.image.ref.name'] ?? []);
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] | null };
+  return (index.manifests ?? []).flatMap((m) => m.annotations?.['org.opencontainers.image.ref.name'] ?? []);
 }
 
 export function manifestOf(layout: string, tag: string): { config: Descriptor; layers: Descriptor[] } {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
-  const desc = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] | null };
+  const desc = (index.manifests ?? []).find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   if (!desc) throw new Error(`the layout ${layout} has no tag ${tag}`);
   return JSON.parse(readFileSync(blobPath(layout, desc.digest), 'utf8')) as { config: Descriptor; layers: Descriptor[] };
 }
@@ -38,7 +39,8 @@ export interface AssembleOptions {
   baseTag: string;
   /** Made only when the base tag is missing. */
   baseTar: () => Promise<string>;
-  appTar: string;
+  /** Application layers, in order. */
+  appLayers: Layer[];
   config: OciImageConfig;
   logFile: string;
 }
@@ -62,7 +64,10 @@ export async function assembleImage(o: AssembleOptions): Promise<{ baseReused: b
   for (const t of layoutTags(o.layout)) {
     if ((t.startsWith(prefix) && t !== o.baseTag) || t === o.tag) await exec('umoci', ['rm', '--image', `${o.layout}:${t}`], log);
   }
-  await exec('umoci', ['raw', 'add-layer', '--image', `${o.layout}:${o.baseTag}`, '--tag', o.tag, '--history.created_by=COPY (application)', o.appTar], log);
+  for (const [i, layer] of o.appLayers.entries()) {
+    const from = i === 0 ? ['--image', `${o.layout}:${o.baseTag}`, '--tag', o.tag] : ['--image', `${o.layout}:${o.tag}`];
+    await exec('umoci', ['raw', 'add-layer', ...from, `--history.created_by=${layer.createdBy}`, layer.tar], log);
+  }
   await exec('umoci', ['config', '--image', `${o.layout}:${o.tag}`, '--history.created_by=Dockerfile ENV/WORKDIR/USER/ENTRYPOINT/CMD/EXPOSE', ...umociConfigArgs(o.config)], log);
   await exec('umoci', ['gc', '--layout', o.layout], log);
   return { baseReused };

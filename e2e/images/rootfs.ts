@@ -75,6 +75,10 @@ export async function nodeBinary(version: string, cacheDir: string, logFile: str
   return bin;
 }
 
+export function baseTarPath(name: string, recipe: ImageRecipe, cacheDir: string): string {
+  return join(cacheDir, `base-${name}-${baseLayerKey(recipe)}.tar`);
+}
+
 /** The cached base layer tar of a recipe, built first when missing. Returns its path and whether it was cached. */
 export async function ensureBaseLayer(
   name: string,
@@ -82,7 +86,7 @@ export async function ensureBaseLayer(
   cacheDir: string,
   logFile: string,
 ): Promise<{ tar: string; cached: boolean }> {
-  const tar = join(cacheDir, `base-${name}-${baseLayerKey(recipe)}.tar`);
+  const tar = baseTarPath(name, recipe, cacheDir);
   if (existsSync(tar)) return { tar, cached: true };
   const node = await nodeBinary(recipe.base.nodeVersion, cacheDir, logFile);
   const work = join(cacheDir, `tmp-${name}-${process.pid}`);
