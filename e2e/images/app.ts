@@ -4,16 +4,25 @@
 // becomes a layer, as in a Docker build. A RUN this builder does not know stops the build, so a Dockerfile change cannot be
 // skipped silently.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { copyTarget, dockerignoreMatcher, stageByRef, type CopyInstruction, type Stage } from '../helm/dockerfile.js';
 import { exec } from './exec.js';
 import type { ImageRecipe } from './recipe.js';
 
 /** What a stage's RUN step means here. */
-export type RunStep =
-  | { kind: 'npm-ci'; omitDev: boolean; args: string[] }
-  | { kind: 'npm-run'; script: string };
+export type RunStep = { kind: 'npm-ci'; omitDev: boolean; args: string[] } | { kind: 'npm-run'; script: string };
 
 /** Reads a build stage's RUN step; throws for one this builder cannot follow. */
 export function parseRunStep(run: string, stage: string): RunStep {
@@ -34,7 +43,8 @@ export function neededStages(stages: Stage[], final: Stage): Stage[] {
     for (const c of s.copies) {
       if (c.from === null) continue;
       const from = stageByRef(stages, c.from);
-      if (!from || from.index >= s.index) throw new Error(`COPY --from=${c.from} in stage ${s.name ?? s.index}: no earlier stage of that name`);
+      if (!from || from.index >= s.index)
+        throw new Error(`COPY --from=${c.from} in stage ${s.name ?? s.index}: no earlier stage of that name`);
       if (!need.has(from.index)) {
         need.add(from.index);
         visit(from);
@@ -56,7 +66,8 @@ interface Context {
 function copyFromContext(ctx: Context, copy: CopyInstruction, destRoot: string): void {
   for (const src of copy.sources) {
     const abs = join(ctx.repoRoot, src);
-    if (!existsSync(abs) || ctx.ignored(src)) throw new Error(`COPY ${src}: not in the build context (missing or .dockerignored)`);
+    if (!existsSync(abs) || ctx.ignored(src))
+      throw new Error(`COPY ${src}: not in the build context (missing or .dockerignored)`);
     const isDir = statSync(abs).isDirectory();
     const dest = join(destRoot, copyTarget(copy, src, isDir));
     mkdirSync(isDir ? dest : dirname(dest), { recursive: true });
@@ -93,13 +104,22 @@ async function npmCi(ctx: Context, step: Extract<RunStep, { kind: 'npm-ci' }>, d
   symlinkSync(join(cached, 'node_modules'), target);
 }
 
-async function buildStage(ctx: Context, stages: Stage[], stage: Stage, roots: Map<number, string>, workDir: string): Promise<void> {
+async function buildStage(
+  ctx: Context,
+  stages: Stage[],
+  stage: Stage,
+  roots: Map<number, string>,
+  workDir: string,
+): Promise<void> {
   const root = join(workDir, `stage-${stage.index}`);
   rmSync(root, { recursive: true, force: true });
   const dir = join(root, stage.workdir);
   mkdirSync(dir, { recursive: true });
   for (const copy of stage.copies) {
-    if (copy.from !== null) throw new Error(`stage ${stage.name ?? stage.index}: COPY --from in a build stage is not supported by the image builder`);
+    if (copy.from !== null)
+      throw new Error(
+        `stage ${stage.name ?? stage.index}: COPY --from in a build stage is not supported by the image builder`,
+      );
     copyFromContext(ctx, copy, root);
   }
   // All COPYs first, then the RUNs: our build stages' RUNs (npm ci, npm run build) only read what the
@@ -151,7 +171,8 @@ export async function buildAppLayers(opts: {
     logFile: opts.logFile,
   };
   const roots = new Map<number, string>();
-  for (const stage of neededStages(recipe.stages, recipe.final)) await buildStage(ctx, recipe.stages, stage, roots, workDir);
+  for (const stage of neededStages(recipe.stages, recipe.final))
+    await buildStage(ctx, recipe.stages, stage, roots, workDir);
 
   const layers: Layer[] = [];
   const tar = async (createdBy: string, args: string[]) => {

@@ -19,8 +19,19 @@ describe('tarTransform (with GNU tar)', () => {
 
   test('renames the member and everything below it; symbolic link targets stay as they are', () => {
     const archive = join(dir, 'a.tar');
-    execFileSync('tar', ['--create', `--file=${archive}`, '--sort=name', `--directory=${dir}`, tarTransform('node_modules', 'app/node_modules'), 'node_modules', 'node_modules_extra']);
-    const lines = execFileSync('tar', ['--list', '--verbose', `--file=${archive}`]).toString().trim().split('\n');
+    execFileSync('tar', [
+      '--create',
+      `--file=${archive}`,
+      '--sort=name',
+      `--directory=${dir}`,
+      tarTransform('node_modules', 'app/node_modules'),
+      'node_modules',
+      'node_modules_extra',
+    ]);
+    const lines = execFileSync('tar', ['--list', '--verbose', `--file=${archive}`])
+      .toString()
+      .trim()
+      .split('\n');
     const names = lines.map((l) => l.split(/\s+/).slice(5).join(' '));
     expect(names).toEqual([
       'app/node_modules/',
@@ -37,7 +48,15 @@ describe('tarTransform (with GNU tar)', () => {
 describe('neededStages', () => {
   test('the stages the final one copies from, through earlier --from copies, in order', () => {
     const stages = parseDockerfile(
-      ['FROM a AS one', 'FROM a AS two', 'COPY --from=one /x /x', 'FROM a AS unused', 'FROM a', 'COPY --from=two /x /x', 'COPY --from=0 /y /y'].join('\n'),
+      [
+        'FROM a AS one',
+        'FROM a AS two',
+        'COPY --from=one /x /x',
+        'FROM a AS unused',
+        'FROM a',
+        'COPY --from=two /x /x',
+        'COPY --from=0 /y /y',
+      ].join('\n'),
     );
     expect(neededStages(stages, stages.at(-1)!).map((s) => s.name)).toEqual(['one', 'two']);
   });

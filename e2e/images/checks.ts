@@ -1,4 +1,4 @@
-// Running the built images with crun against the test PostgreSQL and API server (started by the
+// Running the built images with an OCI runtime (runc by default) against the test PostgreSQL and API server (started by the
 // harness): the robot answers /readyz and runs one RpaJob (Chromium, the test site, a Secret); the
 // operator image migrates a database (the chart's migrations Job) and its controller becomes ready.
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import { freePort } from '../harness/ports.js';
 import { freshDatabase, kubeconfigPath } from '../harness/testenv.js';
 import { waitFor } from '../harness/wait.js';
 import { confirmationNumber } from '../site/server.js';
-import { runContainer, type Container } from './container.js';
+import { runContainer, type Container, type OciRuntime } from './container.js';
 import { exec } from './exec.js';
 import { runtimeSpec, type RunOptions, type RuntimeSpec } from './runtime-spec.js';
 import type { OciImageConfig } from './recipe.js';
@@ -22,6 +22,7 @@ import type { OciImageConfig } from './recipe.js';
 const KUBECONFIG_IN_CONTAINER = '/etc/aether/kubeconfig';
 
 export interface RunContext {
+  runtime: OciRuntime;
   layout: string;
   workDir: string;
   logFile: string;
@@ -49,9 +50,19 @@ function kubeconfigDir(ctx: RunContext): string {
   return dir;
 }
 
-function start(ctx: RunContext, bundle: string, base: RuntimeSpec, entrypoint: string[], id: string, opts: RunOptions): Container {
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(runtimeSpec(base, entrypoint, { hostNetwork: true, ...opts }), null, 2));
-  return runContainer({ bundle, id, logFile: ctx.logFile });
+function start(
+  ctx: RunContext,
+  bundle: string,
+  base: RuntimeSpec,
+  entrypoint: string[],
+  id: string,
+  opts: RunOptions,
+): Container {
+  writeFileSync(
+    join(bundle, 'config.json'),
+    JSON.stringify(runtimeSpec(base, entrypoint, { hostNetwork: true, ...opts }), null, 2),
+  );
+  return runContainer({ runtime: ctx.runtime, bundle, id, logFile: ctx.logFile });
 }
 
 function tail(c: Container, n = 30): string {
@@ -61,8 +72,13 @@ function tail(c: Container, n = 30): string {
 async function waitReady(c: Container, port: number, what: string): Promise<void> {
   await waitFor(
     what,
-    async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined),
-    { timeoutMs: 120_000, intervalMs: 100, failFast: () => (c.exitCode() !== undefined ? `the container exited (${c.exitCode()}):\n${tail(c)}` : undefined) },
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
+    {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      failFast: () => (c.exitCode() !== undefined ? `the container exited (${c.exitCode()}):\n${tail(c)}` : undefined),
+    },
   );
 }
 
@@ -70,7 +86,8 @@ async function waitReady(c: Container, port: number, what: string): Promise<void
 async function assertUser(c: Container, user: { uid: number; gid: number }): Promise<string> {
   const procs = await c.processIds();
   const wrong = procs.filter((p) => p.uid !== user.uid || p.gid !== user.gid);
-  if (procs.length === 0 || wrong.length > 0) throw new Error(`container processes not all ${user.uid}:${user.gid}: ${JSON.stringify(procs)}`);
+  if (procs.length === 0 || wrong.length > 0)
+    throw new Error(`container processes not all ${user.uid}:${user.gid}: ${JSON.stringify(procs)}`);
   return [...new Set(procs.map((p) => `${p.comm}=${p.uid}:${p.gid}`))].join(',');
 }
 
@@ -133,7 +150,13 @@ export async function checkRobot(ctx: RunContext, tag: string, config: OciImageC
     });
     const status = await finishedStatus(bed.kc, ns, 'image-job', 180_000);
     const jobMs = Date.now() - t1;
-    const expected = confirmationNumber('alice', { fullName: 'Ada Lovelace', email: 'ada@example.org', plan: 'enterprise', terms: true, notes: 'Analytical engine' });
+    const expected = confirmationNumber('alice', {
+      fullName: 'Ada Lovelace',
+      email: 'ada@example.org',
+      plan: 'enterprise',
+      terms: true,
+      notes: 'Analytical engine',
+    });
     const outputs = (status.outputs ?? {}) as Record<string, unknown>;
     if (status.phase === 'Succeeded' && outputs.confirmation !== expected) {
       throw new Error(`the job succeeded with confirmation ${String(outputs.confirmation)}, expected ${expected}`);
@@ -160,16 +183,26 @@ export interface OperatorResult {
 }
 
 /** The chart's migrations Job (migrate command) and the controller, both from the operator image. */
-export async function checkOperator(ctx: RunContext, tag: string, config: OciImageConfig, migrateCmd: string[]): Promise<OperatorResult> {
+export async function checkOperator(
+  ctx: RunContext,
+  tag: string,
+  config: OciImageConfig,
+  migrateCmd: string[],
+): Promise<OperatorResult> {
   const { bundle, spec } = await unpack(ctx, tag);
   const databaseUrl = await freshDatabase('images_op');
-  const migrate = start(ctx, bundle, spec, config.Entrypoint ?? [], `aether-migrate-${process.pid}`, { cmd: migrateCmd, env: { DATABASE_URL: databaseUrl } });
+  const migrate = start(ctx, bundle, spec, config.Entrypoint ?? [], `aether-migrate-${process.pid}`, {
+    cmd: migrateCmd,
+    env: { DATABASE_URL: databaseUrl },
+  });
   const migrateExit = await migrate.exited;
   await migrate.stop();
   if (migrateExit !== 0) throw new Error(`migrate exited with ${migrateExit}:\n${tail(migrate)}`);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  const tables = Number((await db.query(`select count(*) from information_schema.tables where table_schema = 'aether'`)).rows[0].count);
+  const tables = Number(
+    (await db.query(`select count(*) from information_schema.tables where table_schema = 'aether'`)).rows[0].count,
+  );
   await db.end();
   if (tables === 0) throw new Error('migrate exited 0 but made no table in schema aether');
 

@@ -1,5 +1,6 @@
-// A container run by crun (an OCI runtime) from an unpacked bundle, in the foreground: its output is
-// collected line by line; stop() is SIGTERM, then SIGKILL after a grace period, as the kubelet does.
+// A container run by an OCI runtime (runc or crun: the same command line) from an unpacked bundle, in
+// the foreground: its output is collected line by line; stop() is SIGTERM, then SIGKILL after a grace
+// period, as the kubelet does.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { exec } from './exec.js';
@@ -14,17 +15,20 @@ export interface Container {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-const live = new Set<string>();
+export type OciRuntime = 'runc' | 'crun';
+
+const live = new Map<string, OciRuntime>();
 
 /** Force-deletes every container this process started that is still there (on SIGINT/SIGTERM). */
 export function deleteLiveContainers(): void {
-  for (const id of live) spawnSync('crun', ['delete', '--force', id], { stdio: 'ignore' });
+  for (const [id, runtime] of live) spawnSync(runtime, ['delete', '--force', id], { stdio: 'ignore' });
   live.clear();
 }
 
-export function runContainer(opts: { bundle: string; id: string; logFile: string }): Container {
-  const child = spawn('crun', ['run', '--bundle', opts.bundle, opts.id], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(opts.id);
+export function runContainer(opts: { runtime: OciRuntime; bundle: string; id: string; logFile: string }): Container {
+  const rt = opts.runtime;
+  const child = spawn(rt, ['run', '--bundle', opts.bundle, opts.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.set(opts.id, rt);
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -39,7 +43,7 @@ export function runContainer(opts: { bundle: string; id: string; logFile: string
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (c) => resolve((code = c)));
     child.once('error', (err) => {
-      lines.push(`crun could not be started: ${err.message}`);
+      lines.push(`${rt} could not be started: ${err.message}`);
       resolve((code = null));
     });
   });
@@ -50,7 +54,7 @@ export function runContainer(opts: { bundle: string; id: string; logFile: string
     exited,
     exitCode: () => code,
     async processIds() {
-      const out = await exec('crun', ['ps', '--format', 'json', opts.id], log);
+      const out = await exec(rt, ['ps', '--format', 'json', opts.id], log);
       return (JSON.parse(out) as number[]).map((pid) => {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
         const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)![1]);
@@ -59,12 +63,12 @@ export function runContainer(opts: { bundle: string; id: string; logFile: string
     },
     async stop(graceMs = 20_000) {
       if (code === undefined) {
-        await exec('crun', ['kill', opts.id, 'TERM'], log).catch(() => undefined);
-        const timer = setTimeout(() => void exec('crun', ['kill', opts.id, 'KILL'], log).catch(() => undefined), graceMs);
+        await exec(rt, ['kill', opts.id, 'TERM'], log).catch(() => undefined);
+        const timer = setTimeout(() => void exec(rt, ['kill', opts.id, 'KILL'], log).catch(() => undefined), graceMs);
         await exited;
         clearTimeout(timer);
       }
-      await exec('crun', ['delete', '--force', opts.id], log).catch(() => undefined);
+      await exec(rt, ['delete', '--force', opts.id], log).catch(() => undefined);
       live.delete(opts.id);
       return code ?? null;
     },

@@ -1,4 +1,4 @@
-// Running the build tools (mmdebstrap, umoci, npm, tar, crun): their output goes to a log file, and a
+// Running the build tools (mmdebstrap, umoci, npm, tar, runc): their output goes to a log file, and a
 // failure throws with the command and the end of that log.
 import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -26,7 +26,11 @@ export function exec(command: string, args: string[], opts: ExecOptions): Promis
   const shown = [command, ...args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ');
   appendFileSync(opts.logFile, `\n$ ${shown}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();

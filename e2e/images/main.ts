@@ -2,21 +2,21 @@
 // runs them. The recipe is read from robot-image/Dockerfile and operator/Dockerfile:
 //   1. base layer: a Debian root file system (mmdebstrap, Debian's packages) with the official Node.js
 //      binary and the final stage's RUN steps, cached under ~/.cache/aether/images by its inputs;
-//   2. application layer: the build stages followed on this machine (tsc; npm ci --omit=dev, cached by
-//      the lock file), then the final stage's COPYs;
+//   2. application layers: the build stages followed on this machine (tsc; npm ci --omit=dev, cached by
+//      the lock file), then one layer per COPY of the final stage;
 //   3. an OCI image layout assembled with umoci (~/.cache/aether/images/oci, tags robot and operator);
-//   4. the test PostgreSQL and API server started by the harness; the robot image run with crun as its
+//   4. the test PostgreSQL and API server started by the harness; the robot image run with runc as its
 //      non-root USER, on the host network: /readyz, then one RpaJob (Chromium, test site, a Secret);
 //      the operator image's migrate command and controller run the same way.
 // Prints progress on stderr and a final `RESULT images ...` line on stdout; exits 0 only if all is ok.
-// Needs root (mmdebstrap --mode=root, crun). Not part of `npm test`: a cold run takes many minutes.
+// Needs root (mmdebstrap --mode=root, runc). Not part of `npm test`: a cold run takes many minutes.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServices, stopServices } from '../harness/services.js';
 import { buildAppLayers } from './app.js';
-import { deleteLiveContainers } from './container.js';
+import { deleteLiveContainers, type OciRuntime } from './container.js';
 import { checkOperator, checkRobot, type OperatorResult, type RobotResult, type RunContext } from './checks.js';
 import { assembleImage, fileSize, imageSize } from './oci.js';
 import { aptInstalls, imageConfig, numericUser, readRecipe, type ImageRecipe, type OciImageConfig } from './recipe.js';
@@ -29,6 +29,9 @@ const layout = join(cacheDir, 'oci');
 const workDir = join(cacheDir, 'work');
 const logFile = join(workDir, 'images.log');
 const t0 = Date.now();
+// runc by default: crun 1.8 (Debian 12) refuses a hybrid cgroup v1/v2 host ("cgroups in hybrid mode not
+// supported, drop all controllers from cgroupv2"); AETHER_OCI_RUNTIME=crun picks it where it works.
+const runtime = (process.env.AETHER_OCI_RUNTIME || 'runc') as OciRuntime;
 
 const say = (msg: string) => console.error(`images: ${msg} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
 const mb = (n: number) => `${(n / 1e6).toFixed(1)}MB`;
@@ -51,10 +54,14 @@ async function build(name: string, dockerfile: string): Promise<Built> {
   const built: Built = { name, recipe, config, ok: false };
   try {
     const packages = recipe.final.runs.flatMap(aptInstalls);
-    say(`${name}: ${dockerfile} -> node ${recipe.base.nodeVersion}, debian ${recipe.base.suite}${recipe.base.slim ? '-slim' : ''}, apt: ${packages.join(' ') || '(none)'}`);
+    say(
+      `${name}: ${dockerfile} -> node ${recipe.base.nodeVersion}, debian ${recipe.base.suite}${recipe.base.slim ? '-slim' : ''}, apt: ${packages.join(' ') || '(none)'}`,
+    );
     say(`${name}: building the application layers (tsc, npm ci --omit=dev)`);
     const appLayers = await buildAppLayers({ recipe, repoRoot, workDir: join(workDir, name), cacheDir, logFile });
-    say(`${name}: ${appLayers.length} application layers: ${appLayers.map((l) => `${l.createdBy} (${mb(fileSize(l.tar))})`).join(', ')}`);
+    say(
+      `${name}: ${appLayers.length} application layers: ${appLayers.map((l) => `${l.createdBy} (${mb(fileSize(l.tar))})`).join(', ')}`,
+    );
     const { baseReused } = await assembleImage({
       layout,
       tag: name,
@@ -73,7 +80,9 @@ async function build(name: string, dockerfile: string): Promise<Built> {
     const size = imageSize(layout, name);
     built.compressed = size.compressed;
     const baseTar = baseTarPath(name, recipe, cacheDir);
-    built.uncompressed = existsSync(baseTar) ? [baseTar, ...appLayers.map((l) => l.tar)].reduce((a, f) => a + fileSize(f), 0) : undefined;
+    built.uncompressed = existsSync(baseTar)
+      ? [baseTar, ...appLayers.map((l) => l.tar)].reduce((a, f) => a + fileSize(f), 0)
+      : undefined;
     built.ok = true;
   } catch (err) {
     built.error = (err as Error).message;
@@ -93,7 +102,9 @@ function chartMigrateCommand(): string[] {
 }
 
 async function main(): Promise<number> {
-  const problem = ensureTools(say);
+  if (runtime !== 'runc' && runtime !== 'crun')
+    throw new Error(`AETHER_OCI_RUNTIME=${String(runtime)}: use runc or crun`);
+  const problem = ensureTools(runtime, say);
   if (problem) {
     console.error(`images: ${problem}`);
     console.log('RESULT images robot=fail operator=fail readyz=- job=- reason=tools');
@@ -113,24 +124,40 @@ async function main(): Promise<number> {
     await startServices();
     try {
       if (robot.ok) {
-        const ctx: RunContext = { layout, workDir: join(workDir, 'run-robot'), logFile, user: numericUser(robot.recipe.final.user) };
+        const ctx: RunContext = {
+          runtime,
+          layout,
+          workDir: join(workDir, 'run-robot'),
+          logFile,
+          user: numericUser(robot.recipe.final.user),
+        };
         mkdirSync(ctx.workDir, { recursive: true });
         try {
-          say('robot: running the image with crun');
+          say(`robot: running the image with ${runtime}`);
           robotRun = await checkRobot(ctx, 'robot', robot.config);
-          say(`robot: /readyz after ${robotRun.readyzMs}ms as ${robotRun.processes}; job ${robotRun.phase} (${robotRun.progress}) in ${robotRun.jobMs}ms; SIGTERM -> exit ${robotRun.stopExit}`);
+          say(
+            `robot: /readyz after ${robotRun.readyzMs}ms as ${robotRun.processes}; job ${robotRun.phase} (${robotRun.progress}) in ${robotRun.jobMs}ms; SIGTERM -> exit ${robotRun.stopExit}`,
+          );
         } catch (err) {
           robot.error = (err as Error).message;
           say(`robot: run FAILED: ${robot.error}`);
         }
       }
       if (operator.ok) {
-        const ctx: RunContext = { layout, workDir: join(workDir, 'run-operator'), logFile, user: numericUser(operator.recipe.final.user) };
+        const ctx: RunContext = {
+          runtime,
+          layout,
+          workDir: join(workDir, 'run-operator'),
+          logFile,
+          user: numericUser(operator.recipe.final.user),
+        };
         mkdirSync(ctx.workDir, { recursive: true });
         try {
-          say('operator: running the migrate command and the controller with crun');
+          say(`operator: running the migrate command and the controller with ${runtime}`);
           operatorRun = await checkOperator(ctx, 'operator', operator.config, chartMigrateCommand());
-          say(`operator: migrate exit ${operatorRun.migrateExit} (${operatorRun.tables} tables); /readyz after ${operatorRun.readyzMs}ms as ${operatorRun.processes}; SIGTERM -> exit ${operatorRun.stopExit}`);
+          say(
+            `operator: migrate exit ${operatorRun.migrateExit} (${operatorRun.tables} tables); /readyz after ${operatorRun.readyzMs}ms as ${operatorRun.processes}; SIGTERM -> exit ${operatorRun.stopExit}`,
+          );
         } catch (err) {
           operator.error = (err as Error).message;
           say(`operator: run FAILED: ${operator.error}`);

@@ -29,7 +29,10 @@ export function manifestOf(layout: string, tag: string): { config: Descriptor; l
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] | null };
   const desc = (index.manifests ?? []).find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   if (!desc) throw new Error(`the layout ${layout} has no tag ${tag}`);
-  return JSON.parse(readFileSync(blobPath(layout, desc.digest), 'utf8')) as { config: Descriptor; layers: Descriptor[] };
+  return JSON.parse(readFileSync(blobPath(layout, desc.digest), 'utf8')) as {
+    config: Descriptor;
+    layers: Descriptor[];
+  };
 }
 
 export interface AssembleOptions {
@@ -56,19 +59,44 @@ export async function assembleImage(o: AssembleOptions): Promise<{ baseReused: b
     const staging = `${o.baseTag}-wip`;
     if (tags.includes(staging)) await exec('umoci', ['rm', '--image', `${o.layout}:${staging}`], log);
     await exec('umoci', ['new', '--image', `${o.layout}:${staging}`], log);
-    await exec('umoci', ['raw', 'add-layer', '--image', `${o.layout}:${staging}`, '--tag', o.baseTag, '--history.created_by=mmdebstrap + Dockerfile RUN', tar], log);
+    await exec(
+      'umoci',
+      [
+        'raw',
+        'add-layer',
+        '--image',
+        `${o.layout}:${staging}`,
+        '--tag',
+        o.baseTag,
+        '--history.created_by=mmdebstrap + Dockerfile RUN',
+        tar,
+      ],
+      log,
+    );
     await exec('umoci', ['rm', '--image', `${o.layout}:${staging}`], log);
   }
   // Base tags of older cache keys for this image go; `umoci gc` then drops their blobs.
   const prefix = o.baseTag.replace(/-[0-9a-f]+$/, '-');
   for (const t of layoutTags(o.layout)) {
-    if ((t.startsWith(prefix) && t !== o.baseTag) || t === o.tag) await exec('umoci', ['rm', '--image', `${o.layout}:${t}`], log);
+    if ((t.startsWith(prefix) && t !== o.baseTag) || t === o.tag)
+      await exec('umoci', ['rm', '--image', `${o.layout}:${t}`], log);
   }
   for (const [i, layer] of o.appLayers.entries()) {
-    const from = i === 0 ? ['--image', `${o.layout}:${o.baseTag}`, '--tag', o.tag] : ['--image', `${o.layout}:${o.tag}`];
+    const from =
+      i === 0 ? ['--image', `${o.layout}:${o.baseTag}`, '--tag', o.tag] : ['--image', `${o.layout}:${o.tag}`];
     await exec('umoci', ['raw', 'add-layer', ...from, `--history.created_by=${layer.createdBy}`, layer.tar], log);
   }
-  await exec('umoci', ['config', '--image', `${o.layout}:${o.tag}`, '--history.created_by=Dockerfile ENV/WORKDIR/USER/ENTRYPOINT/CMD/EXPOSE', ...umociConfigArgs(o.config)], log);
+  await exec(
+    'umoci',
+    [
+      'config',
+      '--image',
+      `${o.layout}:${o.tag}`,
+      '--history.created_by=Dockerfile ENV/WORKDIR/USER/ENTRYPOINT/CMD/EXPOSE',
+      ...umociConfigArgs(o.config),
+    ],
+    log,
+  );
   await exec('umoci', ['gc', '--layout', o.layout], log);
   return { baseReused };
 }

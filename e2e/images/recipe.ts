@@ -44,7 +44,10 @@ export function readRecipe(dockerfileText: string): ImageRecipe {
   if (!final) throw new Error('the Dockerfile has no FROM');
   const base = parseBaseImage(final.base);
   for (const s of stages) {
-    if (s.base !== final.base) throw new Error(`stage ${s.name ?? s.index} starts FROM ${s.base}, the final stage FROM ${final.base}: use one base image`);
+    if (s.base !== final.base)
+      throw new Error(
+        `stage ${s.name ?? s.index} starts FROM ${s.base}, the final stage FROM ${final.base}: use one base image`,
+      );
   }
   return { base, stages, final };
 }
@@ -92,7 +95,12 @@ export function imageConfig(recipe: ImageRecipe): OciImageConfig {
 
 /** `umoci config` arguments that set exactly this configuration (lists cleared first, then filled). */
 export function umociConfigArgs(config: OciImageConfig): string[] {
-  const args: string[] = ['--clear=config.env', '--clear=config.entrypoint', '--clear=config.cmd', '--clear=config.exposedports'];
+  const args: string[] = [
+    '--clear=config.env',
+    '--clear=config.entrypoint',
+    '--clear=config.cmd',
+    '--clear=config.exposedports',
+  ];
   if (config.User !== undefined) args.push(`--config.user=${config.User}`);
   for (const e of config.Env) args.push(`--config.env=${e}`);
   for (const e of config.Entrypoint ?? []) args.push(`--config.entrypoint=${e}`);
@@ -105,7 +113,8 @@ export function umociConfigArgs(config: OciImageConfig): string[] {
 /** The numeric uid:gid of a USER (`10001:10001`, or `10001` with group 10001 as Docker's default group). */
 export function numericUser(user: string | null): { uid: number; gid: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(user ?? '');
-  if (!m) throw new Error(`USER ${user ?? '(none)'}: the image must run as a numeric, non-root user (USER <uid>:<gid>)`);
+  if (!m)
+    throw new Error(`USER ${user ?? '(none)'}: the image must run as a numeric, non-root user (USER <uid>:<gid>)`);
   const uid = Number(m[1]);
   if (uid === 0) throw new Error('USER 0: the image must not run as root');
   return { uid, gid: Number(m[2] ?? m[1]) };

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helm/chart-crds.js';
 import { parseRunStep, neededStages } from './app.js';
-import { DEFAULT_PATH, aptInstalls, imageConfig, numericUser, parseBaseImage, readRecipe, umociConfigArgs } from './recipe.js';
+import {
+  DEFAULT_PATH,
+  aptInstalls,
+  imageConfig,
+  numericUser,
+  parseBaseImage,
+  readRecipe,
+  umociConfigArgs,
+} from './recipe.js';
 
 const dockerfile = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 
@@ -15,17 +23,22 @@ describe('parseBaseImage', () => {
     expect(parseBaseImage(ref)).toEqual(expected);
   });
 
-  test.each(['node:22-bookworm-slim', 'node:lts-bookworm', 'node:22.23.5-alpine3.20', 'debian:bookworm-slim', 'node:22.23.5'])(
-    'refuses %s: not pinned to a release of an official Debian node image',
-    (ref) => {
-      expect(() => parseBaseImage(ref)).toThrow(/pinned to a release/);
-    },
-  );
+  test.each([
+    'node:22-bookworm-slim',
+    'node:lts-bookworm',
+    'node:22.23.5-alpine3.20',
+    'debian:bookworm-slim',
+    'node:22.23.5',
+  ])('refuses %s: not pinned to a release of an official Debian node image', (ref) => {
+    expect(() => parseBaseImage(ref)).toThrow(/pinned to a release/);
+  });
 });
 
 describe('readRecipe', () => {
   test('refuses stages from different base images', () => {
-    expect(() => readRecipe('FROM node:22.23.5-bookworm-slim AS build\nFROM node:22.23.4-bookworm-slim\n')).toThrow(/use one base image/);
+    expect(() => readRecipe('FROM node:22.23.5-bookworm-slim AS build\nFROM node:22.23.4-bookworm-slim\n')).toThrow(
+      /use one base image/,
+    );
   });
 
   test('the image config of a final stage: base PATH and NODE_VERSION, then ENV; USER, ENTRYPOINT, CMD, WORKDIR, EXPOSE', () => {
@@ -62,7 +75,14 @@ describe('readRecipe', () => {
 describe('umociConfigArgs', () => {
   test('clears the lists, then sets every field', () => {
     expect(
-      umociConfigArgs({ User: '1:2', Env: ['A=1', 'B=x y'], Entrypoint: ['tini', '--'], Cmd: ['a.js'], WorkingDir: '/app', ExposedPorts: { '80/tcp': {} } }),
+      umociConfigArgs({
+        User: '1:2',
+        Env: ['A=1', 'B=x y'],
+        Entrypoint: ['tini', '--'],
+        Cmd: ['a.js'],
+        WorkingDir: '/app',
+        ExposedPorts: { '80/tcp': {} },
+      }),
     ).toEqual([
       '--clear=config.env',
       '--clear=config.entrypoint',
@@ -113,9 +133,12 @@ describe('parseRunStep', () => {
     expect(parseRunStep(run, 'build')).toEqual(expected);
   });
 
-  test.each(['npm ci && npm run build', 'npx tsc', 'npm run build -- --watch', 'apt-get install -y git'])('refuses %s', (run) => {
-    expect(() => parseRunStep(run, 'build')).toThrow(/does not know how to run/);
-  });
+  test.each(['npm ci && npm run build', 'npx tsc', 'npm run build -- --watch', 'apt-get install -y git'])(
+    'refuses %s',
+    (run) => {
+      expect(() => parseRunStep(run, 'build')).toThrow(/does not know how to run/);
+    },
+  );
 });
 
 // The builder of `npm run images` reads the recipe from the Dockerfiles themselves; these check that
@@ -127,11 +150,17 @@ describe.each([
   const recipe = readRecipe(dockerfile(file));
 
   test('starts from a Node.js 22 release on Debian bookworm-slim', () => {
-    expect(recipe.base).toEqual({ nodeVersion: expect.stringMatching(/^22\.\d+\.\d+$/), suite: 'bookworm', slim: true });
+    expect(recipe.base).toEqual({
+      nodeVersion: expect.stringMatching(/^22\.\d+\.\d+$/),
+      suite: 'bookworm',
+      slim: true,
+    });
   });
 
   test('both Dockerfiles pin the same base image', () => {
-    expect(readRecipe(dockerfile('robot-image/Dockerfile')).base).toEqual(readRecipe(dockerfile('operator/Dockerfile')).base);
+    expect(readRecipe(dockerfile('robot-image/Dockerfile')).base).toEqual(
+      readRecipe(dockerfile('operator/Dockerfile')).base,
+    );
   });
 
   test('installs its Debian packages in the final stage', () => {

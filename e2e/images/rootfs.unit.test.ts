@@ -4,7 +4,12 @@ import { DEBIAN_MIRRORS, SLIM_DPKG_OPTIONS, baseLayerKey, mmdebstrapArgs, shellQ
 const text = (run: string, tag = 'node:22.23.5-bookworm-slim') => `FROM ${tag}\nRUN ${run}\nWORKDIR /app\nCOPY a ./\n`;
 
 describe('mmdebstrapArgs', () => {
-  const args = mmdebstrapArgs({ recipe: readRecipe(text('apt-get install -y tini')), nodeBinary: '/c/node', runScripts: ['/w/run-0.sh'], output: '/w/base.tar' });
+  const args = mmdebstrapArgs({
+    recipe: readRecipe(text('apt-get install -y tini')),
+    nodeBinary: '/c/node',
+    runScripts: ['/w/run-0.sh'],
+    output: '/w/base.tar',
+  });
 
   test('a minbase system of the suite, as a tar, from the main, updates and security archives', () => {
     expect(args.slice(0, 3)).toEqual(['--mode=root', '--variant=minbase', '--format=tar']);
@@ -14,7 +19,12 @@ describe('mmdebstrapArgs', () => {
 
   test('slim: the dpkg path filters of Debian slim images', () => {
     expect(args.filter((a) => a.startsWith('--dpkgopt='))).toEqual(SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`));
-    const full = mmdebstrapArgs({ recipe: readRecipe(text('true', 'node:22.23.5-bookworm')), nodeBinary: '/n', runScripts: [], output: '/o' });
+    const full = mmdebstrapArgs({
+      recipe: readRecipe(text('true', 'node:22.23.5-bookworm')),
+      nodeBinary: '/n',
+      runScripts: [],
+      output: '/o',
+    });
     expect(full.some((a) => a.startsWith('--dpkgopt='))).toBe(false);
   });
 
@@ -32,7 +42,9 @@ describe('baseLayerKey', () => {
   const key = (t: string) => baseLayerKey(readRecipe(t));
   test('changes with the RUN steps and the base image, not with COPY or WORKDIR', () => {
     expect(key(text('apt-get install -y tini'))).toMatch(/^[0-9a-f]{16}$/);
-    expect(key(text('apt-get install -y tini'))).toBe(key('FROM node:22.23.5-bookworm-slim\nRUN apt-get install -y tini\nCOPY b /x\n'));
+    expect(key(text('apt-get install -y tini'))).toBe(
+      key('FROM node:22.23.5-bookworm-slim\nRUN apt-get install -y tini\nCOPY b /x\n'),
+    );
     expect(key(text('apt-get install -y tini chromium'))).not.toBe(key(text('apt-get install -y tini')));
     expect(key(text('true', 'node:22.23.4-bookworm-slim'))).not.toBe(key(text('true')));
     expect(key(text('true', 'node:22.23.5-bookworm'))).not.toBe(key(text('true')));

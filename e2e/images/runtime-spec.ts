@@ -43,13 +43,23 @@ const POD_MOUNTS = [
  * environment on top of the image's, optional read-only bind mounts and host networking.
  */
 export function runtimeSpec(fromImage: RuntimeSpec, entrypoint: string[], opts: RunOptions = {}): RuntimeSpec {
-  const env = new Map(fromImage.process.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
+  const env = new Map(
+    fromImage.process.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const),
+  );
   for (const [k, v] of Object.entries(opts.env ?? {})) env.set(k, v);
-  const replaced = new Set([...POD_MOUNTS.map((m) => m.destination), ...(opts.readOnlyMounts ?? []).map((m) => m.destination)]);
+  const replaced = new Set([
+    ...POD_MOUNTS.map((m) => m.destination),
+    ...(opts.readOnlyMounts ?? []).map((m) => m.destination),
+  ]);
   const mounts = [
     ...(fromImage.mounts ?? []).filter((m) => !replaced.has(m.destination)),
     ...POD_MOUNTS,
-    ...(opts.readOnlyMounts ?? []).map((m) => ({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', 'ro', 'nosuid', 'nodev'] })),
+    ...(opts.readOnlyMounts ?? []).map((m) => ({
+      destination: m.destination,
+      type: 'bind',
+      source: m.source,
+      options: ['rbind', 'ro', 'nosuid', 'nodev'],
+    })),
   ];
   const namespaces = (fromImage.linux?.namespaces ?? []).filter((n) => !(opts.hostNetwork && n.type === 'network'));
   return {

@@ -47,17 +47,28 @@ describe('runtimeSpec', () => {
     expect(s.mounts?.filter((m) => m.destination === '/dev/shm')).toEqual([
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777'] },
     ]);
-    expect(s.mounts?.find((m) => m.destination === '/tmp')).toMatchObject({ type: 'tmpfs', options: expect.arrayContaining(['mode=1777']) });
+    expect(s.mounts?.find((m) => m.destination === '/tmp')).toMatchObject({
+      type: 'tmpfs',
+      options: expect.arrayContaining(['mode=1777']),
+    });
     expect(s.mounts?.[0]).toEqual({ destination: '/proc', type: 'proc', source: 'proc' });
   });
 
   test('read-only bind mounts', () => {
     const s = runtimeSpec(fromImage, [], { readOnlyMounts: [{ source: '/host/kube', destination: '/etc/aether' }] });
-    expect(s.mounts?.at(-1)).toEqual({ destination: '/etc/aether', type: 'bind', source: '/host/kube', options: ['rbind', 'ro', 'nosuid', 'nodev'] });
+    expect(s.mounts?.at(-1)).toEqual({
+      destination: '/etc/aether',
+      type: 'bind',
+      source: '/host/kube',
+      options: ['rbind', 'ro', 'nosuid', 'nodev'],
+    });
   });
 
   test('host networking drops only the network namespace', () => {
-    expect(runtimeSpec(fromImage, [], { hostNetwork: true }).linux?.namespaces).toEqual([{ type: 'pid' }, { type: 'mount' }]);
+    expect(runtimeSpec(fromImage, [], { hostNetwork: true }).linux?.namespaces).toEqual([
+      { type: 'pid' },
+      { type: 'mount' },
+    ]);
     expect(runtimeSpec(fromImage, []).linux?.namespaces).toEqual(fromImage.linux!.namespaces);
   });
 
