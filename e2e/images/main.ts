@@ -167,6 +167,9 @@ async function main(): Promise<number> {
       await stopServices();
     }
   }
+  // The unpacked bundles and layer tars (gigabytes) go; the images are in the layout, the log stays.
+  for (const dir of ['robot', 'operator', 'run-robot', 'run-operator'])
+    rmSync(join(workDir, dir), { recursive: true, force: true });
 
   const robotOk = robot.ok && robotRun?.phase === 'Succeeded' && robotRun.stopExit === 0;
   const operatorOk = operator.ok && operatorRun !== undefined && operatorRun.stopExit === 0;
