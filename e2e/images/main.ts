@@ -168,6 +168,7 @@ async function main(): Promise<number> {
     }
   }
   // The unpacked bundles and layer tars (gigabytes) go; the images are in the layout, the log stays.
+  say('removing the unpacked bundles and layer tars');
   for (const dir of ['robot', 'operator', 'run-robot', 'run-operator'])
     rmSync(join(workDir, dir), { recursive: true, force: true });
 
