@@ -1,5 +1,6 @@
-// Static checks of our Dockerfiles, since no image can be built here: a small Dockerfile parser, a
-// .dockerignore matcher, and the relative-import closure of a TypeScript entry point.
+// A small Dockerfile parser, a .dockerignore matcher, and the relative-import closure of a TypeScript
+// entry point: used by the static checks of our Dockerfiles (dockerfiles.unit.test.ts) and by the image
+// builder of `npm run images` (e2e/images), which reads its recipe from the Dockerfiles through it.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 
@@ -23,6 +24,10 @@ export interface Stage {
   entrypoint: string[] | null;
   cmd: string[] | null;
   healthcheck: boolean;
+  /** ENV set in this stage, in order (later ones win). */
+  env: Record<string, string>;
+  /** EXPOSE ports as written (`9464`, `9464/tcp`). */
+  expose: string[];
 }
 
 /** Instructions after joining `\` continuations; comments and blank lines dropped. */
@@ -61,6 +66,27 @@ function substitute(s: string, vars: Record<string, string>): string {
   return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? '');
 }
 
+/** `ENV A=1 B="two words"` or the legacy `ENV A one value`; quotes removed, `\\"` unescaped. */
+export function parseEnv(args: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!/^[\w.-]+=/.test(args)) {
+    const m = /^([\w.-]+)\s+(.*)$/.exec(args);
+    if (!m) throw new Error(`bad ENV: ${args}`);
+    out[m[1]!] = m[2]!;
+    return out;
+  }
+  const pair = /([\w.-]+)=("(?:[^"\\]|\\.)*"|'[^']*'|(?!["'])\S*)\s*/gy;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = pair.exec(args)) !== null && m[0] !== '') {
+    const raw = m[2]!;
+    out[m[1]!] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw.startsWith("'") ? raw.slice(1, -1) : raw;
+    end = pair.lastIndex;
+  }
+  if (end !== args.length) throw new Error(`bad ENV: ${args}`);
+  return out;
+}
+
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
   const globalArgs: Record<string, string> = {};
@@ -85,6 +111,8 @@ export function parseDockerfile(text: string): Stage[] {
         entrypoint: null,
         cmd: null,
         healthcheck: false,
+        env: {},
+        expose: [],
       });
       continue;
     }
@@ -105,6 +133,12 @@ export function parseDockerfile(text: string): Stage[] {
         break;
       case 'CMD':
         stage.cmd = execOrShell(args);
+        break;
+      case 'ENV':
+        Object.assign(stage.env, parseEnv(args));
+        break;
+      case 'EXPOSE':
+        stage.expose.push(...args.split(/\s+/).filter((p) => p !== ''));
         break;
       case 'HEALTHCHECK':
         stage.healthcheck = !/^NONE$/i.test(args);

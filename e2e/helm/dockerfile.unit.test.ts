@@ -6,6 +6,7 @@ import {
   dockerignoreMatcher,
   importClosure,
   parseDockerfile,
+  parseEnv,
   relativeImports,
   sourceForEmitted,
   stageProvides,
@@ -61,6 +62,16 @@ describe('parseDockerfile', () => {
     expect(stages[1]!.cmd).toEqual(['dist/operator/src/main.js']);
     expect(stages[1]!.user).toBe('10001:10001');
     expect(stages[1]!.healthcheck).toBe(true);
+  });
+
+  test('reads ENV (both forms, quotes, continued lines) and EXPOSE', () => {
+    const [s] = parseDockerfile('FROM a\nENV A=1 \\\n    B="x \\"y\\"" C=\'q r\'\nENV D some words\nEXPOSE 80 53/udp\nEXPOSE 9464\n');
+    expect(s!.env).toEqual({ A: '1', B: 'x "y"', C: 'q r', D: 'some words' });
+    expect(s!.expose).toEqual(['80', '53/udp', '9464']);
+  });
+
+  test.each(['A="unterminated', '=x', 'A=1 =2'])('parseEnv rejects %s', (args) => {
+    expect(() => parseEnv(args)).toThrow(/bad ENV/);
   });
 
   test('wraps the shell form in /bin/sh -c', () => {

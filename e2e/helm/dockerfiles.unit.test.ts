@@ -1,7 +1,8 @@
-// No image can be built here, so this checks what a build would trip over: every path the Dockerfiles
-// copy exists in the build context (and is not .dockerignored), every stage output they copy is made,
-// and every entry point they (or the chart) run is emitted by tsc from a source whose whole relative
-// import graph, and the files it loads next to itself, reach the image.
+// `npm run images` builds the images for real (minutes, outside npm test); this checks in milliseconds
+// what a build would trip over: every path the Dockerfiles copy exists in the build context (and is not
+// .dockerignored), every stage output they copy is made, and every entry point they (or the chart) run
+// is emitted by tsc from a source whose whole relative import graph, and the files it loads next to
+// itself, reach the image.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repoRoot } from './chart-crds.js';
