@@ -336,7 +336,7 @@ export function afterSuspendRequest(first: boolean, outcome: SuspendResult): Job
       action: NONE,
       report: {
         conditions: [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.Suspending, message }],
-        events: first ? [{ type: 'Normal', reason: REASONS.Suspending, message }] : [],
+        actionEvents: first ? [{ type: 'Normal', reason: REASONS.Suspending, message }] : [],
       },
       // The robot parks the run within one step; its status patch (or this poll) brings the job back.
       result: requeueAfter(1000),
@@ -370,7 +370,7 @@ export function afterResume(w: JobWorld, resumed: boolean): JobDecision {
     report: {
       fields: { phase: 'Queued' },
       conditions: [{ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message }],
-      events: resumed ? [{ type: 'Normal', reason: REASONS.Resumed, message }] : [],
+      actionEvents: resumed ? [{ type: 'Normal', reason: REASONS.Resumed, message }] : [],
     },
     result: requeueAfter(1),
   };

@@ -251,5 +251,11 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(d.report?.fields).toEqual({ phase: 'Queued' });
     expect(conditionReasons(d)).toEqual(['Queued=True/Queued']);
     expect(eventReasons(d)).toEqual(events);
+    // What the pass did: recorded even when the conditional status write loses to a robot's Running.
+    expect(d.report?.actionEvents?.map((e) => e.reason)).toEqual(events);
+  });
+
+  it('a first suspend request records Suspending as what the pass did, whatever becomes of the status write', () => {
+    expect(afterSuspendRequest(true, 'requested').report?.actionEvents?.map((e) => e.reason)).toEqual(['Suspending']);
   });
 });
