@@ -21,10 +21,14 @@ export function inputShapeProblems(input: unknown, base = ''): WorkflowProblem[]
   const problems: WorkflowProblem[] = [];
   let tooDeep = false;
   let badKey = false;
+  const seen = new Map<object, number>();
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: input, path: base, depth: 0 }];
   while (stack.length > 0 && !(tooDeep && badKey)) {
     const { value, path, depth } = stack.pop()!;
     if (!value || typeof value !== 'object') continue;
+    // Shared (YAML alias) or cyclic objects: look again only where they sit deeper than before.
+    if ((seen.get(value) ?? -1) >= depth) continue;
+    seen.set(value, depth);
     if (depth >= MAX_INPUT_DEPTH) {
       if (!tooDeep) problems.push({ path, message: `nested more than ${MAX_INPUT_DEPTH} levels deep` });
       tooDeep = true;
