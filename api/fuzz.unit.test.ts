@@ -210,7 +210,7 @@ function withOwnProto(o: Record<string, unknown>, add: boolean): Record<string, 
 const { step } = fc.letrec<{ step: Record<string, unknown>; steps: Array<Record<string, unknown>> }>((tie) => ({
   steps: fc.oneof(
     { maxDepth: 2, depthSize: 'small' },
-    fc.constant([]),
+    fc.constant<Array<Record<string, unknown>>>([]),
     fc.array(tie('step'), { minLength: 1, maxLength: 2 }),
   ),
   step: fc
