@@ -2,8 +2,9 @@
 // `| default:` works); unknown root names and type mismatches in comparisons are errors.
 import type { Expr } from './ast.js';
 import { ExpressionError } from './errors.js';
-import { FILTERS } from './filters.js';
-import { asNumber, equal, truthy } from './values.js';
+import { filterNamed } from './filters.js';
+import { compilePattern, PatternError, patternMatches } from './regex.js';
+import { asNumber, equal, truthy, ValueTooDeepError } from './values.js';
 
 export interface StepResult {
   output?: unknown;
@@ -21,8 +22,6 @@ export interface Scope {
 
 export const ROOTS = ['params', 'steps', 'vars', 'credentials'] as const;
 export type Root = (typeof ROOTS)[number];
-
-const MAX_REGEX_INPUT = 100_000;
 
 function lookupRoot(e: Extract<Expr, { kind: 'path' }>, scope: Scope, source: string): unknown {
   if ((ROOTS as readonly string[]).includes(e.root)) return scope[e.root as Root] ?? {};
@@ -79,44 +78,60 @@ function contains(hay: unknown, needle: unknown): boolean {
 function matches(value: unknown, pattern: unknown, e: Expr, source: string): boolean {
   if (typeof pattern !== 'string')
     throw new ExpressionError('the right side of "matches" must be a string', source, e.pos);
-  let re: RegExp;
   try {
-    re = new RegExp(pattern);
+    compilePattern(pattern);
+    if (value === undefined || value === null) return false;
+    return patternMatches(pattern, typeof value === 'string' ? value : String(value));
   } catch (err) {
-    throw new ExpressionError(`invalid regular expression ${JSON.stringify(pattern)}`, source, e.pos, { cause: err });
+    if (err instanceof PatternError) throw new ExpressionError(err.message, source, e.pos, { cause: err });
+    throw err;
   }
-  if (value === undefined || value === null) return false;
-  const s = typeof value === 'string' ? value : String(value);
-  return re.test(s.length > MAX_REGEX_INPUT ? s.slice(0, MAX_REGEX_INPUT) : s);
 }
 
 /** Value of an expression. `source` is the text the positions refer to (for error messages). */
 export function evaluate(e: Expr, scope: Scope, source: string): unknown {
+  return evaluateNode(e, scope, source);
+}
+
+/** A value too deep to compare or render is reported at the innermost node that met it. */
+function evaluateNode(e: Expr, scope: Scope, source: string): unknown {
+  try {
+    return nodeValue(e, scope, source);
+  } catch (err) {
+    if (err instanceof ValueTooDeepError) throw new ExpressionError(err.message, source, e.pos, { cause: err });
+    throw err;
+  }
+}
+
+function nodeValue(e: Expr, scope: Scope, source: string): unknown {
   switch (e.kind) {
     case 'literal':
       return e.value;
     case 'list':
-      return e.items.map((i) => evaluate(i, scope, source));
+      return e.items.map((i) => evaluateNode(i, scope, source));
     case 'path': {
       let v = lookupRoot(e, scope, source);
-      for (const s of e.segments) v = index(v, evaluate(s, scope, source));
+      for (const s of e.segments) v = index(v, evaluateNode(s, scope, source));
       return v;
     }
-    case 'filter':
-      return FILTERS[e.name]!.apply(
-        evaluate(e.input, scope, source),
-        e.args.map((a) => evaluate(a, scope, source)),
+    case 'filter': {
+      const filter = filterNamed(e.name);
+      if (!filter) throw new ExpressionError(`unknown filter "${e.name}"`, source, e.pos);
+      return filter.apply(
+        evaluateNode(e.input, scope, source),
+        e.args.map((a) => evaluateNode(a, scope, source)),
       );
+    }
     case 'not':
-      return !truthy(evaluate(e.operand, scope, source));
+      return !truthy(evaluateNode(e.operand, scope, source));
     case 'logical': {
-      const left = truthy(evaluate(e.left, scope, source));
-      if (e.op === 'and') return left && truthy(evaluate(e.right, scope, source));
-      return left || truthy(evaluate(e.right, scope, source));
+      const left = truthy(evaluateNode(e.left, scope, source));
+      if (e.op === 'and') return left && truthy(evaluateNode(e.right, scope, source));
+      return left || truthy(evaluateNode(e.right, scope, source));
     }
     case 'compare': {
-      const a = evaluate(e.left, scope, source);
-      const b = evaluate(e.right, scope, source);
+      const a = evaluateNode(e.left, scope, source);
+      const b = evaluateNode(e.right, scope, source);
       switch (e.op) {
         case '==':
           return equal(a, b);

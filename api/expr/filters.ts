@@ -1,5 +1,5 @@
 // The filters a template may apply with `|`. Pure functions of (input, args).
-import { stringify } from './values.js';
+import { stringify, toJson } from './values.js';
 
 export interface Filter {
   /** Allowed argument counts. */
@@ -10,9 +10,9 @@ export interface Filter {
 const text = (v: unknown) => (typeof v === 'string' ? v : stringify(v));
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 
-export const FILTERS: Record<string, Filter> = {
+const ALL: Record<string, Filter> = {
   default: { args: [1], apply: (v, [d]) => (isEmpty(v) ? d : v) },
-  json: { args: [0], apply: (v) => JSON.stringify(v === undefined ? null : v) },
+  json: { args: [0], apply: (v) => toJson(v === undefined ? null : v) },
   upper: { args: [0], apply: (v) => text(v).toUpperCase() },
   lower: { args: [0], apply: (v) => text(v).toLowerCase() },
   trim: { args: [0], apply: (v) => text(v).trim() },
@@ -42,3 +42,13 @@ export const FILTERS: Record<string, Filter> = {
   },
   string: { args: [0], apply: (v) => text(v) },
 };
+
+/** The filters by name, in a map without a prototype: `constructor` or `__proto__` name nothing. */
+export const FILTERS: Readonly<Record<string, Filter>> = Object.freeze(
+  Object.assign(Object.create(null) as object, ALL),
+);
+
+/** The filter called `name`, if there is one (own entries only). */
+export function filterNamed(name: string): Filter | undefined {
+  return Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
+}

@@ -8,14 +8,21 @@
 //   path    := name ("." name | "[" or "]")*
 import type { CompareOp, Expr, ParsedTemplate, TemplatePart } from './ast.js';
 import { ExpressionError } from './errors.js';
-import { FILTERS } from './filters.js';
+import { FILTERS, filterNamed } from './filters.js';
+import { MAX_NESTING } from './limits.js';
 import { tokenize, type Token } from './tokenizer.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches', 'true', 'false', 'null']);
 const COMPARE = new Set<string>(['==', '!=', '<', '<=', '>', '>=', 'contains', 'matches']);
 
+const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep (parentheses, lists, indexes, "not", chained operators or filters)`;
+
 class Parser {
   private i = 0;
+  /** How many or()/not() calls are open: bounds the parser's own recursion. */
+  private depth = 0;
+  /** Height of each built node: bounds the recursion of evaluate() and visit() over the tree. */
+  private readonly heights = new WeakMap<Expr, number>();
   constructor(
     private readonly source: string,
     private readonly tokens: Token[],
@@ -45,6 +52,22 @@ class Parser {
     return this.tokens[this.i++]!;
   }
 
+  private enter<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(TOO_DEEP);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+  /** `node`, once its height (1 + its tallest child) is known to be within MAX_NESTING. */
+  private node<T extends Expr>(node: T, children: Expr[]): T {
+    const height = 1 + Math.max(0, ...children.map((c) => this.heights.get(c) ?? 1));
+    if (height > MAX_NESTING) this.fail(TOO_DEEP, node.pos);
+    this.heights.set(node, height);
+    return node;
+  }
+
   private atEnd(): boolean {
     return this.tok.kind === 'end';
   }
@@ -57,25 +80,30 @@ class Parser {
   }
 
   private or(): Expr {
-    let left = this.and();
-    while (this.isWord('or', '||')) {
-      const pos = this.tokens[this.i++]!.pos;
-      left = { kind: 'logical', op: 'or', left, right: this.and(), pos };
-    }
-    return left;
+    return this.enter(() => {
+      let left = this.and();
+      while (this.isWord('or', '||')) {
+        const pos = this.tokens[this.i++]!.pos;
+        const right = this.and();
+        left = this.node({ kind: 'logical', op: 'or', left, right, pos }, [left, right]);
+      }
+      return left;
+    });
   }
   private and(): Expr {
     let left = this.not();
     while (this.isWord('and', '&&')) {
       const pos = this.tokens[this.i++]!.pos;
-      left = { kind: 'logical', op: 'and', left, right: this.not(), pos };
+      const right = this.not();
+      left = this.node({ kind: 'logical', op: 'and', left, right, pos }, [left, right]);
     }
     return left;
   }
   private not(): Expr {
     if (this.isWord('not', '!')) {
       const pos = this.tokens[this.i++]!.pos;
-      return { kind: 'not', operand: this.not(), pos };
+      const operand = this.enter(() => this.not());
+      return this.node({ kind: 'not', operand, pos }, [operand]);
     }
     return this.compare();
   }
@@ -86,7 +114,7 @@ class Parser {
       const right = this.pipe();
       if ((this.tok.kind === 'op' || this.tok.kind === 'ident') && COMPARE.has(this.tok.text))
         this.fail('comparisons cannot be chained; use "and"');
-      return { kind: 'compare', op: op.text as CompareOp, left, right, pos: op.pos };
+      return this.node({ kind: 'compare', op: op.text as CompareOp, left, right, pos: op.pos }, [left, right]);
     }
     return left;
   }
@@ -96,7 +124,7 @@ class Parser {
       this.i++;
       const name = this.tok;
       if (name.kind !== 'ident') this.fail(`expected a filter name after "|" but found ${this.describe(name)}`);
-      const filter = FILTERS[name.text];
+      const filter = filterNamed(name.text);
       if (!filter) this.fail(`unknown filter "${name.text}" (known: ${Object.keys(FILTERS).join(', ')})`, name.pos);
       this.i++;
       const args: Expr[] = [];
@@ -110,7 +138,7 @@ class Parser {
       }
       if (!filter.args.includes(args.length))
         this.fail(`filter "${name.text}" takes ${filter.args.join(' or ')} argument(s), got ${args.length}`, name.pos);
-      input = { kind: 'filter', input, name: name.text, args, pos: name.pos };
+      input = this.node({ kind: 'filter', input, name: name.text, args, pos: name.pos }, [input, ...args]);
     }
     return input;
   }
@@ -148,7 +176,7 @@ class Parser {
             }
           }
           this.expectPunct(']');
-          return { kind: 'list', items, pos: t.pos };
+          return this.node({ kind: 'list', items, pos: t.pos }, items);
         }
         break;
       default:
@@ -171,7 +199,7 @@ class Parser {
         segments.push(this.or());
         this.expectPunct(']');
       } else {
-        return { kind: 'path', root: root.text, segments, pos: root.pos };
+        return this.node({ kind: 'path', root: root.text, segments, pos: root.pos }, segments);
       }
     }
   }

@@ -5,6 +5,8 @@ export * from './rules.js';
 export * from './target.js';
 export * from './workflow.js';
 export * from './validate-workflow.js';
+export * from './input-shape.js';
+export * from './png-header.js';
 export * from './rpaworkflow.js';
 export * from './rpajob.js';
 export * from './robotpool.js';

@@ -8,8 +8,13 @@ import {
   parseTemplate,
   referencedNames,
   ROOTS,
+  type Expr,
   type References,
 } from '../expr/index.js';
+import { visit } from '../expr/ast.js';
+import { compilePattern, PatternError } from '../expr/regex.js';
+import { inputShapeProblems } from './input-shape.js';
+import { templateImageProblem } from './png-header.js';
 import { childStepLists, WorkflowSpec, type Step } from './workflow.js';
 
 export interface WorkflowProblem {
@@ -121,6 +126,36 @@ function checkReferences(w: Walk, refs: References, locals: string[], step: Step
       report(`unknown name "${l}" (not a loop variable here; use params., steps., vars. or credentials.)`);
 }
 
+/** `matches` with a literal pattern: the pattern must compile on RE2 within the limits (checked now, not mid-run). */
+function checkPatterns(w: Walk, exprs: Expr[], step: Step, path: string): void {
+  for (const e of exprs)
+    visit(e, (n) => {
+      if (n.kind !== 'compare' || n.op !== 'matches' || n.right.kind !== 'literal') return;
+      if (typeof n.right.value !== 'string') {
+        w.problems.push({
+          path,
+          stepId: step.id,
+          message: `the right side of "matches" must be a string at position ${n.pos}`,
+        });
+        return;
+      }
+      try {
+        compilePattern(n.right.value);
+      } catch (err) {
+        if (!(err instanceof PatternError)) throw err;
+        w.problems.push({ path, stepId: step.id, message: `${err.message} at position ${n.pos}` });
+      }
+    });
+}
+
+/** A target's template image (inline PNG) must be a PNG within the size caps. */
+function checkImages(w: Walk, step: Step, path: string): void {
+  const png = (step as { target?: { image?: { png?: unknown } } }).target?.image?.png;
+  if (typeof png !== 'string') return;
+  const problem = templateImageProblem(png);
+  if (problem) w.problems.push({ path: `${path}.target.image.png`, stepId: step.id, message: problem });
+}
+
 function syntaxProblem(err: unknown, step: Step, path: string): WorkflowProblem {
   if (err instanceof ExpressionError)
     return { path, stepId: step.id, message: `${err.reason} at position ${err.position}` };
@@ -135,7 +170,14 @@ function walkSteps(w: Walk, steps: Step[], base: string, locals: string[]): void
     for (const { keys, text } of strings) {
       const fieldPath = keys.reduce<string>((acc, k) => joinPath(acc, k), path);
       try {
-        checkReferences(w, referencedNames(parseTemplate(text)), locals, step, fieldPath, keys.join('.'));
+        const t = parseTemplate(text);
+        checkReferences(w, referencedNames(t), locals, step, fieldPath, keys.join('.'));
+        checkPatterns(
+          w,
+          t.parts.flatMap((p) => (p.kind === 'expr' ? [p.expr] : [])),
+          step,
+          fieldPath,
+        );
       } catch (err) {
         w.problems.push(syntaxProblem(err, step, fieldPath));
       }
@@ -144,11 +186,14 @@ function walkSteps(w: Walk, steps: Step[], base: string, locals: string[]): void
       const src = (step as Record<string, unknown>)[field];
       if (typeof src !== 'string') continue;
       try {
-        checkReferences(w, referencedNames(parseCondition(src)), locals, step, `${path}.${field}`, field);
+        const e = parseCondition(src);
+        checkReferences(w, referencedNames(e), locals, step, `${path}.${field}`, field);
+        checkPatterns(w, [e], step, `${path}.${field}`);
       } catch (err) {
         w.problems.push(syntaxProblem(err, step, `${path}.${field}`));
       }
     }
+    checkImages(w, step, path);
     const firstAt = w.seenIds.get(step.id);
     if (firstAt !== undefined)
       w.problems.push({ path: `${path}.id`, stepId: step.id, message: `duplicate step id (first used at ${firstAt})` });
@@ -175,6 +220,9 @@ function collectIdsAndVars(steps: Step[], ids: Set<string>, vars: Set<string>): 
 
 /** Deep checks of a workflow that already passed the schema. */
 export function checkWorkflow(spec: WorkflowSpec): WorkflowProblem[] {
+  // Param defaults are any JSON: bound their nesting before anything renders or compares them.
+  const shape = inputShapeProblems(spec);
+  if (shape.length > 0) return shape;
   const w: Walk = {
     params: new Set((spec.params ?? []).map((p) => p.name)),
     slots: new Map((spec.credentials ?? []).map((c) => [c.name, new Set(c.keys)])),
@@ -211,6 +259,8 @@ export function schemaProblems(input: unknown, issues: z.core.$ZodIssue[]): Work
 
 /** Schema and deep checks together: every problem of a workflow, none when it is valid. */
 export function validateWorkflow(input: unknown): WorkflowProblem[] {
+  const shape = inputShapeProblems(input);
+  if (shape.length > 0) return shape;
   const parsed = WorkflowSpec.safeParse(input);
   if (!parsed.success) return schemaProblems(input, parsed.error.issues);
   return checkWorkflow(parsed.data);
@@ -218,6 +268,8 @@ export function validateWorkflow(input: unknown): WorkflowProblem[] {
 
 /** The parsed workflow (defaults applied), or a WorkflowInvalidError listing every problem. */
 export function parseWorkflow(input: unknown): WorkflowSpec {
+  const shape = inputShapeProblems(input);
+  if (shape.length > 0) throw new WorkflowInvalidError(shape);
   const parsed = WorkflowSpec.safeParse(input);
   if (!parsed.success) throw new WorkflowInvalidError(schemaProblems(input, parsed.error.issues));
   const problems = checkWorkflow(parsed.data);

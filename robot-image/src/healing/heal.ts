@@ -5,7 +5,7 @@ import type { ElementHandle, Locator, Page } from 'playwright-core';
 import { collectCandidates, hintFor } from './capture.js';
 import { inPageFunction } from './inpage.js';
 import { plainLocator, xpathOfLocator } from './locate.js';
-import { decodePngGray } from './png.js';
+import { decodePngGray, PngError, TEMPLATE_LIMITS, type GrayImage } from './png.js';
 import { elementKind, rankAll, tagCompatibility } from './score.js';
 import { pickByRelation } from './spatial.js';
 import { bestStableSelector, type StableSelector } from './suggest.js';
@@ -147,7 +147,14 @@ async function healVisually(
 ): Promise<{ descriptor: ElementDescriptor | null; score: number; reason: string }> {
   const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
   const screen = decodePngGray(await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }));
-  const template = decodePngGray(Buffer.from(image.pngBase64!, 'base64'));
+  let template: GrayImage;
+  try {
+    template = decodePngGray(Buffer.from(image.pngBase64!, 'base64'), TEMPLATE_LIMITS);
+  } catch (err) {
+    if (err instanceof PngError)
+      return { descriptor: null, score: 0, reason: `template image refused: ${err.message}` };
+    throw err;
+  }
   const last = image.lastKnownBox ?? fingerprint?.box;
   const near = last ? { ...last, x: last.x - scroll.x, y: last.y - scroll.y } : undefined;
   const match = await findTemplate(screen, template, near, image.threshold);

@@ -1,6 +1,8 @@
 // Minimal PNG decoder (8-bit grey/RGB/RGBA, non-interlaced: what Chromium screenshots are) into a
-// grayscale image at half scale, the working format of the visual matcher. No dependency.
+// grayscale image at half scale, the working format of the visual matcher. No dependency. Sizes
+// are capped before anything is allocated or inflated: screenshots and workflow templates alike.
 import { inflateSync } from 'node:zlib';
+import { MAX_TEMPLATE_PIXELS, MAX_TEMPLATE_SIDE } from '../../../api/v1alpha1/png-header.js';
 
 export interface GrayImage {
   width: number;
@@ -16,38 +18,93 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/** Decode a PNG to full-resolution grayscale (luma). */
-export function decodePngGray(png: Buffer): GrayImage {
-  if (png.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
+/** A PNG this decoder refuses: not a PNG, unsupported, damaged, or over the size caps. */
+export class PngError extends Error {
+  override readonly name = 'PngError';
+}
+
+/** Caps checked before anything is allocated or inflated. */
+export interface PngLimits {
+  /** Encoded size. */
+  maxBytes: number;
+  /** Width and height each. */
+  maxSide: number;
+  /** width × height. */
+  maxPixels: number;
+}
+
+/** A screenshot of the viewport (a 4K screen at device scale 2 fits). */
+export const SCREEN_LIMITS: PngLimits = { maxBytes: 64 * 1024 * 1024, maxSide: 16_384, maxPixels: 8192 * 8192 };
+/** A template image from a workflow (the schema bounds the base64 text to 64 KiB). */
+export const TEMPLATE_LIMITS: PngLimits = {
+  maxBytes: 48 * 1024,
+  maxSide: MAX_TEMPLATE_SIDE,
+  maxPixels: MAX_TEMPLATE_PIXELS,
+};
+
+interface Header {
+  width: number;
+  height: number;
+  channels: number;
+}
+
+function readHeader(body: Buffer, limits: PngLimits): Header {
+  if (body.length < 13) throw new PngError('damaged PNG: IHDR too short');
+  const width = body.readUInt32BE(0);
+  const height = body.readUInt32BE(4);
+  const depth = body[8];
+  const colour = body[9];
+  const interlace = body[12];
+  const channels = colour === 0 ? 1 : colour === 2 ? 3 : colour === 4 ? 2 : colour === 6 ? 4 : 0;
+  if (depth !== 8 || channels === 0 || interlace !== 0)
+    throw new PngError(`unsupported PNG (depth ${depth}, colour ${colour}, interlace ${interlace})`);
+  if (width === 0 || height === 0) throw new PngError(`empty PNG (${width}x${height} pixels)`);
+  if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxPixels)
+    throw new PngError(
+      `PNG is ${width}x${height} pixels; at most ${limits.maxSide} pixels a side and ${limits.maxPixels} pixels in all`,
+    );
+  return { width, height, channels };
+}
+
+/** Decode a PNG to full-resolution grayscale (luma); throws PngError for anything it refuses. */
+export function decodePngGray(png: Buffer, limits: PngLimits = SCREEN_LIMITS): GrayImage {
+  if (png.length < 8 || png.readUInt32BE(0) !== 0x89504e47) throw new PngError('not a PNG image');
+  if (png.length > limits.maxBytes)
+    throw new PngError(`PNG is ${png.length} bytes; at most ${limits.maxBytes} bytes are decoded`);
   let pos = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
+  let header: Header | undefined;
   const idat: Buffer[] = [];
-  while (pos < png.length) {
+  while (pos + 8 <= png.length) {
     const len = png.readUInt32BE(pos);
     const type = png.toString('latin1', pos + 4, pos + 8);
+    if (pos + 12 + len > png.length) throw new PngError(`damaged PNG: chunk ${type} runs past the end`);
     const body = png.subarray(pos + 8, pos + 8 + len);
-    if (type === 'IHDR') {
-      width = body.readUInt32BE(0);
-      height = body.readUInt32BE(4);
-      const depth = body[8];
-      const colour = body[9];
-      const interlace = body[12];
-      channels = colour === 0 ? 1 : colour === 2 ? 3 : colour === 4 ? 2 : colour === 6 ? 4 : 0;
-      if (depth !== 8 || channels === 0 || interlace !== 0)
-        throw new Error(`unsupported PNG (depth ${depth}, colour ${colour}, interlace ${interlace})`);
-    } else if (type === 'IDAT') idat.push(body);
+    if (!header && type !== 'IHDR') throw new PngError('damaged PNG: IHDR is not the first chunk');
+    if (type === 'IHDR') header = readHeader(body, limits);
+    else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
     pos += 12 + len;
   }
-  const raw = inflateSync(Buffer.concat(idat));
+  if (!header) throw new PngError('damaged PNG: no IHDR chunk');
+  const { width, height, channels } = header;
   const stride = width * channels;
+  const expected = height * (stride + 1);
+  let raw: Buffer;
+  try {
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+      throw new PngError(`damaged PNG: more data than ${width}x${height} pixels need`, { cause: err });
+    throw new PngError(`damaged PNG: ${(err as Error).message}`, { cause: err });
+  }
+  if (raw.length < expected)
+    throw new PngError(`damaged PNG: image data truncated (${raw.length} of ${expected} bytes)`);
   const cur = new Uint8Array(stride);
   let prev = new Uint8Array(stride);
   const out = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (stride + 1)]!;
+    if (f > 4) throw new PngError(`damaged PNG: unknown filter ${f} in row ${y}`);
     const row = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
     for (let i = 0; i < stride; i++) {
       const a = i >= channels ? cur[i - channels]! : 0;

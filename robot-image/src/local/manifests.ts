@@ -4,6 +4,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { API_VERSION } from '../../../api/v1alpha1/common.js';
+import { inputShapeProblems } from '../../../api/v1alpha1/input-shape.js';
 import { RpaJob } from '../../../api/v1alpha1/rpajob.js';
 import { RpaWorkflow } from '../../../api/v1alpha1/rpaworkflow.js';
 import { checkWorkflow, formatProblem, schemaProblems } from '../../../api/v1alpha1/validate-workflow.js';
@@ -70,6 +71,12 @@ function issueLines(d: SourcedDocument, issues: z.core.$ZodIssue[]): string[] {
   return schemaProblems(d.value, issues).map((p) => `${where(d)}: ${formatProblem(p)}`);
 }
 
+/** Nesting and `__proto__` keys, before the schemas (which recurse) see the document. */
+function checkShape(d: SourcedDocument): void {
+  const problems = inputShapeProblems(d.value);
+  if (problems.length > 0) throw new ManifestError(problems.map((p) => `${where(d)}: ${formatProblem(p)}`));
+}
+
 const namespaceOf = (d: SourcedDocument) => kindOf(d.value).namespace ?? DEFAULT_NAMESPACE;
 
 /**
@@ -97,6 +104,7 @@ export function resolveJob(
     throw new ManifestError([`${files} hold several RpaJobs (${names.join(', ')}): choose one with --job NAME`]);
   }
   const doc = candidates[0]!;
+  checkShape(doc);
   const parsed = RpaJob.safeParse(doc.value);
   if (!parsed.success) throw new ManifestError(issueLines(doc, parsed.error.issues));
   const job = parsed.data;
@@ -133,6 +141,7 @@ export function resolveJob(
   if (wfDocs.length > 1)
     throw new ManifestError([`RpaWorkflow "${ref.name}" is defined ${wfDocs.length} times in ${files}`]);
   const wfDoc = wfDocs[0]!;
+  checkShape(wfDoc);
   const wf = RpaWorkflow.safeParse(wfDoc.value);
   if (!wf.success) throw new ManifestError(issueLines(wfDoc, wf.error.issues));
   const problems = checkWorkflow(wf.data.spec);

@@ -106,3 +106,30 @@ spec:
     expect(found.join('\n')).toContain(message);
   });
 });
+
+describe('hostile manifests', () => {
+  const doc = (value: unknown): SourcedDocument => ({ file: 'job.yaml', index: 0, value });
+  const inlineJob = (workflow: unknown) => ({
+    apiVersion: 'rpa.aether.dev/v1alpha1',
+    kind: 'RpaJob',
+    metadata: { name: 'deep' },
+    spec: { pool: 'default', workflow },
+  });
+
+  it('an inline workflow nested thousands of levels deep is a problem naming where, not a crash', () => {
+    let steps: unknown[] = [{ id: 'open', action: 'goto', url: 'https://example.com' }];
+    for (let i = 0; i < 5000; i++) steps = [{ id: `if${i}`, action: 'if', condition: 'true', then: steps }];
+    const p = problems(() => resolveJob([doc(inlineJob({ steps }))]));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(
+      /^job\.yaml: RpaJob deep: spec\.workflow\.steps\[0\]\.then\[0\].*: nested more than 64 levels deep$/,
+    );
+  });
+
+  it('a __proto__ key (YAML makes it an own key) is refused, naming the field', () => {
+    const docs = parseDocuments('job.yaml', JOB() + '  params: { __proto__: { polluted: true } }\n');
+    expect(problems(() => resolveJob([...docs, ...parseDocuments('wf.yaml', WORKFLOW)]))).toEqual([
+      'job.yaml: RpaJob j1: spec.params["__proto__"]: the key "__proto__" is not allowed',
+    ]);
+  });
+});

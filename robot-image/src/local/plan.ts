@@ -2,18 +2,19 @@
 // (validated), typed param overrides, the site to serve and the params that point at it, where the
 // Secrets and the data live. Light on purpose: a bad input is reported without loading the robot.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { RunArgs } from './args.js';
 import { ManifestError, parseDocuments, resolveJob, type ResolvedJob, type SourcedDocument } from './manifests.js';
+import { pathInJobFolder } from './job-folder.js';
 import { jobParams, typedParam } from './payload.js';
 
 /** Annotations an RpaJob may carry for local mode; a cluster ignores them. */
 export const ANNOTATIONS = {
-  /** A directory to serve on 127.0.0.1 (relative to the job's file), e.g. a demo site. */
+  /** A directory to serve on 127.0.0.1 (relative to the job's file, inside its folder), e.g. a demo site. */
   serve: 'local.aether.dev/serve',
   /** Params (comma-separated) that get the served site's URL unless `--param` sets them. */
   siteParams: 'local.aether.dev/site-params',
-  /** A directory of NAME.env files standing in for the Secrets the job binds. */
+  /** A directory of NAME.env files standing in for the Secrets the job binds (inside the job file's folder). */
   secretsDir: 'local.aether.dev/secrets-dir',
 } as const;
 
@@ -33,10 +34,6 @@ export interface LocalPlan {
 
 function annotation(job: ResolvedJob, key: string): string | undefined {
   return job.job.metadata.annotations?.[key];
-}
-
-function relativeTo(file: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(dirname(file), p);
 }
 
 /** Loads, validates and resolves the job from the files named on the command line. */
@@ -98,7 +95,7 @@ export function planRun(args: RunArgs, io: { cwd: string; env: Record<string, st
       : args.serve !== undefined
         ? resolve(io.cwd, args.serve)
         : serveAnnotation
-          ? relativeTo(job.file, serveAnnotation)
+          ? pathInJobFolder(job.file, ANNOTATIONS.serve, serveAnnotation)
           : null;
   const siteParams = serveDir
     ? (annotation(job, ANNOTATIONS.siteParams) ?? '')
@@ -110,7 +107,7 @@ export function planRun(args: RunArgs, io: { cwd: string; env: Record<string, st
   const secretsDir = args.secretsDir
     ? resolve(io.cwd, args.secretsDir)
     : secretsAnnotation
-      ? relativeTo(job.file, secretsAnnotation)
+      ? pathInJobFolder(job.file, ANNOTATIONS.secretsDir, secretsAnnotation)
       : undefined;
   // Site params are checked with a stand-in URL; the real one is known once the site listens.
   jobParams(job, { ...Object.fromEntries(siteParams.map((p) => [p, 'http://127.0.0.1'])), ...overrides });

@@ -2,7 +2,7 @@
 // outside service. Static files, with two conventions: `/a/b` also finds `a/b.html` (or
 // `a/b/index.html`), and any POST is an API sink that answers 201 with JSON, keyed by its
 // Idempotency-Key header so a repeated request is recognised. Every request is counted.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -39,7 +39,11 @@ export function fileFor(root: string, urlPath: string): string | null {
   const target = normalize(join(base, decoded));
   if (target !== base && !target.startsWith(base + sep)) return null;
   for (const candidate of [target, `${target}.html`, join(target, 'index.html')]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+    if (!existsSync(candidate) || !statSync(candidate).isFile()) continue;
+    // A symbolic link inside the folder must not serve a file outside it.
+    const realBase = realpathSync(base);
+    const real = realpathSync(candidate);
+    return real === realBase || real.startsWith(realBase + sep) ? candidate : null;
   }
   return null;
 }

@@ -1,0 +1,75 @@
+// The PNG decoder on hostile input: sizes are checked before anything is allocated or inflated.
+import { describe, expect, it } from '@jest/globals';
+import { deflateSync } from 'node:zlib';
+import { decodePngGray, PngError, TEMPLATE_LIMITS } from './png.js';
+
+function chunk(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(body.length, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body, Buffer.alloc(4)]);
+}
+
+/** An 8-bit grey PNG claiming width x height whose IDAT inflates to `raw`. */
+function png(width: number, height: number, raw: Buffer): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngError(fn: () => unknown): PngError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(PngError);
+    return err as PngError;
+  }
+  throw new Error('expected a PngError');
+}
+
+describe('decodePngGray', () => {
+  it('decodes a small grey image', () => {
+    const raw = Buffer.from([0, 10, 20, 0, 30, 40]);
+    expect(decodePngGray(png(2, 2, raw))).toEqual({ width: 2, height: 2, data: Uint8Array.from([10, 20, 30, 40]) });
+  });
+
+  it('refuses a header claiming 100000 x 100000 pixels before allocating', () => {
+    expect(pngError(() => decodePngGray(png(100_000, 100_000, Buffer.alloc(10)))).message).toMatch(
+      /100000x100000 pixels.*at most/,
+    );
+  });
+
+  it('refuses a template larger than the template caps', () => {
+    expect(pngError(() => decodePngGray(png(3000, 10, Buffer.alloc(10)), TEMPLATE_LIMITS)).message).toContain(
+      '3000x10 pixels',
+    );
+  });
+
+  it('refuses a deflate bomb: data inflating past the size the header gives', () => {
+    const bomb = png(100, 100, Buffer.alloc(50_000_000));
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(pngError(() => decodePngGray(bomb)).message).toContain('more data than');
+  });
+
+  it('refuses truncated data, a chunk running past the end, bad filters and non-PNGs', () => {
+    expect(pngError(() => decodePngGray(png(10, 10, Buffer.alloc(5)))).message).toContain('truncated');
+    const cut = png(2, 2, Buffer.from([0, 1, 2, 0, 3, 4]));
+    cut.writeUInt32BE(0x7fffffff, 33);
+    expect(pngError(() => decodePngGray(cut)).message).toContain('past the end');
+    expect(pngError(() => decodePngGray(png(2, 1, Buffer.from([9, 1, 2])))).message).toContain('filter');
+    expect(pngError(() => decodePngGray(Buffer.from('GIF89a'))).message).toBe('not a PNG image');
+    expect(pngError(() => decodePngGray(Buffer.alloc(0))).message).toBe('not a PNG image');
+  });
+
+  it('refuses more encoded bytes than the limit', () => {
+    const big = png(2, 2, Buffer.from([0, 1, 2, 0, 3, 4]));
+    expect(pngError(() => decodePngGray(big, { ...TEMPLATE_LIMITS, maxBytes: 10 })).message).toContain('bytes');
+  });
+});
