@@ -2,7 +2,7 @@
 // generation, if given) or the inline one, then the job's own fields and bindings. Pure: the lookup of
 // an RpaWorkflow is passed in.
 import { z } from 'zod';
-import { checkWorkflow, formatProblem, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
+import { checkWorkflow, formatProblem, inputShapeProblems, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { RpaWorkflowObject } from '../objects.js';
 import { bindingProblems, formatSpecProblems } from './bindings.js';
@@ -32,7 +32,10 @@ export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => R
   // problems (named by step) still come first, as validateWorkflow reports them.
   const parsed = RpaJobSpec.safeParse(rawSpec);
   if (raw.workflow !== undefined) {
-    const problems = parsed.success && parsed.data.workflow ? checkWorkflow(parsed.data.workflow) : validateWorkflow(raw.workflow);
+    // The raw shape first: the schema's parse silently drops a `__proto__` key, so only the raw input shows it.
+    const shape = inputShapeProblems(raw.workflow);
+    const problems =
+      shape.length > 0 ? shape : parsed.success && parsed.data.workflow ? checkWorkflow(parsed.data.workflow) : validateWorkflow(raw.workflow);
     if (problems.length > 0) return inlineWorkflowInvalid(problems);
   }
   if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues, { under: 'spec' }) };

@@ -29,6 +29,13 @@ describe('resolveJobWorkflow with an inline workflow', () => {
     expect(r).toEqual({ kind: 'invalid', reason: 'Invalid', message: expected.join('; ') });
   });
 
+  it('an inline workflow with a __proto__ key (which the schema parse would drop) is invalid, naming the key', () => {
+    const workflow = JSON.parse('{"steps":[{"id":"a","action":"http","url":"https://example.com/","headers":{"__proto__":{"x":"1"}}}]}') as unknown;
+    const r = resolveJobWorkflow({ pool: 'p', workflow }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toMatch(/^spec\.workflow: .*__proto__.*not allowed/);
+  });
+
   it('a valid workflow with a bad field elsewhere names that field', () => {
     const r = resolveJobWorkflow({ pool: 'NOT A NAME', workflow: GOOD }, noWorkflows);
     expect(r.kind).toBe('invalid');
