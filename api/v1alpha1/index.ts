@@ -8,5 +8,6 @@ export * from './validate-workflow.js';
 export * from './rpaworkflow.js';
 export * from './rpajob.js';
 export * from './robotpool.js';
+export * from './network.js';
 export * from './rpaschedule.js';
 export * from './kinds.js';
