@@ -158,5 +158,5 @@ export function decideEgress(url: URL, addresses: readonly string[], policy: Egr
 export function refusalMessage(d: Extract<EgressDecision, { allow: false }>, purpose: EgressPurpose): string {
   const what = purpose === 'http' ? 'http request' : purpose === 'navigation' ? 'navigation' : 'page request';
   const hint = d.rule === 'scheme' ? '' : "; a RobotPool may allow it in spec.network.allow";
-  return `egress refused (${d.rule}): ${what} to ${d.target}: ${d.reason}${hint}`;
+  return `egress refused (${d.rule}): ${what} to ${d.target} — ${d.reason}${hint}`;
 }

@@ -70,7 +70,7 @@ describe('decideEgress', () => {
     if (d.allow) throw new Error('expected a refusal');
     const msg = refusalMessage(d, 'http');
     expect(msg).toBe(
-      'egress refused (link-local): http request to 169.254.169.254: 169.254.169.254, in the link-local range 169.254.0.0/16; a RobotPool may allow it in spec.network.allow',
+      'egress refused (link-local): http request to 169.254.169.254 — 169.254.169.254, in the link-local range 169.254.0.0/16; a RobotPool may allow it in spec.network.allow',
     );
     expect(msg).not.toContain('s3cr3t');
     expect(msg).not.toContain('meta-data');
