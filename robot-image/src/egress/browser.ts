@@ -18,7 +18,13 @@ export async function guardContext(context: BrowserContext, guard: EgressGuard, 
     opts.onRefused?.(err);
     return true;
   };
+  // A page or context that closes while a request is routed makes these calls throw: nothing to do then.
+  const ignoreClosed = () => undefined;
   await context.route('**/*', async (route: Route, request: Request) => {
+    // An unexpected error must not leave the request hanging: it fails like a network error.
+    await checkRoute(route, request).catch(() => route.abort('failed').catch(ignoreClosed));
+  });
+  const checkRoute = async (route: Route, request: Request): Promise<void> => {
     const navigation = request.isNavigationRequest();
     try {
       await guard.check(request.url(), navigation ? 'navigation' : 'subresource');
@@ -44,14 +50,14 @@ export async function guardContext(context: BrowserContext, guard: EgressGuard, 
       }
     }
     return route.fulfill({ response });
-  });
+  };
   await context.routeWebSocket(
     () => true,
     async (ws) => {
       try {
         await guard.check(ws.url(), 'subresource');
       } catch (err) {
-        if (refused(err)) return ws.close({ code: 1008, reason: 'egress refused' });
+        if (refused(err)) return ws.close({ code: 1008, reason: 'egress refused' }).catch(ignoreClosed);
         throw err;
       }
       ws.connectToServer();

@@ -26,6 +26,11 @@ async function serve(handler: (path: string, res: import('node:http').ServerResp
     hits.push(req.url ?? '/');
     handler(new URL(req.url ?? '/', 'http://x').pathname, res);
   });
+  // A WebSocket handshake arrives as an upgrade, not a request.
+  server.on('upgrade', (req, socket) => {
+    hits.push(`upgrade ${req.url ?? '/'}`);
+    socket.destroy();
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
@@ -46,6 +51,8 @@ beforeAll(async () => {
     if (path === '/out') return res.writeHead(302, { location: `${internal.origin}/secret?via=redirect&token=t0p` }).end();
     if (path === '/in') return res.writeHead(302, { location: '/ok' }).end();
     if (path === '/ok') return html('<p id="s">fine</p>');
+    if (path === '/websocket')
+      return html(`<p id="s">page</p><script>new WebSocket('${internal.origin.replace('http', 'ws')}/socket?token=t0p')</script>`);
     if (path === '/subresources')
       return html(
         `<p id="s">page</p><img src="${internal.origin}/secret?img"><iframe src="${internal.origin}/secret?frame"></iframe>` +
@@ -132,6 +139,17 @@ describe('egress', () => {
     expect(internal.hits).toEqual([]);
     expect(bed.refusals.length).toBeGreaterThanOrEqual(1);
     expect(bed.refusals.every((r) => r.rule === 'loopback' && r.target === new URL(internal.origin).host)).toBe(true);
+  });
+
+  it("refuses a page's WebSocket to a refused address", async () => {
+    const r = await run([
+      { id: 'open', action: 'goto', url: `${gateway.origin}/websocket` },
+      { id: 'wait', action: 'waitFor', seconds: 1 },
+    ]);
+    if (r.status !== 'failed') throw new Error(`expected a refusal, got ${r.status}`);
+    expect(r.error.message).toMatch(/^egress refused \(loopback\): page request to 127\.0\.0\.1:\d+ — /);
+    expect(r.error.message).not.toContain('t0p');
+    expect(internal.hits).toEqual([]);
   });
 
   it('refuses a goto straight to the internal service', async () => {
