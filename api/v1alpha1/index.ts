@@ -10,6 +10,7 @@ export * from './png-header.js';
 export * from './rpaworkflow.js';
 export * from './rpajob.js';
 export * from './robotpool.js';
+export * from './network.js';
 export * from './rpaschedule.js';
 export * from './kinds.js';
 export * from './names.js';

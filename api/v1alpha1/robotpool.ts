@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dnsSubdomain, Quantity, resource, statusBase, timestamp } from './common.js';
 import { withRules } from './rules.js';
 import { boundedRecord, boundedString } from './bounds.js';
+import { NetworkSpec } from './network.js';
 
 export const MAX_REPLICAS = 1000;
 
@@ -108,6 +109,8 @@ export const RobotPoolSpec = z.strictObject({
   nodeSelector: boundedRecord(boundedString(316), boundedString(63), 32).optional(),
   tolerations: z.array(Toleration).max(32).optional(),
   env: z.array(EnvVar).max(64).optional(),
+  /** Egress exceptions for this pool's robots (see api/v1alpha1/network.ts and README "Egress"). */
+  network: NetworkSpec.optional(),
 });
 export type RobotPoolSpec = z.output<typeof RobotPoolSpec>;
 export type RobotPoolSpecInput = z.input<typeof RobotPoolSpec>;

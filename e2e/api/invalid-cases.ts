@@ -285,6 +285,11 @@ export const INVALID_CASES: InvalidCase[] = [
     expect: ['spec.autoscaling.maxReplicas', 'Required value'],
   },
   {
+    name: 'pool network allow entry that is neither a CIDR nor a host',
+    manifest: pool({ network: { allow: ['10.0.0.0/8', 'intranet example'] } }),
+    expect: ['spec.network.allow[1]', 'should match'],
+  },
+  {
     name: 'pool negative replicas',
     manifest: pool({ replicas: -1 }),
     expect: ['spec.replicas', 'should be greater than or equal to 0'],

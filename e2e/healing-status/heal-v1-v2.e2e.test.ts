@@ -21,6 +21,7 @@ import { rpaWorkflowReconciler } from '../../operator/src/controllers/rpaworkflo
 import { EventRecorder } from '../../operator/src/runtime/events.js';
 import { BrowserHost } from '../../robot-image/src/browser/host.js';
 import { configureDurable, type Durable } from '../../robot-image/src/durable/runtime.js';
+import { compileEgressPolicy } from '../../robot-image/src/egress/decide.js';
 import { createEngine, type AttemptResult, type Engine } from '../../robot-image/src/engine/engine.js';
 import { createHealingResolver } from '../../robot-image/src/engine/healing-resolver.js';
 import type { HealNotice } from '../../robot-image/src/engine/targets.js';
@@ -139,6 +140,8 @@ beforeAll(async () => {
     browser: host,
     logger,
     resolveTarget: createHealingResolver({ db, logger, count: (e) => counted.push(`${e.tier}/${e.outcome}`) }),
+    // The site is on loopback, which robots refuse unless their pool allows it.
+    egress: compileEgressPolicy({ allow: [new URL(siteUrl).host] }),
   });
   await durable.launch();
 

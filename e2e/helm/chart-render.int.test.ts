@@ -1,6 +1,6 @@
 // `helm lint` and `helm template` of helm/aether with the real Helm (built from helm.sh/helm/v3).
 // Integration project because the first run builds Helm; no cluster is needed here.
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1Role, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1NetworkPolicy, V1Role, V1StatefulSet } from '@kubernetes/client-node';
 import { finalizerBindingSpec, finalizerPolicySpec } from '../../api/admission/finalizer-policy.js';
 import { findOne, helm, helmBinary, helmLint, helmTemplate, renderChart, chartDir } from './helm.js';
 
@@ -122,6 +122,62 @@ describe('helm template', () => {
     const role = findOne<V1Role>(some, 'Role', `${release}-aether-robot-credentials`);
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['portal', 'erp'], verbs: ['get'] }]);
   });
+
+  test('robots: a NetworkPolicy per robot namespace, egress to DNS, PostgreSQL, the API server and public addresses only, no ingress', () => {
+    const objects = renderChart({ release, namespace, values: { robots: { namespaces: ['team-a', 'team-b'] } } });
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as V1NetworkPolicy[];
+    expect(policies.map((p) => p.metadata?.namespace)).toEqual(['team-a', 'team-b']);
+    const p = policies[0]!.spec!;
+    expect(p.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/part-of': 'aether', 'app.kubernetes.io/component': 'robot' } });
+    expect(p.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(p.ingress).toEqual([]);
+    const [dns, db, api, jobs, ...rest] = p.egress!;
+    expect(rest).toEqual([]);
+    expect(dns!.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    expect(dns!.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    expect(db!.ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+    expect(api!.ports).toEqual([{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }]);
+    expect(jobs!.to![0]).toEqual({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'] } });
+    expect(jobs!.ports).toEqual([{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
+  });
+
+  test('robots: the NetworkPolicy follows its values (bundled database, API server and database addresses, metrics scrapers, allowed ranges); off when disabled', () => {
+    const bundled = findOne<V1NetworkPolicy>(renderChart({ release, namespace, values: { postgresql: { enabled: true } } }), 'NetworkPolicy').spec!;
+    expect(bundled.egress![1]!.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'aether', 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'postgresql' } },
+      },
+    ]);
+    const custom = findOne<V1NetworkPolicy>(
+      renderChart({
+        release,
+        namespace,
+        values: {
+          networkPolicy: {
+            database: { cidrs: ['10.5.0.10/32'] },
+            apiServer: { cidrs: ['172.18.0.2/32'], ports: [6443] },
+            allowedCidrs: [{ cidr: '10.50.0.0/16' }],
+            allowedPorts: [],
+            metricsNamespaces: ['monitoring'],
+          },
+        },
+      }),
+      'NetworkPolicy',
+    ).spec!;
+    expect(custom.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] }]);
+    expect(custom.egress![1]!.to).toEqual([{ ipBlock: { cidr: '10.5.0.10/32' } }]);
+    expect(custom.egress![2]).toEqual({ to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] });
+    expect(custom.egress![3]).toEqual({ to: [{ ipBlock: { cidr: '10.50.0.0/16' } }] });
+    expect(renderChart({ release, namespace, values: { networkPolicy: { enabled: false } } }).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test("robots: the cluster's ranges reach the operator, which gives them to robot pods", () => {
+    const none = findOne<V1Deployment>(renderChart({ release, namespace }), 'Deployment');
+    expect(none.spec!.template.spec!.containers[0]!.env!.map((e) => e.name)).not.toContain('AETHER_ROBOT_CLUSTER_CIDRS');
+    const d = findOne<V1Deployment>(renderChart({ release, namespace, values: { robots: { clusterCidrs: ['10.96.0.0/12', '10.244.0.0/16'] } } }), 'Deployment');
+    expect(d.spec!.template.spec!.containers[0]!.env).toContainEqual({ name: 'AETHER_ROBOT_CLUSTER_CIDRS', value: '10.96.0.0/12,10.244.0.0/16' });
+  });
 });
 
 describe('values are checked', () => {
@@ -135,6 +191,9 @@ describe('values are checked', () => {
     ['a bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /pullPolicy/],
     ['credentials for a namespace without robots', { robots: { credentialSecrets: { elsewhere: ['x'] } } }, /not a robot namespace/],
     ['no database at all', { database: { existingSecret: { name: '' } } }, /database.existingSecret.name is needed/],
+    ['a cluster range that is not a CIDR', { robots: { clusterCidrs: ['kube.local'] } }, /clusterCidrs/],
+    ['a NetworkPolicy range that is not a CIDR', { networkPolicy: { allowedCidrs: [{ cidr: 'everywhere' }] } }, /allowedCidrs/],
+    ['a bad NetworkPolicy port', { networkPolicy: { apiServer: { ports: [70000] } } }, /ports/],
     ['a ServiceMonitor without the metrics Service', { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } }, /metrics.service.enabled/],
   ])('rejects %s', (_name, values, message) => {
     expect(() => helmTemplate({ release, namespace, values })).toThrow(message);

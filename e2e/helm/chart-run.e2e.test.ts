@@ -50,7 +50,8 @@ function runManifests(namespace: string, robotImage: string, siteUrl: string): O
   const docs = parseAllDocuments(readFileSync(join(FIXTURES, 'run.yaml'), 'utf8')).map((d) => d.toJS() as Obj);
   return docs.map((d) => {
     const o: Obj = { ...d, metadata: { ...d.metadata, namespace } };
-    if (o.kind === 'RobotPool') o.spec = { ...o.spec, image: robotImage };
+    // The site is on loopback, which robots refuse unless their pool allows it.
+    if (o.kind === 'RobotPool') o.spec = { ...o.spec, image: robotImage, network: { allow: [new URL(siteUrl).host] } };
     if (o.kind === 'RpaJob') o.spec = { ...o.spec, params: { ...o.spec!.params, baseUrl: siteUrl } };
     return o;
   });

@@ -134,6 +134,8 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
       concurrencyPerRobot: 2,
       terminationGracePeriodSeconds: 15,
       autoscaling: { minReplicas: 0, maxReplicas: 5, behavior: { scaleDown: { stabilizationWindowSeconds: 3 } } },
+      // The jobs call a receiver on loopback, which robots refuse unless their pool allows it.
+      network: { allow: [`127.0.0.1:${receiver.port}`] },
       env: [
         { name: 'AETHER_METRICS_PORT', value: '0' }, // robots share this machine's ports
         { name: 'AETHER_METRICS_HOST', value: '127.0.0.1' },

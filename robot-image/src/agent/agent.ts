@@ -76,7 +76,12 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
         count: ({ tier, outcome }) => metrics.healingEvents.inc({ pool: config.pool, tier, outcome }),
       }),
       defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000,
+      egress: config.egress,
     });
+    log.info(
+      { allow: config.egress.allow.map((e) => e.source), clusterCidrs: config.egress.clusterCidrs.map((e) => e.source) },
+      'egress policy loaded',
+    );
     const durable = runtime.durable;
 
     const health = await startHealthServer({

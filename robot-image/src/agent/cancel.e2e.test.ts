@@ -67,6 +67,7 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
       namespace: ns,
       pod: 'robot-cancel-0',
       kubeconfig: kubeconfigPath(),
+      allow: [new URL(site.url).host],
     });
   }, LONG);
 

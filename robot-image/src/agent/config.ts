@@ -2,6 +2,7 @@
 // with zod. Every problem is reported at once, each naming the variable and what it expects.
 import { z } from 'zod';
 import { issueLines } from '../../../api/zod-issues.js';
+import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../egress/decide.js';
 
 export interface AgentConfig {
   databaseUrl: string;
@@ -27,6 +28,11 @@ export interface AgentConfig {
   leaseSeconds: number;
   /** Test hook: the process SIGKILLs itself right after this step's checkpoint (1-based). */
   testCrashAfterStep?: number;
+  /**
+   * Where jobs may send requests: AETHER_NETWORK_ALLOW (the pool's spec.network.allow as a JSON list,
+   * set by the operator) and AETHER_CLUSTER_CIDRS (the cluster's service and pod ranges, comma-separated).
+   */
+  egress: EgressPolicy;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -98,6 +104,23 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
     .optional()
     .transform((v) => v ?? 'info'),
+  AETHER_NETWORK_ALLOW: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        const list: unknown = JSON.parse(v);
+        if (Array.isArray(list) && list.every((e) => typeof e === 'string')) return list as string[];
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON list of CIDRs and host[:port] patterns' });
+      return z.NEVER;
+    })
+    .optional(),
+  AETHER_CLUSTER_CIDRS: z
+    .string()
+    .transform((v) => v.split(',').map((c) => c.trim()).filter((c) => c !== ''))
+    .optional(),
   AETHER_TEST_CRASH_AFTER_STEP: z
     .string()
     .trim()
@@ -116,7 +139,17 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     throw new ConfigError(issueLines(parsed.error.issues, { root: '(environment)', separator: ' ' }));
   }
   const e = parsed.data;
+  let egress: EgressPolicy;
+  try {
+    egress = compileEgressPolicy({ allow: e.AETHER_NETWORK_ALLOW ?? [], clusterCidrs: e.AETHER_CLUSTER_CIDRS ?? [] });
+  } catch (err) {
+    if (!(err instanceof EgressPolicyError)) throw err;
+    throw new ConfigError(
+      err.problems.map((p) => (p.startsWith('allow') ? `AETHER_NETWORK_ALLOW${p.slice(5)}` : `AETHER_CLUSTER_CIDRS${p.slice(12)}`)),
+    );
+  }
   return {
+    egress,
     databaseUrl: e.AETHER_DATABASE_URL,
     pool: e.AETHER_POOL,
     namespace: e.AETHER_NAMESPACE,

@@ -19,7 +19,7 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 
 describe('loadConfig', () => {
   it('applies the defaults to a minimal environment', () => {
-    const expected: AgentConfig = {
+    const expected: Omit<AgentConfig, 'egress'> = {
       databaseUrl: minimal.AETHER_DATABASE_URL,
       pool: 'invoices',
       namespace: 'finance',
@@ -34,7 +34,28 @@ describe('loadConfig', () => {
       retryBackoffBaseSeconds: 10,
       leaseSeconds: 5,
     };
-    expect(loadConfig(minimal)).toEqual(expected);
+    const { egress, ...rest } = loadConfig(minimal);
+    expect(rest).toEqual(expected);
+    expect(egress.allow).toEqual([]);
+    expect(egress.clusterCidrs).toEqual([]);
+  });
+
+  it('reads the egress policy: the pool allow list (JSON) and the cluster ranges (comma-separated)', () => {
+    const { egress } = loadConfig({
+      ...minimal,
+      AETHER_NETWORK_ALLOW: '["10.1.0.0/16","reports.svc:8443"]',
+      AETHER_CLUSTER_CIDRS: '10.96.0.0/12, 10.244.0.0/16',
+    });
+    expect(egress.allow.map((e) => e.source)).toEqual(['10.1.0.0/16', 'reports.svc:8443']);
+    expect(egress.clusterCidrs.map((e) => e.source)).toEqual(['10.96.0.0/12', '10.244.0.0/16']);
+  });
+
+  it.each([
+    ['not JSON', { AETHER_NETWORK_ALLOW: '10.0.0.0/8' }, 'AETHER_NETWORK_ALLOW must be a JSON list of CIDRs and host[:port] patterns'],
+    ['a bad entry', { AETHER_NETWORK_ALLOW: '["10.0.0.0/99"]' }, 'AETHER_NETWORK_ALLOW[0] "10.0.0.0/99" is not a CIDR (e.g. 10.20.0.0/16)'],
+    ['a host as a cluster range', { AETHER_CLUSTER_CIDRS: '10.96.0.0/12,kube.local' }, 'AETHER_CLUSTER_CIDRS: "kube.local" is not a CIDR'],
+  ])('refuses an egress setting that is %s, naming the variable', (_name, extra, problem) => {
+    expect(problemsOf({ ...minimal, ...extra })).toEqual([problem]);
   });
 
   it.each<[string, Record<string, string>, Partial<AgentConfig>]>([

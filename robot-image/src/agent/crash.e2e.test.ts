@@ -80,6 +80,7 @@ describe('robot processes that crash mid-job (e2e)', () => {
       namespace: ns,
       pod,
       kubeconfig: kubeconfigPath(),
+      allow: [new URL(site.url).host],
       ...(crashAfterStep !== undefined && { crashAfterStep }),
     });
     robots.push(r);

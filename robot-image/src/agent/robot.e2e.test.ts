@@ -77,6 +77,8 @@ describe('robot process (e2e)', () => {
         AETHER_LOG_LEVEL: 'debug', // as much log text as possible for the secrets check
         AETHER_RETRY_BACKOFF_BASE_SECONDS: '1',
         AETHER_SHUTDOWN_GRACE_SECONDS: '5',
+        // The test site is on loopback, which robots refuse unless their pool allows it.
+        AETHER_NETWORK_ALLOW: JSON.stringify([new URL(site.url).host]),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,7 @@
 // come in as arguments.
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
+import { compileEgressPolicy, type EgressPolicy } from '../egress/decide.js';
 import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
 import { configureDurable, createEngine, type BrowserHost, type Durable, type Engine, type EngineOptions } from '../engine/index.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, startConsumer, type Consumer } from '../queue/consumer.js';
@@ -29,6 +30,19 @@ export interface RobotRuntimeOptions {
   applicationVersion?: string;
   resolveTarget?: EngineOptions['resolveTarget'];
   defaultStepTimeoutMs?: number;
+  /**
+   * Where jobs may send requests. The cluster agent always passes its pool's policy (agent/config.ts).
+   * Absent: the local-machine policy of `aether run` (localEgressPolicy: loopback allowed, since the
+   * sites are the user's own; schemes, link-local and everything else as in a cluster).
+   */
+  egress?: EgressPolicy;
+  /** The audit hook for egress refusals. */
+  onEgressRefused?: EngineOptions['onEgressRefused'];
+}
+
+/** `aether run` on a laptop: the user's own loopback sites are reachable; nothing else is widened. */
+export function localEgressPolicy(): EgressPolicy {
+  return compileEgressPolicy({ allow: ['127.0.0.0/8', '::1', 'localhost'] });
 }
 
 export interface ConsumerSettings {
@@ -69,6 +83,8 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
     logger: log,
     ...(opts.resolveTarget && { resolveTarget: opts.resolveTarget }),
     ...(opts.defaultStepTimeoutMs !== undefined && { defaultStepTimeoutMs: opts.defaultStepTimeoutMs }),
+    egress: opts.egress ?? localEgressPolicy(),
+    ...(opts.onEgressRefused && { onEgressRefused: opts.onEgressRefused }),
   });
   // An environment fault stops the consumer with no grace: every held job goes back to the queue as
   // at a shutdown (the handler waits for that), so none of them uses up an attempt.

@@ -62,7 +62,7 @@ describe('suspending a running RpaJob (e2e)', () => {
     });
     site = await startTestSite({ users: { alice: password } });
     operator = await startTestOperator(env);
-    robot = await startRobot({ databaseUrl: env.databaseUrl, pool: POOL, namespace: env.namespace, pod: 'robot-suspend-0', kubeconfig: kubeconfigPath() });
+    robot = await startRobot({ databaseUrl: env.databaseUrl, pool: POOL, namespace: env.namespace, pod: 'robot-suspend-0', kubeconfig: kubeconfigPath(), allow: [new URL(site.url).host] });
   }, LONG);
 
   afterAll(async () => {

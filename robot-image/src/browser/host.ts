@@ -34,9 +34,10 @@ export class BrowserHost {
     return this.#launching;
   }
 
+  /** Service workers are always blocked: the egress guard's routing would not see their requests. */
   async newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
     const browser = await this.browser();
-    return browser.newContext(options);
+    return browser.newContext({ ...options, serviceWorkers: 'block' });
   }
 
   /** A fresh context with one blank page, for a job that starts without a session. */
@@ -57,7 +58,7 @@ export class BrowserHost {
     if (this.#closed || this.opts.keepSpare === false) return;
     this.#spare = (async () => {
       const browser = await this.browser();
-      const context = await browser.newContext();
+      const context = await browser.newContext({ serviceWorkers: 'block' });
       return { context, page: await context.newPage(), browser };
     })().catch(() => undefined);
   }

@@ -33,10 +33,22 @@ export async function openSession(
   host: BrowserHost,
   snapshot?: SessionSnapshot,
   options: BrowserContextOptions = {},
+  /** Installed on the context before any page loads (the egress guard's routing). */
+  prepare?: (context: BrowserContext) => Promise<void>,
 ): Promise<JobSession> {
-  if (!snapshot && Object.keys(options).length === 0) return host.freshPage();
+  if (!snapshot && Object.keys(options).length === 0) {
+    const fresh = await host.freshPage();
+    try {
+      await prepare?.(fresh.context);
+    } catch (err) {
+      await fresh.context.close().catch(() => undefined);
+      throw err;
+    }
+    return fresh;
+  }
   const context = await host.newContext({ ...options, ...(snapshot ? { storageState: snapshot.storageState } : {}) });
   try {
+    await prepare?.(context);
     const page = await context.newPage();
     if (snapshot && isRestorableUrl(snapshot.url)) await page.goto(snapshot.url, { waitUntil: 'domcontentloaded' });
     return { context, page };

@@ -5,6 +5,9 @@ import type { Locator, Page } from 'playwright-core';
 import type { Target } from '../../../api/v1alpha1/target.js';
 import type { LeafStep } from '../../../api/v1alpha1/workflow.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
+import { loggableUrl } from '../egress/decide.js';
+import type { EgressGuard } from '../egress/guard.js';
+import { guardedRequest } from '../egress/http.js';
 import { describeTarget } from './targets.js';
 
 export interface ActionContext {
@@ -21,6 +24,8 @@ export interface ActionContext {
   timeoutMs: number;
   /** Sent with http steps so a server can drop a repeat after a take-over. */
   idempotencyKey: string;
+  /** Decides where goto and http may go (the browser's own requests are routed through it too). */
+  egress: EgressGuard;
 }
 
 export interface ActionResult {
@@ -52,10 +57,11 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
     case 'goto': {
       const page = await ctx.page();
       const url = text(await ctx.render(step.url));
+      await ctx.egress.check(url, 'navigation');
       const res = await page.goto(url, { waitUntil: step.waitUntil ?? 'load', ...t });
       const status = res?.status() ?? 0;
       // An error page is a failed navigation for a robot, even though the browser shows it.
-      if (status >= 400) throw new Error(`navigation to ${url} answered HTTP ${status}`);
+      if (status >= 400) throw new Error(`navigation to ${loggableUrl(url)} answered HTTP ${status}`);
       return { output: { url: page.url(), status }, browser: true };
     }
     case 'click': {
@@ -216,9 +222,9 @@ async function httpCall(
     body = typeof v === 'string' ? v : JSON.stringify(v);
     if (typeof v !== 'string') headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url, { method: step.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs) });
-  const raw = await res.text();
-  const isJson = (res.headers.get('content-type') ?? '').includes('json');
+  const res = await guardedRequest(ctx.egress, { url, method: step.method, headers, body, timeoutMs: ctx.timeoutMs });
+  const raw = res.text;
+  const isJson = (res.headers['content-type'] ?? '').includes('json');
   let parsed: unknown = raw;
   if (isJson) {
     try {
@@ -227,6 +233,6 @@ async function httpCall(
       parsed = raw;
     }
   }
-  if (res.status >= 400) throw new Error(`${step.method} ${url} answered HTTP ${res.status}`);
+  if (res.status >= 400) throw new Error(`${step.method} ${loggableUrl(res.url)} answered HTTP ${res.status}`);
   return { status: res.status, body: parsed };
 }

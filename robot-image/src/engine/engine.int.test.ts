@@ -6,7 +6,7 @@ import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { confirmationNumber, DEFAULT_USERS, type TestSite } from '../../../e2e/site/server.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { CHROMIUM_ARGS } from '../browser/chromium.js';
+import { chromiumArgs, decideSandbox, sandboxFacts } from '../browser/chromium.js';
 import type { AttemptResult, Engine } from './engine.js';
 import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
@@ -103,7 +103,7 @@ describe('engine', () => {
   });
 
   it('paints credential-filled fields over in screenshots and leaves others visible', async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS] });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs(decideSandbox(sandboxFacts()).sandbox) });
     try {
       // Find where the fields sit on the form page (same viewport as the robot's context).
       const ctx = await browser.newContext();

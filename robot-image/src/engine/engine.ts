@@ -10,6 +10,8 @@ import { closeSession } from '../browser/session.js';
 import { workflowIdFor } from '../durable/ids.js';
 import type { Durable } from '../durable/runtime.js';
 import { runOrTakeOver } from '../durable/takeover.js';
+import { compileEgressPolicy, type EgressPolicy } from '../egress/decide.js';
+import { createEgressGuard, type EgressRefusal } from '../egress/guard.js';
 import type { TakeOverAction } from '../durable/takeover-decision.js';
 import type { WorkflowOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
@@ -27,6 +29,13 @@ export interface EngineOptions {
   resolveTarget?: TargetResolver;
   /** Timeout of a step that sets none (and whose workflow sets no timeouts.stepSeconds). */
   defaultStepTimeoutMs?: number;
+  /** Where jobs may send requests; absent: the default policy (no exceptions, no cluster ranges). */
+  egress?: EgressPolicy;
+  /**
+   * The audit hook for egress refusals (each is also logged as an `egress refused` line). The audit
+   * log and Kubernetes Events are wired here.
+   */
+  onEgressRefused?: (refusal: EgressRefusal & { workflowId: string }) => void;
 }
 
 export interface AttemptRequest {
@@ -100,6 +109,7 @@ export function createEngine(opts: EngineOptions): Engine {
   if (registered) throw new Error('createEngine may be called once per process (it registers the DBOS workflow)');
   registered = true;
   const runtimes = new Map<string, JobRuntime>();
+  const egressPolicy = opts.egress ?? compileEgressPolicy();
   const services = {
     host: opts.browser,
     resolveTarget: opts.resolveTarget ?? defaultResolver,
@@ -133,8 +143,15 @@ export function createEngine(opts: EngineOptions): Engine {
       const outsideWorkflow = AsyncLocalStorage.snapshot();
       let suspendedBefore: string | null = null;
       const suspendRequested = req.suspendRequested;
+      const onEgressRefused = opts.onEgressRefused;
       const rt: JobRuntime = {
         vault,
+        egress: createEgressGuard({
+          policy: egressPolicy,
+          logger,
+          ...(onEgressRefused && { onRefused: (r: EgressRefusal) => onEgressRefused({ ...r, workflowId }) }),
+        }),
+        refusals: [],
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),

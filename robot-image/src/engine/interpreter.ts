@@ -11,6 +11,8 @@ import type { LeafStep, Step, WorkflowSpec } from '../../../api/v1alpha1/workflo
 import type { BrowserHost } from '../browser/host.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
+import { guardContext } from '../egress/browser.js';
+import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { runAction, type ActionContext } from './actions.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
@@ -52,6 +54,10 @@ export interface JobRuntime {
   session?: JobSession;
   /** Who resolves targets (for healing records and heal notices). */
   resolveJob?: ResolveJob;
+  /** Where the job's requests may go: goto, http, and the browser's routing. */
+  egress: EgressGuard;
+  /** Requests of the job's pages the guard refused; a step during which one happens fails with it. */
+  refusals: EgressRefusedError[];
 }
 
 export interface EngineServices {
@@ -256,12 +262,18 @@ async function executeLeaf(
   let lastError: unknown;
   for (let n = 1; n <= tries; n++) {
     if (n > 1) await sleep(backoffMs(step.onError, n));
+    const refusedBefore = rt.refusals.length;
     try {
       const result = await withTimeout(
         runAction(step, ctx),
         timeoutMs + 2000,
         `step ${path} timed out after ${timeoutMs} ms`,
-      );
+      ).catch((err: unknown) => {
+        // The browser's error for a blocked request names the full URL; the refusal names host and rule.
+        throw rt.refusals[refusedBefore] ?? err;
+      });
+      const refused = rt.refusals[refusedBefore];
+      if (refused) throw refused;
       const cp: StepCheckpoint = {};
       if (result.output !== undefined) {
         if (step.mask?.output) {
@@ -315,6 +327,7 @@ function actionContext(
   return {
     timeoutMs,
     idempotencyKey: `${walk.workflowId}/${path}`,
+    egress: rt.egress,
     page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
     locate: async (target, opts) =>
       svc.resolveTarget(
@@ -337,7 +350,9 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
   }
   if (!rt.session) {
     const restoring = walk.session !== undefined;
-    const session = await openSession(svc.host, walk.session);
+    const session = await openSession(svc.host, walk.session, {}, (context) =>
+      guardContext(context, rt.egress, { onRefused: (err) => rt.refusals.push(err) }),
+    );
     rt.session = session;
     if (restoring) {
       await refillFields(walk, rt, svc, session, timeoutMs);

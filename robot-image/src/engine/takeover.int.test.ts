@@ -65,6 +65,7 @@ const attemptOf = (runUid: string, crashAfterStep?: number) => ({
   workflow: openAccountWorkflow(),
   params: openAccountParams(site.url),
   credentials: CREDENTIALS,
+  allow: [new URL(site.url).host],
   ...(crashAfterStep ? { crashAfterStep } : {}),
 });
 

@@ -13,7 +13,12 @@ export interface RobotDefaults {
   serviceAccountName?: string;
   /** Secret (in the pool's namespace) and key holding the database URL. */
   databaseSecret: { name: string; key: string };
+  /** The cluster's service and pod CIDRs (chart values): robots refuse them unless the pool allows them. */
+  clusterCidrs?: readonly string[];
 }
+
+/** Egress settings of the robot: the pool's spec and the platform's, never a user env variable. */
+const EGRESS_ENV = new Set(['AETHER_NETWORK_ALLOW', 'AETHER_CLUSTER_CIDRS']);
 
 export interface PoolRef {
   name: string;
@@ -51,7 +56,10 @@ export function robotLabels(pool: string): Record<string, string> {
 
 type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
 
-/** Our variables first; a user variable of the same name replaces ours (one entry per name). */
+/**
+ * Our variables first; a user variable of the same name replaces ours (one entry per name), except the
+ * egress settings, which only spec.network and the platform set.
+ */
 function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): EnvVar[] {
   const ours: EnvVar[] = [
     { name: 'AETHER_DATABASE_URL', valueFrom: { secretKeyRef: { name: defaults.databaseSecret.name, key: defaults.databaseSecret.key } } },
@@ -61,11 +69,15 @@ function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): 
     { name: 'AETHER_CONCURRENCY', value: String(spec.concurrencyPerRobot) },
     { name: 'AETHER_METRICS_PORT', value: String(ROBOT_METRICS_PORT) },
     { name: 'HOME', value: '/tmp' },
+    // The pool's egress exceptions (spec.network.allow), as a JSON list; see README "Egress".
+    { name: 'AETHER_NETWORK_ALLOW', value: JSON.stringify(spec.network?.allow ?? []) },
   ];
+  if (defaults.clusterCidrs && defaults.clusterCidrs.length > 0)
+    ours.push({ name: 'AETHER_CLUSTER_CIDRS', value: defaults.clusterCidrs.join(',') });
   if (spec.terminationGracePeriodSeconds !== undefined)
     // Leave the robot a few seconds after its jobs' grace to hand them back before SIGKILL.
     ours.push({ name: 'AETHER_SHUTDOWN_GRACE_SECONDS', value: String(Math.max(0, spec.terminationGracePeriodSeconds - 5)) });
-  const user = (spec.env ?? []) as EnvVar[];
+  const user = ((spec.env ?? []) as EnvVar[]).filter((e) => !EGRESS_ENV.has(e.name));
   const userNames = new Set(user.map((e) => e.name));
   return [...ours.filter((e) => !userNames.has(e.name)), ...user];
 }

@@ -33,6 +33,24 @@ describe('robotDeployment', () => {
     expect(byName.HOME!.value).toBe('/tmp');
   });
 
+  it("passes the pool's egress exceptions and the cluster's ranges to the robot; a user env variable cannot replace them", () => {
+    const envOf = (x: Record<string, unknown>) => Object.fromEntries(container(x).env.map((e) => [e.name, e.value]));
+    expect(envOf(d).AETHER_NETWORK_ALLOW).toBe('[]');
+    expect(envOf(d)).not.toHaveProperty('AETHER_CLUSTER_CIDRS');
+    const allowing = RobotPoolSpec.parse({
+      image: 'robot:1',
+      network: { allow: ['10.1.0.0/16', 'reports.svc:8443'] },
+      env: [
+        { name: 'AETHER_NETWORK_ALLOW', value: '["0.0.0.0/0"]' },
+        { name: 'AETHER_CLUSTER_CIDRS', value: '' },
+      ],
+    });
+    const withCidrs = robotDeployment(pool, allowing, 1, { ...defaults, clusterCidrs: ['10.96.0.0/12', '10.244.0.0/16'] });
+    const env = container(withCidrs).env;
+    expect(env.filter((e) => e.name === 'AETHER_NETWORK_ALLOW')).toEqual([{ name: 'AETHER_NETWORK_ALLOW', value: '["10.1.0.0/16","reports.svc:8443"]' }]);
+    expect(env.filter((e) => e.name === 'AETHER_CLUSTER_CIDRS')).toEqual([{ name: 'AETHER_CLUSTER_CIDRS', value: '10.96.0.0/12,10.244.0.0/16' }]);
+  });
+
   it('changes its hash when replicas or the pod template change, and only then', () => {
     const hash = (x: Record<string, unknown>) => (x.metadata as { annotations: Record<string, string> }).annotations['rpa.aether.dev/deployment-hash'];
     expect(hash(robotDeployment(pool, spec, 2, defaults))).toBe(hash(d));

@@ -42,6 +42,8 @@ export interface RobotOptions {
   kubeconfig: string;
   /** AETHER_TEST_CRASH_AFTER_STEP: SIGKILL itself right after this step's checkpoint. */
   crashAfterStep?: number;
+  /** AETHER_NETWORK_ALLOW: the sites the robot may reach although they are on loopback (e.g. the test site's host:port). */
+  allow: string[];
   env?: Record<string, string>;
 }
 
@@ -78,6 +80,7 @@ export async function startRobot(opts: RobotOptions): Promise<RobotProcess> {
       AETHER_LOG_LEVEL: 'debug',
       AETHER_RETRY_BACKOFF_BASE_SECONDS: '1',
       AETHER_SHUTDOWN_GRACE_SECONDS: '5',
+      AETHER_NETWORK_ALLOW: JSON.stringify(opts.allow),
       ...(opts.crashAfterStep !== undefined && { AETHER_TEST_CRASH_AFTER_STEP: String(opts.crashAfterStep) }),
       ...opts.env,
     },

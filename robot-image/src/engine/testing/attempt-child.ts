@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createLogger } from '../../../../api/log.js';
 import { BrowserHost } from '../../browser/host.js';
 import { configureDurable } from '../../durable/runtime.js';
+import { compileEgressPolicy } from '../../egress/decide.js';
 import { createEngine } from '../engine.js';
 
 interface ChildAttempt {
@@ -14,6 +15,8 @@ interface ChildAttempt {
   params: Record<string, unknown>;
   credentials: Record<string, Record<string, string>>;
   crashAfterStep?: number;
+  /** The pool's egress exceptions (the test site is on loopback). */
+  allow?: string[];
 }
 
 const spec = JSON.parse(process.env.AETHER_ATTEMPT ?? '{}') as ChildAttempt;
@@ -26,7 +29,7 @@ const durable = configureDurable({
   logger,
 });
 const host = new BrowserHost({ logger });
-const engine = createEngine({ durable, browser: host, logger });
+const engine = createEngine({ durable, browser: host, logger, egress: compileEgressPolicy({ allow: spec.allow ?? [] }) });
 await durable.launch();
 const ran: string[] = [];
 const result = await engine.runAttempt({
