@@ -80,7 +80,7 @@ describe('robot /metrics', () => {
 
   beforeAll(async () => {
     bed = await startRobotTestBed({ databasePrefix: 'exposition', namespace: ns, users: { alice: 'pw' }, loginSecret: { username: 'alice' } });
-    robot = await startRobot({ databaseUrl: bed.dbUrl, pool, namespace: ns, pod: 'robot-expo-0', kubeconfig: kubeconfigPath() });
+    robot = await startRobot({ databaseUrl: bed.dbUrl, pool, namespace: ns, pod: 'robot-expo-0', kubeconfig: kubeconfigPath(), allow: [new URL(bed.site.url).host] });
   }, LONG);
   afterAll(async () => {
     await robot?.stop();

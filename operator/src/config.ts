@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,6 +40,7 @@ const envSchema = z.object({
   AETHER_ROBOT_SERVICE_ACCOUNT: dnsSubdomain.optional(),
   AETHER_ROBOT_DATABASE_SECRET_NAME: dnsSubdomain.default('aether-database'),
   AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
+  AETHER_ROBOT_CLUSTER_CIDRS: list.default([]),
   // Optional tuning.
   AETHER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
@@ -73,6 +75,8 @@ export interface OperatorConfig {
     serviceAccountName?: string;
     /** The Secret (in the pool's namespace) and key holding the database URL robots connect with. */
     databaseSecret: { name: string; key: string };
+    /** The cluster's service and pod ranges: robots refuse them unless their pool allows them. */
+    clusterCidrs: string[];
   };
   sweepIntervalMs: number;
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
@@ -99,6 +103,11 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   const problems: string[] = [];
   const badNamespaces = e.AETHER_WATCH_NAMESPACE.filter((n) => !dns1123.safeParse(n).success);
   if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACE: not namespace names: ${badNamespaces.join(', ')}`);
+  const notCidrs = e.AETHER_ROBOT_CLUSTER_CIDRS.filter((c) => {
+    const entry = parseAllowEntry(c);
+    return typeof entry === 'string' || entry.kind !== 'cidr';
+  });
+  if (notCidrs.length) problems.push(`AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): ${notCidrs.join(', ')}`);
   if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
     problems.push('AETHER_LEASE_RENEW_DEADLINE_SECONDS: must be shorter than AETHER_LEASE_DURATION_SECONDS');
   if (problems.length) throw new ConfigError(problems);
@@ -119,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
       image: e.AETHER_ROBOT_IMAGE,
       ...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? { serviceAccountName: e.AETHER_ROBOT_SERVICE_ACCOUNT } : {}),
       databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
+      clusterCidrs: e.AETHER_ROBOT_CLUSTER_CIDRS,
     },
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
         retryPeriodMs: 2_000,
       },
       http: { host: '0.0.0.0', port: 8080 },
-      robot: { image: 'ghcr.io/aether-rpa/robot:0.1.0', databaseSecret: { name: 'aether-database', key: 'url' } },
+      robot: { image: 'ghcr.io/aether-rpa/robot:0.1.0', databaseSecret: { name: 'aether-database', key: 'url' }, clusterCidrs: [] },
       sweepIntervalMs: 2000,
       reconcileConcurrency: 8,
       logLevel: 'info',
@@ -44,9 +44,9 @@ describe('loadConfig', () => {
     ['port and host', { AETHER_METRICS_PORT: '9090', AETHER_METRICS_HOST: '127.0.0.1' }, (c) => c.http, { host: '127.0.0.1', port: 9090 }],
     [
       'robot settings the chart passes',
-      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri' },
+      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108' },
       (c) => c.robot,
-      { image: 'r:1', serviceAccountName: 'aether-robot', databaseSecret: { name: 'db', key: 'uri' } },
+      { image: 'r:1', serviceAccountName: 'aether-robot', databaseSecret: { name: 'db', key: 'uri' }, clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'] },
     ],
     ['lease timings in seconds', { AETHER_LEASE_DURATION_SECONDS: '4', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3', AETHER_LEASE_RETRY_PERIOD_SECONDS: '1' }, (c) => [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [4000, 3000, 1000]],
     ['sweep interval in seconds', { AETHER_SWEEP_INTERVAL_SECONDS: '2' }, (c) => c.sweepIntervalMs, 2000],
@@ -55,6 +55,12 @@ describe('loadConfig', () => {
     ['postgresql scheme accepted', { AETHER_DATABASE_URL: 'postgresql://x@y/z' }, (c) => c.databaseUrl, 'postgresql://x@y/z'],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig({ ...minimal, ...env }))).toEqual(expected);
+  });
+
+  it('cluster ranges that are not CIDRs are reported, naming them', () => {
+    expect(problems({ ...minimal, AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12,svc.cluster.local,10.0.0.0/99' })).toEqual([
+      'AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): svc.cluster.local, 10.0.0.0/99',
+    ]);
   });
 
   it('a missing database URL is reported', () => {

@@ -113,7 +113,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
       db,
       events,
       metrics,
-      robotDefaults: { serviceAccountName: config.robot.serviceAccountName, databaseSecret: config.robot.databaseSecret },
+      robotDefaults: { serviceAccountName: config.robot.serviceAccountName, databaseSecret: config.robot.databaseSecret, clusterCidrs: config.robot.clusterCidrs },
       now,
     }),
   );
