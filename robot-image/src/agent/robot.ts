@@ -237,7 +237,7 @@ async function settle(
     case 'suspended': {
       // The operator reports the suspension (phase Pending) once the consumer has parked the run; the
       // progress fields stay as they are, the resumed attempt goes on from them.
-      report.update({ currentStep: null });
+      report.update({ currentStep: null, currentStepPath: null });
       log.info({ stepId: result.stepId }, 'stopped: suspended (resumable)');
       return { outcome: { status: 'suspended', stepId: result.stepId }, metricOutcome: 'suspended' };
     }

@@ -2,7 +2,7 @@
 // take, the status to report and when to look again), with the pure rules it is made of: deadlines,
 // TTL, the phase a run row implies, suspend and resume. No I/O here; controller.ts applies a decision.
 import type { RunRow, RunState, SuspendResult } from '../../../../api/queue/index.js';
-import { isFinishedPhase, kubeTime, outputsRef, REASONS, type FinishedPhase, type JobPhase, type Reason } from '../../../../api/v1alpha1/index.js';
+import { isFinishedPhase, kubeTime, outputsRef, REASONS, stepPosition, type FinishedPhase, type JobPhase, type Reason } from '../../../../api/v1alpha1/index.js';
 import type { ConditionUpdate } from '../../runtime/conditions.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { done, requeueAfter, type ReconcileResult } from '../../runtime/result.js';
@@ -230,7 +230,12 @@ export function followTheRun(w: JobWorld, run: RunRow): JobDecision {
       const status = w.job.status;
       const fields: Record<string, unknown> = { ...base, phase: step.phase, completionTime: kubeTime(run.finishedAt ?? new Date(w.now)) };
       if (step.phase === 'Failed' && run.error && !status?.error)
-        fields.error = { reason: run.error.code ?? REASONS.StepFailed, message: run.error.message.slice(0, 2000), stepId: run.error.stepId ?? null };
+        fields.error = {
+          reason: run.error.code ?? REASONS.StepFailed,
+          message: run.error.message.slice(0, 2000),
+          // The run row keeps the full checkpoint path; the status gets the form the CRD accepts.
+          ...(run.error.stepId ? stepPosition(run.error.stepId) : { stepId: null }),
+        };
       if (step.phase === 'Succeeded' && run.outputs && status?.outputs === undefined && status?.outputsRef === undefined) fields.outputsRef = outputsRef(run.uid);
       return {
         action: NONE,

@@ -200,6 +200,14 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(d.log?.message).toMatch(/adopted/);
   });
 
+  it("an adopted failure of a nested step shows the top-level step id and the step's path, as the CRD allows", () => {
+    const path = `${'a'.repeat(63)}[12].${'b'.repeat(63)}.then.${'c'.repeat(63)}`;
+    const d = decideJob(
+      world({ job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 60_000), error: { message: 'boom', code: 'StepFailed', stepId: path } }) }),
+    );
+    expect(d.report?.fields?.error).toEqual({ reason: 'StepFailed', message: 'boom', stepId: 'a'.repeat(63), stepPath: path });
+  });
+
   it('a deadline failure from the Failed phase gives the Finished reason DeadlineExceeded', () => {
     const d = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'DeadlineExceeded', message: 'too slow' } }) }));
     expect(conditionReasons(d)).toEqual(['Finished=True/DeadlineExceeded']);
