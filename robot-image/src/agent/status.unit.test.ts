@@ -76,7 +76,7 @@ describe('status patches', () => {
   });
 
   it('Failed carries every error field (nulls delete stale ones in a merge patch)', () => {
-    expect(failedPatch({ reason: 'StepFailed', message: 'boom', stepId: 's4', stepPath: 's4', screenshot: 'postgres:aether.screenshots/7', at })).toEqual({
+    expect(failedPatch({ reason: 'StepFailed', message: 'boom', stepId: 's4', screenshot: 'postgres:aether.screenshots/7', at })).toEqual({
       phase: 'Failed',
       completionTime: '2025-01-02T03:04:05Z',
       error: { reason: 'StepFailed', message: 'boom', stepId: 's4', stepPath: 's4', screenshot: 'postgres:aether.screenshots/7' },
