@@ -72,6 +72,8 @@ export const JOB_ERROR_REASONS = {
   /** The queue payload failed its schema on the robot. */
   InvalidPayload: 'InvalidPayload',
   WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
+  /** The job's robots died while running it spec.maxCrashes times (a poison job): failed, kept as a dead letter. */
+  CrashLooping: 'CrashLooping',
 } as const;
 
 /** RpaWorkflow: the Valid condition and its Events. */

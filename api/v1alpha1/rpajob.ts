@@ -55,6 +55,11 @@ export const RpaJobTemplateSpec = withRules(
     credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
     priority: Priority.default('normal'),
     maxAttempts: z.int().min(1).max(100).default(3),
+    /**
+     * Take-overs allowed: how many times the job's robot may die (lease expired, pod deleted) while
+     * running it before the job fails with reason CrashLooping, kept as a dead letter.
+     */
+    maxCrashes: z.int().min(1).max(100).default(3),
     activeDeadlineSeconds: z
       .int()
       .min(1)

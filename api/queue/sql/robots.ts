@@ -97,14 +97,69 @@ export async function forceUnlockWorkerPools(db: Queryable, opts: { workerPoolId
   await db.query('select graphile_worker.force_unlock_workers($1::text[])', [opts.workerPoolIds]);
 }
 
-/** Runs a dead robot was running go back to 'queued' (its jobs are released at the same time). */
-export async function requeueRunsOfRobots(db: Queryable, opts: { robotIds: string[] }): Promise<number> {
-  const r = await db.query(
-    `update aether.runs set state = 'queued', updated_at = now()
-      where state = 'running' and robot = any($1::text[])`,
-    [opts.robotIds],
+/** A run a dead robot held that used up its take-overs (crash_count reached max_crashes). */
+export interface CrashLoopedRun {
+  uid: string;
+  namespace: string;
+  name: string;
+  crashCount: number;
+}
+
+export interface ReleasedRuns {
+  /** Runs put back to 'queued'. */
+  requeued: number;
+  /** Runs failed for good with the error code 'CrashLooping' (dead letters; their queue jobs removed). */
+  crashLooped: CrashLoopedRun[];
+}
+
+/** At most this many take-overs are kept in runs.crashes (the count goes on in crash_count). */
+export const MAX_CRASH_RECORDS = 20;
+
+/**
+ * The runs dead robots were running are taken over: each counts one crash (crash_count, and the robot and
+ * why it died appended to crashes). Below max_crashes the run goes back to 'queued' (its job is released
+ * with the robot's locks); at max_crashes it fails for good with the error code 'CrashLooping' and its
+ * queue job is deleted, so no robot takes it again (see migrations/sql/0005_crash_count.sql).
+ */
+export async function requeueRunsOfRobots(
+  db: Queryable,
+  opts: { robots: Array<{ id: string; pod: string | null }>; reason: string },
+): Promise<ReleasedRuns> {
+  const r = await db.query<CrashLoopedRun & { state: string }>(
+    `with dead as (
+       select x.id, x.pod from jsonb_to_recordset($1::jsonb) as x(id text, pod text)
+     ), released as (
+       update aether.runs r set
+         crash_count = r.crash_count + 1,
+         crashes = (
+           select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+             from jsonb_array_elements(
+                    r.crashes || jsonb_build_array(jsonb_build_object('robot', d.id, 'pod', d.pod, 'reason', $2::text, 'at', now()))
+                  ) with ordinality as c(e, n)
+            where n > jsonb_array_length(r.crashes) + 1 - $3::int
+         ),
+         state = case when r.crash_count + 1 >= r.max_crashes then 'failed' else 'queued' end,
+         finished_at = case when r.crash_count + 1 >= r.max_crashes then now() else r.finished_at end,
+         error = case when r.crash_count + 1 >= r.max_crashes
+           then jsonb_build_object(
+             'code', 'CrashLooping',
+             'message', format('the job crashed or stalled its robot %s times (maxCrashes %s); last: robot %s (%s)',
+                               r.crash_count + 1, r.max_crashes, coalesce(d.pod, d.id), $2::text))
+           else r.error end,
+         updated_at = now()
+         from dead d
+        where r.state = 'running' and r.robot = d.id
+       returning r.uid, r.namespace, r.name, r.state, r.crash_count as "crashCount"
+     ), removed as (
+       delete from graphile_worker._private_jobs j
+        using released x
+        where x.state = 'failed' and j.key = 'rpa:' || x.uid::text
+     )
+     select uid::text as uid, namespace, name, state, "crashCount" from released`,
+    [JSON.stringify(opts.robots.map((x) => ({ id: x.id, pod: x.pod }))), opts.reason, MAX_CRASH_RECORDS],
   );
-  return r.rowCount ?? 0;
+  const crashLooped = r.rows.filter((x) => x.state === 'failed').map(({ uid, namespace, name, crashCount }) => ({ uid, namespace, name, crashCount }));
+  return { requeued: r.rows.length - crashLooped.length, crashLooped };
 }
 
 /**

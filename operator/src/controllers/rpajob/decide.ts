@@ -154,6 +154,11 @@ const NONE: JobAction = { kind: 'none' };
 const validTrue: ConditionUpdate = { type: CONDITIONS.valid, status: 'True', reason: REASONS.Valid, message: 'the workflow is valid' };
 const queuedTrue = (pool: string): ConditionUpdate => ({ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message: `queued on pool ${pool}` });
 const finishedTrue = (reason: Reason, message: string): ConditionUpdate => ({ type: CONDITIONS.finished, status: 'True', reason, message });
+/** Failures whose own reason names the Finished condition (and its Event); any other failure is 'Failed'. */
+const FINISHED_FAILURE_REASONS: readonly Reason[] = [REASONS.DeadlineExceeded, REASONS.CrashLooping];
+function finishedFailureReason(errorReason: string | undefined): Reason {
+  return FINISHED_FAILURE_REASONS.find((r) => r === errorReason) ?? REASONS.Failed;
+}
 const pastDeadline = (w: JobWorld) => {
   const deadlineMs = deadlineOf(w);
   return deadlineMs !== undefined && w.now >= deadlineMs;
@@ -186,7 +191,7 @@ function afterFinish(w: JobWorld, phase: FinishedPhase): JobDecision {
   const existing = job.status?.conditions?.find((c) => c.type === CONDITIONS.finished);
   let report: StatusReport | undefined;
   if (!existing) {
-    const reason = phase === 'Failed' && job.status?.error?.reason === REASONS.DeadlineExceeded ? REASONS.DeadlineExceeded : phase;
+    const reason = phase === 'Failed' ? finishedFailureReason(job.status?.error?.reason) : phase;
     const message = job.status?.error?.message ? `${phase}: ${job.status.error.message}` : `the job ${phase.toLowerCase()}`;
     report = { conditions: [finishedTrue(reason, message)], events: [{ type: phase === 'Succeeded' ? 'Normal' : 'Warning', reason, message }] };
   }

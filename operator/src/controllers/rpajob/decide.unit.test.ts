@@ -208,6 +208,15 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(d.report?.fields?.error).toEqual({ reason: 'StepFailed', message: 'boom', stepId: 'a'.repeat(63), stepPath: path });
   });
 
+  it('a run failed as CrashLooping (robots died holding it maxCrashes times) is adopted; Finished says CrashLooping', () => {
+    const message = 'the job crashed or stalled its robot 3 times (maxCrashes 3); last: robot r-2 (lease expired)';
+    const d = decideJob(world({ job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 60_000), error: { message, code: 'CrashLooping' } }) }));
+    expect(d.report?.fields).toMatchObject({ phase: 'Failed', error: { reason: 'CrashLooping', message, stepId: null } });
+    const after = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'CrashLooping', message } }) }));
+    expect(conditionReasons(after)).toEqual(['Finished=True/CrashLooping']);
+    expect(eventReasons(after)).toEqual(['CrashLooping']);
+  });
+
   it('a deadline failure from the Failed phase gives the Finished reason DeadlineExceeded', () => {
     const d = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'DeadlineExceeded', message: 'too slow' } }) }));
     expect(conditionReasons(d)).toEqual(['Finished=True/DeadlineExceeded']);
