@@ -66,6 +66,8 @@ export const JOB_REASONS = {
 export const JOB_ERROR_REASONS = {
   StepFailed: 'StepFailed',
   DeadlineExceeded: 'DeadlineExceeded',
+  /** An attempt ran past the workflow's timeouts.jobSeconds (per attempt; activeDeadlineSeconds is the whole job's). */
+  JobTimeout: 'JobTimeout',
   Cancelled: 'Cancelled',
   /** The robot itself failed (not a step of the workflow). */
   RobotError: 'RobotError',

@@ -155,7 +155,7 @@ const validTrue: ConditionUpdate = { type: CONDITIONS.valid, status: 'True', rea
 const queuedTrue = (pool: string): ConditionUpdate => ({ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message: `queued on pool ${pool}` });
 const finishedTrue = (reason: Reason, message: string): ConditionUpdate => ({ type: CONDITIONS.finished, status: 'True', reason, message });
 /** Failures whose own reason names the Finished condition (and its Event); any other failure is 'Failed'. */
-const FINISHED_FAILURE_REASONS: readonly Reason[] = [REASONS.DeadlineExceeded, REASONS.CrashLooping];
+const FINISHED_FAILURE_REASONS: readonly Reason[] = [REASONS.DeadlineExceeded, REASONS.JobTimeout, REASONS.CrashLooping];
 function finishedFailureReason(errorReason: string | undefined): Reason {
   return FINISHED_FAILURE_REASONS.find((r) => r === errorReason) ?? REASONS.Failed;
 }
