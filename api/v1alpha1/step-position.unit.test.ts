@@ -30,7 +30,11 @@ describe('step positions in the RpaJob status', () => {
     const id = (c: string) => c.repeat(63);
     const path = `${id('a')}[99999].${id('b')}.then.${id('c')}[99999].${id('d')}.else.${id('e')}`;
     const at = stepPosition(path);
-    const status = { currentStep: at.stepId, currentStepPath: at.stepPath, error: { reason: 'StepFailed', message: 'm', ...at } };
+    const status = {
+      currentStep: at.stepId,
+      currentStepPath: at.stepPath,
+      error: { reason: 'StepFailed', message: 'm', ...at },
+    };
     expect(RpaJobStatus.safeParse(status).success).toBe(true);
     expect(RpaJobStatus.safeParse({ error: { reason: 'StepFailed', message: 'm', stepId: path } }).success).toBe(false);
   });

@@ -19,7 +19,11 @@ import { startRobot, submitJob, tail, type RobotProcess } from './testing/robot-
 
 const POOL = 'poison';
 const LONG = 420_000;
-const silent = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const silent = createLogger({
+  name: 'test',
+  level: 'warn',
+  destination: new Writable({ write: (_c, _e, cb) => cb() }),
+});
 
 describe('a job that kills every robot that runs it (e2e)', () => {
   const ns = `poison-${randomBytes(4).toString('hex')}`;
@@ -32,7 +36,12 @@ describe('a job that kills every robot that runs it (e2e)', () => {
   let bed: RobotTestBed | undefined;
 
   beforeAll(async () => {
-    bed = await startRobotTestBed({ databasePrefix: 'poison', namespace: ns, users: {}, loginSecret: { username: 'u', password: 'p', token: 't' } });
+    bed = await startRobotTestBed({
+      databasePrefix: 'poison',
+      namespace: ns,
+      users: {},
+      loginSecret: { username: 'u', password: 'p', token: 't' },
+    });
     ({ kc, dbUrl, db, producer } = bed);
     sweeper = createSweeper({ pool: db, logger: silent, intervalMs: 300 });
     sweeper.start();
@@ -56,34 +65,53 @@ describe('a job that kills every robot that runs it (e2e)', () => {
       const workflow: WorkflowSpec = { steps: [{ id: 'hog', action: 'waitFor', seconds: 120 }] } as WorkflowSpec;
       const uid = await submitJob({ kc, producer, namespace: ns, pool: POOL, name: 'poison', workflow });
       const runOf = async () =>
-        (await db.query(`select state, attempts, crash_count, max_crashes, crashes, error from aether.runs where uid = $1`, [uid])).rows[0];
+        (await db.query(`select state, attempts, robot, error from aether.runs where uid = $1`, [uid])).rows[0];
+      const crashesOf = async () =>
+        (await db.query(`select crash_count, max_crashes, crashes from aether.runs where uid = $1`, [uid])).rows[0];
 
       const pods = ['robot-a', 'robot-b', 'robot-c'];
       for (const [i, pod] of pods.entries()) {
         const r = await robot(pod);
-        await waitFor(`${pod} to be inside the step`, async () => (r.stepsStarted(uid).includes('hog') ? true : undefined), {
-          timeoutMs: 120_000,
-          failFast: () => (r.child.exitCode !== null || r.child.signalCode !== null ? `${pod} exited\n${tail(r)}` : undefined),
-        });
+        await waitFor(
+          `${pod} to be inside the step`,
+          async () => (r.stepsStarted(uid).includes('hog') ? true : undefined),
+          {
+            timeoutMs: 120_000,
+            failFast: () =>
+              r.child.exitCode !== null || r.child.signalCode !== null ? `${pod} exited\n${tail(r)}` : undefined,
+          },
+        );
         await r.kill();
-        // The sweeper declares it dead once its lease (5 s) expired: one more take-over.
-        await waitFor(`take-over ${i + 1} to be counted`, async () => ((await runOf()).crash_count === i + 1 ? true : undefined), {
-          timeoutMs: 60_000,
-          intervalMs: 100,
-        });
+        // The sweeper declares it dead once its lease (5 s) expired and releases the run: one take-over.
+        await waitFor(
+          `${pod}'s run to be released (take-over ${i + 1})`,
+          async () => {
+            const run = await runOf();
+            return run.state !== 'running' || run.robot !== pod ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 100 },
+        );
       }
 
       const run = await runOf();
-      expect(run).toMatchObject({ state: 'failed', attempts: 3, crash_count: 3, max_crashes: 3, error: { code: 'CrashLooping' } });
-      expect(run.error.message).toMatch(/crashed or stalled its robot 3 times \(maxCrashes 3\); last: robot robot-c \(lease expired\)/);
-      expect((run.crashes as Array<{ pod: string; reason: string }>).map((c) => [c.pod, c.reason])).toEqual(pods.map((p) => [p, 'lease expired']));
+      expect(run).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'CrashLooping' } });
+      expect(run.error.message).toMatch(
+        /crashed or stalled its robot 3 times \(maxCrashes 3\); last: robot robot-c \(lease expired\)/,
+      );
+      const crashes = await crashesOf();
+      expect(crashes).toMatchObject({ crash_count: 3, max_crashes: 3 });
+      expect((crashes.crashes as Array<{ pod: string; reason: string }>).map((c) => [c.pod, c.reason])).toEqual(
+        pods.map((p) => [p, 'lease expired']),
+      );
       // A dead letter: its queue job is gone, a fresh robot does not take it again.
-      const jobs = await db.query(`select count(*)::int as n from graphile_worker._private_jobs where key = $1`, [`rpa:${uid}`]);
+      const jobs = await db.query(`select count(*)::int as n from graphile_worker._private_jobs where key = $1`, [
+        `rpa:${uid}`,
+      ]);
       expect(jobs.rows[0].n).toBe(0);
       const fresh = await robot('robot-d');
       await new Promise((r) => setTimeout(r, 5_000));
       expect(fresh.startedAttempt(uid)).toBe(false);
-      expect(await runOf()).toMatchObject({ state: 'failed', attempts: 3, crash_count: 3 });
+      expect(await runOf()).toMatchObject({ state: 'failed', attempts: 3 });
     },
     LONG,
   );
