@@ -116,18 +116,30 @@ export interface ReleasedRuns {
 export const MAX_CRASH_RECORDS = 20;
 
 /**
- * The runs dead robots were running are taken over: each counts one crash (crash_count, and the robot and
+ * The runs dead robots were running (or whose queue jobs they held) are taken over: each counts one crash (crash_count, and the robot and
  * why it died appended to crashes). Below max_crashes the run goes back to 'queued' (its job is released
  * with the robot's locks); at max_crashes it fails for good with the error code 'CrashLooping' and its
  * queue job is deleted, so no robot takes it again (see migrations/sql/0005_crash_count.sql).
  */
 export async function requeueRunsOfRobots(
   db: Queryable,
-  opts: { robots: Array<{ id: string; pod: string | null }>; reason: string },
+  opts: { robots: Array<{ id: string; pod: string | null; workerPoolIds: string[] }>; reason: string },
 ): Promise<ReleasedRuns> {
+  // A run the robot held: marked 'running' by it, or still 'queued' in the row (marks are written only once
+  // a handler has run a moment, robot-image/src/queue/running-marks.ts) while one of its worker pools holds
+  // the run's queue job — a job that kills its robot at once is a take-over too.
   const r = await db.query<CrashLoopedRun & { state: string }>(
     `with dead as (
-       select x.id, x.pod from jsonb_to_recordset($1::jsonb) as x(id text, pod text)
+       select x.id, x.pod, x.pools from jsonb_to_recordset($1::jsonb) as x(id text, pod text, pools text[])
+     ), held as (
+       select distinct on (r.uid) r.uid, d.id, d.pod
+         from dead d
+         join aether.runs r on r.state = 'running' and r.robot = d.id
+       union
+       select distinct on (r.uid) r.uid, d.id, d.pod
+         from dead d
+         join graphile_worker._private_jobs j on j.locked_by = any(d.pools) and j.key like 'rpa:%'
+         join aether.runs r on r.uid::text = substr(j.key, 5) and r.state = 'queued'
      ), released as (
        update aether.runs r set
          crash_count = r.crash_count + 1,
@@ -147,8 +159,8 @@ export async function requeueRunsOfRobots(
                                r.crash_count + 1, r.max_crashes, coalesce(d.pod, d.id), $2::text))
            else r.error end,
          updated_at = now()
-         from dead d
-        where r.state = 'running' and r.robot = d.id
+         from (select distinct on (uid) uid, id, pod from held) d
+        where r.uid = d.uid and r.state in ('running', 'queued')
        returning r.uid, r.namespace, r.name, r.state, r.crash_count as "crashCount"
      ), removed as (
        delete from graphile_worker._private_jobs j
@@ -156,7 +168,7 @@ export async function requeueRunsOfRobots(
         where x.state = 'failed' and j.key = 'rpa:' || x.uid::text
      )
      select uid::text as uid, namespace, name, state, "crashCount" from released`,
-    [JSON.stringify(opts.robots.map((x) => ({ id: x.id, pod: x.pod }))), opts.reason, MAX_CRASH_RECORDS],
+    [JSON.stringify(opts.robots.map((x) => ({ id: x.id, pod: x.pod, pools: x.workerPoolIds }))), opts.reason, MAX_CRASH_RECORDS],
   );
   const crashLooped = r.rows.filter((x) => x.state === 'failed').map(({ uid, namespace, name, crashCount }) => ({ uid, namespace, name, crashCount }));
   return { requeued: r.rows.length - crashLooped.length, crashLooped };

@@ -82,12 +82,13 @@ describe('a job that kills every robot that runs it (e2e)', () => {
           },
         );
         await r.kill();
-        // The sweeper declares it dead once its lease (5 s) expired and releases the run: one take-over.
+        // The sweeper declares it dead once its lease (5 s) expired and, in the same transaction, releases
+        // the run it held: one take-over.
         await waitFor(
-          `${pod}'s run to be released (take-over ${i + 1})`,
+          `${pod} to be declared dead (take-over ${i + 1})`,
           async () => {
-            const run = await runOf();
-            return run.state !== 'running' || run.robot !== pod ? true : undefined;
+            const r = await db.query(`select state from aether.robots where pod = $1`, [pod]);
+            return r.rows.length > 0 && r.rows.every((x: { state: string }) => x.state === 'dead') ? true : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 100 },
         );

@@ -178,11 +178,13 @@ describe('RpaJob controller', () => {
     operators.push(quick);
     const { metadata } = await createObject(env, 'RpaJob', 'poison', jobSpec({ maxCrashes: 2 }));
     await waitForObject(env, 'RpaJob', 'poison', 'Queued', (o) => o.status?.phase === 'Queued');
-    for (const robot of ['robot-x', 'robot-y']) {
-      // A robot claims the run and is then declared dead (what the sweeper does once its lease expired).
-      await env.db.query(`update aether.runs set state = 'running', robot = $2, attempts = attempts + 1 where uid = $1`, [metadata.uid, robot]);
-      await withTransaction(env.db, (tx) => releaseDeadRobots(tx, [{ id: robot, namespace: env.namespace, pool: 'pool-a', pod: robot, workerPoolIds: [] }]));
-    }
+    // robot-x marked the run running; robot-y died holding its queue job before the run row said so (marks
+    // come after a moment). Each is then declared dead, as the sweeper does once a lease expired.
+    await env.db.query(`update aether.runs set state = 'running', robot = 'robot-x', attempts = attempts + 1 where uid = $1`, [metadata.uid]);
+    await withTransaction(env.db, (tx) => releaseDeadRobots(tx, [{ id: 'robot-x', namespace: env.namespace, pool: 'pool-a', pod: 'robot-x', workerPoolIds: ['wp-x'] }]));
+    expect((await env.db.query(`select state, crash_count from aether.runs where uid = $1`, [metadata.uid])).rows[0]).toEqual({ state: 'queued', crash_count: 1 });
+    await env.db.query(`update graphile_worker._private_jobs set locked_by = 'wp-y', locked_at = now() where key = $1`, [jobKey(metadata.uid)]);
+    await withTransaction(env.db, (tx) => releaseDeadRobots(tx, [{ id: 'robot-y', namespace: env.namespace, pool: 'pool-a', pod: 'robot-y', workerPoolIds: ['wp-y'] }]));
     const run = (await env.db.query(`select state, crash_count, crashes, error from aether.runs where uid = $1`, [metadata.uid])).rows[0];
     expect(run).toMatchObject({ state: 'failed', crash_count: 2, error: { code: 'CrashLooping' } });
     expect(run.crashes.map((c: { robot: string }) => c.robot)).toEqual(['robot-x', 'robot-y']);
