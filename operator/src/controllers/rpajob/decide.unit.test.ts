@@ -217,6 +217,15 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(eventReasons(after)).toEqual(['CrashLooping']);
   });
 
+  it.each([
+    ['JobTimeout', 'JobTimeout'],
+    ['StepFailed', 'Failed'],
+    [undefined, 'Failed'],
+  ])('a failure with error reason %s gives the Finished reason %s', (errorReason, finished) => {
+    const d = decideJob(world({ job: job({ phase: 'Failed', ...(errorReason && { error: { reason: errorReason, message: 'm' } }) }) }));
+    expect(conditionReasons(d)).toEqual([`Finished=True/${finished}`]);
+  });
+
   it('a deadline failure from the Failed phase gives the Finished reason DeadlineExceeded', () => {
     const d = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'DeadlineExceeded', message: 'too slow' } }) }));
     expect(conditionReasons(d)).toEqual(['Finished=True/DeadlineExceeded']);
