@@ -116,10 +116,11 @@ export interface ReleasedRuns {
 export const MAX_CRASH_RECORDS = 20;
 
 /**
- * The runs dead robots were running (or whose queue jobs they held) are taken over: each counts one crash (crash_count, and the robot and
- * why it died appended to crashes). Below max_crashes the run goes back to 'queued' (its job is released
- * with the robot's locks); at max_crashes it fails for good with the error code 'CrashLooping' and its
- * queue job is deleted, so no robot takes it again (see migrations/sql/0005_crash_count.sql).
+ * The runs dead robots were running (or whose queue jobs they held) are taken over: each counts one crash
+ * (crash_count, and the robot and why it died appended to crashes). Below max_crashes the run goes back to
+ * 'queued' (its job is released with the robot's locks); at max_crashes it fails for good with the error
+ * code 'CrashLooping' and its queue job is deleted, so no robot takes it again (see
+ * migrations/sql/0005_crash_count.sql).
  */
 export async function requeueRunsOfRobots(
   db: Queryable,
@@ -139,7 +140,7 @@ export async function requeueRunsOfRobots(
        select distinct on (r.uid) r.uid, d.id, d.pod
          from dead d
          join graphile_worker._private_jobs j on j.locked_by = any(d.pools) and j.key like 'rpa:%'
-         join aether.runs r on r.uid::text = substr(j.key, 5) and r.state = 'queued'
+         join aether.runs r on r.uid = substr(j.key, 5)::uuid and r.state = 'queued'
      ), released as (
        update aether.runs r set
          crash_count = r.crash_count + 1,
