@@ -2,8 +2,8 @@
 // force-unlocked, then a NOTIFY on graphile's 'jobs:insert' wakes idle runners. Shared by the
 // operator's sweeper (expired leases, deleted pods) and `aether run` (the robot of a killed CLI).
 // A crash is not a failed attempt: failed_attempts is not touched. It is a take-over, counted in
-// crash_count: at the run's max_crashes the run fails for good as 'CrashLooping' instead of going back to
-// the queue (a poison job that kills or stalls every robot would otherwise move from robot to robot
+// crash_count: past the run's max_crashes take-overs it fails for good as 'CrashLooping' instead of going
+// back to the queue (a poison job that kills or stalls every robot would otherwise move from robot to robot
 // forever). Only these releases count: a robot declared dead (lease expired, pod deleted; a fenced robot
 // is one declared dead). A hand-back at shutdown or after an environment fault does not: the robot
 // stopped, the job did not break it.
@@ -19,7 +19,7 @@ export interface ReleaseResult {
   releasedWorkerPools: string[];
   /** Runs put back to 'queued'. */
   requeuedRuns: number;
-  /** Runs that reached their max_crashes with this release: failed for good ('CrashLooping'). */
+  /** Runs that went past their max_crashes with this release: failed for good ('CrashLooping'). */
   crashLoopedRuns: CrashLoopedRun[];
 }
 

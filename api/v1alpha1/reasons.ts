@@ -74,7 +74,7 @@ export const JOB_ERROR_REASONS = {
   /** The queue payload failed its schema on the robot. */
   InvalidPayload: 'InvalidPayload',
   WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
-  /** The job's robots died while running it spec.maxCrashes times (a poison job): failed, kept as a dead letter. */
+  /** The job's robots died while running it more than spec.maxCrashes times (a poison job): failed, kept as a dead letter. */
   CrashLooping: 'CrashLooping',
 } as const;
 

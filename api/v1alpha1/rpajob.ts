@@ -57,7 +57,8 @@ export const RpaJobTemplateSpec = withRules(
     maxAttempts: z.int().min(1).max(100).default(3),
     /**
      * Take-overs allowed: how many times the job's robot may die (lease expired, pod deleted) while
-     * running it before the job fails with reason CrashLooping, kept as a dead letter.
+     * running it and another robot resume it; the death after that fails the job with reason
+     * CrashLooping, kept as a dead letter.
      */
     maxCrashes: z.int().min(1).max(100).default(3),
     activeDeadlineSeconds: z

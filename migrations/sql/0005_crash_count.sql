@@ -3,9 +3,9 @@
 -- Poison jobs: take-overs are counted per run. A run is taken over when the robot holding it is declared
 -- dead (lease expired, pod deleted: the operator's sweeper, api/queue/release.ts) or hands it back past
 -- its shutdown grace period (robot-image/src/queue/transactions/hand-back.ts). Each such release adds 1
--- to crash_count and appends {robot, reason, at} to crashes (the last 20 kept). Once crash_count reaches
--- max_crashes (RpaJob spec.maxCrashes, default 3) the run is not queued again: it ends 'failed' with the
--- error code 'CrashLooping' and stays as a dead letter. A clean hand-back that did not interrupt a step
+-- to crash_count and appends {robot, pod, reason, at} to crashes (the last 20 kept). max_crashes (RpaJob
+-- spec.maxCrashes, default 3) take-overs are allowed; once crash_count goes past it the run is not queued
+-- again: it ends 'failed' with the error code 'CrashLooping' and stays as a dead letter. A clean hand-back that did not interrupt a step
 -- (an environment fault before the attempt started) and a suspend do not count; real failures count in
 -- failed_attempts as before. See api/queue/sql/crashes.ts.
 alter table aether.runs

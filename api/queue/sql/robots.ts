@@ -97,7 +97,7 @@ export async function forceUnlockWorkerPools(db: Queryable, opts: { workerPoolId
   await db.query('select graphile_worker.force_unlock_workers($1::text[])', [opts.workerPoolIds]);
 }
 
-/** A run a dead robot held that used up its take-overs (crash_count reached max_crashes). */
+/** A run a dead robot held that had used up its take-overs (crash_count went past max_crashes). */
 export interface CrashLoopedRun {
   uid: string;
   namespace: string;
@@ -117,10 +117,10 @@ export const MAX_CRASH_RECORDS = 20;
 
 /**
  * The runs dead robots were running (or whose queue jobs they held) are taken over: each counts one crash
- * (crash_count, and the robot and why it died appended to crashes). Below max_crashes the run goes back to
- * 'queued' (its job is released with the robot's locks); at max_crashes it fails for good with the error
- * code 'CrashLooping' and its queue job is deleted, so no robot takes it again (see
- * migrations/sql/0005_crash_count.sql).
+ * (crash_count, and the robot and why it died appended to crashes). max_crashes take-overs are allowed:
+ * up to it the run goes back to 'queued' (its job is released with the robot's locks); the death after
+ * that fails it for good with the error code 'CrashLooping' and deletes its queue job, so no robot takes
+ * it again (see migrations/sql/0005_crash_count.sql).
  */
 export async function requeueRunsOfRobots(
   db: Queryable,
@@ -151,13 +151,17 @@ export async function requeueRunsOfRobots(
                   ) with ordinality as c(e, n)
             where n > jsonb_array_length(r.crashes) + 1 - $3::int
          ),
-         state = case when r.crash_count + 1 >= r.max_crashes then 'failed' else 'queued' end,
-         finished_at = case when r.crash_count + 1 >= r.max_crashes then now() else r.finished_at end,
-         error = case when r.crash_count + 1 >= r.max_crashes
+         state = case when r.crash_count + 1 > r.max_crashes then 'failed' else 'queued' end,
+         finished_at = case when r.crash_count + 1 > r.max_crashes then now() else r.finished_at end,
+         error = case when r.crash_count + 1 > r.max_crashes
            then jsonb_build_object(
              'code', 'CrashLooping',
-             'message', format('the job crashed or stalled its robot %s times (maxCrashes %s); last: robot %s (%s)',
-                               r.crash_count + 1, r.max_crashes, coalesce(d.pod, d.id), $2::text))
+             'message', format('the job''s robot died while running it %s times (maxCrashes: %s take-overs allowed): %s',
+                               r.crash_count + 1, r.max_crashes, (
+               -- the robots that died, oldest first (the last MAX_CRASH_RECORDS + 1)
+               select string_agg(coalesce(e->>'pod', e->>'robot') || ' (' || (e->>'reason') || ')', ', ' order by n)
+                 from jsonb_array_elements(r.crashes || jsonb_build_array(jsonb_build_object('robot', d.id, 'pod', d.pod, 'reason', $2::text)))
+                      with ordinality as c(e, n))))
            else r.error end,
          updated_at = now()
          from (select distinct on (uid) uid, id, pod from held) d

@@ -208,8 +208,8 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(d.report?.fields?.error).toEqual({ reason: 'StepFailed', message: 'boom', stepId: 'a'.repeat(63), stepPath: path });
   });
 
-  it('a run failed as CrashLooping (robots died holding it maxCrashes times) is adopted; Finished says CrashLooping', () => {
-    const message = 'the job crashed or stalled its robot 3 times (maxCrashes 3); last: robot r-2 (lease expired)';
+  it('a run failed as CrashLooping (robots died holding it past maxCrashes) is adopted; Finished says CrashLooping', () => {
+    const message = "the job's robot died while running it 4 times (maxCrashes: 3 take-overs allowed); r-0 (lease expired), r-1 (pod deleted), r-2 (lease expired), r-3 (lease expired)";
     const d = decideJob(world({ job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 60_000), error: { message, code: 'CrashLooping' } }) }));
     expect(d.report?.fields).toMatchObject({ phase: 'Failed', error: { reason: 'CrashLooping', message, stepId: null } });
     const after = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'CrashLooping', message } }) }));

@@ -173,10 +173,10 @@ describe('RpaJob controller', () => {
     expect(job.status!.error).toEqual({ reason: 'StepFailed', message: 'navigation answered HTTP 500', stepId: 'a'.repeat(63), stepPath: path });
   });
 
-  it('a job whose robots die holding it spec.maxCrashes times ends Failed with CrashLooping', async () => {
+  it('a job whose robots die holding it more than spec.maxCrashes times ends Failed with CrashLooping', async () => {
     const quick = await startTestOperator(env, { jobRecheckMs: 500 });
     operators.push(quick);
-    const { metadata } = await createObject(env, 'RpaJob', 'poison', jobSpec({ maxCrashes: 2 }));
+    const { metadata } = await createObject(env, 'RpaJob', 'poison', jobSpec({ maxCrashes: 1 }));
     await waitForObject(env, 'RpaJob', 'poison', 'Queued', (o) => o.status?.phase === 'Queued');
     // robot-x marked the run running; robot-y died holding its queue job before the run row said so (marks
     // come after a moment). Each is then declared dead, as the sweeper does once a lease expired.
@@ -191,7 +191,7 @@ describe('RpaJob controller', () => {
     expect(await graphileJobs(metadata.uid)).toBe(0);
     await env.db.query(`update aether.runs set finished_at = now() - interval '1 minute' where uid = $1`, [metadata.uid]);
     const job = await waitForObject(env, 'RpaJob', 'poison', 'Failed', finishedAs('Failed'));
-    expect(job.status!.error).toMatchObject({ reason: 'CrashLooping', message: expect.stringMatching(/2 times \(maxCrashes 2\); last: robot robot-y/) });
+    expect(job.status!.error).toMatchObject({ reason: 'CrashLooping', message: expect.stringMatching(/2 times \(maxCrashes: 1 take-overs allowed\): robot-x \(lease expired\), robot-y \(lease expired\)$/) });
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'CrashLooping' });
     expect((await eventsFor(env, 'poison')).map((e) => e.reason)).toContain('CrashLooping');
   });
