@@ -1,7 +1,10 @@
 import { readdirSync } from 'node:fs';
+import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { testPayload } from '../api/queue/fixtures.js';
+import { toEnqueueSpec } from '../api/queue/producer.js';
 import { freshDatabase } from '../e2e/harness/testenv.js';
-import { migrate, MIGRATIONS_DIR } from './index.js';
+import { AETHER_SCHEMA, migrate, MIGRATIONS_DIR } from './index.js';
 
 /** Every migration file, in the order they apply. */
 const ALL = readdirSync(MIGRATIONS_DIR)
@@ -39,5 +42,50 @@ describe('migrate', () => {
     const results = await Promise.all([1, 2, 3].map(() => migrate({ databaseUrl: url })));
     const applied = results.flatMap((r) => r.applied);
     expect(applied).toEqual(ALL);
+  });
+
+  it('0005_crash_count: runs get max_crashes from the payload; the migration goes down and up again', async () => {
+    const url = await freshDatabase('mig');
+    await migrate({ databaseUrl: url });
+    const step = (direction: 'up' | 'down') =>
+      runner({
+        databaseUrl: url,
+        dir: MIGRATIONS_DIR,
+        direction,
+        count: 1,
+        migrationsTable: 'pgmigrations',
+        migrationsSchema: AETHER_SCHEMA,
+        log: () => {},
+      });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const enqueue = async (maxCrashes: number) => {
+      const spec = toEnqueueSpec({ payload: testPayload({ maxCrashes }) });
+      await c.query('select * from aether.enqueue_runs($1::jsonb)', [JSON.stringify([spec])]);
+      return spec.uid;
+    };
+    const columns = async () =>
+      (
+        await c.query<{ n: string }>(
+          `select column_name as n from information_schema.columns where table_schema = 'aether' and table_name = 'runs' and column_name like '%crash%' order by 1`,
+        )
+      ).rows.map((r) => r.n);
+    try {
+      const uid = await enqueue(7);
+      expect(
+        (await c.query(`select crash_count, max_crashes, crashes from aether.runs where uid = $1`, [uid])).rows[0],
+      ).toEqual({ crash_count: 0, max_crashes: 7, crashes: [] });
+      await step('down');
+      expect(await columns()).toEqual([]);
+      const older = await enqueue(5); // enqueue_runs as 0003 left it
+      expect((await c.query(`select count(*)::int as n from aether.runs where uid = $1`, [older])).rows[0].n).toBe(1);
+      await step('up');
+      expect(await columns()).toEqual(['crash_count', 'crashes', 'max_crashes']);
+      expect((await c.query(`select max_crashes from aether.runs where uid = $1`, [older])).rows[0].max_crashes).toBe(
+        3,
+      );
+    } finally {
+      await c.end();
+    }
   });
 });

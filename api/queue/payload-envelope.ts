@@ -25,10 +25,12 @@ const ENVELOPE_KEYS = new Set([
   'credentials',
   'priority',
   'maxAttempts',
+  'maxCrashes',
   'deadline',
   'traceparent',
 ]);
-const REQUIRED_KEYS = 12; // all but workflowRef and traceparent
+const REQUIRED_KEYS = 12; // all but workflowRef, traceparent and maxCrashes (absent from payloads queued before it)
+const OPTIONAL_KEYS = new Set(['workflowRef', 'traceparent', 'maxCrashes']);
 const BINDING_KEYS = new Set(['secretName', 'keys']);
 
 type Plain = Record<string, unknown>;
@@ -65,7 +67,7 @@ export function isCanonicalEnvelope(raw: unknown): raw is Plain {
   let required = 0;
   for (const k in raw) {
     if (!ENVELOPE_KEYS.has(k)) return false;
-    if (k !== 'workflowRef' && k !== 'traceparent') required++;
+    if (!OPTIONAL_KEYS.has(k)) required++;
   }
   if (required !== REQUIRED_KEYS) return false;
   if (raw.version !== 1) return false;
@@ -84,6 +86,10 @@ export function isCanonicalEnvelope(raw: unknown): raw is Plain {
   if (!isPriority(raw.priority)) return false;
   const maxAttempts = raw.maxAttempts;
   if (!Number.isSafeInteger(maxAttempts) || (maxAttempts as number) < 1 || (maxAttempts as number) > 100) return false;
+  if (Object.hasOwn(raw, 'maxCrashes')) {
+    const maxCrashes = raw.maxCrashes;
+    if (!Number.isSafeInteger(maxCrashes) || (maxCrashes as number) < 1 || (maxCrashes as number) > 100) return false;
+  }
   if (raw.deadline !== null && !deadlineSchema.safeParse(raw.deadline).success) return false;
   if (raw.traceparent !== undefined) {
     if (typeof raw.traceparent !== 'string' || !TRACEPARENT.test(raw.traceparent)) return false;

@@ -54,6 +54,8 @@ export const QueuePayload = z.strictObject({
   credentials: z.record(z.string(), CredentialBinding).default({}),
   priority: PayloadPriority.default('normal'),
   maxAttempts: z.int().min(1).max(100).default(3),
+  /** Take-overs allowed (its robot declared dead while holding it); the next death fails the run as CrashLooping. */
+  maxCrashes: z.int().min(1).max(100).default(3),
   /** Absolute deadline of the whole job (from activeDeadlineSeconds), or null. */
   deadline: z.iso.datetime({ offset: true }).nullable().default(null),
   traceparent: traceparent.optional(),

@@ -105,6 +105,7 @@ export function toEnqueueSpec(req: EnqueueRequest): EnqueueSpec {
     workflow_digest: payload.workflowDigest,
     priority: graphilePriority(payload.priority),
     max_attempts: payload.maxAttempts,
+    max_crashes: payload.maxCrashes,
     run_at: req.runAt ? req.runAt.toISOString() : null,
     deadline: payload.deadline,
     payload,

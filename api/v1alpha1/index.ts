@@ -15,3 +15,4 @@ export * from './rpaschedule.js';
 export * from './kinds.js';
 export * from './names.js';
 export * from './reasons.js';
+export * from './step-position.js';

@@ -66,12 +66,16 @@ export const JOB_REASONS = {
 export const JOB_ERROR_REASONS = {
   StepFailed: 'StepFailed',
   DeadlineExceeded: 'DeadlineExceeded',
+  /** An attempt ran past the workflow's timeouts.jobSeconds (per attempt; activeDeadlineSeconds is the whole job's). */
+  JobTimeout: 'JobTimeout',
   Cancelled: 'Cancelled',
   /** The robot itself failed (not a step of the workflow). */
   RobotError: 'RobotError',
   /** The queue payload failed its schema on the robot. */
   InvalidPayload: 'InvalidPayload',
   WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
+  /** The job's robots died while running it more than spec.maxCrashes times (a poison job): failed, kept as a dead letter. */
+  CrashLooping: 'CrashLooping',
 } as const;
 
 /** RpaWorkflow: the Valid condition and its Events. */

@@ -5,6 +5,7 @@ import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
 import { exactlyOne, withCel, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
 import { WorkflowSpec } from './workflow.js';
+import { STEP_PATH_MAX_CHARS } from './step-position.js';
 
 export const WorkflowRef = z.strictObject({
   name: dnsSubdomain(),
@@ -54,6 +55,12 @@ export const RpaJobTemplateSpec = withRules(
     credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
     priority: Priority.default('normal'),
     maxAttempts: z.int().min(1).max(100).default(3),
+    /**
+     * Take-overs allowed: how many times the job's robot may die (lease expired, pod deleted) while
+     * running it and another robot resume it; the death after that fails the job with reason
+     * CrashLooping, kept as a dead letter.
+     */
+    maxCrashes: z.int().min(1).max(100).default(3),
     activeDeadlineSeconds: z
       .int()
       .min(1)
@@ -103,7 +110,10 @@ export const JobError = z.strictObject({
   /** Closed set, CamelCase: StepFailed, DeadlineExceeded, Cancelled, RobotError, ... */
   reason: boundedString(128),
   message: boundedString(4096),
+  /** The TOP-LEVEL step the failure happened in (a nested step's own id is the end of stepPath). */
   stepId: identifier().nullable().optional(),
+  /** Where exactly: the step's path, e.g. `rows[3].check.then.open`, shortened with … when very long. */
+  stepPath: boundedString(STEP_PATH_MAX_CHARS).nullable().optional(),
   /** Where the failure screenshot is stored (never the image itself). */
   screenshot: boundedString(1024).nullable().optional(),
 });
@@ -119,8 +129,10 @@ export const RpaJobStatus = z.strictObject({
   completionTime: timestamp().optional(),
   /** When the next attempt may start, while a failed attempt waits for its retry. */
   nextAttemptAt: timestamp().optional(),
-  /** Id of the step running now. */
+  /** Id of the top-level step running now. */
   currentStep: boundedString(63).optional(),
+  /** Path of the step running now (nested steps: `rows[3].check.then.open`), shortened with … when very long. */
+  currentStepPath: boundedString(STEP_PATH_MAX_CHARS).optional(),
   /** Steps done / total, e.g. "3/7". */
   progress: boundedString(32).optional(),
   /** Step outputs by step id (small ones; large ones stay in Postgres, see outputsRef). */

@@ -67,7 +67,12 @@ export type CredentialSlot = z.infer<typeof CredentialSlot>;
 
 export const Timeouts = z.strictObject({
   stepSeconds: z.int().min(1).max(3600).optional().meta({ description: 'Default timeout of each step.' }),
-  jobSeconds: z.int().min(1).max(86400).optional().meta({ description: 'Timeout of one attempt of the whole job.' }),
+  jobSeconds: z
+    .int()
+    .min(1)
+    .max(86400)
+    .optional()
+    .meta({ description: 'Timeout of one attempt of the whole job (checked at step boundaries; the job fails the attempt with reason JobTimeout). activeDeadlineSeconds bounds the job across attempts.' }),
 });
 export type Timeouts = z.infer<typeof Timeouts>;
 

@@ -97,14 +97,86 @@ export async function forceUnlockWorkerPools(db: Queryable, opts: { workerPoolId
   await db.query('select graphile_worker.force_unlock_workers($1::text[])', [opts.workerPoolIds]);
 }
 
-/** Runs a dead robot was running go back to 'queued' (its jobs are released at the same time). */
-export async function requeueRunsOfRobots(db: Queryable, opts: { robotIds: string[] }): Promise<number> {
-  const r = await db.query(
-    `update aether.runs set state = 'queued', updated_at = now()
-      where state = 'running' and robot = any($1::text[])`,
-    [opts.robotIds],
+/** A run a dead robot held that had used up its take-overs (crash_count went past max_crashes). */
+export interface CrashLoopedRun {
+  uid: string;
+  namespace: string;
+  name: string;
+  crashCount: number;
+}
+
+export interface ReleasedRuns {
+  /** Runs put back to 'queued'. */
+  requeued: number;
+  /** Runs failed for good with the error code 'CrashLooping' (dead letters; their queue jobs removed). */
+  crashLooped: CrashLoopedRun[];
+}
+
+/** At most this many take-overs are kept in runs.crashes (the count goes on in crash_count). */
+export const MAX_CRASH_RECORDS = 20;
+
+/**
+ * The runs dead robots were running (or whose queue jobs they held) are taken over: each counts one crash
+ * (crash_count, and the robot and why it died appended to crashes). max_crashes take-overs are allowed:
+ * up to it the run goes back to 'queued' (its job is released with the robot's locks); the death after
+ * that fails it for good with the error code 'CrashLooping' and deletes its queue job, so no robot takes
+ * it again (see migrations/sql/0005_crash_count.sql).
+ */
+export async function requeueRunsOfRobots(
+  db: Queryable,
+  opts: { robots: Array<{ id: string; pod: string | null; workerPoolIds: string[] }>; reason: string },
+): Promise<ReleasedRuns> {
+  // A run the robot held: marked 'running' by it, or still 'queued' in the row (marks are written only once
+  // a handler has run a moment, robot-image/src/queue/running-marks.ts) while one of its worker pools holds
+  // the run's queue job — a job that kills its robot at once is a take-over too.
+  const r = await db.query<CrashLoopedRun & { state: string }>(
+    `with dead as (
+       select x.id, x.pod, x.pools from jsonb_to_recordset($1::jsonb) as x(id text, pod text, pools text[])
+     ), held as (
+       select distinct on (r.uid) r.uid, d.id, d.pod
+         from dead d
+         join aether.runs r on r.state = 'running' and r.robot = d.id
+       union
+       select distinct on (r.uid) r.uid, d.id, d.pod
+         from dead d
+         join graphile_worker._private_jobs j on j.locked_by = any(d.pools) and j.key like 'rpa:%'
+         join aether.runs r on r.uid = substr(j.key, 5)::uuid and r.state = 'queued'
+     ), released as (
+       update aether.runs r set
+         crash_count = r.crash_count + 1,
+         crashes = (
+           select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+             from jsonb_array_elements(
+                    r.crashes || jsonb_build_array(jsonb_build_object('robot', d.id, 'pod', d.pod, 'reason', $2::text, 'at', now()))
+                  ) with ordinality as c(e, n)
+            where n > jsonb_array_length(r.crashes) + 1 - $3::int
+         ),
+         state = case when r.crash_count + 1 > r.max_crashes then 'failed' else 'queued' end,
+         finished_at = case when r.crash_count + 1 > r.max_crashes then now() else r.finished_at end,
+         error = case when r.crash_count + 1 > r.max_crashes
+           then jsonb_build_object(
+             'code', 'CrashLooping',
+             'message', format('the job''s robot died while running it %s times (maxCrashes: %s take-overs allowed): %s',
+                               r.crash_count + 1, r.max_crashes, (
+               -- the robots that died, oldest first (the last MAX_CRASH_RECORDS + 1)
+               select string_agg(coalesce(e->>'pod', e->>'robot') || ' (' || (e->>'reason') || ')', ', ' order by n)
+                 from jsonb_array_elements(r.crashes || jsonb_build_array(jsonb_build_object('robot', d.id, 'pod', d.pod, 'reason', $2::text)))
+                      with ordinality as c(e, n))))
+           else r.error end,
+         updated_at = now()
+         from (select distinct on (uid) uid, id, pod from held) d
+        where r.uid = d.uid and r.state in ('running', 'queued')
+       returning r.uid, r.namespace, r.name, r.state, r.crash_count as "crashCount"
+     ), removed as (
+       delete from graphile_worker._private_jobs j
+        using released x
+        where x.state = 'failed' and j.key = 'rpa:' || x.uid::text
+     )
+     select uid::text as uid, namespace, name, state, "crashCount" from released`,
+    [JSON.stringify(opts.robots.map((x) => ({ id: x.id, pod: x.pod, pools: x.workerPoolIds }))), opts.reason, MAX_CRASH_RECORDS],
   );
-  return r.rowCount ?? 0;
+  const crashLooped = r.rows.filter((x) => x.state === 'failed').map(({ uid, namespace, name, crashCount }) => ({ uid, namespace, name, crashCount }));
+  return { requeued: r.rows.length - crashLooped.length, crashLooped };
 }
 
 /**

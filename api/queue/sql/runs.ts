@@ -76,6 +76,7 @@ export interface EnqueueSpec {
   /** graphile scale (lower runs first). */
   priority: number;
   max_attempts: number;
+  max_crashes: number;
   run_at: string | null;
   deadline: string | null;
   payload: unknown;

@@ -2,7 +2,8 @@
 // A robot whose heartbeat is older than its lease — or whose pod the operator saw deleted — is marked
 // dead; in the same transaction its runs go back to 'queued' and its worker pools' job locks are
 // force-unlocked, then a NOTIFY on graphile's 'jobs:insert' wakes idle runners so one claims the job in
-// tens of milliseconds. A crash is not a failed attempt: failed_attempts is not touched.
+// tens of milliseconds. A crash is not a failed attempt: failed_attempts is not touched; it counts as a
+// take-over (crash_count), and a run at its max_crashes fails as CrashLooping (api/queue/release.ts).
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { withTransaction } from '../../../api/queue/db.js';
@@ -49,6 +50,9 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
     }
     const orphans = result.releasedWorkerPools.filter((id) => !result.deadRobots.some((r) => r.workerPoolIds.includes(id)));
     if (orphans.length > 0) log.warn({ workerPoolIds: orphans }, 'released orphaned job locks');
+    for (const run of result.crashLoopedRuns) {
+      log.warn({ kind: 'RpaJob', namespace: run.namespace, name: run.name, jobUid: run.uid, crashCount: run.crashCount }, 'failed a job that keeps crashing its robots (CrashLooping)');
+    }
   };
 
   const sweepOnce = async (): Promise<SweepResult> => {
@@ -56,7 +60,7 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
     const result = await withTransaction(opts.pool, async (tx) => {
       const dead = await markExpiredRobotsDead(tx);
       const orphans = checkOrphans ? await findOrphanedWorkerPools(tx, { olderThanSeconds: opts.orphanAgeSeconds ?? 30 }) : [];
-      return releaseDeadRobots(tx, dead, { extraWorkerPoolIds: orphans, auditActor: AUDIT_ACTOR });
+      return releaseDeadRobots(tx, dead, { extraWorkerPoolIds: orphans, auditActor: AUDIT_ACTOR, reason: 'lease expired' });
     });
     if (checkOrphans) lastOrphanSweep = Date.now();
     report(result, 'lease expired');

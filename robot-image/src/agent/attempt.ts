@@ -2,17 +2,29 @@
 // attempt's result is reported.
 import type { Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 
-export type StopReason = 'cancel' | 'deadline';
+export type StopReason = 'cancel' | 'deadline' | 'jobTimeout';
 
 /**
- * Asked before each step: a cancelled job or one past its deadline stops at that boundary. A passed
- * deadline wins over a cancel request: the operator cancels a job whose deadline passed, and the job
- * must end as DeadlineExceeded (what the operator reports), not as Cancelled.
+ * Asked before each step: a cancelled job, one past its deadline, or an attempt past its budget stops at
+ * that boundary. A passed deadline wins over a cancel request: the operator cancels a job whose deadline
+ * passed, and the job must end as DeadlineExceeded (what the operator reports), not as Cancelled.
+ * `attemptDeadlineMs`: when this attempt's timeouts.jobSeconds run out (attemptDeadline), or null.
  */
-export function stopReason(opts: { abortReason: unknown; deadline: string | null; now: Date }): StopReason | null {
+export function stopReason(opts: { abortReason: unknown; deadline: string | null; attemptDeadlineMs?: number | null; now: Date }): StopReason | null {
   if (opts.deadline !== null && opts.now.getTime() >= Date.parse(opts.deadline)) return 'deadline';
   if (opts.abortReason === 'cancelled') return 'cancel';
+  if (opts.attemptDeadlineMs != null && opts.now.getTime() >= opts.attemptDeadlineMs) return 'jobTimeout';
   return null;
+}
+
+/**
+ * timeouts.jobSeconds is a budget of ONE attempt (activeDeadlineSeconds bounds the whole job, all attempts
+ * and waits included): counted from when the attempt started on the robot running it. A take-over after a
+ * crash starts the remaining steps with a fresh budget (crashes are bounded by maxCrashes instead). It is
+ * checked at step boundaries; one step is bounded by its own timeoutSeconds / timeouts.stepSeconds.
+ */
+export function attemptDeadline(started: Date, jobSeconds: number | undefined): number | null {
+  return jobSeconds === undefined ? null : started.getTime() + jobSeconds * 1000;
 }
 
 /** Step id -> action, nested steps (if/forEach) included. */

@@ -1,5 +1,5 @@
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
+import { actionsById, attemptDeadline, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
 
 describe('stopReason', () => {
   const now = new Date('2025-05-01T10:00:00Z');
@@ -15,6 +15,20 @@ describe('stopReason', () => {
     ['fenced is not a stop (another robot owns it)', 'fenced', null, null],
   ])('%s', (_n, abortReason, deadline, want) => {
     expect(stopReason({ abortReason, deadline, now })).toBe(want);
+  });
+
+  it.each<[string, unknown, string | null, number | null, string | null]>([
+    ['budget left', undefined, null, Date.parse('2025-05-01T10:00:01Z'), null],
+    ['budget used up', undefined, null, Date.parse('2025-05-01T10:00:00Z'), 'jobTimeout'],
+    ['the job deadline wins over the attempt budget', undefined, '2025-05-01T09:00:00Z', Date.parse('2025-05-01T09:00:00Z'), 'deadline'],
+    ['a cancel wins over the attempt budget', 'cancelled', null, Date.parse('2025-05-01T09:00:00Z'), 'cancel'],
+  ])('timeouts.jobSeconds: %s', (_n, abortReason, deadline, attemptDeadlineMs, want) => {
+    expect(stopReason({ abortReason, deadline, attemptDeadlineMs, now })).toBe(want);
+  });
+
+  it('the attempt budget counts from the attempt start; none without jobSeconds', () => {
+    expect(attemptDeadline(now, 30)).toBe(now.getTime() + 30_000);
+    expect(attemptDeadline(now, undefined)).toBeNull();
   });
 });
 

@@ -151,6 +151,31 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
   );
 
   it(
+    'an attempt that runs past timeouts.jobSeconds stops at the next boundary: JobTimeout, retried, then Failed',
+    async () => {
+      // Each attempt has 3 s; its first step alone takes 5 s.
+      const workflow: WorkflowSpec = {
+        timeouts: { jobSeconds: 3 },
+        steps: [
+          { id: 'pause', action: 'waitFor', seconds: 5 },
+          { id: 'after', action: 'setVariable', name: 'x', value: '1' },
+        ],
+      } as WorkflowSpec;
+      const uid = await submitJob({ kc, producer, namespace: ns, pool: POOL, name: 'job-timeout', workflow, maxAttempts: 2 });
+      const status = await finishedStatus(kc, ns, 'job-timeout');
+      expect(status).toMatchObject({ phase: 'Failed', attempts: 2, error: { reason: 'JobTimeout', stepId: 'after' } });
+      expect(String((status.error as { message: string }).message)).toMatch(/timeouts\.jobSeconds \(3 s\)/);
+      const run = await waitFor('the run row to be failed', async () => {
+        const r = await producer.getRun(uid);
+        return r?.state === 'failed' ? r : undefined;
+      });
+      // Each attempt had its own budget and used it up: two failed attempts, as maxAttempts allows.
+      expect(run).toMatchObject({ failedAttempts: 2, error: { code: 'JobTimeout', stepId: 'after' } });
+    },
+    LONG,
+  );
+
+  it(
     'a job whose activeDeadlineSeconds passes during a step stops at the next boundary and is reported Failed with DeadlineExceeded',
     async () => {
       site.reset();

@@ -94,6 +94,29 @@ describe('status reporter against the real API server', () => {
     });
   });
 
+  it('a final patch the API server rejects is sent again as a minimal final patch: the job never stays Running', async () => {
+    const { uid } = await createRpaJob(kc, ns, 'rejected-final');
+    const outcomes: SendOutcome[] = [];
+    const job = createStatusReporter({ kubeConfig: kc, logger, minIntervalMs: 10, onSent: (_r, o) => outcomes.push(o) }).forJob({
+      namespace: ns,
+      name: 'rejected-final',
+      uid,
+    });
+    job.update(runningPatch({ robot: 'robot-c', attempts: 1, startedAt: at, totalSteps: 2 }));
+    await job.flush();
+    // A field the CRD refuses (progress is at most 32 characters) makes the whole final patch a 422.
+    job.update({ ...failedPatch({ reason: 'StepFailed', message: 'the login page answered HTTP 500', stepId: 'login', at }), progress: 'x'.repeat(40) });
+    await job.flush();
+    expect(outcomes).toEqual(['sent', 'rejected', 'sent']);
+    const status = await readRpaJobStatus(kc, ns, 'rejected-final');
+    expect(status).toMatchObject({
+      phase: 'Failed',
+      completionTime: '2025-03-04T05:06:07Z',
+      error: { reason: 'StepFailed', message: expect.stringContaining('the login page answered HTTP 500') },
+    });
+    expect(status?.progress).toBe('0/2');
+  });
+
   it('stops reporting on a deleted job, and on a job re-created under the same name', async () => {
     const outcomes: SendOutcome[] = [];
     const reporter = createStatusReporter({ kubeConfig: kc, logger, minIntervalMs: 10, onSent: (_r, o) => outcomes.push(o) });

@@ -1,12 +1,14 @@
 // Reports a job's progress on its RpaJob's status subresource without ever blocking the work: each
 // job has a latest-wins mailbox drained by one sender loop, at most one patch per `minIntervalMs`.
 // Transient API errors are retried with backoff; a deleted job (404, or a new object with the same
-// name) ends reporting for it; a rejected patch (400/403/422) is logged once and dropped.
+// name) ends reporting for it; a rejected patch (400/403/422) is logged once and dropped — except a FINAL
+// one, which is sent once more reduced to phase, completion time and error (minimalFinalPatch): a job
+// must never stay Running because its last report carried a field the API server refuses.
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../../api/log.js';
 import { exponentialBackoffMs } from '../../../api/queue/backoff.js';
 import { GROUP, PLURALS, VERSION } from '../../../api/v1alpha1/index.js';
-import { isFinal, mergePatches, type StatusPatch } from './status.js';
+import { isFinal, mergePatches, minimalFinalPatch, type StatusPatch } from './status.js';
 
 export const RPAJOB = { group: GROUP, version: VERSION, plural: PLURALS.RpaJob } as const;
 
@@ -47,6 +49,11 @@ export function classifyError(err: unknown): Exclude<SendOutcome, 'sent'> {
 export function retryDelayMs(failures: number, random: number, baseMs = 250, maxMs = 10_000): number {
   const ceiling = exponentialBackoffMs(Math.max(1, failures), { baseMs, maxMs });
   return Math.round(ceiling / 2 + (random * ceiling) / 2);
+}
+
+/** The same fields with the same values: resending it would be rejected the same way. */
+function sameFields(a: StatusPatch, b: StatusPatch): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -117,7 +124,13 @@ export function createStatusReporter(opts: {
           log.info('stopped reporting: the RpaJob was deleted or replaced');
         } else if (outcome === 'rejected') {
           failures = 0;
-          log.error({ fields: Object.keys(patch) }, 'status patch was rejected by the API server; dropped it');
+          const minimal = minimalFinalPatch(patch);
+          const retried = minimal !== null && !sameFields(minimal, patch);
+          log.error(
+            { fields: Object.keys(patch), ...(retried && { resendingFields: Object.keys(minimal) }) },
+            retried ? 'final status patch was rejected by the API server; sending a minimal final patch' : 'status patch was rejected by the API server; dropped it',
+          );
+          if (retried) pending = pending ? mergePatches(minimal, pending) : minimal;
         } else {
           failures += 1;
           pending = pending ? mergePatches(patch, pending) : patch;

@@ -253,6 +253,52 @@ describe('robot process (e2e)', () => {
   );
 
   it(
+    'a step failing three levels deep (forEach -> if -> step) with long ids ends Failed with its position',
+    async () => {
+      // Ids at the identifier limit (63): the nested path is ~200 characters, far past the 63 a step id may have.
+      const loopId = `eachRow_${'x'.repeat(55)}`;
+      const ifId = `checkRow_${'y'.repeat(54)}`;
+      const leafId = `openBroken_${'z'.repeat(52)}`;
+      const workflow: WorkflowSpec = {
+        steps: [
+          { id: 'rows', action: 'setVariable', name: 'rows', value: '{{ [1, 2] }}' },
+          {
+            id: loopId,
+            action: 'forEach',
+            items: 'vars.rows',
+            steps: [
+              {
+                id: ifId,
+                action: 'if',
+                condition: 'item == 2',
+                then: [{ id: leafId, action: 'goto', url: `${site.url}/fail` }],
+              },
+            ],
+          },
+        ],
+      } as WorkflowSpec;
+      const uid = await submit('nested-fails', workflow, {}, 1);
+      const status = await finished('nested-fails');
+      const path = `${loopId}[1].${ifId}.then.${leafId}`;
+      expect(status).toMatchObject({
+        phase: 'Failed',
+        error: { reason: 'StepFailed', stepId: loopId, stepPath: path },
+      });
+      expect(String((status.error as { message: string }).message)).toContain('500');
+      const run = await waitFor(
+        'the run row to be dead-lettered',
+        async () => {
+          const r = await db.query(`select state, error from aether.runs where uid = $1`, [uid]);
+          return r.rows[0]?.state === 'failed' ? r.rows[0] : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      expect(run.error).toMatchObject({ stepId: path });
+    },
+    LONG,
+  );
+
+  it(
     'never lets a secret value out: logs, RpaJob status, run rows, DBOS checkpoints, queue payloads',
     async () => {
       expect(successUid).not.toBe('');
@@ -301,7 +347,8 @@ describe('robot process (e2e)', () => {
     async () => {
       const text = await (await fetch(`${metricsUrl}/metrics`)).text();
       expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="succeeded"} 1`);
-      expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="failed"} 2`);
+      // always-fails (two attempts) and nested-fails (one).
+      expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="failed"} 3`);
       expect(text).toMatch(new RegExp(`aether_step_duration_seconds_count\\{pool="${POOL}",action="fill"\\} [1-9]`));
       expect(text).toContain(`aether_active_jobs{pool="${POOL}"} 0`);
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);

@@ -11,7 +11,7 @@ import { REASONS } from '../../../api/v1alpha1/reasons.js';
 import { BrowserUnavailableError } from '../browser/discover.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
-import { actionsById, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
+import { actionsById, attemptDeadline, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
 import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type JobCredentials, type SlotDeclaration } from './credentials.js';
 import { workflowKeyOf } from './healing.js';
 import type { AgentMetrics, JobOutcomeLabel } from './metrics.js';
@@ -104,6 +104,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
     });
     const actions = actionsById(p.workflow);
     const started = new Date();
+    const attemptDeadlineMs = attemptDeadline(started, p.workflow.timeouts?.jobSeconds);
     let current: { path: string; action: string; at: Date; healed?: boolean } | null = null;
     const endStep = (at: Date, error?: string) => {
       if (!current) return;
@@ -141,7 +142,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
           // Which process ran which step: crash tests read it, operators debugging a take-over too.
           log.debug({ step: path, progress: `${k}/${n}` }, 'step started');
         },
-        shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, now: new Date() }),
+        shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, attemptDeadlineMs, now: new Date() }),
         suspendRequested: () => ctx.signal.reason === 'suspended',
         cancelRequested: () => ctx.signal.reason === 'cancelled',
         ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
@@ -229,6 +230,21 @@ async function settle(
         log.info({ stepId: result.stepId }, 'stopped: cancelled');
         return { outcome: { status: 'cancelled' }, metricOutcome: 'cancelled' };
       }
+      if (result.reason === 'jobTimeout') {
+        // A failed attempt like any other: retried while attempts remain (each attempt has its own budget).
+        const message = `the attempt ran past timeouts.jobSeconds (${String(ctx.payload.workflow.timeouts?.jobSeconds)} s)`;
+        const error = { reason: REASONS.JobTimeout, message, stepId: result.stepId || null };
+        report.update(
+          isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true })
+            ? failedPatch({ ...error, at: ended })
+            : attemptFailedPatch(error),
+        );
+        log.info({ stepId: result.stepId }, 'stopped: past timeouts.jobSeconds');
+        return {
+          outcome: { status: 'failed', error: { message, code: REASONS.JobTimeout, ...(result.stepId && { stepId: result.stepId }) } },
+          metricOutcome: 'failed',
+        };
+      }
       const message = 'the job ran past its deadline (activeDeadlineSeconds)';
       report.update(failedPatch({ reason: 'DeadlineExceeded', message, stepId: result.stepId || null, at: ended }));
       log.info({ stepId: result.stepId }, 'stopped: past the deadline');
@@ -237,7 +253,7 @@ async function settle(
     case 'suspended': {
       // The operator reports the suspension (phase Pending) once the consumer has parked the run; the
       // progress fields stay as they are, the resumed attempt goes on from them.
-      report.update({ currentStep: null });
+      report.update({ currentStep: null, currentStepPath: null });
       log.info({ stepId: result.stepId }, 'stopped: suspended (resumable)');
       return { outcome: { status: 'suspended', stepId: result.stepId }, metricOutcome: 'suspended' };
     }

@@ -1,6 +1,6 @@
 // The RpaJob status fields the robot owns, as JSON merge patches of /status. Pure builders: the
 // reporter only sends what these return. The operator owns conditions and Pending/Queued.
-import { isFinishedPhase, kubeTime, outputsRef, type JobError, type JobErrorReason } from '../../../api/v1alpha1/index.js';
+import { isFinishedPhase, kubeTime, outputsRef, stepPosition, type JobError, type JobErrorReason } from '../../../api/v1alpha1/index.js';
 
 export type RobotPhase = 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
 
@@ -11,7 +11,9 @@ export interface StatusPatch {
   attempts?: number;
   startedAt?: string;
   completionTime?: string | null;
+  /** The top-level step's id; currentStepPath says where inside it (see api/v1alpha1/step-position.ts). */
   currentStep?: string | null;
+  currentStepPath?: string | null;
   progress?: string | null;
   outputs?: Record<string, unknown> | null;
   /** Set instead of `outputs` when they are too large for the status: where they are kept. */
@@ -32,12 +34,15 @@ export function runningPatch(opts: { robot: string; attempts: number; startedAt:
     startedAt: kubeTime(opts.startedAt),
     completionTime: null,
     currentStep: null,
+    currentStepPath: null,
     progress: `0/${opts.totalSteps}`,
   };
 }
 
+/** `stepId`: the engine's checkpoint path of the step starting (`rows[2].check.then.open` for a nested one). */
 export function progressPatch(opts: { done: number; total: number; stepId: string }): StatusPatch {
-  return { currentStep: opts.stepId, progress: `${opts.done}/${opts.total}` };
+  const at = stepPosition(opts.stepId);
+  return { currentStep: at.stepId, currentStepPath: at.stepPath, progress: `${opts.done}/${opts.total}` };
 }
 
 /** Outputs inline when they fit in `limitBytes` of JSON, otherwise a reference to the run row. */
@@ -56,6 +61,7 @@ export function succeededPatch(opts: { outputs: Record<string, unknown>; runUid:
     phase: 'Succeeded',
     completionTime: kubeTime(opts.at),
     currentStep: null,
+    currentStepPath: null,
     ...boundedOutputs(opts.outputs, opts.runUid),
     error: null,
   };
@@ -65,8 +71,16 @@ export function truncateMessage(message: string, max = MAX_ERROR_MESSAGE_CHARS):
   return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
 }
 
+/** `stepId`: the checkpoint path of the failed step; the status gets its top-level id and bounded path. */
 function jobError(e: { reason: JobErrorReason; message: string; stepId?: string | null; screenshot?: string | null }): JobError {
-  return { reason: e.reason, message: truncateMessage(e.message), stepId: e.stepId ?? null, screenshot: e.screenshot ?? null };
+  const at = e.stepId ? stepPosition(e.stepId) : null;
+  return {
+    reason: e.reason,
+    message: truncateMessage(e.message),
+    stepId: at?.stepId ?? null,
+    stepPath: at?.stepPath ?? null,
+    screenshot: e.screenshot ?? null,
+  };
 }
 
 /** The job is finished and failed (attempts used up, or a deadline). */
@@ -82,7 +96,7 @@ export function failedPatch(opts: {
 
 /** An attempt failed and another will follow: the error shows while the job waits for its retry. */
 export function attemptFailedPatch(opts: { reason: JobErrorReason; message: string; stepId?: string | null; screenshot?: string | null }): StatusPatch {
-  return { error: jobError(opts), currentStep: null };
+  return { error: jobError(opts), currentStep: null, currentStepPath: null };
 }
 
 export function cancelledPatch(opts: { message: string; stepId?: string | null; at: Date }): StatusPatch {
@@ -96,6 +110,22 @@ export function cancelledPatch(opts: { message: string; stepId?: string | null; 
 /** Two patches as one: the later one's fields win (each field is replaced whole). */
 export function mergePatches(earlier: StatusPatch, later: StatusPatch): StatusPatch {
   return { ...earlier, ...later };
+}
+
+/**
+ * What is left of a final patch the API server rejected (422: a field its schema refuses): the phase, the
+ * completion time and the error's reason and message (marked as shortened). A job must never stay
+ * Running because its last report carried one bad field.
+ */
+export function minimalFinalPatch(patch: StatusPatch): StatusPatch | null {
+  if (!isFinal(patch)) return null;
+  const out: StatusPatch = { phase: patch.phase };
+  if (patch.completionTime) out.completionTime = patch.completionTime;
+  if (patch.error) {
+    const note = ' (the full status was rejected by the API server; the run row has the details)';
+    out.error = { reason: patch.error.reason.slice(0, 128), message: truncateMessage(patch.error.message, MAX_ERROR_MESSAGE_CHARS - note.length) + note };
+  }
+  return out;
 }
 
 /** A finished phase: once sent, nothing the robot sends for this job may follow it. */

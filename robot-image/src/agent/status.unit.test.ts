@@ -7,6 +7,7 @@ import {
   failedPatch,
   isFinal,
   mergePatches,
+  minimalFinalPatch,
   progressPatch,
   runningPatch,
   succeededPatch,
@@ -25,12 +26,29 @@ describe('status patches', () => {
       startedAt: '2025-01-02T03:04:05Z',
       completionTime: null,
       currentStep: null,
+      currentStepPath: null,
       progress: '0/9',
     });
   });
 
   it('progress is "k/n" with the current step', () => {
-    expect(progressPatch({ done: 3, total: 8, stepId: 'fill-name' })).toEqual({ currentStep: 'fill-name', progress: '3/8' });
+    expect(progressPatch({ done: 3, total: 8, stepId: 'fill-name' })).toEqual({ currentStep: 'fill-name', currentStepPath: 'fill-name', progress: '3/8' });
+  });
+
+  it('a nested step shows its top-level step and its path, both within what the CRD allows', () => {
+    const path = `${'a'.repeat(63)}[4].${'b'.repeat(63)}.then.${'c'.repeat(63)}`;
+    expect(progressPatch({ done: 2, total: 3, stepId: path })).toEqual({ currentStep: 'a'.repeat(63), currentStepPath: path, progress: '2/3' });
+    expect(failedPatch({ reason: 'StepFailed', message: 'boom', stepId: path, at }).error).toMatchObject({ stepId: 'a'.repeat(63), stepPath: path });
+  });
+
+  it('a rejected final patch leaves a minimal one (phase, time, error reason and message); other patches leave none', () => {
+    const full = { ...failedPatch({ reason: 'StepFailed', message: 'boom', stepId: 'x.then.y', screenshot: 's', at }), progress: 'bad' };
+    expect(minimalFinalPatch(full)).toEqual({
+      phase: 'Failed',
+      completionTime: '2025-01-02T03:04:05Z',
+      error: { reason: 'StepFailed', message: expect.stringMatching(/^boom \(the full status was rejected/) },
+    });
+    expect(minimalFinalPatch(progressPatch({ done: 1, total: 2, stepId: 'a' }))).toBeNull();
   });
 
   it.each<[string, Record<string, unknown>, number, StatusPatch]>([
@@ -47,6 +65,7 @@ describe('status patches', () => {
       phase: 'Succeeded',
       completionTime: '2025-01-02T03:04:05Z',
       currentStep: null,
+      currentStepPath: null,
       outputs: { n: 1 },
       outputsRef: null,
       error: null,
@@ -60,7 +79,7 @@ describe('status patches', () => {
     expect(failedPatch({ reason: 'StepFailed', message: 'boom', stepId: 's4', screenshot: 'postgres:aether.screenshots/7', at })).toEqual({
       phase: 'Failed',
       completionTime: '2025-01-02T03:04:05Z',
-      error: { reason: 'StepFailed', message: 'boom', stepId: 's4', screenshot: 'postgres:aether.screenshots/7' },
+      error: { reason: 'StepFailed', message: 'boom', stepId: 's4', stepPath: 's4', screenshot: 'postgres:aether.screenshots/7' },
       outputs: null,
       outputsRef: null,
     });
@@ -68,6 +87,7 @@ describe('status patches', () => {
       reason: 'DeadlineExceeded',
       message: 'past deadline',
       stepId: null,
+      stepPath: null,
       screenshot: null,
     });
   });
@@ -75,14 +95,14 @@ describe('status patches', () => {
   it('a failed attempt that will be retried shows its error but keeps the phase', () => {
     const p = attemptFailedPatch({ reason: 'StepFailed', message: 'timeout', stepId: 's2' });
     expect(p.phase).toBeUndefined();
-    expect(p.error).toEqual({ reason: 'StepFailed', message: 'timeout', stepId: 's2', screenshot: null });
+    expect(p.error).toEqual({ reason: 'StepFailed', message: 'timeout', stepId: 's2', stepPath: 's2', screenshot: null });
   });
 
   it('Cancelled says why and where it stopped', () => {
     expect(cancelledPatch({ message: 'cancelled by user', stepId: 's3', at })).toEqual({
       phase: 'Cancelled',
       completionTime: '2025-01-02T03:04:05Z',
-      error: { reason: 'Cancelled', message: 'cancelled by user', stepId: 's3', screenshot: null },
+      error: { reason: 'Cancelled', message: 'cancelled by user', stepId: 's3', stepPath: 's3', screenshot: null },
     });
   });
 

@@ -2,7 +2,8 @@
 // here is JSON and goes to Postgres: never a credential value (see redact.ts).
 import type { SessionSnapshot } from '../browser/session.js';
 
-export type StopReason = 'cancel' | 'deadline';
+/** cancel: the RpaJob was cancelled; deadline: activeDeadlineSeconds passed; jobTimeout: the attempt used up timeouts.jobSeconds. */
+export type StopReason = 'cancel' | 'deadline' | 'jobTimeout';
 
 export interface StepCheckpoint {
   output?: unknown;

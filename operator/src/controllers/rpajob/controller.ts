@@ -99,6 +99,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         credentials: spec.credentials ?? {},
         priority: spec.priority,
         maxAttempts: spec.maxAttempts,
+        maxCrashes: spec.maxCrashes,
         deadline: deadlineMs === undefined ? null : new Date(deadlineMs).toISOString(),
         ...(traceparent ? { traceparent } : {}),
       },

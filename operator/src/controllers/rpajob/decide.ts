@@ -2,7 +2,7 @@
 // take, the status to report and when to look again), with the pure rules it is made of: deadlines,
 // TTL, the phase a run row implies, suspend and resume. No I/O here; controller.ts applies a decision.
 import type { RunRow, RunState, SuspendResult } from '../../../../api/queue/index.js';
-import { isFinishedPhase, kubeTime, outputsRef, REASONS, type FinishedPhase, type JobPhase, type Reason } from '../../../../api/v1alpha1/index.js';
+import { isFinishedPhase, kubeTime, outputsRef, REASONS, stepPosition, type FinishedPhase, type JobPhase, type Reason } from '../../../../api/v1alpha1/index.js';
 import type { ConditionUpdate } from '../../runtime/conditions.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { done, requeueAfter, type ReconcileResult } from '../../runtime/result.js';
@@ -154,6 +154,11 @@ const NONE: JobAction = { kind: 'none' };
 const validTrue: ConditionUpdate = { type: CONDITIONS.valid, status: 'True', reason: REASONS.Valid, message: 'the workflow is valid' };
 const queuedTrue = (pool: string): ConditionUpdate => ({ type: CONDITIONS.queued, status: 'True', reason: REASONS.Queued, message: `queued on pool ${pool}` });
 const finishedTrue = (reason: Reason, message: string): ConditionUpdate => ({ type: CONDITIONS.finished, status: 'True', reason, message });
+/** Failures whose own reason names the Finished condition (and its Event); any other failure is 'Failed'. */
+const FINISHED_FAILURE_REASONS: readonly Reason[] = [REASONS.DeadlineExceeded, REASONS.JobTimeout, REASONS.CrashLooping];
+function finishedFailureReason(errorReason: string | undefined): Reason {
+  return FINISHED_FAILURE_REASONS.find((r) => r === errorReason) ?? REASONS.Failed;
+}
 const pastDeadline = (w: JobWorld) => {
   const deadlineMs = deadlineOf(w);
   return deadlineMs !== undefined && w.now >= deadlineMs;
@@ -186,7 +191,7 @@ function afterFinish(w: JobWorld, phase: FinishedPhase): JobDecision {
   const existing = job.status?.conditions?.find((c) => c.type === CONDITIONS.finished);
   let report: StatusReport | undefined;
   if (!existing) {
-    const reason = phase === 'Failed' && job.status?.error?.reason === REASONS.DeadlineExceeded ? REASONS.DeadlineExceeded : phase;
+    const reason = phase === 'Failed' ? finishedFailureReason(job.status?.error?.reason) : phase;
     const message = job.status?.error?.message ? `${phase}: ${job.status.error.message}` : `the job ${phase.toLowerCase()}`;
     report = { conditions: [finishedTrue(reason, message)], events: [{ type: phase === 'Succeeded' ? 'Normal' : 'Warning', reason, message }] };
   }
@@ -230,7 +235,12 @@ export function followTheRun(w: JobWorld, run: RunRow): JobDecision {
       const status = w.job.status;
       const fields: Record<string, unknown> = { ...base, phase: step.phase, completionTime: kubeTime(run.finishedAt ?? new Date(w.now)) };
       if (step.phase === 'Failed' && run.error && !status?.error)
-        fields.error = { reason: run.error.code ?? REASONS.StepFailed, message: run.error.message.slice(0, 2000), stepId: run.error.stepId ?? null };
+        fields.error = {
+          reason: run.error.code ?? REASONS.StepFailed,
+          message: run.error.message.slice(0, 2000),
+          // The run row keeps the full checkpoint path; the status gets the form the CRD accepts.
+          ...(run.error.stepId ? stepPosition(run.error.stepId) : { stepId: null }),
+        };
       if (step.phase === 'Succeeded' && run.outputs && status?.outputs === undefined && status?.outputsRef === undefined) fields.outputsRef = outputsRef(run.uid);
       return {
         action: NONE,

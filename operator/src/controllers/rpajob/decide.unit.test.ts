@@ -200,6 +200,32 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(d.log?.message).toMatch(/adopted/);
   });
 
+  it("an adopted failure of a nested step shows the top-level step id and the step's path, as the CRD allows", () => {
+    const path = `${'a'.repeat(63)}[12].${'b'.repeat(63)}.then.${'c'.repeat(63)}`;
+    const d = decideJob(
+      world({ job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 60_000), error: { message: 'boom', code: 'StepFailed', stepId: path } }) }),
+    );
+    expect(d.report?.fields?.error).toEqual({ reason: 'StepFailed', message: 'boom', stepId: 'a'.repeat(63), stepPath: path });
+  });
+
+  it('a run failed as CrashLooping (robots died holding it past maxCrashes) is adopted; Finished says CrashLooping', () => {
+    const message = "the job's robot died while running it 4 times (maxCrashes: 3 take-overs allowed); r-0 (lease expired), r-1 (pod deleted), r-2 (lease expired), r-3 (lease expired)";
+    const d = decideJob(world({ job: job({ phase: 'Running' }), run: run({ state: 'failed', finishedAt: new Date(now - 60_000), error: { message, code: 'CrashLooping' } }) }));
+    expect(d.report?.fields).toMatchObject({ phase: 'Failed', error: { reason: 'CrashLooping', message, stepId: null } });
+    const after = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'CrashLooping', message } }) }));
+    expect(conditionReasons(after)).toEqual(['Finished=True/CrashLooping']);
+    expect(eventReasons(after)).toEqual(['CrashLooping']);
+  });
+
+  it.each([
+    ['JobTimeout', 'JobTimeout'],
+    ['StepFailed', 'Failed'],
+    [undefined, 'Failed'],
+  ])('a failure with error reason %s gives the Finished reason %s', (errorReason, finished) => {
+    const d = decideJob(world({ job: job({ phase: 'Failed', ...(errorReason && { error: { reason: errorReason, message: 'm' } }) }) }));
+    expect(conditionReasons(d)).toEqual([`Finished=True/${finished}`]);
+  });
+
   it('a deadline failure from the Failed phase gives the Finished reason DeadlineExceeded', () => {
     const d = decideJob(world({ job: job({ phase: 'Failed', error: { reason: 'DeadlineExceeded', message: 'too slow' } }) }));
     expect(conditionReasons(d)).toEqual(['Finished=True/DeadlineExceeded']);

@@ -3,6 +3,8 @@
 // no queue entry, TTL, suspend, deadline, and a lost robot status patch.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { withTransaction } from '../../../../api/queue/db.js';
+import { releaseDeadRobots } from '../../../../api/queue/release.js';
 import { completeRuns } from '../../../../api/queue/sql/runs.js';
 import { jobKey } from '../../../../api/v1alpha1/names.js';
 import { waitFor } from '../../../../e2e/harness/wait.js';
@@ -155,6 +157,43 @@ describe('RpaJob controller', () => {
     const job = await waitForObject(env, 'RpaJob', 'lost-patch', 'Succeeded', finishedAs('Succeeded'));
     expect(job.status!.completionTime).toEqual(expect.any(String));
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
+
+  it('adopts a failure three levels deep with long ids from the run row: the status write fits the CRD', async () => {
+    const quick = await startTestOperator(env, { jobRecheckMs: 500 });
+    operators.push(quick);
+    const { metadata } = await createObject(env, 'RpaJob', 'lost-nested', jobSpec());
+    await waitForObject(env, 'RpaJob', 'lost-nested', 'Queued', (o) => o.status?.phase === 'Queued');
+    const path = `${'a'.repeat(63)}[12].${'b'.repeat(63)}.then.${'c'.repeat(63)}`;
+    await env.db.query(
+      `update aether.runs set state = 'failed', finished_at = now() - interval '1 minute', error = $2::jsonb where uid = $1`,
+      [metadata.uid, JSON.stringify({ message: 'navigation answered HTTP 500', code: 'StepFailed', stepId: path })],
+    );
+    const job = await waitForObject(env, 'RpaJob', 'lost-nested', 'Failed', finishedAs('Failed'));
+    expect(job.status!.error).toEqual({ reason: 'StepFailed', message: 'navigation answered HTTP 500', stepId: 'a'.repeat(63), stepPath: path });
+  });
+
+  it('a job whose robots die holding it more than spec.maxCrashes times ends Failed with CrashLooping', async () => {
+    const quick = await startTestOperator(env, { jobRecheckMs: 500 });
+    operators.push(quick);
+    const { metadata } = await createObject(env, 'RpaJob', 'poison', jobSpec({ maxCrashes: 1 }));
+    await waitForObject(env, 'RpaJob', 'poison', 'Queued', (o) => o.status?.phase === 'Queued');
+    // robot-x marked the run running; robot-y died holding its queue job before the run row said so (marks
+    // come after a moment). Each is then declared dead, as the sweeper does once a lease expired.
+    await env.db.query(`update aether.runs set state = 'running', robot = 'robot-x', attempts = attempts + 1 where uid = $1`, [metadata.uid]);
+    await withTransaction(env.db, (tx) => releaseDeadRobots(tx, [{ id: 'robot-x', namespace: env.namespace, pool: 'pool-a', pod: 'robot-x', workerPoolIds: ['wp-x'] }]));
+    expect((await env.db.query(`select state, crash_count from aether.runs where uid = $1`, [metadata.uid])).rows[0]).toEqual({ state: 'queued', crash_count: 1 });
+    await env.db.query(`update graphile_worker._private_jobs set locked_by = 'wp-y', locked_at = now() where key = $1`, [jobKey(metadata.uid)]);
+    await withTransaction(env.db, (tx) => releaseDeadRobots(tx, [{ id: 'robot-y', namespace: env.namespace, pool: 'pool-a', pod: 'robot-y', workerPoolIds: ['wp-y'] }]));
+    const run = (await env.db.query(`select state, crash_count, crashes, error from aether.runs where uid = $1`, [metadata.uid])).rows[0];
+    expect(run).toMatchObject({ state: 'failed', crash_count: 2, error: { code: 'CrashLooping' } });
+    expect(run.crashes.map((c: { robot: string }) => c.robot)).toEqual(['robot-x', 'robot-y']);
+    expect(await graphileJobs(metadata.uid)).toBe(0);
+    await env.db.query(`update aether.runs set finished_at = now() - interval '1 minute' where uid = $1`, [metadata.uid]);
+    const job = await waitForObject(env, 'RpaJob', 'poison', 'Failed', finishedAs('Failed'));
+    expect(job.status!.error).toMatchObject({ reason: 'CrashLooping', message: expect.stringMatching(/2 times \(maxCrashes: 1 take-overs allowed\): robot-x \(lease expired\), robot-y \(lease expired\)$/) });
+    expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'CrashLooping' });
+    expect((await eventsFor(env, 'poison')).map((e) => e.reason)).toContain('CrashLooping');
   });
 
   it('a suspended job is not queued; resuming queues it; suspending a queued job removes it from the queue', async () => {
