@@ -19,6 +19,7 @@ import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
 import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
 import { createSweeper } from './queue/sweeper.js';
+import { createPruner } from './retention/pruner.js';
 import { Controller, type Reconcile } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
 import { objectKey } from './runtime/key.js';
@@ -150,6 +151,11 @@ export function buildOperator(opts: OperatorOptions): Operator {
       // A deleted robot pod: release its jobs now instead of after its heartbeat lease.
       sweeper.markPodDead(pod.metadata.namespace!, pod.metadata.name!).catch((err: unknown) => logger.warn({ err, pod: pod.metadata?.name }, 'releasing the jobs of a deleted pod failed'));
     });
+  }
+  if (config.retention) {
+    // History older than its retention age goes, in small batches, from the leader only.
+    const pruner = createPruner({ pool: db, logger, metrics, policy: config.retention, now });
+    manager.addLeaderTask({ start: () => pruner.start(), stop: () => pruner.stop() });
   }
   const listener = createEnqueueListener({
     databaseUrl: config.databaseUrl,
