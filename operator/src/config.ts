@@ -95,6 +95,8 @@ export interface OperatorConfig {
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
   reconcileConcurrency: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** DBOS's schema in the database robots use as their DBOS system database. */
+  dbosSchema: string;
   /** History pruning by the leader; undefined: nothing is ever deleted by age. */
   retention?: RetentionPolicy;
 }
@@ -142,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,
     logLevel: e.AETHER_LOG_LEVEL,
+    dbosSchema: e.AETHER_DBOS_SCHEMA,
     ...(e.AETHER_RETENTION_ENABLED ? { retention: retentionPolicy(e) } : {}),
   };
 }

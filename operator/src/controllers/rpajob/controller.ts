@@ -21,7 +21,9 @@ import { crRef, type KubeClients } from '../kube.js';
 import { ANNOTATIONS, RPAJOB_FINALIZER } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
-import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, type JobDecision, type JobWorld, type Resolved } from './decide.js';
+import { purgeJobRows } from '../../retention/purge-job.js';
+import type { OperatorMetrics } from '../../runtime/metrics.js';
+import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, purgesRowsOnDelete, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 import { queuedRecord } from './sql.js';
 
@@ -40,6 +42,9 @@ export interface RpaJobControllerDeps {
   robotPatchGraceMs?: number;
   /** The controller's own writes (shared with `jobKeysOf`, which skips their watch echoes). */
   writes?: Freshest<RpaJobObject>;
+  /** DBOS's schema, for the rows of a job deleted after its TTL. Default `dbos`. */
+  dbosSchema?: string;
+  metrics?: OperatorMetrics;
 }
 
 /**
@@ -61,6 +66,13 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
     if (!job.metadata.finalizers?.includes(RPAJOB_FINALIZER)) return done();
     const outcome = await deps.producer.cancel(job.metadata.uid, { actor: 'operator/rpajob-finalizer' });
+    const spec = (job.spec ?? {}) as { ttlSecondsAfterFinished?: number; maxAttempts?: number };
+    if (purgesRowsOnDelete(job, spec.ttlSecondsAfterFinished, deps.now())) {
+      // Before the finalizer comes off: a crash in between repeats it (idempotent), it is never skipped.
+      const purged = await purgeJobRows(deps.db, { uid: job.metadata.uid, maxAttempts: spec.maxAttempts ?? 1, dbosSchema: deps.dbosSchema });
+      ctx.logger.info({ jobUid: job.metadata.uid, rows: purged }, 'deleted the database rows of a job past its ttlSecondsAfterFinished');
+      deps.metrics?.retentionRowsPruned.inc({ kind: 'job' }, purged.runs + purged.healing + purged.audit + purged.workflows);
+    }
     await mergePatch(deps.clients.json, ref(job), {
       metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion },
     }).catch((err: unknown) => {
