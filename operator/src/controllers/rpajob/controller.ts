@@ -73,9 +73,12 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
       ctx.logger.info({ jobUid: job.metadata.uid, rows: purged }, 'deleted the database rows of a job past its ttlSecondsAfterFinished');
       deps.metrics?.retentionRowsPruned.inc({ kind: 'job' }, purged.runs + purged.healing + purged.audit + purged.workflows);
     }
-    await mergePatch(deps.clients.json, ref(job), {
-      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion },
-    }).catch((err: unknown) => {
+    await mergePatch(
+      deps.clients.json,
+      ref(job),
+      { metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion } },
+      { signal: ctx.signal },
+    ).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
     ctx.logger.info({ jobUid: job.metadata.uid, queueEntry: outcome }, 'released the queue entry of a deleted job');
@@ -83,14 +86,14 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   }
 
   /** The finalizer (and the trace context of the job's first reconcile) before anything is queued. */
-  async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined): Promise<RpaJobObject> {
+  async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined, signal: AbortSignal): Promise<RpaJobObject> {
     const hasFinalizer = job.metadata.finalizers?.includes(RPAJOB_FINALIZER) ?? false;
     const needsTrace = traceparent !== undefined && job.metadata.annotations?.[ANNOTATIONS.traceparent] === undefined;
     if (hasFinalizer && !needsTrace) return job;
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
     if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), RPAJOB_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
-    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, ref(job), { metadata }));
+    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, ref(job), { metadata }, { signal }));
   }
 
   /** The queue payload of a job: its resolved workflow snapshotted with params, bindings and limits. */
@@ -168,7 +171,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     return inSpan(deps.tracer, 'reconcile RpaJob', { parent, attributes }, async (span) => {
       // Read.
       const traceparent = traceparentOf(span);
-      const job = await ensureFinalizer(cached, traceparent);
+      const job = await ensureFinalizer(cached, traceparent, ctx.signal);
       let resolution: Resolution | undefined;
       const known = {
         job,
@@ -186,7 +189,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
       // Report: one status write. resourceVersion makes it conditional: a robot's Running that landed
       // since our read is not overwritten.
       if (decision.report) {
-        const updated = await reportStatus(reporting, job, ref(job), decision.report, { ifUnchangedSince: job.metadata.resourceVersion });
+        const updated = await reportStatus(reporting, job, ref(job), decision.report, { ifUnchangedSince: job.metadata.resourceVersion, signal: ctx.signal });
         if (updated) freshest.wrote(updated);
       }
       if (decision.action.kind === 'delete') await deleteJob(job);
