@@ -25,8 +25,11 @@ export async function seedHistory(db: pg.Pool, b: HistoryBatch): Promise<string[
     [b.prefix, state, b.at, finished, b.runs],
   );
   const uids = runs.rows.map((r) => r.uid);
+  // As a robot leaves a failed step: the screenshot, and the run pointing at it.
   await db.query(
-    `insert into aether.screenshots (run_uid, step_id, image, taken_at) select u, 'step', '\\x89504e470d0a1a0a'::bytea, $2 from unnest($1::uuid[]) u`,
+    `with s as (insert into aether.screenshots (run_uid, step_id, image, taken_at)
+                select u, 'step', '\\x89504e470d0a1a0a'::bytea, $2 from unnest($1::uuid[]) u returning id, run_uid)
+     update aether.runs r set screenshot_id = s.id from s where r.uid = s.run_uid`,
     [uids, b.at],
   );
   await db.query(

@@ -23,8 +23,13 @@ export interface RetentionPolicy {
   maxAgeMs: Partial<Record<RetentionKind, number>>;
   /** Time between passes. */
   intervalMs: number;
-  /** Rows per delete statement. */
+  /** Rows per delete statement, at most. */
   batchSize: number;
+  /**
+   * How long one batch (and so its row locks) should take. A slower batch shrinks the next one in
+   * proportion, a batch under half of it lets the next grow back (doubling) up to batchSize. Default 40 ms.
+   */
+  targetBatchMs?: number;
   /** Pause between two batches of a pass. Default 10 ms. */
   pauseMs?: number;
   /** DBOS's schema in the database (the robots' systemDatabaseUrl). Default `dbos`. */
@@ -35,6 +40,7 @@ export interface PruneResult {
   deleted: Record<RetentionKind, number>;
   /** The longest single batch (its statement, and so its transaction and row locks). */
   maxBatchMs: number;
+  maxBatchMsByKind: Record<RetentionKind, number>;
   batches: number;
 }
 
@@ -56,10 +62,20 @@ export interface PrunerOptions {
 /** In this order: DBOS rows and screenshots are the bulk; runs last (their screenshots cascade). */
 const ORDER: readonly RetentionKind[] = ['workflows', 'screenshots', 'healing', 'audit', 'runs'];
 
+/** The next batch's size: shrunk in proportion when the last took longer than the target, doubled (up to max) when it took under half. */
+export function nextBatchSize(size: number, tookMs: number, targetMs: number, max: number): number {
+  if (tookMs > targetMs) return Math.max(MIN_BATCH, Math.floor((size * targetMs) / tookMs));
+  if (tookMs < targetMs / 2) return Math.min(max, size * 2);
+  return size;
+}
+
+const MIN_BATCH = 10;
+
 export function createPruner(opts: PrunerOptions): Pruner {
   const { policy } = opts;
   const now = opts.now ?? Date.now;
   const pauseMs = policy.pauseMs ?? 10;
+  const targetMs = policy.targetBatchMs ?? 40;
   const log = opts.logger.child({ component: 'retention' });
   let stopper: AbortController | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -81,7 +97,8 @@ export function createPruner(opts: PrunerOptions): Pruner {
   };
 
   const pruneOnce = async (signal?: AbortSignal): Promise<PruneResult> => {
-    const result: PruneResult = { deleted: { runs: 0, screenshots: 0, healing: 0, audit: 0, workflows: 0 }, maxBatchMs: 0, batches: 0 };
+    const zero = (): Record<RetentionKind, number> => ({ runs: 0, screenshots: 0, healing: 0, audit: 0, workflows: 0 });
+    const result: PruneResult = { deleted: zero(), maxBatchMs: 0, maxBatchMsByKind: zero(), batches: 0 };
     const started = performance.now();
     for (const kind of ORDER) {
       const maxAge = policy.maxAgeMs[kind];
@@ -90,16 +107,19 @@ export function createPruner(opts: PrunerOptions): Pruner {
       const before = new Date(now() - maxAge);
       const del = statement(kind);
       const kindStarted = performance.now();
+      let limit = policy.batchSize;
       for (;;) {
         const t0 = performance.now();
-        const n = await del({ before, limit: policy.batchSize });
+        const n = await del({ before, limit });
         const ms = performance.now() - t0;
         result.batches++;
         result.maxBatchMs = Math.max(result.maxBatchMs, ms);
+        result.maxBatchMsByKind[kind] = Math.max(result.maxBatchMsByKind[kind], ms);
         result.deleted[kind] += n;
         opts.metrics?.retentionBatchDuration.observe({ kind }, ms / 1000);
         opts.metrics?.retentionRowsPruned.inc({ kind }, n);
-        if (n < policy.batchSize || signal?.aborted) break;
+        if (n < limit || signal?.aborted) break;
+        limit = nextBatchSize(limit, ms, targetMs, policy.batchSize);
         await sleep(pauseMs, signal);
       }
       opts.metrics?.retentionPruneDuration.observe({ kind }, (performance.now() - kindStarted) / 1000);
