@@ -12,6 +12,7 @@
 //     the longest either took is probe_max_wait_ms.
 // It fails (exit 1) when a row past its age is left, a recent row is gone, or a lock was held > 100 ms.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { DBOS } from '@dbos-inc/dbos-sdk';
@@ -150,7 +151,9 @@ async function main(): Promise<void> {
       const policy = { maxAgeMs: { runs: 30 * DAY, screenshots: 30 * DAY, healing: 30 * DAY, audit: 30 * DAY, workflows: 30 * DAY }, intervalMs: 600_000, batchSize: 500, pauseMs: 10 };
       const probe = startProbe(url, new Date(now - 30 * DAY));
       const t0 = performance.now();
-      const result = await createPruner({ pool: db, logger: silent, policy, now: () => now }).pruneOnce();
+      const batchMs: number[] = [];
+      const loadBefore = loadavg()[0]!;
+      const result = await createPruner({ pool: db, logger: silent, policy, now: () => now, onBatch: (_k, _n, ms) => batchMs.push(ms) }).pruneOnce();
       const wallS = (performance.now() - t0) / 1000;
       const { maxWaitMs, probes } = await probe.stop();
 
@@ -162,6 +165,11 @@ async function main(): Promise<void> {
       console.log(`longest batch per kind (ms): ${JSON.stringify(Object.fromEntries(Object.entries(result.maxBatchMsByKind).map(([k, v]) => [k, Math.round(v)])))}`);
       console.log(`old rows left: ${JSON.stringify({ ...oldLeft, ...oldDbos })}; recent rows: ${JSON.stringify({ ...recentLeft, ...recentDbos })}`);
       console.log(`probe: ${probes} lock-and-insert rounds, longest wait ${maxWaitMs.toFixed(1)} ms`);
+      const sorted = [...batchMs].sort((x, y) => x - y);
+      const pct = (p: number) => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1);
+      const over = sorted.filter((ms) => ms > LOCK_LIMIT_MS).length;
+      console.log(`batch ms: p50 ${pct(50)} p90 ${pct(90)} p99 ${pct(99)} max ${pct(100)}; ${over} of ${sorted.length} over ${LOCK_LIMIT_MS} ms`);
+      console.log(`load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} cores`);
 
       if (Object.values({ ...oldLeft, ...oldDbos }).some((n) => n !== 0)) problems.push('rows past their age are left');
       const want = { runs: RECENT, screenshots: RECENT, healing: RECENT, audit: RECENT, workflows: RECENT, steps: 2 * RECENT };

@@ -57,6 +57,8 @@ export interface PrunerOptions {
   policy: RetentionPolicy;
   metrics?: OperatorMetrics;
   now?: () => number;
+  /** Called after every batch (benchmarks use it for the distribution of batch times). */
+  onBatch?: (kind: RetentionKind, rows: number, ms: number) => void;
 }
 
 /** In this order: DBOS rows and screenshots are the bulk; runs last (their screenshots cascade). */
@@ -118,6 +120,7 @@ export function createPruner(opts: PrunerOptions): Pruner {
         result.deleted[kind] += n;
         opts.metrics?.retentionBatchDuration.observe({ kind }, ms / 1000);
         opts.metrics?.retentionRowsPruned.inc({ kind }, n);
+        opts.onBatch?.(kind, n, ms);
         if (n < limit || signal?.aborted) break;
         limit = nextBatchSize(limit, ms, targetMs, policy.batchSize);
         await sleep(pauseMs, signal);
