@@ -26,8 +26,9 @@ export interface RetentionPolicy {
   /** Rows per delete statement, at most. */
   batchSize: number;
   /**
-   * How long one batch (and so its row locks) should take. A slower batch shrinks the next one in
-   * proportion, a batch under half of it lets the next grow back (doubling) up to batchSize. Default 40 ms.
+   * How long one batch (and so its row locks) should take. Each kind starts with a small batch; a slower
+   * batch shrinks the next one in proportion, one under half of it lets the next grow (doubling) up to
+   * batchSize. Default 40 ms.
    */
   targetBatchMs?: number;
   /** Pause between two batches of a pass. Default 10 ms. */
@@ -72,6 +73,7 @@ export function nextBatchSize(size: number, tookMs: number, targetMs: number, ma
 }
 
 const MIN_BATCH = 10;
+const START_BATCH = 50;
 
 export function createPruner(opts: PrunerOptions): Pruner {
   const { policy } = opts;
@@ -109,7 +111,8 @@ export function createPruner(opts: PrunerOptions): Pruner {
       const before = new Date(now() - maxAge);
       const del = statement(kind);
       const kindStarted = performance.now();
-      let limit = policy.batchSize;
+      // Slow start: the first batch of a kind finds cold pages; it is small, and the next ones grow.
+      let limit = Math.min(policy.batchSize, START_BATCH);
       for (;;) {
         const t0 = performance.now();
         const n = await del({ before, limit });
