@@ -21,6 +21,7 @@ import { createLogger } from '../../api/log.js';
 import { createDatabase, startPostgres } from '../../e2e/harness/postgres.js';
 import { migrate } from '../../migrations/index.js';
 import { countHistory, seedHistory } from '../../operator/src/retention/history.test-util.js';
+import { loadConfig } from '../../operator/src/config.js';
 import { createPruner } from '../../operator/src/retention/pruner.js';
 import { workflowIdFor } from '../../robot-image/src/durable/ids.js';
 import { configureDurable } from '../../robot-image/src/durable/runtime.js';
@@ -148,7 +149,9 @@ async function main(): Promise<void> {
       await db.query('analyze');
       console.log(`seeded ${RUNS} old and ${RECENT} recent finished runs with screenshots, healing, audit and DBOS rows in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-      const policy = { maxAgeMs: { runs: 30 * DAY, screenshots: 30 * DAY, healing: 30 * DAY, audit: 30 * DAY, workflows: 30 * DAY }, intervalMs: 600_000, batchSize: 500, pauseMs: 10 };
+      // The shipped defaults (batch size, pause, target batch time), with a 30-day age for every kind.
+      const days = Object.fromEntries(['RUNS', 'SCREENSHOTS', 'HEALING', 'AUDIT', 'WORKFLOWS'].map((k) => [`AETHER_RETENTION_${k}_DAYS`, '30']));
+      const policy = loadConfig({ AETHER_DATABASE_URL: url, AETHER_RETENTION_ENABLED: 'true', ...days }).retention!;
       const probe = startProbe(url, new Date(now - 30 * DAY));
       const t0 = performance.now();
       const batchMs: number[] = [];

@@ -80,11 +80,11 @@ describe('helm template', () => {
       return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
     };
     const DAY = 86_400_000;
-    const on = loadConfig(operatorEnv({ retention: { runsDays: 7, auditDays: 0, batchSize: 200 } }));
+    const on = loadConfig(operatorEnv({ retention: { runsDays: 7, auditDays: 0, batchSize: 300 } }));
     expect(on.retention).toEqual({
       maxAgeMs: { runs: 7 * DAY, screenshots: 14 * DAY, healing: 90 * DAY, workflows: 14 * DAY },
       intervalMs: 600_000,
-      batchSize: 200,
+      batchSize: 300,
       pauseMs: 10,
       dbosSchema: 'dbos',
     });

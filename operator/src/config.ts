@@ -61,7 +61,7 @@ const envSchema = z.object({
   AETHER_RETENTION_AUDIT_DAYS: days.default(180),
   AETHER_RETENTION_WORKFLOWS_DAYS: days.default(14),
   AETHER_RETENTION_INTERVAL_SECONDS: positiveInt.default(600),
-  AETHER_RETENTION_BATCH_SIZE: positiveInt.max(100_000).default(500),
+  AETHER_RETENTION_BATCH_SIZE: positiveInt.max(100_000).default(200),
   AETHER_RETENTION_BATCH_PAUSE_MS: z.coerce.number().int().nonnegative().max(60_000).default(10),
   AETHER_DBOS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lowercase SQL identifier').default('dbos'),
 });

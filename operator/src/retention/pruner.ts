@@ -28,7 +28,7 @@ export interface RetentionPolicy {
   /**
    * How long one batch (and so its row locks) should take. Each kind starts with a small batch; a slower
    * batch shrinks the next one in proportion, one under half of it lets the next grow (doubling) up to
-   * batchSize. Default 40 ms.
+   * batchSize. Default 20 ms.
    */
   targetBatchMs?: number;
   /** Pause between two batches of a pass. Default 10 ms. */
@@ -79,7 +79,7 @@ export function createPruner(opts: PrunerOptions): Pruner {
   const { policy } = opts;
   const now = opts.now ?? Date.now;
   const pauseMs = policy.pauseMs ?? 10;
-  const targetMs = policy.targetBatchMs ?? 40;
+  const targetMs = policy.targetBatchMs ?? 20;
   const log = opts.logger.child({ component: 'retention' });
   let stopper: AbortController | null = null;
   let timer: NodeJS.Timeout | null = null;
