@@ -2,6 +2,7 @@
 // Integration project because the first run builds Helm; no cluster is needed here.
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1NetworkPolicy, V1Role, V1StatefulSet } from '@kubernetes/client-node';
 import { finalizerBindingSpec, finalizerPolicySpec } from '../../api/admission/finalizer-policy.js';
+import { loadConfig } from '../../operator/src/config.js';
 import { findOne, helm, helmBinary, helmLint, helmTemplate, renderChart, chartDir } from './helm.js';
 
 const release = 'rel';
@@ -20,6 +21,7 @@ const variants: Array<[string, Record<string, unknown>]> = [
   ['bundled PostgreSQL', { postgresql: { enabled: true } }],
   ['existing database, no PostgreSQL', { postgresql: { enabled: false }, database: { existingSecret: { name: 'my-db', key: 'dsn' } } }],
   ['monitoring on', monitoring],
+  ['retention off', { retention: { enabled: false } }],
   ['watched namespaces and robot credentials', { operator: { watchNamespaces: ['team-a', 'team-b'] }, robots: { namespaces: ['team-a'], credentialSecrets: { 'team-a': ['portal'] } } }],
 ];
 
@@ -69,6 +71,27 @@ describe('helm template', () => {
     // Lease permissions exist only in the release namespace.
     const leases = findOne<V1Role>(objects, 'Role', `${release}-aether-operator-leader-election`);
     expect(leases.metadata?.namespace).toBe(namespace);
+  });
+
+  test('retention: the values reach the operator as the policy it parses; off means no pruning', () => {
+    const operatorEnv = (values: Record<string, unknown>) => {
+      const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;
+      const plain = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]);
+      return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
+    };
+    const DAY = 86_400_000;
+    const on = loadConfig(operatorEnv({ retention: { runsDays: 7, auditDays: 0, batchSize: 300 } }));
+    expect(on.retention).toEqual({
+      maxAgeMs: { runs: 7 * DAY, screenshots: 14 * DAY, healing: 90 * DAY, workflows: 14 * DAY },
+      intervalMs: 600_000,
+      batchSize: 300,
+      pauseMs: 10,
+      dbosSchema: 'dbos',
+    });
+    expect(loadConfig(operatorEnv({ retention: { enabled: false } })).retention).toBeUndefined();
+    const bad = helmLint({ retention: { batchSize: 0, runsDays: -1 } });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr + bad.stdout).toMatch(/retention/);
   });
 
   test('bundled PostgreSQL: StatefulSet, Service and a generated Secret the operator and migrations read', () => {

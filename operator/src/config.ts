@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
+import type { RetentionKind } from '../../api/queue/sql/retention.js';
+import type { RetentionPolicy } from './retention/pruner.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -18,6 +20,8 @@ const list = z.string().transform((s) =>
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** Days as a number (fractions allowed); 0 keeps that kind forever. */
+const days = z.coerce.number().nonnegative().max(36_500);
 const dns1123 = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)')
@@ -51,7 +55,20 @@ const envSchema = z.object({
   AETHER_LEASE_RETRY_PERIOD_SECONDS: positiveInt.default(2),
   AETHER_SWEEP_INTERVAL_SECONDS: positiveInt.default(2),
   AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(8),
+  // Retention (the chart's `retention:` block). Off unless enabled; a kind with 0 days is kept forever.
+  AETHER_RETENTION_ENABLED: bool.default(false),
+  AETHER_RETENTION_RUNS_DAYS: days.default(30),
+  AETHER_RETENTION_SCREENSHOTS_DAYS: days.default(14),
+  AETHER_RETENTION_HEALING_DAYS: days.default(90),
+  AETHER_RETENTION_AUDIT_DAYS: days.default(180),
+  AETHER_RETENTION_WORKFLOWS_DAYS: days.default(14),
+  AETHER_RETENTION_INTERVAL_SECONDS: positiveInt.default(600),
+  AETHER_RETENTION_BATCH_SIZE: positiveInt.max(100_000).default(200),
+  AETHER_RETENTION_BATCH_PAUSE_MS: z.coerce.number().int().nonnegative().max(60_000).default(10),
+  AETHER_DBOS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lowercase SQL identifier').default('dbos'),
 });
+
+const DAY_MS = 86_400_000;
 
 export interface OperatorConfig {
   databaseUrl: string;
@@ -82,6 +99,10 @@ export interface OperatorConfig {
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
   reconcileConcurrency: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** DBOS's schema in the database robots use as their DBOS system database. */
+  dbosSchema: string;
+  /** History pruning by the leader; undefined: nothing is ever deleted by age. */
+  retention?: RetentionPolicy;
 }
 
 export class ConfigError extends Error {
@@ -133,5 +154,24 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,
     logLevel: e.AETHER_LOG_LEVEL,
+    dbosSchema: e.AETHER_DBOS_SCHEMA,
+    ...(e.AETHER_RETENTION_ENABLED ? { retention: retentionPolicy(e) } : {}),
+  };
+}
+
+function retentionPolicy(e: z.infer<typeof envSchema>): RetentionPolicy {
+  const ages: Array<[RetentionKind, number]> = [
+    ['runs', e.AETHER_RETENTION_RUNS_DAYS],
+    ['screenshots', e.AETHER_RETENTION_SCREENSHOTS_DAYS],
+    ['healing', e.AETHER_RETENTION_HEALING_DAYS],
+    ['audit', e.AETHER_RETENTION_AUDIT_DAYS],
+    ['workflows', e.AETHER_RETENTION_WORKFLOWS_DAYS],
+  ];
+  return {
+    maxAgeMs: Object.fromEntries(ages.filter(([, d]) => d > 0).map(([kind, d]) => [kind, Math.round(d * DAY_MS)])),
+    intervalMs: e.AETHER_RETENTION_INTERVAL_SECONDS * 1000,
+    batchSize: e.AETHER_RETENTION_BATCH_SIZE,
+    pauseMs: e.AETHER_RETENTION_BATCH_PAUSE_MS,
+    dbosSchema: e.AETHER_DBOS_SCHEMA,
   };
 }

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 2000,
       reconcileConcurrency: 8,
       logLevel: 'info',
+      dbosSchema: 'dbos',
     });
   });
 
@@ -53,6 +54,13 @@ describe('loadConfig', () => {
     ['operator namespace beats POD_NAMESPACE', { AETHER_OPERATOR_NAMESPACE: 'ops', POD_NAMESPACE: 'pod-ns' }, (c) => c.operatorNamespace, 'ops'],
     ['empty string counts as unset', { AETHER_METRICS_PORT: '' }, (c) => c.http.port, 8080],
     ['postgresql scheme accepted', { AETHER_DATABASE_URL: 'postgresql://x@y/z' }, (c) => c.databaseUrl, 'postgresql://x@y/z'],
+    ['retention off unless enabled', { AETHER_RETENTION_RUNS_DAYS: '1' }, (c) => c.retention, undefined],
+    [
+      'retention: days per kind, 0 keeps a kind forever',
+      { AETHER_RETENTION_ENABLED: 'true', AETHER_RETENTION_RUNS_DAYS: '2', AETHER_RETENTION_SCREENSHOTS_DAYS: '0.5', AETHER_RETENTION_AUDIT_DAYS: '0', AETHER_RETENTION_INTERVAL_SECONDS: '60', AETHER_RETENTION_BATCH_SIZE: '100', AETHER_DBOS_SCHEMA: 'dbos_sys' },
+      (c) => c.retention,
+      { maxAgeMs: { runs: 2 * 86_400_000, screenshots: 43_200_000, healing: 90 * 86_400_000, workflows: 14 * 86_400_000 }, intervalMs: 60_000, batchSize: 100, pauseMs: 10, dbosSchema: 'dbos_sys' },
+    ],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig({ ...minimal, ...env }))).toEqual(expected);
   });
@@ -75,12 +83,16 @@ describe('loadConfig', () => {
       AETHER_LOG_LEVEL: 'loud',
       AETHER_SWEEP_INTERVAL_SECONDS: '0',
       AETHER_ROBOT_DATABASE_SECRET_NAME: 'Not A Name',
+      AETHER_RETENTION_RUNS_DAYS: '-1',
+      AETHER_DBOS_SCHEMA: 'dbos; drop table x',
     });
     expect(p.map((x) => x.split(':')[0]).sort()).toEqual([
       'AETHER_DATABASE_URL',
+      'AETHER_DBOS_SCHEMA',
       'AETHER_LEADER_ELECTION',
       'AETHER_LOG_LEVEL',
       'AETHER_METRICS_PORT',
+      'AETHER_RETENTION_RUNS_DAYS',
       'AETHER_ROBOT_DATABASE_SECRET_NAME',
       'AETHER_SWEEP_INTERVAL_SECONDS',
     ]);

@@ -19,6 +19,7 @@ import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
 import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
 import { createSweeper } from './queue/sweeper.js';
+import { createPruner } from './retention/pruner.js';
 import { Controller, type Reconcile } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
 import { objectKey } from './runtime/key.js';
@@ -98,7 +99,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   const jobWrites = new Freshest<RpaJobObject>();
   const rpaJob = controller(
     'rpajob',
-    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs, writes: jobWrites }),
+    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs, writes: jobWrites, dbosSchema: config.dbosSchema, metrics }),
     config.reconcileConcurrency,
   );
   const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now, healing: { db } }));
@@ -150,6 +151,11 @@ export function buildOperator(opts: OperatorOptions): Operator {
       // A deleted robot pod: release its jobs now instead of after its heartbeat lease.
       sweeper.markPodDead(pod.metadata.namespace!, pod.metadata.name!).catch((err: unknown) => logger.warn({ err, pod: pod.metadata?.name }, 'releasing the jobs of a deleted pod failed'));
     });
+  }
+  if (config.retention) {
+    // History older than its retention age goes, in small batches, from the leader only.
+    const pruner = createPruner({ pool: db, logger, metrics, policy: config.retention, now });
+    manager.addLeaderTask({ start: () => pruner.start(), stop: () => pruner.stop() });
   }
   const listener = createEnqueueListener({
     databaseUrl: config.databaseUrl,

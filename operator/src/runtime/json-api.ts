@@ -40,14 +40,21 @@ export class JsonApi {
 
   constructor(private readonly kc: KubeConfig) {}
 
-  /** Sends `body` as JSON and returns the parsed response; rejects with ApiRequestError on a non-2xx status. */
+  /**
+   * Sends `body` as JSON and returns the parsed response; rejects with ApiRequestError on a non-2xx status,
+   * and with an AbortError when `signal` aborts first (e.g. the reconcile's, on lease loss): a request
+   * not yet sent is never sent.
+   */
   async request<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
     contentType = 'application/json',
+    signal?: AbortSignal,
   ): Promise<T> {
+    signal?.throwIfAborted();
     const opts = await this.requestOptions();
+    signal?.throwIfAborted();
     const { url, prefix } = this.server();
     const data = body === undefined ? undefined : JSON.stringify(body);
     const headers: http.OutgoingHttpHeaders = {
@@ -70,6 +77,7 @@ export class JsonApi {
           method,
           path: prefix + path,
           headers,
+          ...(signal ? { signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 // Leader election against the real API server: two electors on one Lease.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../../api/log.js';
@@ -125,6 +125,58 @@ describe('LeaderElector', () => {
     } finally {
       clearInterval(tick);
       await a.e.stop();
+    }
+  });
+
+  // The wall clock of this process jumps (an NTP step, a resumed VM): Date (now() and new Date()) moves
+  // by `ms` and goes on ticking in real time; timers and the monotonic clock are untouched.
+  function jumpWallClock(ms: number): () => void {
+    jest.useFakeTimers({
+      now: Date.now() + ms,
+      advanceTimers: true,
+      doNotFake: ['hrtime', 'performance', 'nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    });
+    return () => jest.useRealTimers();
+  }
+
+  it('a wall-clock jump forward on the candidate is no false take-over', async () => {
+    // a renews every 2 s, b looks every 200 ms: b sees the same record many times between renewals.
+    const a = elector('a', 'jump-forward', { leaseDurationMs: 6000, renewDeadlineMs: 5000, retryPeriodMs: 2000 });
+    const b = elector('b', 'jump-forward', { leaseDurationMs: 6000, renewDeadlineMs: 5000, retryPeriodMs: 200 });
+    a.e.start();
+    await waitFor('a leads', async () => (a.e.isLeader ? true : undefined));
+    b.e.start();
+    await new Promise((r) => setTimeout(r, 500)); // b has seen a's lease
+    const restore = jumpWallClock(3_600_000);
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(leaderOf(a.e, b.e)).toEqual(['a']);
+      expect(b.log).toEqual([]);
+      expect(a.log).toEqual(['started']);
+    } finally {
+      restore();
+      await b.e.stop();
+      await a.e.stop();
+    }
+  });
+
+  it('a wall-clock jump backward does not keep a dead leader\'s lease alive', async () => {
+    const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 };
+    const a = elector('a', 'jump-back', timing);
+    const b = elector('b', 'jump-back', timing);
+    a.e.start();
+    await waitFor('a leads', async () => (a.e.isLeader ? true : undefined));
+    b.e.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    (a.e as unknown as { abort: AbortController }).abort.abort(); // a crashes without releasing
+    await new Promise((r) => setTimeout(r, 1000)); // b has seen a's last record
+    const restore = jumpWallClock(-3_600_000);
+    try {
+      await waitFor('b leads', async () => (b.e.isLeader ? true : undefined), { timeoutMs: 15_000 });
+      expect(await holder('jump-back')).toBe('b');
+    } finally {
+      restore();
+      await b.e.stop();
     }
   });
 });

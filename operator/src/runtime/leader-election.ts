@@ -1,8 +1,9 @@
 // Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: a candidate takes the lease
 // when it is free or its holder has not renewed it for leaseDuration (measured on the candidate's own
-// clock from when it last saw the lease change, so clock skew between nodes does not matter); the
-// leader renews every retryPeriod and gives up if it cannot renew within renewDeadline; on shutdown it
-// clears holderIdentity so a candidate takes over at once.
+// monotonic clock from when it last saw the lease change, so neither clock skew between nodes nor a
+// wall-clock jump matters: lease-observation.ts); the leader renews every retryPeriod and gives up if it
+// cannot renew within renewDeadline (monotonic too); on shutdown it clears holderIdentity so a candidate
+// takes over at once. Wall-clock time is only written into the Lease (acquireTime, renewTime).
 import {
   CoordinationV1Api,
   V1MicroTime,
@@ -13,6 +14,7 @@ import {
 import type { Logger } from '../../../api/log.js';
 import { isConflict, isNotFound } from './api-errors.js';
 import { sleep } from './clock.js';
+import { LeaseObservation, systemElectionClock, type ElectionClock } from './lease-observation.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -29,6 +31,8 @@ export interface LeaderElectionOptions {
   onStartedLeading?: () => void;
   onStoppedLeading?: () => void;
   onNewLeader?: (identity: string) => void;
+  /** Monotonic time for every decision, wall-clock time only for the Lease's timestamps. Tests pass their own. */
+  clock?: ElectionClock;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -39,26 +43,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function sameRecord(a: V1LeaseSpec | undefined, b: V1LeaseSpec | undefined): boolean {
-  const t = (d: Date | undefined) => (d ? new Date(d).getTime() : undefined);
-  return (
-    a?.holderIdentity === b?.holderIdentity &&
-    t(a?.renewTime) === t(b?.renewTime) &&
-    t(a?.acquireTime) === t(b?.acquireTime) &&
-    a?.leaseTransitions === b?.leaseTransitions &&
-    a?.leaseDurationSeconds === b?.leaseDurationSeconds
-  );
-}
-
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly opts: Required<
-    Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader'>
+    Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'clock'>
   > &
     Pick<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader'>;
   private readonly abort = new AbortController();
-  private observed: V1LeaseSpec | undefined;
-  private observedAt = 0;
+  private readonly clock: ElectionClock;
+  private readonly observation: LeaseObservation;
   private lastLeader: string | undefined;
   private leading = false;
   private loop: Promise<void> | undefined;
@@ -66,6 +59,8 @@ export class LeaderElector {
   constructor(kc: KubeConfig, opts: LeaderElectionOptions) {
     this.api = kc.makeApiClient(CoordinationV1Api);
     this.opts = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    this.clock = opts.clock ?? systemElectionClock;
+    this.observation = new LeaseObservation(() => this.clock.monotonicMs());
     if (this.opts.renewDeadlineMs >= this.opts.leaseDurationMs)
       throw new Error('renewDeadline must be shorter than the lease duration');
   }
@@ -119,14 +114,16 @@ export class LeaderElector {
     while (!this.stopped) {
       await sleep(this.opts.retryPeriodMs, this.abort.signal);
       if (this.stopped) return;
-      const deadline = Date.now() + this.opts.renewDeadlineMs;
+      // Monotonic: a wall-clock jump neither cuts the renew deadline short nor stretches it.
+      const deadline = this.clock.monotonicMs() + this.opts.renewDeadlineMs;
+      const left = () => deadline - this.clock.monotonicMs();
       let renewed = false;
-      while (!this.stopped && Date.now() < deadline) {
-        if (await this.tryAcquireOrRenew(deadline - Date.now())) {
+      while (!this.stopped && left() > 0) {
+        if (await this.tryAcquireOrRenew(left())) {
           renewed = true;
           break;
         }
-        await sleep(Math.min(this.opts.retryPeriodMs, Math.max(0, deadline - Date.now())), this.abort.signal);
+        await sleep(Math.min(this.opts.retryPeriodMs, Math.max(0, left())), this.abort.signal);
       }
       if (!renewed && !this.stopped) return;
     }
@@ -147,10 +144,7 @@ export class LeaderElector {
   }
 
   private observe(spec: V1LeaseSpec | undefined): void {
-    if (!sameRecord(spec, this.observed)) {
-      this.observed = spec;
-      this.observedAt = Date.now();
-    }
+    this.observation.observe(spec);
     const holder = spec?.holderIdentity ?? '';
     if (holder !== '' && holder !== this.lastLeader) {
       this.lastLeader = holder;
@@ -161,7 +155,7 @@ export class LeaderElector {
   /** One attempt to take or keep the lease; false when someone else holds it or the write lost a race. */
   private async tryAcquireOrRenew(timeoutMs = this.opts.renewDeadlineMs): Promise<boolean> {
     const { namespace, name } = this.opts;
-    const now = new Date();
+    const now = new Date(this.clock.wallMs());
     try {
       let lease: V1Lease;
       try {
@@ -177,9 +171,7 @@ export class LeaderElector {
         return true;
       }
       this.observe(lease.spec);
-      const holder = lease.spec?.holderIdentity ?? '';
-      const durationMs = (lease.spec?.leaseDurationSeconds ?? Math.ceil(this.opts.leaseDurationMs / 1000)) * 1000;
-      if (holder !== '' && holder !== this.opts.identity && this.observedAt + durationMs > now.getTime()) return false;
+      if (!this.observation.mayAcquire(lease.spec, this.opts.identity, this.opts.leaseDurationMs)) return false;
       const spec = this.record(lease.spec, now);
       // replace carries metadata.resourceVersion: a concurrent writer makes this fail with 409.
       await withTimeout(this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }), timeoutMs);
@@ -196,7 +188,7 @@ export class LeaderElector {
     try {
       const lease = await withTimeout(this.api.readNamespacedLease({ name, namespace }), this.opts.renewDeadlineMs);
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
-      const now = new V1MicroTime(Date.now());
+      const now = new V1MicroTime(this.clock.wallMs());
       const spec: V1LeaseSpec = {
         holderIdentity: '',
         leaseDurationSeconds: 1,

@@ -8,6 +8,7 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  V1MicroTime,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -253,4 +254,75 @@ describe('Manager with a controller on a custom resource', () => {
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   }, 180_000);
+
+  it("on lease loss an in-flight reconcile's signal is aborted, its API write is not sent, and the manager reports the loss after the drain", async () => {
+    const widget = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'w-lease' };
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Widget', metadata: { name: 'w-lease' }, spec: { size: 1 } },
+    });
+    const steps: string[] = [];
+    const manager = new Manager({
+      kc,
+      logger,
+      metrics: new OperatorMetrics({ processMetrics: false }),
+      http: { host: '127.0.0.1', port: 0 },
+      leaderElection: { namespace: ns, leaseName: 'lost-lease', identity: 'op-1', leaseDurationMs: 4000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
+      onLostLeadership: () => steps.push('lost leadership'),
+    });
+    const controller = manager.addController(
+      new Controller({
+        name: 'slow',
+        logger,
+        reconcile: async (_key, { signal }) => {
+          steps.push('reconcile started');
+          // A long reconcile (a slow API server, a long query): it is still running when the lease goes.
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 30_000);
+            signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+          });
+          steps.push(signal.aborted ? 'signal aborted' : 'signal never aborted');
+          try {
+            await patchStatus(json, widget, { note: 'written after the lease was lost' }, { signal });
+            steps.push('write sent');
+          } catch (err) {
+            steps.push((err as Error).name === 'AbortError' ? 'write refused' : `write failed: ${(err as Error).message}`);
+          }
+          return done();
+        },
+      }),
+    );
+    await manager.start();
+    await waitFor('leader', async () => (manager.isLeader ? true : undefined));
+    controller.enqueue(`${ns}/w-lease`);
+    await waitFor('reconcile in flight', async () => (steps.includes('reconcile started') ? true : undefined));
+
+    // Another process writes itself into the Lease (a partition healed the wrong way): renewals fail.
+    const leases = kc.makeApiClient(CoordinationV1Api);
+    const steal = setInterval(() => {
+      void leases
+        .readNamespacedLease({ name: 'lost-lease', namespace: ns })
+        .then((l) =>
+          leases.replaceNamespacedLease({
+            name: 'lost-lease',
+            namespace: ns,
+            body: { ...l, spec: { ...l.spec, holderIdentity: 'intruder', renewTime: new V1MicroTime(Date.now()) } },
+          }),
+        )
+        .catch(() => undefined);
+    }, 100);
+    try {
+      await waitFor('leadership lost', async () => (steps.includes('lost leadership') ? true : undefined));
+      expect(steps).toEqual(['reconcile started', 'signal aborted', 'write refused', 'lost leadership']);
+      expect(manager.isLeader).toBe(false);
+      const w = (await custom.getNamespacedCustomObject(widget)) as Widget;
+      expect(w.status?.note).toBeUndefined();
+    } finally {
+      clearInterval(steal);
+      await manager.shutdown();
+    }
+  });
 });

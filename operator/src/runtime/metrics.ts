@@ -66,6 +66,29 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionRowsPruned = new Counter({
+    name: 'aether_retention_rows_pruned_total',
+    help: 'History rows deleted by retention, by kind (runs, screenshots, healing, audit, workflows, job).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionPruneDuration = new Histogram({
+    name: 'aether_retention_prune_duration_seconds',
+    help: 'Time one retention pass spent on one kind of row (all its batches).',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly retentionBatchDuration = new Histogram({
+    name: 'aether_retention_batch_duration_seconds',
+    help: 'Time one retention delete batch (one short transaction: the longest any of its row locks is held), by kind.',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.leader.set(0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });

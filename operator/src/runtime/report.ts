@@ -56,13 +56,16 @@ export async function reportStatus<T extends ReportedObject>(
   observed: T,
   ref: CustomResourceRef,
   report: StatusReport,
-  opts: { ifUnchangedSince?: string } = {},
+  opts: { ifUnchangedSince?: string; signal?: AbortSignal } = {},
 ): Promise<T | undefined> {
   // The action happened whatever becomes of the write (a conditional one may lose to another writer).
   for (const e of report.actionEvents ?? []) void deps.events.record(observed, e);
   const patch = statusPatchOf(observed, report, new Date(deps.now()));
   if (!patch) return undefined;
-  const updated = await patchStatus<T>(deps.api, ref, patch, opts.ifUnchangedSince === undefined ? {} : { resourceVersion: opts.ifUnchangedSince });
+  const updated = await patchStatus<T>(deps.api, ref, patch, {
+    ...(opts.ifUnchangedSince === undefined ? {} : { resourceVersion: opts.ifUnchangedSince }),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   for (const e of report.events ?? []) void deps.events.record(observed, e);
   return updated;
 }

@@ -24,11 +24,11 @@ export async function patchStatus<T = unknown>(
   api: JsonApi,
   ref: CustomResourceRef,
   status: Record<string, unknown>,
-  opts: { resourceVersion?: string } = {},
+  opts: { resourceVersion?: string; signal?: AbortSignal } = {},
 ): Promise<T> {
   const body =
     opts.resourceVersion === undefined ? { status } : { metadata: { resourceVersion: opts.resourceVersion }, status };
-  return api.request<T>('PATCH', customResourcePath(ref, 'status'), body, MERGE_PATCH);
+  return api.request<T>('PATCH', customResourcePath(ref, 'status'), body, MERGE_PATCH, opts.signal);
 }
 
 /** Merge-patches the object itself (metadata such as finalizers or annotations). */
@@ -36,6 +36,7 @@ export async function mergePatch<T = unknown>(
   api: JsonApi,
   ref: CustomResourceRef,
   patch: Record<string, unknown>,
+  opts: { signal?: AbortSignal } = {},
 ): Promise<T> {
-  return api.request<T>('PATCH', customResourcePath(ref), patch, MERGE_PATCH);
+  return api.request<T>('PATCH', customResourcePath(ref), patch, MERGE_PATCH, opts.signal);
 }

@@ -87,7 +87,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     const parsed = RobotPoolSpec.safeParse(pool.spec);
     if (!parsed.success) {
       const message = issuesText(parsed.error.issues, { under: 'spec' });
-      await reportStatus(reporting, pool, ref, invalidPoolReport(message));
+      await reportStatus(reporting, pool, ref, invalidPoolReport(message), { signal: ctx.signal });
       throw new TerminalError(message);
     }
     // Read.
@@ -106,7 +106,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     if (d.deployment) await apply(d.deployment, key);
     if (d.scaled) ctx.logger.info({ ...d.scaled, queue: depth }, 'scaled the robot pool');
     // Report.
-    await reportStatus(reporting, pool, ref, d.report);
+    await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
     const labels = { namespace: key.namespace, pool: key.name };
     deps.metrics.poolQueueDepth.set({ ...labels, state: 'ready' }, depth.ready);
     deps.metrics.poolQueueDepth.set({ ...labels, state: 'delayed' }, depth.delayed);

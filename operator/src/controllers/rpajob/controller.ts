@@ -21,7 +21,9 @@ import { crRef, type KubeClients } from '../kube.js';
 import { ANNOTATIONS, RPAJOB_FINALIZER } from '../names.js';
 import { timeOf, type RpaJobObject, type RpaWorkflowObject } from '../objects.js';
 import { Freshest } from '../freshest.js';
-import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, type JobDecision, type JobWorld, type Resolved } from './decide.js';
+import { purgeJobRows } from '../../retention/purge-job.js';
+import type { OperatorMetrics } from '../../runtime/metrics.js';
+import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, purgesRowsOnDelete, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 import { queuedRecord } from './sql.js';
 
@@ -40,6 +42,9 @@ export interface RpaJobControllerDeps {
   robotPatchGraceMs?: number;
   /** The controller's own writes (shared with `jobKeysOf`, which skips their watch echoes). */
   writes?: Freshest<RpaJobObject>;
+  /** DBOS's schema, for the rows of a job deleted after its TTL. Default `dbos`. */
+  dbosSchema?: string;
+  metrics?: OperatorMetrics;
 }
 
 /**
@@ -61,9 +66,19 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
     if (!job.metadata.finalizers?.includes(RPAJOB_FINALIZER)) return done();
     const outcome = await deps.producer.cancel(job.metadata.uid, { actor: 'operator/rpajob-finalizer' });
-    await mergePatch(deps.clients.json, ref(job), {
-      metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion },
-    }).catch((err: unknown) => {
+    const spec = (job.spec ?? {}) as { ttlSecondsAfterFinished?: number; maxAttempts?: number };
+    if (purgesRowsOnDelete(job, spec.ttlSecondsAfterFinished, deps.now())) {
+      // Before the finalizer comes off: a crash in between repeats it (idempotent), it is never skipped.
+      const purged = await purgeJobRows(deps.db, { uid: job.metadata.uid, maxAttempts: spec.maxAttempts ?? 1, dbosSchema: deps.dbosSchema });
+      ctx.logger.info({ jobUid: job.metadata.uid, rows: purged }, 'deleted the database rows of a job past its ttlSecondsAfterFinished');
+      deps.metrics?.retentionRowsPruned.inc({ kind: 'job' }, purged.runs + purged.healing + purged.audit + purged.workflows);
+    }
+    await mergePatch(
+      deps.clients.json,
+      ref(job),
+      { metadata: { finalizers: job.metadata.finalizers.filter((f) => f !== RPAJOB_FINALIZER), resourceVersion: job.metadata.resourceVersion } },
+      { signal: ctx.signal },
+    ).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
     ctx.logger.info({ jobUid: job.metadata.uid, queueEntry: outcome }, 'released the queue entry of a deleted job');
@@ -71,14 +86,14 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   }
 
   /** The finalizer (and the trace context of the job's first reconcile) before anything is queued. */
-  async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined): Promise<RpaJobObject> {
+  async function ensureFinalizer(job: RpaJobObject, traceparent: string | undefined, signal: AbortSignal): Promise<RpaJobObject> {
     const hasFinalizer = job.metadata.finalizers?.includes(RPAJOB_FINALIZER) ?? false;
     const needsTrace = traceparent !== undefined && job.metadata.annotations?.[ANNOTATIONS.traceparent] === undefined;
     if (hasFinalizer && !needsTrace) return job;
     const metadata: Record<string, unknown> = { resourceVersion: job.metadata.resourceVersion };
     if (!hasFinalizer) metadata.finalizers = [...(job.metadata.finalizers ?? []), RPAJOB_FINALIZER];
     if (needsTrace) metadata.annotations = { [ANNOTATIONS.traceparent]: traceparent };
-    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, ref(job), { metadata }));
+    return freshest.wrote(await mergePatch<RpaJobObject>(deps.clients.json, ref(job), { metadata }, { signal }));
   }
 
   /** The queue payload of a job: its resolved workflow snapshotted with params, bindings and limits. */
@@ -157,7 +172,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     return inSpan(deps.tracer, 'reconcile RpaJob', { parent, attributes }, async (span) => {
       // Read.
       const traceparent = traceparentOf(span);
-      const job = await ensureFinalizer(cached, traceparent);
+      const job = await ensureFinalizer(cached, traceparent, ctx.signal);
       let resolution: Resolution | undefined;
       const known = {
         job,
@@ -175,7 +190,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
       // Report: one status write. resourceVersion makes it conditional: a robot's Running that landed
       // since our read is not overwritten.
       if (decision.report) {
-        const updated = await reportStatus(reporting, job, ref(job), decision.report, { ifUnchangedSince: job.metadata.resourceVersion });
+        const updated = await reportStatus(reporting, job, ref(job), decision.report, { ifUnchangedSince: job.metadata.resourceVersion, signal: ctx.signal });
         if (updated) freshest.wrote(updated);
       }
       if (decision.action.kind === 'delete') await deleteJob(job);

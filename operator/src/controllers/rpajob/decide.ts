@@ -22,6 +22,18 @@ export function ttlExpiry(finishedAtMs: number | undefined, ttlSecondsAfterFinis
   return finishedAtMs + ttlSecondsAfterFinished * 1000;
 }
 
+/**
+ * Deleting a job: whether its PostgreSQL rows (run, screenshots, healing, audit, DBOS workflows) go too.
+ * Only for a finished job whose ttlSecondsAfterFinished has passed: the TTL says its history is done
+ * with. A job deleted before (by hand, or unfinished) keeps its history for retention to age out.
+ */
+export function purgesRowsOnDelete(job: RpaJobObject, ttlSecondsAfterFinished: number | undefined, now: number): boolean {
+  if (!isFinishedPhase(job.status?.phase)) return false;
+  const finished = job.status?.conditions?.find((c) => c.type === CONDITIONS.finished);
+  const expiry = ttlExpiry(timeOf(job.status?.completionTime) ?? timeOf(finished?.lastTransitionTime), ttlSecondsAfterFinished);
+  return expiry !== undefined && expiry <= now;
+}
+
 const RUN_PHASE: Record<RunState, JobPhase> = {
   queued: 'Queued',
   running: 'Running',

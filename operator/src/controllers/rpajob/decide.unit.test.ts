@@ -15,7 +15,7 @@ import {
   type JobDecision,
   type JobWorld,
   type Resolved,
-  followRun, jobDeadline, phaseOfRun, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
+  followRun, jobDeadline, phaseOfRun, purgesRowsOnDelete, suspensionStep, ttlExpiry, type RunFollowUp, type SuspensionStep } from './decide.js';
 
 describe('followRun', () => {
   const now = 100_000;
@@ -72,6 +72,22 @@ describe('deadline and TTL', () => {
     [1000, 60, 61_000],
     [1000, undefined, undefined],
   ])('ttlExpiry(%p, %p) = %p', (finished, ttl, expected) => expect(ttlExpiry(finished, ttl)).toBe(expected));
+
+  const at = (iso: string) => ({ metadata: { name: 'j', namespace: 'n', uid: 'u' }, status: { phase: 'Succeeded', completionTime: iso } }) as unknown as RpaJobObject;
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  it.each<[string, RpaJobObject, number | undefined, number, boolean]>([
+    ['finished, TTL passed', at('2026-01-01T00:00:00Z'), 10, t0 + 10_000, true],
+    ['finished, TTL not yet passed (deleted by hand)', at('2026-01-01T00:00:00Z'), 10, t0 + 9_999, false],
+    ['finished, no TTL', at('2026-01-01T00:00:00Z'), undefined, t0 + 1e9, false],
+    ['not finished', { metadata: { name: 'j', namespace: 'n', uid: 'u' }, status: { phase: 'Running' } } as unknown as RpaJobObject, 0, t0, false],
+    [
+      'finished, completion time only in the Finished condition',
+      { metadata: { name: 'j', namespace: 'n', uid: 'u' }, status: { phase: 'Failed', conditions: [{ type: 'Finished', status: 'True', reason: 'Failed', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as unknown as RpaJobObject,
+      5,
+      t0 + 5_000,
+      true,
+    ],
+  ])('purgesRowsOnDelete: %s', (_name, job, ttl, now, expected) => expect(purgesRowsOnDelete(job, ttl, now)).toBe(expected));
 });
 
 describe('bindingProblems', () => {

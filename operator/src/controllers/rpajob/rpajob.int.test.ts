@@ -135,9 +135,15 @@ describe('RpaJob controller', () => {
     expect(wf.status!.conditions[0].message).toContain('comes later');
   });
 
-  it('a finished job is deleted after ttlSecondsAfterFinished', async () => {
+  it('a finished job is deleted after ttlSecondsAfterFinished, and its database rows with it', async () => {
     const { metadata } = await createObject(env, 'RpaJob', 'ttl', jobSpec({ ttlSecondsAfterFinished: 1 }));
     await waitForObject(env, 'RpaJob', 'ttl', 'Queued', (o) => o.status?.phase === 'Queued');
+    // What a robot leaves behind besides the run row: a healing event and an audit row of the job.
+    await env.db.query(
+      `insert into aether.healing_events (workflow_namespace, workflow_name, step_id, run_uid, tier, outcome) values ($1, 'wf', 'noop', $2, 'text', 'healed')`,
+      [env.namespace, metadata.uid],
+    );
+    await env.db.query(`insert into aether.audit_log (actor, action, run_uid) values ('robot/test', 'run.claimed', $1)`, [metadata.uid]);
     // The robot's part: finish the run, report on the status.
     expect(await completeRuns(env.db, { results: [{ uid: metadata.uid, outputs: {} }], robot: 'robot-test' })).toBe(1);
     await env.custom.patchNamespacedCustomObjectStatus(
@@ -145,7 +151,13 @@ describe('RpaJob controller', () => {
       mergePatch,
     );
     await waitForGone(env, 'RpaJob', 'ttl');
-    expect(await runRows(metadata.uid)).toEqual([{ state: 'succeeded' }]); // history stays in Postgres
+    // The finalizer came off only after the rows were gone.
+    expect(await runRows(metadata.uid)).toEqual([]);
+    const left = await env.db.query<{ n: number }>(
+      `select (select count(*) from aether.healing_events where run_uid = $1) + (select count(*) from aether.audit_log where run_uid = $1) as n`,
+      [metadata.uid],
+    );
+    expect(Number(left.rows[0]!.n)).toBe(0);
   });
 
   it('adopts the outcome from the run row when the robot status patch was lost', async () => {

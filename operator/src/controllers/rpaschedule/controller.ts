@@ -6,7 +6,7 @@
 import { RpaScheduleSpec, API_VERSION, kubeTime } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import { isAlreadyExists, isNotFound } from '../../runtime/api-errors.js';
-import type { Reconcile } from '../../runtime/controller.js';
+import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { ObjectKey } from '../../runtime/key.js';
 import { reportStatus } from '../../runtime/report.js';
@@ -62,14 +62,14 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     }
   }
 
-  return async (key: ObjectKey): Promise<ReconcileResult> => {
+  return async (key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const s = deps.schedules.get(key.namespace, key.name);
     if (!s || s.metadata.deletionTimestamp) return done();
     const ref = crRef('RpaSchedule', key.namespace, key.name);
     const parsed = RpaScheduleSpec.safeParse(s.spec);
     if (!parsed.success) {
       const message = issuesText(parsed.error.issues, { under: 'spec' });
-      await reportStatus(reporting, s, ref, invalidScheduleReport(message));
+      await reportStatus(reporting, s, ref, invalidScheduleReport(message), { signal: ctx.signal });
       throw new TerminalError(message);
     }
     // Read, decide.
@@ -79,7 +79,9 @@ export function rpaScheduleReconciler(deps: RpaScheduleControllerDeps): Reconcil
     for (const name of d.deleteJobs) await deleteJob(key.namespace, name);
     const created = d.create ? await createJob(s, parsed.data.jobTemplate, d.create.at, d.create.name) : false;
     // Report.
-    await reportStatus(reporting, s, ref, created && d.create ? { ...d.report, actionEvents: [...(d.report.actionEvents ?? []), d.create.event] } : d.report);
+    await reportStatus(reporting, s, ref, created && d.create ? { ...d.report, actionEvents: [...(d.report.actionEvents ?? []), d.create.event] } : d.report, {
+      signal: ctx.signal,
+    });
     return d.result;
   };
 }
