@@ -89,6 +89,8 @@ export const WORKFLOW_REASONS = {
 /** RobotPool: the Ready and ScalingActive conditions and the pool's Events. */
 export const POOL_REASONS = {
   Invalid: 'Invalid',
+  /** The pool asks for an image, ServiceAccount, env Secret or scheduling field outside the chart's allow-list. */
+  Forbidden: 'Forbidden',
   DeploymentReady: 'DeploymentReady',
   DeploymentProgressing: 'DeploymentProgressing',
   /** autoscaling is off: spec.replicas sets the size. */

@@ -8,6 +8,7 @@ import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
 import type { RetentionKind } from '../../api/queue/sql/retention.js';
 import type { RetentionPolicy } from './retention/pruner.js';
+import { SCHEDULING_FIELDS, type RobotConfinement } from './controllers/robotpool/confinement.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -45,6 +46,11 @@ const envSchema = z.object({
   AETHER_ROBOT_DATABASE_SECRET_NAME: dnsSubdomain.default('aether-database'),
   AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
   AETHER_ROBOT_CLUSTER_CIDRS: list.default([]),
+  // RobotPool confinement (chart values robots.allowed*): besides the robot image and SA, nothing.
+  AETHER_ROBOT_ALLOWED_IMAGES: list.default([]),
+  AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: list.default([]),
+  AETHER_ROBOT_ALLOWED_ENV_SECRETS: list.default([]),
+  AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: list.default([]),
   // Optional tuning.
   AETHER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
@@ -94,6 +100,8 @@ export interface OperatorConfig {
     databaseSecret: { name: string; key: string };
     /** The cluster's service and pod ranges: robots refuse them unless their pool allows them. */
     clusterCidrs: string[];
+    /** What a RobotPool may ask for: the robot image and SA always, plus the chart's robots.allowed* values. */
+    confinement: RobotConfinement;
   };
   sweepIntervalMs: number;
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
@@ -129,6 +137,12 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     return typeof entry === 'string' || entry.kind !== 'cidr';
   });
   if (notCidrs.length) problems.push(`AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): ${notCidrs.join(', ')}`);
+  const badFields = e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS.filter((f) => !(SCHEDULING_FIELDS as readonly string[]).includes(f));
+  if (badFields.length) problems.push(`AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: not one of ${SCHEDULING_FIELDS.join(', ')}: ${badFields.join(', ')}`);
+  const badSas = e.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS.filter((n) => !dnsSubdomain.safeParse(n).success);
+  if (badSas.length) problems.push(`AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: not ServiceAccount names: ${badSas.join(', ')}`);
+  const badSecrets = e.AETHER_ROBOT_ALLOWED_ENV_SECRETS.filter((n) => !dnsSubdomain.safeParse(n).success);
+  if (badSecrets.length) problems.push(`AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: ${badSecrets.join(', ')}`);
   if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
     problems.push('AETHER_LEASE_RENEW_DEADLINE_SECONDS: must be shorter than AETHER_LEASE_DURATION_SECONDS');
   if (problems.length) throw new ConfigError(problems);
@@ -150,6 +164,12 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
       ...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? { serviceAccountName: e.AETHER_ROBOT_SERVICE_ACCOUNT } : {}),
       databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
       clusterCidrs: e.AETHER_ROBOT_CLUSTER_CIDRS,
+      confinement: {
+        allowedImages: [e.AETHER_ROBOT_IMAGE, ...e.AETHER_ROBOT_ALLOWED_IMAGES],
+        allowedServiceAccounts: [...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? [e.AETHER_ROBOT_SERVICE_ACCOUNT] : []), ...e.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS],
+        allowedEnvSecrets: e.AETHER_ROBOT_ALLOWED_ENV_SECRETS,
+        allowedSchedulingFields: e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS as RobotConfinement['allowedSchedulingFields'],
+      },
     },
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,

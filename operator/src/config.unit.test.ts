@@ -29,7 +29,13 @@ describe('loadConfig', () => {
         retryPeriodMs: 2_000,
       },
       http: { host: '0.0.0.0', port: 8080 },
-      robot: { image: 'ghcr.io/aether-rpa/robot:0.1.0', databaseSecret: { name: 'aether-database', key: 'url' }, clusterCidrs: [] },
+      robot: {
+        image: 'ghcr.io/aether-rpa/robot:0.1.0',
+        databaseSecret: { name: 'aether-database', key: 'url' },
+        clusterCidrs: [],
+        // By default a pool may run the robot image only, as the robot SA, with no env Secret and no scheduling fields.
+        confinement: { allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'], allowedServiceAccounts: [], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+      },
       sweepIntervalMs: 2000,
       reconcileConcurrency: 8,
       logLevel: 'info',
@@ -47,7 +53,26 @@ describe('loadConfig', () => {
       'robot settings the chart passes',
       { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108' },
       (c) => c.robot,
-      { image: 'r:1', serviceAccountName: 'aether-robot', databaseSecret: { name: 'db', key: 'uri' }, clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'] },
+      {
+        image: 'r:1',
+        serviceAccountName: 'aether-robot',
+        databaseSecret: { name: 'db', key: 'uri' },
+        clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'],
+        confinement: { allowedImages: ['r:1'], allowedServiceAccounts: ['aether-robot'], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+      },
+    ],
+    [
+      'the RobotPool allow-list adds to the robot image and SA',
+      {
+        AETHER_ROBOT_IMAGE: 'r:1',
+        AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot',
+        AETHER_ROBOT_ALLOWED_IMAGES: 'r:2, registry.example/robot:*',
+        AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: 'robot-gpu',
+        AETHER_ROBOT_ALLOWED_ENV_SECRETS: 'proxy-creds',
+        AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'tolerations',
+      },
+      (c) => c.robot.confinement,
+      { allowedImages: ['r:1', 'r:2', 'registry.example/robot:*'], allowedServiceAccounts: ['aether-robot', 'robot-gpu'], allowedEnvSecrets: ['proxy-creds'], allowedSchedulingFields: ['tolerations'] },
     ],
     ['lease timings in seconds', { AETHER_LEASE_DURATION_SECONDS: '4', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3', AETHER_LEASE_RETRY_PERIOD_SECONDS: '1' }, (c) => [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [4000, 3000, 1000]],
     ['sweep interval in seconds', { AETHER_SWEEP_INTERVAL_SECONDS: '2' }, (c) => c.sweepIntervalMs, 2000],
@@ -68,6 +93,14 @@ describe('loadConfig', () => {
   it('cluster ranges that are not CIDRs are reported, naming them', () => {
     expect(problems({ ...minimal, AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12,svc.cluster.local,10.0.0.0/99' })).toEqual([
       'AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): svc.cluster.local, 10.0.0.0/99',
+    ]);
+  });
+
+  it('allow-list entries that are not names or scheduling fields are reported, naming them', () => {
+    expect(problems({ ...minimal, AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'tolerations,affinity', AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: 'Bad_SA', AETHER_ROBOT_ALLOWED_ENV_SECRETS: 'ok,no/slash' })).toEqual([
+      'AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: not one of nodeSelector, tolerations: affinity',
+      'AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: not ServiceAccount names: Bad_SA',
+      'AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: no/slash',
     ]);
   });
 

@@ -115,6 +115,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
       events,
       metrics,
       robotDefaults: { serviceAccountName: config.robot.serviceAccountName, databaseSecret: config.robot.databaseSecret, clusterCidrs: config.robot.clusterCidrs },
+      confinement: config.robot.confinement,
       now,
     }),
   );

@@ -22,6 +22,7 @@ import type { RobotPoolObject } from '../objects.js';
 import { decidePool, invalidPoolReport } from './decide.js';
 import { deploymentName, labelValue, type RobotDefaults } from './deployment.js';
 import { deletionCosts } from './scaling.js';
+import type { RobotConfinement } from './confinement.js';
 import { jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
 
 export interface RobotPoolControllerDeps {
@@ -34,6 +35,7 @@ export interface RobotPoolControllerDeps {
   events: EventRecorder;
   metrics: OperatorMetrics;
   robotDefaults: RobotDefaults;
+  confinement: RobotConfinement;
   now: () => number;
 }
 
@@ -98,7 +100,12 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     ]);
     const deployment = deps.deployments.get(key.namespace, deploymentName(key.name));
     // Decide.
-    const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, now: deps.now() });
+    const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, confinement: deps.confinement, now: deps.now() });
+    if (d.forbidden) {
+      // Nothing applied; terminal until the pool changes (a watch event brings it back).
+      await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
+      throw new TerminalError(d.forbidden);
+    }
     if (d.history) histories.set(historyKey, d.history);
     else histories.delete(historyKey);
     // Apply.

@@ -9,6 +9,7 @@ import type { ConditionUpdate } from '../../runtime/conditions.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { ANNOTATIONS, CONDITIONS } from '../names.js';
 import type { RobotPoolObject } from '../objects.js';
+import { refusedFields, type RobotConfinement } from './confinement.js';
 import { robotDeployment, selectorString, type RobotDefaults } from './deployment.js';
 import { decidePoolReplicas, recheckAfterMs } from './scaling.js';
 
@@ -21,6 +22,8 @@ export interface PoolWorld {
   /** The scaler's recent recommendations for this pool. */
   history: ScaleHistory | undefined;
   robotDefaults: RobotDefaults;
+  /** What a pool may ask for (chart values robots.allowed*). */
+  confinement: RobotConfinement;
   now: number;
 }
 
@@ -36,10 +39,14 @@ export interface PoolDecision {
   /** A scale happened: for the log. */
   scaled?: { from: number; to: number; reason: string };
   requeueAfterMs: number;
+  /** The pool asks for fields outside the allow-list: nothing applied, terminal until the pool changes. */
+  forbidden?: string;
 }
 
 export function decidePool(w: PoolWorld): PoolDecision {
   const { pool, spec, deployment, depth, now } = w;
+  const refused = refusedFields(spec, w.confinement);
+  if (refused.length > 0) return forbiddenDecision(w, refused);
   const { name, namespace, uid } = pool.metadata;
   const current = deployment?.spec?.replicas ?? 0;
   const decision = decidePoolReplicas({ spec, current, depth, history: w.history, now });
@@ -81,5 +88,27 @@ export function invalidPoolReport(message: string): StatusReport {
   return {
     conditions: [{ type: CONDITIONS.ready, status: 'False', reason: REASONS.Invalid, message }],
     events: [{ type: 'Warning', reason: REASONS.Invalid, message }],
+  };
+}
+
+/**
+ * A pool outside the allow-list: no Deployment change (the one there stays as it is, none is created),
+ * Ready=False Forbidden naming every refused field, and a Warning when that is news.
+ */
+function forbiddenDecision(w: PoolWorld, refused: string[]): PoolDecision {
+  const current = w.deployment?.spec?.replicas ?? 0;
+  const message = `refused by the platform's RobotPool allow-list: ${refused.join('; ')}`;
+  return {
+    desired: current,
+    history: w.history,
+    markIdleRobots: false,
+    deployment: undefined,
+    report: {
+      fields: { replicas: w.deployment?.status?.replicas ?? 0, readyReplicas: w.deployment?.status?.readyReplicas ?? 0, queue: w.depth },
+      conditions: [{ type: CONDITIONS.ready, status: 'False', reason: REASONS.Forbidden, message }],
+      events: [{ type: 'Warning', reason: REASONS.Forbidden, message }],
+    },
+    requeueAfterMs: 0,
+    forbidden: message,
   };
 }

@@ -3,6 +3,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import type { RobotPoolObject } from '../objects.js';
 import { decidePool, invalidPoolReport, type PoolWorld } from './decide.js';
+import type { RobotConfinement } from './confinement.js';
 import { robotDeployment } from './deployment.js';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
@@ -16,7 +17,8 @@ const applied = (spec: RobotPoolSpec, replicas: number, ready: number): V1Deploy
   return { ...body, status: { replicas, readyReplicas: ready } };
 };
 const depth = (ready: number, running = 0) => ({ ready, delayed: 0, running });
-const world = (over: Partial<PoolWorld>): PoolWorld => ({ pool, spec: manual, deployment: undefined, depth: depth(0), history: undefined, robotDefaults: defaults, now, ...over });
+const confinement: RobotConfinement = { allowedImages: ['robot:1'], allowedServiceAccounts: ['aether-robot'], allowedEnvSecrets: [], allowedSchedulingFields: [] };
+const world = (over: Partial<PoolWorld>): PoolWorld => ({ pool, spec: manual, deployment: undefined, depth: depth(0), history: undefined, robotDefaults: defaults, confinement, now, ...over });
 
 describe('decidePool: pool, Deployment and queue depth → replicas, apply, status', () => {
   it.each<[string, Partial<PoolWorld>, { desired: number; apply: boolean; markIdle: boolean; ready: string; scaling: string; events: string[] }]>([
@@ -53,5 +55,45 @@ describe('decidePool: pool, Deployment and queue depth → replicas, apply, stat
     const r = invalidPoolReport('spec.image: required');
     expect(r.conditions).toEqual([{ type: 'Ready', status: 'False', reason: 'Invalid', message: 'spec.image: required' }]);
     expect(r.events).toEqual([{ type: 'Warning', reason: 'Invalid', message: 'spec.image: required' }]);
+  });
+
+  describe('confinement: a pool asking for anything outside the allow-list gets no Deployment change', () => {
+    const asking = (extra: Record<string, unknown>) => RobotPoolSpec.parse({ image: 'robot:1', replicas: 2, ...extra });
+    it.each<[string, Record<string, unknown>, Partial<RobotConfinement>, string[]]>([
+      ['another image', { image: 'evil.example/miner:latest' }, {}, ['spec.image']],
+      ['another ServiceAccount', { serviceAccountName: 'cluster-admin-sa' }, {}, ['spec.serviceAccountName']],
+      ['env from an arbitrary Secret', { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'other-team-db', key: 'url' } } }] }, {}, ['spec.env[0].valueFrom.secretKeyRef.name']],
+      ['NODE_OPTIONS', { env: [{ name: 'NODE_OPTIONS', value: '--require /tmp/x.js' }] }, {}, ['spec.env[0].name']],
+      ['LD_PRELOAD and our database URL', { env: [{ name: 'LD_PRELOAD', value: '/tmp/x.so' }, { name: 'AETHER_DATABASE_URL', value: 'postgres://evil/db' }] }, {}, ['spec.env[0].name', 'spec.env[1].name']],
+      ['tolerations', { tolerations: [{ operator: 'Exists' }] }, {}, ['spec.tolerations']],
+      ['nodeSelector', { nodeSelector: { 'node-role.kubernetes.io/control-plane': '' } }, {}, ['spec.nodeSelector']],
+      ['everything at once: every field named', { image: 'x:1', serviceAccountName: 'x', tolerations: [], nodeSelector: {} }, {}, ['spec.image', 'spec.serviceAccountName', 'spec.nodeSelector', 'spec.tolerations']],
+      ['an image outside a prefix entry', { image: 'registry.example/robot-evil:1' }, { allowedImages: ['registry.example/robot:*'] }, ['spec.image']],
+    ])('%s: Ready=False Forbidden naming the fields, a Warning, nothing applied', (_n, extra, allow, fields) => {
+      for (const deployment of [undefined, applied(manual, 2, 2)]) {
+        const d = decidePool(world({ spec: asking(extra), deployment, confinement: { ...confinement, ...allow } }));
+        expect(d.deployment).toBeUndefined();
+        expect(d.markIdleRobots).toBe(false);
+        expect(d.forbidden).toBeDefined();
+        const [ready] = d.report.conditions ?? [];
+        expect(ready).toMatchObject({ type: 'Ready', status: 'False', reason: 'Forbidden' });
+        for (const f of fields) expect(ready!.message).toContain(`${f}:`);
+        expect(ready!.message.match(/spec\.[a-zA-Z]+(\[\d+\])?[.a-zA-Z]*:/g)).toHaveLength(fields.length);
+        expect(d.report.events).toEqual([{ type: 'Warning', reason: 'Forbidden', message: ready!.message }]);
+        expect(d.report.actionEvents ?? []).toEqual([]);
+      }
+    });
+
+    it.each<[string, Record<string, unknown>, Partial<RobotConfinement>]>([
+      ['the robot image and no SA', {}, {}],
+      ['the robot SA named', { serviceAccountName: 'aether-robot' }, {}],
+      ['an image under an allowed prefix', { image: 'registry.example/robot:2.0' }, { allowedImages: ['registry.example/robot:*'] }],
+      ['an allowed env Secret, a ConfigMap, a literal and a tuning variable', { env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'robot-extras', key: 't' } } }, { name: 'C', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }, { name: 'X', value: 'y' }, { name: 'AETHER_METRICS_PORT', value: '0' }] }, { allowedEnvSecrets: ['robot-extras'] }],
+      ['allowed scheduling fields', { tolerations: [{ operator: 'Exists' }], nodeSelector: { a: 'b' } }, { allowedSchedulingFields: ['tolerations', 'nodeSelector'] }],
+    ])('admitted: %s', (_n, extra, allow) => {
+      const d = decidePool(world({ spec: asking(extra), confinement: { ...confinement, ...allow } }));
+      expect(d.forbidden).toBeUndefined();
+      expect(d.deployment).toBeDefined();
+    });
   });
 });

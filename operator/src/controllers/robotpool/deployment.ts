@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../../api/queue/digest.js';
 import { API_VERSION, type RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import { ANNOTATIONS, LABELS, MANAGER } from '../names.js';
+import { reservedEnvName } from './confinement.js';
 
 export const ROBOT_METRICS_PORT = 9464;
 
@@ -77,10 +78,30 @@ function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): 
   if (spec.terminationGracePeriodSeconds !== undefined)
     // Leave the robot a few seconds after its jobs' grace to hand them back before SIGKILL.
     ours.push({ name: 'AETHER_SHUTDOWN_GRACE_SECONDS', value: String(Math.max(0, spec.terminationGracePeriodSeconds - 5)) });
-  const user = ((spec.env ?? []) as EnvVar[]).filter((e) => !EGRESS_ENV.has(e.name));
+  // The pool's reserved names are refused before (confinement.ts); dropped here too, defence in depth.
+  const user = ((spec.env ?? []) as EnvVar[]).filter((e) => !EGRESS_ENV.has(e.name) && !reservedEnvName(e.name));
   const userNames = new Set(user.map((e) => e.name));
   return [...ours.filter((e) => !userNames.has(e.name)), ...user];
 }
+
+/** The robot user of the image (robot-image/Dockerfile): non-root, as Pod Security "restricted" asks. */
+export const ROBOT_UID = 10001;
+
+/** Pod Security "restricted": non-root, no privilege escalation, seccomp RuntimeDefault, drop ALL. */
+export const ROBOT_POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: ROBOT_UID,
+  runAsGroup: ROBOT_UID,
+  fsGroup: ROBOT_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+export const ROBOT_CONTAINER_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
 
 /** The whole Deployment as a server-side apply body (wire field names). */
 export function robotDeployment(pool: PoolRef, spec: RobotPoolSpec, replicas: number, defaults: RobotDefaults): Record<string, unknown> {
@@ -92,11 +113,13 @@ export function robotDeployment(pool: PoolRef, spec: RobotPoolSpec, replicas: nu
     ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
     ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
     ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
+    securityContext: ROBOT_POD_SECURITY_CONTEXT,
     containers: [
       {
         name: 'robot',
         image: spec.image,
         ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
+        securityContext: ROBOT_CONTAINER_SECURITY_CONTEXT,
         env: robotEnv(pool, spec, defaults),
         ports: [{ name: 'metrics', containerPort: ROBOT_METRICS_PORT, protocol: 'TCP' }],
         ...(spec.resources ? { resources: spec.resources } : {}),

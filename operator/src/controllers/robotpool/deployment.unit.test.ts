@@ -33,6 +33,30 @@ describe('robotDeployment', () => {
     expect(byName.HOME!.value).toBe('/tmp');
   });
 
+  it('runs robots under Pod Security "restricted": non-root 10001, read-only root with /tmp and /dev/shm emptyDirs, no escalation, seccomp, drop ALL', () => {
+    const podSpec = (d.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(podSpec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    expect((container(d) as unknown as { securityContext: unknown }).securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(podSpec.volumes).toEqual([
+      { name: 'tmp', emptyDir: {} },
+      { name: 'dshm', emptyDir: { medium: 'Memory' } },
+    ]);
+  });
+
+  it('drops runtime-changing env names even if a pool got past the allow-list check (defence in depth)', () => {
+    const hostile = RobotPoolSpec.parse({ image: 'robot:1', env: [{ name: 'NODE_OPTIONS', value: '--require x' }, { name: 'LD_PRELOAD', value: 'x.so' }, { name: 'AETHER_DATABASE_URL', value: 'postgres://evil/db' }] });
+    const env = container(robotDeployment(pool, hostile, 1, defaults)).env;
+    expect(env.map((e) => e.name)).not.toEqual(expect.arrayContaining(['NODE_OPTIONS']));
+    expect(env.find((e) => e.name === 'LD_PRELOAD')).toBeUndefined();
+    expect(env.find((e) => e.name === 'AETHER_DATABASE_URL')!.valueFrom).toEqual({ secretKeyRef: { name: 'aether-database', key: 'url' } });
+  });
+
   it("passes the pool's egress exceptions and the cluster's ranges to the robot; a user env variable cannot replace them", () => {
     const envOf = (x: Record<string, unknown>) => Object.fromEntries(container(x).env.map((e) => [e.name, e.value]));
     expect(envOf(d).AETHER_NETWORK_ALLOW).toBe('[]');
