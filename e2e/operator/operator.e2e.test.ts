@@ -103,6 +103,7 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
       AETHER_LEASE_DURATION_SECONDS: '4',
       AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3',
       AETHER_LEASE_RETRY_PERIOD_SECONDS: '1',
+      AETHER_ROBOT_IMAGE: `${ROBOT_IMAGE}:dev`, // the one image the pool may run (RobotPool confinement)
       AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot',
       AETHER_ROBOT_DATABASE_SECRET_NAME: 'db',
       AETHER_ROBOT_DATABASE_SECRET_KEY: 'url',

@@ -47,6 +47,9 @@ export async function tearDownEnv(env: TestEnv | undefined): Promise<void> {
   await env.core.deleteNamespace({ name: env.namespace }).catch(() => undefined);
 }
 
+/** The robot image of the tests' RobotPools (nodesim runs it; the operator's allow-list admits it). */
+export const TEST_ROBOT_IMAGE = 'aether.dev/robot:test';
+
 /** An operator watching the test namespace; no leader election unless asked. */
 export async function startTestOperator(
   env: TestEnv,
@@ -59,6 +62,8 @@ export async function startTestOperator(
     AETHER_METRICS_HOST: '127.0.0.1',
     AETHER_METRICS_PORT: '0',
     AETHER_OPERATOR_NAMESPACE: env.namespace,
+    // The image the tests' RobotPools run: the one the RobotPool allow-list admits.
+    AETHER_ROBOT_IMAGE: TEST_ROBOT_IMAGE,
     ...opts.extraEnv,
   });
   const { extraEnv: _unused, ...rest } = opts;

@@ -98,15 +98,17 @@ export function invalidPoolReport(message: string): StatusReport {
 function forbiddenDecision(w: PoolWorld, refused: string[]): PoolDecision {
   const current = w.deployment?.spec?.replicas ?? 0;
   const message = `refused by the platform's RobotPool allow-list: ${refused.join('; ')}`;
+  const said = (w.pool.status?.conditions ?? []).find((c) => c.type === CONDITIONS.ready);
+  const news = !(said?.reason === REASONS.Forbidden && said.message === message);
   return {
     desired: current,
     history: w.history,
     markIdleRobots: false,
     deployment: undefined,
     report: {
-      fields: { replicas: w.deployment?.status?.replicas ?? 0, readyReplicas: w.deployment?.status?.readyReplicas ?? 0, queue: w.depth },
       conditions: [{ type: CONDITIONS.ready, status: 'False', reason: REASONS.Forbidden, message }],
-      events: [{ type: 'Warning', reason: REASONS.Forbidden, message }],
+      // Once per refusal (not on every status write while the old Deployment's robots come and go).
+      events: news ? [{ type: 'Warning', reason: REASONS.Forbidden, message }] : [],
     },
     requeueAfterMs: 0,
     forbidden: message,

@@ -84,6 +84,15 @@ describe('decidePool: pool, Deployment and queue depth → replicas, apply, stat
       }
     });
 
+    it('the Warning once per refusal: a pool already Forbidden with the same message gets no new Event', () => {
+      const spec = asking({ image: 'evil:1' });
+      const first = decidePool(world({ spec }));
+      const message = first.report.conditions![0]!.message;
+      const said = { ...pool, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Forbidden', message, lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as RobotPoolObject;
+      expect(decidePool(world({ spec, pool: said })).report.events).toEqual([]);
+      expect(decidePool(world({ spec: asking({ image: 'evil:2' }), pool: said })).report.events).toHaveLength(1);
+    });
+
     it.each<[string, Record<string, unknown>, Partial<RobotConfinement>]>([
       ['the robot image and no SA', {}, {}],
       ['the robot SA named', { serviceAccountName: 'aether-robot' }, {}],

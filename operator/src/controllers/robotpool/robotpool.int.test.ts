@@ -1,6 +1,7 @@
 // The RobotPool controller on the real API server (with the controller manager) and PostgreSQL: the
 // Deployment it owns, scaling with queue depth and back to zero, the scale subresource with autoscaling
-// off, pod-deletion-cost on scale-in, and the sweeper reacting to a deleted robot pod.
+// off, pod-deletion-cost on scale-in, the sweeper reacting to a deleted robot pod, and the allow-list
+// (RobotPool confinement) refusing a pool that asks for another image or ServiceAccount.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
@@ -25,7 +26,7 @@ describe('RobotPool controller', () => {
     env = await setUpEnv('robotpool');
     apps = env.kc.makeApiClient(AppsV1Api);
     await ensureServiceAccount(env.kc, env.namespace, 'aether-robot'); // the chart creates it in robot namespaces
-    operator = await startTestOperator(env, { extraEnv: { AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri' } });
+    operator = await startTestOperator(env, { extraEnv: { AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'nodeSelector,tolerations' } });
   });
   afterAll(async () => {
     await operator?.stop();
@@ -136,5 +137,42 @@ describe('RobotPool controller', () => {
       const byPod = new Map(rows.map((r) => [r.pod, r.state]));
       return idle.every((p) => byPod.get(p) === 'dead') && byPod.get(busy!) === 'alive' ? true : undefined;
     });
+  });
+
+  it('refuses a pool asking for another ServiceAccount or image: Ready=False Forbidden, a Warning, no Deployment; an existing one stays as it is', async () => {
+    const forbidden = (name: string) =>
+      waitForObject(env, 'RobotPool', name, 'Ready=False Forbidden', (o) => o.status?.conditions?.some((x: { type: string; reason: string }) => x.type === 'Ready' && x.reason === 'Forbidden'));
+    const readyOf = (o: { status?: { conditions?: Array<{ type: string; status: string; message: string }> } }) => o.status!.conditions!.find((x) => x.type === 'Ready')!;
+
+    await createObject(env, 'RobotPool', 'other-sa', { image: 'aether.dev/robot:test', serviceAccountName: 'default', replicas: 1, autoscaling: { enabled: false, maxReplicas: 2 } });
+    await createObject(env, 'RobotPool', 'other-image', { image: 'evil.example/miner:1', replicas: 1, autoscaling: { enabled: false, maxReplicas: 2 } });
+    const sa = readyOf(await forbidden('other-sa'));
+    expect(sa.status).toBe('False');
+    expect(sa.message).toContain('spec.serviceAccountName: "default" is not an allowed robot ServiceAccount');
+    const image = readyOf(await forbidden('other-image'));
+    expect(image.message).toContain('spec.image: "evil.example/miner:1" is not an allowed robot image');
+    for (const name of ['other-sa', 'other-image']) {
+      const warning = await waitFor(`a Forbidden Warning for ${name}`, async () => (await eventsFor(env, name)).find((e) => e.reason === 'Forbidden'));
+      expect(warning.type).toBe('Warning');
+      expect(await deployment(name)).toBeUndefined();
+    }
+
+    // An admitted pool changed to another image: the refusal, and its Deployment keeps the admitted image.
+    await createObject(env, 'RobotPool', 'changed', { image: 'aether.dev/robot:test', replicas: 1, autoscaling: { enabled: false, maxReplicas: 2 } });
+    await replicasReach('changed', 1);
+    await env.custom.patchNamespacedCustomObject(
+      { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'robotpools', namespace: env.namespace, name: 'changed', body: { spec: { image: 'evil.example/miner:1', replicas: 2 } } },
+      mergePatch,
+    );
+    expect(readyOf(await forbidden('changed')).message).toContain('spec.image');
+    const kept = (await deployment('changed'))!;
+    expect(kept.spec!.template.spec!.containers[0]!.image).toBe('aether.dev/robot:test');
+    expect(kept.spec!.replicas).toBe(1);
+    expect(kept.spec!.template.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    // One Warning, not a retry storm: the refusal is terminal until the pool changes.
+    await new Promise((r) => setTimeout(r, 1500));
+    const warnings = (await eventsFor(env, 'changed')).filter((e) => e.reason === 'Forbidden');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.count).toBe(1);
   });
 });
