@@ -203,6 +203,28 @@ describe('helm template', () => {
   });
 });
 
+describe('RobotPool confinement', () => {
+  const envOf = (values?: Record<string, unknown>) =>
+    Object.fromEntries(findOne<V1Deployment>(renderChart({ release, namespace, ...(values ? { values } : {}) }), 'Deployment').spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+
+  test('by default a pool may ask for nothing beyond the robot image and SA', () => {
+    const env = envOf();
+    expect(env.AETHER_ROBOT_ALLOWED_IMAGES).toBe('');
+    expect(env.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS).toBe('');
+    expect(env.AETHER_ROBOT_ALLOWED_ENV_SECRETS).toBe('');
+    expect(env.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS).toBe('');
+    expect(env.AETHER_ROBOT_SERVICE_ACCOUNT).toBe('aether-robot');
+  });
+
+  test('the allow-list values reach the operator', () => {
+    const env = envOf({ robots: { allowedImages: ['registry.example/robot:*', 'r:2'], allowedServiceAccounts: ['robot-gpu'], allowedEnvSecrets: ['proxy'], allowedSchedulingFields: ['tolerations', 'nodeSelector'] } });
+    expect(env.AETHER_ROBOT_ALLOWED_IMAGES).toBe('registry.example/robot:*,r:2');
+    expect(env.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS).toBe('robot-gpu');
+    expect(env.AETHER_ROBOT_ALLOWED_ENV_SECRETS).toBe('proxy');
+    expect(env.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS).toBe('tolerations,nodeSelector');
+  });
+});
+
 describe('values are checked', () => {
   test.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown top-level key', { replicas: 3 }, /additional properties 'replicas' not allowed|replicas/],
@@ -216,6 +238,8 @@ describe('values are checked', () => {
     ['no database at all', { database: { existingSecret: { name: '' } } }, /database.existingSecret.name is needed/],
     ['a cluster range that is not a CIDR', { robots: { clusterCidrs: ['kube.local'] } }, /clusterCidrs/],
     ['a NetworkPolicy range that is not a CIDR', { networkPolicy: { allowedCidrs: [{ cidr: 'everywhere' }] } }, /allowedCidrs/],
+    ['a scheduling field the operator does not know', { robots: { allowedSchedulingFields: ['affinity'] } }, /allowedSchedulingFields/],
+    ['an allowed ServiceAccount that is not a name', { robots: { allowedServiceAccounts: ['Not A Name'] } }, /allowedServiceAccounts/],
     ['a bad NetworkPolicy port', { networkPolicy: { apiServer: { ports: [70000] } } }, /ports/],
     ['a ServiceMonitor without the metrics Service', { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } }, /metrics.service.enabled/],
   ])('rejects %s', (_name, values, message) => {
