@@ -40,7 +40,7 @@ export function jsonBytes(value: unknown): number {
   return s === undefined ? 0 : Buffer.byteLength(s, 'utf8');
 }
 
-/** `1.5 MiB`, `64 KiB`, `812 B`: binary units, one decimal when not whole. */
+/** `1.5 MiB`, `64 KiB`, `812 B`: binary units, one decimal unless it is 0. */
 export function formatBytes(n: number): string {
   const units: Array<[string, number]> = [
     ['MiB', 1024 * 1024],
@@ -48,8 +48,8 @@ export function formatBytes(n: number): string {
   ];
   for (const [unit, size] of units) {
     if (n >= size) {
-      const v = n / size;
-      return `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`;
+      const v = (n / size).toFixed(1);
+      return `${v.endsWith('.0') ? v.slice(0, -2) : v} ${unit}`;
     }
   }
   return `${n} B`;
