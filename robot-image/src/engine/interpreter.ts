@@ -15,7 +15,7 @@ import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { runAction, type ActionContext } from './actions.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
-import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, type OutputLimits } from './limits.js';
+import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
 import { redactSecrets, redactString } from './redact.js';
 import {
@@ -91,6 +91,8 @@ interface Walk {
   outputs: Record<string, unknown>;
   /** JSON bytes of every leaf step's output so far (nested ones end up in their forEach's output). */
   outputsBytes: number;
+  /** The engine's caps with the workflow's `limits` over them. */
+  limits: OutputLimits;
   screenshots: Record<string, string>;
   /** Outputs a live run knows but did not record (`mask.output`). */
   liveOutputs: Map<string, unknown>;
@@ -117,6 +119,7 @@ export async function runWorkflow(
     masks: [],
     outputs: {},
     outputsBytes: 0,
+    limits: limitsFor(svc.limits, input.workflow.limits),
     screenshots: {},
     liveOutputs: new Map(),
   };
@@ -247,7 +250,7 @@ async function executeStep(
     if (step.action === 'forEach') {
       const items = await expression(step.items, walk.scope, rt.vault);
       if (!Array.isArray(items)) throw new Error(`forEach items ${step.items} is not a list`);
-      checkForEachItems(path, items, svc.limits);
+      checkForEachItems(path, items, walk.limits);
       return { items };
     }
   } catch (err) {
@@ -283,8 +286,8 @@ async function executeLeaf(
       const refused = rt.refusals[refusedBefore];
       if (refused) throw refused;
       // Before anything is recorded: an output over a cap fails the step, and is not checkpointed.
-      if (result.output !== undefined) checkStepOutput(path, result.output, svc.limits, { bytes: walk.outputsBytes });
-      if (result.vars) checkStepOutput(path, result.vars, svc.limits, undefined, 'variables set by');
+      if (result.output !== undefined) checkStepOutput(path, result.output, walk.limits, { bytes: walk.outputsBytes });
+      if (result.vars) checkStepOutput(path, result.vars, walk.limits, undefined, 'variables set by');
       const cp: StepCheckpoint = {};
       if (result.output !== undefined) {
         if (step.mask?.output) {

@@ -64,9 +64,9 @@ describe('output limits', () => {
     const runUid = testUid();
     const workflow: WorkflowSpec = {
       steps: [
-        { id: 'small', action: 'http', url: `${origin}/json?kb=1` },
-        { id: 'big', action: 'http', url: `${origin}/json?kb=3000`, onError: { policy: 'retry', retries: 2 } },
-        { id: 'never', action: 'http', url: `${origin}/json?kb=1` },
+        { id: 'small', action: 'http', method: 'GET', url: `${origin}/json?kb=1` },
+        { id: 'big', action: 'http', method: 'GET', url: `${origin}/json?kb=3000`, onError: { policy: 'retry', retries: 2 } },
+        { id: 'never', action: 'http', method: 'GET', url: `${origin}/json?kb=1` },
       ],
     };
     const r = failed(await bed.engine.runAttempt({ runUid, attempt: 1, workflow }));
@@ -97,6 +97,7 @@ describe('output limits', () => {
     const steps = Array.from({ length: 6 }, (_, i) => ({
       id: `part${i}`,
       action: 'http' as const,
+      method: 'GET' as const,
       url: `${origin}/json?kb=${perStepKb}`,
     }));
     const r = failed(await bed.engine.runAttempt({ runUid, attempt: 1, workflow: { steps } }));
@@ -144,5 +145,19 @@ describe('output limits', () => {
     };
     const r = failed(await bed.engine.runAttempt({ runUid, attempt: 1, workflow, params: { items } }));
     expect(r.error.message).toBe('item 1 of forEach "each" is 100 KiB, over the 64 KiB limit per item');
+  }, 60_000);
+
+  it("applies the workflow's own limits block over the defaults", async () => {
+    const runUid = testUid();
+    const workflow: WorkflowSpec = {
+      limits: { stepOutputBytes: 2048 },
+      steps: [
+        { id: 'fits', action: 'http', method: 'GET', url: `${origin}/json?kb=1` },
+        { id: 'over', action: 'http', method: 'GET', url: `${origin}/json?kb=3` },
+      ],
+    };
+    const r = failed(await bed.engine.runAttempt({ runUid, attempt: 1, workflow }));
+    expect(r.error.stepId).toBe('over');
+    expect(r.error.message).toBe('output of step "over" is 3 KiB, over the 2 KiB limit per step');
   }, 60_000);
 });

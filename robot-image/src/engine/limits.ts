@@ -1,33 +1,20 @@
 // Caps on what a job records: step outputs and forEach lists go to DBOS checkpoints and the run
 // row, so a step that scrapes a huge page or loops over a huge list fails instead of filling them.
-// All sizes are bytes of the value's JSON (UTF-8). The defaults live here and nowhere else.
+// All sizes are bytes of the value's JSON (UTF-8). The defaults: api/v1alpha1/output-limits.ts.
 
-/** Largest output of one step. */
-export const MAX_STEP_OUTPUT_BYTES = 1024 * 1024;
-/** Largest sum of a job's top-level step outputs (what the run row keeps). */
-export const MAX_JOB_OUTPUTS_BYTES = 4 * 1024 * 1024;
-/** Most items a forEach may iterate (each iteration is its own checkpoint). */
-export const MAX_FOREACH_ITEMS = 10_000;
-/** Largest single forEach item. */
-export const MAX_FOREACH_ITEM_BYTES = 64 * 1024;
-/** Largest forEach list as a whole (it is checkpointed once, fixed for replays). */
-export const MAX_FOREACH_LIST_BYTES = 4 * 1024 * 1024;
+import { DEFAULT_OUTPUT_LIMITS as DEFAULTS, type OutputLimits } from '../../../api/v1alpha1/output-limits.js';
 
-export interface OutputLimits {
-  stepOutputBytes: number;
-  jobOutputsBytes: number;
-  forEachItems: number;
-  forEachItemBytes: number;
-  forEachListBytes: number;
+export type { OutputLimits };
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { ...DEFAULTS };
+export const MAX_STEP_OUTPUT_BYTES = DEFAULTS.stepOutputBytes;
+export const MAX_JOB_OUTPUTS_BYTES = DEFAULTS.jobOutputsBytes;
+export const MAX_FOREACH_ITEMS = DEFAULTS.forEachItems;
+
+/** The engine's caps with a workflow's `limits` block over them. */
+export function limitsFor(base: OutputLimits, workflow?: Partial<OutputLimits>): OutputLimits {
+  const set = Object.entries(workflow ?? {}).filter(([, v]) => v !== undefined);
+  return { ...base, ...Object.fromEntries(set) };
 }
-
-export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
-  stepOutputBytes: MAX_STEP_OUTPUT_BYTES,
-  jobOutputsBytes: MAX_JOB_OUTPUTS_BYTES,
-  forEachItems: MAX_FOREACH_ITEMS,
-  forEachItemBytes: MAX_FOREACH_ITEM_BYTES,
-  forEachListBytes: MAX_FOREACH_LIST_BYTES,
-};
 
 /** A step's output or list is over a cap: the step fails at once (a retry would produce the same). */
 export class LimitExceededError extends Error {
@@ -55,6 +42,12 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
+/** `size` and `limit` for a message: exact byte counts when rounding would make them look equal. */
+function sizes(size: number, limit: number): [string, string] {
+  const [a, b] = [formatBytes(size), formatBytes(limit)];
+  return a === b ? [`${size} B`, `${limit} B`] : [a, b];
+}
+
 /** Throws when step `path`'s output is over the step cap, or would take the job's outputs over theirs. */
 export function checkStepOutput(
   path: string,
@@ -64,14 +57,16 @@ export function checkStepOutput(
   what = 'output of',
 ): number {
   const bytes = jsonBytes(output);
-  if (bytes > limits.stepOutputBytes)
+  if (bytes > limits.stepOutputBytes) {
+    const [size, limit] = sizes(bytes, limits.stepOutputBytes);
+    throw new LimitExceededError(`${what} step "${path}" is ${size}, over the ${limit} limit per step`);
+  }
+  if (jobSoFar && jobSoFar.bytes + bytes > limits.jobOutputsBytes) {
+    const [total, limit] = sizes(jobSoFar.bytes + bytes, limits.jobOutputsBytes);
     throw new LimitExceededError(
-      `${what} step "${path}" is ${formatBytes(bytes)}, over the ${formatBytes(limits.stepOutputBytes)} limit per step`,
+      `output of step "${path}" (${formatBytes(bytes)}) takes the job's outputs to ${total}, over the ${limit} limit per job`,
     );
-  if (jobSoFar && jobSoFar.bytes + bytes > limits.jobOutputsBytes)
-    throw new LimitExceededError(
-      `output of step "${path}" (${formatBytes(bytes)}) takes the job's outputs to ${formatBytes(jobSoFar.bytes + bytes)}, over the ${formatBytes(limits.jobOutputsBytes)} limit per job`,
-    );
+  }
   return bytes;
 }
 
@@ -84,10 +79,10 @@ export function checkForEachItems(path: string, items: unknown[], limits: Output
   let total = 0;
   for (const [i, item] of items.entries()) {
     const bytes = jsonBytes(item);
-    if (bytes > limits.forEachItemBytes)
-      throw new LimitExceededError(
-        `item ${i} of forEach "${path}" is ${formatBytes(bytes)}, over the ${formatBytes(limits.forEachItemBytes)} limit per item`,
-      );
+    if (bytes > limits.forEachItemBytes) {
+      const [size, limit] = sizes(bytes, limits.forEachItemBytes);
+      throw new LimitExceededError(`item ${i} of forEach "${path}" is ${size}, over the ${limit} limit per item`);
+    }
     total += bytes;
     if (total > limits.forEachListBytes)
       throw new LimitExceededError(

@@ -5,8 +5,11 @@ import {
   formatBytes,
   jsonBytes,
   LimitExceededError,
+  limitsFor,
   type OutputLimits,
 } from './limits.js';
+import { MAX_OUTPUT_LIMITS } from '../../../api/v1alpha1/output-limits.js';
+import { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 
 const small: OutputLimits = { stepOutputBytes: 100, jobOutputsBytes: 250, forEachItems: 3, forEachItemBytes: 20, forEachListBytes: 50 };
 
@@ -36,6 +39,12 @@ describe('checkStepOutput', () => {
   it('refuses an output over the per-step cap, naming the step and the limit', () => {
     expect(() => checkStepOutput('rows[2].read', 'x'.repeat(99), small)).toThrow(
       new LimitExceededError('output of step "rows[2].read" is 101 B, over the 100 B limit per step'),
+    );
+  });
+
+  it('gives exact byte counts when rounding would show the size equal to the limit', () => {
+    expect(() => checkStepOutput('s', 'x'.repeat(1024 * 1024), DEFAULT_OUTPUT_LIMITS)).toThrow(
+      'output of step "s" is 1048578 B, over the 1048576 B limit per step',
     );
   });
 
@@ -78,5 +87,25 @@ describe('checkForEachItems', () => {
     expect(() => checkForEachItems('each', items, small)).toThrow(
       'the list of forEach "each" is over the 50 B limit (reached at item 2)',
     );
+  });
+});
+
+describe('limitsFor', () => {
+  it("lays a workflow's limits over the engine's, ignoring fields it leaves unset", () => {
+    expect(limitsFor(small, { forEachItems: 2, stepOutputBytes: undefined })).toEqual({ ...small, forEachItems: 2 });
+    expect(limitsFor(small, undefined)).toEqual(small);
+  });
+});
+
+describe('the workflow limits block', () => {
+  const steps = [{ id: 'a', action: 'setVariable', name: 'x', value: '1' }];
+  it('accepts caps up to the ceilings', () => {
+    const spec = WorkflowSpec.parse({ steps, limits: { stepOutputBytes: MAX_OUTPUT_LIMITS.stepOutputBytes, forEachItems: 5 } });
+    expect(spec.limits).toEqual({ stepOutputBytes: MAX_OUTPUT_LIMITS.stepOutputBytes, forEachItems: 5 });
+  });
+  it('refuses a cap over its ceiling, zero, or an unknown field', () => {
+    expect(WorkflowSpec.safeParse({ steps, limits: { forEachItems: MAX_OUTPUT_LIMITS.forEachItems + 1 } }).success).toBe(false);
+    expect(WorkflowSpec.safeParse({ steps, limits: { stepOutputBytes: 0 } }).success).toBe(false);
+    expect(WorkflowSpec.safeParse({ steps, limits: { outputBytes: 10 } }).success).toBe(false);
   });
 });
