@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './rules.js';
 export * from './target.js';
 export * from './workflow.js';
+export * from './output-limits.js';
 export * from './validate-workflow.js';
 export * from './input-shape.js';
 export * from './png-header.js';

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { celExactlyOne, exactlyOne, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
+import { DEFAULT_OUTPUT_LIMITS, MAX_OUTPUT_LIMITS } from './output-limits.js';
 import { PlainTarget, Target } from './target.js';
 
 /** Step lists nest this deep (top level + blocks inside blocks). CRDs cannot recurse, so the
@@ -75,6 +76,24 @@ export const Timeouts = z.strictObject({
     .meta({ description: 'Timeout of one attempt of the whole job (checked at step boundaries; the job fails the attempt with reason JobTimeout). activeDeadlineSeconds bounds the job across attempts.' }),
 });
 export type Timeouts = z.infer<typeof Timeouts>;
+
+const limitField = (key: keyof typeof MAX_OUTPUT_LIMITS, what: string) =>
+  z
+    .int()
+    .min(1)
+    .max(MAX_OUTPUT_LIMITS[key])
+    .optional()
+    .meta({ description: `${what} (default ${DEFAULT_OUTPUT_LIMITS[key]}, at most ${MAX_OUTPUT_LIMITS[key]}).` });
+
+/** Caps on what the job records; a step over one fails with a message naming it and the limit. */
+export const Limits = z.strictObject({
+  stepOutputBytes: limitField('stepOutputBytes', "Largest output of one step, in bytes of its JSON"),
+  jobOutputsBytes: limitField('jobOutputsBytes', "Largest sum of the job's step outputs, in bytes of JSON"),
+  forEachItems: limitField('forEachItems', 'Most items a forEach may iterate'),
+  forEachItemBytes: limitField('forEachItemBytes', 'Largest single forEach item, in bytes of its JSON'),
+  forEachListBytes: limitField('forEachListBytes', 'Largest forEach list as a whole, in bytes of its JSON'),
+});
+export type Limits = z.infer<typeof Limits>;
 
 export const ON_ERROR_POLICIES = ['fail', 'continue', 'retry'] as const;
 
@@ -302,6 +321,7 @@ export const WorkflowSpec = withRules(
     params: z.array(Param).max(64).meta(listMapBy('name')).optional(),
     credentials: z.array(CredentialSlot).max(16).meta(listMapBy('name')).optional(),
     timeouts: Timeouts.optional(),
+    limits: Limits.optional(),
     steps: stepList(MAX_TOP_LEVEL_STEPS),
   }),
   [

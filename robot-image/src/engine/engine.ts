@@ -15,6 +15,7 @@ import { createEgressGuard, type EgressRefusal } from '../egress/guard.js';
 import type { TakeOverAction } from '../durable/takeover-decision.js';
 import type { WorkflowOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
+import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
@@ -29,6 +30,8 @@ export interface EngineOptions {
   resolveTarget?: TargetResolver;
   /** Timeout of a step that sets none (and whose workflow sets no timeouts.stepSeconds). */
   defaultStepTimeoutMs?: number;
+  /** Overrides of the output and forEach caps (limits.ts has the defaults). */
+  limits?: Partial<OutputLimits>;
   /** Where jobs may send requests; absent: the default policy (no exceptions, no cluster ranges). */
   egress?: EgressPolicy;
   /**
@@ -114,6 +117,7 @@ export function createEngine(opts: EngineOptions): Engine {
     host: opts.browser,
     resolveTarget: opts.resolveTarget ?? defaultResolver,
     defaultStepTimeoutMs: opts.defaultStepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    limits: { ...DEFAULT_OUTPUT_LIMITS, ...opts.limits },
   };
 
   const jobWorkflow = DBOS.registerWorkflow(

@@ -15,6 +15,7 @@ import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { runAction, type ActionContext } from './actions.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
+import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
 import { redactSecrets, redactString } from './redact.js';
 import {
@@ -64,6 +65,8 @@ export interface EngineServices {
   host: BrowserHost;
   resolveTarget: TargetResolver;
   defaultStepTimeoutMs: number;
+  /** Caps on outputs and forEach lists (see limits.ts). */
+  limits: OutputLimits;
 }
 
 /** Fields filled on the current page since it was loaded: refilled after a restore. */
@@ -86,6 +89,10 @@ interface Walk {
   /** Fields filled from a credential: painted over in every screenshot. */
   masks: Array<{ target: Target; scope: JobScope }>;
   outputs: Record<string, unknown>;
+  /** JSON bytes of every leaf step's output so far (nested ones end up in their forEach's output). */
+  outputsBytes: number;
+  /** The engine's caps with the workflow's `limits` over them. */
+  limits: OutputLimits;
   screenshots: Record<string, string>;
   /** Outputs a live run knows but did not record (`mask.output`). */
   liveOutputs: Map<string, unknown>;
@@ -111,6 +118,8 @@ export async function runWorkflow(
     pending: [],
     masks: [],
     outputs: {},
+    outputsBytes: 0,
+    limits: limitsFor(svc.limits, input.workflow.limits),
     screenshots: {},
     liveOutputs: new Map(),
   };
@@ -189,6 +198,7 @@ async function runStep(
       walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
     }
     if (cp.image && step.action === 'screenshot') walk.screenshots[step.name ?? step.id] = cp.image;
+    walk.outputsBytes += jsonBytes(output);
   }
   walk.scope.steps[step.id] = { output };
   if (path === step.id && output !== undefined) walk.outputs[step.id] = output;
@@ -240,6 +250,7 @@ async function executeStep(
     if (step.action === 'forEach') {
       const items = await expression(step.items, walk.scope, rt.vault);
       if (!Array.isArray(items)) throw new Error(`forEach items ${step.items} is not a list`);
+      checkForEachItems(path, items, walk.limits);
       return { items };
     }
   } catch (err) {
@@ -274,6 +285,9 @@ async function executeLeaf(
       });
       const refused = rt.refusals[refusedBefore];
       if (refused) throw refused;
+      // Before anything is recorded: an output over a cap fails the step, and is not checkpointed.
+      if (result.output !== undefined) checkStepOutput(path, result.output, walk.limits, { bytes: walk.outputsBytes });
+      if (result.vars) checkStepOutput(path, result.vars, walk.limits, undefined, 'variables set by');
       const cp: StepCheckpoint = {};
       if (result.output !== undefined) {
         if (step.mask?.output) {
@@ -297,6 +311,7 @@ async function executeLeaf(
         { step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) },
         'step try failed',
       );
+      if (err instanceof LimitExceededError) break; // the same work would produce the same output
     }
   }
   const cp: StepCheckpoint = { error: { message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()) } };
