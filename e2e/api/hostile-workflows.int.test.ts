@@ -3,11 +3,11 @@
 // with a problem naming the field instead of crashing (issue 13, point 6).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { deflateSync } from 'node:zlib';
 import { formatProblem, GROUP, KINDS, validateWorkflow, VERSION } from '../../api/v1alpha1/index.js';
 import { deleteNamespace, freshNamespace, testKubeConfig } from '../harness/kubeclient.js';
 import { kubeRequest, resourcePath } from './client.js';
 import { applyCrds } from './crds.js';
+import { greyPng } from '../../robot-image/src/healing/testing/png-fixture.js';
 
 let kc: KubeConfig;
 let ns: string;
@@ -24,22 +24,7 @@ afterAll(async () => {
 });
 
 function pngClaiming(width: number, height: number): string {
-  const chunk = (type: string, body: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(body.length, 0);
-    head.write(type, 4, 'latin1');
-    return Buffer.concat([head, body, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]).toString('base64');
+  return greyPng(width, height, Buffer.alloc(64)).toString('base64');
 }
 
 /** An object with an own, enumerable "__proto__" key, as a JSON client sends it. */

@@ -1,28 +1,9 @@
 // The PNG decoder on hostile input: sizes are checked before anything is allocated or inflated.
 import { describe, expect, it } from '@jest/globals';
-import { deflateSync } from 'node:zlib';
 import { decodePngGray, PngError, TEMPLATE_LIMITS } from './png.js';
+import { greyPng } from './testing/png-fixture.js';
 
-function chunk(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(body.length, 0);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, body, Buffer.alloc(4)]);
-}
-
-/** An 8-bit grey PNG claiming width x height whose IDAT inflates to `raw`. */
-function png(width: number, height: number, raw: Buffer): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const png = greyPng;
 
 function pngError(fn: () => unknown): PngError {
   try {
