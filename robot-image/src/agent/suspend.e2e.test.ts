@@ -166,7 +166,12 @@ describe('suspending a running RpaJob (e2e)', () => {
         return r?.state === 'succeeded' ? r : undefined;
       });
       expect(finalRun).toMatchObject({ failedAttempts: 0, suspendRequested: false });
-      expect((await eventsFor(env, 'pausable')).map((e) => e.reason)).toEqual(expect.arrayContaining(['Resumed', 'Succeeded']));
+      // The Succeeded event is recorded by whoever reports the phase, after the status write: wait for it.
+      const reasons = await waitFor('the Resumed and Succeeded events', async () => {
+        const seen = (await eventsFor(env, 'pausable')).map((e) => e.reason);
+        return seen.includes('Resumed') && seen.includes('Succeeded') ? seen : undefined;
+      }, { timeoutMs: 15_000 });
+      expect(reasons).toEqual(expect.arrayContaining(['Resumed', 'Succeeded']));
       const audit = await env.db.query(`select action from aether.audit_log where run_uid = $1 order by id`, [uid]);
       expect(audit.rows.map((r) => r.action)).toEqual(['run.suspendRequested', 'run.suspended', 'run.resumed']);
     },
