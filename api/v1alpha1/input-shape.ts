@@ -47,3 +47,17 @@ export function inputShapeProblems(input: unknown, base = ''): WorkflowProblem[]
   }
   return problems;
 }
+
+/** Largest JSON of an RpaJob's params (they travel in the queue payload and every checkpoint's scope). */
+export const MAX_PARAMS_BYTES = 256 * 1024;
+
+/** Problems with a job's raw params: nesting, `__proto__` keys and total size, named under `spec.params`. */
+export function paramsProblems(params: unknown): WorkflowProblem[] {
+  if (params === undefined) return [];
+  const shape = inputShapeProblems(params, 'spec.params');
+  if (shape.length > 0) return shape;
+  const bytes = Buffer.byteLength(JSON.stringify(params) ?? '', 'utf8');
+  return bytes > MAX_PARAMS_BYTES
+    ? [{ path: 'spec.params', message: `${Math.ceil(bytes / 1024)} KiB of JSON, over the ${MAX_PARAMS_BYTES / 1024} KiB limit` }]
+    : [];
+}

@@ -2,7 +2,7 @@
 // generation, if given) or the inline one, then the job's own fields and bindings. Pure: the lookup of
 // an RpaWorkflow is passed in.
 import { z } from 'zod';
-import { checkWorkflow, formatProblem, inputShapeProblems, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
+import { checkWorkflow, formatProblem, inputShapeProblems, paramsProblems, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { RpaWorkflowObject } from '../objects.js';
 import { bindingProblems, formatSpecProblems } from './bindings.js';
@@ -27,7 +27,7 @@ const inlineWorkflowInvalid = (problems: WorkflowProblem[]): Resolution => ({
 });
 
 export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => RpaWorkflowObject | undefined): Resolution {
-  const raw = (rawSpec ?? {}) as { workflow?: unknown };
+  const raw = (rawSpec ?? {}) as { workflow?: unknown; params?: unknown };
   // The job's schema parses an inline workflow too, so a valid job is parsed once; the workflow's own
   // problems (named by step) still come first, as validateWorkflow reports them.
   const parsed = RpaJobSpec.safeParse(rawSpec);
@@ -38,6 +38,9 @@ export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => R
       shape.length > 0 ? shape : parsed.success && parsed.data.workflow ? checkWorkflow(parsed.data.workflow) : validateWorkflow(raw.workflow);
     if (problems.length > 0) return inlineWorkflowInvalid(problems);
   }
+  // Raw params too: deep nesting would overflow the robot's templating, a `__proto__` key its objects.
+  const params = paramsProblems(raw.params);
+  if (params.length > 0) return { kind: 'invalid', reason: 'Invalid', message: params.map(formatProblem).join('; ') };
   if (!parsed.success) return { kind: 'invalid', reason: 'Invalid', message: issuesText(parsed.error.issues, { under: 'spec' }) };
   const spec = parsed.data;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatProblem, validateWorkflow } from '../../../../api/v1alpha1/index.js';
+import { formatProblem, MAX_PARAMS_BYTES, validateWorkflow } from '../../../../api/v1alpha1/index.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 
 const noWorkflows = () => undefined;
@@ -46,5 +46,39 @@ describe('resolveJobWorkflow with an inline workflow', () => {
     const r = resolveJobWorkflow({ pool: 'p', workflow: GOOD, workflowRef: { name: 'w' } }, noWorkflows);
     expect(r.kind).toBe('invalid');
     expect(message(r)).toContain('exactly one of workflowRef, workflow');
+  });
+});
+
+describe('resolveJobWorkflow checks the raw params', () => {
+  const PARAM_WORKFLOW = { params: [{ name: 'data', type: 'object' }], steps: [goto('https://example.com/')] };
+  const nested = (depth: number): unknown => {
+    let v: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) v = { a: v };
+    return v;
+  };
+
+  it('params nested past the depth limit are invalid, naming spec.params', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: PARAM_WORKFLOW, params: { data: nested(5000) } }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toMatch(/^spec\.params\.data(\.a)*: nested more than 64 levels deep$/);
+  });
+
+  it('a __proto__ key inside params is invalid', () => {
+    const params = JSON.parse('{"data":{"__proto__":{"polluted":true}}}') as unknown;
+    const r = resolveJobWorkflow({ pool: 'p', workflow: PARAM_WORKFLOW, params }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toContain('spec.params.data["__proto__"]: the key "__proto__" is not allowed');
+  });
+
+  it('params over the size limit are invalid, with their size', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: PARAM_WORKFLOW, params: { data: { text: 'x'.repeat(MAX_PARAMS_BYTES) } } }, noWorkflows);
+    expect(r.kind).toBe('invalid');
+    expect(message(r)).toMatch(/^spec\.params: \d+ KiB of JSON, over the 256 KiB limit$/);
+  });
+
+  it('modest nested params resolve', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: PARAM_WORKFLOW, params: { data: nested(10) } }, noWorkflows);
+    expect(message(r)).toBe('');
+    expect(r.kind).toBe('ok');
   });
 });
