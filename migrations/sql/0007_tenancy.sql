@@ -108,6 +108,8 @@ begin
   if not exists (select 1 from aether.tenant_roles where role_name = p_role and dbos_schema = p_dbos_schema) then
     raise exception 'role % with DBOS schema % is not a tenant role', p_role, p_dbos_schema;
   end if;
+  -- Concurrent GRANTs on one table fail ("tuple concurrently updated"): one namespace at a time.
+  perform pg_advisory_xact_lock(47120014);
   execute format('grant usage on schema aether to %I', p_role);
   execute format('grant select, update on aether.runs to %I', p_role);
   execute format('grant select, insert, update on aether.robots to %I', p_role);
