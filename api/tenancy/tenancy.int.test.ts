@@ -183,6 +183,37 @@ describe('tenancy: a robot namespace role', () => {
     expect(seen).toEqual([mine.uid, mine.uid]);
   });
 
+  it("cannot stop another namespace's running job with a forged NOTIFY (the robot checks the run row)", async () => {
+    const stopped: string[] = [];
+    const c = await startConsumer({
+      databaseUrl: b.url,
+      robotId: `robot-b-${randomBytes(3).toString('hex')}`,
+      namespace: 'team-b',
+      pool: 'slow',
+      logger,
+      handler: (ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            stopped.push(String(ctx.signal.reason));
+            resolve({ status: 'cancelled' });
+          });
+        }),
+    });
+    consumers.push(c);
+    const victim = testPayload({ namespace: 'team-b', pool: 'slow' });
+    await producer.enqueue({ payload: victim });
+    await waitFor('the job to be held', async () => (await owner.query('select 1 from graphile_worker.jobs where key = $1 and locked_at is not null', [jobKey(victim.uid)])).rowCount === 1);
+    await new Promise((r) => setTimeout(r, 300)); // the handler is running
+    await asA.query(`select pg_notify('aether_cancel', $1)`, [victim.uid]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(stopped).toEqual([]);
+    expect((await producer.getRun(victim.uid))?.state).not.toBe('cancelled');
+    // A real cancel still stops it.
+    expect(await producer.cancel(victim.uid)).toBe('requested');
+    await waitFor('the real cancel', async () => (await producer.getRun(victim.uid))?.state === 'cancelled');
+    expect(stopped).toEqual(['cancelled']);
+  });
+
   it('is refused for a role name some other party already owns, and provisioning again changes nothing', async () => {
     const again = await provisionTenant({ pool: owner, databaseUrl: url, namespace: 'team-a', password: new URL(a.url).password, rolePrefix: prefix });
     expect(again).toMatchObject({ created: false, passwordSet: false });
