@@ -112,7 +112,11 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     if (d.history) histories.set(historyKey, d.history);
     else histories.delete(historyKey);
     // Apply. The namespace's database Secret first: the Deployment's robots read it.
-    await deps.tenancy?.ensure(key.namespace);
+    await deps.tenancy?.ensure(key.namespace).catch(async (err: unknown) => {
+      const message = `could not issue the namespace its database role: ${err instanceof Error ? err.message : String(err)}`;
+      await deps.events.record(pool, { type: 'Warning', reason: 'DatabaseAccessFailed', message });
+      throw err;
+    });
     if (d.markIdleRobots) await markIdleRobotsCheapest(key);
     if (d.deployment) await apply(d.deployment, key);
     if (d.scaled) ctx.logger.info({ ...d.scaled, queue: depth }, 'scaled the robot pool');
