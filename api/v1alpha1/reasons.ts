@@ -91,6 +91,8 @@ export const POOL_REASONS = {
   Invalid: 'Invalid',
   /** The pool asks for an image, ServiceAccount, env Secret or scheduling field outside the chart's allow-list. */
   Forbidden: 'Forbidden',
+  /** The namespace's database role or its Secret could not be issued (tenancy); retried with backoff. */
+  DatabaseAccessFailed: 'DatabaseAccessFailed',
   DeploymentReady: 'DeploymentReady',
   DeploymentProgressing: 'DeploymentProgressing',
   /** autoscaling is off: spec.replicas sets the size. */

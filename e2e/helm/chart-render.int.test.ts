@@ -73,6 +73,29 @@ describe('helm template', () => {
     expect(leases.metadata?.namespace).toBe(namespace);
   });
 
+  test('tenancy: the operator issues per-namespace database roles by default, and may touch only its own Secret name', () => {
+    const operatorEnv = (values: Record<string, unknown> = {}) => {
+      const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;
+      const plain = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]);
+      return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
+    };
+    const config = loadConfig(operatorEnv());
+    expect(config.robot.tenancy).toEqual({ rolePrefix: 'aether_robot', secretName: 'aether-robot-database' });
+    expect(config.robot.databaseSecret).toEqual({ name: 'aether-robot-database', key: 'url' });
+    expect(loadConfig(operatorEnv({ database: { robotRoles: 'shared' } })).robot.tenancy).toBeUndefined();
+    const rules = (values: Record<string, unknown> = {}) =>
+      (renderChart({ release, namespace, values }).find((o) => o.kind === 'ClusterRole' && o.metadata?.name === `${release}-aether-operator`) as unknown as {
+        rules: Array<{ resources: string[]; verbs: string[]; resourceNames?: string[] }>;
+      }).rules.filter((r) => r.resources.includes('secrets'));
+    expect(rules()).toEqual([
+      expect.objectContaining({ verbs: ['create'] }),
+      expect.objectContaining({ resourceNames: ['aether-robot-database'], verbs: ['get', 'update'] }),
+    ]);
+    expect(rules().some((r) => r.verbs.includes('list') || r.verbs.includes('watch') || (r.verbs.includes('get') && !r.resourceNames))).toBe(false);
+    expect(rules({ database: { robotRoles: 'shared' } })).toEqual([]);
+    expect(helmLint({ database: { robotRoles: 'everyone' } }).status).not.toBe(0);
+  });
+
   test('retention: the values reach the operator as the policy it parses; off means no pruning', () => {
     const operatorEnv = (values: Record<string, unknown>) => {
       const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;

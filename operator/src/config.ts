@@ -8,6 +8,7 @@ import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
 import type { RetentionKind } from '../../api/queue/sql/retention.js';
 import type { RetentionPolicy } from './retention/pruner.js';
+import { DEFAULT_ROLE_PREFIX, ROLE_PREFIX } from '../../api/tenancy/names.js';
 import { SCHEDULING_FIELDS, type RobotConfinement } from './controllers/robotpool/confinement.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,6 +46,11 @@ const envSchema = z.object({
   AETHER_ROBOT_SERVICE_ACCOUNT: dnsSubdomain.optional(),
   AETHER_ROBOT_DATABASE_SECRET_NAME: dnsSubdomain.default('aether-database'),
   AETHER_ROBOT_DATABASE_SECRET_KEY: z.string().min(1).default('url'),
+  // perNamespace: the operator issues each robot namespace its own database role and Secret (tenancy);
+  // shared: robots read the hand-made Secret above, a copy of the operator's URL (no isolation).
+  AETHER_ROBOT_DATABASE_ROLES: z.enum(['perNamespace', 'shared']).default('perNamespace'),
+  AETHER_ROBOT_DATABASE_ROLE_PREFIX: z.string().regex(ROLE_PREFIX, 'must be a-z, 0-9 and _ (at most 30), starting with a letter or _').default(DEFAULT_ROLE_PREFIX),
+  AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: dnsSubdomain.default('aether-robot-database'),
   AETHER_ROBOT_CLUSTER_CIDRS: list.default([]),
   // RobotPool confinement (chart values robots.allowed*): besides the robot image and SA, nothing.
   AETHER_ROBOT_ALLOWED_IMAGES: list.default([]),
@@ -96,8 +102,13 @@ export interface OperatorConfig {
     image: string;
     /** ServiceAccount of robot pods when a RobotPool names none. */
     serviceAccountName?: string;
-    /** The Secret (in the pool's namespace) and key holding the database URL robots connect with. */
+    /**
+     * The Secret (in the pool's namespace) and key holding the database URL robots connect with: the one
+     * the operator issues (tenancy set), or a hand-made copy of the operator's URL (shared roles).
+     */
     databaseSecret: { name: string; key: string };
+    /** Per-namespace database roles (chart value database.robotRoles: perNamespace); absent: shared. */
+    tenancy?: { rolePrefix: string; secretName: string };
     /** The cluster's service and pod ranges: robots refuse them unless their pool allows them. */
     clusterCidrs: string[];
     /** What a RobotPool may ask for: the robot image and SA always, plus the chart's robots.allowed* values. */
@@ -162,7 +173,12 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     robot: {
       image: e.AETHER_ROBOT_IMAGE,
       ...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? { serviceAccountName: e.AETHER_ROBOT_SERVICE_ACCOUNT } : {}),
-      databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY },
+      ...(e.AETHER_ROBOT_DATABASE_ROLES === 'perNamespace'
+        ? {
+            databaseSecret: { name: e.AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME, key: 'url' },
+            tenancy: { rolePrefix: e.AETHER_ROBOT_DATABASE_ROLE_PREFIX, secretName: e.AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME },
+          }
+        : { databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY } }),
       clusterCidrs: e.AETHER_ROBOT_CLUSTER_CIDRS,
       confinement: {
         allowedImages: [e.AETHER_ROBOT_IMAGE, ...e.AETHER_ROBOT_ALLOWED_IMAGES],

@@ -31,7 +31,9 @@ describe('loadConfig', () => {
       http: { host: '0.0.0.0', port: 8080 },
       robot: {
         image: 'ghcr.io/aether-rpa/robot:0.1.0',
-        databaseSecret: { name: 'aether-database', key: 'url' },
+        // Each robot namespace gets its own database role, in a Secret the operator issues.
+        databaseSecret: { name: 'aether-robot-database', key: 'url' },
+        tenancy: { rolePrefix: 'aether_robot', secretName: 'aether-robot-database' },
         clusterCidrs: [],
         // By default a pool may run the robot image only, as the robot SA, with no env Secret and no scheduling fields.
         confinement: { allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'], allowedServiceAccounts: [], allowedEnvSecrets: [], allowedSchedulingFields: [] },
@@ -51,7 +53,7 @@ describe('loadConfig', () => {
     ['port and host', { AETHER_METRICS_PORT: '9090', AETHER_METRICS_HOST: '127.0.0.1' }, (c) => c.http, { host: '127.0.0.1', port: 9090 }],
     [
       'robot settings the chart passes',
-      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108' },
+      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_ROLES: 'shared', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108' },
       (c) => c.robot,
       {
         image: 'r:1',
@@ -60,6 +62,12 @@ describe('loadConfig', () => {
         clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'],
         confinement: { allowedImages: ['r:1'], allowedServiceAccounts: ['aether-robot'], allowedEnvSecrets: [], allowedSchedulingFields: [] },
       },
+    ],
+    [
+      'per-namespace database roles: the issued Secret and the role prefix',
+      { AETHER_ROBOT_DATABASE_ROLE_PREFIX: 'aether_prod', AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: 'robot-db' },
+      (c) => [c.robot.databaseSecret, c.robot.tenancy],
+      [{ name: 'robot-db', key: 'url' }, { rolePrefix: 'aether_prod', secretName: 'robot-db' }],
     ],
     [
       'the RobotPool allow-list adds to the robot image and SA',
@@ -118,6 +126,8 @@ describe('loadConfig', () => {
       AETHER_ROBOT_DATABASE_SECRET_NAME: 'Not A Name',
       AETHER_RETENTION_RUNS_DAYS: '-1',
       AETHER_DBOS_SCHEMA: 'dbos; drop table x',
+      AETHER_ROBOT_DATABASE_ROLE_PREFIX: 'x"; drop role postgres; --',
+      AETHER_ROBOT_DATABASE_ROLES: 'everyone',
     });
     expect(p.map((x) => x.split(':')[0]).sort()).toEqual([
       'AETHER_DATABASE_URL',
@@ -126,6 +136,8 @@ describe('loadConfig', () => {
       'AETHER_LOG_LEVEL',
       'AETHER_METRICS_PORT',
       'AETHER_RETENTION_RUNS_DAYS',
+      'AETHER_ROBOT_DATABASE_ROLES',
+      'AETHER_ROBOT_DATABASE_ROLE_PREFIX',
       'AETHER_ROBOT_DATABASE_SECRET_NAME',
       'AETHER_SWEEP_INTERVAL_SECONDS',
     ]);

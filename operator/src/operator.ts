@@ -25,6 +25,7 @@ import { EventRecorder } from './runtime/events.js';
 import { objectKey } from './runtime/key.js';
 import { Manager } from './runtime/manager.js';
 import { OperatorMetrics } from './runtime/metrics.js';
+import { createTenantIssuer } from './tenancy/issuer.js';
 import { startTracing } from './tracing.js';
 
 export interface OperatorOptions {
@@ -114,8 +115,24 @@ export function buildOperator(opts: OperatorOptions): Operator {
       db,
       events,
       metrics,
-      robotDefaults: { serviceAccountName: config.robot.serviceAccountName, databaseSecret: config.robot.databaseSecret, clusterCidrs: config.robot.clusterCidrs },
+      robotDefaults: {
+        serviceAccountName: config.robot.serviceAccountName,
+        databaseSecret: config.robot.databaseSecret,
+        issuedSecret: config.robot.tenancy !== undefined,
+        clusterCidrs: config.robot.clusterCidrs,
+      },
       confinement: config.robot.confinement,
+      ...(config.robot.tenancy && {
+        tenancy: createTenantIssuer({
+          core: clients.core,
+          db,
+          databaseUrl: config.databaseUrl,
+          secretName: config.robot.tenancy.secretName,
+          rolePrefix: config.robot.tenancy.rolePrefix,
+          now,
+          logger,
+        }),
+      }),
       now,
     }),
   );

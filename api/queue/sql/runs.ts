@@ -395,6 +395,19 @@ export async function withdrawSuspendRequest(db: Queryable, opts: { uid: string 
   return (r.rowCount ?? 0) > 0;
 }
 
+/**
+ * Whether the run row carries this stop request. Any connected role may NOTIFY, so a robot acts on a
+ * cancel or suspend notice only when the row says so (the producer sets the flag in the notifying
+ * transaction); robot roles see only their namespace's runs.
+ */
+export async function stopRequested(db: Queryable, opts: { uid: string; kind: 'cancel' | 'suspend' }): Promise<boolean> {
+  const r = await db.query<{ requested: boolean }>(
+    `select case when $2 = 'cancel' then cancel_requested else suspend_requested end as requested from aether.runs where uid = $1::uuid`,
+    [opts.uid, opts.kind],
+  );
+  return r.rows[0]?.requested === true;
+}
+
 export async function notify(db: Queryable, opts: { channel: string; payload: string }): Promise<void> {
   await db.query('select pg_notify($1, $2)', [opts.channel, opts.payload]);
 }

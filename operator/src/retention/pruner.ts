@@ -15,6 +15,7 @@ import {
   type PruneBatch,
   type RetentionKind,
 } from '../../../api/queue/sql/retention.js';
+import { tenantDbosSchemas } from '../../../api/tenancy/sql.js';
 import { sleep } from '../runtime/clock.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 
@@ -85,7 +86,14 @@ export function createPruner(opts: PrunerOptions): Pruner {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
-  const statement = (kind: RetentionKind): ((b: PruneBatch) => Promise<number>) => {
+  /** DBOS's schemas: the shared one (local mode, shared database role) and each robot namespace's own. */
+  const workflowSchemas = async (): Promise<string[]> => {
+    const all = [...new Set([policy.dbosSchema ?? 'dbos', ...(await tenantDbosSchemas(opts.pool))])];
+    const present = await Promise.all(all.map((schema) => dbosSchemaExists(opts.pool, { schema })));
+    return all.filter((_, i) => present[i]);
+  };
+
+  const statement = (kind: RetentionKind, schema?: string): ((b: PruneBatch) => Promise<number>) => {
     switch (kind) {
       case 'runs':
         return (b) => deleteFinishedRunsBefore(opts.pool, b);
@@ -96,7 +104,7 @@ export function createPruner(opts: PrunerOptions): Pruner {
       case 'audit':
         return (b) => deleteAuditRowsBefore(opts.pool, b);
       case 'workflows':
-        return (b) => deleteFinishedWorkflowsBefore(opts.pool, { ...b, schema: policy.dbosSchema });
+        return (b) => deleteFinishedWorkflowsBefore(opts.pool, { ...b, schema: schema ?? policy.dbosSchema });
     }
   };
 
@@ -107,30 +115,37 @@ export function createPruner(opts: PrunerOptions): Pruner {
     for (const kind of ORDER) {
       const maxAge = policy.maxAgeMs[kind];
       if (maxAge === undefined || signal?.aborted) continue;
-      if (kind === 'workflows' && !(await dbosSchemaExists(opts.pool, { schema: policy.dbosSchema }))) continue;
+      const schemas: Array<string | undefined> = kind === 'workflows' ? await workflowSchemas() : [undefined];
       const before = new Date(now() - maxAge);
-      const del = statement(kind);
       const kindStarted = performance.now();
-      // Slow start: the first batch of a kind finds cold pages; it is small, and the next ones grow.
-      let limit = Math.min(policy.batchSize, START_BATCH);
-      for (;;) {
-        const t0 = performance.now();
-        const n = await del({ before, limit });
-        const ms = performance.now() - t0;
-        result.batches++;
-        result.maxBatchMs = Math.max(result.maxBatchMs, ms);
-        result.maxBatchMsByKind[kind] = Math.max(result.maxBatchMsByKind[kind], ms);
-        result.deleted[kind] += n;
-        opts.metrics?.retentionBatchDuration.observe({ kind }, ms / 1000);
-        opts.metrics?.retentionRowsPruned.inc({ kind }, n);
-        opts.onBatch?.(kind, n, ms);
-        if (n < limit || signal?.aborted) break;
-        limit = nextBatchSize(limit, ms, targetMs, policy.batchSize);
-        await sleep(pauseMs, signal);
+      for (const schema of schemas) {
+        const del = statement(kind, schema);
+        // Slow start: the first batch of a kind finds cold pages; it is small, and the next ones grow.
+        let limit = Math.min(policy.batchSize, START_BATCH);
+        for (;;) {
+          const t0 = performance.now();
+          const n = await del({ before, limit });
+          const ms = performance.now() - t0;
+          result.batches++;
+          result.maxBatchMs = Math.max(result.maxBatchMs, ms);
+          result.maxBatchMsByKind[kind] = Math.max(result.maxBatchMsByKind[kind], ms);
+          result.deleted[kind] += n;
+          opts.metrics?.retentionBatchDuration.observe({ kind }, ms / 1000);
+          opts.metrics?.retentionRowsPruned.inc({ kind }, n);
+          opts.onBatch?.(kind, n, ms);
+          if (n < limit || signal?.aborted) break;
+          limit = nextBatchSize(limit, ms, targetMs, policy.batchSize);
+          await sleep(pauseMs, signal);
+        }
       }
       opts.metrics?.retentionPruneDuration.observe({ kind }, (performance.now() - kindStarted) / 1000);
     }
-    const summary = { deleted: result.deleted, batches: result.batches, maxBatchMs: Math.round(result.maxBatchMs), durationMs: Math.round(performance.now() - started) };
+    const summary = {
+      deleted: result.deleted,
+      batches: result.batches,
+      maxBatchMs: Math.round(result.maxBatchMs),
+      durationMs: Math.round(performance.now() - started),
+    };
     if (Object.values(result.deleted).some((n) => n > 0)) log.info(summary, 'pruned old history');
     else log.debug(summary, 'found no history to prune');
     return result;

@@ -63,6 +63,7 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     let accepting = false;
     const runtime = createRobotRuntime({
       databaseUrl: config.databaseUrl,
+      dbos: config.dbos,
       db,
       namespace: config.namespace,
       pool: config.pool,

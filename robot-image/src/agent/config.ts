@@ -6,6 +6,12 @@ import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../eg
 
 export interface AgentConfig {
   databaseUrl: string;
+  /**
+   * DBOS's system tables: AETHER_DBOS_SCHEMA (default 'dbos'; a cluster robot gets its namespace's schema
+   * from the operator-issued database Secret) and whether this process may create or migrate them
+   * (AETHER_DBOS_MIGRATE, default true; false where the robot's database role has no DDL).
+   */
+  dbos: { schema: string; migrate: boolean };
   pool: string;
   namespace: string;
   podName: string;
@@ -81,6 +87,13 @@ const postgresUrl = required('a postgres:// URL').refine((v) => {
 // Keys are the environment variable names, so an issue's path is the variable to fix.
 const envSchema = z.object({
   AETHER_DATABASE_URL: postgresUrl,
+  AETHER_DBOS_SCHEMA: z
+    .string()
+    .trim()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a plain lowercase SQL identifier')
+    .optional()
+    .transform((v) => v ?? 'dbos'),
+  AETHER_DBOS_MIGRATE: boolean(true),
   AETHER_POOL: required('the RobotPool name').regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
   AETHER_NAMESPACE: required("the robot's namespace").regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
   AETHER_POD_NAME: required("this pod's name").regex(DNS_SUBDOMAIN, 'must be a DNS subdomain (a pod name)'),
@@ -151,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   return {
     egress,
     databaseUrl: e.AETHER_DATABASE_URL,
+    dbos: { schema: e.AETHER_DBOS_SCHEMA, migrate: e.AETHER_DBOS_MIGRATE },
     pool: e.AETHER_POOL,
     namespace: e.AETHER_NAMESPACE,
     podName: e.AETHER_POD_NAME,

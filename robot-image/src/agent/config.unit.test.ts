@@ -21,6 +21,7 @@ describe('loadConfig', () => {
   it('applies the defaults to a minimal environment', () => {
     const expected: Omit<AgentConfig, 'egress'> = {
       databaseUrl: minimal.AETHER_DATABASE_URL,
+      dbos: { schema: 'dbos', migrate: true },
       pool: 'invoices',
       namespace: 'finance',
       podName: 'robot-invoices-7d9f-abcde',
@@ -38,6 +39,11 @@ describe('loadConfig', () => {
     expect(rest).toEqual(expected);
     expect(egress.allow).toEqual([]);
     expect(egress.clusterCidrs).toEqual([]);
+  });
+
+  it('reads the DBOS schema and whether to migrate it (the operator sets both for a tenant role)', () => {
+    expect(loadConfig({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos_finance', AETHER_DBOS_MIGRATE: 'false' }).dbos).toEqual({ schema: 'dbos_finance', migrate: false });
+    expect(problemsOf({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos; drop table x' })).toEqual([expect.stringContaining('AETHER_DBOS_SCHEMA')]);
   });
 
   it('reads the egress policy: the pool allow list (JSON) and the cluster ranges (comma-separated)', () => {

@@ -16,6 +16,8 @@ export const DBOS_APP_NAME = 'aether-robot';
 export interface RobotRuntimeOptions {
   /** DBOS's system database and the job queue's database. */
   databaseUrl: string;
+  /** DBOS's schema and whether this process migrates it (default: 'dbos', yes). */
+  dbos?: { schema: string; migrate: boolean };
   /** The job Postgres for the handler (screenshots). */
   db: pg.Pool;
   namespace: string;
@@ -73,6 +75,7 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
   const durable = configureDurable({
     appName: DBOS_APP_NAME,
     systemDatabaseUrl: opts.databaseUrl,
+    ...(opts.dbos && { schemaName: opts.dbos.schema, runMigrations: opts.dbos.migrate }),
     executorId: opts.robotId,
     ...(opts.applicationVersion !== undefined && { applicationVersion: opts.applicationVersion }),
     logger: log,

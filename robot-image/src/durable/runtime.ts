@@ -9,6 +9,13 @@ export interface DurableConfig {
   /** DBOS application name; every robot of the platform shares it. */
   appName: string;
   systemDatabaseUrl: string;
+  /** The schema of DBOS's system tables. Default 'dbos'. */
+  schemaName?: string;
+  /**
+   * Create or migrate that schema at launch (default true). False where the database role has no DDL: the
+   * owner migrated it (the operator, per robot namespace) and launch only checks its version.
+   */
+  runMigrations?: boolean;
   /** Unique per process (e.g. pod name + a random suffix): DBOS fences and routes by it. */
   executorId: string;
   /** Robots that may take over each other's workflows must agree on it; DBOS derives one if unset. */
@@ -45,13 +52,14 @@ export function configureDurable(cfg: DurableConfig): Durable {
   DBOS.setConfig({
     name: cfg.appName,
     systemDatabaseUrl: cfg.systemDatabaseUrl,
+    ...(cfg.schemaName ? { systemDatabaseSchemaName: cfg.schemaName } : {}),
     executorID: cfg.executorId,
     ...(cfg.applicationVersion ? { applicationVersion: cfg.applicationVersion } : {}),
     ...(cfg.systemDatabasePoolSize ? { systemDatabasePoolSize: cfg.systemDatabasePoolSize } : {}),
     ...(cfg.logger ? { logger: dbosLogger(cfg.logger) } : { logLevel: 'warn' }),
     // Only our own queue: workflows resumed by other robots onto theirs are theirs to run.
     listenQueues: [queueName],
-    runMigrations: true,
+    runMigrations: cfg.runMigrations ?? true,
   });
   let launched = false;
   return {

@@ -52,7 +52,7 @@ import type { Logger } from '../../../api/log.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../../api/queue/backoff.js';
 import { graphileLogger } from '../../../api/queue/graphile-logger.js';
 import { taskIdentifier } from '../../../api/queue/identifiers.js';
-import { claimRuns } from '../../../api/queue/sql/runs.js';
+import { claimRuns, stopRequested } from '../../../api/queue/sql/runs.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
 import type { JobHandler } from './handler.js';
@@ -174,7 +174,18 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
       logger: log,
       onNotice: ({ kind, uid }) => {
         claims.cancelNotified(uid);
-        inFlight.get(uid)?.abort(kind === 'cancel' ? 'cancelled' : 'suspended');
+        if (!inFlight.get(uid)) return;
+        // A notice is only a hint (any role may NOTIFY): the run row must carry the request.
+        stopRequested(db, { uid, kind })
+          .then((requested) => {
+            if (requested) inFlight.get(uid)?.abort(kind === 'cancel' ? 'cancelled' : 'suspended');
+            else log.warn({ jobUid: uid, kind }, 'ignored a stop notice the run row does not carry');
+          })
+          .catch((err: unknown) => {
+            // Unverifiable (database unreachable): a real request must not be lost, so it is honoured.
+            log.warn({ err, jobUid: uid, kind }, 'could not check a stop notice against the run row; acting on it');
+            inFlight.get(uid)?.abort(kind === 'cancel' ? 'cancelled' : 'suspended');
+          });
       },
     });
     marks = startRunningMarks({ db, robot: opts.robotId, inFlight, afterMs: opts.markRunningAfterMs ?? 200, logger: log });

@@ -23,6 +23,7 @@ import { decidePool, invalidPoolReport } from './decide.js';
 import { deploymentName, labelValue, type RobotDefaults } from './deployment.js';
 import { deletionCosts } from './scaling.js';
 import type { RobotConfinement } from './confinement.js';
+import type { TenantIssuer } from '../../tenancy/issuer.js';
 import { jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
 
 export interface RobotPoolControllerDeps {
@@ -36,6 +37,8 @@ export interface RobotPoolControllerDeps {
   metrics: OperatorMetrics;
   robotDefaults: RobotDefaults;
   confinement: RobotConfinement;
+  /** Issues the pool's namespace its own database role and Secret (absent: robots share a hand-made one). */
+  tenancy?: TenantIssuer;
   now: () => number;
 }
 
@@ -108,7 +111,12 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     }
     if (d.history) histories.set(historyKey, d.history);
     else histories.delete(historyKey);
-    // Apply.
+    // Apply. The namespace's database Secret first: the Deployment's robots read it.
+    await deps.tenancy?.ensure(key.namespace).catch(async (err: unknown) => {
+      const message = `could not issue the namespace its database role: ${err instanceof Error ? err.message : String(err)}`;
+      await deps.events.record(pool, { type: 'Warning', reason: 'DatabaseAccessFailed', message });
+      throw err;
+    });
     if (d.markIdleRobots) await markIdleRobotsCheapest(key);
     if (d.deployment) await apply(d.deployment, key);
     if (d.scaled) ctx.logger.info({ ...d.scaled, queue: depth }, 'scaled the robot pool');

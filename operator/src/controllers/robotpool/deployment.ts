@@ -14,6 +14,11 @@ export interface RobotDefaults {
   serviceAccountName?: string;
   /** Secret (in the pool's namespace) and key holding the database URL. */
   databaseSecret: { name: string; key: string };
+  /**
+   * The Secret is the operator-issued one of the namespace (tenancy): it also names the namespace's DBOS
+   * schema, which the operator migrated, so robots launch DBOS without migrating (their role has no DDL).
+   */
+  issuedSecret?: boolean;
   /** The cluster's service and pod CIDRs (chart values): robots refuse them unless the pool allows them. */
   clusterCidrs?: readonly string[];
 }
@@ -64,6 +69,12 @@ type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown
 function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): EnvVar[] {
   const ours: EnvVar[] = [
     { name: 'AETHER_DATABASE_URL', valueFrom: { secretKeyRef: { name: defaults.databaseSecret.name, key: defaults.databaseSecret.key } } },
+    ...(defaults.issuedSecret
+      ? [
+          { name: 'AETHER_DBOS_SCHEMA', valueFrom: { secretKeyRef: { name: defaults.databaseSecret.name, key: 'dbosSchema' } } },
+          { name: 'AETHER_DBOS_MIGRATE', value: 'false' },
+        ]
+      : []),
     { name: 'AETHER_POOL', value: pool.name },
     { name: 'AETHER_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'AETHER_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

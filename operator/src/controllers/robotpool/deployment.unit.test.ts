@@ -33,6 +33,16 @@ describe('robotDeployment', () => {
     expect(byName.HOME!.value).toBe('/tmp');
   });
 
+  it("with per-namespace roles reads the operator-issued Secret: the role's URL and its DBOS schema, which the robot does not migrate", () => {
+    const issued = robotDeployment(pool, spec, 1, { ...defaults, databaseSecret: { name: 'aether-robot-database', key: 'url' }, issuedSecret: true });
+    const byName = Object.fromEntries(container(issued).env.map((e) => [e.name, e]));
+    expect(byName.AETHER_DATABASE_URL!.valueFrom).toEqual({ secretKeyRef: { name: 'aether-robot-database', key: 'url' } });
+    expect(byName.AETHER_DBOS_SCHEMA!.valueFrom).toEqual({ secretKeyRef: { name: 'aether-robot-database', key: 'dbosSchema' } });
+    expect(byName.AETHER_DBOS_MIGRATE!.value).toBe('false');
+    // Shared roles: DBOS as before (its default schema, migrated at launch).
+    expect(container(d).env.map((e) => e.name)).not.toContain('AETHER_DBOS_SCHEMA');
+  });
+
   it('runs robots under Pod Security "restricted": non-root 10001, read-only root with /tmp and /dev/shm emptyDirs, no escalation, seccomp, drop ALL', () => {
     const podSpec = (d.spec as { template: { spec: Record<string, unknown> } }).template.spec;
     expect(podSpec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });

@@ -26,7 +26,7 @@ describe('RobotPool controller', () => {
     env = await setUpEnv('robotpool');
     apps = env.kc.makeApiClient(AppsV1Api);
     await ensureServiceAccount(env.kc, env.namespace, 'aether-robot'); // the chart creates it in robot namespaces
-    operator = await startTestOperator(env, { extraEnv: { AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'nodeSelector,tolerations' } });
+    operator = await startTestOperator(env, { extraEnv: { AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_ROLES: 'shared', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'nodeSelector,tolerations' } });
   });
   afterAll(async () => {
     await operator?.stop();

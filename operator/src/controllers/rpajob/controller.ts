@@ -69,7 +69,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
     const spec = (job.spec ?? {}) as { ttlSecondsAfterFinished?: number; maxAttempts?: number };
     if (purgesRowsOnDelete(job, spec.ttlSecondsAfterFinished, deps.now())) {
       // Before the finalizer comes off: a crash in between repeats it (idempotent), it is never skipped.
-      const purged = await purgeJobRows(deps.db, { uid: job.metadata.uid, maxAttempts: spec.maxAttempts ?? 1, dbosSchema: deps.dbosSchema });
+      const purged = await purgeJobRows(deps.db, { uid: job.metadata.uid, namespace: job.metadata.namespace, maxAttempts: spec.maxAttempts ?? 1, dbosSchema: deps.dbosSchema });
       ctx.logger.info({ jobUid: job.metadata.uid, rows: purged }, 'deleted the database rows of a job past its ttlSecondsAfterFinished');
       deps.metrics?.retentionRowsPruned.inc({ kind: 'job' }, purged.runs + purged.healing + purged.audit + purged.workflows);
     }
