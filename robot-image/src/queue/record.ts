@@ -35,7 +35,7 @@ export const jobLog = (log: Logger, payload: QueuePayload): Logger =>
 
 export function createRecorder(opts: RecorderOptions): Recorder {
   const { db, robot, logger } = opts;
-  const completions = createSharedBatcher<{ uid: string; outputs: unknown }>((results) =>
+  const completions = createSharedBatcher<{ uid: string; outputs: unknown; epoch: number | null }>((results) =>
     completeRuns(db, { results, robot }),
   );
 
@@ -46,6 +46,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   };
 
   const abandoned = async (job: Job, payload: QueuePayload, reason: AbandonReason) => {
+    // The handler has stopped (run-handler.ts): only now may another robot run the job.
     // Fenced: the run is another robot's now, nothing is written.
     const handedBack = reason === 'shutdown' && (await handBack(db, { job: heldJob(job), payload, robot }));
     if (!handedBack) throw new LostJobError(payload.uid);
@@ -86,9 +87,9 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       if (isAbandoned(settled)) return abandoned(job, payload, settled.abandoned);
       switch (settled.status) {
         case 'succeeded':
-          return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null });
+          return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null, epoch: claim.claimEpoch });
         case 'cancelled':
-          await markRunCancelled(db, { uid: payload.uid });
+          await markRunCancelled(db, { uid: payload.uid, epoch: claim.claimEpoch });
           jobLog(logger, payload).info('run cancelled');
           return;
         case 'suspended': {
