@@ -32,3 +32,12 @@ export async function requestPodFence(db: Queryable, opts: { namespace: string; 
 export async function acknowledgeRobotStopped(db: Queryable, opts: { id: string }): Promise<void> {
   await db.query(`update aether.robots set stopped_at = now() where id = $1`, [opts.id]);
 }
+
+/** True while this worker pool still holds the graphile job (it was not released yet). */
+export async function holdsJob(db: Queryable, opts: { graphileJobId: string; workerPoolId: string }): Promise<boolean> {
+  const r = await db.query<{ holds: boolean }>(
+    `select exists(select 1 from graphile_worker._private_jobs where id = $1::bigint and locked_by = $2) as holds`,
+    [opts.graphileJobId, opts.workerPoolId],
+  );
+  return r.rows[0]?.holds === true;
+}

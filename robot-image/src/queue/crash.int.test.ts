@@ -126,10 +126,10 @@ describe('a robot killed while it holds a job', () => {
     expect(audit.rows.map((r) => r.robot)).toEqual(['robot-a']);
   });
 
-  it('is released at once when its pod is reported deleted', async () => {
+  it('is released, once its pod is reported deleted, only when its lease expired (a killed robot never acknowledges)', async () => {
     const ns = 'poddel';
     const a = await spawnRobot({ AETHER_NAMESPACE: ns, AETHER_POOL: 'p', AETHER_ROBOT_ID: 'robot-pod', AETHER_POD: 'robot-pod-x1' });
-    // No periodic sweeper: only markPodDead may release the job.
+    // No periodic sweeper: only markPodDead and the sweeps of this test may release the job.
     sweeper = createSweeper({ pool, logger });
     const p = testPayload({ namespace: ns, pool: 'p' });
     await producer.enqueue({ payload: p });
@@ -142,7 +142,14 @@ describe('a robot killed while it holds a job', () => {
     // The lease has not expired: a sweep changes nothing yet.
     const early = await sweeper.sweepOnce();
     expect(early.deadRobots).toEqual([]);
-    const released = await sweeper.markPodDead(ns, 'robot-pod-x1');
+    // The pod is gone, but its process might not be (force deletion, a lost node): the robot is asked to
+    // stop, and nothing is released before it acknowledged or its lease expired.
+    const asked = await sweeper.markPodDead(ns, 'robot-pod-x1');
+    expect(asked.deadRobots).toEqual([]);
+    const released = await waitFor('the lease to expire', async () => {
+      const r = await sweeper.sweepOnce();
+      return r.deadRobots.length > 0 ? r : undefined;
+    }, DEFAULT_LEASE_SECONDS * 1000 + 3000);
     expect(released.deadRobots.map((r) => r.id)).toEqual(['robot-pod']);
     expect(released.requeuedRuns).toBe(1);
     await waitFor('taken over', () => seen.length > 0);

@@ -12,7 +12,7 @@ import type { AbandonReason } from './in-flight.js';
 import { isAbandoned, type Settled } from './run-handler.js';
 import { failAttempt } from './transactions/fail-attempt.js';
 import { handBack } from './transactions/hand-back.js';
-import { heldJob, LostJobError } from './transactions/held-job.js';
+import { heldJob, LostJobError, waitUntilReleased } from './transactions/held-job.js';
 import { park } from './transactions/park.js';
 
 export interface RecorderOptions {
@@ -47,8 +47,14 @@ export function createRecorder(opts: RecorderOptions): Recorder {
 
   const abandoned = async (job: Job, payload: QueuePayload, reason: AbandonReason) => {
     // The handler has stopped (run-handler.ts): only now may another robot run the job.
-    // Fenced: the run is another robot's now, nothing is written.
-    const handedBack = reason === 'shutdown' && (await handBack(db, { job: heldJob(job), payload, robot }));
+    // Fenced: the run is another robot's now, nothing is written. A robot asked to stop still holds its job
+    // until the sweeper releases it (after this robot's acknowledgement): graphile must not fail (and so
+    // unlock) it before, so the task waits for that release.
+    if (reason === 'fenced') {
+      await waitUntilReleased(db, heldJob(job));
+      throw new LostJobError(payload.uid);
+    }
+    const handedBack = await handBack(db, { job: heldJob(job), payload, robot });
     if (!handedBack) throw new LostJobError(payload.uid);
     jobLog(logger, payload).info('handed the job back at shutdown');
   };
