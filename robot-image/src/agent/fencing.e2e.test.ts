@@ -30,7 +30,7 @@ import { startRobotTestBed, type RobotTestBed } from './testing/test-bed.js';
 const POOL = 'fencing';
 const LONG = 420_000;
 /** How long the sink holds the slow step's request: far longer than a grace period or a fence takes. */
-const HOLD_MS = 8_000;
+const HOLD_MS = 20_000;
 const silent = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 describe('at most one running copy, stable idempotency keys, retry.from (e2e)', () => {
@@ -120,7 +120,8 @@ describe('at most one running copy, stable idempotency keys, retry.from (e2e)', 
       await stopping;
       expect(status).toMatchObject({ phase: 'Succeeded', robot: 'robot-grace-b', attempts: 1 });
       const [first, second] = expectOneCopyAtATime('grace', uid, [a, b]);
-      // The first request was A's, cut off when the grace period ran out; B's began only after it ended.
+      // The first request was A's, cut off when the grace period ran out (the sink would have held it
+      // HOLD_MS); B's began only after it ended.
       expect(first!.aborted).toBe(true);
       expect(second!.startedAt).toBeGreaterThanOrEqual(first!.endedAt!);
       expect(a.stepsStarted(uid)).toEqual(['pre', 'slow']);
@@ -193,7 +194,8 @@ describe('at most one running copy, stable idempotency keys, retry.from (e2e)', 
       // The run row and the status stay B's.
       await new Promise((r) => setTimeout(r, 2000));
       const run = await db.query(`select state, robot from aether.runs where uid = $1`, [uid]);
-      expect(run.rows[0]).toEqual({ state: 'succeeded', robot: 'robot-stale-b' });
+      // (the run row names the robot process: its pod plus a suffix)
+      expect(run.rows[0]).toEqual({ state: 'succeeded', robot: expect.stringMatching(/^robot-stale-b-/) });
       expect(await finishedStatus(kc, ns, 'stale')).toMatchObject({ phase: 'Succeeded', robot: 'robot-stale-b' });
     },
     LONG,
