@@ -26,11 +26,12 @@ const ENVELOPE_KEYS = new Set([
   'priority',
   'maxAttempts',
   'maxCrashes',
+  'retryFrom',
   'deadline',
   'traceparent',
 ]);
-const REQUIRED_KEYS = 12; // all but workflowRef, traceparent and maxCrashes (absent from payloads queued before it)
-const OPTIONAL_KEYS = new Set(['workflowRef', 'traceparent', 'maxCrashes']);
+const REQUIRED_KEYS = 12; // all but workflowRef, traceparent, maxCrashes and retryFrom (absent from payloads queued before them)
+const OPTIONAL_KEYS = new Set(['workflowRef', 'traceparent', 'maxCrashes', 'retryFrom']);
 const BINDING_KEYS = new Set(['secretName', 'keys']);
 
 type Plain = Record<string, unknown>;
@@ -90,6 +91,7 @@ export function isCanonicalEnvelope(raw: unknown): raw is Plain {
     const maxCrashes = raw.maxCrashes;
     if (!Number.isSafeInteger(maxCrashes) || (maxCrashes as number) < 1 || (maxCrashes as number) > 100) return false;
   }
+  if (Object.hasOwn(raw, 'retryFrom') && raw.retryFrom !== 'failedStep' && raw.retryFrom !== 'start') return false;
   if (raw.deadline !== null && !deadlineSchema.safeParse(raw.deadline).success) return false;
   if (raw.traceparent !== undefined) {
     if (typeof raw.traceparent !== 'string' || !TRACEPARENT.test(raw.traceparent)) return false;

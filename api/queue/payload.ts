@@ -56,6 +56,8 @@ export const QueuePayload = z.strictObject({
   maxAttempts: z.int().min(1).max(100).default(3),
   /** Take-overs allowed (its robot declared dead while holding it); the next death fails the run as CrashLooping. */
   maxCrashes: z.int().min(1).max(100).default(3),
+  /** RpaJob spec.retry.from: where a retried attempt begins (absent from payloads queued before it). */
+  retryFrom: z.enum(['failedStep', 'start']).default('failedStep'),
   /** Absolute deadline of the whole job (from activeDeadlineSeconds), or null. */
   deadline: z.iso.datetime({ offset: true }).nullable().default(null),
   traceparent: traceparent.optional(),

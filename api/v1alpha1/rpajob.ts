@@ -61,6 +61,17 @@ export const RpaJobTemplateSpec = withRules(
      * CrashLooping, kept as a dead letter.
      */
     maxCrashes: z.int().min(1).max(100).default(3),
+    /**
+     * How a failed attempt is retried. from failedStep (default): the retry resumes at the step that
+     * failed, with the browser session of the last good checkpoint; steps that succeeded are not run
+     * again (their outputs are reused). from start: every step runs again. An http step sends the same
+     * Idempotency-Key (job uid + step path) in every attempt either way.
+     */
+    retry: z
+      .strictObject({
+        from: z.enum(['failedStep', 'start']).default('failedStep'),
+      })
+      .optional(),
     activeDeadlineSeconds: z
       .int()
       .min(1)

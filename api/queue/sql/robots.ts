@@ -34,7 +34,8 @@ export async function registerRobot(
 
 /**
  * Refreshes a robot's lease. Returns the robot's state afterwards, or 'dead' when it had already been
- * declared dead (its jobs were released: it must stop working on them).
+ * declared dead (its jobs were released: it must stop working on them) or was asked to stop
+ * (fence_requested_at: its jobs are released once it acknowledged, or its lease expired).
  */
 export async function heartbeatRobot(
   db: Queryable,
@@ -44,7 +45,7 @@ export async function heartbeatRobot(
     `update aether.robots set heartbeat_at = now(), jobs_held = $3,
             worker_pool_ids = coalesce((select array_agg(distinct x) from unnest(worker_pool_ids || $2::text[]) x), '{}'),
             state = coalesce($4, state)
-      where id = $1 and state <> 'dead'
+      where id = $1 and state <> 'dead' and fence_requested_at is null
       returning state`,
     [opts.id, opts.workerPoolIds, opts.jobsHeld, opts.state ?? null],
   );
@@ -71,11 +72,16 @@ export interface DeadRobot {
   workerPoolIds: string[];
 }
 
-/** Marks robots whose heartbeat is older than their lease as dead. */
+/**
+ * Marks robots whose heartbeat is older than their lease as dead, and robots asked to stop
+ * (requestPodFence) once they acknowledged that they stopped: their jobs may go to others now.
+ */
 export async function markExpiredRobotsDead(db: Queryable): Promise<DeadRobot[]> {
   const r = await db.query<DeadRobot>(
     `update aether.robots set state = 'dead', died_at = now()
-      where state <> 'dead' and heartbeat_at < now() - make_interval(secs => lease_seconds)
+      where state <> 'dead'
+        and (heartbeat_at < now() - make_interval(secs => lease_seconds)
+             or (fence_requested_at is not null and stopped_at >= fence_requested_at))
       returning id, namespace, pool, pod, worker_pool_ids as "workerPoolIds"`,
   );
   return r.rows;
@@ -143,6 +149,8 @@ export async function requeueRunsOfRobots(
          join aether.runs r on r.uid = substr(j.key, 5)::uuid and r.state = 'queued'
      ), released as (
        update aether.runs r set
+         -- the dead robot's fencing token is no longer current: whatever it still tries to write is refused
+         claim_epoch = r.claim_epoch + 1,
          crash_count = r.crash_count + 1,
          crashes = (
            select coalesce(jsonb_agg(e order by n), '[]'::jsonb)

@@ -107,43 +107,80 @@ export interface ClaimedRun {
   deadline: Date | null;
   /** spec.suspend was set: park the run instead of running it (a cancel wins: state is then 'cancelled'). */
   suspendRequested: boolean;
+  /**
+   * The run's fencing token as this claim holds it (runs.claim_epoch, migrations/sql/0008_claim_epoch.sql):
+   * every write the holder makes for the run checks it. Null when the claim was made for a held job the
+   * worker pool no longer holds (it was released meanwhile): such a claim must not run.
+   */
+  claimEpoch: number | null;
+}
+
+/** A fetched queue job, as the claim of its run checks that it is still held (see claimRuns). */
+export interface HeldClaim {
+  uid: string;
+  graphileJobId: string;
+  /** graphile-worker's locked_by. */
+  workerPoolId: string;
 }
 
 /**
  * Reads the runs of fetched jobs, one statement for a whole batch, and cancels those with a pending
- * cancel. Runs that are finished or unknown are not returned (their job is stale). Read-only otherwise:
- * a claim is written by markRunsRunning (deferred) or completeRuns, so short jobs cost one write.
+ * cancel. Runs that are finished or unknown are not returned (their job is stale). With `held`, each run
+ * that is to start gets a new fencing token (claim_epoch + 1) — only while its worker pool still holds the
+ * job; otherwise claimEpoch is null. Without `held` the epoch is only read. A claim is otherwise written by
+ * markRunsRunning (deferred) or completeRuns, so short jobs cost one write (a pristine first delivery needs
+ * no claim read at all: its epoch is 0).
  */
-export async function claimRuns(db: Queryable, opts: { uids: string[] }): Promise<ClaimedRun[]> {
+export async function claimRuns(db: Queryable, opts: { uids: string[]; held?: HeldClaim[] }): Promise<ClaimedRun[]> {
   const r = await db.query<ClaimedRun>(
     `with live as (
-       select uid, state, robot, attempts, failed_attempts, max_attempts, deadline, cancel_requested, suspend_requested
+       select uid, state, robot, attempts, failed_attempts, max_attempts, deadline, cancel_requested, suspend_requested,
+              claim_epoch
          from aether.runs
         where uid = any($1::uuid[])
           -- = state in ('queued', 'running'), written so the planner keeps to the primary key instead of
           -- combining it with the (large) partial index runs_live_by_pool. (A suspended run has no job:
           -- one fetched for it is stale.)
           and state not in ('suspended', 'succeeded', 'failed', 'cancelled')
+     ), held as (
+       select x.uid, x.job_id, x.pool from jsonb_to_recordset($2::jsonb) as x(uid uuid, job_id bigint, pool text)
+     ), bumped as (
+       update aether.runs r set claim_epoch = r.claim_epoch + 1
+         from held h
+        where r.uid = h.uid and r.uid = any(array(select uid from live where not cancel_requested))
+          and exists (select 1 from graphile_worker._private_jobs j where j.id = h.job_id and j.locked_by = h.pool)
+       returning r.uid, r.claim_epoch
      ), cancelled as (
        update aether.runs set state = 'cancelled', finished_at = now(), updated_at = now()
         where uid = any(array(select uid from live where cancel_requested))
      )
-     select uid::text as uid, case when cancel_requested then 'cancelled' else state end as state,
-            robot as "previousRobot", attempts, failed_attempts as "failedAttempts",
-            max_attempts as "maxAttempts", deadline, suspend_requested and not cancel_requested as "suspendRequested"
-       from live`,
-    [opts.uids],
+     select l.uid::text as uid, case when l.cancel_requested then 'cancelled' else l.state end as state,
+            l.robot as "previousRobot", l.attempts, l.failed_attempts as "failedAttempts",
+            l.max_attempts as "maxAttempts", l.deadline, l.suspend_requested and not l.cancel_requested as "suspendRequested",
+            case when $2::jsonb is null then l.claim_epoch else b.claim_epoch end as "claimEpoch"
+       from live l left join bumped b on b.uid = l.uid`,
+    [opts.uids, opts.held ? JSON.stringify(opts.held.map((h) => ({ uid: h.uid, job_id: h.graphileJobId, pool: h.workerPoolId }))) : null],
   );
   return r.rows;
 }
 
-/** Marks claimed runs as running on a robot (batch). */
-export async function markRunsRunning(db: Queryable, opts: { uids: string[]; robot: string }): Promise<number> {
+/** A run as its holder writes it: `epoch` is the holder's fencing token (absent: not checked, operator tools). */
+export interface HeldRun {
+  uid: string;
+  epoch?: number | null;
+}
+
+const epochsOf = (runs: Array<{ epoch?: number | null }>) => runs.map((x) => x.epoch ?? null);
+
+/** Marks claimed runs as running on a robot (batch); a run whose fencing token moved on is not touched. */
+export async function markRunsRunning(db: Queryable, opts: { runs: HeldRun[]; robot: string }): Promise<number> {
   const r = await db.query(
     `update aether.runs r set state = 'running', robot = $2, previous_robot = r.robot, attempts = r.attempts + 1,
             started_at = coalesce(r.started_at, now()), updated_at = now()
-      where r.uid = any($1::uuid[]) and r.state not in ('running', 'suspended', 'succeeded', 'failed', 'cancelled')`,
-    [opts.uids, opts.robot],
+       from unnest($1::uuid[], $3::int[]) as f(uid, epoch)
+      where r.uid = any($1::uuid[]) and r.uid = f.uid and (f.epoch is null or r.claim_epoch = f.epoch)
+        and r.state not in ('running', 'suspended', 'succeeded', 'failed', 'cancelled')`,
+    [uuidArray(opts.runs.map((x) => x.uid)), opts.robot, epochsOf(opts.runs)],
   );
   return r.rowCount ?? 0;
 }
@@ -153,7 +190,7 @@ export async function markRunsRunning(db: Queryable, opts: { uids: string[]; rob
  */
 export async function completeRuns(
   db: Queryable,
-  opts: { results: Array<{ uid: string; outputs: unknown }>; robot: string },
+  opts: { results: Array<HeldRun & { outputs: unknown }>; robot: string },
 ): Promise<number> {
   const r = await db.query({
     // Prepared once per connection: this runs for every batch of finished jobs.
@@ -166,20 +203,28 @@ export async function completeRuns(
             attempts = r.attempts + case when r.state = 'queued' then 1 else 0 end,
             started_at = coalesce(r.started_at, now()),
             outputs = f.outputs
-       from unnest($1::uuid[], $2::jsonb[]) as f(uid, outputs)
+       from unnest($1::uuid[], $2::jsonb[], $4::int[]) as f(uid, outputs, epoch)
       where r.uid = any($1::uuid[]) and r.uid = f.uid
+        -- a holder whose fencing token moved on (released meanwhile) records nothing
+        and (f.epoch is null or r.claim_epoch = f.epoch)
         -- = state in ('queued', 'running') (see claimRuns).
         and r.state not in ('suspended', 'succeeded', 'failed', 'cancelled')`,
-    values: [uuidArray(opts.results.map((x) => x.uid)), opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))), opts.robot],
+    values: [
+      uuidArray(opts.results.map((x) => x.uid)),
+      opts.results.map((x) => (x.outputs == null ? null : JSON.stringify(x.outputs))),
+      opts.robot,
+      epochsOf(opts.results),
+    ],
   });
   return r.rowCount ?? 0;
 }
 
-export async function markRunCancelled(db: Queryable, opts: { uid: string }): Promise<boolean> {
+/** Cancels a run; with `epoch` (a robot holding it) only while that fencing token is current. */
+export async function markRunCancelled(db: Queryable, opts: HeldRun): Promise<boolean> {
   const r = await db.query(
     `update aether.runs set state = 'cancelled', suspend_requested = false, suspended_payload = null, finished_at = now(), updated_at = now()
-      where uid = $1 and state in ('queued', 'running', 'suspended')`,
-    [opts.uid],
+      where uid = $1 and state in ('queued', 'running', 'suspended') and ($2::int is null or claim_epoch = $2)`,
+    [opts.uid, opts.epoch ?? null],
   );
   return (r.rowCount ?? 0) > 0;
 }
@@ -223,10 +268,11 @@ export async function recordRunFailure(
 }
 
 /** Puts a claimed run back to 'queued' (hand-back on shutdown). `robot` = the robot handing it back,
- *  so the next holder knows the attempt was begun and resumes it. */
+ *  so the next holder knows the attempt was begun and resumes it. The fencing token moves on: the robot
+ *  that handed it back can write nothing more for it. */
 export async function requeueRun(db: Queryable, opts: { uid: string; robot: string }): Promise<{ priority: number; taskIdentifier: string } | null> {
   const r = await db.query<{ priority: number; taskIdentifier: string }>(
-    `update aether.runs set state = 'queued', run_at = now(), updated_at = now(), robot = $2
+    `update aether.runs set state = 'queued', run_at = now(), updated_at = now(), robot = $2, claim_epoch = claim_epoch + 1
       where uid = $1 and state in ('queued', 'running')
       returning priority, task_identifier as "taskIdentifier"`,
     [opts.uid, opts.robot],

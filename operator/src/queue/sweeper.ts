@@ -4,10 +4,17 @@
 // force-unlocked, then a NOTIFY on graphile's 'jobs:insert' wakes idle runners so one claims the job in
 // tens of milliseconds. A crash is not a failed attempt: failed_attempts is not touched; it counts as a
 // take-over (crash_count), and a run at its max_crashes fails as CrashLooping (api/queue/release.ts).
+//
+// At most one running copy: a job goes to another robot only once its old holder stopped, or its lease
+// expired. A deleted pod's process may still run (force deletion, a lost node), so markPodDead does not
+// release at once: it asks the pod's robots to stop (their heartbeat is refused; each closes its browser
+// contexts, stops its workflows and acknowledges), and the sweep releases them on the acknowledgement or
+// at lease expiry, whichever comes first. Every release moves the runs' fencing token on (claim_epoch).
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { withTransaction } from '../../../api/queue/db.js';
-import { releaseDeadRobots, releasePodRobots, type ReleaseResult } from '../../../api/queue/release.js';
+import { releaseDeadRobots, type ReleaseResult } from '../../../api/queue/release.js';
+import { requestPodFence } from '../../../api/queue/sql/fence.js';
 import { findOrphanedWorkerPools, markExpiredRobotsDead } from '../../../api/queue/sql/robots.js';
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
@@ -20,7 +27,10 @@ const AUDIT_ACTOR = 'operator/sweeper';
 export interface Sweeper {
   /** One pass: expired leases (and, when due, orphaned locks). */
   sweepOnce(): Promise<SweepResult>;
-  /** The operator saw this robot pod deleted: release its jobs now, without waiting for the lease. */
+  /**
+   * The operator saw this robot pod deleted: ask its robots to stop, and release what is releasable now
+   * (robots that already acknowledged, or whose lease expired); the rest go in a later sweep.
+   */
   markPodDead(namespace: string, pod: string): Promise<SweepResult>;
   /** Sweeps every intervalMs until stop(). */
   start(): void;
@@ -68,9 +78,9 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
   };
 
   const markPodDead = async (namespace: string, pod: string): Promise<SweepResult> => {
-    const result = await releasePodRobots(opts.pool, { namespace, pod, auditActor: AUDIT_ACTOR });
-    report(result, 'pod deleted');
-    return result;
+    const asked = await requestPodFence(opts.pool, { namespace, pod });
+    if (asked.length > 0) log.info({ namespace, pod, robots: asked }, 'asked the robots of a deleted pod to stop');
+    return sweepOnce();
   };
 
   const tick = () => {

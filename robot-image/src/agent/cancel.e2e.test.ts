@@ -153,7 +153,8 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
   it(
     'an attempt that runs past timeouts.jobSeconds stops at the next boundary: JobTimeout, retried, then Failed',
     async () => {
-      // Each attempt has 3 s; its first step alone takes 5 s.
+      // Each attempt has 3 s; its first step alone takes 5 s. retry.from start: each attempt runs it again
+      // (with the default failedStep, the retry would reuse the finished pause and succeed).
       const workflow: WorkflowSpec = {
         timeouts: { jobSeconds: 3 },
         steps: [
@@ -161,7 +162,7 @@ describe('cancelling a running job and running past its deadline (e2e)', () => {
           { id: 'after', action: 'setVariable', name: 'x', value: '1' },
         ],
       } as WorkflowSpec;
-      const uid = await submitJob({ kc, producer, namespace: ns, pool: POOL, name: 'job-timeout', workflow, maxAttempts: 2 });
+      const uid = await submitJob({ kc, producer, namespace: ns, pool: POOL, name: 'job-timeout', workflow, maxAttempts: 2, retryFrom: 'start' });
       const status = await finishedStatus(kc, ns, 'job-timeout');
       expect(status).toMatchObject({ phase: 'Failed', attempts: 2, error: { reason: 'JobTimeout', stepId: 'after' } });
       expect(String((status.error as { message: string }).message)).toMatch(/timeouts\.jobSeconds \(3 s\)/);

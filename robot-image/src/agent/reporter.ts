@@ -28,8 +28,18 @@ export interface JobReporter {
   readonly gone: boolean;
 }
 
+/** How a job's patches are fenced. */
+export interface JobReportOptions {
+  /**
+   * Asked right before each patch goes out: false once this robot no longer holds the run (its fencing
+   * token moved on). The patch is then dropped and reporting for the job ends: a stale holder never
+   * overwrites the status the new holder reports.
+   */
+  mayWrite?: () => Promise<boolean>;
+}
+
 export interface StatusReporter {
-  forJob(ref: JobRef): JobReporter;
+  forJob(ref: JobRef, opts?: JobReportOptions): JobReporter;
   /** Waits up to `timeoutMs` for every job's queued patches to go out; true when all did. */
   drain(timeoutMs: number): Promise<boolean>;
 }
@@ -92,7 +102,7 @@ export function createStatusReporter(opts: {
     }
   }
 
-  function forJob(ref: JobRef): JobReporter {
+  function forJob(ref: JobRef, jobOpts: JobReportOptions = {}): JobReporter {
     const log = opts.logger.child({ kind: 'RpaJob', namespace: ref.namespace, name: ref.name, jobUid: ref.uid });
     let pending: StatusPatch | null = null;
     let finalQueued = false;
@@ -107,6 +117,12 @@ export function createStatusReporter(opts: {
         if (wait > 0) await sleep(wait);
         const patch: StatusPatch = pending;
         pending = null;
+        if (jobOpts.mayWrite && !(await jobOpts.mayWrite())) {
+          gone = true;
+          pending = null;
+          log.warn({ fields: Object.keys(patch) }, 'stopped reporting: this robot no longer holds the run (stale fencing token); patch dropped');
+          break;
+        }
         let outcome: SendOutcome;
         try {
           outcome = await send(ref, patch);

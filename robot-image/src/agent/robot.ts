@@ -67,7 +67,8 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
   return async (ctx: JobContext): Promise<HandlerOutcome> => {
     const p = ctx.payload;
     const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobUid: p.uid, attempt: ctx.attempt });
-    const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid });
+    // Each patch is fenced: it goes out only while this claim still holds the run.
+    const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, { mayWrite: () => ctx.holder.confirm() });
     // Once the job was handed back (shutdown) or taken away (fenced), another robot reports on it.
     const report: JobReporter = {
       update: (patch) => {
@@ -127,6 +128,14 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
 
     let metricOutcome: JobOutcomeLabel = 'failed';
     let outcome: HandlerOutcome;
+    // Shutdown past the grace period, or fenced: the attempt stops at once (the job goes to another robot
+    // only after this handler returned).
+    const halt = new AbortController();
+    const onAbort = () => {
+      if (ctx.signal.reason === 'shutdown' || ctx.signal.reason === 'fenced') halt.abort(ctx.signal.reason);
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await deps.engine.runAttempt({
         runUid: p.uid,
@@ -146,6 +155,9 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         suspendRequested: () => ctx.signal.reason === 'suspended',
         cancelRequested: () => ctx.signal.reason === 'cancelled',
         ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
+        halt: halt.signal,
+        holder: ctx.holder,
+        retryFrom: p.retryFrom,
         logger: log,
         workflowKey: workflowKeyOf(p),
         onHeal: (notice) => {
@@ -169,6 +181,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       );
       outcome = { status: 'failed', error: { message, code: 'RobotError' } };
     } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
       credentials.clear();
       deps.metrics.activeJobs.dec({ pool: deps.pool });
     }
@@ -256,6 +269,11 @@ async function settle(
       report.update({ currentStep: null, currentStepPath: null });
       log.info({ stepId: result.stepId }, 'stopped: suspended (resumable)');
       return { outcome: { status: 'suspended', stepId: result.stepId }, metricOutcome: 'suspended' };
+    }
+    case 'halted': {
+      // Stopped at once: the consumer hands the job back (shutdown) or has lost it (fenced); nothing is reported.
+      log.warn({ reason: result.reason }, 'the attempt was halted: its browser context closed, nothing more recorded');
+      return { outcome: { status: 'failed', error: { message: `attempt halted (${result.reason})`, code: 'Halted' } }, metricOutcome: 'fenced' };
     }
     case 'superseded': {
       // Another robot owns the attempt (this one was declared dead): report nothing and wait for

@@ -16,6 +16,8 @@ export interface GuardedRequest {
   maxRedirects?: number;
   /** Larger answers fail the step. Default 10 MiB. */
   maxBytes?: number;
+  /** Aborts the request (the attempt was stopped). */
+  signal?: AbortSignal;
 }
 
 export interface GuardedResponse {
@@ -40,7 +42,7 @@ export function pinnedLookup(address: string): LookupFunction {
 }
 
 export async function guardedRequest(guard: EgressGuard, req: GuardedRequest): Promise<GuardedResponse> {
-  const deadline = AbortSignal.timeout(req.timeoutMs);
+  const deadline = req.signal ? AbortSignal.any([AbortSignal.timeout(req.timeoutMs), req.signal]) : AbortSignal.timeout(req.timeoutMs);
   const maxRedirects = req.maxRedirects ?? 10;
   let { method, body } = req;
   let headers = { ...req.headers };

@@ -22,8 +22,10 @@ export interface ActionContext {
   /** Locators to paint over in screenshots. */
   masks(extra?: Target[]): Promise<Locator[]>;
   timeoutMs: number;
-  /** Sent with http steps so a server can drop a repeat after a take-over. */
+  /** Sent with http steps (Idempotency-Key: job uid + step path) so a server can drop a repeat. */
   idempotencyKey: string;
+  /** Fires when the attempt is stopped at once (shutdown, fenced): requests in flight are aborted. */
+  signal?: AbortSignal;
   /** Decides where goto and http may go (the browser's own requests are routed through it too). */
   egress: EgressGuard;
 }
@@ -222,7 +224,14 @@ async function httpCall(
     body = typeof v === 'string' ? v : JSON.stringify(v);
     if (typeof v !== 'string') headers['content-type'] ??= 'application/json';
   }
-  const res = await guardedRequest(ctx.egress, { url, method: step.method, headers, body, timeoutMs: ctx.timeoutMs });
+  const res = await guardedRequest(ctx.egress, {
+    url,
+    method: step.method,
+    headers,
+    body,
+    timeoutMs: ctx.timeoutMs,
+    ...(ctx.signal && { signal: ctx.signal }),
+  });
   const raw = res.text;
   const isJson = (res.headers['content-type'] ?? '').includes('json');
   let parsed: unknown = raw;

@@ -13,7 +13,8 @@ import { runOrTakeOver } from '../durable/takeover.js';
 import { compileEgressPolicy, type EgressPolicy } from '../egress/decide.js';
 import { createEgressGuard, type EgressRefusal } from '../egress/guard.js';
 import type { TakeOverAction } from '../durable/takeover-decision.js';
-import type { WorkflowOutcome, StopReason } from './checkpoint.js';
+import type { StepCheckpoint, WorkflowOutcome, StopReason } from './checkpoint.js';
+import { createAttemptFence, type HolderCheck } from './fence.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
@@ -68,6 +69,21 @@ export interface AttemptRequest {
   cancelRequested?: () => boolean;
   /** Test hook: SIGKILL this process right after the k-th checkpoint it writes. */
   crashAfterStep?: number;
+  /**
+   * Fires when the attempt must stop AT ONCE (shutdown past its grace period, robot fenced): the browser
+   * context is closed, requests in flight are aborted, nothing more is recorded, and the result is
+   * { status: 'halted' } once the running step has stopped (see fence.ts).
+   */
+  halt?: AbortSignal;
+  /** This claim's fencing token, confirmed around every step (see fence.ts). Absent: not checked. */
+  holder?: HolderCheck;
+  /**
+   * Where a retried attempt (attempt > 1) begins. 'failedStep' (default): steps the previous attempt
+   * finished are not run again — their checkpoints (outputs, variables, browser session) are reused, so
+   * the attempt goes on at the step that failed, with the session of the last good checkpoint. 'start':
+   * every step runs again.
+   */
+  retryFrom?: 'failedStep' | 'start';
   logger?: Logger;
   /**
    * The RpaWorkflow the job runs (or an inline workflow's key): where self-healing keeps element
@@ -98,7 +114,9 @@ export type AttemptResult =
   /** Parked before step `stepId` (suspendRequested); the same attempt resumes there. */
   | { status: 'suspended'; stepId: string; workflowId: string; takeOver: TakeOverAction }
   /** Another robot took this attempt over while we were running it: report nothing. */
-  | { status: 'superseded'; workflowId: string; takeOver: TakeOverAction };
+  | { status: 'superseded'; workflowId: string; takeOver: TakeOverAction }
+  /** Stopped at once (req.halt, or a stale fencing token): the running step stopped, nothing more recorded. */
+  | { status: 'halted'; reason: string; workflowId: string };
 
 export interface Engine {
   runAttempt(req: AttemptRequest): Promise<AttemptResult>;
@@ -148,7 +166,18 @@ export function createEngine(opts: EngineOptions): Engine {
       let suspendedBefore: string | null = null;
       const suspendRequested = req.suspendRequested;
       const onEgressRefused = opts.onEgressRefused;
+      const fence = createAttemptFence({
+        ...(req.holder && { holder: req.holder }),
+        onHalted: (reason) => logger.warn({ reason }, 'halting the attempt: browser context closed, requests aborted'),
+      });
+      const onHalt = () => fence.halt(String(req.halt?.reason ?? 'halted'));
+      if (req.halt?.aborted) onHalt();
+      else req.halt?.addEventListener('abort', onHalt, { once: true });
+      const reuse = await previousCheckpoints(req, logger);
       const rt: JobRuntime = {
+        runUid: req.runUid,
+        fence,
+        ...(reuse && { reuse }),
         vault,
         egress: createEgressGuard({
           policy: egressPolicy,
@@ -179,14 +208,23 @@ export function createEngine(opts: EngineOptions): Engine {
       runtimes.set(workflowId, rt);
       try {
         const input: JobInput = { workflow: req.workflow, params: req.params ?? {} };
-        const outcome = await runOrTakeOver<WorkflowOutcome>({
-          workflowId,
-          queueName: opts.durable.queueName,
-          executorId: opts.durable.executorId,
-          ...(req.cancelRequested && { cancelRequested: req.cancelRequested }),
-          start: () => DBOS.startWorkflow(jobWorkflow, { workflowID: workflowId })(input),
-          onAction: (action) => logger.debug({ action }, 'attempt picked up'),
-        });
+        const halted = fence.stopped().then(() => 'halted' as const);
+        const outcome = await Promise.race([
+          runOrTakeOver<WorkflowOutcome>({
+            workflowId,
+            queueName: opts.durable.queueName,
+            executorId: opts.durable.executorId,
+            ...(req.cancelRequested && { cancelRequested: req.cancelRequested }),
+            start: () => DBOS.startWorkflow(jobWorkflow, { workflowID: workflowId })(input),
+            onAction: (action) => logger.debug({ action }, 'attempt picked up'),
+          }),
+          halted,
+        ]);
+        // Halted: the workflow is parked in DBOS (nothing more recorded here); another holder resumes it.
+        if (outcome === 'halted' || fence.halted) {
+          await fence.stopped();
+          return { status: 'halted', reason: String(fence.signal.reason), workflowId };
+        }
         const base = { workflowId, takeOver: outcome.action };
         switch (outcome.kind) {
           case 'superseded':
@@ -201,11 +239,30 @@ export function createEngine(opts: EngineOptions): Engine {
             return fromOutcome(outcome.value, base);
         }
       } finally {
+        req.halt?.removeEventListener('abort', onHalt);
         runtimes.delete(workflowId);
         await closeSession(rt.session);
       }
     },
   };
+}
+
+/**
+ * retry.from failedStep: the checkpoints of the steps the previous attempt finished (no error, not
+ * stopped, output recorded), by checkpoint path. The previous attempt reused its own predecessor's the
+ * same way, so one attempt back holds all of them. Undefined for a first attempt or retry.from start.
+ */
+async function previousCheckpoints(req: AttemptRequest, logger: Logger): Promise<Map<string, StepCheckpoint> | undefined> {
+  if (req.attempt <= 1 || req.retryFrom === 'start') return undefined;
+  const steps = (await DBOS.listWorkflowSteps(workflowIdFor(req.runUid, req.attempt - 1))) ?? [];
+  const reuse = new Map<string, StepCheckpoint>();
+  for (const s of steps) {
+    const cp = s.output as StepCheckpoint | null;
+    if (s.error || !cp || typeof cp !== 'object' || cp.error || cp.stopped || cp.outputMasked) continue;
+    reuse.set(s.name, cp);
+  }
+  logger.info({ reused: reuse.size, fromAttempt: req.attempt - 1 }, 'retry from the failed step: reusing the checkpoints of the steps that succeeded');
+  return reuse;
 }
 
 function fromOutcome(o: WorkflowOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {

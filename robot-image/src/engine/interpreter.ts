@@ -3,7 +3,7 @@
 // the recorded checkpoints of finished steps without running them; this walk rebuilds the scope,
 // the session snapshot and the fields to refill from them, so the first step that really runs
 // finds the browser where the last one left it.
-import { DBOS } from '@dbos-inc/dbos-sdk';
+import { DBOS, DBOSWorkflowConflictError } from '@dbos-inc/dbos-sdk';
 import type { Locator } from 'playwright-core';
 import type { Logger } from '../../../api/log.js';
 import type { Target } from '../../../api/v1alpha1/target.js';
@@ -14,6 +14,7 @@ import { captureSession, openSession, sameSession, type JobSession, type Session
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { runAction, type ActionContext } from './actions.js';
+import type { AttemptFence } from './fence.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
@@ -59,6 +60,15 @@ export interface JobRuntime {
   egress: EgressGuard;
   /** Requests of the job's pages the guard refused; a step during which one happens fails with it. */
   refusals: EgressRefusedError[];
+  /** The run's UID: with a step's path it is the step's Idempotency-Key, the same in every attempt. */
+  runUid: string;
+  /** Stops the attempt at once (see fence.ts). */
+  fence: AttemptFence;
+  /**
+   * retry.from failedStep: what the previous failed attempt recorded for the steps it finished, by
+   * checkpoint path. Such a step is not run again: its checkpoint (output, variables, session) is reused.
+   */
+  reuse?: ReadonlyMap<string, StepCheckpoint>;
 }
 
 export interface EngineServices {
@@ -205,7 +215,10 @@ async function runStep(
   return undefined;
 }
 
-/** Runs `body` as a DBOS step named `path`, or returns what it recorded before. */
+/**
+ * Runs `body` as a DBOS step named `path`, or returns what it recorded before. The fence guards the step
+ * on both sides of the body (see fence.ts): a stale holder neither starts it nor records it.
+ */
 async function checkpointed(
   path: string,
   walk: Walk,
@@ -214,15 +227,26 @@ async function checkpointed(
 ): Promise<StepCheckpoint> {
   let live = false;
   await rt.atStepBoundary?.(path);
-  const cp = await DBOS.runStep(
-    async () => {
-      live = true;
-      const stop = await rt.shouldStop?.();
-      if (stop) return { stopped: stop };
-      rt.progress?.(walk.topIndex, walk.n, path);
-      return redactSecrets(await body(), rt.vault.secrets());
-    },
-    { name: path },
+  const cp = await rt.fence.step(() =>
+    DBOS.runStep(
+      async () => {
+        live = true;
+        await guard(rt, walk, path);
+        const stop = await rt.shouldStop?.();
+        if (stop) return { stopped: stop };
+        const reused = rt.reuse?.get(path);
+        if (reused) {
+          rt.logger.debug({ step: path }, 'step succeeded in the previous attempt: its checkpoint is reused');
+          return reused;
+        }
+        rt.progress?.(walk.topIndex, walk.n, path);
+        const result = redactSecrets(await body(), rt.vault.secrets());
+        // Right before DBOS records it: a holder that lost the run records nothing.
+        await guard(rt, walk, path);
+        return result;
+      },
+      { name: path },
+    ),
   );
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
@@ -233,6 +257,16 @@ async function checkpointed(
     process.kill(process.pid, 'SIGKILL');
   }
   return cp;
+}
+
+/**
+ * Throws DBOSWorkflowConflictError when this process must not go on with the attempt (halted, or its
+ * fencing token moved on). DBOS records nothing for a step body that throws it and parks the workflow.
+ */
+async function guard(rt: JobRuntime, walk: Walk, path: string): Promise<void> {
+  if (await rt.fence.holds()) return;
+  rt.logger.warn({ step: path }, 'stopped the attempt: this robot no longer holds the run; nothing recorded');
+  throw new DBOSWorkflowConflictError(walk.workflowId);
 }
 
 async function executeStep(
@@ -271,7 +305,7 @@ async function executeLeaf(
   const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals);
   const tries = attemptsOf(step.onError);
   let lastError: unknown;
-  for (let n = 1; n <= tries; n++) {
+  for (let n = 1; n <= tries && !rt.fence.halted; n++) {
     if (n > 1) await sleep(backoffMs(step.onError, n));
     const refusedBefore = rt.refusals.length;
     try {
@@ -341,7 +375,9 @@ function actionContext(
   };
   return {
     timeoutMs,
-    idempotencyKey: `${walk.workflowId}/${path}`,
+    // The same in every attempt and take-over of the run: a receiving server can drop a repeat.
+    idempotencyKey: idempotencyKey(rt.runUid, path),
+    signal: rt.fence.signal,
     egress: rt.egress,
     page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
     locate: async (target, opts) =>
@@ -358,6 +394,8 @@ function actionContext(
 
 /** The job's browser session: the live one, or one rebuilt from the last checkpoint. */
 async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, timeoutMs: number): Promise<JobSession> {
+  // A halted attempt's browser context was closed on purpose: no step may open another.
+  if (rt.fence.halted) throw new Error('the attempt was stopped (this robot no longer holds the run)');
   if (rt.session && (rt.session.page.isClosed() || !svc.host.connected)) {
     rt.logger.warn('browser session lost; rebuilding it from the last checkpoint');
     await rt.session.context.close().catch(() => undefined);
@@ -369,6 +407,7 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
       guardContext(context, rt.egress, { onRefused: (err) => rt.refusals.push(err) }),
     );
     rt.session = session;
+    rt.fence.onHalt(() => session.context.close());
     if (restoring) {
       await refillFields(walk, rt, svc, session, timeoutMs);
       rt.logger.info(
@@ -452,6 +491,11 @@ async function renderTarget(t: Target, scope: JobScope, vault: CredentialVault):
     if (v !== undefined && v.includes('{{')) out[f] = String((await render(v, scope, vault)) ?? '');
   }
   return out;
+}
+
+/** The Idempotency-Key of a step: job uid + step path (api/v1alpha1/step-position.ts), stable across attempts. */
+export function idempotencyKey(runUid: string, path: string): string {
+  return `${runUid}/${path}`;
 }
 
 function messageOf(err: unknown): string {

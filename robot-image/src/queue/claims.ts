@@ -14,10 +14,10 @@
 import type { Job } from 'graphile-worker';
 import { PRISTINE_FLAG } from '../../../api/queue/identifiers.js';
 import type { QueuePayload } from '../../../api/queue/payload.js';
-import type { ClaimedRun } from '../../../api/queue/sql/runs.js';
+import type { ClaimedRun, HeldClaim } from '../../../api/queue/sql/runs.js';
 import { createBatcher } from './batcher.js';
 
-export type FetchedJob = Pick<Job, 'attempts' | 'flags' | 'locked_at'>;
+export type FetchedJob = Pick<Job, 'id' | 'attempts' | 'flags' | 'locked_at' | 'locked_by'>;
 
 /** The claim of a pristine first delivery, or null when the job is not one (its run must be read). */
 export function pristineClaim(job: FetchedJob, payload: QueuePayload): ClaimedRun | null {
@@ -31,6 +31,8 @@ export function pristineClaim(job: FetchedJob, payload: QueuePayload): ClaimedRu
     maxAttempts: payload.maxAttempts,
     deadline: payload.deadline === null ? null : new Date(payload.deadline),
     suspendRequested: false,
+    // Nobody claimed or released the run before: its fencing token is still the first one.
+    claimEpoch: 0,
   };
 }
 
@@ -44,8 +46,11 @@ export interface ClaimReader {
 }
 
 export interface ClaimReaderOptions {
-  /** One statement for many runs (claimRuns). */
-  readRuns: (uids: string[]) => Promise<ClaimedRun[]>;
+  /**
+   * One statement for many runs (claimRuns with `held`): each run to start gets its fencing token, and a
+   * run whose job this robot no longer holds is left out (stale).
+   */
+  readRuns: (jobs: HeldClaim[]) => Promise<ClaimedRun[]>;
   /** Since when (database clock) the cancel listener has been listening without a break; null when not. */
   listeningSince: () => Date | null;
   now?: () => number;
@@ -57,16 +62,20 @@ const NOTIFIED_KEEP_MS = 120_000;
 export function createClaimReader(opts: ClaimReaderOptions): ClaimReader {
   const now = opts.now ?? Date.now;
   const notifiedAt = new Map<string, number>();
-  const batched = createBatcher<string, ClaimedRun | undefined>(async (uids) => {
-    const byUid = new Map((await opts.readRuns(uids)).map((r) => [r.uid, r]));
-    return uids.map((u) => byUid.get(u));
+  const batched = createBatcher<HeldClaim, ClaimedRun | undefined>(async (jobs) => {
+    const byUid = new Map((await opts.readRuns(jobs)).map((r) => [r.uid, r]));
+    return jobs.map((j) => {
+      const c = byUid.get(j.uid);
+      // A run to start whose job was released meanwhile (no token): not ours to run.
+      return c && (c.claimEpoch !== null || c.state === 'cancelled') ? c : undefined;
+    });
   });
 
   /** A read started after the notification arrived sees the cancel: one re-read is enough. */
-  const read = (uid: string): Promise<ClaimedRun | undefined> => {
+  const read = (job: HeldClaim): Promise<ClaimedRun | undefined> => {
     const startedAt = now();
     // >=: notifications and reads in the same millisecond count as racing.
-    return batched.submit(uid).then((c) => ((notifiedAt.get(uid) ?? -Infinity) >= startedAt ? batched.submit(uid) : c));
+    return batched.submit(job).then((c) => ((notifiedAt.get(job.uid) ?? -Infinity) >= startedAt ? batched.submit(job) : c));
   };
 
   return {
@@ -85,7 +94,9 @@ export function createClaimReader(opts: ClaimReaderOptions): ClaimReader {
     },
     claim(job, payload) {
       const known = this.known(job, payload);
-      return known ? Promise.resolve(known) : read(payload.uid);
+      return known
+        ? Promise.resolve(known)
+        : read({ uid: payload.uid, graphileJobId: String(job.id), workerPoolId: job.locked_by ?? '' });
     },
   };
 }

@@ -6,7 +6,14 @@ import { createClaimReader, pristineClaim, type FetchedJob } from './claims.js';
 
 const payload = (o: Parameters<typeof testPayload>[0] = {}): QueuePayload => parsePayload(testPayload(o));
 const LOCKED = new Date('2030-01-01T00:00:10.000Z');
-const job = (o: Partial<FetchedJob> = {}): FetchedJob => ({ attempts: 1, flags: { [PRISTINE_FLAG]: true }, locked_at: LOCKED, ...o });
+const job = (o: Partial<FetchedJob> = {}): FetchedJob => ({
+  id: '42',
+  attempts: 1,
+  flags: { [PRISTINE_FLAG]: true },
+  locked_at: LOCKED,
+  locked_by: 'pool-a',
+  ...o,
+});
 const read = (uid: string, state: ClaimedRun['state'] = 'queued'): ClaimedRun => ({
   uid,
   state,
@@ -16,6 +23,7 @@ const read = (uid: string, state: ClaimedRun['state'] = 'queued'): ClaimedRun =>
   maxAttempts: 3,
   deadline: null,
   suspendRequested: false,
+  claimEpoch: state === 'cancelled' ? null : 7,
 });
 
 describe('pristineClaim', () => {
@@ -30,6 +38,7 @@ describe('pristineClaim', () => {
       maxAttempts: 5,
       deadline: new Date('2030-01-02T00:00:00Z'),
       suspendRequested: false,
+      claimEpoch: 0,
     });
   });
   it.each<[string, Partial<FetchedJob>]>([
@@ -42,17 +51,22 @@ describe('pristineClaim', () => {
 /** Runs in memory stand in for the claim statement: the caching logic is under test here. */
 function setup(listening: Date | null = new Date(LOCKED.getTime() - 1000)) {
   const states = new Map<string, ClaimedRun['state']>();
+  /** Runs whose job this robot no longer holds: the claim statement gives them no token. */
+  const released = new Set<string>();
   const reads: string[][] = [];
   const clock = { t: 1000 };
   const reader = createClaimReader({
-    readRuns: async (uids) => {
-      reads.push([...uids]);
-      return uids.filter((u) => states.has(u)).map((u) => read(u, states.get(u)));
+    readRuns: async (jobs) => {
+      const uids = jobs.map((j) => j.uid);
+      reads.push(uids);
+      return uids
+        .filter((u) => states.has(u))
+        .map((u) => ({ ...read(u, states.get(u)), ...(released.has(u) && { claimEpoch: null }) }));
     },
     listeningSince: () => listening,
     now: () => clock.t,
   });
-  return { reader, states, reads, clock };
+  return { reader, states, released, reads, clock };
 }
 
 describe('createClaimReader', () => {
@@ -88,6 +102,15 @@ describe('createClaimReader', () => {
   it('gives undefined for a run that is finished or unknown', async () => {
     const { reader } = setup(null);
     expect(await reader.claim(job(), payload())).toBeUndefined();
+  });
+
+  it('gives undefined for a run to start whose job was released meanwhile (no fencing token)', async () => {
+    const { reader, states, released } = setup(null);
+    const [a, b] = [payload(), payload()];
+    states.set(a.uid, 'queued').set(b.uid, 'cancelled');
+    released.add(a.uid).add(b.uid);
+    // A cancelled run needs no token: its cancel is still reported.
+    expect(await Promise.all([reader.claim(job(), a), reader.claim(job(), b)])).toEqual([undefined, read(b.uid, 'cancelled')]);
   });
 
   it('reads again when a cancel is notified while the read is in flight', async () => {

@@ -53,7 +53,9 @@ function parkingHandler() {
       releases.set(ctx.runUid, resolve);
       ctx.signal.addEventListener('abort', () => {
         if (ctx.signal.reason === 'cancelled') resolve({ status: 'cancelled' });
-        if (ctx.signal.reason === 'suspended') resolve({ status: 'suspended' });
+        else if (ctx.signal.reason === 'suspended') resolve({ status: 'suspended' });
+        // shutdown, fenced: stop at once (the outcome is not used); the job is handed back only then.
+        else resolve({ status: 'failed', error: { message: `stopped: ${String(ctx.signal.reason)}` } });
       });
     });
   return { handler, parked, release: (uid: string, o: HandlerOutcome = { status: 'succeeded' }) => releases.get(uid)?.(o) };

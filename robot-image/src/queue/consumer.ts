@@ -20,8 +20,14 @@
 //     same job. failed_attempts is untouched; JobContext.attempt stays the same (the DBOS workflow of the
 //     attempt is resumed, not restarted).
 //   - graceful shutdown: stop fetching (jobs prefetched into the local queue go back untouched), let
-//     running jobs finish until the deadline, then hand the rest back: the run goes back to 'queued'
-//     (failed_attempts untouched) and its job is re-added at once the same way as a retry.
+//     running jobs finish until the deadline, then stop the rest at once (their handlers close their
+//     browser contexts and record nothing more) and, once each has stopped, hand it back: the run goes
+//     back to 'queued' (failed_attempts untouched, fencing token moved on) and its job is re-added at once
+//     the same way as a retry.
+//   - fencing (at most one running copy): each claim holds the run's fencing token (runs.claim_epoch; see
+//     fence.ts and migrations/sql/0008_claim_epoch.sql) and every write for the run checks it. A robot
+//     declared dead, or asked to stop, stops its handlers at once and acknowledges when all have stopped;
+//     the sweeper releases its jobs on that acknowledgement, or when its lease expired.
 //   - suspend (spec.suspend on a job this robot holds; NOTIFY 'suspend:<uid>' on the cancel channel, or
 //     suspend_requested read at claim): the handler stops at the next step boundary so that its DBOS
 //     workflow can be resumed (HandlerOutcome 'suspended'; a claim that reads the flag does not start it at
@@ -52,6 +58,7 @@ import type { Logger } from '../../../api/log.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../../api/queue/backoff.js';
 import { graphileLogger } from '../../../api/queue/graphile-logger.js';
 import { taskIdentifier } from '../../../api/queue/identifiers.js';
+import { acknowledgeRobotStopped } from '../../../api/queue/sql/fence.js';
 import { claimRuns, stopRequested } from '../../../api/queue/sql/runs.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
@@ -140,6 +147,14 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const inFlight = new InFlightJobs();
   const lifecycle = createLifecycle(inFlight);
   let runner: Runner | null = null;
+  /** A fenced robot acknowledges once every handler it ran has stopped: the sweeper may then release its jobs. */
+  let stopAcknowledged: Promise<void> | null = null;
+  const acknowledgeStop = () =>
+    inFlight
+      .idle()
+      .then(() => acknowledgeRobotStopped(db, { id: opts.robotId }))
+      .then(() => log.info('fenced: every handler stopped; acknowledged'))
+      .catch((err: unknown) => log.warn({ err }, 'could not acknowledge the stop'));
   const heartbeat = await startHeartbeat({
     pool: db,
     robotId: opts.robotId,
@@ -150,7 +165,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     intervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     jobsHeld: () => inFlight.size,
     onFenced: () => {
-      if (lifecycle.fence()) void runner?.stop('robot declared dead').catch(() => undefined);
+      if (!lifecycle.fence()) return;
+      stopAcknowledged = acknowledgeStop();
+      void runner?.stop('robot declared dead').catch(() => undefined);
     },
     logger: log,
   }).catch(async (err: unknown) => {
@@ -161,12 +178,16 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   let cancels: CancelListener | null = null;
   let marks: { stop(): void } | null = null;
   const close = async (retire: boolean) => {
+    await stopAcknowledged;
     marks?.stop();
     await cancels?.stop().catch(() => undefined);
     await heartbeat.stop({ retire }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
     await db.end().catch(() => undefined);
   };
-  const claims = createClaimReader({ readRuns: (uids) => claimRuns(db, { uids }), listeningSince: () => cancels?.listeningSince() ?? null });
+  const claims = createClaimReader({
+    readRuns: (held) => claimRuns(db, { uids: held.map((h) => h.uid), held }),
+    listeningSince: () => cancels?.listeningSince() ?? null,
+  });
   const pools = workerPoolRegistration(heartbeat, log);
   try {
     cancels = await listenForCancels({

@@ -126,11 +126,12 @@ describe('a robot killed while it holds a job', () => {
     expect(audit.rows.map((r) => r.robot)).toEqual(['robot-a']);
   });
 
-  it('is released at once when its pod is reported deleted', async () => {
+  it('is released, once its pod is reported deleted, only when its lease expired (a killed robot never acknowledges)', async () => {
     const ns = 'poddel';
     const a = await spawnRobot({ AETHER_NAMESPACE: ns, AETHER_POOL: 'p', AETHER_ROBOT_ID: 'robot-pod', AETHER_POD: 'robot-pod-x1' });
-    // No periodic sweeper: only markPodDead may release the job.
-    sweeper = createSweeper({ pool, logger });
+    // No periodic sweeper: only markPodDead and the sweeps of this test may release the job.
+    const sweep = createSweeper({ pool, logger });
+    sweeper = sweep;
     const p = testPayload({ namespace: ns, pool: 'p' });
     await producer.enqueue({ payload: p });
     await waitFor('robot claimed the job', () => a.lines.includes(`CLAIMED ${p.uid}`));
@@ -140,9 +141,16 @@ describe('a robot killed while it holds a job', () => {
     await takeOverConsumer(ns, seen);
 
     // The lease has not expired: a sweep changes nothing yet.
-    const early = await sweeper.sweepOnce();
+    const early = await sweep.sweepOnce();
     expect(early.deadRobots).toEqual([]);
-    const released = await sweeper.markPodDead(ns, 'robot-pod-x1');
+    // The pod is gone, but its process might not be (force deletion, a lost node): the robot is asked to
+    // stop, and nothing is released before it acknowledged or its lease expired.
+    const asked = await sweep.markPodDead(ns, 'robot-pod-x1');
+    expect(asked.deadRobots).toEqual([]);
+    const released = await waitFor('the lease to expire', async () => {
+      const r = await sweep.sweepOnce();
+      return r.deadRobots.length > 0 ? r : undefined;
+    }, DEFAULT_LEASE_SECONDS * 1000 + 3000);
     expect(released.deadRobots.map((r) => r.id)).toEqual(['robot-pod']);
     expect(released.requeuedRuns).toBe(1);
     await waitFor('taken over', () => seen.length > 0);

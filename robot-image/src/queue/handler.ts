@@ -2,6 +2,7 @@
 // The consumer claims the run, calls the handler once per claim, and records what it returns.
 import type { QueuePayload } from '../../../api/queue/payload.js';
 import type { RunError } from '../../../api/queue/sql/runs.js';
+import type { RunHolder } from './fence.js';
 
 export type { RunError };
 
@@ -12,8 +13,8 @@ export type AbortReason =
   /** The RpaJob was suspended: stop at the next step boundary in a way the attempt can be RESUMED from
    *  (nothing recorded as its outcome) and return { status: 'suspended' }; the consumer parks the run. */
   | 'suspended'
-  /** The robot is shutting down and the deadline passed: stop at the next step boundary; the job is
-   *  handed back to the queue (whatever you return is ignored) and another robot resumes it. */
+  /** The robot is shutting down and the deadline passed: stop at once; once the handler returned, the job
+   *  is handed back to the queue (whatever you return is ignored) and another robot resumes it. */
   | 'shutdown'
   /** This robot was declared dead and its jobs released; stop at once, another robot owns the run now. */
   | 'fenced';
@@ -34,8 +35,14 @@ export interface JobContext {
   /** The graphile-worker job's id (not the RpaJob uid: that is runUid). */
   graphileJobId: string;
   robotId: string;
-  /** Fires with reason AbortReason. Check `signal.aborted` before each step. */
+  /**
+   * Fires with reason AbortReason. Check `signal.aborted` before each step. On 'shutdown' and 'fenced' stop
+   * AT ONCE (close the browser context, record nothing more) and return: the job goes to another robot
+   * only after the handler returned.
+   */
   signal: AbortSignal;
+  /** This claim's fencing token: confirm it right before any write the database does not fence itself. */
+  holder: RunHolder;
 }
 
 /** What a JobHandler returns for one claim; the consumer records it in the run row. */

@@ -7,6 +7,8 @@ export type AbandonReason = Extract<AbortReason, 'shutdown' | 'fenced'>;
 
 export interface InFlightJob {
   readonly uid: string;
+  /** The fencing token of the claim (runs.claim_epoch): the run-row writes for it carry it. */
+  readonly epoch: number;
   /** ms epoch. */
   readonly startedAt: number;
   /** The run was marked 'running' (done once the handler has run a while). */
@@ -35,6 +37,7 @@ class RunningJob implements InFlightJob {
   constructor(
     readonly uid: string,
     readonly startedAt: number,
+    readonly epoch: number,
   ) {}
 
   get signal(): AbortSignal {
@@ -65,13 +68,14 @@ class RunningJob implements InFlightJob {
   }
 }
 
-export function createInFlightJob(uid: string, startedAt: number): InFlightJob {
-  return new RunningJob(uid, startedAt);
+export function createInFlightJob(uid: string, startedAt: number, epoch = 0): InFlightJob {
+  return new RunningJob(uid, startedAt, epoch);
 }
 
 /** The handlers running now, by run uid: cancels and aborts reach them here, the heartbeat counts them. */
 export class InFlightJobs {
   readonly #jobs = new Map<string, InFlightJob>();
+  #idle: Array<() => void> = [];
 
   get size(): number {
     return this.#jobs.size;
@@ -82,8 +86,8 @@ export class InFlightJobs {
   }
 
   /** A handler starts now; `abortAtOnce` when the consumer is already past the point of running it. */
-  start(uid: string, abortAtOnce: AbandonReason | null, now = Date.now()): InFlightJob {
-    const job = createInFlightJob(uid, now);
+  start(uid: string, abortAtOnce: AbandonReason | null, now = Date.now(), epoch = 0): InFlightJob {
+    const job = createInFlightJob(uid, now, epoch);
     this.#jobs.set(uid, job);
     if (abortAtOnce) job.abort(abortAtOnce);
     return job;
@@ -91,6 +95,17 @@ export class InFlightJobs {
 
   end(uid: string): void {
     this.#jobs.delete(uid);
+    if (this.#jobs.size === 0 && this.#idle.length > 0) {
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once no handler runs (at once when none does). */
+  idle(): Promise<void> {
+    if (this.#jobs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   abortAll(reason: AbortReason): void {

@@ -12,7 +12,7 @@ import type { AbandonReason } from './in-flight.js';
 import { isAbandoned, type Settled } from './run-handler.js';
 import { failAttempt } from './transactions/fail-attempt.js';
 import { handBack } from './transactions/hand-back.js';
-import { heldJob, LostJobError } from './transactions/held-job.js';
+import { heldJob, LostJobError, waitUntilReleased } from './transactions/held-job.js';
 import { park } from './transactions/park.js';
 
 export interface RecorderOptions {
@@ -35,7 +35,7 @@ export const jobLog = (log: Logger, payload: QueuePayload): Logger =>
 
 export function createRecorder(opts: RecorderOptions): Recorder {
   const { db, robot, logger } = opts;
-  const completions = createSharedBatcher<{ uid: string; outputs: unknown }>((results) =>
+  const completions = createSharedBatcher<{ uid: string; outputs: unknown; epoch: number | null }>((results) =>
     completeRuns(db, { results, robot }),
   );
 
@@ -46,8 +46,15 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   };
 
   const abandoned = async (job: Job, payload: QueuePayload, reason: AbandonReason) => {
-    // Fenced: the run is another robot's now, nothing is written.
-    const handedBack = reason === 'shutdown' && (await handBack(db, { job: heldJob(job), payload, robot }));
+    // The handler has stopped (run-handler.ts): only now may another robot run the job.
+    // Fenced: the run is another robot's now, nothing is written. A robot asked to stop still holds its job
+    // until the sweeper releases it (after this robot's acknowledgement): graphile must not fail (and so
+    // unlock) it before, so the task waits for that release.
+    if (reason === 'fenced') {
+      await waitUntilReleased(db, heldJob(job));
+      throw new LostJobError(payload.uid);
+    }
+    const handedBack = await handBack(db, { job: heldJob(job), payload, robot });
     if (!handedBack) throw new LostJobError(payload.uid);
     jobLog(logger, payload).info('handed the job back at shutdown');
   };
@@ -86,9 +93,9 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       if (isAbandoned(settled)) return abandoned(job, payload, settled.abandoned);
       switch (settled.status) {
         case 'succeeded':
-          return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null });
+          return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null, epoch: claim.claimEpoch });
         case 'cancelled':
-          await markRunCancelled(db, { uid: payload.uid });
+          await markRunCancelled(db, { uid: payload.uid, epoch: claim.claimEpoch });
           jobLog(logger, payload).info('run cancelled');
           return;
         case 'suspended': {

@@ -3,9 +3,10 @@
 import type { QueuePayload } from '../../../api/queue/payload.js';
 import type { ClaimedRun } from '../../../api/queue/sql/runs.js';
 import type { HandlerOutcome, JobContext, JobHandler } from './handler.js';
+import type { RunHolder } from './fence.js';
 import type { AbandonReason, InFlightJob } from './in-flight.js';
 
-/** The consumer stopped waiting for the handler (allocated once per reason, not per job). */
+/** The handler was abandoned (shutdown deadline, fenced) and has stopped. */
 export interface Abandoned {
   readonly abandoned: AbandonReason;
 }
@@ -19,22 +20,45 @@ export type Settled = HandlerOutcome | Abandoned;
 
 export const isAbandoned = (s: Settled): s is Abandoned => s === ABANDONED.shutdown || s === ABANDONED.fenced;
 
+/** A handler still running this long after it was abandoned is logged (it is still waited for). */
+export const SLOW_STOP_WARN_MS = 10_000;
+
 /**
- * Runs the handler until it settles. A 'shutdown' or 'fenced' abort settles at once (the handler is left
- * to notice its signal; it is not started at all when the abort came first); a 'cancelled' or 'suspended'
- * abort waits for the handler to stop at its next step boundary.
+ * Runs the handler until it settles. A 'shutdown' or 'fenced' abort settles as abandoned once the handler
+ * has stopped (it closes its browser context and records nothing more; its outcome is not used), never
+ * before: until then the job is not handed back, and a fenced robot does not acknowledge its stop, so no
+ * other robot runs the job meanwhile (at most one running copy). A handler that is abandoned before it
+ * started is not started at all. A 'cancelled' or 'suspended' abort waits for the handler to stop at its
+ * next step boundary.
  */
-export function runHandler(handler: JobHandler, ctx: JobContext, running: InFlightJob): Promise<Settled> {
+export function runHandler(
+  handler: JobHandler,
+  ctx: JobContext,
+  running: InFlightJob,
+  onSlowStop?: (reason: AbandonReason) => void,
+): Promise<Settled> {
   if (running.abandoned) return Promise.resolve(ABANDONED[running.abandoned]);
   return new Promise<Settled>((resolve) => {
-    running.onAbandon = (reason) => resolve(ABANDONED[reason]);
     let outcome: Promise<HandlerOutcome>;
     try {
       outcome = handler(ctx);
     } catch (err) {
       outcome = Promise.reject(err);
     }
-    outcome.then(resolve, (err: unknown) => resolve(handlerFailure(err)));
+    const stopped = outcome.then(
+      (o) => o,
+      (err: unknown) => handlerFailure(err),
+    );
+    void stopped.then((o) => {
+      const reason = running.abandoned;
+      resolve(reason ? ABANDONED[reason] : o);
+    });
+    running.onAbandon = (reason) => {
+      if (!onSlowStop) return;
+      const timer = setTimeout(() => onSlowStop(reason), SLOW_STOP_WARN_MS);
+      timer.unref();
+      void stopped.finally(() => clearTimeout(timer));
+    };
   });
 }
 
@@ -60,6 +84,7 @@ export class ClaimContext implements JobContext {
     readonly graphileJobId: string,
     readonly robotId: string,
     private readonly running: InFlightJob,
+    readonly holder: RunHolder,
   ) {
     this.runUid = claim.uid;
     this.attempt = claim.failedAttempts + 1;

@@ -16,7 +16,7 @@ export interface RunningMarksOptions {
 }
 
 export function startRunningMarks(opts: RunningMarksOptions): { stop(): void } {
-  const marks = createSharedBatcher<string>((uids) => markRunsRunning(opts.db, { uids, robot: opts.robot }));
+  const marks = createSharedBatcher<{ uid: string; epoch: number }>((runs) => markRunsRunning(opts.db, { runs, robot: opts.robot }));
   const timer = setInterval(
     () => {
       const now = Date.now();
@@ -24,7 +24,7 @@ export function startRunningMarks(opts: RunningMarksOptions): { stop(): void } {
         if (f.marked || now - f.startedAt < opts.afterMs) continue;
         f.marked = true;
         marks
-          .submit(f.uid)
+          .submit({ uid: f.uid, epoch: f.epoch })
           .catch((err: unknown) => opts.logger.warn({ err, jobUid: f.uid }, 'could not mark the run running'));
       }
     },

@@ -15,7 +15,8 @@ import type { JobHandler } from './handler.js';
 import type { InFlightJobs } from './in-flight.js';
 import type { Lifecycle } from './lifecycle.js';
 import { jobLog, type Recorder } from './record.js';
-import { ClaimContext, runHandler, type Settled } from './run-handler.js';
+import { createRunHolder } from './fence.js';
+import { ClaimContext, runHandler, SLOW_STOP_WARN_MS, type Settled } from './run-handler.js';
 import type { Slots } from './slots.js';
 import { failInvalidPayload } from './transactions/fail-invalid-payload.js';
 
@@ -69,14 +70,14 @@ export function createTask(opts: TaskOptions): Task {
         await notStarted(job, payload, claim);
         return null;
       }
-      const running = inFlight.start(claim.uid, opts.lifecycle.abortOnStart());
+      const epoch = claim.claimEpoch ?? 0;
+      const running = inFlight.start(claim.uid, opts.lifecycle.abortOnStart(), Date.now(), epoch);
+      const holder = createRunHolder({ db: opts.db, uid: claim.uid, epoch, abandoned: () => running.abandoned !== null, logger });
       try {
         return {
           claim,
-          settled: await runHandler(
-            opts.handler,
-            new ClaimContext(payload, claim, job.id, opts.robot, running),
-            running,
+          settled: await runHandler(opts.handler, new ClaimContext(payload, claim, job.id, opts.robot, running, holder), running, (reason) =>
+            jobLog(logger, payload).warn({ reason, waitedMs: SLOW_STOP_WARN_MS }, 'an abandoned handler has not stopped yet; its job is held until it does'),
           ),
         };
       } finally {

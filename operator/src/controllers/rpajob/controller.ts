@@ -115,6 +115,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         priority: spec.priority,
         maxAttempts: spec.maxAttempts,
         maxCrashes: spec.maxCrashes,
+        retryFrom: spec.retry?.from ?? 'failedStep',
         deadline: deadlineMs === undefined ? null : new Date(deadlineMs).toISOString(),
         ...(traceparent ? { traceparent } : {}),
       },

@@ -153,6 +153,8 @@ export interface JobSubmission {
   credentials?: Record<string, { secretName: string }>;
   maxAttempts?: number;
   activeDeadlineSeconds?: number;
+  /** spec.retry.from */
+  retryFrom?: 'failedStep' | 'start';
 }
 
 /**
@@ -170,6 +172,7 @@ export async function submitJob(s: JobSubmission): Promise<string> {
     credentials,
     maxAttempts,
     ...(s.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: s.activeDeadlineSeconds }),
+    ...(s.retryFrom !== undefined && { retry: { from: s.retryFrom } }),
   });
   let deadline: string | null = null;
   if (s.activeDeadlineSeconds !== undefined) {
@@ -190,6 +193,7 @@ export async function submitJob(s: JobSubmission): Promise<string> {
       params,
       credentials,
       maxAttempts,
+      ...(s.retryFrom !== undefined && { retryFrom: s.retryFrom }),
       deadline,
       traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
     },
