@@ -17,6 +17,7 @@ import type { WorkflowOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
+import type { CredentialAudit } from '../credscope/enforce.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 
@@ -49,8 +50,12 @@ export interface AttemptRequest {
   /** The workflow snapshot from the queue payload. */
   workflow: WorkflowSpec;
   params?: Record<string, unknown>;
-  /** Reads a credential slot when a step needs it; values are never recorded. */
+  /** Reads a credential slot when a step needs it (values, Secret, scope); values are never recorded. */
   credentials?: CredentialProvider;
+  /** Told about every credential use and every refused one (the agent writes the audit log and Events). */
+  credentialAudit?: CredentialAudit;
+  /** This attempt's egress refusals (besides EngineOptions.onEgressRefused). */
+  onEgressRefused?: (refusal: EgressRefusal & { workflowId: string }) => void;
   /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
   progress?: ProgressFn;
   /** Asked before each step; a reason ends the attempt there (recorded: the attempt is over). */
@@ -89,7 +94,8 @@ export type AttemptResult =
     }
   | {
       status: 'failed';
-      error: { message: string; stepId?: string };
+      /** reason CredentialScopeDenied: a use outside a Secret's scope was refused (not worth retrying). */
+      error: { message: string; stepId?: string; reason?: 'CredentialScopeDenied' };
       screenshot?: Buffer;
       workflowId: string;
       takeOver: TakeOverAction;
@@ -147,15 +153,16 @@ export function createEngine(opts: EngineOptions): Engine {
       const outsideWorkflow = AsyncLocalStorage.snapshot();
       let suspendedBefore: string | null = null;
       const suspendRequested = req.suspendRequested;
-      const onEgressRefused = opts.onEgressRefused;
+      const egressHooks = [opts.onEgressRefused, req.onEgressRefused].filter((h) => h !== undefined);
       const rt: JobRuntime = {
         vault,
         egress: createEgressGuard({
           policy: egressPolicy,
           logger,
-          ...(onEgressRefused && { onRefused: (r: EgressRefusal) => onEgressRefused({ ...r, workflowId }) }),
+          ...(egressHooks.length > 0 && { onRefused: (r: EgressRefusal) => egressHooks.forEach((h) => h({ ...r, workflowId })) }),
         }),
         refusals: [],
+        ...(req.credentialAudit && { credentialAudit: req.credentialAudit }),
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),
