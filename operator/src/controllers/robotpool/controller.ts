@@ -6,7 +6,8 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
 import type { Producer } from '../../../../api/queue/index.js';
-import { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
+import { insertAudit } from '../../../../api/queue/sql/runs.js';
+import { REASONS, RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import type { ScaleHistory } from '../../scaler/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
@@ -102,7 +103,16 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     // Decide.
     const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, confinement: deps.confinement, now: deps.now() });
     if (d.forbidden) {
-      // Nothing applied; terminal until the pool changes (a watch event brings it back).
+      // Nothing applied; terminal until the pool changes (a watch event brings it back). A refusal that is
+      // news (the Warning Event goes out) is also a row of the audit log; repeats of it are not.
+      if ((d.report.events ?? []).length > 0)
+        await insertAudit(deps.db, {
+          actor: 'operator',
+          action: 'robotpool.forbidden',
+          namespace: key.namespace,
+          name: key.name,
+          details: { reason: REASONS.Forbidden, message: d.forbidden, generation: pool.metadata?.generation ?? null },
+        });
       await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
       throw new TerminalError(d.forbidden);
     }

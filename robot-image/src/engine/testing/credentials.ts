@@ -11,3 +11,8 @@ export function siteGrant(siteUrl: string, usages: CredentialUsage[] = ['fill'])
 export function siteCredential(values: Record<string, string>, siteUrl: string, secret = 'site-login'): SlotCredential {
   return { values, secret, grant: siteGrant(siteUrl) };
 }
+
+/** The annotation a Secret's owner sets so robots may type its values into the pages of one site. */
+export function siteScopeAnnotations(siteUrl: string): Record<string, string> {
+  return { 'rpa.aether.dev/credential-scope': JSON.stringify([{ urlPrefix: `${new URL(siteUrl).origin}/`, usages: ['fill'] }]) };
+}
