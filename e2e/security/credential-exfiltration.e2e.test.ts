@@ -237,4 +237,47 @@ describe('a user who may only create RpaJobs cannot exfiltrate a Secret (e2e)', 
     },
     LONG,
   );
+
+  it(
+    'aggregates the audit of a credential used in a forEach, and audits an egress refusal as a Warning',
+    async () => {
+      const items = Array.from({ length: 40 }, (_, i) => i);
+      await createAs('loop', {
+        workflow: {
+          params: [{ name: 'items', type: 'list', required: true }],
+          credentials: [{ name: 'reportApi', keys: ['token'] }],
+          timeouts: { stepSeconds: 10 },
+          steps: [
+            { id: 'open', action: 'goto', url: `${allowed.origin}/form` },
+            { id: 'rows', action: 'forEach', items: 'params.items', steps: [{ id: 'type', action: 'fill', target: { label: 'Token' }, value: '{{ credentials.reportApi.token }}' }] },
+          ],
+        },
+        params: { items },
+        credentials: bind,
+      });
+      // 169.254.169.254 (cloud metadata) is refused by every pool that does not allow it.
+      await createAs('metadata', { maxAttempts: 1, workflow: { steps: [{ id: 'peek', action: 'http', method: 'GET', url: 'http://169.254.169.254/latest/meta-data/' }] } });
+      expect((await finished('loop')).status!.phase).toBe('Succeeded');
+      expect((await finished('metadata')).status!.phase).toBe('Failed');
+
+      const uses = await waitFor('every use of the loop in the audit log', async () => {
+        const r = await env.db.query<{ details: { count: number; step: string; usage: string } }>(
+          `select details from aether.audit_log where action = 'credential.used' and name = 'loop'`,
+        );
+        return r.rows.reduce((n, x) => n + x.details.count, 0) === items.length ? r.rows : undefined;
+      });
+      // 40 uses in a handful of rows (one per 2-second window at most), all of the folded step.
+      expect(uses.length).toBeLessThanOrEqual(5);
+      expect(new Set(uses.map((u) => u.details.step))).toEqual(new Set(['rows[*].type']));
+      const used = (await eventsFor(env, 'loop')).filter((e) => e.reason === 'CredentialUsed');
+      expect(used).toHaveLength(1);
+
+      const refused = await waitFor('an EgressRefused Warning', async () => (await eventsFor(env, 'metadata')).find((e) => e.reason === 'EgressRefused'));
+      expect(refused.type).toBe('Warning');
+      expect(refused.message).toContain('169.254.169.254');
+      const rows = await env.db.query<{ details: Record<string, unknown> }>(`select details from aether.audit_log where action = 'egress.refused' and name = 'metadata'`);
+      expect(rows.rows).toEqual([{ details: expect.objectContaining({ purpose: 'http', rule: 'link-local', target: '169.254.169.254', count: 1 }) }]);
+    },
+    LONG,
+  );
 });
