@@ -6,8 +6,7 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
 import type { Producer } from '../../../../api/queue/index.js';
-import { insertAudit } from '../../../../api/queue/sql/runs.js';
-import { REASONS, RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
+import { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import type { ScaleHistory } from '../../scaler/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
@@ -24,7 +23,7 @@ import { decidePool, invalidPoolReport } from './decide.js';
 import { deploymentName, labelValue, type RobotDefaults } from './deployment.js';
 import { deletionCosts } from './scaling.js';
 import type { RobotConfinement } from './confinement.js';
-import { jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
+import { auditPoolRefusal, jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
 
 export interface RobotPoolControllerDeps {
   clients: KubeClients;
@@ -103,17 +102,11 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     // Decide.
     const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, confinement: deps.confinement, now: deps.now() });
     if (d.forbidden) {
-      // Nothing applied; terminal until the pool changes (a watch event brings it back). A refusal that is
-      // news (the Warning Event goes out) is also a row of the audit log; repeats of it are not.
-      if ((d.report.events ?? []).length > 0)
-        await insertAudit(deps.db, {
-          actor: 'operator',
-          action: 'robotpool.forbidden',
-          namespace: key.namespace,
-          name: key.name,
-          details: { reason: REASONS.Forbidden, message: d.forbidden, generation: pool.metadata?.generation ?? null },
-        });
+      // Nothing applied; terminal until the pool changes (a watch event brings it back). The refusal is also
+      // a row of the audit log, once per pool generation and message (written after the status).
       await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
+      if ((d.report.events ?? []).length > 0)
+        await auditPoolRefusal(deps.db, { namespace: key.namespace, name: key.name, generation: pool.metadata?.generation ?? null, message: d.forbidden });
       throw new TerminalError(d.forbidden);
     }
     if (d.history) histories.set(historyKey, d.history);
