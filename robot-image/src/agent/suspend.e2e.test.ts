@@ -177,7 +177,9 @@ describe('suspending a running RpaJob (e2e)', () => {
       }, { timeoutMs: 15_000 });
       expect(reasons).toEqual(expect.arrayContaining(['Resumed', 'Succeeded']));
       const audit = await env.db.query(`select action from aether.audit_log where run_uid = $1 order by id`, [uid]);
-      expect(audit.rows.map((r) => r.action)).toEqual(['run.suspendRequested', 'run.suspended', 'run.resumed']);
+      expect(audit.rows.map((r) => r.action).filter((a) => a.startsWith('run.'))).toEqual(['run.suspendRequested', 'run.suspended', 'run.resumed']);
+      // The credential uses are audited too (counted rows; see robot-image/src/audit/sink.ts).
+      expect(audit.rows.map((r) => r.action)).toContain('credential.used');
     },
     LONG,
   );
