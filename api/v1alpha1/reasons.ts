@@ -60,6 +60,12 @@ export const JOB_REASONS = {
   DeadlineExceeded: 'DeadlineExceeded',
   Expired: 'Expired',
   QueueEntryRemoved: 'QueueEntryRemoved',
+  /** A credential of the job was used (Normal; one Event per slot, Secret, host and usage, repeats counted). */
+  CredentialUsed: 'CredentialUsed',
+  /** A credential use outside its Secret's scope was refused (Warning). */
+  CredentialScopeDenied: 'CredentialScopeDenied',
+  /** A request of the job went where the pool's egress rules refuse (Warning). */
+  EgressRefused: 'EgressRefused',
 } as const;
 
 /** RpaJob status.error.reason: why a job (or one attempt) failed. Written by the robot, and by the operator when it enforces a deadline or adopts a run's outcome. */
@@ -76,6 +82,8 @@ export const JOB_ERROR_REASONS = {
   WorkflowGenerationMismatch: 'WorkflowGenerationMismatch',
   /** The job's robots died while running it more than spec.maxCrashes times (a poison job): failed, kept as a dead letter. */
   CrashLooping: 'CrashLooping',
+  /** A credential was about to be used outside its Secret's scope (rpa.aether.dev/credential-scope): refused, not retried. */
+  CredentialScopeDenied: 'CredentialScopeDenied',
 } as const;
 
 /** RpaWorkflow: the Valid condition and its Events. */

@@ -141,6 +141,25 @@ describe('the chart on a real API server', () => {
       expect(patched.metadata?.name).toBe(jobName);
     });
 
+    test('may create an Event on an RpaJob (the audit of credential uses and refusals)', async () => {
+      const job = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName })) as KubernetesObject;
+      const now = new Date();
+      const created = await robot.makeApiClient(CoreV1Api).createNamespacedEvent({
+        namespace: ns,
+        body: {
+          metadata: { name: `${jobName}.audit-probe`, namespace: ns },
+          involvedObject: { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaJob', name: jobName, namespace: ns, uid: job.metadata?.uid },
+          type: 'Warning',
+          reason: 'CredentialScopeDenied',
+          message: 'probe',
+          firstTimestamp: now,
+          lastTimestamp: now,
+        },
+      });
+      expect(created.reason).toBe('CredentialScopeDenied');
+      expect(await statusOf(robot.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns }))).toBe(403);
+    });
+
     test("is refused (403) patching or replacing an RpaJob's spec, and deleting it", async () => {
       const api = robot.makeApiClient(CustomObjectsApi);
       const job = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName })) as KubernetesObject;

@@ -114,7 +114,11 @@ describe('the chart installed on a real API server, run through the node simulat
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'aether-database' }, stringData: { url: databaseUrl } } });
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password } },
+      // Its owner lets robots type its values into the test site's pages, and nowhere else.
+      body: {
+        metadata: { name: 'site-login', annotations: { 'rpa.aether.dev/credential-scope': JSON.stringify([{ urlPrefix: `${new URL(site.url).origin}/`, usages: ['fill'] }]) } },
+        stringData: { username: 'alice', password },
+      },
     });
 
     // As `helm install` does, ask the server which APIs it serves: the finalizer policy is rendered when it serves one.

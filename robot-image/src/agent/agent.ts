@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Logger } from '../../../api/log.js';
+import { kubeJobEvents } from '../audit/events.js';
+import { createAuditSink } from '../audit/sink.js';
 import { findBrowser } from '../browser/discover.js';
 import { BrowserHost, createHealingResolver } from '../engine/index.js';
 import type { AgentConfig } from './config.js';
@@ -106,6 +108,13 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
     const kubeConfig = kubeConfigFor(config);
     const reporter = createStatusReporter({ kubeConfig, logger: log });
     cleanups.push(() => reporter.drain(5_000));
+    const audit = createAuditSink({
+      db,
+      events: kubeJobEvents(kubeConfig, { component: 'aether-robot', instance: config.podName, logger: log }),
+      logger: log,
+      actor: `robot/${config.podName}`,
+    });
+    cleanups.push(() => audit.close());
 
     const theConsumer = await runtime.startConsumer({
       concurrency: config.concurrency,
@@ -114,6 +123,7 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
       handler: {
         reporter,
         kubeConfig,
+        audit,
         metrics,
         tracer: tracing.tracer,
         ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),

@@ -1,7 +1,14 @@
 // Credentials for one job: each slot the workflow declares is bound by the RpaJob to a Secret in
 // the job's namespace. Values are read through the API when a step first needs them (one GET per
 // Secret — RBAC needs only `get` on secrets there), kept in this job's memory only, and never logged.
+// With the values comes the Secret owner's word (its annotations): where the values may go
+// (rpa.aether.dev/credential-scope, else the default) and which RpaWorkflows may bind it at all.
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ALLOWED_WORKFLOWS_ANNOTATION, secretCredentialPolicy } from '../../../api/v1alpha1/credential-scope.js';
+import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import { defaultGrant, type CredentialGrant } from '../credscope/decide.js';
+import { bindingRefused } from '../credscope/enforce.js';
+import type { SlotCredential } from '../engine/scope.js';
 
 /** What an RpaJob says for one slot: the Secret, and optionally slot key -> Secret key. */
 export interface CredentialBinding {
@@ -23,8 +30,8 @@ export class CredentialError extends Error {
 }
 
 export interface JobCredentials {
-  /** The engine's provider: slot -> its keys' values. */
-  get(slot: string): Promise<Record<string, string>>;
+  /** The engine's provider: slot -> its keys' values, the Secret and its scope. */
+  get(slot: string): Promise<SlotCredential>;
   /** Every secret value read so far: text that must be scrubbed before it leaves the process. */
   knownValues(): string[];
   /** Forgets the values (end of the job). */
@@ -36,24 +43,57 @@ export function secretKeysFor(slot: SlotDeclaration, binding: CredentialBinding)
   return Object.fromEntries(slot.keys.map((k) => [k, binding.keys?.[k] ?? k]));
 }
 
+/** Which job is asking: its workflow (for the default scope) and the RpaWorkflow it references, if any. */
+export interface CredentialRequester {
+  workflow: WorkflowSpec;
+  /** The referenced RpaWorkflow's name; absent for an inline workflow. */
+  workflowRef?: string;
+}
+
+interface ReadSecret {
+  data: Record<string, string>;
+  annotations: Record<string, string> | undefined;
+}
+
+/** The Secret owner's word for this job: its scope (or the default), or why the binding is refused. */
+export function grantFor(
+  secret: { name: string; annotations: Record<string, string> | undefined },
+  slot: string,
+  job: CredentialRequester,
+): CredentialGrant {
+  const policy = secretCredentialPolicy(secret.annotations);
+  if (!policy.ok) throw bindingRefused({ slot, secret: secret.name, reason: policy.message });
+  if (policy.allowedWorkflows !== null && (job.workflowRef === undefined || !policy.allowedWorkflows.includes(job.workflowRef)))
+    throw bindingRefused({
+      slot,
+      secret: secret.name,
+      reason:
+        job.workflowRef === undefined
+          ? `its ${ALLOWED_WORKFLOWS_ANNOTATION} annotation allows only the RpaWorkflows ${policy.allowedWorkflows.join(', ')}, and this job runs an inline workflow`
+          : `its ${ALLOWED_WORKFLOWS_ANNOTATION} annotation does not list the RpaWorkflow ${job.workflowRef}`,
+    });
+  return policy.rules !== null ? { rules: policy.rules, source: 'annotation' } : defaultGrant(job.workflow, { referenced: job.workflowRef !== undefined });
+}
+
 export function createJobCredentials(opts: {
   kubeConfig: KubeConfig;
   namespace: string;
   slots: SlotDeclaration[];
   bindings: Record<string, CredentialBinding>;
+  job: CredentialRequester;
 }): JobCredentials {
   const core = opts.kubeConfig.makeApiClient(CoreV1Api);
   // One read per Secret, shared by the slots that use it; a failed read is retried next time.
-  const secrets = new Map<string, Promise<Record<string, string>>>();
+  const secrets = new Map<string, Promise<ReadSecret>>();
   const values = new Set<string>();
 
-  async function readSecret(name: string): Promise<Record<string, string>> {
+  async function readSecret(name: string): Promise<ReadSecret> {
     try {
       const secret = await core.readNamespacedSecret({ name, namespace: opts.namespace });
       const decoded: Record<string, string> = {};
       for (const [k, v] of Object.entries(secret.data ?? {})) decoded[k] = Buffer.from(v, 'base64').toString('utf8');
       for (const [k, v] of Object.entries(secret.stringData ?? {})) decoded[k] = v;
-      return decoded;
+      return { data: decoded, annotations: secret.metadata?.annotations };
     } catch (err) {
       const code = err instanceof ApiException ? err.code : undefined;
       const where = `Secret ${opts.namespace}/${name}`;
@@ -75,7 +115,9 @@ export function createJobCredentials(opts: {
         secrets.set(binding.secretName, pending);
         pending.catch(() => secrets.delete(binding.secretName));
       }
-      const data = await pending;
+      const { data, annotations } = await pending;
+      // Before any value is handed out: the Secret's owner may refuse this binding outright.
+      const grant = grantFor({ name: binding.secretName, annotations }, slotName, opts.job);
       const out: Record<string, string> = {};
       for (const [slotKey, secretKey] of Object.entries(secretKeysFor(slot, binding))) {
         const v = data[secretKey];
@@ -85,7 +127,7 @@ export function createJobCredentials(opts: {
         out[slotKey] = v;
         values.add(v);
       }
-      return out;
+      return { values: out, secret: binding.secretName, grant };
     },
     knownValues: () => [...values],
     clear() {

@@ -8,11 +8,12 @@ import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import { REASONS } from '../../../api/v1alpha1/reasons.js';
+import type { AuditSink } from '../audit/sink.js';
 import { BrowserUnavailableError } from '../browser/discover.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
 import { actionsById, attemptDeadline, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
-import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type JobCredentials, type SlotDeclaration } from './credentials.js';
+import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type CredentialRequester, type JobCredentials, type SlotDeclaration } from './credentials.js';
 import { workflowKeyOf } from './healing.js';
 import type { AgentMetrics, JobOutcomeLabel } from './metrics.js';
 import type { JobReporter, StatusReporter } from './reporter.js';
@@ -24,6 +25,7 @@ export type CredentialsFactory = (job: {
   namespace: string;
   slots: SlotDeclaration[];
   bindings: Record<string, CredentialBinding>;
+  job: CredentialRequester;
 }) => JobCredentials;
 
 /** The cluster's source: each binding names a Secret in the job's namespace. */
@@ -40,6 +42,8 @@ export interface JobHandlerDeps {
   credentials?: CredentialsFactory;
   /** The job Postgres: screenshots of screenshot steps are stored there. */
   db: pg.Pool;
+  /** Where credential uses, refused uses and egress refusals are recorded (aether.audit_log, Events). */
+  audit?: AuditSink;
   metrics: AgentMetrics;
   tracer: Tracer;
   logger: Logger;
@@ -93,6 +97,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       namespace: p.namespace,
       slots: p.workflow.credentials ?? [],
       bindings: p.credentials,
+      job: { workflow: p.workflow, ...(p.workflowRef && { workflowRef: p.workflowRef.name }) },
     });
     const trace = startJobTrace(deps.tracer, {
       ...(p.traceparent && { traceparent: p.traceparent }),
@@ -122,6 +127,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       current = null;
     };
 
+    const audit = deps.audit?.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, ctx.attempt);
     deps.metrics.activeJobs.inc({ pool: deps.pool });
     report.update(runningPatch({ robot: deps.podName, attempts: ctx.attempt, startedAt: started, totalSteps: p.workflow.steps.length }));
     log.info({ claims: ctx.claims, previousRobot: ctx.previousRobot }, 'started the attempt');
@@ -143,6 +149,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         workflow: p.workflow,
         params: p.params,
         credentials: (slot) => credentials.get(slot),
+        ...(audit && { credentialAudit: audit.credentials, onEgressRefused: (r) => audit.egressRefused(r) }),
         progress: (k, n, path) => {
           const now = new Date();
           endStep(now);
@@ -184,6 +191,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       ctx.signal.removeEventListener('abort', onAbort);
       credentials.clear();
       deps.metrics.activeJobs.dec({ pool: deps.pool });
+      await audit?.flush();
     }
     deps.metrics.jobsTotal.inc({ pool: deps.pool, outcome: metricOutcome });
     deps.metrics.jobDuration.observe({ pool: deps.pool, outcome: metricOutcome }, (Date.now() - started.getTime()) / 1000);
@@ -221,9 +229,11 @@ async function settle(
       const message = scrubText(result.error.message, secrets);
       const stepId = result.error.stepId ?? null;
       const screenshot = result.screenshot && result.screenshot.length <= MAX_SCREENSHOT_BYTES ? failureScreenshotRef(uid) : null;
-      const error = { reason: REASONS.StepFailed, message, stepId, screenshot };
+      // A use outside a Secret's scope would be refused again: the job fails now, not after more attempts.
+      const denied = result.error.reason === 'CredentialScopeDenied';
+      const error = { reason: denied ? REASONS.CredentialScopeDenied : REASONS.StepFailed, message, stepId, screenshot };
       report.update(
-        isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true })
+        isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: !denied })
           ? failedPatch({ ...error, at: ended })
           : attemptFailedPatch(error),
       );
@@ -231,7 +241,8 @@ async function settle(
       return {
         outcome: {
           status: 'failed',
-          error: { message, code: 'StepFailed', ...(stepId && { stepId }) },
+          error: { message, code: error.reason, ...(stepId && { stepId }) },
+          ...(denied && { retryable: false }),
           ...(result.screenshot && { screenshot: result.screenshot }),
         },
         metricOutcome: 'failed',

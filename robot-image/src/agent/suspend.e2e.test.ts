@@ -29,6 +29,7 @@ import {
   type TestEnv,
 } from '../../../operator/src/testing/operator-env.js';
 import { workflowIdFor } from '../durable/ids.js';
+import { siteScopeAnnotations } from '../engine/testing/credentials.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from '../engine/testing/workflows.js';
 import { startRobot, tail, type RobotProcess } from './testing/robot-process.js';
 
@@ -56,11 +57,14 @@ describe('suspending a running RpaJob (e2e)', () => {
 
   beforeAll(async () => {
     env = await setUpEnv('suspend');
+    site = await startTestSite({ users: { alice: password } });
     await env.core.createNamespacedSecret({
       namespace: env.namespace,
-      body: { metadata: { name: 'site-login' }, stringData: { username: 'alice', password, token: `tok-${randomBytes(8).toString('hex')}` } },
+      body: {
+        metadata: { name: 'site-login', annotations: siteScopeAnnotations(site.url) },
+        stringData: { username: 'alice', password, token: `tok-${randomBytes(8).toString('hex')}` },
+      },
     });
-    site = await startTestSite({ users: { alice: password } });
     operator = await startTestOperator(env);
     robot = await startRobot({ databaseUrl: env.databaseUrl, pool: POOL, namespace: env.namespace, pod: 'robot-suspend-0', kubeconfig: kubeconfigPath(), allow: [new URL(site.url).host] });
   }, LONG);
@@ -173,7 +177,9 @@ describe('suspending a running RpaJob (e2e)', () => {
       }, { timeoutMs: 15_000 });
       expect(reasons).toEqual(expect.arrayContaining(['Resumed', 'Succeeded']));
       const audit = await env.db.query(`select action from aether.audit_log where run_uid = $1 order by id`, [uid]);
-      expect(audit.rows.map((r) => r.action)).toEqual(['run.suspendRequested', 'run.suspended', 'run.resumed']);
+      expect(audit.rows.map((r) => r.action).filter((a) => a.startsWith('run.'))).toEqual(['run.suspendRequested', 'run.suspended', 'run.resumed']);
+      // The credential uses are audited too (counted rows; see robot-image/src/audit/sink.ts).
+      expect(audit.rows.map((r) => r.action)).toContain('credential.used');
     },
     LONG,
   );

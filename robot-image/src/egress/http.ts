@@ -18,6 +18,16 @@ export interface GuardedRequest {
   maxBytes?: number;
   /** Aborts the request (the attempt was stopped). */
   signal?: AbortSignal;
+  /** Called before each hop is sent, after the egress check (credential scopes); a throw stops the request. */
+  beforeHop?: (hop: RequestHop) => Promise<void>;
+}
+
+/** One request about to be sent: the first (index 0) or a redirect. */
+export interface RequestHop {
+  index: number;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
 }
 
 export interface GuardedResponse {
@@ -49,6 +59,7 @@ export async function guardedRequest(guard: EgressGuard, req: GuardedRequest): P
   let current = req.url;
   for (let hop = 0; ; hop++) {
     const { url, addresses } = await guard.check(current, 'http');
+    await req.beforeHop?.({ index: hop, url, headers, body });
     const res = await send(url, addresses, { method, headers, body, signal: deadline, maxBytes: req.maxBytes ?? 10 * 1024 * 1024 });
     const location = res.headers.location;
     if (!REDIRECTS.has(res.status) || location === undefined) return { ...res, url: url.href };

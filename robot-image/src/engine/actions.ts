@@ -1,13 +1,14 @@
 // What each leaf action does, given a live page and the step's rendered values. No durability
 // here: the step runner wraps these in timeouts, retries and checkpoints.
 import { createHash } from 'node:crypto';
-import type { Locator, Page } from 'playwright-core';
+import type { ElementHandle, Locator, Page } from 'playwright-core';
 import type { Target } from '../../../api/v1alpha1/target.js';
 import type { LeafStep } from '../../../api/v1alpha1/workflow.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
 import { loggableUrl } from '../egress/decide.js';
 import type { EgressGuard } from '../egress/guard.js';
-import { guardedRequest } from '../egress/http.js';
+import { guardedRequest, type RequestHop } from '../egress/http.js';
+import type { UseCheck } from '../credscope/enforce.js';
 import { describeTarget } from './targets.js';
 
 export interface ActionContext {
@@ -28,6 +29,10 @@ export interface ActionContext {
   signal?: AbortSignal;
   /** Decides where goto and http may go (the browser's own requests are routed through it too). */
   egress: EgressGuard;
+  /** Credential slots a template reads: their values are checked against their Secrets' scopes before they leave. */
+  credentialSlots(src: string): string[];
+  /** Throws CredentialScopeDeniedError unless every slot may be used so at the URL (audited either way). */
+  authorizeCredentials(c: Omit<UseCheck, 'step'>): Promise<void>;
 }
 
 export interface ActionResult {
@@ -72,9 +77,14 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       await settle(page, ctx.timeoutMs);
       return { browser: true };
     }
-    case 'fill':
-      await (await ctx.locate(step.target)).fill(text(await ctx.render(step.value)), t);
+    case 'fill': {
+      const loc = await ctx.locate(step.target);
+      const value = text(await ctx.render(step.value));
+      const slots = ctx.credentialSlots(step.value);
+      if (slots.length === 0) await loc.fill(value, t);
+      else await typeCredential(loc, slots, ctx, (h) => h.fill(value, t));
       return { browser: true };
+    }
     case 'select': {
       const value = text(await ctx.render(step.value));
       const loc = await ctx.locate(step.target);
@@ -211,6 +221,53 @@ export function globMatch(pattern: string, s: string): boolean {
   return re.test(s);
 }
 
+/**
+ * Types a credential into one element: the page's URL and the element's frame (and the frames around it)
+ * must all be in the Secret's scope for `fill`. The element is held by a handle from the check to the
+ * typing, so a navigation in between detaches it and the typing fails rather than going elsewhere.
+ */
+export async function typeCredential(
+  loc: Locator,
+  slots: string[],
+  ctx: Pick<ActionContext, 'page' | 'authorizeCredentials' | 'timeoutMs'>,
+  act: (h: ElementHandle) => Promise<void>,
+): Promise<void> {
+  const handle = await loc.elementHandle({ timeout: ctx.timeoutMs });
+  try {
+    const urls = new Set([(await ctx.page()).url()]);
+    for (let f = await handle.ownerFrame(); f; f = f.parentFrame()) urls.add(f.url());
+    for (const url of urls) await ctx.authorizeCredentials({ slots, usage: 'fill', url });
+    await act(handle);
+  } finally {
+    await handle.dispose().catch(() => undefined);
+  }
+}
+
+/** Which credential slots ride in which part of an http request. */
+interface CredentialParts {
+  url: string[];
+  headers: Map<string, string[]>;
+  body: string[];
+}
+
+/**
+ * Before every hop (the first request and each redirect): each credential still carried must be in its
+ * Secret's scope for that URL — the URL's slots (a redirect's Location may echo them), the slots of each
+ * header still sent (authority headers are dropped across origins), the body's while a body is sent.
+ */
+function credentialHopCheck(parts: CredentialParts, ctx: ActionContext, firstUrl: string): ((hop: RequestHop) => Promise<void>) | undefined {
+  const any = parts.url.length > 0 || parts.body.length > 0 || [...parts.headers.values()].some((s) => s.length > 0);
+  if (!any) return undefined;
+  return async (hop) => {
+    const context = hop.index > 0 ? `the redirect from ${loggableUrl(firstUrl)} to ${loggableUrl(hop.url.href)} was not followed:` : undefined;
+    const c = { url: hop.url.href, ...(context && { context }) };
+    if (parts.url.length > 0) await ctx.authorizeCredentials({ ...c, slots: parts.url, usage: 'url' });
+    const headerSlots = Object.keys(hop.headers).flatMap((h) => parts.headers.get(h.toLowerCase()) ?? []);
+    if (headerSlots.length > 0) await ctx.authorizeCredentials({ ...c, slots: headerSlots, usage: 'header' });
+    if (hop.body !== undefined && parts.body.length > 0) await ctx.authorizeCredentials({ ...c, slots: parts.body, usage: 'body' });
+  };
+}
+
 async function httpCall(
   step: Extract<LeafStep, { action: 'http' }>,
   ctx: ActionContext,
@@ -224,14 +281,13 @@ async function httpCall(
     body = typeof v === 'string' ? v : JSON.stringify(v);
     if (typeof v !== 'string') headers['content-type'] ??= 'application/json';
   }
-  const res = await guardedRequest(ctx.egress, {
-    url,
-    method: step.method,
-    headers,
-    body,
-    timeoutMs: ctx.timeoutMs,
-    ...(ctx.signal && { signal: ctx.signal }),
-  });
+  const parts: CredentialParts = {
+    url: ctx.credentialSlots(step.url),
+    headers: new Map(Object.entries(step.headers ?? {}).map(([k, v]) => [k.toLowerCase(), ctx.credentialSlots(v)])),
+    body: step.body !== undefined ? ctx.credentialSlots(step.body) : [],
+  };
+  const beforeHop = credentialHopCheck(parts, ctx, url);
+  const res = await guardedRequest(ctx.egress, { url, method: step.method, headers, body, timeoutMs: ctx.timeoutMs, ...(beforeHop && { beforeHop }), ...(ctx.signal && { signal: ctx.signal }) });
   const raw = res.text;
   const isJson = (res.headers['content-type'] ?? '').includes('json');
   let parsed: unknown = raw;

@@ -13,8 +13,8 @@ export interface StepCheckpoint {
   session?: SessionSnapshot;
   /** Base64 PNG: a screenshot step's image, or the page when the step failed (masked). */
   image?: string;
-  /** The step's final failure (after its retries). */
-  error?: { message: string };
+  /** The step's final failure (after its retries); a scope refusal fails the attempt for good. */
+  error?: { message: string; reason?: 'CredentialScopeDenied' };
   /** The job was cancelled or ran past its deadline before this step. */
   stopped?: StopReason;
   /** forEach: the list iterated, fixed once so a replay walks the same items. */
@@ -46,5 +46,5 @@ export type WorkflowOutcome =
       /** Screenshot steps' images by name (base64 PNG). */
       screenshots: Record<string, string>;
     }
-  | { status: 'failed'; error: { message: string; stepId: string }; screenshot?: string }
+  | { status: 'failed'; error: { message: string; stepId: string; reason?: 'CredentialScopeDenied' }; screenshot?: string }
   | { status: 'stopped'; reason: StopReason; stepId: string };

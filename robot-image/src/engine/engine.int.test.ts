@@ -9,6 +9,7 @@ import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { chromiumArgs, decideSandbox, sandboxFacts } from '../browser/chromium.js';
 import type { AttemptResult, Engine } from './engine.js';
 import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
+import { siteCredential } from './testing/credentials.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
 
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
@@ -16,7 +17,7 @@ const TOKEN = 'tok-' + randomBytes(8).toString('hex');
 const CREDS = { username: USER, password: PASSWORD, token: TOKEN };
 const credentials = async (slot: string) => {
   if (slot !== SITE_SLOT) throw new Error(`unknown slot ${slot}`);
-  return CREDS;
+  return siteCredential(CREDS, site.url);
 };
 
 let bed: EngineBed;

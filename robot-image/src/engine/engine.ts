@@ -18,6 +18,7 @@ import { createAttemptFence, type HolderCheck } from './fence.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
+import type { CredentialAudit } from '../credscope/enforce.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 
@@ -50,8 +51,12 @@ export interface AttemptRequest {
   /** The workflow snapshot from the queue payload. */
   workflow: WorkflowSpec;
   params?: Record<string, unknown>;
-  /** Reads a credential slot when a step needs it; values are never recorded. */
+  /** Reads a credential slot when a step needs it (values, Secret, scope); values are never recorded. */
   credentials?: CredentialProvider;
+  /** Told about every credential use and every refused one (the agent writes the audit log and Events). */
+  credentialAudit?: CredentialAudit;
+  /** This attempt's egress refusals (besides EngineOptions.onEgressRefused). */
+  onEgressRefused?: (refusal: EgressRefusal & { workflowId: string }) => void;
   /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
   progress?: ProgressFn;
   /** Asked before each step; a reason ends the attempt there (recorded: the attempt is over). */
@@ -105,7 +110,8 @@ export type AttemptResult =
     }
   | {
       status: 'failed';
-      error: { message: string; stepId?: string };
+      /** reason CredentialScopeDenied: a use outside a Secret's scope was refused (not worth retrying). */
+      error: { message: string; stepId?: string; reason?: 'CredentialScopeDenied' };
       screenshot?: Buffer;
       workflowId: string;
       takeOver: TakeOverAction;
@@ -165,7 +171,6 @@ export function createEngine(opts: EngineOptions): Engine {
       const outsideWorkflow = AsyncLocalStorage.snapshot();
       let suspendedBefore: string | null = null;
       const suspendRequested = req.suspendRequested;
-      const onEgressRefused = opts.onEgressRefused;
       const fence = createAttemptFence({
         ...(req.holder && { holder: req.holder }),
         onHalted: (reason) => logger.warn({ reason }, 'halting the attempt: browser context closed, requests aborted'),
@@ -174,6 +179,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (req.halt?.aborted) onHalt();
       else req.halt?.addEventListener('abort', onHalt, { once: true });
       const reuse = await previousCheckpoints(req, logger);
+      const egressHooks = [opts.onEgressRefused, req.onEgressRefused].filter((h) => h !== undefined);
       const rt: JobRuntime = {
         runUid: req.runUid,
         fence,
@@ -182,9 +188,10 @@ export function createEngine(opts: EngineOptions): Engine {
         egress: createEgressGuard({
           policy: egressPolicy,
           logger,
-          ...(onEgressRefused && { onRefused: (r: EgressRefusal) => onEgressRefused({ ...r, workflowId }) }),
+          ...(egressHooks.length > 0 && { onRefused: (r: EgressRefusal) => egressHooks.forEach((h) => h({ ...r, workflowId })) }),
         }),
         refusals: [],
+        ...(req.credentialAudit && { credentialAudit: req.credentialAudit }),
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),

@@ -13,7 +13,8 @@ import { maskedScreenshot } from '../browser/screenshot.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
-import { runAction, type ActionContext } from './actions.js';
+import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
+import { runAction, typeCredential, type ActionContext } from './actions.js';
 import type { AttemptFence } from './fence.js';
 import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
@@ -69,6 +70,8 @@ export interface JobRuntime {
    * checkpoint path. Such a step is not run again: its checkpoint (output, variables, session) is reused.
    */
   reuse?: ReadonlyMap<string, StepCheckpoint>;
+  /** Told about every credential use and every refused one (the audit log and Events). */
+  credentialAudit?: CredentialAudit;
 }
 
 export interface EngineServices {
@@ -108,7 +111,9 @@ interface Walk {
   liveOutputs: Map<string, unknown>;
 }
 
-type Halt = { failed: { message: string; stepId: string }; image?: string } | { stopped: StopReason; stepId: string };
+type Halt =
+  | { failed: { message: string; stepId: string; reason?: 'CredentialScopeDenied' }; image?: string }
+  | { stopped: StopReason; stepId: string };
 
 const FIELD_ACTIONS = new Set(['fill', 'select', 'check', 'uncheck']);
 
@@ -172,6 +177,9 @@ async function runStep(
   }
   if (cp.error) {
     walk.scope.steps[step.id] = {};
+    // A credential scope refusal is never swallowed by `onError: continue`.
+    if (cp.error.reason === 'CredentialScopeDenied')
+      return { failed: { message: cp.error.message, stepId: path, reason: cp.error.reason }, image: cp.image };
     if (failureEffect(step.onError) === 'fail-attempt')
       return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
     return undefined;
@@ -341,14 +349,30 @@ async function executeLeaf(
       return cp;
     } catch (err) {
       lastError = err;
+      if (err instanceof CredentialScopeDeniedError && !err.audited) {
+        err.audited = true;
+        const denial = { ...err.denial, step: path };
+        rt.logger.warn({ credential: loggable(denial) }, 'credential binding refused');
+        try {
+          rt.credentialAudit?.denied?.(denial);
+        } catch (e) {
+          rt.logger.warn({ err: messageOf(e) }, 'the credential audit hook failed');
+        }
+      }
       rt.logger.warn(
         { step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) },
         'step try failed',
       );
       if (err instanceof LimitExceededError) break; // the same work would produce the same output
+      if (err instanceof CredentialScopeDeniedError) break; // the same use would be refused again
     }
   }
-  const cp: StepCheckpoint = { error: { message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()) } };
+  const cp: StepCheckpoint = {
+    error: {
+      message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()),
+      ...(lastError instanceof CredentialScopeDeniedError && { reason: lastError.reason }),
+    },
+  };
   const image = await failureScreenshot(walk, rt, svc);
   if (image) cp.image = image.toString('base64');
   if (rt.session && !rt.session.page.isClosed()) {
@@ -389,7 +413,17 @@ function actionContext(
     render: (src) => render(src, walk.scope, rt.vault),
     condition: (src) => condition(src, walk.scope, rt.vault),
     masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
+    credentialSlots: credentialSlotsOfTemplate,
+    authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: path }),
   };
+}
+
+function authorizeCredentials(rt: JobRuntime, c: Parameters<typeof authorizeCredentialUse>[0]): Promise<void> {
+  return authorizeCredentialUse(c, {
+    lookup: (slot) => rt.vault.source(slot),
+    logger: rt.logger,
+    ...(rt.credentialAudit && { audit: rt.credentialAudit }),
+  });
 }
 
 /** The job's browser session: the live one, or one rebuilt from the last checkpoint. */
@@ -436,7 +470,16 @@ async function refillFields(
       ...(rt.resolveJob && { job: rt.resolveJob }),
     });
     const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
-    if (f.step.action === 'fill') await loc.fill(await text(f.step.value), { timeout: timeoutMs });
+    const slots = f.step.action === 'fill' ? credentialSlotsOfTemplate(f.step.value) : [];
+    if (f.step.action === 'fill' && slots.length > 0) {
+      const value = await text(f.step.value);
+      await typeCredential(
+        loc,
+        slots,
+        { page: async () => session.page, timeoutMs, authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: f.path }) },
+        (h) => h.fill(value, { timeout: timeoutMs }),
+      );
+    } else if (f.step.action === 'fill') await loc.fill(await text(f.step.value), { timeout: timeoutMs });
     else if (f.step.action === 'select')
       await loc
         .selectOption(await text(f.step.value), { timeout: timeoutMs })

@@ -15,9 +15,20 @@ import {
   type StepResult,
 } from '../../../api/expr/index.js';
 import type { Param } from '../../../api/v1alpha1/workflow.js';
+import type { CredentialGrant } from '../credscope/decide.js';
 
-/** Reads one credential slot (a Secret bound by the job): key -> value. */
-export type CredentialProvider = (slot: string) => Promise<Record<string, string>>;
+/** One credential slot as the job bound it: its values, the Secret they came from and where they may go. */
+export interface SlotCredential {
+  /** Slot key -> value. */
+  values: Record<string, string>;
+  /** The Secret's name (audit and messages; never a value). */
+  secret: string;
+  /** The Secret owner's scope (or the default): checked at each use. */
+  grant: CredentialGrant;
+}
+
+/** Reads one credential slot (a Secret bound by the job). */
+export type CredentialProvider = (slot: string) => Promise<SlotCredential>;
 
 /** The non-secret part of a scope; credentials are added per evaluation. */
 export interface JobScope {
@@ -48,7 +59,7 @@ export function withParamDefaults(
 
 export class CredentialVault {
   readonly #provider: CredentialProvider | undefined;
-  readonly #slots = new Map<string, Promise<Record<string, string>>>();
+  readonly #slots = new Map<string, Promise<SlotCredential>>();
   readonly #seen = new Set<string>();
 
   constructor(provider?: CredentialProvider) {
@@ -62,18 +73,29 @@ export class CredentialVault {
 
   async slots(names: Iterable<string>): Promise<Record<string, Record<string, string>>> {
     const out: Record<string, Record<string, string>> = {};
-    for (const name of new Set(names)) out[name] = await this.#slot(name);
+    for (const name of new Set(names)) out[name] = (await this.#slot(name)).values;
     return out;
   }
 
-  #slot(name: string): Promise<Record<string, string>> {
+  /** The Secret behind a slot and its scope (reads the slot if not read yet). */
+  async source(name: string): Promise<{ secret: string; grant: CredentialGrant }> {
+    const { secret, grant } = await this.#slot(name);
+    return { secret, grant };
+  }
+
+  /** The values of a slot already read (for redaction of what one use would send). */
+  async values(name: string): Promise<string[]> {
+    return Object.values((await this.#slot(name)).values);
+  }
+
+  #slot(name: string): Promise<SlotCredential> {
     let p = this.#slots.get(name);
     if (!p) {
       if (!this.#provider)
         return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
-      p = this.#provider(name).then((values) => {
-        for (const v of Object.values(values)) this.#seen.add(v);
-        return values;
+      p = this.#provider(name).then((slot) => {
+        for (const v of Object.values(slot.values)) this.#seen.add(v);
+        return slot;
       });
       // A failed read is not cached: the next try asks again.
       p.catch(() => this.#slots.delete(name));

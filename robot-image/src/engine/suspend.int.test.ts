@@ -9,6 +9,7 @@ import { DEFAULT_USERS, type TestSite } from '../../../e2e/site/server.js';
 import { workflowIdFor } from '../durable/ids.js';
 import type { AttemptRequest, AttemptResult, Engine } from './engine.js';
 import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
+import { siteCredential } from './testing/credentials.js';
 import { openAccountParams, openAccountWorkflow } from './testing/workflows.js';
 
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
@@ -48,7 +49,7 @@ function attempt(runUid: string, opts: { suspendAfter?: string } & Partial<Attem
         attempt: 1,
         workflow: openAccountWorkflow(),
         params: openAccountParams(site.url),
-        credentials: async () => CREDS,
+        credentials: async () => siteCredential(CREDS, site.url),
         progress: (_k, _n, path) => ran.push(path),
         ...(suspendAfter !== undefined && { suspendRequested: () => ran.includes(suspendAfter) }),
         ...extra,

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CredentialError, secretKeysFor, type JobCredentials } from '../agent/credentials.js';
 import type { CredentialsFactory } from '../agent/robot.js';
+import { LOCAL_GRANT } from '../credscope/decide.js';
 
 /** Parses KEY=value lines: `#` comments, blank lines, an optional `export `, optional quotes. */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -80,7 +81,8 @@ export function fileCredentials(source: SecretFiles): CredentialsFactory {
           out[slotKey] = v;
           values.add(v);
         }
-        return out;
+        // Local mode: the Secrets are the user's own files on the user's machine; no scope applies.
+        return { values: out, secret: binding.secretName, grant: LOCAL_GRANT };
       },
       knownValues: () => [...values],
       clear: () => values.clear(),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialError } from '../agent/credentials.js';
+import { LOCAL_GRANT } from '../credscope/decide.js';
 import { fileCredentials, parseEnvFile } from './secrets.js';
 
 describe('parseEnvFile', () => {
@@ -40,9 +41,10 @@ describe('fileCredentials', () => {
         portal: { secretName: 'portal-login' },
         api: { secretName: 'report-api', keys: { token: 'api-token' } },
       },
+      job: { workflow: { steps: [] } },
     });
-    expect(await creds.get('portal')).toEqual({ username: 'u1', password: 'p-secret' });
-    expect(await creds.get('api')).toEqual({ token: 'tok-123' });
+    expect(await creds.get('portal')).toEqual({ values: { username: 'u1', password: 'p-secret' }, secret: 'portal-login', grant: LOCAL_GRANT });
+    expect(await creds.get('api')).toEqual({ values: { token: 'tok-123' }, secret: 'report-api', grant: LOCAL_GRANT });
     expect(creds.knownValues().sort()).toEqual(['p-secret', 'tok-123', 'u1']);
     creds.clear();
     expect(creds.knownValues()).toEqual([]);
@@ -64,7 +66,7 @@ describe('fileCredentials', () => {
     ['an unbound slot', {}, 'portal', 'the job binds no Secret to credential slot "portal"'],
     ['an undeclared slot', {}, 'other', 'the workflow declares no credential slot "other"'],
   ])('explains %s', async (_n, bindings, slot, message) => {
-    const creds = fileCredentials({ files: {}, dir })({ namespace: 'default', slots, bindings });
+    const creds = fileCredentials({ files: {}, dir })({ namespace: 'default', slots, bindings, job: { workflow: { steps: [] } } });
     await expect(creds.get(slot)).rejects.toThrow(CredentialError);
     await expect(creds.get(slot)).rejects.toThrow(message);
   });

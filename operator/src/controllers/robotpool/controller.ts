@@ -24,7 +24,7 @@ import { deploymentName, labelValue, type RobotDefaults } from './deployment.js'
 import { deletionCosts } from './scaling.js';
 import type { RobotConfinement } from './confinement.js';
 import type { TenantIssuer } from '../../tenancy/issuer.js';
-import { jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
+import { auditPoolRefusal, jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
 
 export interface RobotPoolControllerDeps {
   clients: KubeClients;
@@ -105,8 +105,11 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     // Decide.
     const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, confinement: deps.confinement, now: deps.now() });
     if (d.forbidden) {
-      // Nothing applied; terminal until the pool changes (a watch event brings it back).
+      // Nothing applied; terminal until the pool changes (a watch event brings it back). The refusal is also
+      // a row of the audit log, once per pool generation and message (written after the status).
       await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
+      if ((d.report.events ?? []).length > 0)
+        await auditPoolRefusal(deps.db, { namespace: key.namespace, name: key.name, generation: pool.metadata?.generation ?? null, message: d.forbidden });
       throw new TerminalError(d.forbidden);
     }
     if (d.history) histories.set(historyKey, d.history);

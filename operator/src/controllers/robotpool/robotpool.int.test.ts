@@ -174,5 +174,13 @@ describe('RobotPool controller', () => {
     const warnings = (await eventsFor(env, 'changed')).filter((e) => e.reason === 'Forbidden');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.count).toBe(1);
+    // Each refusal is in the audit log once (the news, not every reconcile).
+    const audit = await env.db.query<{ name: string; n: number; message: string }>(
+      `select name, count(*)::int as n, min(details->>'message') as message from aether.audit_log
+        where action = 'robotpool.forbidden' and namespace = $1 group by name order by name`,
+      [env.namespace],
+    );
+    expect(audit.rows.map((r) => [r.name, r.n])).toEqual([['changed', 1], ['other-image', 1], ['other-sa', 1]]);
+    expect(audit.rows.find((r) => r.name === 'other-sa')!.message).toContain('spec.serviceAccountName: "default" is not an allowed robot ServiceAccount');
   });
 });

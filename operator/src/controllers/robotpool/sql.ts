@@ -20,3 +20,23 @@ export async function jobsHeldByPod(db: Queryable, opts: { namespace: string; po
   );
   return new Map(r.rows.map((x) => [x.pod, x.held]));
 }
+
+/**
+ * Records a RobotPool confinement refusal in the audit log, once per pool generation and message: a
+ * second reconcile of the same refused spec (a watch event before the status write is seen) adds nothing.
+ */
+export async function auditPoolRefusal(
+  db: Queryable,
+  opts: { namespace: string; name: string; generation: number | null; message: string },
+): Promise<void> {
+  const details = JSON.stringify({ reason: 'Forbidden', message: opts.message, generation: opts.generation });
+  await db.query(
+    `insert into aether.audit_log (actor, action, namespace, name, details)
+     select 'operator', 'robotpool.forbidden', $1, $2, $3::jsonb
+      where not exists (
+        select 1 from aether.audit_log
+         where action = 'robotpool.forbidden' and namespace = $1 and name = $2
+           and details->'generation' = ($3::jsonb)->'generation' and details->>'message' = $4)`,
+    [opts.namespace, opts.name, details, opts.message],
+  );
+}

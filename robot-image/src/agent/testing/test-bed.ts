@@ -7,6 +7,7 @@ import { kubeConfigFromFile } from '../../../../e2e/harness/kubeconfig.js';
 import { freshDatabase, kubeconfigPath } from '../../../../e2e/harness/testenv.js';
 import { startTestSite, type TestSite } from '../../../../e2e/site/server.js';
 import { migrate } from '../../../../migrations/index.js';
+import { siteScopeAnnotations } from '../../engine/testing/credentials.js';
 import { installRpaJobCrd } from './rpajob-crd.js';
 
 export interface RobotTestBed {
@@ -38,7 +39,8 @@ export async function startRobotTestBed(opts: {
   await core.createNamespace({ body: { metadata: { name: opts.namespace } } });
   await core.createNamespacedSecret({
     namespace: opts.namespace,
-    body: { metadata: { name: 'site-login' }, stringData: opts.loginSecret },
+    // Its owner lets robots type its values into the test site's pages (rpa.aether.dev/credential-scope).
+    body: { metadata: { name: 'site-login', annotations: siteScopeAnnotations(site.url) }, stringData: opts.loginSecret },
   });
   return {
     kc,

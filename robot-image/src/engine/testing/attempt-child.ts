@@ -6,6 +6,7 @@ import { BrowserHost } from '../../browser/host.js';
 import { configureDurable } from '../../durable/runtime.js';
 import { compileEgressPolicy } from '../../egress/decide.js';
 import { createEngine } from '../engine.js';
+import { siteCredential } from './credentials.js';
 
 interface ChildAttempt {
   dbUrl: string;
@@ -40,7 +41,8 @@ const result = await engine.runAttempt({
   credentials: async (slot) => {
     const v = spec.credentials[slot];
     if (!v) throw new Error(`no credential slot ${slot}`);
-    return v;
+    // The Secret's scope: typing into the pages of the test site the workflow opens.
+    return siteCredential(v, String(spec.params.baseUrl));
   },
   progress: (_k, _n, stepId) => ran.push(stepId),
   crashAfterStep: spec.crashAfterStep,
