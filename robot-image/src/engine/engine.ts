@@ -17,6 +17,7 @@ import type { WorkflowOutcome, StopReason } from './checkpoint.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
+import { Redactor } from './redact.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 
@@ -51,6 +52,14 @@ export interface AttemptRequest {
   params?: Record<string, unknown>;
   /** Reads a credential slot when a step needs it; values are never recorded. */
   credentials?: CredentialProvider;
+  /**
+   * The job's redactor, ideally already holding every credential bound to the job (the agent reads them
+   * all before the attempt, so a take-over redacts values it never uses itself). The engine teaches it
+   * the values it reads and each masked output; every checkpoint, error and the result go through it.
+   */
+  redactor?: Redactor;
+  /** The namespace's checkpoint key (32 bytes): sessions are checkpointed sealed with it, or not at all. */
+  sessionKey?: Buffer;
   /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
   progress?: ProgressFn;
   /** Asked before each step; a reason ends the attempt there (recorded: the attempt is over). */
@@ -126,7 +135,17 @@ export function createEngine(opts: EngineOptions): Engine {
       const rt = runtimes.get(workflowId);
       // Only runAttempt puts a workflow on this process's queue, after registering its runtime.
       if (!rt) throw new Error(`workflow ${workflowId} reached a process that holds no job for it`);
-      return runWorkflow(input, workflowId, rt, services);
+      try {
+        // DBOS records the result: redacted like every checkpoint.
+        return redactOutcome(await runWorkflow(input, workflowId, rt, services), rt.redactor);
+      } catch (err) {
+        // ...and the error, message and stack (same class: DBOS's own cancellation errors must stay theirs).
+        if (err instanceof Error) {
+          err.message = rt.redactor.string(err.message);
+          if (err.stack) err.stack = rt.redactor.string(err.stack);
+        }
+        throw err;
+      }
     },
     { name: WORKFLOW_NAME },
   );
@@ -140,7 +159,8 @@ export function createEngine(opts: EngineOptions): Engine {
       const workflowId = workflowIdFor(req.runUid, req.attempt);
       if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
       const logger = (req.logger ?? opts.logger).child({ workflowId });
-      const vault = new CredentialVault(req.credentials);
+      const redactor = req.redactor ?? new Redactor();
+      const vault = new CredentialVault(req.credentials, redactor);
       // The cancel that parks a suspended attempt must run outside the workflow's DBOS context: from inside
       // it, DBOS would record the cancel as an operation of the workflow, and a resumed run would not
       // replay the same operations.
@@ -150,6 +170,8 @@ export function createEngine(opts: EngineOptions): Engine {
       const onEgressRefused = opts.onEgressRefused;
       const rt: JobRuntime = {
         vault,
+        redactor,
+        ...(req.sessionKey && { sessionKey: req.sessionKey }),
         egress: createEgressGuard({
           policy: egressPolicy,
           logger,
@@ -159,7 +181,7 @@ export function createEngine(opts: EngineOptions): Engine {
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),
-          secrets: () => vault.secrets(),
+          redactor,
           ...(req.onHeal && { onHeal: req.onHeal }),
           healed: new Map(),
         },
@@ -196,7 +218,7 @@ export function createEngine(opts: EngineOptions): Engine {
             if (suspendedBefore !== null) return { status: 'suspended', stepId: suspendedBefore, ...base };
             return { status: 'stopped', reason: 'cancel', stepId: '', ...base };
           case 'failed':
-            return { status: 'failed', error: { message: outcome.message }, ...base };
+            return { status: 'failed', error: { message: redactor.string(outcome.message) }, ...base };
           case 'result':
             return fromOutcome(outcome.value, base);
         }
@@ -206,6 +228,18 @@ export function createEngine(opts: EngineOptions): Engine {
       }
     },
   };
+}
+
+/** The result as DBOS records it: every string redacted except the screenshots (PNGs, masked when taken). */
+function redactOutcome(o: WorkflowOutcome, r: Redactor): WorkflowOutcome {
+  switch (o.status) {
+    case 'succeeded':
+      return { ...o, outputs: r.value(o.outputs), vars: r.value(o.vars) };
+    case 'failed':
+      return { ...o, error: r.value(o.error) };
+    case 'stopped':
+      return o;
+  }
 }
 
 function fromOutcome(o: WorkflowOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {

@@ -14,10 +14,11 @@ import { captureSession, openSession, sameSession, type JobSession, type Session
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { runAction, type ActionContext } from './actions.js';
-import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
+import type { RecordedCheckpoint, WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
-import { redactSecrets, redactString } from './redact.js';
+import { MASKED, type Redactor } from './redact.js';
+import { sealSession, SessionSealError, unsealSession } from './session-seal.js';
 import {
   condition,
   credentialSlotsOfTemplate,
@@ -42,6 +43,13 @@ export interface JobInput {
 /** What a job has in this process only: injected callbacks, credentials, the live browser. */
 export interface JobRuntime {
   vault: CredentialVault;
+  /**
+   * Knows every credential bound to the job (and each masked output once produced): every checkpoint,
+   * error message and result of the workflow goes through it.
+   */
+  redactor: Redactor;
+  /** The namespace's checkpoint key: browser sessions are recorded sealed with it (absent: not recorded). */
+  sessionKey?: Buffer;
   logger: Logger;
   progress?: ProgressFn;
   shouldStop?: () => Promise<StopReason | null>;
@@ -96,6 +104,8 @@ interface Walk {
   screenshots: Record<string, string>;
   /** Outputs a live run knows but did not record (`mask.output`). */
   liveOutputs: Map<string, unknown>;
+  /** Each step's output as it may leave the robot: a masked one is `[masked]`, also inside forEach lists. */
+  shown: Map<string, unknown>;
 }
 
 type Halt = { failed: { message: string; stepId: string }; image?: string } | { stopped: StopReason; stepId: string };
@@ -122,6 +132,7 @@ export async function runWorkflow(
     limits: limitsFor(svc.limits, input.workflow.limits),
     screenshots: {},
     liveOutputs: new Map(),
+    shown: new Map(),
   };
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
   if (halt && 'failed' in halt)
@@ -162,6 +173,7 @@ async function runStep(
   }
   if (cp.error) {
     walk.scope.steps[step.id] = {};
+    walk.shown.delete(step.id);
     if (failureEffect(step.onError) === 'fail-attempt')
       return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
     return undefined;
@@ -169,16 +181,19 @@ async function runStep(
   Object.assign(walk.scope.vars, cp.vars ?? {});
 
   let output = cp.outputMasked ? walk.liveOutputs.get(path) : cp.output;
+  let shown: unknown = cp.outputMasked ? MASKED : output;
   if (step.action === 'if') {
     const branch = cp.branch === 'then' ? step.then : cp.branch === 'else' ? step.else : undefined;
     const halt = branch ? await runSteps(branch, [path, cp.branch!], walk, rt, svc) : undefined;
     if (halt) return halt;
     output = { branch: cp.branch };
+    shown = output;
   } else if (step.action === 'forEach') {
     const items = cp.items ?? [];
     const as = step.as ?? 'item';
     const saved = { ...walk.scope.locals };
     const iterations: Array<Record<string, unknown>> = [];
+    const shownIterations: Array<Record<string, unknown>> = [];
     for (const [index, item] of items.entries()) {
       walk.scope.locals = {
         ...saved,
@@ -188,9 +203,11 @@ async function runStep(
       const halt = await runSteps(step.steps, [`${path}[${index}]`], walk, rt, svc);
       if (halt) return halt;
       iterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.scope.steps[s.id]?.output])));
+      shownIterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.shown.get(s.id)])));
     }
     walk.scope.locals = saved;
     output = iterations;
+    shown = shownIterations;
   } else {
     if (FIELD_ACTIONS.has(step.action))
       walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
@@ -201,7 +218,9 @@ async function runStep(
     walk.outputsBytes += jsonBytes(output);
   }
   walk.scope.steps[step.id] = { output };
-  if (path === step.id && output !== undefined) walk.outputs[step.id] = output;
+  walk.shown.set(step.id, shown);
+  // A masked output is `[masked]` in the result also after a take-over, where its value is unknown.
+  if (path === step.id && shown !== undefined) walk.outputs[step.id] = shown;
   return undefined;
 }
 
@@ -214,16 +233,17 @@ async function checkpointed(
 ): Promise<StepCheckpoint> {
   let live = false;
   await rt.atStepBoundary?.(path);
-  const cp = await DBOS.runStep(
-    async () => {
+  const recorded = await DBOS.runStep(
+    async (): Promise<RecordedCheckpoint> => {
       live = true;
       const stop = await rt.shouldStop?.();
       if (stop) return { stopped: stop };
       rt.progress?.(walk.topIndex, walk.n, path);
-      return redactSecrets(await body(), rt.vault.secrets());
+      return recordable(await body(), `${walk.workflowId}/${path}`, rt);
     },
     { name: path },
   );
+  const cp = restored(recorded, `${walk.workflowId}/${path}`, rt);
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
     rt.logger.warn(
@@ -233,6 +253,25 @@ async function checkpointed(
     process.kill(process.pid, 'SIGKILL');
   }
   return cp;
+}
+
+/**
+ * What DBOS may record of a step: every string redacted (the image is a PNG, masked when taken), the
+ * browser session sealed with the namespace's key (or left out without one).
+ */
+function recordable(cp: StepCheckpoint, boundTo: string, rt: JobRuntime): RecordedCheckpoint {
+  const { image, session, ...rest } = cp;
+  const out: RecordedCheckpoint = rt.redactor.value(rest);
+  if (image !== undefined) out.image = image;
+  if (session && rt.sessionKey) out.session = sealSession(session, rt.sessionKey, boundTo);
+  return out;
+}
+
+function restored(rec: RecordedCheckpoint, boundTo: string, rt: JobRuntime): StepCheckpoint {
+  const { session, ...rest } = rec;
+  if (!session) return rest;
+  if (!rt.sessionKey) throw new SessionSealError('the checkpoint holds a sealed browser session but this robot has no checkpoint key');
+  return { ...rest, session: unsealSession(session, rt.sessionKey, boundTo) };
 }
 
 async function executeStep(
@@ -254,7 +293,7 @@ async function executeStep(
       return { items };
     }
   } catch (err) {
-    return { error: { message: redactString(messageOf(err), rt.vault.secrets()) } };
+    return { error: { message: rt.redactor.string(messageOf(err)) } };
   }
   return executeLeaf(step, path, walk, rt, svc);
 }
@@ -292,6 +331,8 @@ async function executeLeaf(
       if (result.output !== undefined) {
         if (step.mask?.output) {
           walk.liveOutputs.set(path, result.output);
+          // From now on a copy of it (in a later output, an error, a log line) is cut out as well.
+          rt.redactor.addValue(result.output);
           cp.outputMasked = true;
         } else cp.output = result.output;
       }
@@ -308,13 +349,13 @@ async function executeLeaf(
     } catch (err) {
       lastError = err;
       rt.logger.warn(
-        { step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) },
+        { step: path, try: n, of: tries, err: rt.redactor.string(messageOf(err)) },
         'step try failed',
       );
       if (err instanceof LimitExceededError) break; // the same work would produce the same output
     }
   }
-  const cp: StepCheckpoint = { error: { message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()) } };
+  const cp: StepCheckpoint = { error: { message: rt.redactor.string(messageOf(lastError)) } };
   const image = await failureScreenshot(walk, rt, svc);
   if (image) cp.image = image.toString('base64');
   if (rt.session && !rt.session.page.isClosed()) {

@@ -85,11 +85,6 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export interface RedactOptions {
-  /** Object keys whose values are left alone (binary data such as base64 screenshots). */
-  skipKeys?: ReadonlySet<string>;
-}
-
 export class Redactor {
   /** form -> what replaces it. */
   readonly #forms = new Map<string, string>();
@@ -160,18 +155,18 @@ export class Redactor {
   }
 
   /** A copy of a JSON-like value with every string (keys included) redacted. */
-  value<T>(v: T, opts: RedactOptions = {}): T {
+  value<T>(v: T): T {
     if (this.#forms.size === 0) return v;
-    return walk(v, (s) => this.string(s), opts.skipKeys) as T;
+    return walk(v, (s) => this.string(s)) as T;
   }
 }
 
-function walk(v: unknown, fn: (s: string) => string, skip: ReadonlySet<string> | undefined): unknown {
+function walk(v: unknown, fn: (s: string) => string): unknown {
   if (typeof v === 'string') return fn(v);
-  if (Array.isArray(v)) return v.map((x) => walk(x, fn, skip));
+  if (Array.isArray(v)) return v.map((x) => walk(x, fn));
   if (v && typeof v === 'object' && !(v instanceof Date) && !Buffer.isBuffer(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[fn(k)] = skip?.has(k) ? x : walk(x, fn, skip);
+    for (const [k, x] of Object.entries(v)) out[fn(k)] = walk(x, fn);
     return out;
   }
   return v;

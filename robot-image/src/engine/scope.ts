@@ -15,6 +15,7 @@ import {
   type StepResult,
 } from '../../../api/expr/index.js';
 import type { Param } from '../../../api/v1alpha1/workflow.js';
+import type { Redactor } from './redact.js';
 
 /** Reads one credential slot (a Secret bound by the job): key -> value. */
 export type CredentialProvider = (slot: string) => Promise<Record<string, string>>;
@@ -49,15 +50,12 @@ export function withParamDefaults(
 export class CredentialVault {
   readonly #provider: CredentialProvider | undefined;
   readonly #slots = new Map<string, Promise<Record<string, string>>>();
-  readonly #seen = new Set<string>();
+  readonly #redactor: Redactor | undefined;
 
-  constructor(provider?: CredentialProvider) {
+  /** Every value read is also taught to `redactor`, so nothing recorded afterwards carries it. */
+  constructor(provider?: CredentialProvider, redactor?: Redactor) {
     this.#provider = provider;
-  }
-
-  /** Every credential value read so far (for redaction). */
-  secrets(): string[] {
-    return [...this.#seen];
+    this.#redactor = redactor;
   }
 
   async slots(names: Iterable<string>): Promise<Record<string, Record<string, string>>> {
@@ -72,7 +70,7 @@ export class CredentialVault {
       if (!this.#provider)
         return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
       p = this.#provider(name).then((values) => {
-        for (const v of Object.values(values)) this.#seen.add(v);
+        this.#redactor?.add(Object.values(values));
         return values;
       });
       // A failed read is not cached: the next try asks again.
