@@ -155,7 +155,8 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
 
     const started = now();
     const matches = await settledCount(primary, healAfterMs(ctx.timeoutMs));
-    const workflow = ctx.templated ? undefined : job.workflow;
+    // A templated target names a different element each time; a masked step's element shows its secret.
+    const workflow = ctx.templated || ctx.masked ? undefined : job.workflow;
     if (matches === 1) {
       if (workflow) await record(primary, target, ctx, workflow);
       return primary;

@@ -307,7 +307,7 @@ async function executeLeaf(
 ): Promise<StepCheckpoint> {
   const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
   const heals: HealNotice[] = [];
-  const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals);
+  const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
   let lastError: unknown;
   for (let n = 1; n <= tries; n++) {
@@ -372,6 +372,7 @@ function actionContext(
   rt: JobRuntime,
   svc: EngineServices,
   heals: HealNotice[],
+  masked: boolean,
 ): ActionContext {
   const job: ResolveJob | undefined = rt.resolveJob && {
     ...rt.resolveJob,
@@ -389,7 +390,7 @@ function actionContext(
       svc.resolveTarget(
         (await ensureSession(walk, rt, svc, timeoutMs)).page,
         await renderTarget(target, walk.scope, rt.vault),
-        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), ...(job && { job }) },
+        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), masked, ...(job && { job }) },
       ),
     render: (src) => render(src, walk.scope, rt.vault),
     condition: (src) => condition(src, walk.scope, rt.vault),

@@ -16,6 +16,8 @@ export interface ResolveContext {
   expect?: 'one' | 'any';
   /** The target's locator was rendered from a template: it names a different element per run or item. */
   templated?: boolean;
+  /** The step masks its output (`mask.output`): the element (its text) is never recorded. */
+  masked?: boolean;
   /** The job asking; without it a resolver neither records nor heals from records. */
   job?: ResolveJob;
 }
