@@ -15,6 +15,11 @@ export const REDACTED = '[redacted]';
 export const MASKED = '[masked]';
 /** Values shorter than this (in UTF-16 code units) are not searched. */
 export const MIN_SECRET_LENGTH = 4;
+/**
+ * Copies of a masked output shorter than this are not searched: a masked "info" or "true" would
+ * otherwise rewrite the structure of every log line. (The output itself is `[masked]` at any length.)
+ */
+export const MIN_MASKED_COPY_LENGTH = 6;
 /** Base64 pieces of a value shorter than this are not searched. */
 export const MIN_ENCODED_LENGTH = 8;
 
@@ -118,7 +123,9 @@ export class Redactor {
   /** Learns every string leaf of a JSON-like value (not its keys: column names are no secret), e.g. a masked step output. */
   addValue(value: unknown, replacement: string = MASKED): void {
     const strings: string[] = [];
-    visit(value, (s) => strings.push(s));
+    visit(value, (s) => {
+      if (s.length >= MIN_MASKED_COPY_LENGTH) strings.push(s);
+    });
     this.add(strings, replacement);
   }
 

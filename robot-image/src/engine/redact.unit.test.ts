@@ -66,8 +66,9 @@ describe('Redactor', () => {
   it('marks masked outputs as [masked]; a credential keeps [redacted]', () => {
     const r = new Redactor();
     r.add(['shared-value']);
-    r.addValue({ balance: '1,234.56 EUR', also: 'shared-value', n: 5 });
+    r.addValue({ balance: '1,234.56 EUR', also: 'shared-value', n: 5, short: 'info' });
     expect(r.string('balance 1,234.56 EUR')).toBe(`balance ${MASKED}`);
+    expect(r.string('{"level":"info"}')).toBe('{"level":"info"}');
     expect(r.string('shared-value')).toBe(REDACTED);
   });
 
