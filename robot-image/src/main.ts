@@ -3,6 +3,7 @@ import { createLogger } from '../../api/log.js';
 import { startAgent } from './agent/agent.js';
 import { ConfigError, loadConfig } from './agent/config.js';
 import { BrowserUnavailableError } from './browser/discover.js';
+import { RedactorSet } from './engine/redact.js';
 
 async function main(): Promise<number> {
   let config;
@@ -15,12 +16,18 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger({ name: 'robot', level: config.logLevel }).child({ pool: config.pool, namespace: config.namespace, pod: config.podName });
+  // Every log line passes the redactors of the jobs running now (their credentials and masked outputs).
+  const liveSecrets = new RedactorSet();
+  const logger = createLogger({ name: 'robot', level: config.logLevel, filter: (line) => liveSecrets.string(line) }).child({
+    pool: config.pool,
+    namespace: config.namespace,
+    pod: config.podName,
+  });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
   let agent;
   try {
-    agent = await startAgent(config, { logger, env: process.env });
+    agent = await startAgent(config, { logger, env: process.env, liveSecrets });
   } catch (err) {
     logger.fatal({ err }, 'robot could not start');
     return 1;

@@ -9,6 +9,8 @@ import { kubeJobEvents } from '../audit/events.js';
 import { createAuditSink } from '../audit/sink.js';
 import { findBrowser } from '../browser/discover.js';
 import { BrowserHost, createHealingResolver } from '../engine/index.js';
+import type { RedactorSet } from '../engine/redact.js';
+import { secretCheckpointKeys } from './checkpoint-key.js';
 import type { AgentConfig } from './config.js';
 import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
 import { createAgentMetrics } from './metrics.js';
@@ -33,7 +35,11 @@ export function kubeConfigFor(config: Pick<AgentConfig, 'kubeconfig'>): KubeConf
   return kc;
 }
 
-export async function startAgent(config: AgentConfig, opts: { logger: Logger; env: Record<string, string | undefined> }): Promise<Agent> {
+export async function startAgent(
+  config: AgentConfig,
+  /** liveSecrets: the log filter of `logger`; each running job's redactor joins it. */
+  opts: { logger: Logger; env: Record<string, string | undefined>; liveSecrets?: RedactorSet },
+): Promise<Agent> {
   const log = opts.logger;
   // Unique per process: DBOS routes take-overs by it and the sweeper releases jobs by it.
   const robotId = `${config.podName}-${randomBytes(3).toString('hex')}`;
@@ -126,6 +132,8 @@ export async function startAgent(config: AgentConfig, opts: { logger: Logger; en
         audit,
         metrics,
         tracer: tracing.tracer,
+        checkpointKey: secretCheckpointKeys(kubeConfig),
+        ...(opts.liveSecrets && { liveSecrets: opts.liveSecrets }),
         ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),
       },
     });

@@ -136,28 +136,3 @@ export function createJobCredentials(opts: {
     },
   };
 }
-
-/** Too short to scrub without mangling ordinary text; such values are not treated as findable. */
-const MIN_SCRUB_LENGTH = 3;
-export const SCRUBBED = '[redacted]';
-
-/** Replaces every occurrence of a secret value (and its URL-encoded form) in a text. */
-export function scrubText(text: string, secretValues: readonly string[]): string {
-  let out = text;
-  const longestFirst = [...secretValues].filter((v) => v.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length);
-  for (const v of longestFirst) {
-    for (const form of new Set([v, encodeURIComponent(v)])) out = out.split(form).join(SCRUBBED);
-  }
-  return out;
-}
-
-/** Scrubs every string in a JSON value (outputs, error details) before it is stored or reported. */
-export function scrubValue<T>(value: T, secretValues: readonly string[]): T {
-  if (secretValues.length === 0) return value;
-  if (typeof value === 'string') return scrubText(value, secretValues) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => scrubValue(v, secretValues)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [scrubText(k, secretValues), scrubValue(v, secretValues)])) as T;
-  }
-  return value;
-}

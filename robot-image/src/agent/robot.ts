@@ -1,7 +1,9 @@
 // The robot's job handler: what happens to one claimed run. It reads the job's credentials, runs
 // (or takes over) the attempt on the engine, and reports on the RpaJob as it goes; the queue
-// consumer records the outcome in the run row. Secret values are scrubbed from everything that
-// leaves: outputs, error messages, status.
+// consumer records the outcome in the run row. Before the attempt it reads every credential the job
+// binds into the job's redactor (also on a take-over, where the steps that used them ran elsewhere);
+// everything that leaves goes through it: status patches, outputs and errors (run row), span
+// attributes, screenshot names, and — the redactor joins the process's log filter — log lines.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
@@ -13,7 +15,8 @@ import { BrowserUnavailableError } from '../browser/discover.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { JobContext, JobHandler, HandlerOutcome } from '../queue/handler.js';
 import { actionsById, attemptDeadline, failureScreenshotRef, isLastAttempt, screenshotRef, stepIdOfCheckpoint, stopReason } from './attempt.js';
-import { createJobCredentials, scrubText, scrubValue, type CredentialBinding, type CredentialRequester, type JobCredentials, type SlotDeclaration } from './credentials.js';
+import { MIN_SECRET_LENGTH, Redactor, type RedactorSet } from '../engine/redact.js';
+import { createJobCredentials, type CredentialBinding, type CredentialRequester, type JobCredentials, type SlotDeclaration } from './credentials.js';
 import { workflowKeyOf } from './healing.js';
 import type { AgentMetrics, JobOutcomeLabel } from './metrics.js';
 import type { JobReporter, StatusReporter } from './reporter.js';
@@ -52,6 +55,13 @@ export interface JobHandlerDeps {
   podName: string;
   /** Test hook, passed to the engine. */
   crashAfterStep?: number;
+  /** The process's log filter: each job's redactor is part of it while the job runs. */
+  liveSecrets?: RedactorSet;
+  /**
+   * The namespace's checkpoint key: browser sessions are checkpointed sealed with it (session-seal.ts).
+   * Absent: sessions are not checkpointed, and a take-over starts from a fresh browser.
+   */
+  checkpointKey?: (namespace: string) => Promise<Buffer>;
   /** How long the end of an attempt waits for its status to go out. */
   finalReportWaitMs?: number;
   /** Resolves when the browser runs (starting it if needed); BrowserUnavailableError when it cannot. */
@@ -69,37 +79,51 @@ const SUPERSEDED_WAIT_MS = 30_000;
 
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
   return async (ctx: JobContext): Promise<HandlerOutcome> => {
-    const p = ctx.payload;
-    const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobUid: p.uid, attempt: ctx.attempt });
-    // Each patch is fenced: it goes out only while this claim still holds the run.
-    const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, { mayWrite: () => ctx.holder.confirm() });
-    // Once the job was handed back (shutdown) or taken away (fenced), another robot reports on it.
-    const report: JobReporter = {
-      update: (patch) => {
-        if (ctx.signal.reason !== 'shutdown' && ctx.signal.reason !== 'fenced') jobReport.update(patch);
-      },
-      flush: () => jobReport.flush(),
-      get gone() {
-        return jobReport.gone;
-      },
-    };
-    // A browser that cannot start is the machine's fault, not the job's: the job goes back to the queue
-    // untouched (nothing reported, no attempt used) and this robot stops taking jobs.
+    const redactor = new Redactor();
+    const leave = deps.liveSecrets?.join(redactor);
     try {
-      await deps.browserReady();
-    } catch (err) {
-      if (!(err instanceof BrowserUnavailableError)) throw err;
-      return handBackForEnvironment(err, { ctx, deps, log, report });
+      return redactor.value(await handle(ctx, deps, redactor));
+    } finally {
+      leave?.();
     }
-    const credentialsFor = deps.credentials ?? (deps.kubeConfig ? secretCredentials(deps.kubeConfig) : null);
-    if (!credentialsFor) throw new Error('the job handler has neither credentials nor a kubeConfig');
-    const credentials = credentialsFor({
-      namespace: p.namespace,
-      slots: p.workflow.credentials ?? [],
-      bindings: p.credentials,
-      job: { workflow: p.workflow, ...(p.workflowRef && { workflowRef: p.workflowRef.name }) },
-    });
-    const trace = startJobTrace(deps.tracer, {
+  };
+}
+
+async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor): Promise<HandlerOutcome> {
+  const p = ctx.payload;
+  const log = deps.logger.child({ kind: 'RpaJob', namespace: p.namespace, name: p.name, jobUid: p.uid, attempt: ctx.attempt });
+  // Each patch is fenced: it goes out only while this claim still holds the run.
+  const jobReport = deps.reporter.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, { mayWrite: () => ctx.holder.confirm() });
+  // Once the job was handed back (shutdown) or taken away (fenced), another robot reports on it.
+  const report: JobReporter = {
+    update: (patch) => {
+      if (ctx.signal.reason !== 'shutdown' && ctx.signal.reason !== 'fenced') jobReport.update(redactor.value(patch));
+    },
+    flush: () => jobReport.flush(),
+    get gone() {
+      return jobReport.gone;
+    },
+  };
+  // A browser that cannot start is the machine's fault, not the job's: the job goes back to the queue
+  // untouched (nothing reported, no attempt used) and this robot stops taking jobs.
+  try {
+    await deps.browserReady();
+  } catch (err) {
+    if (!(err instanceof BrowserUnavailableError)) throw err;
+    return handBackForEnvironment(err, { ctx, deps, log, report });
+  }
+  const credentialsFor = deps.credentials ?? (deps.kubeConfig ? secretCredentials(deps.kubeConfig) : null);
+  if (!credentialsFor) throw new Error('the job handler has neither credentials nor a kubeConfig');
+  const credentials = credentialsFor({
+    namespace: p.namespace,
+    slots: p.workflow.credentials ?? [],
+    bindings: p.credentials,
+    job: { workflow: p.workflow, ...(p.workflowRef && { workflowRef: p.workflowRef.name }) },
+  });
+  await learnBoundCredentials({ credentials, slots: p.workflow.credentials ?? [], bindings: p.credentials, redactor, log });
+  const trace = startJobTrace(
+    deps.tracer,
+    {
       ...(p.traceparent && { traceparent: p.traceparent }),
       runUid: p.uid,
       namespace: p.namespace,
@@ -107,100 +131,130 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       pool: p.pool,
       attempt: ctx.attempt,
       robot: deps.podName,
+    },
+    (s) => redactor.string(s),
+  );
+  const actions = actionsById(p.workflow);
+  const started = new Date();
+  const attemptDeadlineMs = attemptDeadline(started, p.workflow.timeouts?.jobSeconds);
+  let current: { path: string; action: string; at: Date; healed?: boolean } | null = null;
+  const endStep = (at: Date, error?: string) => {
+    if (!current) return;
+    deps.metrics.stepDuration.observe({ pool: deps.pool, action: current.action }, (at.getTime() - current.at.getTime()) / 1000);
+    trace.recordStep({
+      stepId: current.path,
+      action: current.action,
+      attempt: ctx.attempt,
+      startTime: current.at,
+      endTime: at,
+      healed: current.healed ?? false,
+      ...(error !== undefined && { error }),
     });
-    const actions = actionsById(p.workflow);
-    const started = new Date();
-    const attemptDeadlineMs = attemptDeadline(started, p.workflow.timeouts?.jobSeconds);
-    let current: { path: string; action: string; at: Date; healed?: boolean } | null = null;
-    const endStep = (at: Date, error?: string) => {
-      if (!current) return;
-      deps.metrics.stepDuration.observe({ pool: deps.pool, action: current.action }, (at.getTime() - current.at.getTime()) / 1000);
-      trace.recordStep({
-        stepId: current.path,
-        action: current.action,
-        attempt: ctx.attempt,
-        startTime: current.at,
-        endTime: at,
-        healed: current.healed ?? false,
-        ...(error !== undefined && { error }),
-      });
-      current = null;
-    };
-
-    const audit = deps.audit?.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, ctx.attempt);
-    deps.metrics.activeJobs.inc({ pool: deps.pool });
-    report.update(runningPatch({ robot: deps.podName, attempts: ctx.attempt, startedAt: started, totalSteps: p.workflow.steps.length }));
-    log.info({ claims: ctx.claims, previousRobot: ctx.previousRobot }, 'started the attempt');
-
-    let metricOutcome: JobOutcomeLabel = 'failed';
-    let outcome: HandlerOutcome;
-    // Shutdown past the grace period, or fenced: the attempt stops at once (the job goes to another robot
-    // only after this handler returned).
-    const halt = new AbortController();
-    const onAbort = () => {
-      if (ctx.signal.reason === 'shutdown' || ctx.signal.reason === 'fenced') halt.abort(ctx.signal.reason);
-    };
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await deps.engine.runAttempt({
-        runUid: p.uid,
-        attempt: ctx.attempt,
-        workflow: p.workflow,
-        params: p.params,
-        credentials: (slot) => credentials.get(slot),
-        ...(audit && { credentialAudit: audit.credentials, onEgressRefused: (r) => audit.egressRefused(r) }),
-        progress: (k, n, path) => {
-          const now = new Date();
-          endStep(now);
-          current = { path, action: actions.get(stepIdOfCheckpoint(path)) ?? 'unknown', at: now };
-          report.update(progressPatch({ done: k, total: n, stepId: path }));
-          // Which process ran which step: crash tests read it, operators debugging a take-over too.
-          log.debug({ step: path, progress: `${k}/${n}` }, 'step started');
-        },
-        shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, attemptDeadlineMs, now: new Date() }),
-        suspendRequested: () => ctx.signal.reason === 'suspended',
-        cancelRequested: () => ctx.signal.reason === 'cancelled',
-        ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
-        halt: halt.signal,
-        holder: ctx.holder,
-        retryFrom: p.retryFrom,
-        logger: log,
-        workflowKey: workflowKeyOf(p),
-        onHeal: (notice) => {
-          if (notice.outcome === 'healed' && current?.path === notice.stepPath) current.healed = true;
-        },
-      });
-      const secrets = credentials.knownValues();
-      const ended = new Date();
-      endStep(ended, result.status === 'failed' ? scrubText(result.error.message, secrets) : undefined);
-      ({ outcome, metricOutcome } = await settle(result, { ctx, deps, secrets, ended, report, log }));
-    } catch (err) {
-      // The engine itself broke (not a step): a real failure of this attempt, retried like one.
-      const message = scrubText(err instanceof Error ? err.message : String(err), credentials.knownValues());
-      endStep(new Date(), message);
-      log.error({ err: message }, 'the attempt broke');
-      const last = isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true });
-      report.update(
-        last
-          ? failedPatch({ reason: 'RobotError', message, at: new Date() })
-          : attemptFailedPatch({ reason: 'RobotError', message }),
-      );
-      outcome = { status: 'failed', error: { message, code: 'RobotError' } };
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      credentials.clear();
-      deps.metrics.activeJobs.dec({ pool: deps.pool });
-      await audit?.flush();
-    }
-    deps.metrics.jobsTotal.inc({ pool: deps.pool, outcome: metricOutcome });
-    deps.metrics.jobDuration.observe({ pool: deps.pool, outcome: metricOutcome }, (Date.now() - started.getTime()) / 1000);
-    trace.end({ status: metricOutcome, ...(outcome.status === 'failed' && { error: outcome.error.message }) });
-    // The run row is written after we return; the status goes out first, so a retry on another
-    // robot can never be overtaken by this attempt's last report.
-    await Promise.race([report.flush(), new Promise((r) => setTimeout(r, deps.finalReportWaitMs ?? 3_000).unref())]);
-    return outcome;
+    current = null;
   };
+
+  const audit = deps.audit?.forJob({ namespace: p.namespace, name: p.name, uid: p.uid }, ctx.attempt);
+  deps.metrics.activeJobs.inc({ pool: deps.pool });
+  report.update(runningPatch({ robot: deps.podName, attempts: ctx.attempt, startedAt: started, totalSteps: p.workflow.steps.length }));
+  log.info({ claims: ctx.claims, previousRobot: ctx.previousRobot }, 'started the attempt');
+
+  let metricOutcome: JobOutcomeLabel = 'failed';
+  let outcome: HandlerOutcome;
+  // Shutdown past the grace period, or fenced: the attempt stops at once (the job goes to another robot
+  // only after this handler returned).
+  const halt = new AbortController();
+  const onAbort = () => {
+    if (ctx.signal.reason === 'shutdown' || ctx.signal.reason === 'fenced') halt.abort(ctx.signal.reason);
+  };
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const sessionKey = deps.checkpointKey ? await deps.checkpointKey(p.namespace) : undefined;
+    const result = await deps.engine.runAttempt({
+      runUid: p.uid,
+      attempt: ctx.attempt,
+      workflow: p.workflow,
+      params: p.params,
+      credentials: (slot) => credentials.get(slot),
+      redactor,
+      ...(sessionKey && { sessionKey }),
+      ...(audit && { credentialAudit: audit.credentials, onEgressRefused: (r) => audit.egressRefused(r) }),
+      progress: (k, n, path) => {
+        const now = new Date();
+        endStep(now);
+        current = { path, action: actions.get(stepIdOfCheckpoint(path)) ?? 'unknown', at: now };
+        report.update(progressPatch({ done: k, total: n, stepId: path }));
+        // Which process ran which step: crash tests read it, operators debugging a take-over too.
+        log.debug({ step: path, progress: `${k}/${n}` }, 'step started');
+      },
+      shouldStop: async () => stopReason({ abortReason: ctx.signal.reason, deadline: p.deadline, attemptDeadlineMs, now: new Date() }),
+      suspendRequested: () => ctx.signal.reason === 'suspended',
+      cancelRequested: () => ctx.signal.reason === 'cancelled',
+      ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
+      halt: halt.signal,
+      holder: ctx.holder,
+      retryFrom: p.retryFrom,
+      logger: log,
+      workflowKey: workflowKeyOf(p),
+      onHeal: (notice) => {
+        if (notice.outcome === 'healed' && current?.path === notice.stepPath) current.healed = true;
+      },
+    });
+    const ended = new Date();
+    endStep(ended, result.status === 'failed' ? redactor.string(result.error.message) : undefined);
+    ({ outcome, metricOutcome } = await settle(result, { ctx, deps, redactor, ended, report, log }));
+  } catch (err) {
+    // The engine itself broke (not a step): a real failure of this attempt, retried like one.
+    const message = redactor.string(err instanceof Error ? err.message : String(err));
+    endStep(new Date(), message);
+    log.error({ err: message }, 'the attempt broke');
+    const last = isLastAttempt({ attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, retryable: true });
+    report.update(
+      last
+        ? failedPatch({ reason: 'RobotError', message, at: new Date() })
+        : attemptFailedPatch({ reason: 'RobotError', message }),
+    );
+    outcome = { status: 'failed', error: { message, code: 'RobotError' } };
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    credentials.clear();
+    deps.metrics.activeJobs.dec({ pool: deps.pool });
+    await audit?.flush();
+  }
+  deps.metrics.jobsTotal.inc({ pool: deps.pool, outcome: metricOutcome });
+  deps.metrics.jobDuration.observe({ pool: deps.pool, outcome: metricOutcome }, (Date.now() - started.getTime()) / 1000);
+  trace.end({ status: metricOutcome, ...(outcome.status === 'failed' && { error: outcome.error.message }) });
+  // The run row is written after we return; the status goes out first, so a retry on another
+  // robot can never be overtaken by this attempt's last report.
+  await Promise.race([report.flush(), new Promise((r) => setTimeout(r, deps.finalReportWaitMs ?? 3_000).unref())]);
+  return outcome;
+}
+
+/**
+ * Reads every credential slot the job binds into the redactor before the attempt runs, so this process
+ * redacts all of them — also after a take-over, where the steps that used them ran in another robot. A
+ * slot that cannot be read now is only warned about: the step that uses it fails with the reason.
+ */
+async function learnBoundCredentials(c: {
+  credentials: JobCredentials;
+  slots: SlotDeclaration[];
+  bindings: Record<string, CredentialBinding>;
+  redactor: Redactor;
+  log: Logger;
+}): Promise<void> {
+  for (const slot of c.slots) {
+    if (!c.bindings[slot.name]) continue;
+    let values: Record<string, string>;
+    try {
+      values = (await c.credentials.get(slot.name)).values;
+    } catch (err) {
+      c.log.warn({ slot: slot.name, err: c.redactor.string(err instanceof Error ? err.message : String(err)) }, 'could not read a bound credential before the attempt');
+      continue;
+    }
+    for (const [key, value] of Object.entries(values))
+      if (c.redactor.add([value]).length > 0)
+        c.log.warn({ slot: slot.name, key, minLength: MIN_SECRET_LENGTH }, 'a credential value is too short to be redacted: use a longer one');
+  }
 }
 
 async function settle(
@@ -208,25 +262,25 @@ async function settle(
   c: {
     ctx: JobContext;
     deps: JobHandlerDeps;
-    secrets: string[];
+    redactor: Redactor;
     ended: Date;
     report: JobReporter;
     log: Logger;
   },
 ): Promise<{ outcome: HandlerOutcome; metricOutcome: JobOutcomeLabel }> {
-  const { ctx, deps, secrets, ended, report, log } = c;
+  const { ctx, deps, redactor, ended, report, log } = c;
   const uid = ctx.runUid;
   switch (result.status) {
     case 'succeeded': {
-      const outputs = scrubValue(result.outputs, secrets);
-      const shots = await storeScreenshots(deps.db, uid, result.screenshots, log);
+      const outputs = redactor.value(result.outputs);
+      const shots = await storeScreenshots(deps.db, uid, result.screenshots, log, redactor);
       if (Object.keys(shots).length > 0 && !('screenshots' in outputs)) outputs.screenshots = shots;
       report.update(succeededPatch({ outputs, runUid: uid, at: ended }));
       log.info({ takeOver: result.takeOver }, 'succeeded');
       return { outcome: { status: 'succeeded', outputs }, metricOutcome: 'succeeded' };
     }
     case 'failed': {
-      const message = scrubText(result.error.message, secrets);
+      const message = redactor.string(result.error.message);
       const stepId = result.error.stepId ?? null;
       const screenshot = result.screenshot && result.screenshot.length <= MAX_SCREENSHOT_BYTES ? failureScreenshotRef(uid) : null;
       // A use outside a Secret's scope would be refused again: the job fails now, not after more attempts.
@@ -316,9 +370,10 @@ async function handBackForEnvironment(
   return { status: 'suspended' };
 }
 
-async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, Buffer>, log: Logger): Promise<Record<string, string>> {
+async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, Buffer>, log: Logger, redactor: Redactor): Promise<Record<string, string>> {
   const refs: Record<string, string> = {};
-  for (const [name, image] of Object.entries(shots)) {
+  for (const [raw, image] of Object.entries(shots)) {
+    const name = redactor.string(raw);
     if (image.length > MAX_SCREENSHOT_BYTES) {
       log.warn({ screenshot: name, bytes: image.length }, 'skipped storing a screenshot over 2 MiB');
       continue;

@@ -18,7 +18,7 @@ export interface StepRecord {
   startTime: Date;
   endTime: Date;
   healed?: boolean;
-  /** The failure's message (already scrubbed of secrets) when the step failed. */
+  /** The failure's message when the step failed (redacted again by the trace). */
   error?: string;
 }
 
@@ -32,6 +32,8 @@ export interface JobTrace {
 export function startJobTrace(
   tracer: Tracer,
   job: { traceparent?: string; tracestate?: string; runUid: string; namespace: string; name: string; pool: string; attempt: number; robot: string },
+  /** Every free-text attribute (error messages) goes through it: the job's redactor. */
+  redact: (s: string) => string = (s) => s,
 ): JobTrace {
   const parent = contextFromTraceparent(job.traceparent, job.tracestate);
   const span: Span = tracer.startSpan(
@@ -66,12 +68,12 @@ export function startJobTrace(
         },
         jobContext,
       );
-      if (step.error !== undefined) child.setStatus({ code: SpanStatusCode.ERROR, message: step.error });
+      if (step.error !== undefined) child.setStatus({ code: SpanStatusCode.ERROR, message: redact(step.error) });
       child.end(step.endTime);
     },
     end(outcome) {
       span.setAttribute('aether.outcome', outcome.status);
-      if (outcome.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+      if (outcome.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: redact(outcome.error) });
       else span.setStatus({ code: SpanStatusCode.OK });
       span.end();
     },

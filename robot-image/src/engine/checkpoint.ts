@@ -1,6 +1,8 @@
 // What one DBOS step records for one workflow step, and what a whole attempt returns. Everything
-// here is JSON and goes to Postgres: never a credential value (see redact.ts).
+// here is JSON and goes to Postgres: never a credential value or a masked output (see redact.ts), and
+// the browser session only sealed (session-seal.ts).
 import type { SessionSnapshot } from '../browser/session.js';
+import type { SealedSession } from './session-seal.js';
 
 /** cancel: the RpaJob was cancelled; deadline: activeDeadlineSeconds passed; jobTimeout: the attempt used up timeouts.jobSeconds. */
 export type StopReason = 'cancel' | 'deadline' | 'jobTimeout';
@@ -26,6 +28,9 @@ export interface StepCheckpoint {
   /** The step's target no longer matched and was healed (see engine/healing-resolver.ts). */
   healed?: HealMark[];
 }
+
+/** A checkpoint as DBOS records it: strings redacted, the session sealed (interpreter.ts `recordable`). */
+export type RecordedCheckpoint = Omit<StepCheckpoint, 'session'> & { session?: SealedSession };
 
 /** One heal inside a step: how, and the selector that would have worked. */
 export interface HealMark {

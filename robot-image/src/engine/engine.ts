@@ -13,12 +13,13 @@ import { runOrTakeOver } from '../durable/takeover.js';
 import { compileEgressPolicy, type EgressPolicy } from '../egress/decide.js';
 import { createEgressGuard, type EgressRefusal } from '../egress/guard.js';
 import type { TakeOverAction } from '../durable/takeover-decision.js';
-import type { StepCheckpoint, WorkflowOutcome, StopReason } from './checkpoint.js';
+import type { RecordedCheckpoint, WorkflowOutcome, StopReason } from './checkpoint.js';
 import { createAttemptFence, type HolderCheck } from './fence.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
 import type { CredentialAudit } from '../credscope/enforce.js';
+import { Redactor } from './redact.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 
@@ -57,6 +58,14 @@ export interface AttemptRequest {
   credentialAudit?: CredentialAudit;
   /** This attempt's egress refusals (besides EngineOptions.onEgressRefused). */
   onEgressRefused?: (refusal: EgressRefusal & { workflowId: string }) => void;
+  /**
+   * The job's redactor, ideally already holding every credential bound to the job (the agent reads them
+   * all before the attempt, so a take-over redacts values it never uses itself). The engine teaches it
+   * the values it reads and each masked output; every checkpoint, error and the result go through it.
+   */
+  redactor?: Redactor;
+  /** The namespace's checkpoint key (32 bytes): sessions are checkpointed sealed with it, or not at all. */
+  sessionKey?: Buffer;
   /** Called as each step starts running here: (k of n top-level steps, checkpoint name). */
   progress?: ProgressFn;
   /** Asked before each step; a reason ends the attempt there (recorded: the attempt is over). */
@@ -150,7 +159,17 @@ export function createEngine(opts: EngineOptions): Engine {
       const rt = runtimes.get(workflowId);
       // Only runAttempt puts a workflow on this process's queue, after registering its runtime.
       if (!rt) throw new Error(`workflow ${workflowId} reached a process that holds no job for it`);
-      return runWorkflow(input, workflowId, rt, services);
+      try {
+        // DBOS records the result: redacted like every checkpoint.
+        return redactOutcome(await runWorkflow(input, workflowId, rt, services), rt.redactor);
+      } catch (err) {
+        // ...and the error, message and stack (same class: DBOS's own cancellation errors must stay theirs).
+        if (err instanceof Error) {
+          err.message = rt.redactor.string(err.message);
+          if (err.stack) err.stack = rt.redactor.string(err.stack);
+        }
+        throw err;
+      }
     },
     { name: WORKFLOW_NAME },
   );
@@ -164,7 +183,8 @@ export function createEngine(opts: EngineOptions): Engine {
       const workflowId = workflowIdFor(req.runUid, req.attempt);
       if (runtimes.has(workflowId)) throw new Error(`attempt ${workflowId} is already running in this process`);
       const logger = (req.logger ?? opts.logger).child({ workflowId });
-      const vault = new CredentialVault(req.credentials);
+      const redactor = req.redactor ?? new Redactor();
+      const vault = new CredentialVault(req.credentials, redactor);
       // The cancel that parks a suspended attempt must run outside the workflow's DBOS context: from inside
       // it, DBOS would record the cancel as an operation of the workflow, and a resumed run would not
       // replay the same operations.
@@ -185,6 +205,8 @@ export function createEngine(opts: EngineOptions): Engine {
         fence,
         ...(reuse && { reuse }),
         vault,
+        redactor,
+        ...(req.sessionKey && { sessionKey: req.sessionKey }),
         egress: createEgressGuard({
           policy: egressPolicy,
           logger,
@@ -195,7 +217,7 @@ export function createEngine(opts: EngineOptions): Engine {
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),
-          secrets: () => vault.secrets(),
+          redactor,
           ...(req.onHeal && { onHeal: req.onHeal }),
           healed: new Map(),
         },
@@ -241,7 +263,7 @@ export function createEngine(opts: EngineOptions): Engine {
             if (suspendedBefore !== null) return { status: 'suspended', stepId: suspendedBefore, ...base };
             return { status: 'stopped', reason: 'cancel', stepId: '', ...base };
           case 'failed':
-            return { status: 'failed', error: { message: outcome.message }, ...base };
+            return { status: 'failed', error: { message: redactor.string(outcome.message) }, ...base };
           case 'result':
             return fromOutcome(outcome.value, base);
         }
@@ -259,17 +281,33 @@ export function createEngine(opts: EngineOptions): Engine {
  * stopped, output recorded), by checkpoint path. The previous attempt reused its own predecessor's the
  * same way, so one attempt back holds all of them. Undefined for a first attempt or retry.from start.
  */
-async function previousCheckpoints(req: AttemptRequest, logger: Logger): Promise<Map<string, StepCheckpoint> | undefined> {
+async function previousCheckpoints(
+  req: AttemptRequest,
+  logger: Logger,
+): Promise<{ workflowId: string; checkpoints: Map<string, RecordedCheckpoint> } | undefined> {
   if (req.attempt <= 1 || req.retryFrom === 'start') return undefined;
-  const steps = (await DBOS.listWorkflowSteps(workflowIdFor(req.runUid, req.attempt - 1))) ?? [];
-  const reuse = new Map<string, StepCheckpoint>();
+  const workflowId = workflowIdFor(req.runUid, req.attempt - 1);
+  const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
+  const reuse = new Map<string, RecordedCheckpoint>();
   for (const s of steps) {
-    const cp = s.output as StepCheckpoint | null;
+    const cp = s.output as RecordedCheckpoint | null;
     if (s.error || !cp || typeof cp !== 'object' || cp.error || cp.stopped || cp.outputMasked) continue;
     reuse.set(s.name, cp);
   }
   logger.info({ reused: reuse.size, fromAttempt: req.attempt - 1 }, 'retry from the failed step: reusing the checkpoints of the steps that succeeded');
-  return reuse;
+  return { workflowId, checkpoints: reuse };
+}
+
+/** The result as DBOS records it: every string redacted except the screenshots (PNGs, masked when taken). */
+function redactOutcome(o: WorkflowOutcome, r: Redactor): WorkflowOutcome {
+  switch (o.status) {
+    case 'succeeded':
+      return { ...o, outputs: r.value(o.outputs), vars: r.value(o.vars) };
+    case 'failed':
+      return { ...o, error: r.value(o.error) };
+    case 'stopped':
+      return o;
+  }
 }
 
 function fromOutcome(o: WorkflowOutcome, base: { workflowId: string; takeOver: TakeOverAction }): AttemptResult {

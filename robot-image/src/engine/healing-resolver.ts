@@ -23,7 +23,6 @@ import {
 } from '../healing/index.js';
 import {
   abstainMessage,
-  carriesSecret,
   DEFAULT_RECORD_TIMING,
   descriptorDigest,
   healAfterMs,
@@ -65,7 +64,7 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
     try {
       const descriptor = fresh ?? (await describeElement(loc));
       const json = JSON.stringify(descriptor);
-      if (carriesSecret(json, ctx.job!.secrets())) return;
+      if (ctx.job!.redactor.contains(json)) return;
       const digest = descriptorDigest(descriptor as unknown as Record<string, unknown>);
       const fields = locatorFieldsOf(target);
       // The record changes when the element or the step's own target changed.
@@ -111,7 +110,10 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
   }
 
   async function report(ctx: ResolveContext, target: Target, matches: number, result: HealResult): Promise<HealNotice> {
-    const notice: HealNotice = {
+    const redactor = ctx.job?.redactor;
+    // A suggestion is text of the page (labels, names), a target may be rendered from a template: both
+    // leave the robot (heal events, RpaWorkflow status, logs, checkpoints), so both are redacted.
+    const raw: HealNotice = {
       stepPath: ctx.stepPath,
       outcome: result.outcome,
       tier: result.tier,
@@ -120,6 +122,7 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
       ...(result.suggestion && { suggestion: locatorFieldsOf({ ...result.suggestion.target }) as Record<string, string | boolean> }),
       ...(result.reason && { reason: result.reason }),
     };
+    const notice = redactor ? redactor.value(raw) : raw;
     opts.count?.({ tier: result.tier === null ? 'none' : String(result.tier), outcome: result.outcome });
     const log = opts.logger.child({ step: ctx.stepPath });
     if (result.outcome === 'healed')
@@ -136,8 +139,8 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
         outcome: result.outcome,
         suggestion: notice.suggestion ?? null,
         score: notice.score,
-        target: targetKey(target),
-        reason: result.reason ?? null,
+        target: redactor ? redactor.string(targetKey(target)) : targetKey(target),
+        reason: notice.reason ?? null,
       }).catch((err: unknown) => log.warn({ err: messageOf(err) }, 'could not record the healing event'));
     }
     ctx.job?.onHeal?.(notice);
@@ -152,7 +155,8 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
 
     const started = now();
     const matches = await settledCount(primary, healAfterMs(ctx.timeoutMs));
-    const workflow = ctx.templated ? undefined : job.workflow;
+    // A templated target names a different element each time; a masked step's element shows its secret.
+    const workflow = ctx.templated || ctx.masked ? undefined : job.workflow;
     if (matches === 1) {
       if (workflow) await record(primary, target, ctx, workflow);
       return primary;

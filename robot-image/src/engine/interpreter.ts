@@ -15,11 +15,12 @@ import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
 import { runAction, typeCredential, type ActionContext } from './actions.js';
+import type { RecordedCheckpoint, WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import type { AttemptFence } from './fence.js';
-import type { WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
 import { attemptsOf, backoffMs, checkpointName, failureEffect, stepTimeoutMs } from './policy.js';
-import { redactSecrets, redactString } from './redact.js';
+import { MASKED, type Redactor } from './redact.js';
+import { sealSession, SessionSealError, unsealSession } from './session-seal.js';
 import {
   condition,
   credentialSlotsOfTemplate,
@@ -44,6 +45,13 @@ export interface JobInput {
 /** What a job has in this process only: injected callbacks, credentials, the live browser. */
 export interface JobRuntime {
   vault: CredentialVault;
+  /**
+   * Knows every credential bound to the job (and each masked output once produced): every checkpoint,
+   * error message and result of the workflow goes through it.
+   */
+  redactor: Redactor;
+  /** The namespace's checkpoint key: browser sessions are recorded sealed with it (absent: not recorded). */
+  sessionKey?: Buffer;
   logger: Logger;
   progress?: ProgressFn;
   shouldStop?: () => Promise<StopReason | null>;
@@ -69,7 +77,7 @@ export interface JobRuntime {
    * retry.from failedStep: what the previous failed attempt recorded for the steps it finished, by
    * checkpoint path. Such a step is not run again: its checkpoint (output, variables, session) is reused.
    */
-  reuse?: ReadonlyMap<string, StepCheckpoint>;
+  reuse?: { workflowId: string; checkpoints: ReadonlyMap<string, RecordedCheckpoint> };
   /** Told about every credential use and every refused one (the audit log and Events). */
   credentialAudit?: CredentialAudit;
 }
@@ -109,6 +117,8 @@ interface Walk {
   screenshots: Record<string, string>;
   /** Outputs a live run knows but did not record (`mask.output`). */
   liveOutputs: Map<string, unknown>;
+  /** Each step's output as it may leave the robot: a masked one is `[masked]`, also inside forEach lists. */
+  shown: Map<string, unknown>;
 }
 
 type Halt =
@@ -137,6 +147,7 @@ export async function runWorkflow(
     limits: limitsFor(svc.limits, input.workflow.limits),
     screenshots: {},
     liveOutputs: new Map(),
+    shown: new Map(),
   };
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
   if (halt && 'failed' in halt)
@@ -177,6 +188,7 @@ async function runStep(
   }
   if (cp.error) {
     walk.scope.steps[step.id] = {};
+    walk.shown.delete(step.id);
     // A credential scope refusal is never swallowed by `onError: continue`.
     if (cp.error.reason === 'CredentialScopeDenied')
       return { failed: { message: cp.error.message, stepId: path, reason: cp.error.reason }, image: cp.image };
@@ -187,16 +199,19 @@ async function runStep(
   Object.assign(walk.scope.vars, cp.vars ?? {});
 
   let output = cp.outputMasked ? walk.liveOutputs.get(path) : cp.output;
+  let shown: unknown = cp.outputMasked ? MASKED : output;
   if (step.action === 'if') {
     const branch = cp.branch === 'then' ? step.then : cp.branch === 'else' ? step.else : undefined;
     const halt = branch ? await runSteps(branch, [path, cp.branch!], walk, rt, svc) : undefined;
     if (halt) return halt;
     output = { branch: cp.branch };
+    shown = output;
   } else if (step.action === 'forEach') {
     const items = cp.items ?? [];
     const as = step.as ?? 'item';
     const saved = { ...walk.scope.locals };
     const iterations: Array<Record<string, unknown>> = [];
+    const shownIterations: Array<Record<string, unknown>> = [];
     for (const [index, item] of items.entries()) {
       walk.scope.locals = {
         ...saved,
@@ -206,9 +221,11 @@ async function runStep(
       const halt = await runSteps(step.steps, [`${path}[${index}]`], walk, rt, svc);
       if (halt) return halt;
       iterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.scope.steps[s.id]?.output])));
+      shownIterations.push(Object.fromEntries(step.steps.map((s) => [s.id, walk.shown.get(s.id)])));
     }
     walk.scope.locals = saved;
     output = iterations;
+    shown = shownIterations;
   } else {
     if (FIELD_ACTIONS.has(step.action))
       walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
@@ -219,7 +236,9 @@ async function runStep(
     walk.outputsBytes += jsonBytes(output);
   }
   walk.scope.steps[step.id] = { output };
-  if (path === step.id && output !== undefined) walk.outputs[step.id] = output;
+  walk.shown.set(step.id, shown);
+  // A masked output is `[masked]` in the result also after a take-over, where its value is unknown.
+  if (path === step.id && shown !== undefined) walk.outputs[step.id] = shown;
   return undefined;
 }
 
@@ -235,20 +254,22 @@ async function checkpointed(
 ): Promise<StepCheckpoint> {
   let live = false;
   await rt.atStepBoundary?.(path);
-  const cp = await rt.fence.step(() =>
+  const boundTo = `${walk.workflowId}/${path}`;
+  const recorded = await rt.fence.step(() =>
     DBOS.runStep(
-      async () => {
+      async (): Promise<RecordedCheckpoint> => {
         live = true;
         await guard(rt, walk, path);
         const stop = await rt.shouldStop?.();
         if (stop) return { stopped: stop };
-        const reused = rt.reuse?.get(path);
+        const reused = rt.reuse?.checkpoints.get(path);
         if (reused) {
           rt.logger.debug({ step: path }, 'step succeeded in the previous attempt: its checkpoint is reused');
-          return reused;
+          // Its session was sealed for the previous attempt's step: open it there, seal it for this one.
+          return recordable(restored(reused, `${rt.reuse!.workflowId}/${path}`, rt), boundTo, rt);
         }
         rt.progress?.(walk.topIndex, walk.n, path);
-        const result = redactSecrets(await body(), rt.vault.secrets());
+        const result = recordable(await body(), boundTo, rt);
         // Right before DBOS records it: a holder that lost the run records nothing.
         await guard(rt, walk, path);
         return result;
@@ -256,6 +277,7 @@ async function checkpointed(
       { name: path },
     ),
   );
+  const cp = restored(recorded, boundTo, rt);
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
     rt.logger.warn(
@@ -277,6 +299,25 @@ async function guard(rt: JobRuntime, walk: Walk, path: string): Promise<void> {
   throw new DBOSWorkflowConflictError(walk.workflowId);
 }
 
+/**
+ * What DBOS may record of a step: every string redacted (the image is a PNG, masked when taken), the
+ * browser session sealed with the namespace's key (or left out without one).
+ */
+function recordable(cp: StepCheckpoint, boundTo: string, rt: JobRuntime): RecordedCheckpoint {
+  const { image, session, ...rest } = cp;
+  const out: RecordedCheckpoint = rt.redactor.value(rest);
+  if (image !== undefined) out.image = image;
+  if (session && rt.sessionKey) out.session = sealSession(session, rt.sessionKey, boundTo);
+  return out;
+}
+
+function restored(rec: RecordedCheckpoint, boundTo: string, rt: JobRuntime): StepCheckpoint {
+  const { session, ...rest } = rec;
+  if (!session) return rest;
+  if (!rt.sessionKey) throw new SessionSealError('the checkpoint holds a sealed browser session but this robot has no checkpoint key');
+  return { ...rest, session: unsealSession(session, rt.sessionKey, boundTo) };
+}
+
 async function executeStep(
   step: Step,
   path: string,
@@ -296,7 +337,7 @@ async function executeStep(
       return { items };
     }
   } catch (err) {
-    return { error: { message: redactString(messageOf(err), rt.vault.secrets()) } };
+    return { error: { message: rt.redactor.string(messageOf(err)) } };
   }
   return executeLeaf(step, path, walk, rt, svc);
 }
@@ -310,7 +351,7 @@ async function executeLeaf(
 ): Promise<StepCheckpoint> {
   const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
   const heals: HealNotice[] = [];
-  const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals);
+  const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
   let lastError: unknown;
   for (let n = 1; n <= tries && !rt.fence.halted; n++) {
@@ -334,6 +375,8 @@ async function executeLeaf(
       if (result.output !== undefined) {
         if (step.mask?.output) {
           walk.liveOutputs.set(path, result.output);
+          // From now on a copy of it (in a later output, an error, a log line) is cut out as well.
+          rt.redactor.addValue(result.output);
           cp.outputMasked = true;
         } else cp.output = result.output;
       }
@@ -360,7 +403,7 @@ async function executeLeaf(
         }
       }
       rt.logger.warn(
-        { step: path, try: n, of: tries, err: redactString(messageOf(err), rt.vault.secrets()) },
+        { step: path, try: n, of: tries, err: rt.redactor.string(messageOf(err)) },
         'step try failed',
       );
       if (err instanceof LimitExceededError) break; // the same work would produce the same output
@@ -369,7 +412,7 @@ async function executeLeaf(
   }
   const cp: StepCheckpoint = {
     error: {
-      message: redactString(`${messageOf(lastError)}`, rt.vault.secrets()),
+      message: rt.redactor.string(messageOf(lastError)),
       ...(lastError instanceof CredentialScopeDeniedError && { reason: lastError.reason }),
     },
   };
@@ -389,6 +432,7 @@ function actionContext(
   rt: JobRuntime,
   svc: EngineServices,
   heals: HealNotice[],
+  masked: boolean,
 ): ActionContext {
   const job: ResolveJob | undefined = rt.resolveJob && {
     ...rt.resolveJob,
@@ -408,7 +452,7 @@ function actionContext(
       svc.resolveTarget(
         (await ensureSession(walk, rt, svc, timeoutMs)).page,
         await renderTarget(target, walk.scope, rt.vault),
-        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), ...(job && { job }) },
+        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), masked, ...(job && { job }) },
       ),
     render: (src) => render(src, walk.scope, rt.vault),
     condition: (src) => condition(src, walk.scope, rt.vault),

@@ -75,8 +75,4 @@ export function abstainMessage(target: string, matches: number, reason: string |
   return `target ${target} ${found}; healing abstained: ${reason ?? 'no recorded descriptor, fingerprint, anchor or image'}`;
 }
 
-/** True when a recorded value would carry a credential value (it is then not recorded at all). */
-export function carriesSecret(json: string, secrets: readonly string[]): boolean {
-  return secrets.some((s) => s.length >= 3 && json.includes(s));
-}
 

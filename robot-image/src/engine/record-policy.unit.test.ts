@@ -1,6 +1,5 @@
 import {
   abstainMessage,
-  carriesSecret,
   descriptorDigest,
   healAfterMs,
   recordKey,
@@ -83,17 +82,6 @@ describe('abstainMessage', () => {
     [0, undefined, 'target css="#save" matched 0 elements; healing abstained: no recorded descriptor, fingerprint, anchor or image'],
   ])('%d matches, reason %s', (n, reason, want) => {
     expect(abstainMessage('css="#save"', n, reason)).toBe(want);
-  });
-});
-
-describe('carriesSecret', () => {
-  it.each([
-    ['{"text":"Welcome alice"}', ['alice'], true],
-    ['{"text":"Welcome"}', ['alice'], false],
-    ['{"text":"a b"}', ['a'], false], // one- and two-character values would match everything
-    ['{}', [], false],
-  ])('%s with %j -> %s', (json, secrets, want) => {
-    expect(carriesSecret(json, secrets)).toBe(want);
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from '../../../api/expr/index.js';
 import type { Param } from '../../../api/v1alpha1/workflow.js';
 import type { CredentialGrant } from '../credscope/decide.js';
+import type { Redactor } from './redact.js';
 
 /** One credential slot as the job bound it: its values, the Secret they came from and where they may go. */
 export interface SlotCredential {
@@ -61,14 +62,12 @@ export class CredentialVault {
   readonly #provider: CredentialProvider | undefined;
   readonly #slots = new Map<string, Promise<SlotCredential>>();
   readonly #seen = new Set<string>();
+  readonly #redactor: Redactor | undefined;
 
-  constructor(provider?: CredentialProvider) {
+  /** Every value read is also taught to `redactor`, so nothing recorded afterwards carries it. */
+  constructor(provider?: CredentialProvider, redactor?: Redactor) {
     this.#provider = provider;
-  }
-
-  /** Every credential value read so far (for redaction). */
-  secrets(): string[] {
-    return [...this.#seen];
+    this.#redactor = redactor;
   }
 
   async slots(names: Iterable<string>): Promise<Record<string, Record<string, string>>> {
@@ -95,6 +94,7 @@ export class CredentialVault {
         return Promise.reject(new Error(`credential slot ${name} is used but the job binds no credentials`));
       p = this.#provider(name).then((slot) => {
         for (const v of Object.values(slot.values)) this.#seen.add(v);
+        this.#redactor?.add(Object.values(slot.values));
         return slot;
       });
       // A failed read is not cached: the next try asks again.

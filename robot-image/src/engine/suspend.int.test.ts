@@ -16,6 +16,7 @@ const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
 const CREDS = { username: USER, password: PASSWORD, token: 'tok-' + randomBytes(8).toString('hex') };
 const FORM_POSTS = ['POST /login', 'POST /form/1', 'POST /form/2', 'POST /form/3'];
 const STEP_IDS = openAccountWorkflow().steps.map((s) => s.id);
+const SESSION_KEY = randomBytes(32);
 
 let bed: EngineBed;
 let site: TestSite;
@@ -50,6 +51,7 @@ function attempt(runUid: string, opts: { suspendAfter?: string } & Partial<Attem
         workflow: openAccountWorkflow(),
         params: openAccountParams(site.url),
         credentials: async () => siteCredential(CREDS, site.url),
+        sessionKey: SESSION_KEY,
         progress: (_k, _n, path) => ran.push(path),
         ...(suspendAfter !== undefined && { suspendRequested: () => ran.includes(suspendAfter) }),
         ...extra,

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freshDatabase } from '../../../e2e/harness/testenv.js';
 import { DEFAULT_USERS, startTestSite, type TestSite } from '../../../e2e/site/server.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
@@ -16,6 +17,8 @@ const CREDENTIALS = {
   [SITE_SLOT]: { username: USER, password: PASSWORD, token: 'tok-' + randomBytes(8).toString('hex') },
 };
 const STEP_IDS = openAccountWorkflow().steps.map((s) => s.id);
+/** Both processes are robots of one namespace: they share its checkpoint key. */
+const SESSION_KEY = randomBytes(32).toString('base64');
 
 interface ChildResult {
   status: string;
@@ -66,6 +69,7 @@ const attemptOf = (runUid: string, crashAfterStep?: number) => ({
   params: openAccountParams(site.url),
   credentials: CREDENTIALS,
   allow: [new URL(site.url).host],
+  sessionKey: SESSION_KEY,
   ...(crashAfterStep ? { crashAfterStep } : {}),
 });
 
@@ -110,6 +114,17 @@ describe('take-over after SIGKILL', () => {
       else expect(hits['GET /login']).toBe(hitsAtCrash['GET /login']! + 1);
       expect(second.result.outputs).toEqual(baseline.outputs);
       expect(second.result.vars).toEqual(baseline.vars);
+      // The session crossed processes sealed: no checkpoint shows the cookie or the storage state.
+      const db = new pg.Pool({ connectionString: dbUrl, max: 1 });
+      try {
+        const rows = await db.query<{ output: string }>(`select output from dbos.operation_outputs where workflow_uuid like $1`, [`%${runUid}%`]);
+        expect(rows.rows.length).toBeGreaterThanOrEqual(k);
+        const all = rows.rows.map((r) => r.output).join('\n');
+        expect(all).toContain('"sealed":"v1.');
+        expect(all).not.toMatch(/storageState|sid=|"sid"/);
+      } finally {
+        await db.end();
+      }
     },
     120_000,
   );

@@ -2,6 +2,7 @@
 // here: the engine takes a `TargetResolver` and uses `resolveTarget` when none is given.
 import type { Locator, Page } from 'playwright-core';
 import type { PlainTarget, Target } from '../../../api/v1alpha1/target.js';
+import type { Redactor } from './redact.js';
 
 export interface ResolveContext {
   /** Checkpoint name of the step asking, for logs and healing events. */
@@ -15,6 +16,8 @@ export interface ResolveContext {
   expect?: 'one' | 'any';
   /** The target's locator was rendered from a template: it names a different element per run or item. */
   templated?: boolean;
+  /** The step masks its output (`mask.output`): the element (its text) is never recorded. */
+  masked?: boolean;
   /** The job asking; without it a resolver neither records nor heals from records. */
   job?: ResolveJob;
 }
@@ -25,8 +28,8 @@ export interface ResolveJob {
   runUid: string;
   /** Where element records and heal events of this workflow live (absent: nothing is recorded). */
   workflow?: { namespace: string; name: string };
-  /** Credential values in use: nothing containing one is ever recorded. */
-  secrets(): string[];
+  /** The job's redactor: nothing carrying a credential or masked value is recorded, and notices are redacted. */
+  redactor: Redactor;
   /** Told about every heal and abstention, as it happens. */
   onHeal?(notice: HealNotice): void;
   /** Per-attempt memory of healed targets (target key -> element XPath), so masks follow the heal. */

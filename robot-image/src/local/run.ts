@@ -14,9 +14,11 @@ import { createProducer, type Producer } from '../../../api/queue/producer.js';
 import { releasePodRobots } from '../../../api/queue/release.js';
 import type { RunRow } from '../../../api/queue/sql/runs.js';
 import { migrate } from '../../../migrations/index.js';
+import { fileCheckpointKey } from '../agent/checkpoint-key.js';
 import { createAgentMetrics } from '../agent/metrics.js';
 import { createRobotRuntime } from '../agent/runtime.js';
 import { BrowserHost } from '../engine/index.js';
+import { RedactorSet } from '../engine/redact.js';
 import type { Consumer } from '../queue/consumer.js';
 import type { RunArgs } from './args.js';
 import type { ResolvedJob } from './manifests.js';
@@ -100,10 +102,12 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
   const { job, overrides, siteParams, serveDir, secretsDir, dataDir } = plan;
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const logFile = join(dataDir, 'aether.log');
+  const liveSecrets = new RedactorSet();
   const logger = createLogger({
     name: 'aether-local',
     level: args.logLevel,
     destination: createWriteStream(logFile, { flags: 'a' }),
+    filter: (line) => liveSecrets.string(line),
   });
   const log = logger.child({ kind: 'RpaJob', namespace: job.namespace, name: job.name });
 
@@ -198,6 +202,8 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
         metrics: createAgentMetrics({ processMetrics: false }),
         tracer: trace.getTracer('aether-local'),
         finalReportWaitMs: 0,
+        liveSecrets,
+        checkpointKey: fileCheckpointKey(join(dataDir, 'checkpoint.key')),
       },
     });
     const theConsumer = consumer;

@@ -18,6 +18,8 @@ interface ChildAttempt {
   crashAfterStep?: number;
   /** The pool's egress exceptions (the test site is on loopback). */
   allow?: string[];
+  /** The namespace's checkpoint key, base64 (sessions are checkpointed sealed with it). */
+  sessionKey?: string;
 }
 
 const spec = JSON.parse(process.env.AETHER_ATTEMPT ?? '{}') as ChildAttempt;
@@ -46,6 +48,7 @@ const result = await engine.runAttempt({
   },
   progress: (_k, _n, stepId) => ran.push(stepId),
   crashAfterStep: spec.crashAfterStep,
+  ...(spec.sessionKey && { sessionKey: Buffer.from(spec.sessionKey, 'base64') }),
 });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const summary = {
