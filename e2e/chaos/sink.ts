@@ -1,7 +1,8 @@
 // The chaos suite's counting sink: a local HTTP server that stands for an external system with a side
 // effect. Each job POSTs once to /effect/<job name>; the sink records every POST with the
 // Idempotency-Key header it carried, and answers after a short delay so that a fault can land while
-// the request is in flight.
+// the request is in flight. It records raw deliveries; the verdict applies them as a receiver that
+// honours Idempotency-Key would (a repeated key is a redelivery of the same effect, not a new one).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

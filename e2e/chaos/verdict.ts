@@ -31,9 +31,13 @@ export interface ChaosVerdict {
   failed: number;
   /** Jobs not in a final phase at the end of the run. */
   lost: number;
-  /** POSTs beyond the first, per job: each is an effect that happened twice. */
+  /**
+   * Effects beyond the first, per job, as a receiver that honours Idempotency-Key applies them: a POST
+   * repeating a key already seen is the same effect delivered again, one with a new key (or none) is a
+   * second effect.
+   */
   duplicateEffects: number;
-  /** POSTs that repeated an Idempotency-Key already seen. */
+  /** POSTs that repeated an Idempotency-Key already seen (redeliveries the key de-duplicates). */
   duplicateKeys: number;
   /** Jobs that Succeeded without their effect reaching the sink. */
   missingEffects: number;
@@ -59,15 +63,20 @@ export function chaosVerdict(o: ChaosObservations): ChaosVerdict {
   const lostJobs = o.jobs.filter((j) => !isFinishedPhase(phaseOf(j)));
   const failedJobs = o.jobs.filter((j) => isFinishedPhase(phaseOf(j)) && phaseOf(j) !== 'Succeeded');
 
+  // What an idempotent receiver applies: the first POST of each key, and every POST without one.
   const byJob = new Map<string, Effect[]>();
-  const byKey = new Map<string, number>();
+  const seenKeys = new Set<string>();
+  let duplicateKeys = 0;
   for (const e of o.effects) {
+    if (e.key && seenKeys.has(e.key)) {
+      duplicateKeys++;
+      continue;
+    }
+    if (e.key) seenKeys.add(e.key);
     byJob.set(e.job, [...(byJob.get(e.job) ?? []), e]);
-    if (e.key) byKey.set(e.key, (byKey.get(e.key) ?? 0) + 1);
   }
   const doubled = [...byJob].filter(([, es]) => es.length > 1);
   const duplicateEffects = doubled.reduce((n, [, es]) => n + es.length - 1, 0);
-  const duplicateKeys = [...byKey.values()].reduce((n, c) => n + c - 1, 0);
   const missing = succeededJobs.filter((j) => !byJob.has(j));
   const unkeyed = o.effects.filter((e) => !e.key).length;
   const strangers = [...byJob.keys()].filter((j) => !o.jobs.includes(j));
@@ -92,7 +101,6 @@ export function chaosVerdict(o: ChaosObservations): ChaosVerdict {
         list(doubled.map(([j, es]) => `${j} x${es.length} [${es.map((e) => e.key || '(no key)').join(' | ')}]`)),
     );
   }
-  if (duplicateKeys) problems.push(`${duplicateKeys} POSTs repeated an Idempotency-Key already seen`);
   if (missing.length) problems.push(`${missing.length} jobs Succeeded but their effect never reached the sink: ${list(missing)}`);
   if (unkeyed) problems.push(`${unkeyed} POSTs carried no Idempotency-Key header`);
   if (strangers.length) problems.push(`effects for jobs the suite did not submit: ${list(strangers)}`);

@@ -41,15 +41,21 @@ describe('chaosVerdict', () => {
     expect(v.line).toContain('succeeded=1 lost=2');
   });
 
-  it('counts every POST beyond the first per job as a duplicate effect, whatever its key', () => {
+  it('counts a second effect per job when a POST carries a new key, and a repeated key as a redelivery only', () => {
     const v = chaosVerdict({
       ...clean,
-      effects: [...clean.effects, effect('j-1', 'j-1-uid-a2/effect'), effect('j-2'), effect('j-2')],
+      effects: [...clean.effects, effect('j-1', 'j-1-uid-a2/effect'), effect('j-2'), effect('j-2'), effect('j-1', 'j-1-uid-a2/effect')],
     });
-    expect([v.duplicateEffects, v.duplicateKeys]).toEqual([3, 2]);
-    expect(v.line).toContain('duplicate_effects=3');
-    expect(v.problems[0]).toBe('3 duplicate effects in 2 jobs: j-1 x2 [j-1-uid/effect | j-1-uid-a2/effect], j-2 x3 [j-2-uid/effect | j-2-uid/effect | j-2-uid/effect]');
-    expect(v.problems[1]).toBe('2 POSTs repeated an Idempotency-Key already seen');
+    expect([v.duplicateEffects, v.duplicateKeys]).toEqual([1, 3]);
+    expect(v.line).toContain('duplicate_effects=1');
+    expect(v.detail).toContain('duplicate_keys=3');
+    expect(v.problems).toEqual(['1 duplicate effects in 1 jobs: j-1 x2 [j-1-uid/effect | j-1-uid-a2/effect]']);
+  });
+
+  it('counts every POST without a key as an effect of its own', () => {
+    const v = chaosVerdict({ ...clean, effects: [...clean.effects, effect('j-0', ''), effect('j-0', '')] });
+    expect(v.duplicateEffects).toBe(2);
+    expect(v.problems).toEqual(['2 duplicate effects in 1 jobs: j-0 x3 [j-0-uid/effect | (no key) | (no key)]', '2 POSTs carried no Idempotency-Key header']);
   });
 
   it('flags POSTs without a key and for jobs it did not submit', () => {
