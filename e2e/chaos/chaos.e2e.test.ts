@@ -43,7 +43,9 @@ describe('chaos (small): faults never strand, lose or double a job', () => {
     const v = report.verdict;
     // Every fault of the schedule was applied (a skipped one would make the run prove less).
     expect(report.applied.map((a) => a.fault.kind)).toEqual(report.schedule.map((f) => f.kind));
-    expect(report.applied.filter((a) => /^(skipped|failed)/.test(a.outcome)).map((a) => `${a.fault.kind}: ${a.outcome}`)).toEqual([]);
+    expect(
+      report.applied.filter((a) => /^(skipped|failed)/.test(a.outcome)).map((a) => `${a.fault.kind}: ${a.outcome}`),
+    ).toEqual([]);
     expect(lines).toContain(v.line);
     expect({ problems: v.problems, logs: logDir }).toEqual({ problems: [], logs: logDir });
     expect([v.succeeded, v.lost, v.duplicateEffects]).toEqual([JOBS, 0, 0]);

@@ -57,7 +57,8 @@ export class FaultInjector {
             outcome = await this.apply(fault);
           }
           const waited = (Date.now() - t0) / 1000 - atS;
-          if (fault.kind !== 'stopPostgres' && waited > 2) outcome += ` (after waiting ${waited.toFixed(1)} s for a target)`;
+          if (fault.kind !== 'stopPostgres' && waited > 2)
+            outcome += ` (after waiting ${waited.toFixed(1)} s for a target)`;
         } catch (err) {
           outcome = `failed to apply: ${(err as Error).message}`;
         }
@@ -71,7 +72,9 @@ export class FaultInjector {
   private async apply(f: Fault): Promise<string> {
     switch (f.kind) {
       case 'killRobot': {
-        const running = (await this.stack.robotPods()).filter((p) => !p.metadata?.deletionTimestamp && robotPid(p) !== undefined).sort(byName);
+        const running = (await this.stack.robotPods())
+          .filter((p) => !p.metadata?.deletionTimestamp && robotPid(p) !== undefined)
+          .sort(byName);
         const pod = pickOne(running, f.pick);
         if (!pod) return 'skipped: no robot process running';
         const name = pod.metadata!.name!;
@@ -84,7 +87,9 @@ export class FaultInjector {
         const pods = (await this.stack.robotPods()).filter((p) => !p.metadata?.deletionTimestamp).sort(byName);
         const pod = pickOne(pods, f.pick);
         if (!pod) return 'skipped: no robot pod';
-        await this.stack.kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: pod.metadata!.name!, namespace: this.stack.namespace });
+        await this.stack.kc
+          .makeApiClient(CoreV1Api)
+          .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: this.stack.namespace });
         return `deleted pod ${pod.metadata!.name} of ${pods.length}`;
       }
       case 'killOperatorLeader':

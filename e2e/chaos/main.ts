@@ -13,7 +13,10 @@ import { scenarioFor } from './scenario.js';
 import { chaosLogger } from './stack.js';
 
 function args(): { seed: number; jobs: number } {
-  const { values } = parseArgs({ options: { seed: { type: 'string' }, jobs: { type: 'string', default: '200' } }, strict: true });
+  const { values } = parseArgs({
+    options: { seed: { type: 'string' }, jobs: { type: 'string', default: '200' } },
+    strict: true,
+  });
   const seed = values.seed === undefined ? randomInt(0, 2 ** 32) : parseSeed(values.seed);
   const jobs = Number(values.jobs);
   scenarioFor(jobs); // refuses a bad --jobs before anything starts
@@ -34,7 +37,15 @@ async function main(): Promise<number> {
   const kube = await startKube({ controllerManager: true, keepDir: true, log });
   print(`chaos: control plane logs in ${kube.dir}/logs`);
   try {
-    const report = await runChaos({ kc: kube.kubeConfig(), kubeconfigPath: kube.kubeconfigPath, seed: a.seed, jobs: a.jobs, logDir, log, print });
+    const report = await runChaos({
+      kc: kube.kubeConfig(),
+      kubeconfigPath: kube.kubeconfigPath,
+      seed: a.seed,
+      jobs: a.jobs,
+      logDir,
+      log,
+      print,
+    });
     print(`chaos: logs kept in ${logDir}`);
     return report.verdict.problems.length === 0 ? 0 : 1;
   } finally {

@@ -60,7 +60,8 @@ export function postgresOutages(pg: RunningPostgres): PostgresOutages {
       process.off('exit', onExit);
       // pg.stop() signals the PID the harness started, which after a restart may belong to anyone.
       if (!restarted) return pg.stop();
-      if (postmasterPid(pg.dataDir)) await ctl(['stop', '-m', 'fast', '-w', '-t', '30']).catch(() => ctl(['stop', '-m', 'immediate', '-w']));
+      if (postmasterPid(pg.dataDir))
+        await ctl(['stop', '-m', 'fast', '-w', '-t', '30']).catch(() => ctl(['stop', '-m', 'immediate', '-w']));
       rmSync(pg.dataDir, { recursive: true, force: true });
     },
   };

@@ -46,7 +46,11 @@ interface Observed {
 }
 
 async function observe(stack: Stack, custom: CustomObjectsApi, seen: Observed): Promise<void> {
-  const list = (await custom.listNamespacedCustomObject({ ...API, plural: PLURALS.RpaJob, namespace: stack.namespace })) as {
+  const list = (await custom.listNamespacedCustomObject({
+    ...API,
+    plural: PLURALS.RpaJob,
+    namespace: stack.namespace,
+  })) as {
     items: Array<{ metadata: { name: string }; status?: { phase?: string } }>;
   };
   for (const j of list.items) seen.phases[j.metadata.name] = j.status?.phase;
@@ -60,11 +64,19 @@ async function observe(stack: Stack, custom: CustomObjectsApi, seen: Observed): 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const scenario = scenarioFor(o.jobs);
   const schedule = faultSchedule({ seed: o.seed, ...scenario.schedule });
-  o.print(`chaos: seed=${o.seed} jobs=${o.jobs} robots=${scenario.robots.min}..${scenario.robots.max}x${scenario.robots.concurrency} window_s=${scenario.schedule.windowMs / 1000} bound_s=${scenario.boundS} logs=${o.logDir}`);
+  o.print(
+    `chaos: seed=${o.seed} jobs=${o.jobs} robots=${scenario.robots.min}..${scenario.robots.max}x${scenario.robots.concurrency} window_s=${scenario.schedule.windowMs / 1000} bound_s=${scenario.boundS} logs=${o.logDir}`,
+  );
   o.print(`chaos: fault schedule (seconds from the first job):\n${describeSchedule(schedule)}`);
 
   const startedAt = Date.now();
-  const stack = await startStack({ kc: o.kc, kubeconfigPath: o.kubeconfigPath, logDir: o.logDir, robots: scenario.robots, log: o.log });
+  const stack = await startStack({
+    kc: o.kc,
+    kubeconfigPath: o.kubeconfigPath,
+    logDir: o.logDir,
+    robots: scenario.robots,
+    log: o.log,
+  });
   o.print(`chaos: stack up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (namespace ${stack.namespace})`);
   try {
     const custom = o.kc.makeApiClient(CustomObjectsApi);
@@ -86,7 +98,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         };
         for (let tries = 1; ; tries++) {
           try {
-            await custom.createNamespacedCustomObject({ ...API, plural: PLURALS.RpaJob, namespace: stack.namespace, body });
+            await custom.createNamespacedCustomObject({
+              ...API,
+              plural: PLURALS.RpaJob,
+              namespace: stack.namespace,
+              body,
+            });
             break;
           } catch (err) {
             if ((err as { code?: number }).code === 409) break; // an earlier try went through
@@ -103,12 +120,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const deadline = t0 + scenario.boundS * 1000;
     let lastPrint = 0;
     for (;;) {
-      await observe(stack, custom, seen).catch((err: unknown) => o.log.warn({ err }, 'observing the cluster failed; retrying'));
+      await observe(stack, custom, seen).catch((err: unknown) =>
+        o.log.warn({ err }, 'observing the cluster failed; retrying'),
+      );
       const final = names.filter((n) => isFinishedPhase(seen.phases[n])).length;
       if (Date.now() - lastPrint >= 10_000) {
         lastPrint = Date.now();
         const running = names.filter((n) => seen.phases[n] === 'Running').length;
-        o.print(`chaos: t=${((Date.now() - t0) / 1000).toFixed(0)} s submitted=${submitted} running=${running} final=${final} faults=${injector.applied.length}/${schedule.length}`);
+        o.print(
+          `chaos: t=${((Date.now() - t0) / 1000).toFixed(0)} s submitted=${submitted} running=${running} final=${final} faults=${injector.applied.length}/${schedule.length}`,
+        );
       }
       if (final === o.jobs && injector.applied.length === schedule.length) break;
       if (Date.now() > deadline) break;
@@ -121,11 +142,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await sleep(3000);
     await observe(stack, custom, seen).catch(() => undefined);
 
-    const robots: RobotRecord[] = [...new Set([...seen.restarts.keys(), ...injector.injectedKills.keys()])].sort().map((pod) => ({
-      pod,
-      restarts: seen.restarts.get(pod) ?? 0,
-      injectedKills: injector.injectedKills.get(pod) ?? 0,
-    }));
+    const robots: RobotRecord[] = [...new Set([...seen.restarts.keys(), ...injector.injectedKills.keys()])]
+      .sort()
+      .map((pod) => ({
+        pod,
+        restarts: seen.restarts.get(pod) ?? 0,
+        injectedKills: injector.injectedKills.get(pod) ?? 0,
+      }));
     const verdict = chaosVerdict({
       seed: o.seed,
       jobs: names,
@@ -148,12 +171,39 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const crashedOperators = stack.operators.crashes;
     // For the diagnosis: every POST the sink saw, and the run's figures.
-    writeFileSync(join(o.logDir, 'effects.jsonl'), stack.sink.effects().map((e) => JSON.stringify(e)).join('\n') + '\n');
-    writeFileSync(join(o.logDir, 'report.json'), JSON.stringify({ seed: o.seed, scenario, schedule, applied: injector.applied, verdict, runs, robots, crashedOperators, phases: seen.phases }, null, 2));
-    o.print('chaos: faults applied:\n' + injector.applied.map((a) => `${a.atS.toFixed(1).padStart(7)} s ${a.fault.kind}: ${a.outcome}`).join('\n'));
+    writeFileSync(
+      join(o.logDir, 'effects.jsonl'),
+      stack.sink
+        .effects()
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      join(o.logDir, 'report.json'),
+      JSON.stringify(
+        {
+          seed: o.seed,
+          scenario,
+          schedule,
+          applied: injector.applied,
+          verdict,
+          runs,
+          robots,
+          crashedOperators,
+          phases: seen.phases,
+        },
+        null,
+        2,
+      ),
+    );
+    o.print(
+      'chaos: faults applied:\n' +
+        injector.applied.map((a) => `${a.atS.toFixed(1).padStart(7)} s ${a.fault.kind}: ${a.outcome}`).join('\n'),
+    );
     o.print(`chaos: aether.runs ${JSON.stringify(runs)}`);
     o.print(`chaos: robots ${JSON.stringify(robots)}`);
-    if (crashedOperators.length) o.print(`chaos: operators that died on their own: ${JSON.stringify(crashedOperators)}`);
+    if (crashedOperators.length)
+      o.print(`chaos: operators that died on their own: ${JSON.stringify(crashedOperators)}`);
     for (const p of verdict.problems) o.print(`chaos: PROBLEM ${p}`);
     o.print(verdict.detail);
     o.print(verdict.line);

@@ -20,7 +20,8 @@ export interface Scenario {
 const OUTAGES = { postgresOutages: 2, postgresDownMs: 8000 } as const;
 
 export function scenarioFor(jobs: number): Scenario {
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1000) throw new Error(`--jobs must be an integer from 1 to 1000, got ${jobs}`);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1000)
+    throw new Error(`--jobs must be an integer from 1 to 1000, got ${jobs}`);
   // Jobs arrive over the fault window, so that faults keep landing on work in flight.
   const small = jobs <= 50;
   const windowMs = small ? 45_000 : Math.max(60_000, Math.round(jobs * 600));
@@ -57,7 +58,13 @@ export function chaosWorkflow(): WorkflowSpec {
     steps: [
       { id: 'open', action: 'goto', url: '{{ params.site }}/login' },
       { id: 'heading', action: 'extractText', target: { css: 'h1' } },
-      { id: 'effect', action: 'http', method: 'POST', url: '{{ params.sink }}/effect/{{ params.job }}', body: '{{ steps.heading.output }}' },
+      {
+        id: 'effect',
+        action: 'http',
+        method: 'POST',
+        url: '{{ params.sink }}/effect/{{ params.job }}',
+        body: '{{ steps.heading.output }}',
+      },
       { id: 'again', action: 'goto', url: '{{ params.site }}/login?next=/table' },
       { id: 'done', action: 'setVariable', name: 'done', value: 'yes' },
     ],

@@ -51,7 +51,8 @@ export function parseSeed(text: string): number {
 
 function problems(o: ScheduleOptions): string[] {
   const out: string[] = [];
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) out.push(`seed must be a 32-bit unsigned integer, got ${o.seed}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    out.push(`seed must be a 32-bit unsigned integer, got ${o.seed}`);
   const count = (name: keyof ScheduleOptions) => {
     const v = o[name];
     if (!Number.isInteger(v) || v < 0) out.push(`${name} must be a non-negative integer, got ${v}`);
@@ -64,7 +65,9 @@ function problems(o: ScheduleOptions): string[] {
     // Each outage gets its own slice of the window, with room for the outage and a recovery after it.
     const slice = (o.windowMs - o.leadInMs) / o.postgresOutages;
     if (slice < 2 * o.postgresDownMs) {
-      out.push(`the window leaves ${Math.floor(slice)} ms per database outage; it needs at least 2 x postgresDownMs (${2 * o.postgresDownMs} ms)`);
+      out.push(
+        `the window leaves ${Math.floor(slice)} ms per database outage; it needs at least 2 x postgresDownMs (${2 * o.postgresDownMs} ms)`,
+      );
     }
   }
   return out;

@@ -44,7 +44,9 @@ describe('faultSchedule', () => {
   it.each([1, 2, 3, 42, 1234567, 4294967295])('seed %d: the asked-for faults, sorted, inside the window', (seed) => {
     const faults = faultSchedule({ ...base, seed });
     const count = (k: string) => faults.filter((f) => f.kind === k).length;
-    expect([count('killRobot'), count('deletePod'), count('killOperatorLeader'), count('stopPostgres')]).toEqual([8, 4, 3, 2]);
+    expect([count('killRobot'), count('deletePod'), count('killOperatorLeader'), count('stopPostgres')]).toEqual([
+      8, 4, 3, 2,
+    ]);
     expect(faults.map((f) => f.atMs)).toEqual([...faults.map((f) => f.atMs)].sort((a, b) => a - b));
     for (const f of faults) {
       expect(f.atMs).toBeGreaterThanOrEqual(base.leadInMs);
@@ -56,7 +58,8 @@ describe('faultSchedule', () => {
   it.each([1, 2, 3, 99])('seed %d: point faults are at least a fifth of a grid cell apart', (seed) => {
     const points = faultSchedule({ ...base, seed }).filter((f) => f.kind !== 'stopPostgres');
     const cell = (base.windowMs - base.leadInMs) / points.length;
-    for (let i = 1; i < points.length; i++) expect(points[i]!.atMs - points[i - 1]!.atMs).toBeGreaterThanOrEqual(Math.floor(0.2 * cell));
+    for (let i = 1; i < points.length; i++)
+      expect(points[i]!.atMs - points[i - 1]!.atMs).toBeGreaterThanOrEqual(Math.floor(0.2 * cell));
   });
 
   it.each([1, 2, 3, 99])('seed %d: database outages last downMs, never overlap, and leave time to recover', (seed) => {
@@ -76,7 +79,10 @@ describe('faultSchedule', () => {
   });
 
   it('works with no point faults and with no outages', () => {
-    expect(faultSchedule({ ...base, robotKills: 0, podDeletes: 0, operatorKills: 0 }).map((f) => f.kind)).toEqual(['stopPostgres', 'stopPostgres']);
+    expect(faultSchedule({ ...base, robotKills: 0, podDeletes: 0, operatorKills: 0 }).map((f) => f.kind)).toEqual([
+      'stopPostgres',
+      'stopPostgres',
+    ]);
     expect(faultSchedule({ ...base, postgresOutages: 0 }).some((f) => f.kind === 'stopPostgres')).toBe(false);
   });
 
@@ -84,7 +90,9 @@ describe('faultSchedule', () => {
     expect(() => faultSchedule({ ...base, seed: -1, robotKills: 1.5, windowMs: 5000, leadInMs: 10_000 })).toThrow(
       /seed must be a 32-bit unsigned integer, got -1; .*robotKills must be a non-negative integer, got 1.5.*windowMs \(5000\) must be greater than leadInMs/s,
     );
-    expect(() => faultSchedule({ ...base, windowMs: 40_000 })).toThrow('it needs at least 2 x postgresDownMs (16000 ms)');
+    expect(() => faultSchedule({ ...base, windowMs: 40_000 })).toThrow(
+      'it needs at least 2 x postgresDownMs (16000 ms)',
+    );
   });
 
   it('describes each fault on one line', () => {

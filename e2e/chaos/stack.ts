@@ -4,7 +4,13 @@
 // leader election, the local test site and the counting sink.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import pg from 'pg';
 import { createLogger, type Logger } from '../../api/log.js';
 import { API, PLURALS } from '../../operator/src/controllers/names.js';
@@ -58,7 +64,13 @@ export class OperatorReplicas {
       const crash = { identity: op.identity, code: op.proc.exitCode, signal: op.proc.signalCode, logFile: op.logFile };
       this.crashes.push(crash);
       this.log.warn(crash, 'an operator replica exited on its own; starting it again');
-      setTimeout(() => void (this.stopping ? undefined : this.add().catch((err: unknown) => this.log.error({ err }, 'could not restart an operator'))), 1000);
+      setTimeout(
+        () =>
+          void (this.stopping
+            ? undefined
+            : this.add().catch((err: unknown) => this.log.error({ err }, 'could not restart an operator'))),
+        1000,
+      );
     });
     return op;
   }
@@ -144,7 +156,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         subjects: [{ kind: 'ServiceAccount', name: 'aether-robot', namespace }],
       },
     });
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'db' }, stringData: { url: databaseUrl } } });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'db' }, stringData: { url: databaseUrl } },
+    });
 
     const site = await startTestSite();
     cleanups.push(() => site.stop());
@@ -159,7 +174,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       keepWorkDir: true,
       images: {
         // The robot reads its kubeconfig from AETHER_KUBECONFIG; the simulator hands out KUBECONFIG.
-        [ROBOT_IMAGE]: { command: 'sh', args: ['-c', 'AETHER_KUBECONFIG="$KUBECONFIG" exec node --import tsx robot-image/src/main.ts'], cwd: REPO_ROOT },
+        [ROBOT_IMAGE]: {
+          command: 'sh',
+          args: ['-c', 'AETHER_KUBECONFIG="$KUBECONFIG" exec node --import tsx robot-image/src/main.ts'],
+          cwd: REPO_ROOT,
+        },
       },
       // The kubelet's own back-off (10 s doubling to 5 min) would hide a restart loop behind waiting.
       restartBackoffMs: { base: 1000, max: 10_000 },
@@ -188,12 +207,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     );
     cleanups.push(() => operators.stop());
     const first = await operators.add();
-    await waitFor('the first operator to lead', async () => ((await first.metric('aether_leader')) === 1 ? true : undefined), {
-      timeoutMs: 90_000,
-      failFast: () => (first.proc.exitCode !== null ? `it exited (${first.logFile})` : undefined),
-    });
+    await waitFor(
+      'the first operator to lead',
+      async () => ((await first.metric('aether_leader')) === 1 ? true : undefined),
+      {
+        timeoutMs: 90_000,
+        failFast: () => (first.proc.exitCode !== null ? `it exited (${first.logFile})` : undefined),
+      },
+    );
     const second = await operators.add();
-    await waitFor('the second operator to be ready as a stand-by', async () => ((await second.ready()) ? true : undefined), { timeoutMs: 90_000 });
+    await waitFor(
+      'the second operator to be ready as a stand-by',
+      async () => ((await second.ready()) ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
 
     const custom = o.kc.makeApiClient(CustomObjectsApi);
     await custom.createNamespacedCustomObject({
@@ -208,7 +235,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           image: `${ROBOT_IMAGE}:dev`,
           concurrencyPerRobot: o.robots.concurrency,
           terminationGracePeriodSeconds: 10,
-          autoscaling: { minReplicas: o.robots.min, maxReplicas: o.robots.max, behavior: { scaleDown: { stabilizationWindowSeconds: 30 } } },
+          autoscaling: {
+            minReplicas: o.robots.min,
+            maxReplicas: o.robots.max,
+            behavior: { scaleDown: { stabilizationWindowSeconds: 30 } },
+          },
           // Both servers are on loopback, which robots refuse unless their pool allows it.
           network: { allow: [sink.host, new URL(site.url).host] },
           env: [
@@ -219,7 +250,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         },
       },
     });
-    const robotPods = async () => (await core.listNamespacedPod({ namespace, labelSelector: selectorString(POOL) })).items;
+    const robotPods = async () =>
+      (await core.listNamespacedPod({ namespace, labelSelector: selectorString(POOL) })).items;
     // A pod is Ready as soon as its process runs (the simulator has no probes); a robot is ready once it
     // has registered and keeps its heartbeat, which takes a while (tsx, DBOS, Chromium).
     await waitFor(

@@ -55,7 +55,8 @@ export interface ChaosVerdict {
   problems: string[];
 }
 
-const list = (items: string[], max = 10) => items.slice(0, max).join(', ') + (items.length > max ? `, … (${items.length - max} more)` : '');
+const list = (items: string[], max = 10) =>
+  items.slice(0, max).join(', ') + (items.length > max ? `, … (${items.length - max} more)` : '');
 
 export function chaosVerdict(o: ChaosObservations): ChaosVerdict {
   const phaseOf = (j: string) => o.phases[j];
@@ -101,13 +102,16 @@ export function chaosVerdict(o: ChaosObservations): ChaosVerdict {
         list(doubled.map(([j, es]) => `${j} x${es.length} [${es.map((e) => e.key || '(no key)').join(' | ')}]`)),
     );
   }
-  if (missing.length) problems.push(`${missing.length} jobs Succeeded but their effect never reached the sink: ${list(missing)}`);
+  if (missing.length)
+    problems.push(`${missing.length} jobs Succeeded but their effect never reached the sink: ${list(missing)}`);
   if (unkeyed) problems.push(`${unkeyed} POSTs carried no Idempotency-Key header`);
   if (strangers.length) problems.push(`effects for jobs the suite did not submit: ${list(strangers)}`);
   if (looping.length) {
     problems.push(
       `robots restarted on their own more than ${o.maxOwnRestartsPerRobot} times (a restart loop): ` +
-        list(looping.map((r) => `${r.pod} ${r.own} (${r.restarts} restarts, ${r.injectedKills} SIGKILLed by the suite)`)),
+        list(
+          looping.map((r) => `${r.pod} ${r.own} (${r.restarts} restarts, ${r.injectedKills} SIGKILLed by the suite)`),
+        ),
     );
   }
   if (o.wallS > o.boundS) problems.push(`the run took ${wallS} s, over its bound of ${o.boundS} s`);

@@ -22,11 +22,17 @@ describe('chaosVerdict', () => {
     const v = chaosVerdict(clean);
     expect(v.problems).toEqual([]);
     expect(v.line).toBe('RESULT chaos jobs=3 succeeded=3 lost=0 duplicate_effects=0 robot_restarts=1 wall_s=61 seed=7');
-    expect(v.detail).toBe('DETAIL chaos failed=0 missing_effects=0 duplicate_keys=0 total_restarts=3 injected_kills=2 robots=2 bound_s=120');
+    expect(v.detail).toBe(
+      'DETAIL chaos failed=0 missing_effects=0 duplicate_keys=0 total_restarts=3 injected_kills=2 robots=2 bound_s=120',
+    );
   });
 
   it('counts failed, lost and missing jobs apart', () => {
-    const v = chaosVerdict({ ...clean, phases: { 'j-0': 'Succeeded', 'j-1': 'Failed', 'j-2': 'Running' }, effects: [effect('j-1')] });
+    const v = chaosVerdict({
+      ...clean,
+      phases: { 'j-0': 'Succeeded', 'j-1': 'Failed', 'j-2': 'Running' },
+      effects: [effect('j-1')],
+    });
     expect([v.succeeded, v.failed, v.lost, v.missingEffects]).toEqual([1, 1, 1, 1]);
     expect(v.problems).toEqual([
       '2 of 3 jobs did not succeed: j-1=Failed, j-2=Running',
@@ -44,7 +50,13 @@ describe('chaosVerdict', () => {
   it('counts a second effect per job when a POST carries a new key, and a repeated key as a redelivery only', () => {
     const v = chaosVerdict({
       ...clean,
-      effects: [...clean.effects, effect('j-1', 'j-1-uid-a2/effect'), effect('j-2'), effect('j-2'), effect('j-1', 'j-1-uid-a2/effect')],
+      effects: [
+        ...clean.effects,
+        effect('j-1', 'j-1-uid-a2/effect'),
+        effect('j-2'),
+        effect('j-2'),
+        effect('j-1', 'j-1-uid-a2/effect'),
+      ],
     });
     expect([v.duplicateEffects, v.duplicateKeys]).toEqual([1, 3]);
     expect(v.line).toContain('duplicate_effects=1');
@@ -55,12 +67,18 @@ describe('chaosVerdict', () => {
   it('counts every POST without a key as an effect of its own', () => {
     const v = chaosVerdict({ ...clean, effects: [...clean.effects, effect('j-0', ''), effect('j-0', '')] });
     expect(v.duplicateEffects).toBe(2);
-    expect(v.problems).toEqual(['2 duplicate effects in 1 jobs: j-0 x3 [j-0-uid/effect | (no key) | (no key)]', '2 POSTs carried no Idempotency-Key header']);
+    expect(v.problems).toEqual([
+      '2 duplicate effects in 1 jobs: j-0 x3 [j-0-uid/effect | (no key) | (no key)]',
+      '2 POSTs carried no Idempotency-Key header',
+    ]);
   });
 
   it('flags POSTs without a key and for jobs it did not submit', () => {
     const v = chaosVerdict({ ...clean, effects: [effect('j-0', ''), effect('j-1'), effect('j-2'), effect('other')] });
-    expect(v.problems).toEqual(['1 POSTs carried no Idempotency-Key header', 'effects for jobs the suite did not submit: other']);
+    expect(v.problems).toEqual([
+      '1 POSTs carried no Idempotency-Key header',
+      'effects for jobs the suite did not submit: other',
+    ]);
   });
 
   it('tells a restart loop from restarts the suite caused', () => {
@@ -68,7 +86,9 @@ describe('chaosVerdict', () => {
     expect(ok.problems).toEqual([]);
     expect([ok.robotRestarts, ok.totalRestarts]).toEqual([2, 9]);
     const loop = chaosVerdict({ ...clean, robots: [{ pod: 'r-a', restarts: 9, injectedKills: 1 }] });
-    expect(loop.problems).toEqual(['robots restarted on their own more than 2 times (a restart loop): r-a 8 (9 restarts, 1 SIGKILLed by the suite)']);
+    expect(loop.problems).toEqual([
+      'robots restarted on their own more than 2 times (a restart loop): r-a 8 (9 restarts, 1 SIGKILLed by the suite)',
+    ]);
   });
 
   it('fails a run over its time bound', () => {
