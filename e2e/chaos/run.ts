@@ -117,7 +117,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const faultsDone = injector.run(schedule, t0);
     const submitting = submit();
 
-    const deadline = t0 + scenario.boundS * 1000;
+    // Past the bound the run is already failed; it watches a while longer so that the report tells
+    // late jobs (wall_s over the bound) from stranded ones (lost).
+    const deadline = t0 + (scenario.boundS + scenario.graceS) * 1000;
     let lastPrint = 0;
     for (;;) {
       await observe(stack, custom, seen).catch((err: unknown) =>

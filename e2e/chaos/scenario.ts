@@ -12,6 +12,8 @@ export interface Scenario {
   schedule: Omit<ScheduleOptions, 'seed'>;
   /** Every job must be in a final phase this many seconds after the start. */
   boundS: number;
+  /** After the bound, how long the run keeps watching before it calls an unfinished job lost. */
+  graceS: number;
   /** Restarts per robot that the suite did not cause, above which it counts as a restart loop. */
   maxOwnRestartsPerRobot: number;
 }
@@ -41,6 +43,7 @@ export function scenarioFor(jobs: number): Scenario {
     // one of 4-8 slots, so well under a second of wall time each.
     boundS: Math.round(windowMs / 1000 + 60 + jobs * (small ? 1 : 0.8)),
     // One exit per database outage would still be no loop; more would.
+    graceS: small ? 30 : 120,
     maxOwnRestartsPerRobot: OUTAGES.postgresOutages,
   };
 }

@@ -29,7 +29,7 @@ export interface ChaosVerdict {
   jobs: number;
   succeeded: number;
   failed: number;
-  /** Jobs not in a final phase at the end of the run. */
+  /** Jobs not in a final phase at the end of the run (the bound and a grace period after it). */
   lost: number;
   /**
    * Effects beyond the first, per job, as a receiver that honours Idempotency-Key applies them: a POST
