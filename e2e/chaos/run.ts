@@ -171,6 +171,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       .then((r) => r.rows as Array<Record<string, unknown>>)
       .catch((err: unknown) => [{ error: `could not read aether.runs: ${(err as Error).message}` }]);
 
+    // Where each unfinished job is stuck: its run row, its graphile-worker job (lock, attempts, error)
+    // and the robots' rows, read before the database goes away.
+    const stuck = await stack.db
+      .query(
+        `select r.name, r.state, r.robot, r.attempts, r.failed_attempts, r.crash_count, r.updated_at,
+                j.id as graphile_job, j.locked_by, j.locked_at, j.run_at, j.attempts as graphile_attempts, j.last_error,
+                (select json_agg(json_build_object('pod', b.pod, 'state', b.state, 'heartbeat_at', b.heartbeat_at, 'worker_pool_ids', b.worker_pool_ids))
+                   from aether.robots b where b.namespace = r.namespace and j.locked_by = any(b.worker_pool_ids)) as lock_holder
+           from aether.runs r left join graphile_worker.jobs j on j.key = 'rpa:' || r.uid::text
+          where r.namespace = $1 and r.state <> 'succeeded' order by r.name`,
+        [stack.namespace],
+      )
+      .then((r) => r.rows as Array<Record<string, unknown>>)
+      .catch((err: unknown) => [{ error: `could not read the unfinished runs: ${(err as Error).message}` }]);
+    if (stuck.length) o.print(`chaos: unfinished runs ${JSON.stringify(stuck)}`);
     const crashedOperators = stack.operators.crashes;
     // For the diagnosis: every POST the sink saw, and the run's figures.
     writeFileSync(
