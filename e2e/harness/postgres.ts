@@ -30,7 +30,7 @@ export function postgresBinDir(): string {
 }
 
 /** initdb and postgres refuse to run as root: run them as the `postgres` OS user then. */
-function runAs(): { uid?: number; gid?: number } {
+export function runAs(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
