@@ -51,4 +51,17 @@ describe('BrowserHost', () => {
     expect(await restored.page.evaluate(() => localStorage.getItem('lastHome'))).toBe('visited');
     await closeSession(restored);
   });
+
+  it('two jobs starting at the same moment never share the spare page', async () => {
+    // Warm a spare, then ask twice before either call has awaited it.
+    await closeSession(await openSession(host));
+    const [a, b] = await Promise.all([host.freshPage(), host.freshPage()]);
+    expect(a.context).not.toBe(b.context);
+    expect(a.page).not.toBe(b.page);
+    await a.page.goto(site.url + '/login');
+    expect(b.page.isClosed()).toBe(false);
+    expect(b.page.url()).toBe('about:blank');
+    await a.context.close();
+    await b.context.close();
+  });
 });

@@ -42,8 +42,10 @@ export class BrowserHost {
 
   /** A fresh context with one blank page, for a job that starts without a session. */
   async freshPage(): Promise<{ context: BrowserContext; page: Page }> {
-    const spare = await this.#spare;
+    // Take the spare before awaiting it: two jobs starting together must never both get it.
+    const pending = this.#spare;
     this.#spare = undefined;
+    const spare = await pending;
     if (spare && spare.browser.isConnected() && !spare.page.isClosed()) {
       this.#prepareSpare();
       return { context: spare.context, page: spare.page };
