@@ -8,7 +8,7 @@ const IDENT_MAX = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Chart value database.tenantRolePrefix: distinct per Aether install that shares a PostgreSQL cluster. */
 export const ROLE_PREFIX = /^[a-z_][a-z0-9_]{0,29}$/;
-export const DEFAULT_ROLE_PREFIX = 'aether_robot';
+export const DEFAULT_ROLE_PREFIX = 'rpa_robot';
 
 export interface TenantNames {
   /** The namespace's login role. */

@@ -80,7 +80,7 @@ describe('helm template', () => {
       return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
     };
     const config = loadConfig(operatorEnv());
-    expect(config.robot.tenancy).toEqual({ rolePrefix: 'aether_robot', secretName: 'aether-robot-database' });
+    expect(config.robot.tenancy).toEqual({ rolePrefix: 'rpa_robot', secretName: 'aether-robot-database' });
     expect(config.robot.databaseSecret).toEqual({ name: 'aether-robot-database', key: 'url' });
     expect(loadConfig(operatorEnv({ database: { robotRoles: 'shared' } })).robot.tenancy).toBeUndefined();
     const rules = (values: Record<string, unknown> = {}) =>

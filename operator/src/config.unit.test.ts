@@ -33,7 +33,7 @@ describe('loadConfig', () => {
         image: 'ghcr.io/aether-rpa/robot:0.1.0',
         // Each robot namespace gets its own database role, in a Secret the operator issues.
         databaseSecret: { name: 'aether-robot-database', key: 'url' },
-        tenancy: { rolePrefix: 'aether_robot', secretName: 'aether-robot-database' },
+        tenancy: { rolePrefix: 'rpa_robot', secretName: 'aether-robot-database' },
         clusterCidrs: [],
         // By default a pool may run the robot image only, as the robot SA, with no env Secret and no scheduling fields.
         confinement: { allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'], allowedServiceAccounts: [], allowedEnvSecrets: [], allowedSchedulingFields: [] },
