@@ -10,6 +10,7 @@ import type { Target } from '../../../api/v1alpha1/target.js';
 import type { LeafStep, Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import type { BrowserHost } from '../browser/host.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
+import { DurableFaultError, isSystemDatabaseFault } from '../durable/fault.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
@@ -59,6 +60,11 @@ export interface JobRuntime {
   egress: EgressGuard;
   /** Requests of the job's pages the guard refused; a step during which one happens fails with it. */
   refusals: EgressRefusedError[];
+  /**
+   * A checkpoint could not be written (durable/fault.ts): the robot crashes. Absent: the error fails the
+   * attempt as before.
+   */
+  onDurableFault?: (err: DurableFaultError) => void;
 }
 
 export interface EngineServices {
@@ -223,7 +229,7 @@ async function checkpointed(
       return redactSecrets(await body(), rt.vault.secrets());
     },
     { name: path },
-  );
+  ).catch((err: unknown) => crashOnDurableFault(rt, err));
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
     rt.logger.warn(
@@ -233,6 +239,18 @@ async function checkpointed(
     process.kill(process.pid, 'SIGKILL');
   }
   return cp;
+}
+
+/**
+ * A checkpoint write DBOS gave up on is a crash of the robot, not the step's error: report it and never
+ * settle, so neither a step error nor the workflow's ERROR is recorded (the process exits; the job is
+ * taken over from the last checkpoint). Other errors (cancel, conflict) go on as they are.
+ */
+function crashOnDurableFault(rt: JobRuntime, err: unknown): Promise<never> {
+  if (!rt.onDurableFault || !isSystemDatabaseFault(err)) throw err;
+  rt.logger.error({ err }, 'a checkpoint could not be written: the robot stops (a crash, not a failed attempt)');
+  rt.onDurableFault(new DurableFaultError(err));
+  return new Promise<never>(() => undefined);
 }
 
 async function executeStep(
