@@ -71,12 +71,18 @@ export interface DeadRobot {
   workerPoolIds: string[];
 }
 
-/** Marks robots whose heartbeat is older than their lease as dead. */
-export async function markExpiredRobotsDead(db: Queryable): Promise<DeadRobot[]> {
+/**
+ * Marks robots whose heartbeat is older than their lease as dead. With `notBefore` (the database's clock)
+ * a lease counts from that time at the earliest: robots that could not beat while the caller could not
+ * see the database either get a full lease after it came back.
+ */
+export async function markExpiredRobotsDead(db: Queryable, opts: { notBefore?: Date | null } = {}): Promise<DeadRobot[]> {
   const r = await db.query<DeadRobot>(
     `update aether.robots set state = 'dead', died_at = now()
-      where state <> 'dead' and heartbeat_at < now() - make_interval(secs => lease_seconds)
+      where state <> 'dead'
+        and greatest(heartbeat_at, coalesce($1::timestamptz, heartbeat_at)) < now() - make_interval(secs => lease_seconds)
       returning id, namespace, pool, pod, worker_pool_ids as "workerPoolIds"`,
+    [opts.notBefore ?? null],
   );
   return r.rows;
 }
