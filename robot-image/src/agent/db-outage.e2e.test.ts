@@ -139,9 +139,12 @@ describe('robots through database outages (e2e)', () => {
       await inPause(steady, uid);
 
       await proxy.down();
-      await sleep(outageSeconds * 1000);
-      expect(exitedEarly(steady)).toBeUndefined();
-      await proxy.up();
+      try {
+        await sleep(outageSeconds * 1000);
+        expect(exitedEarly(steady)).toBeUndefined();
+      } finally {
+        await proxy.up();
+      }
 
       const status = await finishedStatus(kc, ns, name, 240_000);
       expect(status).toMatchObject({ phase: 'Succeeded', robot: 'robot-steady', attempts: 1, progress: `${ids.length}/${ids.length}` });
@@ -176,16 +179,19 @@ describe('robots through database outages (e2e)', () => {
 
       await proxy.down();
       const downAt = Date.now();
-      const exit = await Promise.race([holder.exited, sleep(30_000).then(() => null)]);
-      const exitedAfterMs = Date.now() - downAt;
-      if (exit === null) await proxy.up();
-      expect([tail(holder, 30), exit]).toEqual([tail(holder, 30), { code: 3, signal: null }]);
-      expect(exitedAfterMs).toBeGreaterThanOrEqual(6000);
-      expect(exitedAfterMs).toBeLessThan(6000 + 5000);
-      expect(holder.lines.some((l) => l.includes('outage-budget-exceeded'))).toBe(true);
-      await sleep(14_000 - (Date.now() - downAt));
-      expect(exitedEarly(idle)).toBeUndefined();
-      await proxy.up();
+      try {
+        const exit = await Promise.race([holder.exited, sleep(30_000).then(() => null)]);
+        const exitedAfterMs = Date.now() - downAt;
+        expect([tail(holder, 30), exit]).toEqual([tail(holder, 30), { code: 3, signal: null }]);
+        // The budget counts from the last beat that reached the database (up to a beat interval before the cut).
+        expect(exitedAfterMs).toBeGreaterThanOrEqual(6000 - 1500 - 250);
+        expect(exitedAfterMs).toBeLessThan(6000 + 5000);
+        expect(holder.lines.some((l) => l.includes('outage-budget-exceeded'))).toBe(true);
+        await sleep(14_000 - (Date.now() - downAt));
+        expect(exitedEarly(idle)).toBeUndefined();
+      } finally {
+        await proxy.up();
+      }
 
       const status = await finishedStatus(kc, ns, 'over-budget', 120_000).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${tail(holder, 15)}\n${tail(idle, 60)}`);
