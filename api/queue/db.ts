@@ -8,6 +8,10 @@ export type Queryable = Pick<pg.ClientBase, 'query'> | pg.Pool;
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A connection cut between two statements emits 'error' on the checked-out client; with no listener
+  // that would crash the process. Kept: the next statement fails and the client is discarded.
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await fn(client);
@@ -18,6 +22,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     await client.query('rollback').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
