@@ -4,6 +4,7 @@
 // at everything. With trackSince it reads the database's clock once LISTEN took effect (listeningSince):
 // every NOTIFY committed after that time is delivered.
 import pg from 'pg';
+import { createClient, type DbSettings } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 
@@ -22,6 +23,8 @@ export interface ChannelListenerOptions {
   databaseUrl?: string;
   /** a connection held from this pool while listening (UNLISTENed before it goes back). */
   pool?: pg.Pool;
+  /** Timeouts and keepalive of the dedicated connection (api/db/pool.ts defaults). */
+  dbSettings?: DbSettings;
   channel: string;
   logger: Logger;
   onNotification: (payload: string | undefined) => void;
@@ -56,7 +59,7 @@ export function createChannelListener(opts: ChannelListenerOptions): ChannelList
       const c = await opts.pool.connect();
       return { client: c, close: async (err) => c.release(err) };
     }
-    const c = new pg.Client({ connectionString: opts.databaseUrl });
+    const c = createClient(opts.databaseUrl!, opts.dbSettings, 'aether-listen');
     return { client: c, close: () => c.end().catch(() => undefined) };
   }
 

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
+import type { DbSettings } from '../../api/db/pool.js';
+import { DB_SETTINGS_ENV, dbSettingsFrom } from '../../api/db/settings.js';
 import type { RetentionKind } from '../../api/queue/sql/retention.js';
 import type { RetentionPolicy } from './retention/pruner.js';
 import { DEFAULT_ROLE_PREFIX, ROLE_PREFIX } from '../../api/tenancy/names.js';
@@ -78,12 +80,18 @@ const envSchema = z.object({
   AETHER_RETENTION_BATCH_SIZE: positiveInt.max(100_000).default(200),
   AETHER_RETENTION_BATCH_PAUSE_MS: z.coerce.number().int().nonnegative().max(60_000).default(10),
   AETHER_DBOS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lowercase SQL identifier').default('dbos'),
+  // Database fault settings (chart values database.timeouts), also passed on to robot pods.
+  ...DB_SETTINGS_ENV,
+  // How long robots ride out a database outage while holding work (chart robots.databaseOutageBudgetSeconds).
+  AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: positiveInt.max(3600).optional(),
 });
 
 const DAY_MS = 86_400_000;
 
 export interface OperatorConfig {
   databaseUrl: string;
+  /** Timeouts and keepalive of every database connection (api/db/pool.ts). */
+  database: DbSettings;
   /** Namespaces whose resources the operator reconciles; empty = all namespaces. */
   watchNamespaces: string[];
   /** Where the operator runs: its Lease lives here. */
@@ -113,6 +121,8 @@ export interface OperatorConfig {
     clusterCidrs: string[];
     /** What a RobotPool may ask for: the robot image and SA always, plus the chart's robots.allowed* values. */
     confinement: RobotConfinement;
+    /** The database fault settings robot pods get (AETHER_DB_* variables as set on the operator). */
+    databaseEnv: Record<string, string>;
   };
   sweepIntervalMs: number;
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
@@ -156,9 +166,12 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   if (badSecrets.length) problems.push(`AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: ${badSecrets.join(', ')}`);
   if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
     problems.push('AETHER_LEASE_RENEW_DEADLINE_SECONDS: must be shorter than AETHER_LEASE_DURATION_SECONDS');
+  const db = dbSettingsFrom(e);
+  problems.push(...db.problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl: e.AETHER_DATABASE_URL,
+    database: db.settings,
     watchNamespaces: e.AETHER_WATCH_NAMESPACE,
     operatorNamespace: e.AETHER_OPERATOR_NAMESPACE ?? e.POD_NAMESPACE ?? 'aether-system',
     leaderElection: {
@@ -186,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
         allowedEnvSecrets: e.AETHER_ROBOT_ALLOWED_ENV_SECRETS,
         allowedSchedulingFields: e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS as RobotConfinement['allowedSchedulingFields'],
       },
+      databaseEnv: robotDatabaseEnv(present),
     },
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,
@@ -210,4 +224,12 @@ function retentionPolicy(e: z.infer<typeof envSchema>): RetentionPolicy {
     pauseMs: e.AETHER_RETENTION_BATCH_PAUSE_MS,
     dbosSchema: e.AETHER_DBOS_SCHEMA,
   };
+}
+
+/** The AETHER_DB_* variables set on the operator, passed on verbatim to robot pods (they parse them too). */
+function robotDatabaseEnv(present: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(DB_SETTINGS_ENV)) if (present[name] !== undefined) out[name] = present[name];
+  if (present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS !== undefined) out.AETHER_DB_OUTAGE_BUDGET_SECONDS = present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS;
+  return out;
 }

@@ -37,7 +37,9 @@ describe('loadConfig', () => {
         clusterCidrs: [],
         // By default a pool may run the robot image only, as the robot SA, with no env Secret and no scheduling fields.
         confinement: { allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'], allowedServiceAccounts: [], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+        databaseEnv: {},
       },
+      database: { connectTimeoutMs: 5000, statementTimeoutMs: 15_000, queryTimeoutMs: 20_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
       sweepIntervalMs: 2000,
       reconcileConcurrency: 8,
       logLevel: 'info',
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
         databaseSecret: { name: 'db', key: 'uri' },
         clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'],
         confinement: { allowedImages: ['r:1'], allowedServiceAccounts: ['aether-robot'], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+        databaseEnv: {},
       },
     ],
     [
@@ -68,6 +71,15 @@ describe('loadConfig', () => {
       { AETHER_ROBOT_DATABASE_ROLE_PREFIX: 'aether_prod', AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: 'robot-db' },
       (c) => [c.robot.databaseSecret, c.robot.tenancy],
       [{ name: 'robot-db', key: 'url' }, { rolePrefix: 'aether_prod', secretName: 'robot-db' }],
+    ],
+    [
+      'database timeouts: the operator uses them, robot pods get the same variables and the outage budget',
+      { AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3', AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10', AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: '60' },
+      (c) => [c.database, c.robot.databaseEnv],
+      [
+        { connectTimeoutMs: 3000, statementTimeoutMs: 10_000, queryTimeoutMs: 15_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
+        { AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3', AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10', AETHER_DB_OUTAGE_BUDGET_SECONDS: '60' },
+      ],
     ],
     [
       'the RobotPool allow-list adds to the robot image and SA',

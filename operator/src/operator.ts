@@ -2,7 +2,7 @@
 // into a Manager (caches warm on every replica; controllers only while leading). Reads like a table.
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Tracer } from '@opentelemetry/api';
-import pg from 'pg';
+import { createPool } from '../../api/db/pool.js';
 import type { Logger } from '../../api/log.js';
 import { createProducer, type Producer } from '../../api/queue/index.js';
 import type { OperatorConfig } from './config.js';
@@ -60,8 +60,13 @@ export function buildOperator(opts: OperatorOptions): Operator {
   const now = opts.now ?? Date.now;
   const tracer = opts.tracer ?? startTracing({ env: {} }).tracer;
   const clients = makeClients(kc);
-  const db = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(4, config.reconcileConcurrency + 4) });
-  db.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
+  const db = createPool({
+    connectionString: config.databaseUrl,
+    max: Math.max(4, config.reconcileConcurrency + 4),
+    settings: config.database,
+    logger,
+    name: 'aether-operator',
+  });
   const producer = createProducer({ pool: db });
   const events = new EventRecorder(kc, { component: 'aether-operator', instance: config.leaderElection.identity, logger });
   const scope = { namespaces: config.watchNamespaces, logger };
@@ -120,6 +125,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
         databaseSecret: config.robot.databaseSecret,
         issuedSecret: config.robot.tenancy !== undefined,
         clusterCidrs: config.robot.clusterCidrs,
+        databaseEnv: config.robot.databaseEnv,
       },
       confinement: config.robot.confinement,
       ...(config.robot.tenancy && {
@@ -177,6 +183,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   }
   const listener = createEnqueueListener({
     databaseUrl: config.databaseUrl,
+    dbSettings: config.database,
     logger,
     onPool: (namespace, pool) => {
       if (config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace)) robotPool.enqueue(`${namespace}/${pool}`);
@@ -187,6 +194,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   // Robots NOTIFY when they record a heal: the workflow's suggestions reach its status at once.
   const healingListener = createHealingListener({
     databaseUrl: config.databaseUrl,
+    dbSettings: config.database,
     logger,
     onWorkflow: (namespace, name) => {
       if (config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace)) rpaWorkflow.enqueue(`${namespace}/${name}`);

@@ -4,6 +4,10 @@ import { startAgent } from './agent/agent.js';
 import { ConfigError, loadConfig } from './agent/config.js';
 import { BrowserUnavailableError } from './browser/discover.js';
 import { RedactorSet } from './engine/redact.js';
+import { RobotFencedError } from './queue/lease.js';
+
+/** The robot stopped working on its jobs because it lost them or could not record them (queue/lease.ts). */
+const EXIT_FENCED = 3;
 
 async function main(): Promise<number> {
   let config;
@@ -51,6 +55,13 @@ async function main(): Promise<number> {
   const died = agent.done.then(
     () => new Promise<number>(() => {}),
     async (err: unknown) => {
+      if (err instanceof RobotFencedError) {
+        // Its jobs are (or will be, once the sweeper sees the lease expire) another robot's: stop the
+        // browser work now and write nothing; Kubernetes restarts the container.
+        logger.fatal({ reason: err.reason, err: err.message }, 'robot fenced: stopped its browser work; exiting');
+        await Promise.race([agent.abort().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+        return EXIT_FENCED;
+      }
       if (err instanceof BrowserUnavailableError) logger.fatal({ err: err.message }, 'the browser cannot start: stopped taking jobs');
       else logger.fatal({ err }, 'the queue runner died');
       await agent.stop().catch(() => undefined);

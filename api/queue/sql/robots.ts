@@ -52,6 +52,12 @@ export async function heartbeatRobot(
   return r.rows[0]?.state ?? 'dead';
 }
 
+/** Whether the operator asked this robot to stop (its pod was deleted; see requestPodFence). */
+export async function robotStopRequested(db: Queryable, opts: { id: string }): Promise<boolean> {
+  const r = await db.query(`select 1 from aether.robots where id = $1 and fence_requested_at is not null`, [opts.id]);
+  return (r.rowCount ?? 0) > 0;
+}
+
 /** A clean exit: the robot holds nothing any more. */
 export async function retireRobot(db: Queryable, opts: { id: string }): Promise<void> {
   await db.query(`update aether.robots set state = 'dead', died_at = now(), jobs_held = 0 where id = $1 and state <> 'dead'`, [
@@ -74,15 +80,18 @@ export interface DeadRobot {
 
 /**
  * Marks robots whose heartbeat is older than their lease as dead, and robots asked to stop
- * (requestPodFence) once they acknowledged that they stopped: their jobs may go to others now.
+ * (requestPodFence) once they acknowledged that they stopped: their jobs may go to others now. With
+ * `notBefore` (the database's clock) a lease counts from that time at the earliest: robots that could not
+ * beat while the caller could not see the database either get a full lease after it came back.
  */
-export async function markExpiredRobotsDead(db: Queryable): Promise<DeadRobot[]> {
+export async function markExpiredRobotsDead(db: Queryable, opts: { notBefore?: Date | null } = {}): Promise<DeadRobot[]> {
   const r = await db.query<DeadRobot>(
     `update aether.robots set state = 'dead', died_at = now()
       where state <> 'dead'
-        and (heartbeat_at < now() - make_interval(secs => lease_seconds)
+        and (greatest(heartbeat_at, coalesce($1::timestamptz, heartbeat_at)) < now() - make_interval(secs => lease_seconds)
              or (fence_requested_at is not null and stopped_at >= fence_requested_at))
       returning id, namespace, pool, pod, worker_pool_ids as "workerPoolIds"`,
+    [opts.notBefore ?? null],
   );
   return r.rows;
 }

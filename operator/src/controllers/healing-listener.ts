@@ -5,6 +5,7 @@
 import { HEALING_CHANNEL } from '../../../api/healing/sql.js';
 import type { Logger } from '../../../api/log.js';
 import { createChannelListener, type ChannelListener } from '../../../api/queue/listen.js';
+import type { DbSettings } from '../../../api/db/pool.js';
 
 export type HealingListener = ChannelListener;
 
@@ -16,6 +17,8 @@ export function parseWorkflowKey(payload: string | undefined): { namespace: stri
 
 export function createHealingListener(opts: {
   databaseUrl: string;
+  /** Timeouts and keepalive of the LISTEN connection. */
+  dbSettings?: DbSettings;
   logger: Logger;
   /** A workflow got a heal event. */
   onWorkflow: (namespace: string, name: string) => void;
@@ -24,6 +27,7 @@ export function createHealingListener(opts: {
 }): HealingListener {
   return createChannelListener({
     databaseUrl: opts.databaseUrl,
+    ...(opts.dbSettings && { dbSettings: opts.dbSettings }),
     channel: HEALING_CHANNEL,
     logger: opts.logger.child({ component: 'healing-listener' }),
     onNotification: (payload) => {

@@ -10,6 +10,14 @@
 // release at once: it asks the pod's robots to stop (their heartbeat is refused; each closes its browser
 // contexts, stops its workflows and acknowledges), and the sweep releases them on the acknowledgement or
 // at lease expiry, whichever comes first. Every release moves the runs' fencing token on (claim_epoch).
+//
+// The sweeper never declares robots dead for what it could not see. While it cannot reach the database,
+// neither (usually) can the robots, so their heartbeats stop through no fault of theirs. After any sweep
+// that failed, before the first sweep, and after a gap between sweeps longer than blindAfterMs, the next
+// sweep that reaches the database records the database's clock as `graceFrom`: from then on a lease counts
+// from max(last heartbeat, graceFrom), so every robot gets a full lease after the outage to beat again.
+// (A robot cut off alone, while the sweeper reaches the database, is fenced after its lease as before.)
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { withTransaction } from '../../../api/queue/db.js';
@@ -44,13 +52,24 @@ export interface SweeperOptions {
   orphanIntervalMs?: number;
   /** Locks of unregistered worker pools older than this are orphaned. Default 30 s. */
   orphanAgeSeconds?: number;
+  /** A gap this long between two sweeps that reached the database counts as an outage. Default 2 × intervalMs + 1 s. */
+  blindAfterMs?: number;
+  /** Monotonic milliseconds (tests). */
+  now?: () => number;
 }
 
 export function createSweeper(opts: SweeperOptions): Sweeper {
   const intervalMs = opts.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const orphanIntervalMs = opts.orphanIntervalMs ?? DEFAULT_ORPHAN_SWEEP_INTERVAL_MS;
   const log = opts.logger.child({ component: 'sweeper' });
+  const blindAfterMs = opts.blindAfterMs ?? 2 * intervalMs + 1000;
+  const now = opts.now ?? (() => performance.now());
   let lastOrphanSweep = 0;
+  /** Monotonic end of the last sweep that reached the database; null before the first. */
+  let lastContact: number | null = null;
+  let failedSinceContact = false;
+  /** Leases count from here at the earliest (the database's clock when the sweeper could see again). */
+  let graceFrom: Date | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
@@ -67,11 +86,25 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
 
   const sweepOnce = async (): Promise<SweepResult> => {
     const checkOrphans = Date.now() - lastOrphanSweep >= orphanIntervalMs;
-    const result = await withTransaction(opts.pool, async (tx) => {
-      const dead = await markExpiredRobotsDead(tx);
-      const orphans = checkOrphans ? await findOrphanedWorkerPools(tx, { olderThanSeconds: opts.orphanAgeSeconds ?? 30 }) : [];
-      return releaseDeadRobots(tx, dead, { extraWorkerPoolIds: orphans, auditActor: AUDIT_ACTOR, reason: 'lease expired' });
-    });
+    const blind = lastContact === null || failedSinceContact || now() - lastContact > blindAfterMs;
+    let result: SweepResult;
+    try {
+      result = await withTransaction(opts.pool, async (tx) => {
+        if (blind) {
+          const at = (await tx.query<{ t: Date }>('select now() as t')).rows[0]!.t;
+          if (lastContact !== null) log.info({ graceFrom: at }, 'the sweeper reached the database again: every robot gets a full lease from now');
+          graceFrom = at;
+        }
+        const dead = await markExpiredRobotsDead(tx, { notBefore: graceFrom });
+        const orphans = checkOrphans ? await findOrphanedWorkerPools(tx, { olderThanSeconds: opts.orphanAgeSeconds ?? 30 }) : [];
+        return releaseDeadRobots(tx, dead, { extraWorkerPoolIds: orphans, auditActor: AUDIT_ACTOR, reason: 'lease expired' });
+      });
+    } catch (err) {
+      failedSinceContact = true;
+      throw err;
+    }
+    lastContact = now();
+    failedSinceContact = false;
     if (checkOrphans) lastOrphanSweep = Date.now();
     report(result, 'lease expired');
     return result;

@@ -3,7 +3,7 @@
 // graceful shutdown (stop fetching, finish or hand back running jobs within the grace period).
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
+import { createPool } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
 import { kubeJobEvents } from '../audit/events.js';
 import { createAuditSink } from '../audit/sink.js';
@@ -23,9 +23,14 @@ export { DBOS_APP_NAME } from './runtime.js';
 export interface Agent {
   robotId: string;
   health: HealthServer;
-  /** Settles when the queue runner stops by itself (rejects when it failed). */
+  /**
+   * Settles when the queue runner stops by itself (rejects when it failed, and with RobotFencedError when
+   * the robot must stop working on its jobs: then call abort() and exit non-zero).
+   */
   done: Promise<void>;
   stop(): Promise<void>;
+  /** Stops browser work at once (a fenced robot): closes the browser, writes nothing. */
+  abort(): Promise<void>;
 }
 
 export function kubeConfigFor(config: Pick<AgentConfig, 'kubeconfig'>): KubeConfig {
@@ -63,8 +68,7 @@ export async function startAgent(
     cleanups.push(() => browser.close());
     const metrics = createAgentMetrics({ browserRestarts: { pool: config.pool, count: () => browser.restarts } });
 
-    const db = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
-    db.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+    const db = createPool({ connectionString: config.databaseUrl, max: 2, settings: config.database, logger: log, name: 'aether-robot' });
     cleanups.push(() => db.end());
 
     let runnerAlive = true;
@@ -73,6 +77,7 @@ export async function startAgent(
       databaseUrl: config.databaseUrl,
       dbos: config.dbos,
       db,
+      dbSettings: config.database,
       namespace: config.namespace,
       pool: config.pool,
       pod: config.podName,
@@ -126,6 +131,7 @@ export async function startAgent(
       concurrency: config.concurrency,
       retryBackoffBaseMs: config.retryBackoffBaseSeconds * 1000,
       leaseSeconds: config.leaseSeconds,
+      outageBudgetMs: config.outageBudgetSeconds * 1000,
       handler: {
         reporter,
         kubeConfig,
@@ -161,6 +167,10 @@ export async function startAgent(
           await cleanup();
           log.info('robot stopped');
         })()),
+      abort: async () => {
+        accepting = false;
+        await browser.close();
+      },
     };
   } catch (err) {
     await cleanup();

@@ -1,6 +1,8 @@
 // The robot's configuration, read once from the environment at the edge (main.ts) and validated
 // with zod. Every problem is reported at once, each naming the variable and what it expects.
 import { z } from 'zod';
+import type { DbSettings } from '../../../api/db/pool.js';
+import { DB_SETTINGS_ENV, dbSettingsFrom } from '../../../api/db/settings.js';
 import { issueLines } from '../../../api/zod-issues.js';
 import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../egress/decide.js';
 
@@ -32,6 +34,13 @@ export interface AgentConfig {
   retryBackoffBaseSeconds: number;
   /** How long this robot's heartbeat stays valid; after that the operator's sweeper releases its jobs. */
   leaseSeconds: number;
+  /** Timeouts and keepalive of every database connection (AETHER_DB_*). */
+  database: DbSettings;
+  /**
+   * How long the robot works on through a database outage while holding jobs; past it, it stops them and
+   * exits non-zero (queue/lease.ts). AETHER_DB_OUTAGE_BUDGET_SECONDS, default 30.
+   */
+  outageBudgetSeconds: number;
   /** Test hook: the process SIGKILLs itself right after this step's checkpoint (1-based). */
   testCrashAfterStep?: number;
   /**
@@ -105,6 +114,8 @@ const envSchema = z.object({
   AETHER_METRICS_PORT: integer(0, 65535, 9464),
   AETHER_RETRY_BACKOFF_BASE_SECONDS: integer(0, 3600, 10),
   AETHER_LEASE_SECONDS: integer(2, 300, 5),
+  AETHER_DB_OUTAGE_BUDGET_SECONDS: integer(1, 3600, 30),
+  ...DB_SETTINGS_ENV,
   AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
   AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
   // The conventional variable, used when AETHER_KUBECONFIG is not set; in a pod neither is, and the
@@ -152,6 +163,8 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     throw new ConfigError(issueLines(parsed.error.issues, { root: '(environment)', separator: ' ' }));
   }
   const e = parsed.data;
+  const db = dbSettingsFrom(e);
+  if (db.problems.length > 0) throw new ConfigError(db.problems);
   let egress: EgressPolicy;
   try {
     egress = compileEgressPolicy({ allow: e.AETHER_NETWORK_ALLOW ?? [], clusterCidrs: e.AETHER_CLUSTER_CIDRS ?? [] });
@@ -178,6 +191,8 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     logLevel: e.AETHER_LOG_LEVEL,
     retryBackoffBaseSeconds: e.AETHER_RETRY_BACKOFF_BASE_SECONDS,
     leaseSeconds: e.AETHER_LEASE_SECONDS,
+    database: db.settings,
+    outageBudgetSeconds: e.AETHER_DB_OUTAGE_BUDGET_SECONDS,
     ...((e.AETHER_KUBECONFIG ?? (e.KUBECONFIG || undefined)) !== undefined && {
       kubeconfig: e.AETHER_KUBECONFIG ?? e.KUBECONFIG,
     }),

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       retryBackoffBaseSeconds: 10,
       leaseSeconds: 5,
+      outageBudgetSeconds: 30,
+      database: { connectTimeoutMs: 5000, statementTimeoutMs: 15_000, queryTimeoutMs: 20_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
     };
     const { egress, ...rest } = loadConfig(minimal);
     expect(rest).toEqual(expected);
@@ -44,6 +46,29 @@ describe('loadConfig', () => {
   it('reads the DBOS schema and whether to migrate it (the operator sets both for a tenant role)', () => {
     expect(loadConfig({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos_finance', AETHER_DBOS_MIGRATE: 'false' }).dbos).toEqual({ schema: 'dbos_finance', migrate: false });
     expect(problemsOf({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos; drop table x' })).toEqual([expect.stringContaining('AETHER_DBOS_SCHEMA')]);
+  });
+
+  it('reads the database timeouts and the outage budget; the query timeout follows the statement timeout', () => {
+    const c = loadConfig({
+      ...minimal,
+      AETHER_DB_CONNECT_TIMEOUT_SECONDS: '2',
+      AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '1.5',
+      AETHER_DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: '60',
+      AETHER_DB_KEEPALIVE_SECONDS: '5',
+      AETHER_DB_OUTAGE_BUDGET_SECONDS: '45',
+    });
+    expect(c.database).toEqual({ connectTimeoutMs: 2000, statementTimeoutMs: 1500, queryTimeoutMs: 6500, idleInTransactionTimeoutMs: 60_000, keepAliveInitialDelayMs: 5000 });
+    expect(c.outageBudgetSeconds).toBe(45);
+  });
+
+  it('names each bad database setting', () => {
+    expect(problemsOf({ ...minimal, AETHER_DB_CONNECT_TIMEOUT_SECONDS: 'soon', AETHER_DB_OUTAGE_BUDGET_SECONDS: '0' })).toEqual([
+      expect.stringContaining('AETHER_DB_OUTAGE_BUDGET_SECONDS'),
+      expect.stringContaining('AETHER_DB_CONNECT_TIMEOUT_SECONDS'),
+    ]);
+    expect(problemsOf({ ...minimal, AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '30', AETHER_DB_QUERY_TIMEOUT_SECONDS: '10' })).toEqual([
+      expect.stringContaining('AETHER_DB_QUERY_TIMEOUT_SECONDS: must not be shorter'),
+    ]);
   });
 
   it('reads the egress policy: the pool allow list (JSON) and the cluster ranges (comma-separated)', () => {

@@ -3,6 +3,7 @@
 // between the two (where status goes, where credentials come from, health and tracing), so those
 // come in as arguments.
 import type pg from 'pg';
+import type { DbSettings } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
 import { compileEgressPolicy, type EgressPolicy } from '../egress/decide.js';
 import { DEFAULT_BACKOFF } from '../../../api/queue/backoff.js';
@@ -20,6 +21,8 @@ export interface RobotRuntimeOptions {
   dbos?: { schema: string; migrate: boolean };
   /** The job Postgres for the handler (screenshots). */
   db: pg.Pool;
+  /** Timeouts and keepalive of DBOS's and the queue's connections (api/db/pool.ts defaults). */
+  dbSettings?: DbSettings;
   namespace: string;
   pool: string;
   /** Reported as status.robot and recorded with the robot row. */
@@ -53,6 +56,8 @@ export interface ConsumerSettings {
   pollIntervalMs?: number;
   /** How long a robot's heartbeat stays valid; the sweeper releases its jobs after that. */
   leaseSeconds?: number;
+  /** How long the robot works on through a database outage while holding jobs (queue/lease.ts). */
+  outageBudgetMs?: number;
   /** The edges of the job handler: status reporter, credentials, metrics, tracer, test hooks. */
   handler: Omit<JobHandlerDeps, 'engine' | 'db' | 'logger' | 'pool' | 'podName' | 'browserReady' | 'onEnvironmentFault'>;
 }
@@ -78,8 +83,17 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
     ...(opts.dbos && { schemaName: opts.dbos.schema, runMigrations: opts.dbos.migrate }),
     executorId: opts.robotId,
     ...(opts.applicationVersion !== undefined && { applicationVersion: opts.applicationVersion }),
+    ...(opts.dbSettings && { dbSettings: opts.dbSettings }),
     logger: log,
   });
+  let consumer: Consumer | null = null;
+  // A checkpoint that cannot be written is a crash (durable/fault.ts): the consumer fences itself (handlers
+  // aborted, nothing more written) and the process exits non-zero.
+  const onDurableFault = (err: Error) => {
+    log.error({ err: err.message }, 'the durable state could not be written: stopping as a crash');
+    if (consumer) consumer.fence('durable-fault');
+    else throw err;
+  };
   const engine = createEngine({
     durable,
     browser: opts.browser,
@@ -88,11 +102,11 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
     ...(opts.defaultStepTimeoutMs !== undefined && { defaultStepTimeoutMs: opts.defaultStepTimeoutMs }),
     egress: opts.egress ?? localEgressPolicy(),
     ...(opts.onEgressRefused && { onEgressRefused: opts.onEgressRefused }),
+    onDurableFault,
   });
   // An environment fault stops the consumer with no grace: every held job goes back to the queue as
   // at a shutdown (the handler waits for that), so none of them uses up an attempt.
   let fault: Error | null = null;
-  let consumer: Consumer | null = null;
   let signalFault: (err: Error) => void = () => undefined;
   const environmentFault = new Promise<Error>((resolve) => (signalFault = resolve));
   const stopForFault = () => {
@@ -119,6 +133,8 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
         robotId: opts.robotId,
         pod: opts.pod,
         concurrency: s.concurrency,
+        ...(opts.dbSettings && { dbSettings: opts.dbSettings }),
+        ...(s.outageBudgetMs !== undefined && { outageBudgetMs: s.outageBudgetMs }),
         ...(s.pollIntervalMs !== undefined && { pollIntervalMs: s.pollIntervalMs }),
         ...(s.leaseSeconds !== undefined && {
           leaseSeconds: s.leaseSeconds,

@@ -2,7 +2,9 @@
 // this process, and a queue of its own so that a workflow it resumes runs here and nowhere else.
 // Workflows and steps must be registered (createEngine does that) between configure and launch.
 import { DBOS, type DLogger } from '@dbos-inc/dbos-sdk';
-import type { Logger } from '../../../api/log.js';
+import type pg from 'pg';
+import { createPool, type DbSettings } from '../../../api/db/pool.js';
+import { createLogger, type Logger } from '../../../api/log.js';
 import { queueNameFor } from './ids.js';
 
 export interface DurableConfig {
@@ -23,6 +25,8 @@ export interface DurableConfig {
   /** How often this process polls its own queue; a take-over waits about this long. */
   queuePollingMs?: number;
   systemDatabasePoolSize?: number;
+  /** Timeouts and keepalive of the system database pool (api/db/pool.ts defaults). */
+  dbSettings?: DbSettings;
   logger?: Logger;
 }
 
@@ -49,13 +53,24 @@ function dbosLogger(logger: Logger): DLogger {
 /** Sets DBOS up for this process. Call once, before registering workflows. */
 export function configureDurable(cfg: DurableConfig): Durable {
   const queueName = queueNameFor(cfg.executorId);
+  // Our pool, so DBOS's connections get the same timeouts and keepalive as every other (durable/fault.ts
+  // says what becomes of a write that fails).
+  let pool: pg.Pool | null = null;
+  const systemDatabasePool = () =>
+    (pool ??= createPool({
+      connectionString: cfg.systemDatabaseUrl,
+      max: cfg.systemDatabasePoolSize ?? 10,
+      ...(cfg.dbSettings && { settings: cfg.dbSettings }),
+      logger: cfg.logger ?? createLogger({ name: 'dbos', level: 'warn' }),
+      name: 'aether-robot-dbos',
+    }));
   DBOS.setConfig({
     name: cfg.appName,
     systemDatabaseUrl: cfg.systemDatabaseUrl,
     ...(cfg.schemaName ? { systemDatabaseSchemaName: cfg.schemaName } : {}),
+    systemDatabasePool: systemDatabasePool(),
     executorID: cfg.executorId,
     ...(cfg.applicationVersion ? { applicationVersion: cfg.applicationVersion } : {}),
-    ...(cfg.systemDatabasePoolSize ? { systemDatabasePoolSize: cfg.systemDatabasePoolSize } : {}),
     ...(cfg.logger ? { logger: dbosLogger(cfg.logger) } : { logLevel: 'warn' }),
     // Only our own queue: workflows resumed by other robots onto theirs are theirs to run.
     listenQueues: [queueName],
@@ -80,6 +95,8 @@ export function configureDurable(cfg: DurableConfig): Durable {
       if (!launched) return;
       launched = false;
       await DBOS.shutdown();
+      await pool?.end().catch(() => undefined);
+      pool = null;
     },
   };
 }

@@ -1,6 +1,7 @@
 // The one way a robot runs an attempt: start it, or take over what a dead robot left, or read the
 // outcome that is already recorded. See DESIGN.md, "Measured behaviour of DBOS 5.3".
 import { DBOS, DBOSWorkflowConflictError, Error as DBOSErrors, type WorkflowHandle } from '@dbos-inc/dbos-sdk';
+import { isSystemDatabaseFault } from './fault.js';
 import { decideTakeOver, type TakeOverAction } from './takeover-decision.js';
 
 export type AttemptOutcome<R> =
@@ -9,7 +10,9 @@ export type AttemptOutcome<R> =
   | { kind: 'failed'; message: string; action: TakeOverAction }
   | { kind: 'cancelled'; action: TakeOverAction }
   /** Another process owns the workflow now (DBOS fenced us off): stop and report nothing. */
-  | { kind: 'superseded'; action: TakeOverAction };
+  | { kind: 'superseded'; action: TakeOverAction }
+  /** DBOS's system database could not be read or written (durable/fault.ts): a crash, not a failure. */
+  | { kind: 'fault'; error: unknown; action: TakeOverAction | null };
 
 export interface TakeOverOptions<R> {
   workflowId: string;
@@ -25,7 +28,13 @@ export interface TakeOverOptions<R> {
 }
 
 export async function runOrTakeOver<R>(opts: TakeOverOptions<R>): Promise<AttemptOutcome<R>> {
-  const status = await DBOS.getWorkflowStatus(opts.workflowId);
+  let status: Awaited<ReturnType<typeof DBOS.getWorkflowStatus>>;
+  try {
+    status = await DBOS.getWorkflowStatus(opts.workflowId);
+  } catch (err) {
+    if (isSystemDatabaseFault(err)) return { kind: 'fault', error: err, action: null };
+    throw err;
+  }
   const action = decideTakeOver(status?.status, {
     executorId: status?.executorId,
     ourExecutorId: opts.executorId,
@@ -56,6 +65,7 @@ export async function runOrTakeOver<R>(opts: TakeOverOptions<R>): Promise<Attemp
 function classifyWaitError<R>(err: unknown, action: TakeOverAction): AttemptOutcome<R> {
   if (isConflict(err)) return { kind: 'superseded', action };
   if (isCancellation(err)) return { kind: 'cancelled', action };
+  if (isSystemDatabaseFault(err)) return { kind: 'fault', error: err, action };
   return { kind: 'failed', message: errorMessage(err) ?? String(err), action };
 }
 

@@ -22,6 +22,7 @@ import type { CredentialAudit } from '../credscope/enforce.js';
 import { Redactor } from './redact.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
+import { DurableFaultError } from '../durable/fault.js';
 
 export const WORKFLOW_NAME = 'aether.rpaJob';
 
@@ -42,6 +43,11 @@ export interface EngineOptions {
    * log and Kubernetes Events are wired here.
    */
   onEgressRefused?: (refusal: EgressRefusal & { workflowId: string }) => void;
+  /**
+   * DBOS's system database could not be written or read (durable/fault.ts): the robot must crash — stop,
+   * record nothing, exit non-zero. The attempt never settles. Absent: such an error fails the attempt.
+   */
+  onDurableFault?: (err: DurableFaultError) => void;
 }
 
 export interface AttemptRequest {
@@ -214,6 +220,7 @@ export function createEngine(opts: EngineOptions): Engine {
         }),
         refusals: [],
         ...(req.credentialAudit && { credentialAudit: req.credentialAudit }),
+        ...(opts.onDurableFault && { onDurableFault: opts.onDurableFault }),
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),
@@ -254,7 +261,7 @@ export function createEngine(opts: EngineOptions): Engine {
           await fence.stopped();
           return { status: 'halted', reason: String(fence.signal.reason), workflowId };
         }
-        const base = { workflowId, takeOver: outcome.action };
+        const base = { workflowId, takeOver: outcome.action ?? 'start' };
         switch (outcome.kind) {
           case 'superseded':
             logger.warn('another robot owns this attempt now; stopped');
@@ -264,6 +271,12 @@ export function createEngine(opts: EngineOptions): Engine {
             return { status: 'stopped', reason: 'cancel', stepId: '', ...base };
           case 'failed':
             return { status: 'failed', error: { message: redactor.string(outcome.message) }, ...base };
+          case 'fault': {
+            if (!opts.onDurableFault) throw new DurableFaultError(outcome.error);
+            logger.error({ err: outcome.error }, 'the durable state could not be read or written: the robot stops (a crash, not a failed attempt)');
+            opts.onDurableFault(new DurableFaultError(outcome.error));
+            return new Promise<AttemptResult>(() => undefined);
+          }
           case 'result':
             return fromOutcome(outcome.value, base);
         }

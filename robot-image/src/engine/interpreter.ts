@@ -10,6 +10,7 @@ import type { Target } from '../../../api/v1alpha1/target.js';
 import type { LeafStep, Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import type { BrowserHost } from '../browser/host.js';
 import { maskedScreenshot } from '../browser/screenshot.js';
+import { DurableFaultError, isSystemDatabaseFault } from '../durable/fault.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
@@ -80,6 +81,11 @@ export interface JobRuntime {
   reuse?: { workflowId: string; checkpoints: ReadonlyMap<string, RecordedCheckpoint> };
   /** Told about every credential use and every refused one (the audit log and Events). */
   credentialAudit?: CredentialAudit;
+  /**
+   * A checkpoint could not be written (durable/fault.ts): the robot crashes. Absent: the error fails the
+   * attempt as before.
+   */
+  onDurableFault?: (err: DurableFaultError) => void;
 }
 
 export interface EngineServices {
@@ -276,7 +282,7 @@ async function checkpointed(
       },
       { name: path },
     ),
-  );
+  ).catch((err: unknown) => crashOnDurableFault(rt, err));
   const cp = restored(recorded, boundTo, rt);
   walk.checkpoints++;
   if (live && rt.crashAfterStep === walk.checkpoints) {
@@ -316,6 +322,18 @@ function restored(rec: RecordedCheckpoint, boundTo: string, rt: JobRuntime): Ste
   if (!session) return rest;
   if (!rt.sessionKey) throw new SessionSealError('the checkpoint holds a sealed browser session but this robot has no checkpoint key');
   return { ...rest, session: unsealSession(session, rt.sessionKey, boundTo) };
+}
+
+/**
+ * A checkpoint write DBOS gave up on is a crash of the robot, not the step's error: report it and never
+ * settle, so neither a step error nor the workflow's ERROR is recorded (the process exits; the job is
+ * taken over from the last checkpoint). Other errors (cancel, conflict) go on as they are.
+ */
+function crashOnDurableFault(rt: JobRuntime, err: unknown): Promise<never> {
+  if (!rt.onDurableFault || !isSystemDatabaseFault(err)) throw err;
+  rt.logger.error({ err }, 'a checkpoint could not be written: the robot stops (a crash, not a failed attempt)');
+  rt.onDurableFault(new DurableFaultError(err));
+  return new Promise<never>(() => undefined);
 }
 
 async function executeStep(

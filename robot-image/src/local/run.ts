@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import pg from 'pg';
+import { createPool } from '../../../api/db/pool.js';
 import { createLogger } from '../../../api/log.js';
 import { workflowDigest } from '../../../api/queue/digest.js';
 import { createProducer, type Producer } from '../../../api/queue/producer.js';
@@ -144,8 +144,7 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
     );
     cleanups.push({ what: 'postgres', fn: () => pgServer.stop() });
     await environment('the local PostgreSQL could not be migrated', () => migrate({ databaseUrl: pgServer.url, logger }));
-    const db = new pg.Pool({ connectionString: pgServer.url, max: 3 });
-    db.on('error', (e) => log.warn({ err: e.message }, 'idle database connection failed'));
+    const db = createPool({ connectionString: pgServer.url, max: 3, logger: log, name: 'aether-run' });
     cleanups.push({ what: 'db pool', fn: () => db.end() });
     // A killed CLI's robot still holds its job; this process is the only one on the data directory,
     // so every robot of the local "pod" is gone: released as the sweeper releases a deleted pod's.

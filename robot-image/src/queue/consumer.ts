@@ -52,8 +52,9 @@
 //            handler slot to the next job.
 //   A run is marked 'running' only once its handler has run markRunningAfterMs; a short job costs one write.
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
 import { run, type Runner, type Task, type WorkerEvents } from 'graphile-worker';
+import { createPool, type DbSettings } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../../api/queue/backoff.js';
 import { graphileLogger } from '../../../api/queue/graphile-logger.js';
@@ -65,6 +66,7 @@ import { createClaimReader } from './claims.js';
 import type { JobHandler } from './handler.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { InFlightJobs } from './in-flight.js';
+import { RobotFencedError, type FenceReason } from './lease.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createRecorder } from './record.js';
 import { startRunningMarks } from './running-marks.js';
@@ -72,9 +74,12 @@ import { createSlots } from './slots.js';
 import { createTask } from './task.js';
 
 export { LostJobError } from './transactions/held-job.js';
+export { RobotFencedError } from './lease.js';
 
 export const DEFAULT_LEASE_SECONDS = 5;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1500;
+/** How long a fenced robot waits for its handlers to stop (and to acknowledge) before it exits. */
+const FENCED_EXIT_WAIT_MS = 5_000;
 
 export interface ConsumerOptions {
   databaseUrl: string;
@@ -116,6 +121,13 @@ export interface ConsumerOptions {
   /** How often graphile-worker polls for due delayed jobs (retries). Default 1000. */
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
+  /** Timeouts and keepalive of the consumer's and graphile-worker's connections (api/db/pool.ts defaults). */
+  dbSettings?: DbSettings;
+  /**
+   * How long the robot keeps working on held jobs while its heartbeat cannot reach the database (default
+   * 30 s). Past it, it fences itself: `done` rejects with RobotFencedError. See lease.ts.
+   */
+  outageBudgetMs?: number;
   /** graphile-worker's connection pool size. Default min(graphileConcurrency, 32) + 3 (the local queue fetches and completes in batches, on few connections). */
   maxPoolSize?: number;
   logger: Logger;
@@ -128,11 +140,20 @@ export interface Consumer {
   /** Handlers running now. */
   jobsHeld(): number;
   /**
+   * The robot must stop working on its jobs now (e.g. a checkpoint could not be written): handlers are
+   * aborted, nothing more is written, `done` rejects with RobotFencedError.
+   */
+  fence(reason: FenceReason): void;
+  /**
    * Graceful shutdown: stop fetching, wait for running jobs until `deadlineMs` (default 30 s), then hand
    * the remaining ones back to the queue. Resolves when the runner has stopped.
    */
   stop(opts?: { deadlineMs?: number }): Promise<void>;
-  /** Settles when the runner stops (rejects if it failed). */
+  /**
+   * Settles when the runner stops (rejects if it failed). Rejects with RobotFencedError when the robot must
+   * stop working on the jobs it holds (see lease.ts): its handlers are aborted then, nothing more is
+   * written, and the process should exit non-zero.
+   */
   readonly done: Promise<void>;
 }
 
@@ -141,8 +162,17 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const graphileConcurrency = Math.max(concurrency, opts.graphileConcurrency ?? concurrency);
   const identifier = taskIdentifier(opts.namespace, opts.pool);
   const log = opts.logger.child({ robot: opts.robotId, namespace: opts.namespace, pool: opts.pool });
-  const db = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
-  db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+  const db = createPool({ connectionString: opts.databaseUrl, max: 4, ...(opts.dbSettings && { settings: opts.dbSettings }), logger: log, name: 'aether-robot-queue' });
+  let fencedBy: (err: RobotFencedError) => void = () => undefined;
+  const fencedSignal = new Promise<never>((_resolve, reject) => (fencedBy = reject));
+  fencedSignal.catch(() => undefined);
+  const fence = (reason: FenceReason) => {
+    if (!lifecycle.fence()) return;
+    stopAcknowledged = acknowledgeStop();
+    // Exit (main.ts) once the stop is acknowledged, or after a few seconds: a stuck handler must not keep a
+    // fenced process alive (the sweeper then releases its jobs at lease expiry).
+    void Promise.race([stopAcknowledged, new Promise((r) => setTimeout(r, FENCED_EXIT_WAIT_MS).unref())]).then(() => fencedBy(new RobotFencedError(reason)));
+  };
 
   const inFlight = new InFlightJobs();
   const lifecycle = createLifecycle(inFlight);
@@ -163,12 +193,11 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     pod: opts.pod ?? null,
     leaseSeconds: opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
     intervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    ...(opts.outageBudgetMs !== undefined && { outageBudgetMs: opts.outageBudgetMs }),
     jobsHeld: () => inFlight.size,
-    onFenced: () => {
-      if (!lifecycle.fence()) return;
-      stopAcknowledged = acknowledgeStop();
-      void runner?.stop('robot declared dead').catch(() => undefined);
-    },
+    // Handlers are aborted at once; the runner is left as it is (stopping it would write to the queue),
+    // the stop is acknowledged once they all ended, and the process exits (main.ts).
+    onFenced: (reason) => fence(reason),
     logger: log,
   }).catch(async (err: unknown) => {
     await db.end().catch(() => undefined);
@@ -177,11 +206,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
 
   let cancels: CancelListener | null = null;
   let marks: { stop(): void } | null = null;
+  let graphilePool: pg.Pool | null = null;
   const close = async (retire: boolean) => {
     await stopAcknowledged;
     marks?.stop();
     await cancels?.stop().catch(() => undefined);
     await heartbeat.stop({ retire }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
+    await graphilePool?.end().catch(() => undefined);
     await db.end().catch(() => undefined);
   };
   const claims = createClaimReader({
@@ -213,7 +244,14 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     const recorder = createRecorder({ db, robot: opts.robotId, backoff: opts.backoff ?? DEFAULT_BACKOFF, logger: log });
     const slots = createSlots(concurrency);
     const task = createTask({ db, robot: opts.robotId, handler: opts.handler, slots, claims, inFlight, lifecycle, recorder, logger: log });
-    runner = await startRunner(opts, { identifier, task, graphileConcurrency, events: pools.events, log });
+    graphilePool = createPool({
+      connectionString: opts.databaseUrl,
+      max: opts.maxPoolSize ?? Math.min(graphileConcurrency, 32) + 3,
+      ...(opts.dbSettings && { settings: opts.dbSettings }),
+      logger: log,
+      name: 'aether-robot-worker',
+    });
+    runner = await startRunner(opts, { identifier, task, graphileConcurrency, pgPool: graphilePool, events: pools.events, log });
   } catch (err) {
     await close(true);
     throw err;
@@ -222,7 +260,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   log.info({ taskIdentifier: identifier, concurrency, graphileConcurrency }, 'consumer started');
 
   const theRunner = runner;
-  const done = theRunner.promise;
+  const done = Promise.race([theRunner.promise, fencedSignal]);
   done.catch(() => undefined);
   let stopping: Promise<void> | null = null;
 
@@ -231,6 +269,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     taskIdentifier: identifier,
     workerPoolIds: () => heartbeat.workerPoolIds(),
     jobsHeld: () => inFlight.size,
+    fence,
     stop: (o = {}) => (stopping ??= shutdown({ lifecycle, heartbeat, runner: theRunner, close, log }, o.deadlineMs ?? 30_000)),
     done,
   };
@@ -273,12 +312,12 @@ function workerPoolRegistration(heartbeat: Heartbeat, log: Logger): { events: Wo
 /** graphile-worker's runner, serving only this pool's task identifier. */
 function startRunner(
   opts: ConsumerOptions,
-  c: { identifier: string; task: Task; graphileConcurrency: number; events: WorkerEvents; log: Logger },
+  c: { identifier: string; task: Task; graphileConcurrency: number; pgPool: pg.Pool; events: WorkerEvents; log: Logger },
 ): Promise<Runner> {
   return run({
-    connectionString: opts.databaseUrl,
+    // Our pool (api/db/pool.ts): graphile's queries get the same timeouts and keepalive as ours.
+    pgPool: c.pgPool,
     concurrency: c.graphileConcurrency,
-    maxPoolSize: opts.maxPoolSize ?? Math.min(c.graphileConcurrency, 32) + 3,
     noHandleSignals: true,
     pollInterval: opts.pollIntervalMs ?? 1000,
     taskList: { [c.identifier]: c.task },

@@ -21,6 +21,8 @@ export interface RobotDefaults {
   issuedSecret?: boolean;
   /** The cluster's service and pod CIDRs (chart values): robots refuse them unless the pool allows them. */
   clusterCidrs?: readonly string[];
+  /** Database timeouts and the outage budget (AETHER_DB_* variables), as the chart set them on the operator. */
+  databaseEnv?: Readonly<Record<string, string>>;
 }
 
 /** Egress settings of the robot: the pool's spec and the platform's, never a user env variable. */
@@ -86,6 +88,7 @@ function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): 
   ];
   if (defaults.clusterCidrs && defaults.clusterCidrs.length > 0)
     ours.push({ name: 'AETHER_CLUSTER_CIDRS', value: defaults.clusterCidrs.join(',') });
+  for (const [name, value] of Object.entries(defaults.databaseEnv ?? {})) ours.push({ name, value });
   if (spec.terminationGracePeriodSeconds !== undefined)
     // Leave the robot a few seconds after its jobs' grace to hand them back before SIGKILL.
     ours.push({ name: 'AETHER_SHUTDOWN_GRACE_SECONDS', value: String(Math.max(0, spec.terminationGracePeriodSeconds - 5)) });

@@ -4,11 +4,14 @@
 import type { Logger } from '../../../../api/log.js';
 import { ENQUEUE_CHANNEL, parsePoolKey } from '../../../../api/queue/identifiers.js';
 import { createChannelListener, type ChannelListener } from '../../../../api/queue/listen.js';
+import type { DbSettings } from '../../../../api/db/pool.js';
 
 export type EnqueueListener = ChannelListener;
 
 export function createEnqueueListener(opts: {
   databaseUrl: string;
+  /** Timeouts and keepalive of the LISTEN connection. */
+  dbSettings?: DbSettings;
   logger: Logger;
   /** A pool got new work. */
   onPool: (namespace: string, pool: string) => void;
@@ -17,6 +20,7 @@ export function createEnqueueListener(opts: {
 }): EnqueueListener {
   return createChannelListener({
     databaseUrl: opts.databaseUrl,
+    ...(opts.dbSettings && { dbSettings: opts.dbSettings }),
     channel: ENQUEUE_CHANNEL,
     logger: opts.logger.child({ component: 'enqueue-listener' }),
     onNotification: (payload) => {
