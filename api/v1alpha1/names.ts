@@ -34,3 +34,6 @@ export function outputsRef(jobUid: string): string {
 export function kubeTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** The Secret in each robot namespace holding the key that seals browser sessions in checkpoints. */
+export const CHECKPOINT_KEY_SECRET = 'aether-checkpoint-key';

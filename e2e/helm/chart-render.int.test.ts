@@ -92,7 +92,8 @@ describe('helm template', () => {
       expect.objectContaining({ resourceNames: ['aether-robot-database'], verbs: ['get', 'update'] }),
     ]);
     expect(rules().some((r) => r.verbs.includes('list') || r.verbs.includes('watch') || (r.verbs.includes('get') && !r.resourceNames))).toBe(false);
-    expect(rules({ database: { robotRoles: 'shared' } })).toEqual([]);
+    // Shared roles: only the create of each namespace's checkpoint key remains; no Secret may be read.
+    expect(rules({ database: { robotRoles: 'shared' } })).toEqual([expect.objectContaining({ verbs: ['create'] })]);
     expect(helmLint({ database: { robotRoles: 'everyone' } }).status).not.toBe(0);
   });
 

@@ -54,6 +54,9 @@ describe('tenancy end to end: robots run with the database role the operator iss
         rules: [
           { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs'], verbs: ['get'] },
           { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs/status'], verbs: ['get', 'patch'] },
+          // As the chart's robot Role: the checkpoint key (created by the operator) and audit Events.
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['aether-checkpoint-key'], verbs: ['get'] },
+          { apiGroups: [''], resources: ['events'], verbs: ['create'] },
         ],
       },
     });

@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CHECKPOINT_KEY_SECRET } from '../../../api/v1alpha1/names.js';
 import { CHECKPOINT_KEY_BYTES, parseCheckpointKey, SessionSealError } from '../engine/session-seal.js';
 
-export const CHECKPOINT_KEY_SECRET = 'aether-checkpoint-key';
+export { CHECKPOINT_KEY_SECRET };
 const KEY_FIELD = 'key';
 
 /** Secret data `key`: the 32 bytes themselves, or their base64 text (`kubectl create secret --from-literal`). */

@@ -79,6 +79,8 @@ describe('masking: a grep of every output after a suite with a take-over (e2e)',
       namespace: ns,
       users: { [username]: password },
       loginSecret: { username, password, token },
+      // The echo step sends the token in its URL and the password in its body: the Secret's owner allows both.
+      scopeUsages: ['fill', 'url', 'body'],
     });
     ({ kc, dbUrl, db, producer, site } = bed);
     sweeper = createSweeper({ pool: db, logger: silent, intervalMs: 500 });

@@ -24,6 +24,7 @@ import { deploymentName, labelValue, type RobotDefaults } from './deployment.js'
 import { deletionCosts } from './scaling.js';
 import type { RobotConfinement } from './confinement.js';
 import type { TenantIssuer } from '../../tenancy/issuer.js';
+import { checkpointKeys } from './checkpoint-key.js';
 import { auditPoolRefusal, jobsHeldByPod, oldestReadyAgeSeconds } from './sql.js';
 
 export interface RobotPoolControllerDeps {
@@ -49,6 +50,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
   const reporting = { api: deps.clients.json, events: deps.events, now: deps.now };
   /** The scaler's recommendation history per pool: in memory, like the HPA controller's. */
   const histories = new Map<string, ScaleHistory>();
+  const keys = checkpointKeys(deps.clients.core);
   const oldestAge = new Gauge({
     name: 'aether_queue_oldest_ready_age_seconds',
     help: 'Seconds the oldest job ready to run has waited for a robot, per pool.',
@@ -120,6 +122,7 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
       await deps.events.record(pool, { type: 'Warning', reason: 'DatabaseAccessFailed', message });
       throw err;
     });
+    await keys.ensure(key.namespace);
     if (d.markIdleRobots) await markIdleRobotsCheapest(key);
     if (d.deployment) await apply(d.deployment, key);
     if (d.scaled) ctx.logger.info({ ...d.scaled, queue: depth }, 'scaled the robot pool');

@@ -131,8 +131,15 @@ describe('RobotPool controller', () => {
     });
     expect(survivor.metadata!.name).toBe(busy);
     expect(survivor.metadata!.annotations?.[ANNOTATIONS.podDeletionCost]).toBe('2');
-    // The operator saw the idle pods deleted: their robots are dead at once (no lease wait).
-    await waitFor('robots of deleted pods marked dead', async () => {
+    // The operator saw the idle pods deleted: their robots are asked to stop at once (a deleted pod's
+    // process may still run), and are dead as soon as they acknowledge, without waiting for the lease.
+    await waitFor('robots of deleted pods asked to stop', async () => {
+      const rows = (await env.db.query(`select pod, fence_requested_at from aether.robots where pool = 'costs'`)).rows as Array<{ pod: string; fence_requested_at: Date | null }>;
+      const asked = new Map(rows.map((r) => [r.pod, r.fence_requested_at !== null]));
+      return idle.every((p) => asked.get(p) === true) && asked.get(busy!) === false ? true : undefined;
+    });
+    await env.db.query(`update aether.robots set stopped_at = now() where pool = 'costs' and fence_requested_at is not null`);
+    await waitFor('robots of deleted pods marked dead once they acknowledged', async () => {
       const rows = (await env.db.query(`select pod, state from aether.robots where pool = 'costs'`)).rows as Array<{ pod: string; state: string }>;
       const byPod = new Map(rows.map((r) => [r.pod, r.state]));
       return idle.every((p) => byPod.get(p) === 'dead') && byPod.get(busy!) === 'alive' ? true : undefined;

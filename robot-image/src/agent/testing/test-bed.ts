@@ -8,6 +8,7 @@ import { freshDatabase, kubeconfigPath } from '../../../../e2e/harness/testenv.j
 import { startTestSite, type TestSite } from '../../../../e2e/site/server.js';
 import { migrate } from '../../../../migrations/index.js';
 import { siteScopeAnnotations } from '../../engine/testing/credentials.js';
+import type { CredentialUsage } from '../../../../api/v1alpha1/credential-scope.js';
 import { installRpaJobCrd } from './rpajob-crd.js';
 
 export interface RobotTestBed {
@@ -27,6 +28,8 @@ export async function startRobotTestBed(opts: {
   users: Record<string, string>;
   /** Data of the Secret `site-login` in the namespace. */
   loginSecret: Record<string, string>;
+  /** What the Secret's credential-scope annotation allows on the test site (default: fill). */
+  scopeUsages?: CredentialUsage[];
 }): Promise<RobotTestBed> {
   const dbUrl = await freshDatabase(opts.databasePrefix);
   await migrate({ databaseUrl: dbUrl });
@@ -40,7 +43,7 @@ export async function startRobotTestBed(opts: {
   await core.createNamespacedSecret({
     namespace: opts.namespace,
     // Its owner lets robots type its values into the test site's pages (rpa.aether.dev/credential-scope).
-    body: { metadata: { name: 'site-login', annotations: siteScopeAnnotations(site.url) }, stringData: opts.loginSecret },
+    body: { metadata: { name: 'site-login', annotations: siteScopeAnnotations(site.url, opts.scopeUsages) }, stringData: opts.loginSecret },
   });
   return {
     kc,

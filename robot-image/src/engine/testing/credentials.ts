@@ -13,6 +13,6 @@ export function siteCredential(values: Record<string, string>, siteUrl: string, 
 }
 
 /** The annotation a Secret's owner sets so robots may type its values into the pages of one site. */
-export function siteScopeAnnotations(siteUrl: string): Record<string, string> {
-  return { 'rpa.aether.dev/credential-scope': JSON.stringify([{ urlPrefix: `${new URL(siteUrl).origin}/`, usages: ['fill'] }]) };
+export function siteScopeAnnotations(siteUrl: string, usages: CredentialUsage[] = ['fill']): Record<string, string> {
+  return { 'rpa.aether.dev/credential-scope': JSON.stringify([{ urlPrefix: `${new URL(siteUrl).origin}/`, usages }]) };
 }
