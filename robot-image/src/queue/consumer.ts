@@ -169,9 +169,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   const fence = (reason: FenceReason) => {
     if (!lifecycle.fence()) return;
     stopAcknowledged = acknowledgeStop();
-    // Exit (main.ts) once the stop is acknowledged, or after a few seconds: a stuck handler must not keep a
-    // fenced process alive (the sweeper then releases its jobs at lease expiry).
-    void Promise.race([stopAcknowledged, new Promise((r) => setTimeout(r, FENCED_EXIT_WAIT_MS).unref())]).then(() => fencedBy(new RobotFencedError(reason)));
+    // Exit (main.ts) once the stop is acknowledged — or, when the database is what failed, once the
+    // handlers stopped — or after a few seconds: a stuck handler must not keep a fenced process alive (the
+    // sweeper then releases its jobs at lease expiry).
+    const databaseFailed = reason === 'outage-budget-exceeded' || reason === 'durable-fault';
+    const ready = databaseFailed ? inFlight.idle() : stopAcknowledged;
+    void Promise.race([ready, new Promise((r) => setTimeout(r, FENCED_EXIT_WAIT_MS).unref())]).then(() => fencedBy(new RobotFencedError(reason)));
   };
 
   const inFlight = new InFlightJobs();

@@ -109,8 +109,13 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     if (d.forbidden) {
       // Nothing applied; terminal until the pool changes (a watch event brings it back). The refusal is also
       // a row of the audit log, once per pool generation and message (written after the status).
-      await reportStatus(reporting, pool, ref, d.report, { signal: ctx.signal });
-      if ((d.report.events ?? []).length > 0)
+      // Conditional on what this pass read: a pass on a stale cache gets 409 (and retries) instead of
+      // writing the refusal, and its Warning, a second time.
+      const written = await reportStatus(reporting, pool, ref, d.report, {
+        signal: ctx.signal,
+        ...(pool.metadata?.resourceVersion && { ifUnchangedSince: pool.metadata.resourceVersion }),
+      });
+      if (written && (d.report.events ?? []).length > 0)
         await auditPoolRefusal(deps.db, { namespace: key.namespace, name: key.name, generation: pool.metadata?.generation ?? null, message: d.forbidden });
       throw new TerminalError(d.forbidden);
     }
