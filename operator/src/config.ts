@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseAllowEntry } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
 import type { DbSettings } from '../../api/db/pool.js';
-import { DB_SETTINGS_ENV, dbSettingsFrom } from '../../api/db/settings.js';
+import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../api/db/settings.js';
 import type { RetentionKind } from '../../api/queue/sql/retention.js';
 import type { RetentionPolicy } from './retention/pruner.js';
 import { DEFAULT_ROLE_PREFIX, ROLE_PREFIX } from '../../api/tenancy/names.js';
@@ -51,7 +51,10 @@ const envSchema = z.object({
   // perNamespace: the operator issues each robot namespace its own database role and Secret (tenancy);
   // shared: robots read the hand-made Secret above, a copy of the operator's URL (no isolation).
   AETHER_ROBOT_DATABASE_ROLES: z.enum(['perNamespace', 'shared']).default('perNamespace'),
-  AETHER_ROBOT_DATABASE_ROLE_PREFIX: z.string().regex(ROLE_PREFIX, 'must be a-z, 0-9 and _ (at most 30), starting with a letter or _').default(DEFAULT_ROLE_PREFIX),
+  AETHER_ROBOT_DATABASE_ROLE_PREFIX: z
+    .string()
+    .regex(ROLE_PREFIX, 'must be a-z, 0-9 and _ (at most 30), starting with a letter or _')
+    .default(DEFAULT_ROLE_PREFIX),
   AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: dnsSubdomain.default('aether-robot-database'),
   AETHER_ROBOT_CLUSTER_CIDRS: list.default([]),
   // RobotPool confinement (chart values robots.allowed*): besides the robot image and SA, nothing.
@@ -79,7 +82,10 @@ const envSchema = z.object({
   AETHER_RETENTION_INTERVAL_SECONDS: positiveInt.default(600),
   AETHER_RETENTION_BATCH_SIZE: positiveInt.max(100_000).default(200),
   AETHER_RETENTION_BATCH_PAUSE_MS: z.coerce.number().int().nonnegative().max(60_000).default(10),
-  AETHER_DBOS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lowercase SQL identifier').default('dbos'),
+  AETHER_DBOS_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lowercase SQL identifier')
+    .default('dbos'),
   // Database fault settings (chart values database.timeouts), also passed on to robot pods.
   ...DB_SETTINGS_ENV,
   // How long robots ride out a database outage while holding work (chart robots.databaseOutageBudgetSeconds).
@@ -92,6 +98,8 @@ export interface OperatorConfig {
   databaseUrl: string;
   /** Timeouts and keepalive of every database connection (api/db/pool.ts). */
   database: DbSettings;
+  /** How long to wait for the database at start (api/db/wait.ts); absent: its default. */
+  databaseStartupWaitMs?: number;
   /** Namespaces whose resources the operator reconciles; empty = all namespaces. */
   watchNamespaces: string[];
   /** Where the operator runs: its Lease lives here. */
@@ -157,11 +165,18 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     const entry = parseAllowEntry(c);
     return typeof entry === 'string' || entry.kind !== 'cidr';
   });
-  if (notCidrs.length) problems.push(`AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): ${notCidrs.join(', ')}`);
-  const badFields = e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS.filter((f) => !(SCHEDULING_FIELDS as readonly string[]).includes(f));
-  if (badFields.length) problems.push(`AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: not one of ${SCHEDULING_FIELDS.join(', ')}: ${badFields.join(', ')}`);
+  if (notCidrs.length)
+    problems.push(`AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): ${notCidrs.join(', ')}`);
+  const badFields = e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS.filter(
+    (f) => !(SCHEDULING_FIELDS as readonly string[]).includes(f),
+  );
+  if (badFields.length)
+    problems.push(
+      `AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: not one of ${SCHEDULING_FIELDS.join(', ')}: ${badFields.join(', ')}`,
+    );
   const badSas = e.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS.filter((n) => !dnsSubdomain.safeParse(n).success);
-  if (badSas.length) problems.push(`AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: not ServiceAccount names: ${badSas.join(', ')}`);
+  if (badSas.length)
+    problems.push(`AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: not ServiceAccount names: ${badSas.join(', ')}`);
   const badSecrets = e.AETHER_ROBOT_ALLOWED_ENV_SECRETS.filter((n) => !dnsSubdomain.safeParse(n).success);
   if (badSecrets.length) problems.push(`AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: ${badSecrets.join(', ')}`);
   if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
@@ -172,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   return {
     databaseUrl: e.AETHER_DATABASE_URL,
     database: db.settings,
+    databaseStartupWaitMs: startupWaitMsFrom(e),
     watchNamespaces: e.AETHER_WATCH_NAMESPACE,
     operatorNamespace: e.AETHER_OPERATOR_NAMESPACE ?? e.POD_NAMESPACE ?? 'aether-system',
     leaderElection: {
@@ -189,15 +205,22 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
       ...(e.AETHER_ROBOT_DATABASE_ROLES === 'perNamespace'
         ? {
             databaseSecret: { name: e.AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME, key: 'url' },
-            tenancy: { rolePrefix: e.AETHER_ROBOT_DATABASE_ROLE_PREFIX, secretName: e.AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME },
+            tenancy: {
+              rolePrefix: e.AETHER_ROBOT_DATABASE_ROLE_PREFIX,
+              secretName: e.AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME,
+            },
           }
         : { databaseSecret: { name: e.AETHER_ROBOT_DATABASE_SECRET_NAME, key: e.AETHER_ROBOT_DATABASE_SECRET_KEY } }),
       clusterCidrs: e.AETHER_ROBOT_CLUSTER_CIDRS,
       confinement: {
         allowedImages: [e.AETHER_ROBOT_IMAGE, ...e.AETHER_ROBOT_ALLOWED_IMAGES],
-        allowedServiceAccounts: [...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? [e.AETHER_ROBOT_SERVICE_ACCOUNT] : []), ...e.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS],
+        allowedServiceAccounts: [
+          ...(e.AETHER_ROBOT_SERVICE_ACCOUNT ? [e.AETHER_ROBOT_SERVICE_ACCOUNT] : []),
+          ...e.AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS,
+        ],
         allowedEnvSecrets: e.AETHER_ROBOT_ALLOWED_ENV_SECRETS,
-        allowedSchedulingFields: e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS as RobotConfinement['allowedSchedulingFields'],
+        allowedSchedulingFields:
+          e.AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS as RobotConfinement['allowedSchedulingFields'],
       },
       databaseEnv: robotDatabaseEnv(present),
     },
@@ -230,6 +253,7 @@ function retentionPolicy(e: z.infer<typeof envSchema>): RetentionPolicy {
 function robotDatabaseEnv(present: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(DB_SETTINGS_ENV)) if (present[name] !== undefined) out[name] = present[name];
-  if (present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS !== undefined) out.AETHER_DB_OUTAGE_BUDGET_SECONDS = present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS;
+  if (present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS !== undefined)
+    out.AETHER_DB_OUTAGE_BUDGET_SECONDS = present.AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS;
   return out;
 }

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...minimal, POD_NAME: 'aether-operator-abc', POD_NAMESPACE: 'aether' });
     expect(c).toEqual({
       databaseUrl: 'postgres://aether@db:5432/aether',
+      databaseStartupWaitMs: 120_000,
       watchNamespaces: [],
       operatorNamespace: 'aether',
       leaderElection: {
@@ -36,10 +37,21 @@ describe('loadConfig', () => {
         tenancy: { rolePrefix: 'rpa_robot', secretName: 'aether-robot-database' },
         clusterCidrs: [],
         // By default a pool may run the robot image only, as the robot SA, with no env Secret and no scheduling fields.
-        confinement: { allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'], allowedServiceAccounts: [], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+        confinement: {
+          allowedImages: ['ghcr.io/aether-rpa/robot:0.1.0'],
+          allowedServiceAccounts: [],
+          allowedEnvSecrets: [],
+          allowedSchedulingFields: [],
+        },
         databaseEnv: {},
       },
-      database: { connectTimeoutMs: 5000, statementTimeoutMs: 15_000, queryTimeoutMs: 20_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
+      database: {
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 15_000,
+        queryTimeoutMs: 20_000,
+        idleInTransactionTimeoutMs: 30_000,
+        keepAliveInitialDelayMs: 10_000,
+      },
       sweepIntervalMs: 2000,
       reconcileConcurrency: 8,
       logLevel: 'info',
@@ -48,21 +60,48 @@ describe('loadConfig', () => {
   });
 
   it.each<[string, Record<string, string>, (c: ReturnType<typeof loadConfig>) => unknown, unknown]>([
-    ['namespace list with spaces and blanks', { AETHER_WATCH_NAMESPACE: ' a, b ,,c ' }, (c) => c.watchNamespaces, ['a', 'b', 'c']],
+    [
+      'namespace list with spaces and blanks',
+      { AETHER_WATCH_NAMESPACE: ' a, b ,,c ' },
+      (c) => c.watchNamespaces,
+      ['a', 'b', 'c'],
+    ],
     ['leader election off', { AETHER_LEADER_ELECTION: 'false' }, (c) => c.leaderElection.enabled, false],
     ['leader election on by "1"', { AETHER_LEADER_ELECTION: '1' }, (c) => c.leaderElection.enabled, true],
-    ['explicit identity wins over POD_NAME', { AETHER_LEADER_ELECTION_IDENTITY: 'me', POD_NAME: 'pod' }, (c) => c.leaderElection.identity, 'me'],
-    ['port and host', { AETHER_METRICS_PORT: '9090', AETHER_METRICS_HOST: '127.0.0.1' }, (c) => c.http, { host: '127.0.0.1', port: 9090 }],
+    [
+      'explicit identity wins over POD_NAME',
+      { AETHER_LEADER_ELECTION_IDENTITY: 'me', POD_NAME: 'pod' },
+      (c) => c.leaderElection.identity,
+      'me',
+    ],
+    [
+      'port and host',
+      { AETHER_METRICS_PORT: '9090', AETHER_METRICS_HOST: '127.0.0.1' },
+      (c) => c.http,
+      { host: '127.0.0.1', port: 9090 },
+    ],
     [
       'robot settings the chart passes',
-      { AETHER_ROBOT_IMAGE: 'r:1', AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot', AETHER_ROBOT_DATABASE_ROLES: 'shared', AETHER_ROBOT_DATABASE_SECRET_NAME: 'db', AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri', AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108' },
+      {
+        AETHER_ROBOT_IMAGE: 'r:1',
+        AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot',
+        AETHER_ROBOT_DATABASE_ROLES: 'shared',
+        AETHER_ROBOT_DATABASE_SECRET_NAME: 'db',
+        AETHER_ROBOT_DATABASE_SECRET_KEY: 'uri',
+        AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12, fd00:10::/108',
+      },
       (c) => c.robot,
       {
         image: 'r:1',
         serviceAccountName: 'aether-robot',
         databaseSecret: { name: 'db', key: 'uri' },
         clusterCidrs: ['10.96.0.0/12', 'fd00:10::/108'],
-        confinement: { allowedImages: ['r:1'], allowedServiceAccounts: ['aether-robot'], allowedEnvSecrets: [], allowedSchedulingFields: [] },
+        confinement: {
+          allowedImages: ['r:1'],
+          allowedServiceAccounts: ['aether-robot'],
+          allowedEnvSecrets: [],
+          allowedSchedulingFields: [],
+        },
         databaseEnv: {},
       },
     ],
@@ -70,15 +109,35 @@ describe('loadConfig', () => {
       'per-namespace database roles: the issued Secret and the role prefix',
       { AETHER_ROBOT_DATABASE_ROLE_PREFIX: 'aether_prod', AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: 'robot-db' },
       (c) => [c.robot.databaseSecret, c.robot.tenancy],
-      [{ name: 'robot-db', key: 'url' }, { rolePrefix: 'aether_prod', secretName: 'robot-db' }],
+      [
+        { name: 'robot-db', key: 'url' },
+        { rolePrefix: 'aether_prod', secretName: 'robot-db' },
+      ],
     ],
     [
       'database timeouts: the operator uses them, robot pods get the same variables and the outage budget',
-      { AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3', AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10', AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: '60' },
-      (c) => [c.database, c.robot.databaseEnv],
+      {
+        AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3',
+        AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10',
+        AETHER_DB_STARTUP_WAIT_SECONDS: '30',
+        AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: '60',
+      },
+      (c) => [c.database, c.databaseStartupWaitMs, c.robot.databaseEnv],
       [
-        { connectTimeoutMs: 3000, statementTimeoutMs: 10_000, queryTimeoutMs: 15_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
-        { AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3', AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10', AETHER_DB_OUTAGE_BUDGET_SECONDS: '60' },
+        {
+          connectTimeoutMs: 3000,
+          statementTimeoutMs: 10_000,
+          queryTimeoutMs: 15_000,
+          idleInTransactionTimeoutMs: 30_000,
+          keepAliveInitialDelayMs: 10_000,
+        },
+        30_000,
+        {
+          AETHER_DB_CONNECT_TIMEOUT_SECONDS: '3',
+          AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '10',
+          AETHER_DB_STARTUP_WAIT_SECONDS: '30',
+          AETHER_DB_OUTAGE_BUDGET_SECONDS: '60',
+        },
       ],
     ],
     [
@@ -92,19 +151,62 @@ describe('loadConfig', () => {
         AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'tolerations',
       },
       (c) => c.robot.confinement,
-      { allowedImages: ['r:1', 'r:2', 'registry.example/robot:*'], allowedServiceAccounts: ['aether-robot', 'robot-gpu'], allowedEnvSecrets: ['proxy-creds'], allowedSchedulingFields: ['tolerations'] },
+      {
+        allowedImages: ['r:1', 'r:2', 'registry.example/robot:*'],
+        allowedServiceAccounts: ['aether-robot', 'robot-gpu'],
+        allowedEnvSecrets: ['proxy-creds'],
+        allowedSchedulingFields: ['tolerations'],
+      },
     ],
-    ['lease timings in seconds', { AETHER_LEASE_DURATION_SECONDS: '4', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3', AETHER_LEASE_RETRY_PERIOD_SECONDS: '1' }, (c) => [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [4000, 3000, 1000]],
+    [
+      'lease timings in seconds',
+      {
+        AETHER_LEASE_DURATION_SECONDS: '4',
+        AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3',
+        AETHER_LEASE_RETRY_PERIOD_SECONDS: '1',
+      },
+      (c) => [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs],
+      [4000, 3000, 1000],
+    ],
     ['sweep interval in seconds', { AETHER_SWEEP_INTERVAL_SECONDS: '2' }, (c) => c.sweepIntervalMs, 2000],
-    ['operator namespace beats POD_NAMESPACE', { AETHER_OPERATOR_NAMESPACE: 'ops', POD_NAMESPACE: 'pod-ns' }, (c) => c.operatorNamespace, 'ops'],
+    [
+      'operator namespace beats POD_NAMESPACE',
+      { AETHER_OPERATOR_NAMESPACE: 'ops', POD_NAMESPACE: 'pod-ns' },
+      (c) => c.operatorNamespace,
+      'ops',
+    ],
     ['empty string counts as unset', { AETHER_METRICS_PORT: '' }, (c) => c.http.port, 8080],
-    ['postgresql scheme accepted', { AETHER_DATABASE_URL: 'postgresql://x@y/z' }, (c) => c.databaseUrl, 'postgresql://x@y/z'],
+    [
+      'postgresql scheme accepted',
+      { AETHER_DATABASE_URL: 'postgresql://x@y/z' },
+      (c) => c.databaseUrl,
+      'postgresql://x@y/z',
+    ],
     ['retention off unless enabled', { AETHER_RETENTION_RUNS_DAYS: '1' }, (c) => c.retention, undefined],
     [
       'retention: days per kind, 0 keeps a kind forever',
-      { AETHER_RETENTION_ENABLED: 'true', AETHER_RETENTION_RUNS_DAYS: '2', AETHER_RETENTION_SCREENSHOTS_DAYS: '0.5', AETHER_RETENTION_AUDIT_DAYS: '0', AETHER_RETENTION_INTERVAL_SECONDS: '60', AETHER_RETENTION_BATCH_SIZE: '100', AETHER_DBOS_SCHEMA: 'dbos_sys' },
+      {
+        AETHER_RETENTION_ENABLED: 'true',
+        AETHER_RETENTION_RUNS_DAYS: '2',
+        AETHER_RETENTION_SCREENSHOTS_DAYS: '0.5',
+        AETHER_RETENTION_AUDIT_DAYS: '0',
+        AETHER_RETENTION_INTERVAL_SECONDS: '60',
+        AETHER_RETENTION_BATCH_SIZE: '100',
+        AETHER_DBOS_SCHEMA: 'dbos_sys',
+      },
       (c) => c.retention,
-      { maxAgeMs: { runs: 2 * 86_400_000, screenshots: 43_200_000, healing: 90 * 86_400_000, workflows: 14 * 86_400_000 }, intervalMs: 60_000, batchSize: 100, pauseMs: 10, dbosSchema: 'dbos_sys' },
+      {
+        maxAgeMs: {
+          runs: 2 * 86_400_000,
+          screenshots: 43_200_000,
+          healing: 90 * 86_400_000,
+          workflows: 14 * 86_400_000,
+        },
+        intervalMs: 60_000,
+        batchSize: 100,
+        pauseMs: 10,
+        dbosSchema: 'dbos_sys',
+      },
     ],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig({ ...minimal, ...env }))).toEqual(expected);
@@ -117,7 +219,14 @@ describe('loadConfig', () => {
   });
 
   it('allow-list entries that are not names or scheduling fields are reported, naming them', () => {
-    expect(problems({ ...minimal, AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'tolerations,affinity', AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: 'Bad_SA', AETHER_ROBOT_ALLOWED_ENV_SECRETS: 'ok,no/slash' })).toEqual([
+    expect(
+      problems({
+        ...minimal,
+        AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: 'tolerations,affinity',
+        AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: 'Bad_SA',
+        AETHER_ROBOT_ALLOWED_ENV_SECRETS: 'ok,no/slash',
+      }),
+    ).toEqual([
       'AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: not one of nodeSelector, tolerations: affinity',
       'AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: not ServiceAccount names: Bad_SA',
       'AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: no/slash',
@@ -156,13 +265,15 @@ describe('loadConfig', () => {
   });
 
   it('a renew deadline must be shorter than the lease', () => {
-    expect(problems({ ...minimal, AETHER_LEASE_DURATION_SECONDS: '5', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '5' })).toEqual([
-      expect.stringMatching(/^AETHER_LEASE_RENEW_DEADLINE_SECONDS: /),
-    ]);
+    expect(
+      problems({ ...minimal, AETHER_LEASE_DURATION_SECONDS: '5', AETHER_LEASE_RENEW_DEADLINE_SECONDS: '5' }),
+    ).toEqual([expect.stringMatching(/^AETHER_LEASE_RENEW_DEADLINE_SECONDS: /)]);
   });
 
   it('rejects namespace names that are not DNS labels', () => {
-    expect(problems({ ...minimal, AETHER_WATCH_NAMESPACE: 'ok,Not_OK' })).toEqual(['AETHER_WATCH_NAMESPACE: not namespace names: Not_OK']);
+    expect(problems({ ...minimal, AETHER_WATCH_NAMESPACE: 'ok,Not_OK' })).toEqual([
+      'AETHER_WATCH_NAMESPACE: not namespace names: Not_OK',
+    ]);
   });
 
   it('the error message names every problem', () => {

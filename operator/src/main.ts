@@ -3,6 +3,7 @@
 // releases the lease and exits. `main.js migrate` applies the migrations and exits (a Helm hook Job).
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../api/log.js';
+import { waitForDatabase } from '../../api/db/wait.js';
 import { migrate } from '../../migrations/index.js';
 import { ConfigError, loadConfig, type OperatorConfig } from './config.js';
 import { buildOperator } from './operator.js';
@@ -21,6 +22,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ name: 'aether-operator', level: config.logLevel });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  // A database that is away at start is waited for (bounded), not crash-looped on.
+  await waitForDatabase(config.databaseUrl, {
+    logger,
+    settings: config.database,
+    budgetMs: config.databaseStartupWaitMs,
+  });
   await migrate({ databaseUrl: config.databaseUrl, logger });
   if (argv[0] === 'migrate') return 0;
 
@@ -63,7 +70,10 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await operator.start();
-  logger.info({ identity: config.leaderElection.identity, namespaces: config.watchNamespaces, port: operator.manager.httpPort }, 'operator started');
+  logger.info(
+    { identity: config.leaderElection.identity, namespaces: config.watchNamespaces, port: operator.manager.httpPort },
+    'operator started',
+  );
   return exited;
 }
 

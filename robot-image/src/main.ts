@@ -1,4 +1,5 @@
 // The robot process: configuration from the environment, then the agent until SIGTERM.
+import { waitForDatabase } from '../../api/db/wait.js';
 import { createLogger } from '../../api/log.js';
 import { startAgent } from './agent/agent.js';
 import { ConfigError, loadConfig } from './agent/config.js';
@@ -22,7 +23,11 @@ async function main(): Promise<number> {
   }
   // Every log line passes the redactors of the jobs running now (their credentials and masked outputs).
   const liveSecrets = new RedactorSet();
-  const logger = createLogger({ name: 'robot', level: config.logLevel, filter: (line) => liveSecrets.string(line) }).child({
+  const logger = createLogger({
+    name: 'robot',
+    level: config.logLevel,
+    filter: (line) => liveSecrets.string(line),
+  }).child({
     pool: config.pool,
     namespace: config.namespace,
     pod: config.podName,
@@ -31,6 +36,12 @@ async function main(): Promise<number> {
 
   let agent;
   try {
+    // A database that is away at start is waited for (bounded), not crash-looped on.
+    await waitForDatabase(config.databaseUrl, {
+      logger,
+      settings: config.database,
+      budgetMs: config.databaseStartupWaitMs,
+    });
     agent = await startAgent(config, { logger, env: process.env, liveSecrets });
   } catch (err) {
     logger.fatal({ err }, 'robot could not start');
@@ -62,7 +73,8 @@ async function main(): Promise<number> {
         await Promise.race([agent.abort().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
         return EXIT_FENCED;
       }
-      if (err instanceof BrowserUnavailableError) logger.fatal({ err: err.message }, 'the browser cannot start: stopped taking jobs');
+      if (err instanceof BrowserUnavailableError)
+        logger.fatal({ err: err.message }, 'the browser cannot start: stopped taking jobs');
       else logger.fatal({ err }, 'the queue runner died');
       await agent.stop().catch(() => undefined);
       return 1;

@@ -2,7 +2,7 @@
 // with zod. Every problem is reported at once, each naming the variable and what it expects.
 import { z } from 'zod';
 import type { DbSettings } from '../../../api/db/pool.js';
-import { DB_SETTINGS_ENV, dbSettingsFrom } from '../../../api/db/settings.js';
+import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../../api/db/settings.js';
 import { issueLines } from '../../../api/zod-issues.js';
 import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../egress/decide.js';
 
@@ -36,6 +36,8 @@ export interface AgentConfig {
   leaseSeconds: number;
   /** Timeouts and keepalive of every database connection (AETHER_DB_*). */
   database: DbSettings;
+  /** How long to wait for the database at start (api/db/wait.ts); absent: its default. */
+  databaseStartupWaitMs?: number;
   /**
    * How long the robot works on through a database outage while holding jobs; past it, it stops them and
    * exits non-zero (queue/lease.ts). AETHER_DB_OUTAGE_BUDGET_SECONDS, default 30.
@@ -63,7 +65,11 @@ export class ConfigError extends Error {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-const required = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+const required = (what: string) =>
+  z
+    .string({ error: `is required (${what})` })
+    .trim()
+    .min(1, `is required (${what})`);
 
 const integer = (min: number, max: number, fallback: number) =>
   z
@@ -104,7 +110,10 @@ const envSchema = z.object({
     .transform((v) => v ?? 'dbos'),
   AETHER_DBOS_MIGRATE: boolean(true),
   AETHER_POOL: required('the RobotPool name').regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
-  AETHER_NAMESPACE: required("the robot's namespace").regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, "-")'),
+  AETHER_NAMESPACE: required("the robot's namespace").regex(
+    DNS_LABEL,
+    'must be a DNS label (lowercase letters, digits, "-")',
+  ),
   AETHER_POD_NAME: required("this pod's name").regex(DNS_SUBDOMAIN, 'must be a DNS subdomain (a pod name)'),
   AETHER_CONCURRENCY: integer(1, 64, 1),
   AETHER_CHROMIUM_PATH: z.string().trim().min(1, 'must not be empty').optional(),
@@ -116,7 +125,12 @@ const envSchema = z.object({
   AETHER_LEASE_SECONDS: integer(2, 300, 5),
   AETHER_DB_OUTAGE_BUDGET_SECONDS: integer(1, 3600, 30),
   ...DB_SETTINGS_ENV,
-  AETHER_METRICS_HOST: z.string().trim().min(1).optional().transform((v) => v ?? '0.0.0.0'),
+  AETHER_METRICS_HOST: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .transform((v) => v ?? '0.0.0.0'),
   AETHER_KUBECONFIG: z.string().trim().min(1, 'must not be empty when set').optional(),
   // The conventional variable, used when AETHER_KUBECONFIG is not set; in a pod neither is, and the
   // mounted ServiceAccount token is used.
@@ -143,7 +157,12 @@ const envSchema = z.object({
     .optional(),
   AETHER_CLUSTER_CIDRS: z
     .string()
-    .transform((v) => v.split(',').map((c) => c.trim()).filter((c) => c !== ''))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    )
     .optional(),
   AETHER_TEST_CRASH_AFTER_STEP: z
     .string()
@@ -171,7 +190,9 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   } catch (err) {
     if (!(err instanceof EgressPolicyError)) throw err;
     throw new ConfigError(
-      err.problems.map((p) => (p.startsWith('allow') ? `AETHER_NETWORK_ALLOW${p.slice(5)}` : `AETHER_CLUSTER_CIDRS${p.slice(12)}`)),
+      err.problems.map((p) =>
+        p.startsWith('allow') ? `AETHER_NETWORK_ALLOW${p.slice(5)}` : `AETHER_CLUSTER_CIDRS${p.slice(12)}`,
+      ),
     );
   }
   return {
@@ -192,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     retryBackoffBaseSeconds: e.AETHER_RETRY_BACKOFF_BASE_SECONDS,
     leaseSeconds: e.AETHER_LEASE_SECONDS,
     database: db.settings,
+    databaseStartupWaitMs: startupWaitMsFrom(e),
     outageBudgetSeconds: e.AETHER_DB_OUTAGE_BUDGET_SECONDS,
     ...((e.AETHER_KUBECONFIG ?? (e.KUBECONFIG || undefined)) !== undefined && {
       kubeconfig: e.AETHER_KUBECONFIG ?? e.KUBECONFIG,

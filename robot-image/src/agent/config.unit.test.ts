@@ -35,7 +35,14 @@ describe('loadConfig', () => {
       retryBackoffBaseSeconds: 10,
       leaseSeconds: 5,
       outageBudgetSeconds: 30,
-      database: { connectTimeoutMs: 5000, statementTimeoutMs: 15_000, queryTimeoutMs: 20_000, idleInTransactionTimeoutMs: 30_000, keepAliveInitialDelayMs: 10_000 },
+      databaseStartupWaitMs: 120_000,
+      database: {
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 15_000,
+        queryTimeoutMs: 20_000,
+        idleInTransactionTimeoutMs: 30_000,
+        keepAliveInitialDelayMs: 10_000,
+      },
     };
     const { egress, ...rest } = loadConfig(minimal);
     expect(rest).toEqual(expected);
@@ -44,8 +51,13 @@ describe('loadConfig', () => {
   });
 
   it('reads the DBOS schema and whether to migrate it (the operator sets both for a tenant role)', () => {
-    expect(loadConfig({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos_finance', AETHER_DBOS_MIGRATE: 'false' }).dbos).toEqual({ schema: 'dbos_finance', migrate: false });
-    expect(problemsOf({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos; drop table x' })).toEqual([expect.stringContaining('AETHER_DBOS_SCHEMA')]);
+    expect(loadConfig({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos_finance', AETHER_DBOS_MIGRATE: 'false' }).dbos).toEqual({
+      schema: 'dbos_finance',
+      migrate: false,
+    });
+    expect(problemsOf({ ...minimal, AETHER_DBOS_SCHEMA: 'dbos; drop table x' })).toEqual([
+      expect.stringContaining('AETHER_DBOS_SCHEMA'),
+    ]);
   });
 
   it('reads the database timeouts and the outage budget; the query timeout follows the statement timeout', () => {
@@ -56,19 +68,29 @@ describe('loadConfig', () => {
       AETHER_DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: '60',
       AETHER_DB_KEEPALIVE_SECONDS: '5',
       AETHER_DB_OUTAGE_BUDGET_SECONDS: '45',
+      AETHER_DB_STARTUP_WAIT_SECONDS: '300',
     });
-    expect(c.database).toEqual({ connectTimeoutMs: 2000, statementTimeoutMs: 1500, queryTimeoutMs: 6500, idleInTransactionTimeoutMs: 60_000, keepAliveInitialDelayMs: 5000 });
+    expect(c.database).toEqual({
+      connectTimeoutMs: 2000,
+      statementTimeoutMs: 1500,
+      queryTimeoutMs: 6500,
+      idleInTransactionTimeoutMs: 60_000,
+      keepAliveInitialDelayMs: 5000,
+    });
     expect(c.outageBudgetSeconds).toBe(45);
+    expect(c.databaseStartupWaitMs).toBe(300_000);
   });
 
   it('names each bad database setting', () => {
-    expect(problemsOf({ ...minimal, AETHER_DB_CONNECT_TIMEOUT_SECONDS: 'soon', AETHER_DB_OUTAGE_BUDGET_SECONDS: '0' })).toEqual([
+    expect(
+      problemsOf({ ...minimal, AETHER_DB_CONNECT_TIMEOUT_SECONDS: 'soon', AETHER_DB_OUTAGE_BUDGET_SECONDS: '0' }),
+    ).toEqual([
       expect.stringContaining('AETHER_DB_OUTAGE_BUDGET_SECONDS'),
       expect.stringContaining('AETHER_DB_CONNECT_TIMEOUT_SECONDS'),
     ]);
-    expect(problemsOf({ ...minimal, AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '30', AETHER_DB_QUERY_TIMEOUT_SECONDS: '10' })).toEqual([
-      expect.stringContaining('AETHER_DB_QUERY_TIMEOUT_SECONDS: must not be shorter'),
-    ]);
+    expect(
+      problemsOf({ ...minimal, AETHER_DB_STATEMENT_TIMEOUT_SECONDS: '30', AETHER_DB_QUERY_TIMEOUT_SECONDS: '10' }),
+    ).toEqual([expect.stringContaining('AETHER_DB_QUERY_TIMEOUT_SECONDS: must not be shorter')]);
   });
 
   it('reads the egress policy: the pool allow list (JSON) and the cluster ranges (comma-separated)', () => {
@@ -82,9 +104,21 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['not JSON', { AETHER_NETWORK_ALLOW: '10.0.0.0/8' }, 'AETHER_NETWORK_ALLOW must be a JSON list of CIDRs and host[:port] patterns'],
-    ['a bad entry', { AETHER_NETWORK_ALLOW: '["10.0.0.0/99"]' }, 'AETHER_NETWORK_ALLOW[0] "10.0.0.0/99" is not a CIDR (e.g. 10.20.0.0/16)'],
-    ['a host as a cluster range', { AETHER_CLUSTER_CIDRS: '10.96.0.0/12,kube.local' }, 'AETHER_CLUSTER_CIDRS: "kube.local" is not a CIDR'],
+    [
+      'not JSON',
+      { AETHER_NETWORK_ALLOW: '10.0.0.0/8' },
+      'AETHER_NETWORK_ALLOW must be a JSON list of CIDRs and host[:port] patterns',
+    ],
+    [
+      'a bad entry',
+      { AETHER_NETWORK_ALLOW: '["10.0.0.0/99"]' },
+      'AETHER_NETWORK_ALLOW[0] "10.0.0.0/99" is not a CIDR (e.g. 10.20.0.0/16)',
+    ],
+    [
+      'a host as a cluster range',
+      { AETHER_CLUSTER_CIDRS: '10.96.0.0/12,kube.local' },
+      'AETHER_CLUSTER_CIDRS: "kube.local" is not a CIDR',
+    ],
   ])('refuses an egress setting that is %s, naming the variable', (_name, extra, problem) => {
     expect(problemsOf({ ...minimal, ...extra })).toEqual([problem]);
   });
