@@ -128,6 +128,8 @@ export async function checkRobot(ctx: RunContext, tag: string, config: OciImageC
         AETHER_METRICS_PORT: String(port),
         AETHER_RETRY_BACKOFF_BASE_SECONDS: '1',
         AETHER_SHUTDOWN_GRACE_SECONDS: '5',
+        // The test site is on loopback, which robots refuse unless their pool allows it (spec.network.allow).
+        AETHER_NETWORK_ALLOW: JSON.stringify([new URL(bed.site.url).host]),
       },
     });
     await waitReady(robot, port, 'the robot container to answer /readyz');
