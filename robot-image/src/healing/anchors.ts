@@ -24,9 +24,9 @@ const MAX_DISTANCE = 600;
 const PREFERENCE: Record<AnchorSource, number> = {
   label: 0,
   labelledby: 1,
-  legend: 2,
-  columnheader: 3,
-  heading: 4,
+  heading: 2,
+  legend: 3,
+  columnheader: 4,
   landmark: 5,
 };
 
@@ -62,7 +62,7 @@ function stableText(t: string): boolean {
 
 /**
  * The anchors to record for an element at `target`, most trusted first (label-for, aria-labelledby,
- * fieldset legend, column header, nearest heading above, named landmark; nearer first within a kind),
+ * nearest heading above, fieldset legend, column header, named landmark; nearer first within a kind),
  * at most `limit`, one per locator. Each carries the relation and distance it had to the element.
  */
 export function chooseAnchors(

@@ -105,7 +105,7 @@ describe('aids the page reports for automatic anchors and templates', () => {
       target: { text: 'Postcode', exact: true },
       relation: 'rightOf',
     });
-    expect(chosen.map((a) => a.source)).toEqual(['label', 'legend', 'heading']);
+    expect(chosen.map((a) => a.source)).toEqual(['label', 'heading', 'legend']);
     await page.locator('#zip').fill('SW1A 1AA');
     expect((await describeWithAids(page.locator('#zip'))).aids.imageSafe).toBe(false);
   });
