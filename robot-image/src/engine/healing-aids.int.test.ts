@@ -118,6 +118,39 @@ describe('automatic anchors (tier 2)', () => {
   });
 });
 
+describe('automatic anchors never guess', () => {
+  const named = (s: string) =>
+    s === 'Profile'
+      ? `<button id="save-profile" class="btn primary">Save profile</button>`
+      : `<button class="btn">Save billing</button>`;
+
+  it('abstains when the button is gone and only a look-alike in another section is left', async () => {
+    const target: Target = { css: '#save-profile' };
+    await page.setContent(sections(named));
+    await resolve(page, target, ctx('gone', 'save'));
+    expect((await record('gone', 'save'))!.anchors).toHaveLength(2);
+    // The Profile button is removed; the Billing one lost its text like in the tier-2 case.
+    await page.setContent(sections((s) => (s === 'Billing' ? `<button class="c-x1">${ICON}</button>` : ''), 90));
+    notices.length = 0;
+    await expect(resolve(page, target, ctx('gone', 'save'))).rejects.toThrow(/healing abstained/);
+    expect(notices.map((n) => [n.outcome, n.tier])).toEqual([['abstained', null]]);
+  });
+
+  it('abstains when another button took the place of the recorded one', async () => {
+    const target: Target = { css: '#save-profile' };
+    await page.setContent(sections(named));
+    await resolve(page, target, ctx('replaced', 'save'));
+    expect((await record('replaced', 'save'))!.anchors).toHaveLength(2);
+    // Same place, same look, but it says something else: no anchor may pick it.
+    await page.setContent(
+      sections((s) => `<button class="c-x1">${s === 'Profile' ? 'Delete account' : ICON}</button>`),
+    );
+    notices.length = 0;
+    await expect(resolve(page, target, ctx('replaced', 'save'))).rejects.toThrow(/healing abstained/);
+    expect(notices.map((n) => [n.outcome, n.tier])).toEqual([['abstained', null]]);
+  });
+});
+
 // A toolbar of icon buttons told apart only by their pictures.
 const SHAPES: Record<string, string> = {
   circle: '<circle cx="12" cy="12" r="9" fill="#c22"/>',

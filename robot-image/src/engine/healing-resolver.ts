@@ -21,6 +21,7 @@ import {
 import type { Logger } from '../../../api/log.js';
 import type { Target } from '../../../api/v1alpha1/target.js';
 import {
+  atRecordedOffset,
   captureRecordedTemplate,
   chooseAnchors,
   describeWithAids,
@@ -64,7 +65,7 @@ import {
 } from './targets.js';
 
 export interface HealingResolverOptions {
-  /** Where element records and heal events go (tables of migrations 0001/0002). */
+  /** Where element records (with their aids) and heal events go (tables of migrations 0001/0002/0009). */
   db: pg.Pool;
   logger: Logger;
   /** Every heal and abstention, for the aether_healing_events_total metric. */
@@ -302,8 +303,14 @@ async function foundAgain(page: Page, anchors: readonly RecordedAnchor[], box: B
     if (out.length >= MAX_ANCHORS) break;
     const loc = plainLocator(page, a.target, a.frame);
     if ((await loc.count()) !== 1) continue;
-    const again = relationOf((await placeOfLocator(loc)).box, box);
-    if (again.relation === a.relation && Math.abs(again.distance - a.distance) <= 3) out.push(a);
+    const at = (await placeOfLocator(loc)).box;
+    const again = relationOf(at, box);
+    if (
+      again.relation === a.relation &&
+      Math.abs(again.distance - a.distance) <= 3 &&
+      (!a.offset || atRecordedOffset(at, box, a.offset))
+    )
+      out.push(a);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // works without an author-written `anchor`. Pure: the page gathers raw candidates (inpage.ts `aids`),
 // this file decides; the resolver then keeps those whose own locator matches exactly one element.
 import { relationDistance } from './spatial.js';
-import type { AnchorSource, Box, PlainTarget, RecordedAnchor, SpatialRelation } from './types.js';
+import type { AnchorSource, Box, ElementDescriptor, PlainTarget, RecordedAnchor, SpatialRelation } from './types.js';
 
 /** A stable element near the target as the page reported it. */
 export interface AnchorCandidate {
@@ -55,6 +55,32 @@ export function relationOf(anchor: Box, target: Box): { relation: SpatialRelatio
   return best ?? { relation: 'near', distance: relationDistance(anchor, target, 'near')! };
 }
 
+/**
+ * Whether a candidate at `box` stands where the recorded element stood relative to an anchor now at
+ * `anchor`: within 16 px plus a tenth of the recorded offset (spacing may change a little, the
+ * neighbour button or the next row may not pass).
+ */
+export function atRecordedOffset(anchor: Box, box: Box, offset: { dx: number; dy: number }): boolean {
+  const tolerance = 16 + 0.1 * Math.hypot(offset.dx, offset.dy);
+  return Math.abs(box.x - anchor.x - offset.dx) <= tolerance && Math.abs(box.y - anchor.y - offset.dy) <= tolerance;
+}
+
+const said = (s: string | undefined) => (s ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+
+/**
+ * Whether a candidate says something else than the recorded element did: both have a name (or text,
+ * or test id) and neither contains the other. An automatic anchor may only pick an element that lost
+ * what it said, never one that says something different ("Archive" where "Delete" was).
+ */
+export function contradictsRecorded(recorded: ElementDescriptor, c: ElementDescriptor): boolean {
+  const differ = (a: string, b: string) => a !== '' && b !== '' && !a.includes(b) && !b.includes(a);
+  const testId = (d: ElementDescriptor) => said(d.attributes?.['data-testid']);
+  return (
+    differ(said(recorded.accessibleName ?? recorded.text), said(c.accessibleName ?? c.text)) ||
+    differ(testId(recorded), testId(c))
+  );
+}
+
 /** A text that names something rather than shows data (no long numbers, not a paragraph). */
 function stableText(t: string): boolean {
   return t.length > 0 && t.length <= MAX_TEXT && !/\d{4,}/.test(t);
@@ -83,6 +109,7 @@ export function chooseAnchors(
       target: locator,
       relation,
       distance: Math.round(distance),
+      offset: { dx: Math.round(target.x - c.box.x), dy: Math.round(target.y - c.box.y) },
       source: c.source,
       ...(relation !== 'inside' && { withinPx: Math.min(2000, Math.round(distance + Math.max(100, distance))) }),
       ...(c.frame && c.frame.length > 0 && { frame: c.frame }),

@@ -1,5 +1,12 @@
-import { anchorLocator, chooseAnchors, relationOf, type AnchorCandidate } from './anchors.js';
-import type { Box } from './types.js';
+import {
+  anchorLocator,
+  atRecordedOffset,
+  chooseAnchors,
+  contradictsRecorded,
+  relationOf,
+  type AnchorCandidate,
+} from './anchors.js';
+import type { Box, ElementDescriptor } from './types.js';
 
 const target: Box = { x: 200, y: 300, width: 160, height: 30 };
 const c = (
@@ -87,9 +94,40 @@ describe('chooseAnchors', () => {
         target: { role: 'region', name: 'Signup', exact: true },
         relation: 'inside',
         distance: 0,
+        offset: { dx: 200, dy: 300 },
         source: 'landmark',
         frame: ['xpath=/html/body/iframe'],
       },
     ]);
+  });
+});
+
+describe('atRecordedOffset', () => {
+  const anchor: Box = { x: 100, y: 100, width: 200, height: 30 };
+  const offset = { dx: 80, dy: 60 }; // recorded 100 px away: 26 px of tolerance
+  it.each<[string, Box, boolean]>([
+    ['exactly where it was', { x: 180, y: 160, width: 90, height: 30 }, true],
+    ['spacing grew a little', { x: 190, y: 180, width: 90, height: 30 }, true],
+    ['the neighbour button to its left', { x: 80, y: 160, width: 90, height: 30 }, false],
+    ['the next row', { x: 180, y: 200, width: 90, height: 30 }, false],
+  ])('%s', (_name, box, want) => {
+    expect(atRecordedOffset(anchor, box, offset)).toBe(want);
+  });
+});
+
+describe('contradictsRecorded', () => {
+  const recorded: ElementDescriptor = {
+    tag: 'button',
+    accessibleName: 'Delete order',
+    attributes: { 'data-testid': 'del' },
+  };
+  it.each<[string, ElementDescriptor, boolean]>([
+    ['lost its name (an icon now)', { tag: 'button' }, false],
+    ['a shorter name', { tag: 'button', accessibleName: 'Delete' }, false],
+    ['the same name reworded longer', { tag: 'button', text: 'delete  order now' }, false],
+    ['another name', { tag: 'button', accessibleName: 'Archive order' }, true],
+    ['another test id', { tag: 'button', attributes: { 'data-testid': 'archive' } }, true],
+  ])('%s', (_name, c, want) => {
+    expect(contradictsRecorded(recorded, c)).toBe(want);
   });
 });

@@ -4,6 +4,7 @@
 // Tiers 2 and 3 use the author's anchor / image first, then the ones the robot recorded by itself
 // (HealOptions.recorded); several recorded anchors must agree on one element.
 import type { ElementHandle, Locator, Page } from 'playwright-core';
+import { atRecordedOffset, contradictsRecorded } from './anchors.js';
 import { collectCandidates, hintFor, locatorOf } from './capture.js';
 import { inPageFunction } from './inpage.js';
 import { placeOfLocator, plainLocator } from './locate.js';
@@ -114,7 +115,7 @@ export async function healTarget(
       reason = `tier 2: ${pick.reason}`;
     }
     if (recordedAnchors.length > 0) {
-      const pick = await pickByRecordedAnchors(page, recordedAnchors, candidates, scores);
+      const pick = await pickByRecordedAnchors(page, recordedAnchors, candidates, scores, fingerprint);
       if (pick.choice !== null)
         return finish(page, 2, candidates[pick.choice]!, scores[pick.choice] ?? 0, opts, ms, t0);
       reason = `tier 2: ${pick.reason}`;
@@ -141,19 +142,22 @@ interface AnchorPick {
 /** One anchor: found by its own locator (in its frame), then the candidate in relation to it. */
 async function pickNearAnchor(
   page: Page,
-  anchor: AnchorSpec & { frame?: string[]; distance?: number },
+  anchor: AnchorSpec & { frame?: string[]; distance?: number; offset?: { dx: number; dy: number } },
   candidates: ElementDescriptor[],
   scores: number[],
+  ruledOut?: Set<number>,
 ): Promise<AnchorPick> {
   const anchorLoc = plainLocator(page, anchor.target, anchor.frame);
   const n = await anchorLoc.count();
   if (n !== 1) return { choice: null, reason: `anchor matched ${n} elements` };
   const place = await placeOfLocator(anchorLoc);
   const sameFrame = (c: ElementDescriptor) => JSON.stringify(c.frame ?? []) === JSON.stringify(place.frame);
-  // The anchor itself and its ancestors are never the answer.
-  const exclude = new Set<number>();
+  // The anchor itself and its ancestors are never the answer; with a recorded offset, neither is a
+  // candidate standing elsewhere relative to the anchor.
+  const exclude = new Set<number>(ruledOut);
   candidates.forEach((c, i) => {
     if (c.xpath && sameFrame(c) && (place.xpath === c.xpath || place.xpath.startsWith(c.xpath + '/'))) exclude.add(i);
+    else if (anchor.offset && (!c.box || !atRecordedOffset(place.box, c.box, anchor.offset))) exclude.add(i);
   });
   const pick = pickByRelation(
     place.box,
@@ -176,17 +180,23 @@ async function pickNearAnchor(
   };
 }
 
-/** Recorded anchors: every one that finds a candidate must find the same one. */
+/**
+ * Recorded anchors: every one that finds a candidate must find the same one, and no candidate that
+ * says something else than the recorded element did is eligible.
+ */
 async function pickByRecordedAnchors(
   page: Page,
   anchors: readonly RecordedAnchor[],
   candidates: ElementDescriptor[],
   scores: number[],
+  recorded: ElementDescriptor | undefined,
 ): Promise<AnchorPick> {
+  const ruledOut = new Set<number>();
+  if (recorded) candidates.forEach((c, i) => contradictsRecorded(recorded, c) && ruledOut.add(i));
   const chosen = new Map<number, string[]>();
   const misses: string[] = [];
   for (const a of anchors) {
-    const pick = await pickNearAnchor(page, a, candidates, scores);
+    const pick = await pickNearAnchor(page, a, candidates, scores, ruledOut);
     const name = `${a.source} ${JSON.stringify(a.target.name ?? a.target.text ?? '')}`;
     if (pick.choice === null) misses.push(`${name}: ${pick.reason}`);
     else chosen.set(pick.choice, [...(chosen.get(pick.choice) ?? []), name]);

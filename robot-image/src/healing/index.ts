@@ -38,7 +38,14 @@ export {
   type ElementAids,
 } from './capture.js';
 export { healTarget, captureTemplate, captureRecordedTemplate, type HealResult, type HealOptions } from './heal.js';
-export { chooseAnchors, anchorLocator, relationOf, MAX_ANCHORS, type AnchorCandidate } from './anchors.js';
+export {
+  chooseAnchors,
+  anchorLocator,
+  atRecordedOffset,
+  relationOf,
+  MAX_ANCHORS,
+  type AnchorCandidate,
+} from './anchors.js';
 export { pickByRelation, relationDistance, type SpatialPick } from './spatial.js';
 export { findTemplate, loadOpenCv, MIN_CORRELATION } from './visual.js';
 export {

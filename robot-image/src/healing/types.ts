@@ -81,6 +81,11 @@ export interface RecordedAnchor extends AnchorSpec {
   source: AnchorSource;
   /** How far the element was from the anchor in `relation` when recorded (px). */
   distance: number;
+  /**
+   * The element's top-left corner minus the anchor's when recorded (px). A candidate must stand at about
+   * the same offset: a heading says little about which of two buttons side by side was meant.
+   */
+  offset?: { dx: number; dy: number };
   /** The anchor's frame (as ElementDescriptor.frame). */
   frame?: string[];
 }
