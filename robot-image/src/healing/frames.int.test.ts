@@ -4,6 +4,7 @@
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../browser/chromium.js';
 import {
+  captureTemplate,
   chooseAnchors,
   collectCandidates,
   describeElement,
@@ -66,6 +67,34 @@ describe('same-origin iframes', () => {
   });
 });
 
+describe('automatic anchors inside an iframe', () => {
+  const form = (button: (s: string) => string) =>
+    framed(
+      ['Profile', 'Billing']
+        .map((s) => `<section style="height:120px"><h2>${s}</h2><p>Changes apply at once.</p>${button(s)}</section>`)
+        .join(''),
+    );
+  it('are recorded with their frame and heal at tier 2 there', async () => {
+    await page.setContent(form((s) => `<button id="${s}">Save ${s}</button>`));
+    const el = page.frameLocator('iframe').locator('#Profile');
+    const { descriptor, aids } = await describeWithAids(el);
+    const anchors = chooseAnchors(descriptor.box!, aids.anchors);
+    expect(anchors).toEqual([
+      expect.objectContaining({
+        source: 'heading',
+        target: { role: 'heading', name: 'Profile', exact: true },
+        frame: ['xpath=/html/body/iframe'],
+      }),
+    ]);
+    await page.setContent(
+      form(() => `<button class="x"><svg width="16" height="16"><circle cx="8" cy="8" r="6"/></svg></button>`),
+    );
+    const r = await healTarget(page, { css: '#Profile' }, descriptor, { recorded: { anchors } });
+    expect(r).toMatchObject({ outcome: 'healed', tier: 2 });
+    expect(await r.locator!.evaluate((b) => b.closest('section')!.querySelector('h2')!.textContent)).toBe('Profile');
+  });
+});
+
 describe('open shadow roots', () => {
   it('collects elements inside a shadow root with a deep CSS path, and heals a target there', async () => {
     await shadowPage(`<div><button id="save" class="b1">Save settings</button><button id="reset">Reset</button></div>`);
@@ -84,6 +113,42 @@ describe('open shadow roots', () => {
     expect(await r.locator!.evaluate((el) => el.id)).toBe('sv-2');
     // The healed element's own descriptor reaches it again.
     expect(await locatorOf(page, r.descriptor!).evaluate((el) => el.id)).toBe('sv-2');
+  });
+});
+
+describe('tier 3 inside iframes and shadow roots', () => {
+  const SHAPES: Record<string, string> = {
+    circle: '<circle cx="12" cy="12" r="9" fill="#c22"/>',
+    square: '<rect x="3" y="3" width="18" height="18" fill="#22c"/>',
+    cross: '<path d="M4 4 L20 20 M20 4 L4 20" stroke="#282" stroke-width="4"/>',
+  };
+  const tools = (order: string[], named: boolean) =>
+    `<div style="display:flex;gap:12px;padding:20px">${order
+      .map(
+        (s) =>
+          `<button ${named ? `id="t-${s}" aria-label="${s}"` : ''} style="width:44px;height:44px;background:#fff;border:1px solid #999"><svg width="24" height="24">${SHAPES[s]}</svg></button>`,
+      )
+      .join('')}</div>`;
+
+  it('finds the picture inside a same-origin iframe and returns a locator into it', async () => {
+    await page.setContent(framed(tools(['circle', 'square', 'cross'], true)));
+    const image = await captureTemplate(page.frameLocator('iframe').locator('#t-cross'));
+    await page.setContent(framed(tools(['cross', 'square', 'circle'], false)));
+    const r = await healTarget(page, { css: '#t-cross', image });
+    expect(r).toMatchObject({ outcome: 'healed', tier: 3 });
+    expect(r.descriptor!.frame).toEqual(['xpath=/html/body/iframe']);
+    expect(await r.locator!.evaluate((el) => el.querySelector('path') !== null)).toBe(true);
+  });
+
+  it('finds the picture inside an open shadow root', async () => {
+    await shadowPage(tools(['circle', 'square', 'cross'], true));
+    const image = await captureTemplate(page.locator('#t-cross'));
+    await shadowPage(tools(['square', 'cross', 'circle'], false));
+    const r = await healTarget(page, { css: '#t-cross', image });
+    expect(r).toMatchObject({ outcome: 'healed', tier: 3 });
+    expect(r.descriptor!.deepCss).toContain('x-panel');
+    expect(await r.locator!.evaluate((el) => el.querySelector('rect') !== null)).toBe(false);
+    expect(await r.locator!.evaluate((el) => el.querySelector('path') !== null)).toBe(true);
   });
 });
 
