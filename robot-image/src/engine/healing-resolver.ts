@@ -92,13 +92,14 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
     target: Target,
     ctx: ResolveContext,
     workflow: WorkflowKey,
-    force = false,
+    when: { afterHeal?: boolean } = {},
   ): Promise<void> {
     const key = recordKey(ctx.stepPath);
     const memKey = `${workflow.namespace}/${workflow.name}/${key}`;
     const mem = memory.get(memKey);
     const t = now();
-    if (!force && !shouldDescribe(mem, t, timing)) return;
+    // A healed element is recorded at once: the record must follow the page.
+    if (!when.afterHeal && !shouldDescribe(mem, t, timing)) return;
     try {
       const { descriptor, aids } = await describeWithAids(loc);
       // More than kept: some may not be found again by their own locator.
@@ -261,7 +262,7 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
           ...(d.frame && { frame: d.frame }),
           ...(d.deepCss && { deepCss: d.deepCss }),
         });
-      if (workflow && result.descriptor) await record(result.locator, target, ctx, workflow, true);
+      if (workflow && result.descriptor) await record(result.locator, target, ctx, workflow, { afterHeal: true });
       return result.locator;
     }
     // Every tier abstained: the page may still be rendering the target; give it the rest of the step's time.
