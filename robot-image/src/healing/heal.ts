@@ -254,7 +254,8 @@ export async function captureRecordedTemplate(page: Page, box: Box): Promise<Ima
   if (box.width < 8 || box.height < 8 || box.width > limits.maxSide || box.height > limits.maxSide) return null;
   const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
   const clip = { x: box.x - scroll.x, y: box.y - scroll.y, width: box.width, height: box.height };
-  const png = await page.screenshot({ type: 'png', clip, animations: 'disabled', caret: 'hide' });
+  // Animations allowed: disabling them would fast-forward the page's own transitions mid-run.
+  const png = await page.screenshot({ type: 'png', clip, animations: 'allow', caret: 'hide' });
   const size = pngSize(png);
   if ('error' in size || png.length > limits.maxBytes || size.width * size.height > limits.maxPixels) return null;
   return { pngBase64: png.toString('base64'), lastKnownBox: box };
