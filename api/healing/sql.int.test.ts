@@ -41,7 +41,10 @@ describe('element descriptors', () => {
     expect(await upsert({})).toBe(true);
     expect(await upsert({})).toBe(false);
     expect(await upsert({ digest: 'd2', text: 'Store' })).toBe(true);
-    expect((await getElementDescriptor(db, { workflow, stepPath: 'save' }))!.descriptor).toEqual({ tag: 'button', text: 'Store' });
+    expect((await getElementDescriptor(db, { workflow, stepPath: 'save' }))!.descriptor).toEqual({
+      tag: 'button',
+      text: 'Store',
+    });
     expect(await upsert({ digest: 'd2', css: '#store' })).toBe(true);
     expect(await upsert({ digest: 'd2', css: '#store' })).toBe(false);
     // Older than the refresh period: written again even though unchanged.
@@ -52,7 +55,12 @@ describe('element descriptors', () => {
     await upsert({ stepPath: 'rows.typeName' });
     const rows = await listElementDescriptors(db, { workflow });
     expect(rows.map((r) => r.stepPath)).toEqual(['rows.typeName', 'save']);
-    expect(rows[1]).toMatchObject({ target: { css: '#store' }, fragility: 0.25, fragilityReasons: ['a reason'], runUid });
+    expect(rows[1]).toMatchObject({
+      target: { css: '#store' },
+      fragility: 0.25,
+      fragilityReasons: ['a reason'],
+      runUid,
+    });
     expect(await listElementDescriptors(db, { workflow: { ...workflow, name: 'other' } })).toEqual([]);
     expect(await getElementDescriptor(db, { workflow, stepPath: 'nope' })).toBeNull();
   });
@@ -100,8 +108,58 @@ describe('healing events', () => {
       });
     const all = await listHealingEvents(db, { workflow });
     expect(all.map((e) => e.stepId)).toEqual(['save', 'a', 'b', 'c']);
-    expect(all[0]).toMatchObject({ tier: 1, outcome: 'healed', suggestion: { role: 'button', name: 'Save' }, score: 0.82, runUid });
-    expect(all[3]).toMatchObject({ tier: null, outcome: 'abstained', suggestion: null, reason: 'tier 1: no candidates', stepPath: 'rows.c' });
+    expect(all[0]).toMatchObject({
+      tier: 1,
+      outcome: 'healed',
+      suggestion: { role: 'button', name: 'Save' },
+      score: 0.82,
+      runUid,
+    });
+    expect(all[3]).toMatchObject({
+      tier: null,
+      outcome: 'abstained',
+      suggestion: null,
+      reason: 'tier 1: no candidates',
+      stepPath: 'rows.c',
+    });
     expect((await listHealingEvents(db, { workflow, limit: 2 })).map((e) => e.stepId)).toEqual(['b', 'c']);
+  });
+});
+
+describe('recorded healing aids (migration 0009)', () => {
+  const png = (n: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, n]);
+  const aided = (o: { anchors?: object[]; template?: { png: Buffer; digest: string } }) =>
+    upsertElementDescriptor(db, {
+      workflow,
+      stepPath: 'aided',
+      descriptor: { tag: 'input' },
+      digest: 'a1',
+      target: { css: '#qty' },
+      fragility: 0.5,
+      fragilityReasons: [],
+      runUid,
+      refreshSeconds: 3600,
+      ...(o.anchors && { anchors: o.anchors }),
+      ...(o.template && { template: { ...o.template, box: { x: 1, y: 2, width: 30, height: 10 } } }),
+    });
+  const label = { target: { text: 'Quantity', exact: true }, relation: 'rightOf', distance: 8, source: 'label' };
+
+  it('stores anchors and a picture, keeps the picture when none is given, and writes only what changed', async () => {
+    expect(await aided({ anchors: [label], template: { png: png(1), digest: 'p1' } })).toBe(true);
+    expect(await aided({ anchors: [label] })).toBe(false); // no new picture: nothing changed
+    let row = await getElementDescriptor(db, { workflow, stepPath: 'aided' });
+    expect(row!.anchors).toEqual([label]);
+    expect(row!.template).toEqual({ png: png(1), digest: 'p1', box: { x: 1, y: 2, width: 30, height: 10 } });
+    expect(await aided({ anchors: [label], template: { png: png(1), digest: 'p1' } })).toBe(false);
+    expect(await aided({ anchors: [label], template: { png: png(2), digest: 'p2' } })).toBe(true);
+    expect(await aided({ anchors: [{ ...label, distance: 40 }] })).toBe(true);
+    row = await getElementDescriptor(db, { workflow, stepPath: 'aided' });
+    expect(row!.template!.png).toEqual(png(2));
+    expect(row!.anchors).toEqual([{ ...label, distance: 40 }]);
+    // A record written without aids has none.
+    expect((await getElementDescriptor(db, { workflow, stepPath: 'save' }))!).toMatchObject({
+      anchors: [],
+      template: null,
+    });
   });
 });

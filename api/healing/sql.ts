@@ -1,4 +1,4 @@
-// One thin function per SQL statement on Aether's self-healing tables (migrations 0001 and 0002):
+// One thin function per SQL statement on Aether's self-healing tables (migrations 0001, 0002, 0009):
 // recorded element descriptors (written by robots) and heal events (written by robots, read by the
 // operator to build RpaWorkflow status). Rows carry plain JSON: this file knows no Playwright.
 import type { Queryable } from '../queue/db.js';
@@ -12,7 +12,6 @@ export interface WorkflowKey {
   namespace: string;
   name: string;
 }
-
 
 export interface DescriptorRow {
   stepPath: string;
@@ -28,9 +27,27 @@ export interface DescriptorRow {
 const DESCRIPTOR_COLUMNS = `step_path as "stepPath", descriptor, digest, target, fragility,
   fragility_reasons as "fragilityReasons", run_uid as "runUid", recorded_at as "recordedAt"`;
 
+/** A recorded picture of the element (tier 3). */
+export interface RecordedTemplate {
+  png: Buffer;
+  /** Where the element was (top-document CSS pixels). */
+  box: { x: number; y: number; width: number; height: number };
+  /** sha256 of the PNG. */
+  digest: string;
+}
+
+/** A record with the aids the robot chose by itself (migration 0009): what healing reads. */
+export interface ElementRecordRow extends DescriptorRow {
+  /** RecordedAnchor[] (robot-image/src/healing/types.ts) as stored. */
+  anchors: Record<string, unknown>[];
+  template: RecordedTemplate | null;
+}
+
 /**
- * Records what a step's element looks like now. The row is rewritten only when the element changed
- * (another digest) or the row is older than `refreshSeconds`; returns whether it was written.
+ * Records what a step's element looks like now, with its automatic anchors and (when one was taken) its
+ * picture; without a new picture the recorded one stays. The row is rewritten only when the element,
+ * the target, the anchors or the picture changed, or the row is older than `refreshSeconds`; returns
+ * whether it was written.
  */
 export async function upsertElementDescriptor(
   db: Queryable,
@@ -44,19 +61,30 @@ export async function upsertElementDescriptor(
     fragilityReasons: string[];
     runUid: string | null;
     refreshSeconds: number;
+    /** Automatic anchors (default none). */
+    anchors?: object[];
+    /** A new picture of the element; absent keeps the recorded one. */
+    template?: RecordedTemplate;
   },
 ): Promise<boolean> {
   const r = await db.query(
-    `insert into aether.element_descriptors
-       (workflow_namespace, workflow_name, step_path, descriptor, digest, target, fragility, fragility_reasons, run_uid)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `insert into aether.element_descriptors as e
+       (workflow_namespace, workflow_name, step_path, descriptor, digest, target, fragility, fragility_reasons, run_uid,
+        anchors, template_png, template_box, template_digest)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13, $14)
      on conflict (workflow_namespace, workflow_name, step_path) do update
        set descriptor = excluded.descriptor, digest = excluded.digest, target = excluded.target,
            fragility = excluded.fragility, fragility_reasons = excluded.fragility_reasons,
-           run_uid = excluded.run_uid, recorded_at = now()
-     where aether.element_descriptors.digest <> excluded.digest
-        or aether.element_descriptors.target <> excluded.target
-        or aether.element_descriptors.recorded_at < now() - make_interval(secs => $10)`,
+           run_uid = excluded.run_uid, anchors = excluded.anchors,
+           template_png = coalesce(excluded.template_png, e.template_png),
+           template_box = coalesce(excluded.template_box, e.template_box),
+           template_digest = coalesce(excluded.template_digest, e.template_digest),
+           recorded_at = now()
+     where e.digest <> excluded.digest
+        or e.target <> excluded.target
+        or e.anchors <> excluded.anchors
+        or (excluded.template_digest is not null and excluded.template_digest is distinct from e.template_digest)
+        or e.recorded_at < now() - make_interval(secs => $10)`,
     [
       opts.workflow.namespace,
       opts.workflow.name,
@@ -68,21 +96,37 @@ export async function upsertElementDescriptor(
       opts.fragilityReasons,
       opts.runUid,
       opts.refreshSeconds,
+      JSON.stringify(opts.anchors ?? []),
+      opts.template?.png ?? null,
+      opts.template ? JSON.stringify(opts.template.box) : null,
+      opts.template?.digest ?? null,
     ],
   );
   return (r.rowCount ?? 0) > 0;
 }
 
+/** One step's record with its anchors and picture (what a robot heals with). */
 export async function getElementDescriptor(
   db: Queryable,
   opts: { workflow: WorkflowKey; stepPath: string },
-): Promise<DescriptorRow | null> {
-  const r = await db.query<DescriptorRow>(
-    `select ${DESCRIPTOR_COLUMNS} from aether.element_descriptors
+): Promise<ElementRecordRow | null> {
+  const r = await db.query<
+    DescriptorRow & {
+      anchors: Record<string, unknown>[];
+      png: Buffer | null;
+      box: RecordedTemplate['box'] | null;
+      templateDigest: string | null;
+    }
+  >(
+    `select ${DESCRIPTOR_COLUMNS}, anchors, template_png as png, template_box as box, template_digest as "templateDigest"
+       from aether.element_descriptors
       where workflow_namespace = $1 and workflow_name = $2 and step_path = $3`,
     [opts.workflow.namespace, opts.workflow.name, opts.stepPath],
   );
-  return r.rows[0] ?? null;
+  const row = r.rows[0];
+  if (!row) return null;
+  const { png, box, templateDigest, ...rest } = row;
+  return { ...rest, template: png && box && templateDigest ? { png, box, digest: templateDigest } : null };
 }
 
 /** Every recorded step target of a workflow (for fragility in its status), by step path. */

@@ -45,6 +45,14 @@ export const Fingerprint = z
         right: boundedString(512).optional(),
       })
       .optional(),
+    frame: z
+      .array(boundedString(2048))
+      .max(8)
+      .optional()
+      .meta({ description: 'Inside same-origin iframes: a selector of each iframe element, outermost first.' }),
+    deepCss: boundedString(4096)
+      .optional()
+      .meta({ description: 'Inside an open shadow root: a CSS path from html whose child steps cross shadow roots.' }),
   })
   .meta({ description: 'Recorded element descriptor used to re-find the element when its locator breaks.' });
 export type Fingerprint = z.infer<typeof Fingerprint>;

@@ -3,7 +3,8 @@
 // one) on before.html, then heal on after.html and compare with the marked element there.
 // Then tier 1 alone through the exported rankCandidates, with descriptor fields dropped on both
 // sides (how held-out data may look). Also measures collect+score on a large page (3,000 elements) against the 400 ms budget, with
-// a plain evaluate() round trip over the same page as the baseline.
+// a plain evaluate() round trip over the same page as the baseline, and on the same rows inside an open
+// shadow root with a same-origin iframe beside them (candidates are collected there too).
 import { type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../e2e/healing/corpus.js';
 import {
@@ -73,9 +74,26 @@ function largePage(rows: number): string {
   return `<!doctype html><html><body><nav><a href="/">Home</a><a href="/orders">Orders</a></nav><h1>Orders</h1><table>${Array.from({ length: rows }, (_, i) => tr(i)).join('')}</table><button id="export">Export all</button></body></html>`;
 }
 
-async function benchLargePage(page: Page): Promise<{ elements: number; healMs: number; baselineMs: number }> {
-  await page.setContent(largePage(300));
-  const elements = await page.evaluate(() => document.querySelectorAll('*').length);
+/** The same rows inside an open shadow root, under a same-origin iframe holding a small form. */
+function largeShadowPage(rows: number): string {
+  const inner = largePage(rows).replace(/^<!doctype html><html><body>|<\/body><\/html>$/g, '');
+  const form = `<form><label for="q">Search</label> <input id="q"><button>Go</button></form>`.replace(/"/g, '&quot;');
+  return `<!doctype html><html><body><x-orders></x-orders><iframe srcdoc="${form}"></iframe><template id="t">${inner}</template>
+<script>customElements.define('x-orders', class extends HTMLElement { constructor() { super();
+  this.attachShadow({ mode: 'open' }).appendChild(document.getElementById('t').content.cloneNode(true)); } });</script></body></html>`;
+}
+
+async function benchLargePage(
+  page: Page,
+  shadow = false,
+): Promise<{ elements: number; healMs: number; baselineMs: number }> {
+  if (shadow) await page.goto('about:blank');
+  await page.setContent(shadow ? largeShadowPage(300) : largePage(300));
+  const elements = await page.evaluate(
+    () =>
+      document.querySelectorAll('*').length +
+      (document.querySelector('x-orders')?.shadowRoot?.querySelectorAll('*').length ?? 0),
+  );
   const recorded = await describeElement(page.locator('tr:nth-child(150) button.danger'));
   const healMs: number[] = [];
   const baseMs: number[] = [];
@@ -157,6 +175,10 @@ async function main(): Promise<void> {
     const large = await benchLargePage(page);
     console.log(
       `large page: ${large.elements} elements, collect+score p50 ${large.healMs.toFixed(1)} ms (budget 400 ms); baseline evaluate over all elements ${large.baselineMs.toFixed(1)} ms; ratio ${(large.healMs / large.baselineMs).toFixed(1)}`,
+    );
+    const deep = await benchLargePage(page, true);
+    console.log(
+      `large page in an open shadow root (+ an iframe): ${deep.elements} elements, collect+score p50 ${deep.healMs.toFixed(1)} ms (budget 400 ms); ratio to the baseline above ${(deep.healMs / large.baselineMs).toFixed(1)}`,
     );
 
     const n = outcomes.length;

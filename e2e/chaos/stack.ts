@@ -124,6 +124,7 @@ const robotRole = {
     { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs/status'], verbs: ['get', 'patch'] },
     // As the chart's robot Role: the checkpoint key (created by the operator) and audit Events.
     { apiGroups: [''], resources: ['secrets'], resourceNames: ['aether-checkpoint-key'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   ],
 };

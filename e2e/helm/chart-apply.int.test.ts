@@ -130,6 +130,13 @@ describe('the chart on a real API server', () => {
       expect(await statusOf(core.listNamespacedSecret({ namespace: ns }))).toBe(403);
     });
 
+    test('may get a ConfigMap (a step\'s image template), and is refused (403) listing ConfigMaps', async () => {
+      await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'templates' }, data: { icon: 'x' } } });
+      const core = robot.makeApiClient(CoreV1Api);
+      expect((await core.readNamespacedConfigMap({ name: 'templates', namespace: ns })).data).toEqual({ icon: 'x' });
+      expect(await statusOf(core.listNamespacedConfigMap({ namespace: ns }))).toBe(403);
+    });
+
     test('may get an RpaJob and patch its status', async () => {
       const api = robot.makeApiClient(CustomObjectsApi);
       const job = (await api.getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: jobName })) as KubernetesObject;

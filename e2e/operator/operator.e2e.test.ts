@@ -14,7 +14,15 @@ import { kubeconfigPath } from '../harness/testenv.js';
 import { waitFor } from '../harness/wait.js';
 import { NodeSimulator } from '../nodesim/simulator.js';
 import { deploymentName } from '../../operator/src/controllers/robotpool/deployment.js';
-import { createObject, eventsFor, getObject, setUpEnv, silentLogger, tearDownEnv, type TestEnv } from '../../operator/src/testing/operator-env.js';
+import {
+  createObject,
+  eventsFor,
+  getObject,
+  setUpEnv,
+  silentLogger,
+  tearDownEnv,
+  type TestEnv,
+} from '../../operator/src/testing/operator-env.js';
 import { REPO_ROOT, startOperatorProcess, type OperatorProcess } from './operator-process.js';
 
 jest.setTimeout(600_000);
@@ -44,14 +52,17 @@ function startReceiver(): Promise<{ server: Server; port: number; spans: OtlpSpa
     req.on('end', () => {
       try {
         const json = JSON.parse(body) as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> };
-        for (const rs of json.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans ?? []));
+        for (const rs of json.resourceSpans ?? [])
+          for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans ?? []));
       } catch {
         /* not JSON: ignored */
       }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, spans })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, spans })),
+  );
 }
 
 describe('operator end to end (node simulator, robots, leader hand-over)', () => {
@@ -76,22 +87,34 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
           { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs/status'], verbs: ['get', 'patch'] },
           // As the chart's robot Role: the checkpoint key (created by the operator) and audit Events.
           { apiGroups: [''], resources: ['secrets'], resourceNames: ['aether-checkpoint-key'], verbs: ['get'] },
+          { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
           { apiGroups: [''], resources: ['events'], verbs: ['create'] },
         ],
       },
     });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
-      body: { metadata: { name: 'robot' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'robot' }, subjects: [{ kind: 'ServiceAccount', name: 'aether-robot', namespace: ns }] },
+      body: {
+        metadata: { name: 'robot' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'robot' },
+        subjects: [{ kind: 'ServiceAccount', name: 'aether-robot', namespace: ns }],
+      },
     });
-    await env.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db' }, stringData: { url: env.databaseUrl } } });
+    await env.core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'db' }, stringData: { url: env.databaseUrl } },
+    });
     sim = new NodeSimulator({
       kubeConfig: env.kc,
       nodeName: `sim-${ns}`,
       namespace: ns,
       images: {
         // The robot reads its kubeconfig from AETHER_KUBECONFIG; the simulator hands out KUBECONFIG.
-        [ROBOT_IMAGE]: { command: 'sh', args: ['-c', 'AETHER_KUBECONFIG="$KUBECONFIG" exec node --import tsx robot-image/src/main.ts'], cwd: REPO_ROOT },
+        [ROBOT_IMAGE]: {
+          command: 'sh',
+          args: ['-c', 'AETHER_KUBECONFIG="$KUBECONFIG" exec node --import tsx robot-image/src/main.ts'],
+          cwd: REPO_ROOT,
+        },
       },
       restartBackoffMs: { base: 500, max: 5000 },
       log: silentLogger,
@@ -115,11 +138,16 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
     };
     const a = await startOperatorProcess({ identity: 'op-a', env: operatorEnv, logDir });
     operators.push(a);
-    await waitFor('op-a to lead', async () => ((await a.metric('aether_leader')) === 1 ? true : undefined), { timeoutMs: 60_000, failFast: () => (a.proc.exitCode !== null ? `op-a exited (${a.logFile})` : undefined) });
+    await waitFor('op-a to lead', async () => ((await a.metric('aether_leader')) === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+      failFast: () => (a.proc.exitCode !== null ? `op-a exited (${a.logFile})` : undefined),
+    });
     const b = await startOperatorProcess({ identity: 'op-b', env: operatorEnv, logDir });
     operators.push(b);
     // A stand-by replica is ready (warm caches) without leading.
-    await waitFor('op-b ready as a stand-by', async () => ((await b.ready()) ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('op-b ready as a stand-by', async () => ((await b.ready()) ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     expect(await b.metric('aether_leader')).toBe(0);
   });
 
@@ -155,58 +183,93 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
       ],
     };
     const names = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(2, '0')}`);
-    const uids = await Promise.all(names.map(async (n) => (await createObject(env, 'RpaJob', n, { pool: 'e2e', workflow })).metadata.uid));
+    const uids = await Promise.all(
+      names.map(async (n) => (await createObject(env, 'RpaJob', n, { pool: 'e2e', workflow })).metadata.uid),
+    );
 
     const maxReplicas = { seen: 0 };
-    const deployment = async (): Promise<V1Deployment | undefined> => apps.readNamespacedDeployment({ name: deploymentName('e2e'), namespace: env.namespace }).catch(() => undefined);
-    await waitFor('the Deployment to scale up', async () => {
-      const r = (await deployment())?.spec?.replicas ?? 0;
-      maxReplicas.seen = Math.max(maxReplicas.seen, r);
-      return r >= 2 ? true : undefined;
-    }, { timeoutMs: 60_000 });
-    await waitFor('a job Running on a robot pod', async () => {
-      for (const n of names) if ((await getObject(env, 'RpaJob', n))?.status?.phase === 'Running') return true;
-      return undefined;
-    }, { timeoutMs: 180_000, intervalMs: 250 });
+    const deployment = async (): Promise<V1Deployment | undefined> =>
+      apps.readNamespacedDeployment({ name: deploymentName('e2e'), namespace: env.namespace }).catch(() => undefined);
+    await waitFor(
+      'the Deployment to scale up',
+      async () => {
+        const r = (await deployment())?.spec?.replicas ?? 0;
+        maxReplicas.seen = Math.max(maxReplicas.seen, r);
+        return r >= 2 ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await waitFor(
+      'a job Running on a robot pod',
+      async () => {
+        for (const n of names) if ((await getObject(env, 'RpaJob', n))?.status?.phase === 'Running') return true;
+        return undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 250 },
+    );
 
     // Mid-run: the leader dies without a chance to release its lease.
     a.proc.kill('SIGKILL');
     await a.exited;
-    await waitFor('op-b to take over', async () => ((await b.metric('aether_leader')) === 1 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('op-b to take over', async () => ((await b.metric('aether_leader')) === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
 
-    const finished = await waitFor('every job to finish', async () => {
-      const r = (await deployment())?.spec?.replicas ?? 0;
-      maxReplicas.seen = Math.max(maxReplicas.seen, r);
-      const jobs = await Promise.all(names.map((n) => getObject(env, 'RpaJob', n)));
-      return jobs.every((j) => ['Succeeded', 'Failed', 'Cancelled'].includes(j?.status?.phase)) ? jobs : undefined;
-    }, { timeoutMs: 300_000, intervalMs: 500 });
+    const finished = await waitFor(
+      'every job to finish',
+      async () => {
+        const r = (await deployment())?.spec?.replicas ?? 0;
+        maxReplicas.seen = Math.max(maxReplicas.seen, r);
+        const jobs = await Promise.all(names.map((n) => getObject(env, 'RpaJob', n)));
+        return jobs.every((j) => ['Succeeded', 'Failed', 'Cancelled'].includes(j?.status?.phase)) ? jobs : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
     expect(finished.map((j) => j!.status!.phase)).toEqual(names.map(() => 'Succeeded'));
     expect(maxReplicas.seen).toBeGreaterThanOrEqual(2);
     expect(maxReplicas.seen).toBeLessThanOrEqual(5);
 
     // Nothing queued twice: one run per job, each Queued event once, each job's step effect once.
-    const runs = (await env.db.query(`select uid::text, state from aether.runs where uid = any($1::uuid[])`, [uids])).rows as Array<{ uid: string; state: string }>;
+    const runs = (await env.db.query(`select uid::text, state from aether.runs where uid = any($1::uuid[])`, [uids]))
+      .rows as Array<{ uid: string; state: string }>;
     expect(runs).toHaveLength(JOBS);
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
-    for (const n of names) expect((await eventsFor(env, n)).filter((e) => e.reason === 'Queued')).toEqual([expect.objectContaining({ count: 1 })]);
+    for (const n of names)
+      expect((await eventsFor(env, n)).filter((e) => e.reason === 'Queued')).toEqual([
+        expect.objectContaining({ count: 1 }),
+      ]);
 
     // Idle: after the scale-down window the pool is back to zero robots.
-    await waitFor('the pool to scale back to 0', async () => ((await deployment())?.spec?.replicas === 0 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor(
+      'the pool to scale back to 0',
+      async () => ((await deployment())?.spec?.replicas === 0 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
     const pool = await getObject(env, 'RobotPool', 'e2e');
     expect(pool!.status!.desiredReplicas).toBe(0);
     expect(pool!.status!.queue).toEqual({ ready: 0, delayed: 0, running: 0 });
 
     // One connected trace for a job: operator reconcile -> robot job -> its steps.
-    const traced = await waitFor('spans of a job from operator and robot', async () => {
-      for (const uid of uids) {
-        const jobSpan = receiver.spans.find((s) => s.name === 'rpa.job' && s.attributes?.some((a) => a.key === 'aether.run_uid' && a.value.stringValue === uid));
-        if (!jobSpan) continue;
-        const parent = receiver.spans.find((s) => s.spanId === jobSpan.parentSpanId);
-        const steps = receiver.spans.filter((s) => s.parentSpanId === jobSpan.spanId && s.name.startsWith('rpa.step'));
-        if (parent && steps.length >= 2) return { jobSpan, parent, steps };
-      }
-      return undefined;
-    }, { timeoutMs: 30_000 });
+    const traced = await waitFor(
+      'spans of a job from operator and robot',
+      async () => {
+        for (const uid of uids) {
+          const jobSpan = receiver.spans.find(
+            (s) =>
+              s.name === 'rpa.job' &&
+              s.attributes?.some((a) => a.key === 'aether.run_uid' && a.value.stringValue === uid),
+          );
+          if (!jobSpan) continue;
+          const parent = receiver.spans.find((s) => s.spanId === jobSpan.parentSpanId);
+          const steps = receiver.spans.filter(
+            (s) => s.parentSpanId === jobSpan.spanId && s.name.startsWith('rpa.step'),
+          );
+          if (parent && steps.length >= 2) return { jobSpan, parent, steps };
+        }
+        return undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(traced.parent.name).toBe('reconcile RpaJob');
     expect(traced.parent.traceId).toBe(traced.jobSpan.traceId);
     expect(traced.steps.map((s) => s.traceId)).toEqual(traced.steps.map(() => traced.jobSpan.traceId));

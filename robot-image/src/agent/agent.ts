@@ -16,6 +16,7 @@ import { postgresCheck, startHealthServer, type HealthServer } from './health.js
 import { createAgentMetrics } from './metrics.js';
 import { createStatusReporter } from './reporter.js';
 import { createRobotRuntime } from './runtime.js';
+import { configMapTemplates } from './templates.js';
 import { startTracing } from './tracing.js';
 
 export { DBOS_APP_NAME } from './runtime.js';
@@ -56,7 +57,11 @@ export async function startAgent(
   try {
     const tracing = startTracing({
       env: opts.env,
-      attributes: { 'k8s.pod.name': config.podName, 'k8s.namespace.name': config.namespace, 'aether.pool': config.pool },
+      attributes: {
+        'k8s.pod.name': config.podName,
+        'k8s.namespace.name': config.namespace,
+        'aether.pool': config.pool,
+      },
     });
     cleanups.push(() => tracing.shutdown());
 
@@ -68,9 +73,16 @@ export async function startAgent(
     cleanups.push(() => browser.close());
     const metrics = createAgentMetrics({ browserRestarts: { pool: config.pool, count: () => browser.restarts } });
 
-    const db = createPool({ connectionString: config.databaseUrl, max: 2, settings: config.database, logger: log, name: 'aether-robot' });
+    const db = createPool({
+      connectionString: config.databaseUrl,
+      max: 2,
+      settings: config.database,
+      logger: log,
+      name: 'aether-robot',
+    });
     cleanups.push(() => db.end());
 
+    const kubeConfig = kubeConfigFor(config);
     let runnerAlive = true;
     let accepting = false;
     const runtime = createRobotRuntime({
@@ -88,12 +100,16 @@ export async function startAgent(
         db,
         logger: log,
         count: ({ tier, outcome }) => metrics.healingEvents.inc({ pool: config.pool, tier, outcome }),
+        templateImage: configMapTemplates(kubeConfig),
       }),
       defaultStepTimeoutMs: config.stepTimeoutSeconds * 1000,
       egress: config.egress,
     });
     log.info(
-      { allow: config.egress.allow.map((e) => e.source), clusterCidrs: config.egress.clusterCidrs.map((e) => e.source) },
+      {
+        allow: config.egress.allow.map((e) => e.source),
+        clusterCidrs: config.egress.clusterCidrs.map((e) => e.source),
+      },
       'egress policy loaded',
     );
     const durable = runtime.durable;
@@ -116,7 +132,6 @@ export async function startAgent(
     cleanups.push(() => durable.shutdown());
     await browser.browser(); // warm: the first job only opens a context
 
-    const kubeConfig = kubeConfigFor(config);
     const reporter = createStatusReporter({ kubeConfig, logger: log });
     cleanups.push(() => reporter.drain(5_000));
     const audit = createAuditSink({
@@ -162,7 +177,10 @@ export async function startAgent(
       stop: () =>
         (stopping ??= (async () => {
           accepting = false;
-          log.info({ graceSeconds: config.shutdownGraceSeconds }, 'stopping: no new jobs; running ones finish or go back');
+          log.info(
+            { graceSeconds: config.shutdownGraceSeconds },
+            'stopping: no new jobs; running ones finish or go back',
+          );
           await theConsumer.stop({ deadlineMs: config.shutdownGraceSeconds * 1000 });
           await cleanup();
           log.info('robot stopped');

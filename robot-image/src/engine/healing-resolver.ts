@@ -3,6 +3,13 @@
 // recorded descriptor or the target's own fingerprint / anchor / image (tiers 1..3 in ../healing). A
 // heal is recorded as an event, counted, and reported to the job; the step goes on with the healed
 // element. An abstention fails the step with the reason. A robot never rewrites the workflow.
+//
+// With the descriptor the resolver records aids of its own (issue 15): up to three anchors chosen from
+// the stable elements near the element, each verified to be found by its own locator, and a small
+// picture of the element (only when it may show nothing typed into it, and again only when the element
+// changed). Healing uses them after the author's own anchor and image. A masked or templated step
+// records nothing.
+import { createHash } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import type pg from 'pg';
 import {
@@ -14,20 +21,33 @@ import {
 import type { Logger } from '../../../api/log.js';
 import type { Target } from '../../../api/v1alpha1/target.js';
 import {
-  describeElement,
+  atRecordedOffset,
+  captureRecordedTemplate,
+  chooseAnchors,
+  describeWithAids,
+  elementLocator,
   healTarget,
+  MAX_ANCHORS,
+  placeOfLocator,
+  plainLocator,
+  relationOf,
   targetFragility,
+  type Box,
   type ElementDescriptor,
   type HealableTarget,
   type HealResult,
+  type RecordedAids,
+  type RecordedAnchor,
 } from '../healing/index.js';
 import {
   abstainMessage,
   DEFAULT_RECORD_TIMING,
   descriptorDigest,
   healAfterMs,
+  imageKeyOf,
   locatorFieldsOf,
   recordKey,
+  shouldCaptureImage,
   shouldDescribe,
   shouldWrite,
   stepIdOf,
@@ -35,16 +55,28 @@ import {
   type RecordMemory,
   type RecordTiming,
 } from './record-policy.js';
-import { describeTarget, primaryLocator, type HealNotice, type ResolveContext, type TargetResolver } from './targets.js';
+import {
+  describeTarget,
+  primaryLocator,
+  type HealNotice,
+  type ResolveContext,
+  type ResolveJob,
+  type TargetResolver,
+} from './targets.js';
 
 export interface HealingResolverOptions {
-  /** Where element records and heal events go (tables of migrations 0001/0002). */
+  /** Where element records (with their aids) and heal events go (tables of migrations 0001/0002/0009). */
   db: pg.Pool;
   logger: Logger;
   /** Every heal and abstention, for the aether_healing_events_total metric. */
   count?: (e: { tier: string; outcome: HealNotice['outcome'] }) => void;
   timing?: RecordTiming;
   now?: () => number;
+  /**
+   * Reads an `image.configMapKeyRef` template (base64 PNG) from the job's namespace. Without it such a
+   * template cannot be used (tier 3 is skipped for it, and the abstention says why).
+   */
+  templateImage?: (ref: { namespace: string; name: string; key: string }) => Promise<string>;
 }
 
 /** Records kept in memory per process; beyond this the oldest is forgotten (and re-described later). */
@@ -55,24 +87,40 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
   const now = opts.now ?? Date.now;
   const memory = new Map<string, RecordMemory>();
 
-  async function record(loc: Locator, target: Target, ctx: ResolveContext, workflow: WorkflowKey, fresh?: ElementDescriptor): Promise<void> {
+  async function record(
+    loc: Locator,
+    target: Target,
+    ctx: ResolveContext,
+    workflow: WorkflowKey,
+    when: { afterHeal?: boolean } = {},
+  ): Promise<void> {
     const key = recordKey(ctx.stepPath);
     const memKey = `${workflow.namespace}/${workflow.name}/${key}`;
     const mem = memory.get(memKey);
     const t = now();
-    if (!fresh && !shouldDescribe(mem, t, timing)) return;
+    // A healed element is recorded at once: the record must follow the page.
+    if (!when.afterHeal && !shouldDescribe(mem, t, timing)) return;
     try {
-      const descriptor = fresh ?? (await describeElement(loc));
-      const json = JSON.stringify(descriptor);
-      if (ctx.job!.redactor.contains(json)) return;
+      const { descriptor, aids } = await describeWithAids(loc);
+      // More than kept: some may not be found again by their own locator.
+      const proposed = descriptor.box ? chooseAnchors(descriptor.box, aids.anchors, MAX_ANCHORS + 2) : [];
+      if (ctx.job!.redactor.contains(JSON.stringify({ descriptor, proposed }))) return;
       const digest = descriptorDigest(descriptor as unknown as Record<string, unknown>);
       const fields = locatorFieldsOf(target);
-      // The record changes when the element or the step's own target changed.
-      const recordDigest = `${digest}|${JSON.stringify(fields)}`;
-      if (mem && !shouldWrite(mem, recordDigest, t, timing)) {
+      // The record changes when the element, the step's own target or the anchors' names changed.
+      const anchorNames = proposed.map((a) => [a.source, a.target, a.relation]);
+      const recordDigest = `${digest}|${JSON.stringify(fields)}|${JSON.stringify(anchorNames)}`;
+      const imageKey = imageKeyOf(digest, descriptor.box);
+      const wantImage =
+        aids.imageSafe && aids.inViewport && descriptor.box !== undefined && shouldCaptureImage(mem, imageKey);
+      if (mem && !wantImage && !shouldWrite(mem, recordDigest, t, timing)) {
         remember(memKey, { ...mem, checkedAt: t });
         return;
       }
+      const page = loc.page();
+      const anchors = await foundAgain(page, proposed, descriptor.box!);
+      const image = wantImage ? await captureRecordedTemplate(page, descriptor.box!) : null;
+      const png = image?.pngBase64 ? Buffer.from(image.pngBase64, 'base64') : undefined;
       const fragility = targetFragility(target);
       await upsertElementDescriptor(opts.db, {
         workflow,
@@ -84,8 +132,18 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
         fragilityReasons: fragility.reasons,
         runUid: ctx.job!.runUid,
         refreshSeconds: Math.floor(timing.refreshMs / 1000),
+        anchors,
+        ...(png && {
+          template: { png, box: descriptor.box!, digest: 'sha256:' + createHash('sha256').update(png).digest('hex') },
+        }),
       });
-      remember(memKey, { checkedAt: t, writtenAt: t, digest: recordDigest });
+      remember(memKey, {
+        checkedAt: t,
+        writtenAt: t,
+        digest: recordDigest,
+        // Tried once per look of the element, whether or not a picture could be taken.
+        ...((wantImage || mem?.imageKey) && { imageKey: wantImage ? imageKey : mem!.imageKey! }),
+      });
     } catch (err) {
       // Recording is an aid: a failure to record never fails the step.
       opts.logger.warn({ step: ctx.stepPath, err: messageOf(err) }, 'could not record the element descriptor');
@@ -98,11 +156,21 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
     if (memory.size > MEMORY_LIMIT) memory.delete(memory.keys().next().value!);
   }
 
-  async function recorded(workflow: WorkflowKey | undefined, ctx: ResolveContext): Promise<ElementDescriptor | undefined> {
+  async function recorded(
+    workflow: WorkflowKey | undefined,
+    ctx: ResolveContext,
+  ): Promise<{ descriptor: ElementDescriptor; aids: RecordedAids } | undefined> {
     if (!workflow || ctx.templated) return undefined;
     try {
       const row = await getElementDescriptor(opts.db, { workflow, stepPath: recordKey(ctx.stepPath) });
-      return (row?.descriptor as ElementDescriptor | undefined) ?? undefined;
+      if (!row) return undefined;
+      const aids: RecordedAids = {
+        ...(row.anchors.length > 0 && { anchors: row.anchors as unknown as RecordedAnchor[] }),
+        ...(row.template && {
+          image: { pngBase64: row.template.png.toString('base64'), lastKnownBox: row.template.box },
+        }),
+      };
+      return { descriptor: row.descriptor as unknown as ElementDescriptor, aids };
     } catch (err) {
       opts.logger.warn({ step: ctx.stepPath, err: messageOf(err) }, 'could not load the recorded element descriptor');
       return undefined;
@@ -119,14 +187,25 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
       tier: result.tier,
       score: round(result.score),
       target: describeTarget(target),
-      ...(result.suggestion && { suggestion: locatorFieldsOf({ ...result.suggestion.target }) as Record<string, string | boolean> }),
+      ...(result.suggestion && {
+        suggestion: locatorFieldsOf({ ...result.suggestion.target }) as Record<string, string | boolean>,
+      }),
       ...(result.reason && { reason: result.reason }),
     };
     const notice = redactor ? redactor.value(raw) : raw;
     opts.count?.({ tier: result.tier === null ? 'none' : String(result.tier), outcome: result.outcome });
     const log = opts.logger.child({ step: ctx.stepPath });
     if (result.outcome === 'healed')
-      log.info({ tier: result.tier, score: notice.score, matches, suggestion: notice.suggestion, ms: Math.round(result.ms.total) }, 'healed the step target');
+      log.info(
+        {
+          tier: result.tier,
+          score: notice.score,
+          matches,
+          suggestion: notice.suggestion,
+          ms: Math.round(result.ms.total),
+        },
+        'healed the step target',
+      );
     else log.warn({ matches, reason: result.reason }, 'healing abstained');
     const workflow = ctx.job?.workflow;
     if (workflow) {
@@ -162,14 +241,28 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
       return primary;
     }
     const fromRecord = await recorded(job.workflow, ctx);
-    const healable = healableOf(target);
-    if (!fromRecord && !healable.fingerprint && !healable.anchor && !healable.image) return primary; // nothing to heal with: plain Playwright behaviour
+    const { healable, imageProblem } = await healableOf(target, job.workflow?.namespace, opts.templateImage);
+    if (imageProblem)
+      opts.logger.warn({ step: ctx.stepPath, err: imageProblem }, 'could not load the target image template');
+    if (!fromRecord && !healable.fingerprint && !healable.anchor && !healable.image && !imageProblem) return primary; // nothing to heal with: plain Playwright behaviour
 
-    const result = await healTarget(page, healable, fromRecord);
+    const healed = await healTarget(page, healable, fromRecord?.descriptor, {
+      ...(fromRecord && { recorded: fromRecord.aids }),
+    });
+    const result: HealResult =
+      healed.outcome === 'abstained' && imageProblem
+        ? { ...healed, reason: `${healed.reason}; tier 3: ${imageProblem}` }
+        : healed;
     await report(ctx, target, matches, result);
     if (result.outcome === 'healed' && result.locator) {
-      if (result.descriptor?.xpath) job.healed.set(targetKey(target), result.descriptor.xpath);
-      if (workflow && result.descriptor) await record(result.locator, target, ctx, workflow, result.descriptor);
+      const d = result.descriptor;
+      if (d?.xpath)
+        job.healed.set(targetKey(target), {
+          xpath: d.xpath,
+          ...(d.frame && { frame: d.frame }),
+          ...(d.deepCss && { deepCss: d.deepCss }),
+        });
+      if (workflow && result.descriptor) await record(result.locator, target, ctx, workflow, { afterHeal: true });
       return result.locator;
     }
     // Every tier abstained: the page may still be rendering the target; give it the rest of the step's time.
@@ -190,21 +283,72 @@ async function settledCount(loc: Locator, waitMs: number): Promise<number> {
 }
 
 /** A mask or optional target whose primary no longer matches follows an earlier heal of the same target. */
-async function followHeal(page: Page, primary: Locator, target: Target, healed: Map<string, string>): Promise<Locator | undefined> {
-  const xpath = healed.get(targetKey(target));
-  if (!xpath || (await primary.count()) > 0) return undefined;
-  return page.locator(`xpath=${xpath}`);
+async function followHeal(
+  page: Page,
+  primary: Locator,
+  target: Target,
+  healed: ResolveJob['healed'],
+): Promise<Locator | undefined> {
+  const address = healed.get(targetKey(target));
+  if (!address || (await primary.count()) > 0) return undefined;
+  return elementLocator(page, address);
 }
 
-/** The API target as the healing module takes it (the image as base64 plus its last position). */
-function healableOf(t: Target): HealableTarget {
+/**
+ * Recorded anchors whose own locator finds exactly one element, standing where it stood when chosen
+ * (same relation, within a few pixels): a label text that now names another element is dropped.
+ */
+async function foundAgain(page: Page, anchors: readonly RecordedAnchor[], box: Box): Promise<RecordedAnchor[]> {
+  const out: RecordedAnchor[] = [];
+  for (const a of anchors) {
+    if (out.length >= MAX_ANCHORS) break;
+    const loc = plainLocator(page, a.target, a.frame);
+    if ((await loc.count()) !== 1) continue;
+    const at = (await placeOfLocator(loc)).box;
+    const again = relationOf(at, box);
+    if (
+      again.relation === a.relation &&
+      Math.abs(again.distance - a.distance) <= 3 &&
+      (!a.offset || atRecordedOffset(at, box, a.offset))
+    )
+      out.push(a);
+  }
+  return out;
+}
+
+/**
+ * The API target as the healing module takes it: the image as base64 (read from its ConfigMap when it
+ * names one) with its last position and threshold. A ConfigMap that cannot be read leaves the image out
+ * and says why.
+ */
+async function healableOf(
+  t: Target,
+  namespace: string | undefined,
+  readTemplate: HealingResolverOptions['templateImage'],
+): Promise<{ healable: HealableTarget; imageProblem?: string }> {
   const { fingerprint, anchor, image, nth: _nth, ...plain } = t;
-  return {
-    ...plain,
-    ...(fingerprint && { fingerprint }),
-    ...(anchor && { anchor }),
-    ...(image?.png && { image: { pngBase64: image.png, ...(image.lastBox && { lastKnownBox: image.lastBox }) } }),
-  };
+  const healable: HealableTarget = { ...plain, ...(fingerprint && { fingerprint }), ...(anchor && { anchor }) };
+  if (!image) return { healable };
+  let png = image.png;
+  let imageProblem: string | undefined;
+  if (!png && image.configMapKeyRef) {
+    const ref = image.configMapKeyRef;
+    if (!readTemplate) imageProblem = `image.configMapKeyRef ${ref.name}/${ref.key} cannot be read by this robot`;
+    else if (!namespace) imageProblem = `image.configMapKeyRef ${ref.name}/${ref.key} needs the job's namespace`;
+    else
+      try {
+        png = await readTemplate({ namespace, ...ref });
+      } catch (err) {
+        imageProblem = messageOf(err);
+      }
+  }
+  if (png)
+    healable.image = {
+      pngBase64: png,
+      ...(image.lastBox && { lastKnownBox: image.lastBox }),
+      ...(image.threshold !== undefined && { threshold: image.threshold }),
+    };
+  return { healable, ...(imageProblem && { imageProblem }) };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -19,6 +19,8 @@ export interface RecordMemory {
   /** When this process last wrote the record. */
   writtenAt: number;
   digest: string;
+  /** The element's look (imageKeyOf) when this process last tried to take its picture. */
+  imageKey?: string;
 }
 
 export interface RecordTiming {
@@ -36,9 +38,24 @@ export function shouldDescribe(memory: RecordMemory | undefined, now: number, ti
 }
 
 /** After describing: does the record need writing? */
-export function shouldWrite(memory: RecordMemory | undefined, digest: string, now: number, timing: RecordTiming): boolean {
+export function shouldWrite(
+  memory: RecordMemory | undefined,
+  digest: string,
+  now: number,
+  timing: RecordTiming,
+): boolean {
   if (memory === undefined) return true;
   return memory.digest !== digest || now - memory.writtenAt >= timing.refreshMs;
+}
+
+/** What a recorded picture depends on: the element's recorded fields and its size (not its position). */
+export function imageKeyOf(digest: string, box: { width: number; height: number } | undefined): string {
+  return `${digest}|${box ? `${box.width}x${box.height}` : '-'}`;
+}
+
+/** Take the element's picture again only when its look changed since the last try (or there was none). */
+export function shouldCaptureImage(memory: RecordMemory | undefined, imageKey: string): boolean {
+  return memory?.imageKey !== imageKey;
 }
 
 /**
@@ -74,5 +91,3 @@ export function abstainMessage(target: string, matches: number, reason: string |
   const found = matches === 0 ? 'matched 0 elements' : `matched ${matches} elements`;
   return `target ${target} ${found}; healing abstained: ${reason ?? 'no recorded descriptor, fingerprint, anchor or image'}`;
 }
-
-

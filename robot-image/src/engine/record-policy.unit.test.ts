@@ -2,7 +2,9 @@ import {
   abstainMessage,
   descriptorDigest,
   healAfterMs,
+  imageKeyOf,
   recordKey,
+  shouldCaptureImage,
   shouldDescribe,
   shouldWrite,
   stepIdOf,
@@ -48,9 +50,21 @@ describe('shouldWrite', () => {
 });
 
 describe('descriptorDigest', () => {
-  const base = { tag: 'button', id: 'save', classes: ['a', 'b'], text: 'Save', box: { x: 1, y: 2, width: 3, height: 4 } };
+  const base = {
+    tag: 'button',
+    id: 'save',
+    classes: ['a', 'b'],
+    text: 'Save',
+    box: { x: 1, y: 2, width: 3, height: 4 },
+  };
   it('ignores the box and key order', () => {
-    const moved = { text: 'Save', classes: ['a', 'b'], id: 'save', tag: 'button', box: { x: 100, y: 200, width: 3, height: 4 } };
+    const moved = {
+      text: 'Save',
+      classes: ['a', 'b'],
+      id: 'save',
+      tag: 'button',
+      box: { x: 100, y: 200, width: 3, height: 4 },
+    };
     expect(descriptorDigest(moved)).toBe(descriptorDigest(base));
   });
   it.each([
@@ -77,9 +91,21 @@ describe('healAfterMs', () => {
 
 describe('abstainMessage', () => {
   it.each([
-    [0, 'tier 1: abstained (best 0.41, runner-up 0.39)', 'target css="#save" matched 0 elements; healing abstained: tier 1: abstained (best 0.41, runner-up 0.39)'],
-    [3, 'tier 2: anchor matched 0 elements', 'target css="#save" matched 3 elements; healing abstained: tier 2: anchor matched 0 elements'],
-    [0, undefined, 'target css="#save" matched 0 elements; healing abstained: no recorded descriptor, fingerprint, anchor or image'],
+    [
+      0,
+      'tier 1: abstained (best 0.41, runner-up 0.39)',
+      'target css="#save" matched 0 elements; healing abstained: tier 1: abstained (best 0.41, runner-up 0.39)',
+    ],
+    [
+      3,
+      'tier 2: anchor matched 0 elements',
+      'target css="#save" matched 3 elements; healing abstained: tier 2: anchor matched 0 elements',
+    ],
+    [
+      0,
+      undefined,
+      'target css="#save" matched 0 elements; healing abstained: no recorded descriptor, fingerprint, anchor or image',
+    ],
   ])('%d matches, reason %s', (n, reason, want) => {
     expect(abstainMessage('css="#save"', n, reason)).toBe(want);
   });
@@ -95,5 +121,29 @@ describe('targetKey', () => {
   it('tells different locators apart', () => {
     expect(targetKey({ css: '#a' })).not.toBe(targetKey({ css: '#b' }));
     expect(targetKey({ css: '#a' })).not.toBe(targetKey({ css: '#a', nth: 1 }));
+  });
+});
+
+describe('shouldCaptureImage', () => {
+  const key = imageKeyOf('sha256:a', { width: 80, height: 30 });
+  it.each<[string, RecordMemory | undefined, string, boolean]>([
+    ['never tried in this process', undefined, key, true],
+    ['tried for this look', { ...mem(0, 0), imageKey: key }, key, false],
+    [
+      'the element moved only',
+      { ...mem(0, 0), imageKey: key },
+      imageKeyOf('sha256:a', { width: 80, height: 30 }),
+      false,
+    ],
+    ['the element changed', { ...mem(0, 0), imageKey: key }, imageKeyOf('sha256:b', { width: 80, height: 30 }), true],
+    [
+      'the element was resized',
+      { ...mem(0, 0), imageKey: key },
+      imageKeyOf('sha256:a', { width: 90, height: 30 }),
+      true,
+    ],
+    ['described before, never pictured', mem(0, 0), key, true],
+  ])('%s', (_name, memory, k, want) => {
+    expect(shouldCaptureImage(memory, k)).toBe(want);
   });
 });

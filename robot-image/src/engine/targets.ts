@@ -32,8 +32,15 @@ export interface ResolveJob {
   redactor: Redactor;
   /** Told about every heal and abstention, as it happens. */
   onHeal?(notice: HealNotice): void;
-  /** Per-attempt memory of healed targets (target key -> element XPath), so masks follow the heal. */
-  healed: Map<string, string>;
+  /** Per-attempt memory of healed targets (target key -> where the element is), so masks follow the heal. */
+  healed: Map<string, HealedAddress>;
+}
+
+/** Where a healed element is: its XPath, or deep CSS path in a shadow root, inside its iframes. */
+export interface HealedAddress {
+  xpath: string;
+  frame?: string[];
+  deepCss?: string;
 }
 
 /** What a healing resolver did for one step's target. */

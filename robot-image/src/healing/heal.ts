@@ -1,15 +1,27 @@
 // The healing chain for one step whose primary target no longer matches exactly one element:
 // tier 1 (descriptor scoring), then tier 2 (anchor + spatial relation), then tier 3 (image).
 // Returns a locator for the healed element or abstains; never guesses.
+// Tiers 2 and 3 use the author's anchor / image first, then the ones the robot recorded by itself
+// (HealOptions.recorded); several recorded anchors must agree on one element.
 import type { ElementHandle, Locator, Page } from 'playwright-core';
-import { collectCandidates, hintFor } from './capture.js';
+import { atRecordedOffset, contradictsRecorded } from './anchors.js';
+import { collectCandidates, hintFor, locatorOf } from './capture.js';
 import { inPageFunction } from './inpage.js';
-import { plainLocator, xpathOfLocator } from './locate.js';
-import { decodePngGray, PngError, TEMPLATE_LIMITS, type GrayImage } from './png.js';
+import { placeOfLocator, plainLocator } from './locate.js';
+import { pngSize } from '../../../api/v1alpha1/png-header.js';
+import { decodePngGray, PngError, RECORDED_TEMPLATE_LIMITS, TEMPLATE_LIMITS, type GrayImage } from './png.js';
 import { elementKind, rankAll, tagCompatibility } from './score.js';
 import { pickByRelation } from './spatial.js';
 import { bestStableSelector, type StableSelector } from './suggest.js';
-import type { Box, ElementDescriptor, HealableTarget, ImageTemplate } from './types.js';
+import type {
+  AnchorSpec,
+  Box,
+  ElementDescriptor,
+  HealableTarget,
+  ImageTemplate,
+  RecordedAids,
+  RecordedAnchor,
+} from './types.js';
 import { findTemplate } from './visual.js';
 
 export interface HealResult {
@@ -30,22 +42,17 @@ export interface HealResult {
 export interface HealOptions {
   /** Look up the best stable selector of a healed element (a few extra round trips). Default true. */
   suggest?: boolean;
+  /** Anchors and a template the robot recorded for this element (used after the author's own). */
+  recorded?: RecordedAids;
 }
 
 type Raw = ElementDescriptor & { kind?: string; visible?: boolean };
 const atPoint = inPageFunction<[Record<string, unknown>], Raw[]>();
 const ACTIONABLE = new Set(['action', 'textbox', 'select', 'toggle']);
 
+/** The element's box in top-document coordinates (also inside iframes). */
 async function documentBox(l: Locator | ElementHandle): Promise<Box> {
-  return (l as Locator).evaluate((el: Element) => {
-    const r = el.getBoundingClientRect();
-    return {
-      x: Math.round(r.left + window.scrollX),
-      y: Math.round(r.top + window.scrollY),
-      width: Math.round(r.width),
-      height: Math.round(r.height),
-    };
-  });
+  return (await placeOfLocator(l as Locator)).box;
 }
 
 async function finish(
@@ -57,8 +64,9 @@ async function finish(
   ms: HealResult['ms'],
   t0: number,
 ): Promise<HealResult> {
-  const locator = page.locator(`xpath=${d.xpath}`);
-  const suggestion = opts.suggest === false ? null : await bestStableSelector(page, d, d.xpath!);
+  const locator = locatorOf(page, d);
+  // A plain target cannot name an element inside an iframe: no suggestion there.
+  const suggestion = opts.suggest === false || d.frame ? null : await bestStableSelector(page, d, d.xpath!);
   ms.total = performance.now() - t0;
   return { locator, tier, outcome: 'healed', score, suggestion, descriptor: d, ms };
 }
@@ -93,51 +101,109 @@ export async function healTarget(
         : `tier 1: abstained (best ${ranked.ranked[0]?.score ?? 0}, runner-up ${ranked.ranked[1]?.score ?? 0})`;
   }
 
-  // Tier 2.
-  if (target.anchor) {
-    const anchorLoc = plainLocator(page, target.anchor.target);
-    const n = await anchorLoc.count();
-    if (n !== 1) reason = `tier 2: anchor matched ${n} elements`;
-    else {
-      if (!fingerprint) {
-        candidates = (await collectCandidates(page, {})).filter((c) => ACTIONABLE.has(elementKind(c)));
-        scores = [];
-      }
-      const anchorBox = await documentBox(anchorLoc);
-      const anchorXpath = await xpathOfLocator(anchorLoc);
-      // The anchor itself and its ancestors are never the answer.
-      const exclude = new Set<number>();
-      candidates.forEach((c, i) => {
-        if (c.xpath && (anchorXpath === c.xpath || anchorXpath.startsWith(c.xpath + '/'))) exclude.add(i);
-      });
-      const pick = pickByRelation(
-        anchorBox,
-        candidates.map((c) => c.box),
-        target.anchor.relation,
-        {
-          exclude,
-          ...(target.anchor.withinPx !== undefined ? { withinPx: target.anchor.withinPx } : {}),
-          ...(scores.length ? { scores } : {}),
-        },
-      );
+  // Tier 2: the author's anchor, then the recorded ones.
+  const recordedAnchors = opts.recorded?.anchors ?? [];
+  if (target.anchor || recordedAnchors.length > 0) {
+    if (!fingerprint) {
+      candidates = (await collectCandidates(page, {})).filter((c) => ACTIONABLE.has(elementKind(c)));
+      scores = [];
+    }
+    if (target.anchor) {
+      const pick = await pickNearAnchor(page, target.anchor, candidates, scores);
       if (pick.choice !== null)
         return finish(page, 2, candidates[pick.choice]!, scores[pick.choice] ?? 0, opts, ms, t0);
-      reason =
-        pick.matches.length === 0
-          ? `tier 2: nothing ${target.anchor.relation} the anchor`
-          : `tier 2: ${pick.matches.length} candidates tie ${target.anchor.relation} the anchor`;
+      reason = `tier 2: ${pick.reason}`;
+    }
+    if (recordedAnchors.length > 0) {
+      const pick = await pickByRecordedAnchors(page, recordedAnchors, candidates, scores, fingerprint);
+      if (pick.choice !== null)
+        return finish(page, 2, candidates[pick.choice]!, scores[pick.choice] ?? 0, opts, ms, t0);
+      reason = `tier 2: ${pick.reason}`;
     }
   }
 
-  // Tier 3.
-  if (target.image?.pngBase64) {
-    const hit = await healVisually(page, target.image, fingerprint);
+  // Tier 3: the author's image, then the recorded one.
+  for (const image of [target.image, opts.recorded?.image]) {
+    if (!image?.pngBase64) continue;
+    const hit = await healVisually(page, image, fingerprint);
     if (hit.descriptor) return finish(page, 3, hit.descriptor, hit.score, opts, ms, t0);
     reason = `tier 3: ${hit.reason}`;
   }
 
   ms.total = performance.now() - t0;
   return { locator: null, tier: null, outcome: 'abstained', score: 0, suggestion: null, descriptor: null, reason, ms };
+}
+
+interface AnchorPick {
+  choice: number | null;
+  reason: string;
+}
+
+/** One anchor: found by its own locator (in its frame), then the candidate in relation to it. */
+async function pickNearAnchor(
+  page: Page,
+  anchor: AnchorSpec & { frame?: string[]; distance?: number; offset?: { dx: number; dy: number } },
+  candidates: ElementDescriptor[],
+  scores: number[],
+  ruledOut?: Set<number>,
+): Promise<AnchorPick> {
+  const anchorLoc = plainLocator(page, anchor.target, anchor.frame);
+  const n = await anchorLoc.count();
+  if (n !== 1) return { choice: null, reason: `anchor matched ${n} elements` };
+  const place = await placeOfLocator(anchorLoc);
+  const sameFrame = (c: ElementDescriptor) => JSON.stringify(c.frame ?? []) === JSON.stringify(place.frame);
+  // The anchor itself and its ancestors are never the answer; with a recorded offset, neither is a
+  // candidate standing elsewhere relative to the anchor.
+  const exclude = new Set<number>(ruledOut);
+  candidates.forEach((c, i) => {
+    if (c.xpath && sameFrame(c) && (place.xpath === c.xpath || place.xpath.startsWith(c.xpath + '/'))) exclude.add(i);
+    else if (anchor.offset && (!c.box || !atRecordedOffset(place.box, c.box, anchor.offset))) exclude.add(i);
+  });
+  const pick = pickByRelation(
+    place.box,
+    candidates.map((c) => c.box),
+    anchor.relation,
+    {
+      exclude,
+      ...(anchor.withinPx !== undefined ? { withinPx: anchor.withinPx } : {}),
+      ...(anchor.distance !== undefined ? { expected: anchor.distance } : {}),
+      ...(scores.length ? { scores } : {}),
+    },
+  );
+  if (pick.choice !== null) return { choice: pick.choice, reason: '' };
+  return {
+    choice: null,
+    reason:
+      pick.matches.length === 0
+        ? `nothing ${anchor.relation} the anchor`
+        : `${pick.matches.length} candidates tie ${anchor.relation} the anchor`,
+  };
+}
+
+/**
+ * Recorded anchors: every one that finds a candidate must find the same one, and no candidate that
+ * says something else than the recorded element did is eligible.
+ */
+async function pickByRecordedAnchors(
+  page: Page,
+  anchors: readonly RecordedAnchor[],
+  candidates: ElementDescriptor[],
+  scores: number[],
+  recorded: ElementDescriptor | undefined,
+): Promise<AnchorPick> {
+  const ruledOut = new Set<number>();
+  if (recorded) candidates.forEach((c, i) => contradictsRecorded(recorded, c) && ruledOut.add(i));
+  const chosen = new Map<number, string[]>();
+  const misses: string[] = [];
+  for (const a of anchors) {
+    const pick = await pickNearAnchor(page, a, candidates, scores, ruledOut);
+    const name = `${a.source} ${JSON.stringify(a.target.name ?? a.target.text ?? '')}`;
+    if (pick.choice === null) misses.push(`${name}: ${pick.reason}`);
+    else chosen.set(pick.choice, [...(chosen.get(pick.choice) ?? []), name]);
+  }
+  if (chosen.size === 1) return { choice: [...chosen.keys()][0]!, reason: '' };
+  if (chosen.size > 1) return { choice: null, reason: `recorded anchors disagree (${chosen.size} different elements)` };
+  return { choice: null, reason: `no recorded anchor found the element (${misses.join('; ')})` };
 }
 
 async function healVisually(
@@ -176,4 +242,21 @@ async function healVisually(
 export async function captureTemplate(l: Locator | ElementHandle): Promise<ImageTemplate> {
   const png = await l.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' });
   return { pngBase64: png.toString('base64'), lastKnownBox: await documentBox(l) };
+}
+
+/**
+ * The robot's own template of an element at `box` (top-document coordinates, wholly in the viewport):
+ * a clip of the viewport, so nothing scrolls. Null when the element is too small or too large for
+ * RECORDED_TEMPLATE_LIMITS (pixels before the shot, bytes after).
+ */
+export async function captureRecordedTemplate(page: Page, box: Box): Promise<ImageTemplate | null> {
+  const limits = RECORDED_TEMPLATE_LIMITS;
+  if (box.width < 8 || box.height < 8 || box.width > limits.maxSide || box.height > limits.maxSide) return null;
+  const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
+  const clip = { x: box.x - scroll.x, y: box.y - scroll.y, width: box.width, height: box.height };
+  // Animations allowed: disabling them would fast-forward the page's own transitions mid-run.
+  const png = await page.screenshot({ type: 'png', clip, animations: 'allow', caret: 'hide' });
+  const size = pngSize(png);
+  if ('error' in size || png.length > limits.maxBytes || size.width * size.height > limits.maxPixels) return null;
+  return { pngBase64: png.toString('base64'), lastKnownBox: box };
 }

@@ -23,10 +23,29 @@ export type {
   AnchorSpec,
   ImageTemplate,
   SpatialRelation,
+  AnchorSource,
+  RecordedAnchor,
+  RecordedAids,
 } from './types.js';
 export { scoreCandidate, SIGNALS, MIN_SCORE, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';
-export { describeElement, collectCandidates, hintFor, locatorOf, type CandidateHint } from './capture.js';
-export { healTarget, captureTemplate, type HealResult, type HealOptions } from './heal.js';
+export {
+  describeElement,
+  describeWithAids,
+  collectCandidates,
+  hintFor,
+  locatorOf,
+  type CandidateHint,
+  type ElementAids,
+} from './capture.js';
+export { healTarget, captureTemplate, captureRecordedTemplate, type HealResult, type HealOptions } from './heal.js';
+export {
+  chooseAnchors,
+  anchorLocator,
+  atRecordedOffset,
+  relationOf,
+  MAX_ANCHORS,
+  type AnchorCandidate,
+} from './anchors.js';
 export { pickByRelation, relationDistance, type SpatialPick } from './spatial.js';
 export { findTemplate, loadOpenCv, MIN_CORRELATION } from './visual.js';
 export {
@@ -40,4 +59,5 @@ export {
   type HealEvent,
   type StepSuggestion,
 } from './suggest.js';
-export { plainLocator } from './locate.js';
+export { plainLocator, elementLocator, placeOfLocator, frameRoot, type ElementAddress } from './locate.js';
+export { RECORDED_TEMPLATE_LIMITS } from './png.js';

@@ -5,11 +5,24 @@
 // Called as fn(element, opts) (describe one element) or fn(opts) (collect candidates), where
 // opts = { kind?: string, tag?: string, max?: number }. Returns descriptors with box in document
 // coordinates (scroll-independent) plus `kind` and `visible` bookkeeping fields.
+//
+// Same-origin iframes and open shadow roots are searched too. Coordinates are always those of the
+// topmost same-origin document, whichever frame the function runs in. An element inside an iframe
+// gets `frame` (a selector per iframe, outermost first); one inside a shadow root gets `deepCss`, a
+// CSS path whose child combinators Playwright lets cross shadow boundaries.
+//
+// fn(element, { aids: true }) also returns `aids`: raw anchor candidates near the element (labels,
+// aria-labelledby, the nearest headings above, a fieldset legend, a table column header, a named
+// landmark around it) and whether a picture of it may be recorded.
 
 export const IN_PAGE_SOURCE = String.raw`(first, second) => {
-  const single = first instanceof Element ? first : null;
+  const single = first && first.nodeType === 1 ? first : null;
   const opts = (single ? second : first) || {};
-  const sx = window.scrollX, sy = window.scrollY;
+  // The topmost same-origin window: boxes are in its document's coordinates.
+  let topWin = window;
+  try { while (topWin.parent !== topWin && topWin.parent.document) topWin = topWin.parent; } catch (e) { /* cross-origin parent */ }
+  const topDoc = topWin.document;
+  const sx = topWin.scrollX, sy = topWin.scrollY;
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
   const cut = (s, n) => (s.length > n ? s.slice(0, n) : s);
   const attr = (el, n) => { const v = el.getAttribute(n); return v === null ? undefined : v; };
@@ -43,10 +56,12 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     if (tag === 'td' || tag === 'th' || ['cell', 'gridcell', 'columnheader', 'rowheader'].includes(role)) return 'cell';
     return 'other:' + tag;
   }
-  const textById = (ids) => norm(ids.split(/\s+/).map((id) => { const e = document.getElementById(id); return e ? e.textContent : ''; }).join(' '));
+  const rootOf = (el) => { const r = el.getRootNode(); return r && r.getElementById ? r : el.ownerDocument; };
+  const byIds = (el, ids) => ids.split(/\s+/).map((id) => rootOf(el).getElementById(id)).filter((e) => e);
+  const textById = (el, ids) => norm(byIds(el, ids).map((e) => e.textContent).join(' '));
   function labelOf(el) {
     const by = attr(el, 'aria-labelledby');
-    if (by) { const t = textById(by); if (t) return t; }
+    if (by) { const t = textById(el, by); if (t) return t; }
     if (el.labels && el.labels.length) return norm(Array.from(el.labels).map((l) => labelText(l, el)).join(' '));
     return undefined;
   }
@@ -61,7 +76,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   const isField = (tag) => tag === 'input' || tag === 'select' || tag === 'textarea';
   function accessibleName(el, role, label) {
     const by = attr(el, 'aria-labelledby');
-    if (by) { const t = textById(by); if (t) return t; }
+    if (by) { const t = textById(el, by); if (t) return t; }
     const aria = norm(attr(el, 'aria-label'));
     if (aria) return aria;
     const tag = el.localName;
@@ -91,32 +106,71 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   const GENERATED = /\d{3,}|^:r|^(ember|ext-gen|mui-|react-select-|radix-|headlessui-)/;
   const stableId = (id) => id && !GENERATED.test(id) && !/[0-9a-f]{8}/i.test(id);
   const segCache = new Map();
-  function segment(el) {
+  // Position among same-tag siblings (1-based) and how many there are; a shadow root's top
+  // elements count among the root's children.
+  function position(el) {
     let s = segCache.get(el);
     if (s) return s;
     const tag = el.localName;
-    const p = el.parentElement;
-    s = tag;
-    if (p) {
-      let n = 0, idx = 0;
-      for (const c of p.children) if (c.localName === tag) { n++; if (c === el) idx = n; }
-      if (n > 1) s = tag + '[' + idx + ']';
-    }
+    const p = el.parentElement || el.parentNode;
+    let n = 0, idx = 1;
+    if (p && p.children) for (const c of p.children) if (c.localName === tag) { n++; if (c === el) idx = n; }
+    s = { n, idx };
     segCache.set(el, s);
     return s;
   }
+  function segment(el) {
+    const { n, idx } = position(el);
+    return n > 1 ? el.localName + '[' + idx + ']' : el.localName;
+  }
+  const inShadow = (el) => el.getRootNode().nodeType === 11;
+  const hostOf = (el) => { const r = el.getRootNode(); return r.nodeType === 11 ? r.host : null; };
   const pathCache = new Map();
+  // An element in a shadow root: its host's XPath, '/shadow()', then its path in the root. Not XPath
+  // an engine evaluates (deepCss is how such an element is located), but comparable like one.
   function xpathOf(el) {
-    if (el === document.documentElement) return '/html';
+    if (el === el.ownerDocument.documentElement) return '/html';
     let p = pathCache.get(el);
     if (p) return p;
-    p = (el.parentElement ? xpathOf(el.parentElement) : '') + '/' + segment(el);
+    const parent = el.parentElement;
+    p = (parent ? xpathOf(parent) : hostOf(el) ? xpathOf(hostOf(el)) + '/shadow()' : '') + '/' + segment(el);
     pathCache.set(el, p);
     return p;
   }
+  const cssCache = new Map();
+  function cssPathOf(el) {
+    if (el === el.ownerDocument.documentElement) return 'html';
+    let p = cssCache.get(el);
+    if (p) return p;
+    const parent = el.parentElement || hostOf(el);
+    const tag = CSS.escape(el.localName);
+    p = (parent ? cssPathOf(parent) + ' > ' : '') + tag + ':nth-of-type(' + position(el).idx + ')';
+    cssCache.set(el, p);
+    return p;
+  }
+  const selectorOf = (el) => (inShadow(el) ? 'css=' + cssPathOf(el) : 'xpath=' + xpathOf(el));
+  // Where a document's viewport sits in the top document's viewport, and the iframes leading to it.
+  const frameCache = new Map();
+  function frameOf(doc) {
+    let f = frameCache.get(doc);
+    if (f) return f;
+    let fe = null;
+    try { fe = doc.defaultView && doc.defaultView !== topWin ? doc.defaultView.frameElement : null; } catch (e) { fe = null; }
+    if (!fe) f = { ox: 0, oy: 0, path: [] };
+    else {
+      const up = frameOf(fe.ownerDocument);
+      const r = fe.getBoundingClientRect();
+      const cs = fe.ownerDocument.defaultView.getComputedStyle(fe);
+      f = { ox: up.ox + r.left + fe.clientLeft + (parseFloat(cs.paddingLeft) || 0),
+            oy: up.oy + r.top + fe.clientTop + (parseFloat(cs.paddingTop) || 0), path: up.path.concat([selectorOf(fe)]) };
+    }
+    frameCache.set(doc, f);
+    return f;
+  }
   function idXpathOf(el) {
+    if (inShadow(el)) return xpathOf(el);
     const segs = [];
-    for (let e = el; e && e !== document.documentElement; e = e.parentElement) {
+    for (let e = el; e && e !== el.ownerDocument.documentElement; e = e.parentElement) {
       if (e.id && stableId(e.id)) return '//*[@id="' + e.id + '"]' + (segs.length ? '/' + segs.reverse().join('/') : '');
       segs.push(segment(e));
     }
@@ -133,7 +187,29 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   }
   function rectOf(el) {
     const r = el.getBoundingClientRect();
-    return { x: Math.round(r.left + sx), y: Math.round(r.top + sy), width: Math.round(r.width), height: Math.round(r.height) };
+    const f = frameOf(el.ownerDocument);
+    return { x: Math.round(r.left + f.ox + sx), y: Math.round(r.top + f.oy + sy), width: Math.round(r.width), height: Math.round(r.height) };
+  }
+  const SKIP = new Set(['script', 'style', 'noscript', 'template', 'br', 'option']);
+  // Every element of the top document, its open shadow roots and its visible same-origin iframes
+  // (a host's shadow content and a frame's document follow the host / iframe element).
+  let every = null;
+  function everyElement() {
+    if (every) return every;
+    every = [];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        every.push(el);
+        if (el.shadowRoot) walk(el.shadowRoot);
+        if (el.localName === 'iframe' || el.localName === 'frame') {
+          let d = null;
+          try { d = el.contentDocument; } catch (e) { d = null; }
+          if (d && d.body && (!el.checkVisibility || el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))) walk(d.body);
+        }
+      }
+    };
+    if (topDoc.body) walk(topDoc.body);
+    return every;
   }
   function visible(el, box) {
     if (box.width <= 0 || box.height <= 0) return false;
@@ -146,7 +222,7 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   function texts() {
     if (textItems) return textItems;
     textItems = [];
-    for (const el of document.body.querySelectorAll('*')) {
+    for (const el of everyElement()) {
       const tag = el.localName;
       if (tag === 'script' || tag === 'style' || tag === 'noscript' || tag === 'template' || tag === 'option') continue;
       let t = ownText(el);
@@ -198,6 +274,9 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     const label = isField(tag) || role === 'checkbox' || role === 'radio' ? labelOf(el) : undefined;
     const d = { tag, kind: kindOf(el, role), visible: visible(el, box), box, xpath: xpathOf(el), idXpath: idXpathOf(el) };
     const put = (k, v) => { if (v !== undefined && v !== null && v !== '') d[k] = v; };
+    const frame = frameOf(el.ownerDocument).path;
+    if (frame.length) d.frame = frame;
+    if (inShadow(el)) d.deepCss = cssPathOf(el);
     put('id', el.id || undefined);
     put('name', attr(el, 'name'));
     put('type', tag === 'input' || tag === 'button' ? (attr(el, 'type') || (tag === 'input' ? 'text' : 'submit')).toLowerCase() : undefined);
@@ -217,22 +296,109 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     return d;
   }
 
+  // Raw anchor candidates for automatic tier-2 anchors (chosen in anchors.ts).
+  function anchorsOf(el) {
+    const out = [];
+    const add = (source, a, text, role) => {
+      const t = cut(norm(text), 120);
+      if (!t || a === el || !visible(a, rectOf(a))) return;
+      out.push({ source, text: t, tag: a.localName, ...(role ? { role } : {}), box: rectOf(a), frame: frameOf(a.ownerDocument).path, shadow: inShadow(a) });
+    };
+    const tag = el.localName;
+    if (el.labels) for (const l of el.labels) add('label', l, labelText(l, el));
+    const by = attr(el, 'aria-labelledby');
+    if (by) for (const a of byIds(el, by)) add('labelledby', a, a.textContent);
+    const up = (e) => e.parentElement || hostOf(e);
+    for (let e = up(el); e; e = up(e)) {
+      if (e.localName === 'fieldset') {
+        const legend = Array.from(e.children).find((c) => c.localName === 'legend');
+        if (legend) add('legend', legend, legend.textContent);
+        break;
+      }
+    }
+    const cell = el.closest ? el.closest('td, th') : null;
+    if (cell && tag !== 'th') {
+      const table = cell.closest('table');
+      const row = cell.parentElement;
+      if (table && row) {
+        const index = Array.from(row.children).indexOf(cell);
+        const headRow = (table.tHead && table.tHead.rows[0]) || Array.from(table.rows).find((r) => Array.from(r.cells).every((c) => c.localName === 'th'));
+        const th = headRow && headRow !== row ? headRow.cells[index] : null;
+        if (th) add('columnheader', th, th.textContent, 'columnheader');
+      }
+    }
+    // The nearest headings above, in the same document.
+    const b = rectOf(el);
+    const heads = [];
+    for (const h of el.ownerDocument.querySelectorAll('h1, h2, h3, h4, h5, h6, [role=heading]')) {
+      const hb = rectOf(h);
+      if (hb.y + hb.height <= b.y + 2 && hb.width > 0) heads.push({ h, d: b.y - (hb.y + hb.height) });
+    }
+    heads.sort((p, q) => p.d - q.d);
+    for (const x of heads.slice(0, 2)) add('heading', x.h, x.h.textContent, 'heading');
+    const LANDMARK = { nav: 'navigation', aside: 'complementary', form: 'form', section: 'region', dialog: 'dialog', fieldset: 'group' };
+    for (let e = up(el), n = 0; e && n < 12; e = up(e), n++) {
+      const role = attr(e, 'role') || LANDMARK[e.localName];
+      const name = norm(attr(e, 'aria-label')) || (attr(e, 'aria-labelledby') ? textById(e, attr(e, 'aria-labelledby')) : '');
+      if (role && name) { add('landmark', e, name, role); break; }
+    }
+    return out;
+  }
+  // A picture of the element may be recorded unless it may show what was typed into it.
+  function imageSafe(el) {
+    const tag = el.localName;
+    if (el.isContentEditable) return false;
+    if (tag === 'input') return (attr(el, 'type') || '').toLowerCase() !== 'password' && !el.value;
+    if (tag === 'textarea') return !el.value;
+    return !el.querySelector || !Array.from(el.querySelectorAll('input, textarea')).some((f) => f.value);
+  }
+
   if (single && opts.xpathOnly) return xpathOf(single);
+  if (single && opts.boxOnly) return { box: rectOf(single), xpath: xpathOf(single), frame: frameOf(single.ownerDocument).path };
+  if (single && opts.aids) {
+    const d = describe(single, true);
+    const b = d.box;
+    const vw = topWin.innerWidth, vh = topWin.innerHeight;
+    d.aids = { anchors: anchorsOf(single), imageSafe: imageSafe(single),
+      inViewport: b.x - sx >= 0 && b.y - sy >= 0 && b.x - sx + b.width <= vw && b.y - sy + b.height <= vh };
+    return d;
+  }
   if (single) return describe(single, true);
   if (opts.at) {
-    // The element under a point of the viewport (tier 3), lifted to the control that contains it.
-    const hit = document.elementFromPoint(opts.at.x, opts.at.y);
+    // The element under a point of the viewport (tier 3), inside open shadow roots and same-origin
+    // iframes, lifted to the control that contains it.
+    let x = opts.at.x, y = opts.at.y;
+    let hit = topDoc.elementFromPoint(x, y);
+    for (let n = 0; hit && n < 16; n++) {
+      if (hit.shadowRoot) {
+        const inner = hit.shadowRoot.elementFromPoint(x, y);
+        if (inner && inner !== hit) { hit = inner; continue; }
+      }
+      if (hit.localName === 'iframe' || hit.localName === 'frame') {
+        let d = null;
+        try { d = hit.contentDocument; } catch (e) { d = null; }
+        if (d) {
+          const r = hit.getBoundingClientRect();
+          const cs = hit.ownerDocument.defaultView.getComputedStyle(hit);
+          x -= r.left + hit.clientLeft + (parseFloat(cs.paddingLeft) || 0);
+          y -= r.top + hit.clientTop + (parseFloat(cs.paddingTop) || 0);
+          const inner = d.elementFromPoint(x, y);
+          if (inner) { hit = inner; continue; }
+        }
+      }
+      break;
+    }
     if (!hit) return [];
     let el = hit;
     const ACT = ['action', 'textbox', 'select', 'toggle'];
-    for (let e = hit, n = 0; e && e !== document.body && n < 6; e = e.parentElement, n++) if (ACT.includes(kindOf(e, roleOf(e)))) { el = e; break; }
+    for (let e = hit, n = 0; e && e !== e.ownerDocument.body && n < 6; e = e.parentElement || hostOf(e), n++) if (ACT.includes(kindOf(e, roleOf(e)))) { el = e; break; }
     return [describe(el, true)];
   }
   const max = opts.max || 5000;
   const out = [];
-  for (const el of document.body.querySelectorAll('*')) {
+  for (const el of everyElement()) {
     const tag = el.localName;
-    if (tag === 'script' || tag === 'style' || tag === 'noscript' || tag === 'template' || tag === 'br' || tag === 'option') continue;
+    if (SKIP.has(tag)) continue;
     if (opts.tag || opts.kind) {
       const role = roleOf(el);
       if (tag !== opts.tag && kindOf(el, role) !== opts.kind) continue;

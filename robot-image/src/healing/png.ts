@@ -42,6 +42,12 @@ export const TEMPLATE_LIMITS: PngLimits = {
   maxPixels: MAX_TEMPLATE_PIXELS,
 };
 
+/**
+ * A template the robot records by itself (one per step, stored with the element record): small, as
+ * a button, a field or an icon is. A larger element gets no template.
+ */
+export const RECORDED_TEMPLATE_LIMITS: PngLimits = { maxBytes: 32 * 1024, maxSide: 400, maxPixels: 400 * 200 };
+
 interface Header {
   width: number;
   height: number;

@@ -40,20 +40,21 @@ export function relationDistance(anchor: Box, box: Box, relation: SpatialRelatio
 
 export interface SpatialPick {
   choice: number | null;
-  /** Candidates that satisfy the relation, nearest first. */
+  /** Candidates that satisfy the relation, nearest first (closest to `expected` first when given). */
   matches: { index: number; distance: number }[];
 }
 
 /**
- * Pick the candidate nearest to the anchor in the given relation. Ties (within TIE_PX, e.g. all
- * candidates inside the anchor) are broken by the tier-1 scores when given (best must lead by
- * `minLead`), otherwise the pick abstains.
+ * Pick the candidate nearest to the anchor in the given relation, or, with `expected` (the distance
+ * the element had from a recorded anchor), the one whose distance is closest to that. Ties (within
+ * TIE_PX, e.g. all candidates inside the anchor) are broken by the tier-1 scores when given (best
+ * must lead by `minLead`), otherwise the pick abstains.
  */
 export function pickByRelation(
   anchor: Box,
   boxes: (Box | undefined)[],
   relation: SpatialRelation,
-  opts: { withinPx?: number; scores?: number[]; minLead?: number; exclude?: Set<number> } = {},
+  opts: { withinPx?: number; scores?: number[]; minLead?: number; exclude?: Set<number>; expected?: number } = {},
 ): SpatialPick {
   const limit = opts.withinPx ?? (relation === 'near' ? DEFAULT_NEAR_PX : Infinity);
   const matches: { index: number; distance: number }[] = [];
@@ -62,9 +63,10 @@ export function pickByRelation(
     const d = relationDistance(anchor, b, relation);
     if (d !== null && d <= limit) matches.push({ index, distance: d });
   });
-  matches.sort((a, b) => a.distance - b.distance || a.index - b.index);
+  const off = (d: number) => (opts.expected === undefined ? d : Math.abs(d - opts.expected));
+  matches.sort((a, b) => off(a.distance) - off(b.distance) || a.index - b.index);
   if (matches.length === 0) return { choice: null, matches };
-  const tied = matches.filter((m) => m.distance - matches[0]!.distance <= TIE_PX);
+  const tied = matches.filter((m) => off(m.distance) - off(matches[0]!.distance) <= TIE_PX);
   if (tied.length === 1) return { choice: tied[0]!.index, matches };
   if (!opts.scores) return { choice: null, matches };
   const byScore = tied

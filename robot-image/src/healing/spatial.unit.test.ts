@@ -42,3 +42,19 @@ describe('pickByRelation', () => {
     expect(pickByRelation(anchor, [anchor], 'inside', { exclude: new Set([0]) }).choice).toBeNull();
   });
 });
+
+describe('pickByRelation with a recorded distance', () => {
+  // Three rows below a column header: nearest would be the first row.
+  const rows = [at(100, 130), at(100, 160), at(100, 190)];
+  it('picks the candidate whose distance is closest to the recorded one', () => {
+    expect(pickByRelation(anchor, rows, 'below').choice).toBe(0);
+    expect(pickByRelation(anchor, rows, 'below', { expected: 40 }).choice).toBe(1);
+    expect(pickByRelation(anchor, rows, 'below', { expected: 75 }).choice).toBe(2);
+  });
+  it('abstains when two candidates are equally far from the recorded distance', () => {
+    expect(pickByRelation(anchor, rows, 'below', { expected: 25 }).choice).toBeNull();
+  });
+  it('still honours withinPx', () => {
+    expect(pickByRelation(anchor, rows, 'below', { expected: 70, withinPx: 45 }).choice).toBe(1);
+  });
+});

@@ -24,6 +24,10 @@ export interface ElementDescriptor {
   idXpath?: string;
   box?: { x: number; y: number; width: number; height: number };
   neighborText?: { above?: string; below?: string; left?: string; right?: string };
+  /** Inside same-origin iframes: a Playwright selector of each iframe element, outermost first. */
+  frame?: string[];
+  /** Inside an open shadow root: a CSS path (from `html`) whose `>` steps cross into shadow roots. */
+  deepCss?: string;
 }
 
 export interface Box {
@@ -67,6 +71,29 @@ export interface ImageTemplate {
   lastKnownBox?: Box;
   /** Minimum normalised correlation to accept a match (default MIN_CORRELATION, 0.85). */
   threshold?: number;
+}
+
+/** Where an automatically chosen anchor came from, most trusted first. */
+export type AnchorSource = 'label' | 'labelledby' | 'legend' | 'columnheader' | 'heading' | 'landmark';
+
+/** An anchor the robot chose and recorded by itself (see anchors.ts). */
+export interface RecordedAnchor extends AnchorSpec {
+  source: AnchorSource;
+  /** How far the element was from the anchor in `relation` when recorded (px). */
+  distance: number;
+  /**
+   * The element's top-left corner minus the anchor's when recorded (px). A candidate must stand at about
+   * the same offset: a heading says little about which of two buttons side by side was meant.
+   */
+  offset?: { dx: number; dy: number };
+  /** The anchor's frame (as ElementDescriptor.frame). */
+  frame?: string[];
+}
+
+/** Aids the robot recorded for a step's element, used when the author wrote none (or theirs abstain). */
+export interface RecordedAids {
+  anchors?: RecordedAnchor[];
+  image?: ImageTemplate;
 }
 
 /** A step's element target with its healing aids. */
