@@ -21,23 +21,19 @@ import {
 import type { Logger } from '../../../api/log.js';
 import type { Target } from '../../../api/v1alpha1/target.js';
 import {
-  atRecordedOffset,
   captureRecordedTemplate,
   chooseAnchors,
   describeWithAids,
   elementLocator,
   healTarget,
   MAX_ANCHORS,
-  placeOfLocator,
-  plainLocator,
-  relationOf,
   targetFragility,
-  type Box,
   type ElementDescriptor,
   type HealableTarget,
   type HealResult,
   type RecordedAids,
   type RecordedAnchor,
+  anchorsFoundAgain,
 } from '../healing/index.js';
 import {
   abstainMessage,
@@ -118,7 +114,7 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
         return;
       }
       const page = loc.page();
-      const anchors = await foundAgain(page, proposed, descriptor.box!);
+      const anchors = await anchorsFoundAgain(page, proposed, descriptor.box!);
       const image = wantImage ? await captureRecordedTemplate(page, descriptor.box!) : null;
       const png = image?.pngBase64 ? Buffer.from(image.pngBase64, 'base64') : undefined;
       const fragility = targetFragility(target);
@@ -298,23 +294,6 @@ async function followHeal(
  * Recorded anchors whose own locator finds exactly one element, standing where it stood when chosen
  * (same relation, within a few pixels): a label text that now names another element is dropped.
  */
-async function foundAgain(page: Page, anchors: readonly RecordedAnchor[], box: Box): Promise<RecordedAnchor[]> {
-  const out: RecordedAnchor[] = [];
-  for (const a of anchors) {
-    if (out.length >= MAX_ANCHORS) break;
-    const loc = plainLocator(page, a.target, a.frame);
-    if ((await loc.count()) !== 1) continue;
-    const at = (await placeOfLocator(loc)).box;
-    const again = relationOf(at, box);
-    if (
-      again.relation === a.relation &&
-      Math.abs(again.distance - a.distance) <= 3 &&
-      (!a.offset || atRecordedOffset(at, box, a.offset))
-    )
-      out.push(a);
-  }
-  return out;
-}
 
 /**
  * The API target as the healing module takes it: the image as base64 (read from its ConfigMap when it

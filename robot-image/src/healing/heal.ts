@@ -146,6 +146,7 @@ async function pickNearAnchor(
   candidates: ElementDescriptor[],
   scores: number[],
   ruledOut?: Set<number>,
+  lookAlikesOf?: ElementDescriptor,
 ): Promise<AnchorPick> {
   const anchorLoc = plainLocator(page, anchor.target, anchor.frame);
   const n = await anchorLoc.count();
@@ -159,6 +160,20 @@ async function pickNearAnchor(
     if (c.xpath && sameFrame(c) && (place.xpath === c.xpath || place.xpath.startsWith(c.xpath + '/'))) exclude.add(i);
     else if (anchor.offset && (!c.box || !atRecordedOffset(place.box, c.box, anchor.offset))) exclude.add(i);
   });
+  // A recorded anchor never guesses among look-alikes (rows of identical icon buttons): when more than
+  // one element like the recorded one stands at the recorded offset, the anchor cannot tell them apart.
+  if (lookAlikesOf && anchor.offset) {
+    const kind = elementKind(lookAlikesOf);
+    const alike = candidates.filter(
+      (c, i) =>
+        !exclude.has(i) &&
+        c.box &&
+        sameFrame(c) &&
+        elementKind(c) === kind &&
+        tagCompatibility(lookAlikesOf, c) >= 0.85,
+    ).length;
+    if (alike > 1) return { choice: null, reason: `${alike} look-alikes stand at the recorded offset from the anchor` };
+  }
   const pick = pickByRelation(
     place.box,
     candidates.map((c) => c.box),
@@ -196,7 +211,7 @@ async function pickByRecordedAnchors(
   const chosen = new Map<number, string[]>();
   const misses: string[] = [];
   for (const a of anchors) {
-    const pick = await pickNearAnchor(page, a, candidates, scores, ruledOut);
+    const pick = await pickNearAnchor(page, a, candidates, scores, ruledOut, recorded);
     const name = `${a.source} ${JSON.stringify(a.target.name ?? a.target.text ?? '')}`;
     if (pick.choice === null) misses.push(`${name}: ${pick.reason}`);
     else chosen.set(pick.choice, [...(chosen.get(pick.choice) ?? []), name]);
@@ -211,7 +226,6 @@ async function healVisually(
   image: ImageTemplate,
   fingerprint: ElementDescriptor | undefined,
 ): Promise<{ descriptor: ElementDescriptor | null; score: number; reason: string }> {
-  const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
   const screen = decodePngGray(await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }));
   let template: GrayImage;
   try {
@@ -221,9 +235,7 @@ async function healVisually(
       return { descriptor: null, score: 0, reason: `template image refused: ${err.message}` };
     throw err;
   }
-  const last = image.lastKnownBox ?? fingerprint?.box;
-  const near = last ? { ...last, x: last.x - scroll.x, y: last.y - scroll.y } : undefined;
-  const match = await findTemplate(screen, template, near, image.threshold);
+  const match = await findTemplate(screen, template, image.threshold);
   if (!match) return { descriptor: null, score: 0, reason: 'template not found (or not unique) on screen' };
   const center = { x: match.box.x + match.box.width / 2, y: match.box.y + match.box.height / 2 };
   const [raw] = await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at: center });

@@ -61,3 +61,4 @@ export {
 } from './suggest.js';
 export { plainLocator, elementLocator, placeOfLocator, frameRoot, type ElementAddress } from './locate.js';
 export { RECORDED_TEMPLATE_LIMITS } from './png.js';
+export { anchorsFoundAgain } from './anchors-again.js';

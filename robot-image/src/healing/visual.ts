@@ -1,5 +1,5 @@
 // Tier 3: find an element's picture (template) in a screenshot with OpenCV (WebAssembly), at half
-// scale in grayscale. Search near the last known box first; accept only a strong and unique peak.
+// scale in grayscale. Accept only a strong peak that is unique on the screen.
 import { createRequire } from 'node:module';
 import type { Box } from './types.js';
 import { halfScale, type GrayImage } from './png.js';
@@ -99,13 +99,14 @@ function peaks(cv: Cv, img: Mat, tpl: Mat): Peak | null {
 }
 
 /**
- * Find `template` in `screen` (both full-scale grayscale). Tries a window around `near` first, then
- * the whole screen; returns null (abstain) unless the match is strong and unique on the screen.
+ * Find `template` in `screen` (both full-scale grayscale); returns null (abstain) unless the match is
+ * strong and unique on the whole screen. Where the element last was breaks no ties: a peak unique only
+ * near its old place would pick one of several identical icons by position, and a page that moved
+ * makes that the wrong one (seen on real version changes: Swagger UI's per-operation lock icons).
  */
 export async function findTemplate(
   screen: GrayImage,
   template: GrayImage,
-  near?: Box,
   minCorrelation = MIN_CORRELATION,
 ): Promise<VisualMatch | null> {
   const { cv } = await loadOpenCv();
@@ -132,27 +133,6 @@ export async function findTemplate(
             score: p.score,
           }
         : null;
-    if (near) {
-      const mx = t.width * 2;
-      const my = t.height * 2;
-      const x0 = Math.max(0, Math.floor(near.x / f) - mx);
-      const y0 = Math.max(0, Math.floor(near.y / f) - my);
-      const x1 = Math.min(s.width, Math.ceil((near.x + near.width) / f) + mx);
-      const y1 = Math.min(s.height, Math.ceil((near.y + near.height) / f) + my);
-      if (x1 - x0 >= t.width && y1 - y0 >= t.height) {
-        const roi = img.roi(new cv.Rect(x0, y0, x1 - x0, y1 - y0));
-        try {
-          // Fast path: a strong peak near where the element was, unique within the window.
-          const lp = peaks(cv, roi, tpl);
-          if (lp && lp.second < lp.score - MIN_PEAK_LEAD) {
-            const local = accept(lp, x0, y0);
-            if (local) return local;
-          }
-        } finally {
-          roi.delete();
-        }
-      }
-    }
     const p = peaks(cv, img, tpl);
     if (!p || p.second > p.score - MIN_PEAK_LEAD) return null;
     return accept(p, 0, 0);
