@@ -1,0 +1,5 @@
+// Every application of the real corpus, in recording order.
+import type { RealApp } from '../types.js';
+import { swaggerUi } from './swagger-ui.js';
+
+export const REAL_APPS: RealApp[] = [swaggerUi];
