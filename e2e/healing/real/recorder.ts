@@ -54,7 +54,8 @@ const identifyInPage = new Function(`return (${IDENTIFY_SOURCE});`)() as (
 ) => Identified[];
 
 async function identify(page: Page, rules: IdentityRule[], side: Side): Promise<Map<string, Identified[]>> {
-  const plain = rules.map((r) => ({ name: r.name, key: r.key, sel: typeof r.sel === 'string' ? r.sel : r.sel[side] }));
+  const pick = (v: string | { old: string; new: string }) => (typeof v === 'string' ? v : v[side]);
+  const plain = rules.map((r) => ({ name: r.name, key: pick(r.key), sel: pick(r.sel) }));
   const found = await page.evaluate(identifyInPage, plain);
   const byKey = new Map<string, Identified[]>();
   for (const f of found) {

@@ -43,7 +43,7 @@ export interface IdentityRule {
   /** What the key is, for the case's `identity` text. */
   describe: string;
   sel: string | { old: string; new: string };
-  key: string;
+  key: string | { old: string; new: string };
   removable?: boolean;
 }
 

@@ -1,5 +1,6 @@
 // Every application of the real corpus, in recording order.
 import type { RealApp } from '../types.js';
+import { redoc } from './redoc.js';
 import { swaggerUi } from './swagger-ui.js';
 
-export const REAL_APPS: RealApp[] = [swaggerUi];
+export const REAL_APPS: RealApp[] = [swaggerUi, redoc];

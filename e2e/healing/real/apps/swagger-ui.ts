@@ -150,7 +150,6 @@ export const swaggerUi: RealApp = {
       rules: LIST_RULES,
     },
     expanded(['pet']),
-    expanded(['store', 'user']),
     expanded(['store'], true),
     expanded(['user'], true),
   ],
