@@ -1,6 +1,7 @@
 // Every application of the real corpus, in recording order.
 import type { RealApp } from '../types.js';
+import { jsoneditor } from './jsoneditor.js';
 import { redoc } from './redoc.js';
 import { swaggerUi } from './swagger-ui.js';
 
-export const REAL_APPS: RealApp[] = [swaggerUi, redoc];
+export const REAL_APPS: RealApp[] = [swaggerUi, redoc, jsoneditor];
