@@ -2,7 +2,7 @@
 // Aether's describeElement; open the NEW version, collect the whole page's candidates with
 // collectCandidates (no hint) and locate the element with the same identity among them.
 import { createHash } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, ElementHandle, Page } from 'playwright-core';
 import { collectCandidates, describeElement } from '../../../robot-image/src/healing/index.js';
 import type { ElementDescriptor } from '../../../robot-image/src/healing/types.js';
 import { ensurePackage } from './packages.js';
@@ -17,6 +17,7 @@ interface Identified {
   rule: string;
   key: string;
   xpath: string;
+  handle?: () => Promise<ElementHandle>;
 }
 
 // Runs in the page (plain JS source, so no transpiler helper leaks in): every element of every rule
@@ -44,23 +45,32 @@ const IDENTIFY_SOURCE = String.raw`(rules) => {
       let k = null;
       try { k = f(el, up, at, txt); } catch (e) { k = null; }
       if (k === null || k === undefined || k === '') continue;
-      out.push({ rule: r.name, key: String(k), xpath: xp(el) });
+      out.push({ rule: r.name, key: String(k), xpath: xp(el), el });
     }
   }
   return out;
 }`;
 const identifyInPage = new Function(`return (${IDENTIFY_SOURCE});`)() as (
   rules: { name: string; sel: string; key: string }[],
-) => Identified[];
+) => (Identified & { el: Element })[];
 
+// The XPath is the one inpage.ts gives candidates (same segments), so a new-version element is
+// found among the candidates by it; old-version elements are described through their handles
+// (an XPath locator does not reach SVG elements of an HTML document).
 async function identify(page: Page, rules: IdentityRule[], side: Side): Promise<Map<string, Identified[]>> {
   const pick = (v: string | { old: string; new: string }) => (typeof v === 'string' ? v : v[side]);
   const plain = rules.map((r) => ({ name: r.name, key: pick(r.key), sel: pick(r.sel) }));
-  const found = await page.evaluate(identifyInPage, plain);
+  const all = await page.evaluateHandle(identifyInPage, plain);
+  const found = await all.evaluate((xs) => xs.map(({ rule, key, xpath }) => ({ rule, key, xpath })));
   const byKey = new Map<string, Identified[]>();
-  for (const f of found) {
+  for (const [i, f] of found.entries()) {
     const k = `${f.rule}:${f.key}`;
-    byKey.set(k, [...(byKey.get(k) ?? []), f]);
+    const handle = async () => {
+      const h = (await all.evaluateHandle((xs, n) => xs[n]!.el, i)).asElement();
+      if (!h) throw new Error(`${k}: element handle lost`);
+      return h;
+    };
+    byKey.set(k, [...(byKey.get(k) ?? []), { ...f, handle }]);
   }
   return byKey;
 }
@@ -91,9 +101,9 @@ async function recordOld(page: Page, screen: RealScreen): Promise<OldTarget[]> {
   const out: OldTarget[] = [];
   for (const [key, hits] of byKey) {
     if (hits.length !== 1) continue;
-    const loc = page.locator(`xpath=${hits[0]!.xpath}`);
-    if (!(await loc.isVisible())) continue;
-    const recorded = await describeElement(loc);
+    const el = await hits[0]!.handle!();
+    if (!(await el.isVisible())) continue;
+    const recorded = await describeElement(el);
     if (!recorded.box || recorded.box.width <= 0 || recorded.box.height <= 0) continue;
     out.push({ key, rule: screen.rules.find((r) => r.name === hits[0]!.rule)!, recorded: compact(recorded) });
   }
@@ -113,8 +123,7 @@ async function recordNew(
       where.set(key, 'ambiguous');
       continue;
     }
-    const d = await describeElement(page.locator(`xpath=${hits[0]!.xpath}`));
-    where.set(key, index.get(d.xpath) ?? 'hidden');
+    where.set(key, index.get(hits[0]!.xpath) ?? 'hidden');
   }
   return { candidates, where };
 }

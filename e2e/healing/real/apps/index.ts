@@ -1,7 +1,8 @@
 // Every application of the real corpus, in recording order.
 import type { RealApp } from '../types.js';
 import { jsoneditor } from './jsoneditor.js';
+import { nodeRed } from './node-red.js';
 import { redoc } from './redoc.js';
 import { swaggerUi } from './swagger-ui.js';
 
-export const REAL_APPS: RealApp[] = [swaggerUi, redoc, jsoneditor];
+export const REAL_APPS: RealApp[] = [swaggerUi, redoc, jsoneditor, nodeRed];
