@@ -99,8 +99,10 @@ interface OldTarget {
 async function recordOld(page: Page, screen: RealScreen): Promise<OldTarget[]> {
   const byKey = await identify(page, screen.rules, 'old');
   const out: OldTarget[] = [];
+  const seen = new Set<string>();
   for (const [key, hits] of byKey) {
-    if (hits.length !== 1) continue;
+    if (hits.length !== 1 || seen.has(hits[0]!.xpath)) continue;
+    seen.add(hits[0]!.xpath);
     const el = await hits[0]!.handle!();
     if (!(await el.isVisible())) continue;
     const recorded = await describeElement(el);
@@ -164,7 +166,7 @@ export async function recordApp(browser: Browser, app: RealApp, opts: RecordOpti
             const w = where.get(t.key);
             let expected: number | null;
             if (typeof w === 'number') expected = w;
-            else if (w === undefined && t.rule.removable) expected = null;
+            else if (w === undefined && t.rule.removed?.includes(t.key.slice(t.rule.name.length + 1))) expected = null;
             else continue;
             const id = `${app.app}/${screen.id}/${t.key}`;
             const c: RealCorpusCase = {

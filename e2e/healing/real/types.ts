@@ -36,7 +36,8 @@ export type Side = 'old' | 'new';
  * side when the markup changed) gets the key `key` (a JavaScript expression over `el`, evaluated in
  * the page with helpers up(el, css), at(el, name), txt(el)). A key must name one element per version;
  * keys matching 0 or several elements are dropped, except that a key absent from the new version is a
- * removed target (expected null) when the rule says `removable` (checked by hand for that rule).
+ * removed target (expected null) when the rule lists it in `removed` (checked by hand). An element
+ * two rules identify is recorded once, under the first rule.
  */
 export interface IdentityRule {
   name: string;
@@ -44,7 +45,8 @@ export interface IdentityRule {
   describe: string;
   sel: string | { old: string; new: string };
   key: string | { old: string; new: string };
-  removable?: boolean;
+  /** Keys checked by hand to be gone from the new version (expected null when no element has them). */
+  removed?: string[];
 }
 
 export interface RealScreen {

@@ -21,13 +21,13 @@ const CONTROLS = ['button[id]', 'a[id]', 'input[id]:not([type=hidden])', 'select
 
 /**
  * Controls the editor names with an id, within `scope`: the id is the identity (ids with digits are
- * generated; the hidden clipboard textarea is not a control).
+ * generated; the hidden clipboard textarea and the autofill trap inputs are not controls).
  */
 const byId = (scope: string): IdentityRule => ({
   name: 'id',
   describe: 'element id',
   sel: CONTROLS.map((c) => `${scope} ${c}`).join(', '),
-  key: `/\\d{3,}/.test(el.id) || el.id === 'red-ui-clipboard-hidden' ? null : el.id`,
+  key: `/\\d{3,}/.test(el.id) || el.id === 'red-ui-clipboard-hidden' || el.id.startsWith('red-ui-trap-') ? null : el.id`,
 });
 const BY_ID = byId('body');
 
