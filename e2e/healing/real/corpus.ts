@@ -1,4 +1,5 @@
 // The real-application healing corpus (README.md): committed JSON per app, flattened for scoring.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,11 @@ import type { RealCorpusFile, Split } from './types.js';
 export type { RealCorpusFile, RealCorpusCase, Split } from './types.js';
 
 export const REAL_CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'corpus');
+
+/** The documented hold-out rule: first byte of sha256(case id) < 128 is test, else train. */
+export function splitOf(caseId: string): Split {
+  return createHash('sha256').update(caseId).digest()[0]! < 128 ? 'test' : 'train';
+}
 
 /** One case with its page's candidates resolved. */
 export interface RealCase {

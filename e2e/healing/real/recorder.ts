@@ -1,17 +1,12 @@
 // Records one real application's corpus: open the OLD version, describe each identified target with
 // Aether's describeElement; open the NEW version, collect the whole page's candidates with
 // collectCandidates (no hint) and locate the element with the same identity among them.
-import { createHash } from 'node:crypto';
 import type { Browser, ElementHandle, Page } from 'playwright-core';
 import { collectCandidates, describeElement } from '../../../robot-image/src/healing/index.js';
 import type { ElementDescriptor } from '../../../robot-image/src/healing/types.js';
 import { ensurePackage } from './packages.js';
-import type { IdentityRule, RealApp, RealCorpusCase, RealCorpusFile, RealScreen, Side, Split } from './types.js';
-
-/** The documented hold-out rule: first byte of sha256(case id) < 128 is test, else train. */
-export function splitOf(caseId: string): Split {
-  return createHash('sha256').update(caseId).digest()[0]! < 128 ? 'test' : 'train';
-}
+import { splitOf } from './corpus.js';
+import type { IdentityRule, RealApp, RealCorpusCase, RealCorpusFile, RealScreen, Side } from './types.js';
 
 interface Identified {
   rule: string;
