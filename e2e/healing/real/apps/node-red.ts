@@ -14,7 +14,7 @@ const SETTINGS = (port: number) => `module.exports = {
   logging: { console: { level: 'warn' } },
   telemetry: { enabled: false, updateNotification: false },
   diagnostics: { enabled: false, ui: false },
-  editorTheme: { tours: false, projects: { enabled: false } },
+  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
 };\n`;
 
 const CONTROLS = ['button[id]', 'a[id]', 'input[id]:not([type=hidden])', 'select[id]', 'textarea[id]', 'li[id]'];
