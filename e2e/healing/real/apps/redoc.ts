@@ -47,7 +47,8 @@ const RULES: IdentityRule[] = [
   {
     name: 'op-description',
     describe: 'operation description (operationId)',
-    sel: inOp('p.operation-description', 'h2 + div'),
+    // 2.x wraps the markdown paragraph in two divs; the paragraph is the element that holds the text.
+    sel: inOp('p.operation-description', 'h2 + div p'),
     key: OP,
   },
   {
