@@ -2,9 +2,11 @@
 // For each case: record the marked element's descriptor (and image template when the case has
 // one) on before.html, then heal on after.html and compare with the marked element there.
 // Then tier 1 alone through the exported rankCandidates, with descriptor fields dropped on both
-// sides (how held-out data may look). Also measures collect+score on a large page (3,000 elements) against the 400 ms budget, with
-// a plain evaluate() round trip over the same page as the baseline, and on the same rows inside an open
-// shadow root with a same-origin iframe beside them (candidates are collected there too).
+// sides (how held-out data may look). Then tier 1 on the real-application corpus's test split
+// (e2e/healing/real: old vs new versions of real web apps). Also measures collect+score on a large page
+// (3,000 elements) against the 400 ms budget, with a plain evaluate() round trip over the same page as
+// the baseline, and on the same rows inside an open shadow root with a same-origin iframe beside them
+// (candidates are collected there too).
 import { type ElementHandle, type Page } from 'playwright-core';
 import { casePage, loadCorpus, type CorpusCase } from '../../e2e/healing/corpus.js';
 import {
@@ -17,7 +19,9 @@ import {
   rankCandidates,
 } from '../../robot-image/src/healing/index.js';
 import type { HealableTarget } from '../../robot-image/src/healing/types.js';
-import { captureTier1Case, evaluateTier1, FIELD_DROPS } from './tier1.js';
+import { captureTier1Case, evaluateTier1, FIELD_DROPS, HELD_OUT_FIELDS } from './tier1.js';
+import { loadRealCorpus } from '../../e2e/healing/real/corpus.js';
+import { evaluateReal, type RealScore } from './real.js';
 import { launchChromium } from '../../robot-image/src/browser/chromium.js';
 
 type Verdict = 'correct' | 'wrong' | 'abstained';
@@ -181,11 +185,39 @@ async function main(): Promise<void> {
       `large page in an open shadow root (+ an iframe): ${deep.elements} elements, collect+score p50 ${deep.healMs.toFixed(1)} ms (budget 400 ms); ratio to the baseline above ${(deep.healMs / large.baselineMs).toFixed(1)}`,
     );
 
+    // Tier 1 on real version changes (test split only: train is what weights may be fitted on).
+    const realAll = loadRealCorpus();
+    const realTest = realAll.filter((c) => c.split === 'test');
+    const realLine = (label: string, s: RealScore) =>
+      `${label.padEnd(34)} n=${String(s.cases).padStart(4)}  correct ${String(pct(s.correct, s.cases)).padStart(5)}%  wrong ${String(pct(s.wrong, s.cases)).padStart(5)}%  abstained ${String(pct(s.abstained, s.cases)).padStart(5)}%  top-ranked (never abstain) ${String(pct(s.topCorrect, s.cases)).padStart(5)}%`;
+    console.log(
+      `real corpus: ${realAll.length} cases, test split ${realTest.length} (${realTest.filter((c) => c.expected === null).length} removed targets)`,
+    );
+    const real = evaluateReal(realTest);
+    console.log(realLine('real test, all fields', real));
+    for (const app of [...new Set(realTest.map((c) => c.app))])
+      console.log(realLine(`real test, ${app}`, evaluateReal(realTest.filter((c) => c.app === app))));
+    const heldOut = evaluateReal(realTest, HELD_OUT_FIELDS);
+    console.log(realLine('real test, held-out fields only', heldOut));
+    for (const app of [...new Set(realTest.map((c) => c.app))])
+      console.log(
+        realLine(
+          `real test, held-out fields, ${app}`,
+          evaluateReal(
+            realTest.filter((c) => c.app === app),
+            HELD_OUT_FIELDS,
+          ),
+        ),
+      );
+    console.log(
+      `real test scoring: p50 ${quantile(real.ms, 0.5).toFixed(2)} ms  p95 ${quantile(real.ms, 0.95).toFixed(2)} ms per case (rankCandidates only)`,
+    );
+
     const n = outcomes.length;
     const k = (v: Verdict) => outcomes.filter((o) => o.verdict === v).length;
     const ms = outcomes.map((o) => o.ms);
     console.log(
-      `RESULT healing cases=${n} correct_pct=${pct(k('correct'), n)} wrong_pct=${pct(k('wrong'), n)} abstain_pct=${pct(k('abstained'), n)} p50_ms=${quantile(ms, 0.5).toFixed(1)} p95_ms=${quantile(ms, 0.95).toFixed(1)}`,
+      `RESULT healing cases=${n} correct_pct=${pct(k('correct'), n)} wrong_pct=${pct(k('wrong'), n)} abstain_pct=${pct(k('abstained'), n)} p50_ms=${quantile(ms, 0.5).toFixed(1)} p95_ms=${quantile(ms, 0.95).toFixed(1)} real_cases=${real.cases} real_correct_pct=${pct(real.correct, real.cases)} real_wrong_pct=${pct(real.wrong, real.cases)} real_abstain_pct=${pct(real.abstained, real.cases)}`,
     );
   } finally {
     await browser.close();

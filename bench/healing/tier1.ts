@@ -78,6 +78,17 @@ const omit =
     return c;
   };
 
+const keep =
+  (...keys: (keyof ElementDescriptor)[]) =>
+  (d: ElementDescriptor): ElementDescriptor => {
+    const c: Partial<ElementDescriptor> = {};
+    for (const k of keys) if (d[k] !== undefined) (c as Record<string, unknown>)[k] = d[k];
+    return c as ElementDescriptor;
+  };
+
+/** The fields the team's held-out benchmark records (and nothing else). */
+export const HELD_OUT_FIELDS = keep('tag', 'classes', 'name', 'id', 'href', 'text', 'xpath');
+
 /** Descriptor variants a held-out data set may have: fields its recorder did not fill. */
 export const FIELD_DROPS: { name: string; drop: (d: ElementDescriptor) => ElementDescriptor }[] = [
   { name: 'all fields', drop: (d) => d },
@@ -86,4 +97,5 @@ export const FIELD_DROPS: { name: string; drop: (d: ElementDescriptor) => Elemen
   { name: 'no xpath/idXpath', drop: omit('xpath', 'idXpath') },
   { name: 'no box/neighbors/xpaths', drop: omit('box', 'neighborText', 'xpath', 'idXpath') },
   { name: 'no classes/attributes', drop: omit('classes', 'attributes') },
+  { name: 'held-out fields only', drop: HELD_OUT_FIELDS },
 ];
