@@ -81,6 +81,25 @@ export function contradictsRecorded(recorded: ElementDescriptor, c: ElementDescr
   );
 }
 
+/**
+ * How many candidates look like `d` to a picture: the same tag saying the same thing (name or text,
+ * test id, classes). More than one means a template match cannot tell which one was meant. An element
+ * that says nothing counts as unique: icons differ in the picture itself.
+ */
+export function lookAlikeCount(d: ElementDescriptor, candidates: readonly ElementDescriptor[]): number {
+  // Elements that say nothing (icons) differ in their pictures, which the descriptor does not show.
+  if (said(d.accessibleName ?? d.text) === '') return 1;
+  const look = (c: ElementDescriptor) =>
+    [
+      c.tag,
+      said(c.accessibleName ?? c.text),
+      said(c.attributes?.['data-testid']),
+      [...(c.classes ?? [])].sort().join(' '),
+    ].join('|');
+  const mine = look(d);
+  return candidates.filter((c) => look(c) === mine).length;
+}
+
 /** A text that names something rather than shows data (no long numbers, not a paragraph). */
 function stableText(t: string): boolean {
   return t.length > 0 && t.length <= MAX_TEXT && !/\d{4,}/.test(t);

@@ -3,6 +3,7 @@ import {
   atRecordedOffset,
   chooseAnchors,
   contradictsRecorded,
+  lookAlikeCount,
   relationOf,
   type AnchorCandidate,
 } from './anchors.js';
@@ -130,4 +131,31 @@ describe('contradictsRecorded', () => {
   ])('%s', (_name, c, want) => {
     expect(contradictsRecorded(recorded, c)).toBe(want);
   });
+});
+
+describe('lookAlikeCount', () => {
+  const tryOut: ElementDescriptor = { tag: 'button', text: 'Try it out ', classes: ['btn', 'try-out__btn'] };
+  it('counts identical buttons of other rows', () => {
+    const page: ElementDescriptor[] = [
+      { tag: 'button', text: 'Try it out', classes: ['try-out__btn', 'btn'] },
+      { tag: 'button', text: 'try it  out', classes: ['btn', 'try-out__btn'] },
+      { tag: 'button', text: 'Execute', classes: ['btn', 'execute'] },
+    ];
+    expect(lookAlikeCount(tryOut, page)).toBe(2);
+  });
+  it('tells apart elements by name, test id, classes or tag', () => {
+    const page: ElementDescriptor[] = [
+      { tag: 'button', text: 'Try it out', classes: ['btn', 'try-out__btn'] },
+      { tag: 'a', text: 'Try it out', classes: ['btn', 'try-out__btn'] },
+      { tag: 'button', text: 'Cancel', classes: ['btn', 'try-out__btn'] },
+      { tag: 'button', text: 'Try it out', classes: ['btn'] },
+      { tag: 'button', text: 'Try it out', classes: ['btn', 'try-out__btn'], attributes: { 'data-testid': 'other' } },
+    ];
+    expect(lookAlikeCount(tryOut, page)).toBe(1);
+  });
+});
+
+it('lookAlikeCount: icons that say nothing are told apart by their pictures, not counted alike', () => {
+  const icon: ElementDescriptor = { tag: 'button', classes: ['icon'] };
+  expect(lookAlikeCount(icon, [icon, { ...icon }, { ...icon }])).toBe(1);
 });

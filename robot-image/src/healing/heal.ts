@@ -4,7 +4,7 @@
 // Tiers 2 and 3 use the author's anchor / image first, then the ones the robot recorded by itself
 // (HealOptions.recorded); several recorded anchors must agree on one element.
 import type { ElementHandle, Locator, Page } from 'playwright-core';
-import { atRecordedOffset, contradictsRecorded } from './anchors.js';
+import { atRecordedOffset, contradictsRecorded, lookAlikeCount } from './anchors.js';
 import { collectCandidates, hintFor, locatorOf } from './capture.js';
 import { inPageFunction } from './inpage.js';
 import { placeOfLocator, plainLocator } from './locate.js';
@@ -126,8 +126,22 @@ export async function healTarget(
   for (const image of [target.image, opts.recorded?.image]) {
     if (!image?.pngBase64) continue;
     const hit = await healVisually(page, image, fingerprint);
-    if (hit.descriptor) return finish(page, 3, hit.descriptor, hit.score, opts, ms, t0);
     reason = `tier 3: ${hit.reason}`;
+    if (!hit.descriptor) continue;
+    // A picture names what it shows, not which of several identical elements: the match must not say
+    // something else than the recorded element, and must be the only element on the page that looks
+    // like it (a screenshot shows only the viewport; identical "Try it out" buttons lie beyond it).
+    if (fingerprint && contradictsRecorded(fingerprint, hit.descriptor)) {
+      reason = 'tier 3: the element under the match says something else than the recorded one';
+      continue;
+    }
+    if (candidates.length === 0) candidates = await collectCandidates(page, {});
+    const alike = lookAlikeCount(hit.descriptor, candidates);
+    if (alike > 1) {
+      reason = `tier 3: ${alike} elements on the page look like the match`;
+      continue;
+    }
+    return finish(page, 3, hit.descriptor, hit.score, opts, ms, t0);
   }
 
   ms.total = performance.now() - t0;
