@@ -329,10 +329,12 @@ describe('rankCandidates: identical rows', () => {
       want: null,
     },
     {
-      name: 'no neighbour texts: position cannot be checked against the row -> abstain',
+      // Was "abstain" with the hand-set rule. With learned weights the row index and the box
+      // (agreeing, page unchanged) decide: on the real corpus such positional wins are right.
+      name: 'no neighbour texts: row index and box agree -> that row',
       recorded: without(rec, 'neighborText'),
       candidates: deleteRows(5).map((d) => without(d, 'neighborText')),
-      want: null,
+      want: 1,
     },
     {
       name: 'the target row removed: no row index matches -> abstain',
@@ -352,12 +354,14 @@ describe('rankCandidates: identical rows', () => {
       want: 2,
     },
     {
-      name: 'row name says one row, an exact box match another: conflicting evidence -> abstain',
+      // Was "abstain" with the hand-set rule. The row's name moved with the row (rows reordered);
+      // the box only says where a row used to be: the row named as recorded wins.
+      name: 'row name says one row, an exact box match another: the named row',
       recorded: { ...tableButton(2, 'Delete'), neighborText: { left: 'Red widget', right: 'pcs' } },
       candidates: ['Yellow widget', 'Green widget', 'Red widget', 'Blue widget'].map((n, i) =>
         tableButton(i + 1, 'Delete', { neighborText: { left: n, right: 'pcs' } }),
       ),
-      want: null,
+      want: 2,
     },
   ];
   it.each(cases)('$name', ({ recorded, candidates, want }) => {
