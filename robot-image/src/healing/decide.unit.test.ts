@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rankCandidates, type ElementDescriptor } from './index.js';
 import { confidence, decide, decisionFeatures, type DecisionInput } from './score.js';
 import { DECISION_FEATURES, parseWeights, SIGNAL_NAMES, WEIGHTS } from './weights.js';
-import { SIGNALS } from './signals.js';
+import { controlWrappers, SIGNALS } from './signals.js';
 
 /** A page of `n` links in a list, reduced to what a sparse recorder keeps. */
 function linkPage(n: number): ElementDescriptor[] {
@@ -136,5 +136,20 @@ describe('weights file', () => {
     const bad = JSON.parse(JSON.stringify(doc)) as { signals: Record<string, number> };
     bad.signals.text = -1;
     expect(() => parseWeights(bad)).toThrow(/signals.text/);
+  });
+});
+
+describe('controlWrappers', () => {
+  it('marks a container whose text starts with the text of a control inside it, nothing else', () => {
+    const cs: ElementDescriptor[] = [
+      { tag: 'div', text: 'get /pet/findByTags https://petstore/v2', xpath: '/html/body/div[2]/div' },
+      { tag: 'button', text: 'get /pet/findByTags', xpath: '/html/body/div[2]/div/button' },
+      { tag: 'div', text: 'Returns a map', xpath: '/html/body/div[3]' },
+      { tag: 'p', text: 'Returns a map', xpath: '/html/body/div[3]/p' },
+      { tag: 'section', text: 'Save', xpath: '/html/body/section' },
+      { tag: 'button', text: 'Save', xpath: '/html/body/section/div/div/div/div/button' },
+    ];
+    // The <p> is not a control; the <section> is more than 4 levels above its button.
+    expect([...controlWrappers(cs)]).toEqual([0]);
   });
 });
