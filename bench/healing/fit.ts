@@ -39,7 +39,7 @@ import { generatedCases } from './generated-cases.js';
 const WEIGHTS_FILE = fileURLToPath(new URL('../../robot-image/src/healing/weights.json', import.meta.url));
 const PRIOR_FILE = fileURLToPath(new URL('./weights.prior.json', import.meta.url));
 /** Train wrong-answer budget for the abstention threshold (the target is 2 % on unseen data). */
-const WRONG_BUDGET = 0.015;
+const WRONG_BUDGET = 0.01;
 /** Candidates kept per case for fitting: the target plus the leaders under each probe weighting. */
 const KEEP = 40;
 /** Strength of the pull toward the hand-set prior. */
@@ -121,6 +121,9 @@ function prepare(items: readonly Tier1Item[], variant: string, prior: ScorerWeig
 
 interface Outcome {
   top: number;
+  /** Look-alike leaders left unresolved / resolved: decide() abstains / chooses whatever the model says. */
+  unresolved: boolean;
+  resolved: boolean;
   lead: number;
   features: number[];
 }
@@ -136,7 +139,13 @@ function outcomes(cases: readonly FitCase[], w: ScorerWeights): Outcome[] {
       for (let i = 0; i < s.length; i++) if (i !== c.want && s[i]!.score > other) other = s[i]!.score;
       lead = s[c.want]!.score - other;
     }
-    return { top, lead, features: decisionFeatures(decisionInput(s, c.ev, c.pool)) };
+    return {
+      top,
+      lead,
+      unresolved: s.unresolvedLookalikes === true,
+      resolved: s.resolvedLookalikes === true,
+      features: decisionFeatures(decisionInput(s, c.ev, c.pool)),
+    };
   });
 }
 
@@ -283,10 +292,12 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
   const right = cases.map((c, i) => (c.want !== null && o[i]!.top === c.want ? 1 : 0));
   const total = cases.reduce((s, c) => s + c.weight, 0);
   const sw = cases.map((c) => (c.weight * cases.length) / total);
+  // Rankings decide() settles without the model (look-alikes) do not inform it.
+  const used = o.flatMap((x, i) => (x.unresolved || x.resolved ? [] : [i]));
   const coefficients = logistic(
-    o.map((x) => x.features),
-    right,
-    sw,
+    used.map((i) => o[i]!.features),
+    used.map((i) => right[i]!),
+    used.map((i) => sw[i]!),
   );
   const out = clone(w);
   out.abstain.coefficients = coefficients.map((v) => Math.max(-100, Math.min(100, v)));
@@ -296,6 +307,7 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
     (x) => 1 / (1 + Math.exp(-x.features.reduce((s, v, k) => s + v * out.abstain.coefficients[k]!, 0))),
   );
   const isRemoved = cases.map((c) => c.want === null);
+  const unresolved = o.map((x) => x.unresolved);
   let best = { correct: -1, minScore: 0, minMargin: 0, threshold: 1 };
   for (const minScore of [0.2, 0.3, 0.4])
     for (const minMargin of [0.001, 0.005, 0.01, 0.02]) {
@@ -306,7 +318,8 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
         let correct = 0;
         cases.forEach((c, i) => {
           const f = o[i]!.features;
-          const answers = conf[i]! >= t && f[1]! >= minScore && f[2]! >= minMargin;
+          const answers =
+            f[1]! >= minScore && f[2]! >= minMargin && !unresolved[i] && (o[i]!.resolved || conf[i]! >= t);
           if (answers && right[i]) correct += c.weight;
           else if (answers) wrong += c.weight;
           else if (isRemoved[i]) correct += c.weight;

@@ -74,15 +74,16 @@ function sameNeighbours(r: ElementDescriptor, c: ElementDescriptor): boolean {
 /**
  * When the leaders are look-alikes (same identity agreement, same tag) only context can tell
  * them apart: the row index in the XPath and the nearest box agree, or one member alone has a
- * recorded neighbour text. The others are then marked down; otherwise nothing changes and the
- * margin rule abstains.
+ * recorded neighbour text. The others are then marked down. Returns 'unresolved' when the
+ * leaders are look-alikes that the recorded box / neighbour texts could have told apart and did
+ * not (the recorded row is gone, or rows were shuffled): the abstention rule then abstains.
  */
 export function breakLookalikeTie(
   recorded: ElementDescriptor,
   candidates: readonly ElementDescriptor[],
   scored: { index: number; score: number; identity: number | null }[],
   p: { band: number; identityFull: number; factor: number },
-): void {
+): 'none' | 'resolved' | 'unresolved' {
   const best = scored.reduce((a, b) => (b.score > a.score ? b : a), scored[0]!);
   const same = (x: { identity: number | null }) =>
     x.identity === null
@@ -94,7 +95,7 @@ export function breakLookalikeTie(
       same(x) &&
       candidates[x.index]!.tag.toLowerCase() === candidates[best.index]!.tag.toLowerCase(),
   );
-  if (group.length < 2 || (best.identity !== null && best.identity < p.identityFull)) return;
+  if (group.length < 2 || (best.identity !== null && best.identity < p.identityFull)) return 'none';
   const members = group.map((x) => candidates[x.index]!);
   const byOrdinal = ordinalMatch(
     recorded.xpath,
@@ -114,8 +115,12 @@ export function breakLookalikeTie(
   );
   // A row identity in the neighbour texts wins unless the box clearly points at another member.
   const winner = positional ?? (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null);
-  if (winner === null) return;
+  if (winner === null) {
+    const checkable = !!recorded.box || DIRECTIONS.some((d) => has(recorded.neighborText?.[d]));
+    return checkable ? 'unresolved' : 'none';
+  }
   group.forEach((x, i) => {
     if (i !== winner) x.score *= p.factor;
   });
+  return 'resolved';
 }

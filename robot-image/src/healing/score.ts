@@ -19,7 +19,9 @@
 //   neighbour text is that neighbour (the target is gone) and is marked down; a container that
 //   only repeats the text of the control inside it (a clickable <div> rewritten as a <div>
 //   around a <button>) is marked down in favour of that control.
-// - Look-alikes: when only position tells the leaders apart, lookalike.ts decides or leaves a tie.
+// - Look-alikes: when only position tells the leaders apart, lookalike.ts decides; when the
+//   recorded box / neighbour texts could tell them apart and do not, the ranking abstains; when
+//   they agree on one, it is chosen without consulting the model.
 // - Abstention (decide): a logistic model of "the top candidate is right" over the top score,
 //   the margin to the runner-up (absolute and relative to the top score), the identity agreement
 //   of both, whether the top candidate alone matches a strong identifier exactly (id, name, href,
@@ -228,6 +230,10 @@ export interface DecisionInput {
   /** The best alone matches a strong identifier exactly, with a compatible tag. */
   uniqueStrong: boolean;
   pool: number;
+  /** The leaders are look-alikes the recorded box / neighbour texts should have told apart, and did not. */
+  unresolvedLookalikes?: boolean;
+  /** The leaders were look-alikes and position + neighbour texts agreed on one (lookalike.ts). */
+  resolvedLookalikes?: boolean;
 }
 
 /** The abstention model's inputs, in weights.ts DECISION_FEATURES order. */
@@ -261,7 +267,10 @@ export function confidence(d: DecisionInput, w: ScorerWeights = WEIGHTS): number
  * between look-alikes abstain) and the model is confident enough.
  */
 export function decide(d: DecisionInput, w: ScorerWeights = WEIGHTS): 'choose' | 'abstain' {
-  if (d.pool === 0 || d.best < w.abstain.minScore || d.best - d.second < w.abstain.minMargin) return 'abstain';
+  if (d.pool === 0 || d.unresolvedLookalikes || d.best < w.abstain.minScore || d.best - d.second < w.abstain.minMargin)
+    return 'abstain';
+  // Look-alikes told apart by agreeing position and neighbour evidence: that check is the decision.
+  if (d.resolvedLookalikes) return 'choose';
   return confidence(d, w) >= w.abstain.threshold ? 'choose' : 'abstain';
 }
 
@@ -271,25 +280,31 @@ export interface Scored {
   identity: number | null;
 }
 
+/** Scores of one ranking, and whether look-alike leaders were left unresolved (see lookalike.ts). */
+export type ScoredRanking = Scored[] & { unresolvedLookalikes?: boolean; resolvedLookalikes?: boolean };
+
 /** Every candidate's final score (look-alike ties broken) from precomputed evidence. */
 export function scoreEvidence(
   recorded: ElementDescriptor,
   candidates: readonly ElementDescriptor[],
   ev: CaseEvidence,
   w: ScorerWeights,
-): Scored[] {
-  const scored = ev.pairs.map((e, index) => ({ index, ...combine(e, ev.rarity, w) }));
-  if (scored.length > 0)
-    breakLookalikeTie(recorded, candidates, scored, {
+): ScoredRanking {
+  const scored: ScoredRanking = ev.pairs.map((e, index) => ({ index, ...combine(e, ev.rarity, w) }));
+  if (scored.length > 0) {
+    const tie = breakLookalikeTie(recorded, candidates, scored, {
       band: w.combine.lookalikeBand,
       identityFull: w.combine.identityFull,
       factor: w.combine.lookalike,
     });
+    scored.unresolvedLookalikes = tie === 'unresolved';
+    scored.resolvedLookalikes = tie === 'resolved';
+  }
   return scored;
 }
 
 /** The decision input of a scored ranking: its two leaders (by score, ties by candidate order). */
-export function decisionInput(scored: readonly Scored[], ev: CaseEvidence, pool = scored.length): DecisionInput {
+export function decisionInput(scored: ScoredRanking, ev: CaseEvidence, pool = scored.length): DecisionInput {
   let a: Scored | undefined;
   let b: Scored | undefined;
   for (const s of scored) {
@@ -313,6 +328,8 @@ export function decisionInput(scored: readonly Scored[], ev: CaseEvidence, pool 
     secondIdentity: b?.identity ?? null,
     uniqueStrong,
     pool,
+    unresolvedLookalikes: scored.unresolvedLookalikes === true,
+    resolvedLookalikes: scored.resolvedLookalikes === true,
   };
 }
 
