@@ -4,7 +4,7 @@ const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
     {
-      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' }, experimental: { keepImportAttributes: true } },
       module: { type: 'es6' },
       sourceMaps: 'inline',
     },

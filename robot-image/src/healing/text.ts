@@ -191,8 +191,9 @@ const generatedMemo = memo((name: string): boolean => {
 /** Segments of an XPath ("/html/body/div[2]/a" -> ["html","body","div[2]","a"]). */
 export function xpathSegments(xpath: string | undefined): string[] {
   if (!xpath) return [];
-  return xpath.split('/').filter((s) => s.length > 0);
+  return segmentsMemo(xpath);
 }
+const segmentsMemo = memo((xpath: string) => xpath.split('/').filter((s) => s.length > 0));
 
 function segmentTag(seg: string): string {
   const i = seg.indexOf('[');
@@ -208,21 +209,22 @@ export function pathSimilarity(a: string | undefined, b: string | undefined): nu
   const sb = xpathSegments(b);
   if (sa.length === 0 || sb.length === 0) return 0;
   if (a === b) return 1;
+  const ta = segmentTags(a!);
+  const tb = segmentTags(b!);
   const n = sa.length;
   const m = sb.length;
   let prev = new Float64Array(m + 1);
   let cur = new Float64Array(m + 1);
   for (let i = 1; i <= n; i++) {
     for (let j = 1; j <= m; j++) {
-      const x = sa[i - 1]!;
-      const y = sb[j - 1]!;
-      const match = x === y ? 1 : segmentTag(x) === segmentTag(y) ? 0.5 : 0;
+      const match = sa[i - 1] === sb[j - 1] ? 1 : ta[i - 1] === tb[j - 1] ? 0.5 : 0;
       cur[j] = Math.max(prev[j]!, cur[j - 1]!, match > 0 ? prev[j - 1]! + match : 0);
     }
     [prev, cur] = [cur, prev];
   }
   return prev[m]! / Math.max(n, m);
 }
+const segmentTags = memo((xpath: string) => xpathSegments(xpath).map(segmentTag));
 
 /** Path part of a URL without host, query or hash; relative and absolute URLs alike. */
 export function urlPath(href: string | undefined): string {

@@ -1,0 +1,155 @@
+// The abstention rule with the shipped (fitted) weights, and the weights file itself.
+import { readFileSync } from 'node:fs';
+import { rankCandidates, type ElementDescriptor } from './index.js';
+import { confidence, decide, decisionFeatures, type DecisionInput } from './score.js';
+import { DECISION_FEATURES, parseWeights, SIGNAL_NAMES, WEIGHTS } from './weights.js';
+import { controlWrappers, SIGNALS } from './signals.js';
+
+/** A page of `n` links in a list, reduced to what a sparse recorder keeps. */
+function linkPage(n: number): ElementDescriptor[] {
+  return Array.from({ length: n }, (_, i) => ({
+    tag: 'a',
+    classes: ['menu-item', 'link'],
+    href: `/catalogue/item-${String.fromCharCode(97 + (i % 26))}${Math.floor(i / 26)}`,
+    text: `Item ${String.fromCharCode(97 + (i % 26))} ${Math.floor(i / 26)}`,
+    xpath: `/html/body/div/ul/li[${i + 1}]/a`,
+  }));
+}
+
+describe('abstention rule', () => {
+  it('a sparse descriptor answers when one candidate alone matches its id among hundreds', () => {
+    const page = linkPage(400);
+    page[237] = { ...page[237]!, id: 'download-report', text: 'Download report', href: '/reports/download' };
+    const recorded: ElementDescriptor = {
+      tag: 'a',
+      id: 'download-report',
+      text: 'Download the report',
+      classes: ['menu-item'],
+      xpath: '/html/body/div/div/ul/li[12]/a',
+    };
+    expect(rankCandidates(recorded, page).choice).toBe(237);
+  });
+
+  it('a sparse descriptor answers when one candidate alone has its (lightly edited) text and href', () => {
+    const page = linkPage(300);
+    page[120] = { ...page[120]!, text: 'Privacy & cookie policy', href: '/legal/privacy' };
+    const recorded: ElementDescriptor = {
+      tag: 'a',
+      text: 'Privacy and cookie policy',
+      href: '/legal/privacy',
+      xpath: '/html/body/footer/p/a[2]',
+    };
+    expect(rankCandidates(recorded, page).choice).toBe(120);
+  });
+
+  it('abstains when two candidates are genuinely close on the evidence they share', () => {
+    const twin: ElementDescriptor = { tag: 'button', classes: ['btn'], text: 'Save', xpath: '/html/body/form/button' };
+    const page = [...linkPage(50), { ...twin }, { ...twin, xpath: '/html/body/form/div/button' }];
+    const recorded: ElementDescriptor = { tag: 'button', classes: ['btn'], text: 'Save' };
+    expect(rankCandidates(recorded, page).choice).toBeNull();
+  });
+
+  it('abstains when the target was removed and only a look-alike sibling remains', () => {
+    const email: ElementDescriptor = {
+      tag: 'input',
+      type: 'checkbox',
+      role: 'checkbox',
+      name: 'notify-email',
+      accessibleName: 'Email notifications',
+      label: 'Email notifications',
+      xpath: '/html/body/main/form/fieldset/label[1]/input',
+      box: { x: 40, y: 300, width: 16, height: 16 },
+      neighborText: { right: 'Email notifications', below: 'SMS notifications' },
+    };
+    const sms: ElementDescriptor = {
+      ...email,
+      name: 'notify-sms',
+      accessibleName: 'SMS notifications',
+      label: 'SMS notifications',
+      xpath: '/html/body/main/form/fieldset/label[1]/input',
+      neighborText: { right: 'SMS notifications', below: 'Push notifications' },
+    };
+    expect(rankCandidates(email, [sms, ...linkPage(20)]).choice).toBeNull();
+  });
+
+  const input = (patch: Partial<DecisionInput>): DecisionInput => ({
+    best: 0.9,
+    second: 0.3,
+    bestIdentity: 1,
+    secondIdentity: 0.2,
+    uniqueStrong: true,
+    pool: 300,
+    ...patch,
+  });
+
+  it('never chooses a tie, an empty pool or a best below minScore', () => {
+    expect(decide(input({}))).toBe('choose');
+    expect(decide(input({ second: 0.9 }))).toBe('abstain');
+    expect(decide(input({ pool: 0 }))).toBe('abstain');
+    expect(decide(input({ best: WEIGHTS.abstain.minScore / 2, second: 0 }))).toBe('abstain');
+  });
+
+  it('is more confident with a wider margin and with a unique exact strong match', () => {
+    expect(confidence(input({ second: 0.8 }))).toBeLessThan(confidence(input({ second: 0.3 })));
+    expect(confidence(input({ uniqueStrong: false }))).toBeLessThanOrEqual(confidence(input({})));
+  });
+
+  it('computes one input per model coefficient', () => {
+    const x = decisionFeatures(input({ bestIdentity: null, secondIdentity: null }));
+    expect(x).toHaveLength(DECISION_FEATURES.length);
+    expect(x[DECISION_FEATURES.indexOf('identity')]).toBe(0.5);
+    expect(x[DECISION_FEATURES.indexOf('relativeMargin')]).toBeCloseTo(0.6 / 0.9);
+  });
+});
+
+describe('weights file', () => {
+  const doc = JSON.parse(readFileSync(new URL('./weights.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+  it('validates and names every signal the scorer computes, in order', () => {
+    expect(() => parseWeights(doc)).not.toThrow();
+    expect(SIGNALS.map((s) => s.name)).toEqual([...SIGNAL_NAMES]);
+    expect(Object.keys(WEIGHTS.signals).sort()).toEqual([...SIGNAL_NAMES].sort());
+  });
+
+  it('rejects a document with a missing signal, an unknown key or a wrong-length model, listing each problem', () => {
+    const broken = JSON.parse(JSON.stringify(doc)) as {
+      signals: Record<string, number>;
+      abstain: { coefficients: number[] };
+      extra?: number;
+    };
+    delete broken.signals.href;
+    broken.signals.typo = 1;
+    broken.abstain.coefficients = [1, 2];
+    expect(() => parseWeights(broken)).toThrow(/signals.href.*|signals/);
+    let message = '';
+    try {
+      parseWeights(broken);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('signals.href');
+    expect(message).toContain('abstain.coefficients');
+    expect(message).toMatch(/typo/);
+  });
+
+  it('rejects a negative weight', () => {
+    const bad = JSON.parse(JSON.stringify(doc)) as { signals: Record<string, number> };
+    bad.signals.text = -1;
+    expect(() => parseWeights(bad)).toThrow(/signals.text/);
+  });
+});
+
+describe('controlWrappers', () => {
+  it('marks a container whose text starts with the text of a control inside it, nothing else', () => {
+    const cs: ElementDescriptor[] = [
+      { tag: 'div', text: 'get /pet/findByTags https://petstore/v2', xpath: '/html/body/div[2]/div' },
+      { tag: 'button', text: 'get /pet/findByTags', xpath: '/html/body/div[2]/div/button' },
+      { tag: 'div', text: 'Returns a map', xpath: '/html/body/div[3]' },
+      { tag: 'p', text: 'Returns a map', xpath: '/html/body/div[3]/p' },
+      { tag: 'section', text: 'Save', xpath: '/html/body/section' },
+      { tag: 'button', text: 'Save', xpath: '/html/body/section/div/div/div/div/button' },
+    ];
+    // The <p> is not a control; the <section> is more than 4 levels above its button.
+    expect([...controlWrappers(cs)]).toEqual([0]);
+  });
+});
