@@ -52,7 +52,7 @@ const identifyInPage = new Function(`return (${IDENTIFY_SOURCE});`)() as (
 // The XPath is the one inpage.ts gives candidates (same segments), so a new-version element is
 // found among the candidates by it; old-version elements are described through their handles
 // (an XPath locator does not reach SVG elements of an HTML document).
-async function identify(page: Page, rules: IdentityRule[], side: Side): Promise<Map<string, Identified[]>> {
+export async function identify(page: Page, rules: IdentityRule[], side: Side): Promise<Map<string, Identified[]>> {
   const pick = (v: string | { old: string; new: string }) => (typeof v === 'string' ? v : v[side]);
   const plain = rules.map((r) => ({ name: r.name, key: pick(r.key), sel: pick(r.sel) }));
   const all = await page.evaluateHandle(identifyInPage, plain);
