@@ -148,4 +148,19 @@ describe('a pool from createPool', () => {
     await proxy.up();
     expect((await p.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
   });
+
+  it('survives a checked-out connection being cut between two queries: logs it, fails the next query, connects again', async () => {
+    const p = pool('busy-cut');
+    const c = await p.connect(); // no 'error' listener of the caller's own, as in most code
+    await c.query('begin');
+    lines.length = 0;
+    await proxy.down();
+    await new Promise((r) => setTimeout(r, 200));
+    // Without the pool's 'connect' handler this was an uncaught 'error' event: the process died.
+    expect(lines.filter((l) => l.dbPool === 'busy-cut' && l.msg === 'database connection failed while in use').length).toBe(1);
+    await expect(c.query('select 1')).rejects.toThrow();
+    c.release(true);
+    await proxy.up();
+    expect((await p.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
+  });
 });

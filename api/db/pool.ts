@@ -58,6 +58,10 @@ export function createPool(opts: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(opts.connectionString, opts.settings, opts.name), max: opts.max });
   const log = opts.logger.child({ dbPool: opts.name });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed; discarded'));
+  // A checked-out client has no listener of pg-pool's own: without one, its connection failing between two
+  // queries (a database restart) is an unhandled 'error' event, and the process dies. The query in flight,
+  // or the next one, still fails with the error, and pg-pool discards the client when it is released.
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'database connection failed while in use')));
   return pool;
 }
 

@@ -149,15 +149,36 @@ describe('tenancy: a robot namespace role', () => {
       expect([sql, await attempt(asA, sql)]).toEqual([sql, expect.stringMatching(/permission denied|must be owner/)]);
   });
 
+  it("reads graphile-worker's cron table (its runner's cron loop starts there) and sees none of its rows", async () => {
+    await owner.query(
+      `insert into graphile_worker._private_known_crontabs (identifier, known_since) values ('operator-only-cron', now()) on conflict do nothing`,
+    );
+    expect((await owner.query('select identifier from graphile_worker._private_known_crontabs')).rows).toContainEqual({ identifier: 'operator-only-cron' });
+    // Before migration 0010: "permission denied for table _private_known_crontabs", retried for as long as the robot ran.
+    expect((await asA.query('select identifier from graphile_worker._private_known_crontabs')).rows).toEqual([]);
+    expect(await attempt(asA, `insert into graphile_worker._private_known_crontabs (identifier, known_since) values ('x', now())`)).toMatch(/permission denied/);
+  });
+
   it("runs its namespace's jobs through the robot's queue consumer, retries included, and never another's", async () => {
     const seen: string[] = [];
     let failOnce = true;
+    // Every line the consumer logs at warn or above (graphile-worker's included).
+    const complaints: string[] = [];
     const c = await startConsumer({
       databaseUrl: a.url,
       robotId: `robot-a-${randomBytes(3).toString('hex')}`,
       namespace: 'team-a',
       pool: 'web',
-      logger,
+      logger: createLogger({
+        name: 'tenant-robot',
+        level: 'warn',
+        destination: new Writable({
+          write: (chunk: Buffer, _e, cb) => {
+            complaints.push(chunk.toString());
+            cb();
+          },
+        }),
+      }),
       backoff: { baseMs: 0, factor: 1, maxMs: 0, jitter: 0 },
       pollIntervalMs: 100,
       handler: async (ctx) => {
@@ -181,6 +202,8 @@ describe('tenancy: a robot namespace role', () => {
     const robot = await owner.query(`select namespace, state from aether.robots where id = $1`, [c.robotId]);
     expect(robot.rows).toEqual([{ namespace: 'team-a', state: 'alive' }]);
     expect(seen).toEqual([mine.uid, mine.uid]);
+    // graphile-worker's cron loop ran its first read as this role (it starts with the runner) and did not fail.
+    expect(complaints.filter((l) => /permission denied|Cron hit an error/.test(l))).toEqual([]);
   });
 
   it("cannot stop another namespace's running job with a forged NOTIFY (the robot checks the run row)", async () => {

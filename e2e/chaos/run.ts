@@ -11,6 +11,7 @@ import { FaultInjector, type AppliedFault } from './faults.js';
 import { chaosWorkflow, jobName, scenarioFor, type Scenario } from './scenario.js';
 import { describeSchedule, faultSchedule, type Fault } from './schedule.js';
 import { POOL, startStack, type Stack } from './stack.js';
+import { stuckRunLogs } from './stuck-logs.js';
 import { chaosVerdict, type ChaosVerdict, type RobotRecord } from './verdict.js';
 
 export interface ChaosOptions {
@@ -175,7 +176,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     // and the robots' rows, read before the database goes away.
     const stuck = await stack.db
       .query(
-        `select r.name, r.state, r.robot, r.attempts, r.failed_attempts, r.crash_count, r.updated_at,
+        `select r.name, r.uid, r.state, r.robot, r.attempts, r.failed_attempts, r.crash_count, r.updated_at,
                 j.id as graphile_job, j.locked_by, j.locked_at, j.run_at, j.attempts as graphile_attempts, j.last_error,
                 (select json_agg(json_build_object('pod', b.pod, 'state', b.state, 'heartbeat_at', b.heartbeat_at, 'worker_pool_ids', b.worker_pool_ids))
                    from aether.robots b where b.namespace = r.namespace and j.locked_by = any(b.worker_pool_ids)) as lock_holder
@@ -185,7 +186,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       )
       .then((r) => r.rows as Array<Record<string, unknown>>)
       .catch((err: unknown) => [{ error: `could not read the unfinished runs: ${(err as Error).message}` }]);
-    if (stuck.length) o.print(`chaos: unfinished runs ${JSON.stringify(stuck)}`);
+    if (stuck.length) {
+      o.print(`chaos: unfinished runs ${JSON.stringify(stuck)}`);
+      const holders = (stuck as Array<Record<string, unknown>>).filter((r): r is Record<string, unknown> & { name: string; uid: string } => typeof r.uid === 'string');
+      o.print(
+        `chaos: what the robots holding them logged:\n${stuckRunLogs({
+          podsDir: join(o.logDir, 'pods'),
+          namespace: stack.namespace,
+          stuck: holders.map((r) => ({
+            name: r.name,
+            uid: r.uid,
+            robot: typeof r.robot === 'string' ? r.robot : null,
+            lockHolders: Array.isArray(r.lock_holder) ? (r.lock_holder as Array<{ pod: string }>).map((h) => h.pod) : [],
+          })),
+        })}`,
+      );
+    }
     const crashedOperators = stack.operators.crashes;
     // For the diagnosis: every POST the sink saw, and the run's figures.
     writeFileSync(
