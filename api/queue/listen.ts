@@ -43,6 +43,8 @@ export interface ChannelListenerOptions {
 interface Connection {
   client: pg.ClientBase;
   close(err?: Error): Promise<void>;
+  /** This listener's own 'error' handler on the client (the pool's stays: see stop()). */
+  onError?: (err: Error) => void;
 }
 
 export function createChannelListener(opts: ChannelListenerOptions): ChannelListener {
@@ -69,7 +71,7 @@ export function createChannelListener(opts: ChannelListenerOptions): ChannelList
     c.on('notification', (msg) => {
       if (msg.channel === opts.channel) opts.onNotification(msg.payload);
     });
-    c.on('error', (err) => {
+    opened.onError = (err: Error) => {
       log.warn({ err, channel: opts.channel }, 'LISTEN connection failed; reconnecting');
       c.removeAllListeners('notification');
       void opened.close(err).catch(() => undefined);
@@ -78,7 +80,8 @@ export function createChannelListener(opts: ChannelListenerOptions): ChannelList
         since = null;
       }
       scheduleReconnect();
-    });
+    };
+    c.on('error', opened.onError);
     try {
       if (!opts.pool) await (c as pg.Client).connect();
       await c.query(`LISTEN ${channel}`);
@@ -130,8 +133,9 @@ export function createChannelListener(opts: ChannelListenerOptions): ChannelList
       if (!c) return;
       c.client.removeAllListeners('notification');
       if (opts.pool) {
-        // Back to the pool: as a plain connection again.
-        c.client.removeAllListeners('error');
+        // Back to the pool: as a plain connection again. Only our handler goes: the pool's own (api/db/pool.ts)
+        // must stay, or a connection failing during the UNLISTEN is an unhandled 'error' that ends the process.
+        if (c.onError) c.client.removeListener('error', c.onError);
         await c.client.query(`UNLISTEN ${channel}`).catch(() => undefined);
       }
       await c.close().catch(() => undefined);

@@ -28,6 +28,14 @@ export async function requestPodFence(db: Queryable, opts: { namespace: string; 
   return r.rows.map((x) => x.id);
 }
 
+/**
+ * A robot that fences itself (a stall, a durable fault) asks for its own fence, as the operator does for a
+ * deleted pod: once it acknowledged, the sweeper releases its jobs at once instead of at lease expiry.
+ */
+export async function requestOwnFence(db: Queryable, opts: { id: string }): Promise<void> {
+  await db.query(`update aether.robots set fence_requested_at = coalesce(fence_requested_at, now()) where id = $1 and state <> 'dead'`, [opts.id]);
+}
+
 /** A fenced robot stopped every handler it ran (browser contexts closed, no step can record any more). */
 export async function acknowledgeRobotStopped(db: Queryable, opts: { id: string }): Promise<void> {
   await db.query(`update aether.robots set stopped_at = now() where id = $1`, [opts.id]);

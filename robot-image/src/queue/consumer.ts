@@ -59,14 +59,15 @@ import type { Logger } from '../../../api/log.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../../api/queue/backoff.js';
 import { graphileLogger } from '../../../api/queue/graphile-logger.js';
 import { taskIdentifier } from '../../../api/queue/identifiers.js';
-import { acknowledgeRobotStopped } from '../../../api/queue/sql/fence.js';
+import { acknowledgeRobotStopped, requestOwnFence } from '../../../api/queue/sql/fence.js';
 import { claimRuns, stopRequested } from '../../../api/queue/sql/runs.js';
 import { listenForCancels, type CancelListener } from './cancel-listener.js';
 import { createClaimReader } from './claims.js';
 import type { JobHandler } from './handler.js';
-import { startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { DEFAULT_OUTAGE_BUDGET_MS, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { InFlightJobs } from './in-flight.js';
 import { RobotFencedError, type FenceReason } from './lease.js';
+import { DEFAULT_STALL_LIMITS, TaskPhases, watchStalls, type StallLimits } from './stall-watch.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createRecorder } from './record.js';
 import { startRunningMarks } from './running-marks.js';
@@ -128,6 +129,8 @@ export interface ConsumerOptions {
    * 30 s). Past it, it fences itself: `done` rejects with RobotFencedError. See lease.ts.
    */
   outageBudgetMs?: number;
+  /** Past these, a job's claim or record counts as stuck and the robot fences itself ('stalled'). Default DEFAULT_STALL_LIMITS. */
+  stallLimits?: StallLimits;
   /** graphile-worker's connection pool size. Default min(graphileConcurrency, 32) + 3 (the local queue fetches and completes in batches, on few connections). */
   maxPoolSize?: number;
   logger: Logger;
@@ -168,7 +171,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   fencedSignal.catch(() => undefined);
   const fence = (reason: FenceReason) => {
     if (!lifecycle.fence()) return;
-    stopAcknowledged = acknowledgeStop();
+    stopAcknowledged = acknowledgeStop(reason === 'stalled' || reason === 'durable-fault' || reason === 'runner-failed');
     // Exit (main.ts) once the stop is acknowledged — or, when the database is what failed, once the
     // handlers stopped — or after a few seconds: a stuck handler must not keep a fenced process alive (the
     // sweeper then releases its jobs at lease expiry).
@@ -182,10 +185,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
   let runner: Runner | null = null;
   /** A fenced robot acknowledges once every handler it ran has stopped: the sweeper may then release its jobs. */
   let stopAcknowledged: Promise<void> | null = null;
-  const acknowledgeStop = () =>
+  const acknowledgeStop = (selfFenced: boolean) =>
     inFlight
       .idle()
-      .then(() => acknowledgeRobotStopped(db, { id: opts.robotId }))
+      .then(async () => {
+        if (selfFenced) await requestOwnFence(db, { id: opts.robotId });
+        await acknowledgeRobotStopped(db, { id: opts.robotId });
+      })
       .then(() => log.info('fenced: every handler stopped; acknowledged'))
       .catch((err: unknown) => log.warn({ err }, 'could not acknowledge the stop'));
   const heartbeat = await startHeartbeat({
@@ -209,10 +215,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
 
   let cancels: CancelListener | null = null;
   let marks: { stop(): void } | null = null;
+  let stalls: { stop(): void } | null = null;
   let graphilePool: pg.Pool | null = null;
   const close = async (retire: boolean) => {
     await stopAcknowledged;
     marks?.stop();
+    stalls?.stop();
     await cancels?.stop().catch(() => undefined);
     await heartbeat.stop({ retire }).catch((err: unknown) => log.warn({ err }, 'could not retire the robot'));
     await graphilePool?.end().catch(() => undefined);
@@ -223,6 +231,14 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     listeningSince: () => cancels?.listeningSince() ?? null,
   });
   const pools = workerPoolRegistration(heartbeat, log);
+  // graphile-worker shuts its worker pool down by itself when it cannot complete or fail a job (it then
+  // calls the queue inconsistent) or a worker dies: it fetches nothing more, yet its locks stay. A robot
+  // left so would heartbeat on and strand those jobs: it stops instead, and the sweeper releases them.
+  pools.events.on('pool:gracefulShutdown', ({ message }) => {
+    if (lifecycle.state.phase !== 'running') return; // our own stop
+    log.error({ reason: message }, 'graphile-worker shut its worker pool down by itself: stopping the robot');
+    fence('runner-failed');
+  });
   try {
     cancels = await listenForCancels({
       pool: db,
@@ -246,7 +262,28 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     marks = startRunningMarks({ db, robot: opts.robotId, inFlight, afterMs: opts.markRunningAfterMs ?? 200, logger: log });
     const recorder = createRecorder({ db, robot: opts.robotId, backoff: opts.backoff ?? DEFAULT_BACKOFF, logger: log });
     const slots = createSlots(concurrency);
-    const task = createTask({ db, robot: opts.robotId, handler: opts.handler, slots, claims, inFlight, lifecycle, recorder, logger: log });
+    const phases = new TaskPhases();
+    stalls = watchStalls({
+      phases,
+      limits: opts.stallLimits ?? DEFAULT_STALL_LIMITS,
+      onStall: (stall) => {
+        log.error(stall, "a job's task is stuck in a database-only phase far past the timeouts: stopping the robot so that its jobs go to others");
+        fence('stalled');
+      },
+    });
+    const task = createTask({
+      db,
+      robot: opts.robotId,
+      handler: opts.handler,
+      slots,
+      claims,
+      inFlight,
+      lifecycle,
+      recorder,
+      phases,
+      outageBudgetMs: opts.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS,
+      logger: log,
+    });
     graphilePool = createPool({
       connectionString: opts.databaseUrl,
       max: opts.maxPoolSize ?? Math.min(graphileConcurrency, 32) + 3,

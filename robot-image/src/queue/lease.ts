@@ -14,8 +14,8 @@
 
 export type LeaseVerdict = { action: 'ok' } | { action: 'wait' } | { action: 'rejoin' } | { action: 'exit'; reason: FenceReason };
 
-/** declared-dead, stop-requested (the operator saw the pod deleted) and outage-budget-exceeded come from the heartbeat; durable-fault from the engine (durable/fault.ts). */
-export type FenceReason = 'declared-dead' | 'stop-requested' | 'outage-budget-exceeded' | 'durable-fault';
+/** declared-dead, stop-requested (the operator saw the pod deleted) and outage-budget-exceeded come from the heartbeat; durable-fault from the engine (durable/fault.ts); stalled from the consumer's stall watch (stall-watch.ts); runner-failed when graphile-worker shut its worker pool down by itself (consumer.ts). */
+export type FenceReason = 'declared-dead' | 'stop-requested' | 'outage-budget-exceeded' | 'durable-fault' | 'stalled' | 'runner-failed';
 
 export interface LeaseFacts {
   /** How the last beat went. */
@@ -38,6 +38,8 @@ const FENCE_MESSAGES: Record<FenceReason, string> = {
   'stop-requested': 'the operator asked this robot to stop (its pod was deleted)',
   'outage-budget-exceeded': 'the database was unreachable for longer than the outage budget while the robot held work',
   'durable-fault': 'a checkpoint or workflow state could not be written to the database',
+  'runner-failed': 'graphile-worker shut its worker pool down by itself (a job it could not complete or fail, or a worker that died)',
+  stalled: "a job's claim or record stayed pending far past the database timeouts (the robot stops so that other robots take its jobs)",
 };
 
 /** The consumer's `done` rejects with this when the robot must stop working on the jobs it holds. */

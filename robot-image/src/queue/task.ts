@@ -16,8 +16,10 @@ import type { InFlightJobs } from './in-flight.js';
 import type { Lifecycle } from './lifecycle.js';
 import { jobLog, type Recorder } from './record.js';
 import { createRunHolder } from './fence.js';
-import { ClaimContext, runHandler, SLOW_STOP_WARN_MS, type Settled } from './run-handler.js';
+import { ClaimContext, isAbandoned, runHandler, SLOW_STOP_WARN_MS, type Settled } from './run-handler.js';
 import type { Slots } from './slots.js';
+import { rideOut } from './ride-out.js';
+import type { TaskPhases } from './stall-watch.js';
 import { failInvalidPayload } from './transactions/fail-invalid-payload.js';
 
 export interface TaskOptions {
@@ -29,6 +31,10 @@ export interface TaskOptions {
   inFlight: InFlightJobs;
   lifecycle: Pick<Lifecycle, 'abortOnStart'>;
   recorder: Recorder;
+  /** The claim and record phases in progress, for the stall watch (stall-watch.ts). */
+  phases: TaskPhases;
+  /** How long the claim and the record retry while the database is unreachable (ride-out.ts). */
+  outageBudgetMs: number;
   logger: Logger;
 }
 
@@ -41,7 +47,25 @@ interface Ran {
 const RUN_UID = /^[0-9a-f-]{36}$/i;
 
 export function createTask(opts: TaskOptions): Task {
-  const { slots, claims, inFlight, recorder, logger } = opts;
+  const { slots, claims, inFlight, recorder, phases, logger } = opts;
+
+  /** Runs one of the task's database-only phases under the stall watch, riding out an outage. */
+  const watched = async <T>(job: Job, phase: 'claim' | 'record', work: () => Promise<T>): Promise<T> => {
+    phases.enter(job.id, phase);
+    let warned = false;
+    try {
+      return await rideOut(work, {
+        budgetMs: opts.outageBudgetMs,
+        onRetry: (err) => {
+          if (warned) return;
+          warned = true;
+          logger.warn({ graphileJobId: job.id, phase, err: err instanceof Error ? err.message : String(err) }, 'database unreachable: retrying until it answers');
+        },
+      });
+    } finally {
+      phases.leave(job.id);
+    }
+  };
   const parsePayload = createPayloadParser();
 
   /** A payload that does not parse can never run: fail its run for good (if it names one) and drop it. */
@@ -65,9 +89,9 @@ export function createTask(opts: TaskOptions): Task {
     if (!slots.tryAcquire()) await slots.acquire();
     try {
       // Read after the slot is ours, so the claim is as fresh as possible when the handler starts.
-      const claim = claims.known(job, payload) ?? (await claims.claim(job, payload));
+      const claim = claims.known(job, payload) ?? (await watched(job, 'claim', () => claims.claim(job, payload)));
       if (!claim || claim.state === 'cancelled' || claim.suspendRequested) {
-        await notStarted(job, payload, claim);
+        await watched(job, 'record', () => notStarted(job, payload, claim));
         return null;
       }
       const epoch = claim.claimEpoch ?? 0;
@@ -98,6 +122,9 @@ export function createTask(opts: TaskOptions): Task {
       return dropInvalid(job, raw, err);
     }
     const ran = await claimAndRun(job, payload);
-    if (ran) await recorder.record(job, payload, ran.claim, ran.settled);
+    if (!ran) return;
+    // A fenced robot waits for the sweeper to release the job (record.ts): long, and not a stall.
+    if (isAbandoned(ran.settled) && ran.settled.abandoned === 'fenced') return recorder.record(job, payload, ran.claim, ran.settled);
+    await watched(job, 'record', () => recorder.record(job, payload, ran.claim, ran.settled));
   };
 }
