@@ -37,24 +37,25 @@ export function createBatcher<I, O>(flush: (items: I[]) => Promise<O[]>, opts: {
   };
 }
 
-export interface SharedBatcher<I> {
-  /** Settles when the batch holding `item` has been written; callers of one batch share one promise. */
-  submit(item: I): Promise<void>;
+export interface SharedBatcher<I, R = void> {
+  /** Settles with the batch's result when the batch holding `item` has been written; callers of one batch share one promise. */
+  submit(item: I): Promise<R>;
 }
 
 /**
- * createBatcher for writes without a result per item: the callers of one batch share one promise, so a
- * caller costs an array slot instead of a promise and two closures (this runs once per finished job).
+ * createBatcher for writes without a result per item: the callers of one batch share one promise (and the
+ * batch's one result), so a caller costs an array slot instead of a promise and two closures (this runs
+ * once per finished job).
  */
-export function createSharedBatcher<I>(flush: (items: I[]) => Promise<unknown>, opts: { maxBatch?: number } = {}): SharedBatcher<I> {
+export function createSharedBatcher<I, R = void>(flush: (items: I[]) => Promise<R>, opts: { maxBatch?: number } = {}): SharedBatcher<I, R> {
   const maxBatch = opts.maxBatch ?? 500;
-  let current: { items: I[]; written: Promise<void> } | null = null;
+  let current: { items: I[]; written: Promise<R> } | null = null;
   return {
     submit(item) {
       if (current === null || current.items.length >= maxBatch) {
         const items: I[] = [];
         let start!: () => void;
-        const written = new Promise<void>((r) => (start = r)).then(() => flush(items)).then(() => undefined);
+        const written = new Promise<void>((r) => (start = r)).then(() => flush(items));
         written.catch(() => undefined); // each caller sees a failure through its own await
         current = { items, written };
         setImmediate(() => {

@@ -46,4 +46,9 @@ describe('createSharedBatcher', () => {
     await b.submit(6);
     expect(batches).toEqual([[1, 2], [99, 4], [5], [6]]);
   });
+
+  it("gives every caller of a batch that batch's result", async () => {
+    const b = createSharedBatcher<number, number>(async (xs) => xs.reduce((a, x) => a + x, 0), { maxBatch: 2 });
+    expect(await Promise.all([1, 2, 3].map((x) => b.submit(x)))).toEqual([3, 3, 3]);
+  });
 });

@@ -14,6 +14,9 @@ import { heartbeatRobot, markExpiredRobotsDead, registerRobot } from '../../../a
 import { claimRuns, completeRuns, getRun, markRunCancelled, markRunsRunning, requeueRun } from '../../../api/queue/sql/runs.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 import { createRunHolder } from './fence.js';
+import { LostJobError } from './transactions/held-job.js';
+import { createPayloadParser } from '../../../api/queue/payload.js';
+import { createRecorder } from './record.js';
 
 const silent = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 let pool: pg.Pool;
@@ -73,6 +76,31 @@ describe('the fencing token', () => {
     expect(await markRunsRunning(pool, { runs: [{ uid: p.uid, epoch: 3 }], robot: 'robot-b' })).toBe(1);
     expect(await completeRuns(pool, { results: [{ uid: p.uid, outputs: { by: 'b' }, epoch: 3 }], robot: 'robot-b' })).toBe(1);
     expect(await getRun(pool, { uid: p.uid })).toMatchObject({ state: 'succeeded', robot: 'robot-b', outputs: { by: 'b' } });
+  });
+
+  it("records a stale holder's success as a lost job, so graphile-worker does not delete the job another robot now holds", async () => {
+    const recorder = createRecorder({ db: pool, robot: 'robot-a', backoff: { baseMs: 0, factor: 1, maxMs: 0, jitter: 0 }, logger: silent });
+    const p = testPayload();
+    await producer.enqueue({ payload: p });
+    const jobA = await lockJob(p.uid, 'pool-a');
+    const a = (await claim(p.uid, 'pool-a', jobA))!;
+    await releaseDeadRobots(pool, [{ id: 'robot-a', namespace: 'default', pool: 'p', pod: null, workerPoolIds: ['pool-a'] }]);
+    await claim(p.uid, 'pool-b', await lockJob(p.uid, 'pool-b'));
+    const job = { id: jobA, locked_by: 'pool-a' } as Parameters<typeof recorder.record>[0];
+    // Before: this resolved, and graphile's completeJob (a delete by id) removed robot b's job.
+    const parse = createPayloadParser();
+    await expect(recorder.record(job, parse(p), a, { status: 'succeeded', outputs: { by: 'a' } })).rejects.toBeInstanceOf(LostJobError);
+    expect(await getRun(pool, { uid: p.uid })).toMatchObject({ state: 'queued', outputs: null });
+
+    // A run that is final for another reason (cancelled) while its job is still held: recorded as done.
+    const q = testPayload();
+    await producer.enqueue({ payload: q });
+    const jobQ = await lockJob(q.uid, 'pool-c');
+    const c = (await claim(q.uid, 'pool-c', jobQ))!;
+    expect(await markRunCancelled(pool, { uid: q.uid })).toBe(true);
+    await expect(
+      recorder.record({ id: jobQ, locked_by: 'pool-c' } as Parameters<typeof recorder.record>[0], parse(q), c, { status: 'succeeded', outputs: {} }),
+    ).resolves.toBeUndefined();
   });
 
   it('moves on at a hand-back, and a holder abandoned by its consumer confirms nothing', async () => {

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { retryDelayMs, type BackoffPolicy } from '../../../api/queue/backoff.js';
 import type { QueuePayload } from '../../../api/queue/payload.js';
+import { holdsJob } from '../../../api/queue/sql/fence.js';
 import { completeRuns, markRunCancelled, type ClaimedRun } from '../../../api/queue/sql/runs.js';
 import { createSharedBatcher } from './batcher.js';
 import type { HandlerOutcome } from './handler.js';
@@ -35,8 +36,9 @@ export const jobLog = (log: Logger, payload: QueuePayload): Logger =>
 
 export function createRecorder(opts: RecorderOptions): Recorder {
   const { db, robot, logger } = opts;
-  const completions = createSharedBatcher<{ uid: string; outputs: unknown; epoch: number | null }>((results) =>
-    completeRuns(db, { results, robot }),
+  // Resolves with whether every run of the batch was written (the usual case: no further read).
+  const completions = createSharedBatcher<{ uid: string; outputs: unknown; epoch: number | null }, boolean>((results) =>
+    completeRuns(db, { results, robot }).then((written) => written === results.length),
   );
 
   const parked = async (job: Job, payload: QueuePayload, heldBy: string | null) => {
@@ -92,8 +94,13 @@ export function createRecorder(opts: RecorderOptions): Recorder {
     async record(job, payload, claim, settled) {
       if (isAbandoned(settled)) return abandoned(job, payload, settled.abandoned);
       switch (settled.status) {
-        case 'succeeded':
-          return completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null, epoch: claim.claimEpoch });
+        case 'succeeded': {
+          const allWritten = await completions.submit({ uid: payload.uid, outputs: settled.outputs ?? null, epoch: claim.claimEpoch });
+          // A holder released meanwhile (declared dead) writes nothing, and its job may be another robot's
+          // now: graphile's completion deletes a job by id whoever holds it, so it must not follow.
+          if (!allWritten && !(await holdsJob(db, heldJob(job)))) throw new LostJobError(payload.uid);
+          return;
+        }
         case 'cancelled':
           await markRunCancelled(db, { uid: payload.uid, epoch: claim.claimEpoch });
           jobLog(logger, payload).info('run cancelled');

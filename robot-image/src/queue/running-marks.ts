@@ -16,7 +16,7 @@ export interface RunningMarksOptions {
 }
 
 export function startRunningMarks(opts: RunningMarksOptions): { stop(): void } {
-  const marks = createSharedBatcher<{ uid: string; epoch: number }>((runs) => markRunsRunning(opts.db, { runs, robot: opts.robot }));
+  const marks = createSharedBatcher<{ uid: string; epoch: number }, number>((runs) => markRunsRunning(opts.db, { runs, robot: opts.robot }));
   const timer = setInterval(
     () => {
       const now = Date.now();
