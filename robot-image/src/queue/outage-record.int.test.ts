@@ -11,6 +11,7 @@ import { jobKey } from '../../../api/queue/identifiers.js';
 import type { Producer } from '../../../api/queue/producer.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 import { startPgProxy, targetOf, type PgProxy } from '../../../e2e/harness/pg-proxy.js';
+import { waitFor } from '../../../e2e/harness/wait.js';
 import { startConsumer, type Consumer } from './consumer.js';
 
 let url: string;
@@ -30,15 +31,6 @@ afterAll(async () => {
   await pool.end();
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('records a job that finished during an outage once the database is back, and goes on taking jobs', async () => {
   const ns = `outage-${randomBytes(3).toString('hex')}`;
@@ -77,19 +69,19 @@ it('records a job that finished during an outage once the database is back, and 
 
   const first = testPayload({ namespace: ns, pool: 'web' });
   await producer.enqueue({ payload: first });
-  await waitFor('the first job to start', () => started.length === 1);
+  await waitFor('the first job to start', async () => (started.length === 1 ? true : undefined), { timeoutMs: 30_000 });
   await proxy.down();
   finish(); // the handler returns while the database is away
   await new Promise((r) => setTimeout(r, 3_000));
   expect(lines.some((l) => l.msg === 'database unreachable: retrying until it answers')).toBe(true);
   await proxy.up();
 
-  await waitFor('the first run to be recorded', async () => (await producer.getRun(first.uid))?.state === 'succeeded');
-  await waitFor('its graphile job to be completed', async () => (await pool.query('select 1 from graphile_worker._private_jobs where key = $1', [jobKey(first.uid)])).rowCount === 0);
+  await waitFor('the first run to be recorded', async () => ((await producer.getRun(first.uid))?.state === 'succeeded' ? true : undefined), { timeoutMs: 30_000 });
+  await waitFor('its graphile job to be completed', async () => ((await pool.query('select 1 from graphile_worker._private_jobs where key = $1', [jobKey(first.uid)])).rowCount === 0 ? true : undefined), { timeoutMs: 30_000 });
   // The worker pool is still up: the next job runs on the same robot.
   const second = testPayload({ namespace: ns, pool: 'web' });
   await producer.enqueue({ payload: second });
-  await waitFor('the second run to succeed', async () => (await producer.getRun(second.uid))?.state === 'succeeded');
+  await waitFor('the second run to succeed', async () => ((await producer.getRun(second.uid))?.state === 'succeeded' ? true : undefined), { timeoutMs: 30_000 });
   expect(started).toEqual([first.uid, second.uid]);
   expect(settled).toBe(false);
   expect(lines.filter((l) => /shut its worker pool down|Failed to (fail|complete) jobs/.test(l.msg ?? ''))).toEqual([]);

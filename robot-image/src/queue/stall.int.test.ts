@@ -13,6 +13,7 @@ import { jobKey } from '../../../api/queue/identifiers.js';
 import type { Producer } from '../../../api/queue/producer.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 import { createSweeper, type Sweeper } from '../../../operator/src/queue/sweeper.js';
+import { waitFor } from '../../../e2e/harness/wait.js';
 import { startConsumer, type Consumer } from './consumer.js';
 import { RobotFencedError } from './lease.js';
 
@@ -33,15 +34,6 @@ afterAll(async () => {
   await pool.end();
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('fences a robot whose claim stays pending past the limit, and the job then runs once on another robot', async () => {
   const ns = `stall-${randomBytes(3).toString('hex')}`;
@@ -113,8 +105,8 @@ it('fences a robot whose claim stays pending past the limit, and the job then ru
   consumers.push(b);
   const run = await waitFor('the run to succeed', async () => {
     const r = await producer.getRun(p.uid);
-    return r?.state === 'succeeded' && r;
-  });
+    return r?.state === 'succeeded' ? r : undefined;
+  }, { timeoutMs: 30_000 });
   expect(run).toMatchObject({ robot: b.robotId, outputs: { by: 'b' } });
   expect(ran).toEqual([`b:${p.uid}`]);
   await aStopped;
