@@ -1,54 +1,49 @@
-// The filters a template may apply with `|`. Pure functions of (input, args).
+// The original filters (`value | name: arg`); like every function they may also be called as `name(value, arg)`.
+import { checkTextLength, type Fn } from './fn.js';
 import { stringify, toJson } from './values.js';
-
-export interface Filter {
-  /** Allowed argument counts. */
-  args: readonly number[];
-  apply: (input: unknown, args: unknown[]) => unknown;
-}
 
 const text = (v: unknown) => (typeof v === 'string' ? v : stringify(v));
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 
-const ALL: Record<string, Filter> = {
-  default: { args: [1], apply: (v, [d]) => (isEmpty(v) ? d : v) },
-  json: { args: [0], apply: (v) => toJson(v === undefined ? null : v) },
-  upper: { args: [0], apply: (v) => text(v).toUpperCase() },
-  lower: { args: [0], apply: (v) => text(v).toLowerCase() },
-  trim: { args: [0], apply: (v) => text(v).trim() },
+export const VALUE_FILTERS: Record<string, Fn> = {
+  default: { arity: [2], apply: ([v, d]) => (isEmpty(v) ? d : v) },
+  json: { arity: [1], apply: ([v]) => toJson(v === undefined ? null : v) },
+  upper: { arity: [1], apply: ([v]) => text(v).toUpperCase() },
+  lower: { arity: [1], apply: ([v]) => text(v).toLowerCase() },
+  trim: { arity: [1], apply: ([v]) => text(v).trim() },
   length: {
-    args: [0],
-    apply: (v) => {
+    arity: [1],
+    apply: ([v]) => {
       if (typeof v === 'string' || Array.isArray(v)) return v.length;
       if (v && typeof v === 'object') return Object.keys(v).length;
       return 0;
     },
   },
   join: {
-    args: [0, 1],
-    apply: (v, [sep]) => (Array.isArray(v) ? v.map(text).join(sep === undefined ? ',' : text(sep)) : text(v)),
+    arity: [1, 2],
+    apply: ([v, sep], cx) => {
+      if (!Array.isArray(v)) return text(v);
+      const separator = sep === undefined ? ',' : text(sep);
+      cx.charge(v.length);
+      const parts = v.map(text);
+      checkTextLength(
+        parts.reduce((n, p) => n + p.length, 0) + separator.length * Math.max(0, parts.length - 1),
+        'join',
+      );
+      return parts.join(separator);
+    },
   },
-  first: { args: [0], apply: (v) => (Array.isArray(v) ? v[0] : typeof v === 'string' ? v.slice(0, 1) : undefined) },
+  first: { arity: [1], apply: ([v]) => (Array.isArray(v) ? v[0] : typeof v === 'string' ? v.slice(0, 1) : undefined) },
   last: {
-    args: [0],
-    apply: (v) => (Array.isArray(v) ? v[v.length - 1] : typeof v === 'string' ? v.slice(-1) : undefined),
+    arity: [1],
+    apply: ([v]) => (Array.isArray(v) ? v[v.length - 1] : typeof v === 'string' ? v.slice(-1) : undefined),
   },
   number: {
-    args: [0],
-    apply: (v) => {
+    arity: [1],
+    apply: ([v]) => {
       const n = typeof v === 'number' ? v : Number(text(v).trim().replace(/,/g, ''));
       return Number.isFinite(n) ? n : null;
     },
   },
-  string: { args: [0], apply: (v) => text(v) },
+  string: { arity: [1], apply: ([v]) => text(v) },
 };
-
-/** The filters by name, in a map without a prototype: `constructor` or `__proto__` name nothing. */
-export const FILTERS: Readonly<Record<string, Filter>> = Object.freeze(
-  Object.assign(Object.create(null) as object, ALL),
-);
-
-/** The filter called `name`, if there is one (own entries only). */
-export function filterNamed(name: string): Filter | undefined {
-  return Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
-}

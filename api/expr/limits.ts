@@ -14,3 +14,14 @@ export const MAX_PATTERN_PROGRAM = 2000;
  */
 export const MATCH_BUDGET = 2_000_000;
 export const MAX_MATCH_INPUT = 100_000;
+/**
+ * Work budget of one evaluation: every node evaluated and every element a function walks costs one
+ * step, so `map` inside `map` over hostile lists ends in an error instead of hanging the robot.
+ */
+export const MAX_EVALUATION_STEPS = 1_000_000;
+/** Longest list a function may build (`split`, `append`, `map`...). */
+export const MAX_LIST_LENGTH = 100_000;
+/** Longest text a function or operator may build (`replace`, `join`...), in characters. */
+export const MAX_STRING_LENGTH = 1_000_000;
+/** Most keys an object literal `{a: 1, ...}` may have. */
+export const MAX_OBJECT_KEYS = 256;

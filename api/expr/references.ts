@@ -1,6 +1,6 @@
 // Which names an expression or template refers to: what validateWorkflow checks against the
 // declared params, earlier steps, set variables and credential slots.
-import { visit, type Expr, type ParsedTemplate } from './ast.js';
+import { children, type Expr, type ParsedTemplate } from './ast.js';
 import { parseTemplate } from './parser.js';
 
 export interface References {
@@ -26,25 +26,32 @@ function push<T>(list: T[], v: T, same: (a: T) => boolean): void {
   if (!list.some(same)) list.push(v);
 }
 
-function collect(e: Expr, refs: References): void {
-  visit(e, (n) => {
-    if (n.kind !== 'path') return;
-    const key = staticKey(n.segments, 0) ?? '';
-    switch (n.root) {
-      case 'params':
-      case 'steps':
-      case 'vars':
-        push(refs[n.root], key, (k) => k === key);
-        break;
-      case 'credentials': {
-        const k2 = staticKey(n.segments, 1) ?? '';
-        push(refs.credentials, [key, k2], ([a, b]) => a === key && b === k2);
-        break;
-      }
-      default:
-        push(refs.locals, n.root, (k) => k === n.root);
+/** Paths in `e`; a lambda's parameter is bound inside its body, so it is no reference there. */
+function collect(e: Expr, refs: References, bound: readonly string[] = []): void {
+  if (e.kind === 'lambda') {
+    collect(e.body, refs, [...bound, e.param]);
+    return;
+  }
+  if (e.kind === 'path') collectPath(e, refs, bound);
+  for (const c of children(e)) collect(c, refs, bound);
+}
+
+function collectPath(n: Extract<Expr, { kind: 'path' }>, refs: References, bound: readonly string[]): void {
+  const key = staticKey(n.segments, 0) ?? '';
+  switch (n.root) {
+    case 'params':
+    case 'steps':
+    case 'vars':
+      push(refs[n.root], key, (k) => k === key);
+      break;
+    case 'credentials': {
+      const k2 = staticKey(n.segments, 1) ?? '';
+      push(refs.credentials, [key, k2], ([a, b]) => a === key && b === k2);
+      break;
     }
-  });
+    default:
+      if (!bound.includes(n.root)) push(refs.locals, n.root, (k) => k === n.root);
+  }
 }
 
 export function emptyReferences(): References {

@@ -12,13 +12,13 @@ export interface Token {
   pos: number;
 }
 
-const PUNCT = new Set(['.', '[', ']', '(', ')', '|', ':', ',']);
-const OPS2 = ['==', '!=', '<=', '>=', '&&', '||'];
-const OPS1 = new Set(['<', '>', '!']);
+const PUNCT = new Set(['.', '[', ']', '(', ')', '|', ':', ',', '{', '}']);
+const OPS2 = ['==', '!=', '<=', '>=', '&&', '||', '=>'];
+const OPS1 = new Set(['<', '>', '!', '+', '-', '*', '/', '%']);
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'" };
 
 const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
-// '-' is allowed inside names (kebab-case step ids); the language has no subtraction.
+// '-' is allowed inside names (kebab-case step ids): subtraction needs spaces (`a - b`).
 const isIdentPart = (c: string) => /[A-Za-z0-9_-]/.test(c);
 const isDigit = (c: string) => c >= '0' && c <= '9';
 
@@ -40,7 +40,8 @@ export function tokenize(source: string, start = 0, end = source.length): Token[
       continue;
     }
     if (isDigit(c) || (c === '-' && i + 1 < end && isDigit(source[i + 1]!))) {
-      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(source.slice(i, end))!;
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(source.slice(i, Math.min(end, i + 400)))!;
+      if (!Number.isFinite(Number(m[0]))) throw new ExpressionError('number out of range', source, i);
       tokens.push({ kind: 'number', text: m[0], value: Number(m[0]), pos: i });
       i += m[0].length;
       continue;
