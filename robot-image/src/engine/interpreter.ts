@@ -16,6 +16,7 @@ import { guardContext } from '../egress/browser.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
 import { runAction, typeCredential, type ActionContext } from './actions.js';
+import { attemptClock, usesClock } from './clock.js';
 import type { RecordedCheckpoint, WorkflowOutcome, StepCheckpoint, StopReason } from './checkpoint.js';
 import type { AttemptFence } from './fence.js';
 import { checkForEachItems, checkStepOutput, jsonBytes, LimitExceededError, limitsFor, type OutputLimits } from './limits.js';
@@ -155,6 +156,7 @@ export async function runWorkflow(
     liveOutputs: new Map(),
     shown: new Map(),
   };
+  if (usesClock(input.workflow)) walk.scope.now = await attemptClock(rt.fence).catch((err: unknown) => crashOnDurableFault(rt, err));
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
   if (halt && 'failed' in halt)
     return { status: 'failed', error: halt.failed, ...(halt.image ? { screenshot: halt.image } : {}) };

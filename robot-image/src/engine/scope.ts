@@ -37,6 +37,8 @@ export interface JobScope {
   vars: Record<string, unknown>;
   steps: Record<string, StepResult>;
   locals: Record<string, unknown>;
+  /** The attempt's clock, what now() returns (clock.ts). */
+  now?: string;
 }
 
 export function newJobScope(params: Record<string, unknown>): JobScope {
@@ -45,7 +47,13 @@ export function newJobScope(params: Record<string, unknown>): JobScope {
 
 /** A copy that later steps cannot change (for refilling fields after a restore). */
 export function snapshotScope(s: JobScope): JobScope {
-  return { params: s.params, vars: { ...s.vars }, steps: { ...s.steps }, locals: { ...s.locals } };
+  return {
+    params: s.params,
+    vars: { ...s.vars },
+    steps: { ...s.steps },
+    locals: { ...s.locals },
+    ...(s.now !== undefined && { now: s.now }),
+  };
 }
 
 /** The job's params with declared defaults filled in. */
