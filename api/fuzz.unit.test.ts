@@ -23,6 +23,10 @@ const RUNS = { seed: SEED, numRuns: 400 };
 const PROTO = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf'];
 const NAMES = [...PROTO, 'params', 'steps', 'vars', 'credentials', 'item', 'loop', 'output', 'x', 'a-b', 'length'];
 const FILTERS = [...PROTO, 'default', 'json', 'upper', 'lower', 'trim', 'length', 'join', 'first', 'last', 'number'];
+/** Functions (also usable as filters), the ones taking a lambda apart. */
+const FUNCTIONS = [...FILTERS, 'replace', 'split', 'slice', 'round', 'append', 'now', 'date', 'formatDate', 'nope'];
+const LAMBDA_FUNCTIONS = ['filter', 'map', 'sum'];
+const DATE_BITS = ['"yyyy-MM-dd"', '"dd.MM.yyyy HH:mm"', '"Europe/Berlin"', '"Mars/X"', '"qq"', "\"'\"", '"2024-02-30"', '"2024-01-02T10:00:00+02:00"', 'null', '1e308'];
 const WORDS = [
   'and',
   'or',
@@ -41,8 +45,14 @@ const WORDS = [
   '&&',
   '||',
   '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=>',
 ];
-const PUNCT = ['.', '[', ']', '(', ')', '|', ':', ',', '{{', '}}', '"', "'", '\\', '-', '{', '}'];
+const PUNCT = ['.', '[', ']', '(', ')', '|', ':', ',', '{{', '}}', '"', "'", '\\', '-', '{', '}', '=>', 'x =>'];
 const REGEX_BITS = [
   'a',
   '(',
@@ -91,6 +101,15 @@ const { expr } = fc.letrec<{ expr: string; primary: string }>((tie) => ({
       .map(([root, segs]) => root + segs.join('')),
     fc.array(tie('expr'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
     tie('expr').map((e) => `(${e})`),
+    fc
+      .tuple(fc.constantFrom(...FUNCTIONS), fc.array(fc.oneof(tie('expr'), fc.constantFrom(...DATE_BITS)), { maxLength: 3 }))
+      .map(([f, args]) => `${f}(${args.join(', ')})`),
+    fc
+      .tuple(fc.constantFrom(...LAMBDA_FUNCTIONS), tie('expr'), name, tie('expr'))
+      .map(([f, list, param, body]) => `${f}(${list}, ${param} => ${body})`),
+    fc
+      .array(fc.tuple(fc.oneof(name, fc.string({ maxLength: 4 }).map(quoted)), tie('expr')), { maxLength: 3 })
+      .map((entries) => `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
   ),
   expr: fc.oneof(
     { depthSize: 'small' },
@@ -99,6 +118,10 @@ const { expr } = fc.letrec<{ expr: string; primary: string }>((tie) => ({
       .tuple(tie('primary'), fc.constantFrom(...FILTERS), fc.array(tie('primary'), { maxLength: 2 }))
       .map(([p, f, args]) => `${p} | ${f}${args.length ? `: ${args.join(', ')}` : ''}`),
     fc.tuple(tie('primary'), fc.constantFrom(...WORDS), tie('primary')).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc
+      .tuple(tie('primary'), fc.constantFrom(...LAMBDA_FUNCTIONS), name, tie('expr'))
+      .map(([p, f, param, body]) => `${p} | ${f}: (${param} => ${body})`),
+    tie('primary').map((p) => `-${p}`),
     fc.tuple(tie('primary'), regexText).map(([a, r]) => `${a} matches ${quoted(r)}`),
     tie('primary').map((p) => `not ${p}`),
   ),
@@ -144,6 +167,7 @@ const hostileScope: Scope = {
   vars: { deep: nested(5000), other: nested(5000), x: 'a'.repeat(5000) },
   credentials: { x: { x: 'secret' } },
   locals: { item: { x: 1 }, loop: { index: 0 } },
+  now: '2024-03-31T00:30:00.000Z',
 };
 
 /** Runs `fn`; any exception must be an ExpressionError with a reason and a position inside `source`. */

@@ -2,7 +2,7 @@
 // checkpoints like any other text. Time zones are IANA names resolved by Intl; patterns are read by a
 // small scanner (no regular expressions built from user input). `now()` is the attempt's clock from
 // the scope (the robot records it durably), never the machine's clock at evaluation time.
-import { describeValue, FunctionError, kindOf, textArg, type Fn } from './fn.js';
+import { describeValue, FunctionError, kindOf, problemOf, textArg, type Fn } from './fn.js';
 
 const MAX_PATTERN = 100;
 const MAX_DATE_TEXT = 200;
@@ -74,13 +74,7 @@ function unknownZone(zone: string): FunctionError {
 /** A problem with a literal zone name, for checks at parse time. */
 export function zoneProblem(zone: unknown): string | undefined {
   if (typeof zone !== 'string') return `a time zone must be a text, got ${kindOf(zone)}`;
-  try {
-    zoneFormat(zone);
-    return undefined;
-  } catch (err) {
-    if (err instanceof FunctionError) return err.message;
-    throw err;
-  }
+  return problemOf(() => zoneFormat(zone));
 }
 
 function zoneArg(v: unknown): string {
@@ -395,13 +389,7 @@ function parseWithPattern(text: string, pattern: string, zone: string): number {
 function patternProblem(v: unknown): string | undefined {
   if (v === null) return undefined;
   if (typeof v !== 'string') return `a date pattern must be a text, got ${describeValue(v)}`;
-  try {
-    compileDatePattern(v);
-    return undefined;
-  } catch (err) {
-    if (err instanceof FunctionError) return err.message;
-    throw err;
-  }
+  return problemOf(() => compileDatePattern(v));
 }
 
 /** Literal patterns (argument 1) and zones (argument 2) are checked when the expression is parsed. */

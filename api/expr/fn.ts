@@ -34,6 +34,17 @@ export function kindOf(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/** The message of the FunctionError `check` throws, or undefined when it passes (for checks at parse time). */
+export function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    if (err instanceof FunctionError) return err.message;
+    throw err;
+  }
+}
+
 /** A number as itself (`2.5`), anything else by its kind. */
 export function describeValue(v: unknown): string {
   return typeof v === 'number' ? String(v) : kindOf(v);

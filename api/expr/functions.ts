@@ -28,6 +28,7 @@ export function functionNamed(name: string): Fn | undefined {
 export function arityText(fn: Fn, piped: boolean): string {
   const counts = fn.arity.map((n) => n - (piped ? 1 : 0)).filter((n) => n >= 0);
   if (counts.length === 0) return 'no input';
+  if (counts.length === 1 && counts[0] === 0) return 'no arguments';
   const last = counts[counts.length - 1]!;
   return `${counts.join(' or ')} argument${last === 1 ? '' : 's'}`;
 }

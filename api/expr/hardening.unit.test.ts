@@ -1,8 +1,9 @@
-// Hostile input to the expression language: prototype names, deep nesting, regexes that backtrack.
+// Hostile input to the expression language: prototype names, deep nesting, regexes that backtrack,
+// functions over huge lists and texts, NaN/Infinity, bad dates and zones.
 // Each must end in an ExpressionError naming the position, never a TypeError, a RangeError or a hang.
 import { describe, expect, it } from '@jest/globals';
 import { evaluateCondition, ExpressionError, parseExpression, renderTemplate, type Scope } from './index.js';
-import { MAX_NESTING } from './limits.js';
+import { MAX_EVALUATION_STEPS, MAX_LIST_LENGTH, MAX_NESTING, MAX_STRING_LENGTH } from './limits.js';
 
 const PROTO_NAMES = [
   'constructor',
@@ -138,5 +139,82 @@ describe('matches runs on a linear-time engine', () => {
       evaluateCondition('params.s matches "(?:a|aa|aaa|b){1,1000}$"', { params: { s: 'a'.repeat(100_000) } }),
     );
     expect(err.reason).toContain('too complex');
+  });
+});
+
+describe('functions and operators under hostile input (issue 16)', () => {
+  const big = Array.from({ length: 5000 }, (_, i) => ({ i }));
+  const scope: Scope = {
+    params: { big, long: 'ab'.repeat(300_000), inf: Infinity, nan: NaN, huge: Array.from({ length: 100_000 }, () => 1) },
+  };
+
+  it.each([
+    ['nested map over large lists', 'map(params.big, x => map(params.big, y => x.i))'],
+    ['filter inside map', 'map(params.big, x => filter(params.big, y => y.i == x.i))'],
+    ['sum inside filter', 'filter(params.big, x => sum(params.big, y => y.i) > x.i)'],
+  ])('%s runs out of evaluation steps with a clear error', (_name, src) => {
+    const err = expressionError(() => evaluateCondition(src, scope));
+    expect(err.reason).toContain(`more than ${MAX_EVALUATION_STEPS} steps`);
+    expect(err.position).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a single pass over a large list is within the budget', () => {
+    expect(renderTemplate('{{ sum(params.big, x => x.i) }}', scope)).toBe((5000 * 4999) / 2);
+  });
+
+  it.each([
+    ['split into characters', 'split(params.long, "")', `more than ${MAX_LIST_LENGTH} elements`],
+    ['split on a frequent separator', 'split(params.long, "a")', `more than ${MAX_LIST_LENGTH} elements`],
+    ['append to a full list', 'append(params.huge, 1)', `more than ${MAX_LIST_LENGTH} elements`],
+    ['replace that grows the text', 'replace(params.long, "a", "0123456789")', `more than ${MAX_STRING_LENGTH} characters`],
+    ['join of a grown list', 'join(map(params.huge, x => "0123456789abc"), "")', `more than ${MAX_STRING_LENGTH} characters`],
+  ])('%s is refused before the value is built', (_name, src, reason) => {
+    expect(expressionError(() => evaluateCondition(src, scope)).reason).toContain(reason);
+  });
+
+  it.each([
+    ['Infinity from data', 'params.inf + 1', 'needs numbers, got a non-finite number'],
+    ['NaN from data', 'params.nan * 2', 'needs numbers, got a non-finite number'],
+    ['NaN in a sum', 'sum([1, params.nan])', 'element 1 is a non-finite number'],
+    ['overflow', '1e308 + 1e308', 'too large to be a number'],
+    ['rounding Infinity', 'round(params.inf)', 'needs numbers'],
+    ['a date from Infinity', 'date(params.inf)', 'non-finite number'],
+  ])('%s never leaks NaN or Infinity: %s', (_name, src, reason) => {
+    expect(expressionError(() => evaluateCondition(src, scope)).reason).toContain(reason);
+  });
+
+  it.each([
+    ['a zone name of 10,000 characters', `formatDate(0, "yyyy", "${'A'.repeat(10_000)}")`, 'unknown time zone'],
+    ['a zone with a path', 'formatDate(0, "yyyy", "Europe/../../../etc")', 'unknown time zone'],
+    ['a date text of 100,000 characters', 'date(params.long, "yyyy")', 'does not match the date pattern'],
+    ['an ISO-like text of 100,000 characters', `date("2024-01-01${'0'.repeat(100_000)}")`, 'needs a date'],
+    ['a pattern of 10,000 letters', `formatDate(0, "${'y'.repeat(10_000)}")`, 'date pattern must have 1 to 100 characters'],
+  ])('%s is a clear error', (_name, src, reason) => {
+    expect(expressionError(() => evaluateCondition(src, scope)).reason).toContain(reason);
+  });
+
+  it.each([
+    ['chained +', (n: number) => '1' + ' + 1'.repeat(n * 5)],
+    ['chained *', (n: number) => '1' + ' * 1'.repeat(n * 5)],
+    ['unary minus', (n: number) => '- '.repeat(n) + '1'],
+    ['nested calls', (n: number) => 'upper('.repeat(n) + '"x"' + ')'.repeat(n)],
+    ['nested lambdas', (n: number) => 'map([1], x => '.repeat(n) + 'x' + ')'.repeat(n)],
+    ['nested objects', (n: number) => '{a: '.repeat(n) + '1' + '}'.repeat(n)],
+  ])('deep %s end in a clear error at parse time', (_kind, make) => {
+    const src = make(1400);
+    const err = expressionError(() => parseExpression(src));
+    expect(err.reason).toContain(`nested more than ${MAX_NESTING} levels deep`);
+  });
+
+  it('a lambda parameter named like a prototype member binds as plain data and pollutes nothing', () => {
+    expect(renderTemplate('{{ map([1, 2], __proto__ => __proto__ + 1) }}', {})).toEqual([2, 3]);
+    expect(renderTemplate('{{ map([1], constructor => constructor) }}', {})).toEqual([1]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(renderTemplate('{{ {constructor: 1} }}', {}))).toBe(Object.prototype);
+  });
+
+  it('function names are looked up as own entries: prototype names are unknown functions', () => {
+    for (const name of PROTO_NAMES)
+      expect(expressionError(() => parseExpression(`${name}(1)`)).reason).toContain(`unknown function "${name}"`);
   });
 });

@@ -1,7 +1,7 @@
 // Arithmetic (+ - * / %) and rounding with number semantics: operands are numbers or texts that
 // spell one (params often arrive as text); a result that is not a finite number is an error, so
 // NaN and Infinity never reach an output. `+` does not join texts (templates do that).
-import { describeValue, FunctionError, kindOf, type Fn } from './fn.js';
+import { describeValue, FunctionError, kindOf, problemOf, type Fn } from './fn.js';
 import type { ArithOp } from './ast.js';
 import { asNumber } from './values.js';
 
@@ -68,15 +68,7 @@ export function round(value: number, digits: number): number {
 export const NUMBER_FUNCTIONS: Record<string, Fn> = {
   round: {
     arity: [1, 2],
-    checkLiteral: (index, value) => {
-      if (index !== 1) return undefined;
-      try {
-        digitsOf(value);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
+    checkLiteral: (index, value) => (index === 1 ? problemOf(() => digitsOf(value)) : undefined),
     apply: ([v, digits]) => round(operand(v, 'round'), digits === undefined ? 0 : digitsOf(digits)),
   },
 };

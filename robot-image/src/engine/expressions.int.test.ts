@@ -1,20 +1,16 @@
 // Expression functions in real runs (issue 16): values computed from a table the robot read in real
 // Chromium from the test site travel through variables, an assert and an http request; and now() is
 // the attempt's recorded clock, so a robot that takes a job over after a SIGKILL sees the same time.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_USERS } from '../../../e2e/site/server.js';
 import { freshDatabase } from '../../../e2e/harness/testenv.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { validateWorkflow } from '../../../api/v1alpha1/index.js';
 import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
 import { siteCredential } from './testing/credentials.js';
+import { runAttemptChild } from './testing/run-attempt-child.js';
 import { SITE_SLOT } from './testing/workflows.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
 const CREDS = { username: USER, password: PASSWORD };
 
@@ -139,25 +135,6 @@ interface ChildResult {
   ran: string[];
 }
 
-function runChild(attempt: Record<string, unknown>): Promise<{ signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'testing', 'attempt-child.ts')], {
-      cwd: root,
-      env: { ...process.env, AETHER_ATTEMPT: JSON.stringify(attempt) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ signal, result: line ? (JSON.parse(line.slice(7)) as ChildResult) : undefined, stderr: err });
-    });
-  });
-}
-
 describe('now() is the attempt clock', () => {
   it('a step run by the robot that took the job over sees the time the first robot recorded', async () => {
     const workflow: WorkflowSpec = {
@@ -173,9 +150,9 @@ describe('now() is the attempt clock', () => {
     const runUid = 'clock' + randomBytes(4).toString('hex');
     const attempt = { dbUrl, runUid, attempt: 1, workflow, params: { baseUrl: bed.site.url }, credentials: {}, allow: [new URL(bed.site.url).host] };
     const before = Date.now();
-    const first = await runChild({ ...attempt, crashAfterStep: 1 });
+    const first = await runAttemptChild<ChildResult>({ ...attempt, crashAfterStep: 1 });
     expect(first.signal).toBe('SIGKILL');
-    const second = await runChild(attempt);
+    const second = await runAttemptChild<ChildResult>(attempt);
     if (!second.result) throw new Error(`second child printed no result: ${second.stderr}`);
     expect(second.result.takeOver).toBe('resume');
     expect(second.result.status).toBe('succeeded');
