@@ -114,6 +114,12 @@ describe('calls and filters are the same functions', () => {
     ['round(params.n / 3, 2)', 3.33],
     ['params.n / 3 | round', 3.3333333333333335],
     ['(params.n / 3) | round: 1', 3.3],
+    // Inside arguments, lists and objects a filter takes no more arguments than it can use.
+    ['append(params.missing | default: [], 7)', [7]],
+    ['[params.missing | default: 1, 2]', [1, 2]],
+    ['{a: params.missing | default: 1, b: 2}', { a: 1, b: 2 }],
+    ['join(["a", "b"] | join: "+", "-")', 'a+b'],
+    ['[(params.missing | join: "+"), 2]', ['', 2]],
   ])('%s = %j', (src, expected) => expect(value(src)).toEqual(expected));
 
   it.each<[string, string, number]>([

@@ -29,6 +29,11 @@ class Parser {
   private i = 0;
   /** How many or()/not() calls are open: bounds the parser's own recursion. */
   private depth = 0;
+  /**
+   * Whether a "," here may end the current element (call arguments, list items, object values): a filter
+   * then takes no more arguments than it can use, so `f(x | default: 1, y)` passes y to f.
+   */
+  private inCommaList = false;
   /** Height of each built node: bounds the recursion of evaluate() and visit() over the tree. */
   private readonly heights = new WeakMap<Expr, number>();
   constructor(
@@ -58,6 +63,16 @@ class Parser {
   private expectPunct(p: string): Token {
     if (!this.isPunct(p)) this.fail(`expected "${p}" but found ${this.describe(this.tok)}`);
     return this.tokens[this.i++]!;
+  }
+
+  private commaList<T>(inList: boolean, parse: () => T): T {
+    const saved = this.inCommaList;
+    this.inCommaList = inList;
+    try {
+      return parse();
+    } finally {
+      this.inCommaList = saved;
+    }
   }
 
   private enter<T>(parse: () => T): T {
@@ -178,7 +193,8 @@ class Parser {
       if (this.isPunct(':')) {
         this.i++;
         args.push(this.pipeArg());
-        while (this.isPunct(',')) {
+        const most = Math.max(...functionNamed(name.text)!.arity);
+        while (this.isPunct(',') && !(this.inCommaList && args.length >= most)) {
           this.i++;
           args.push(this.pipeArg());
         }
@@ -248,10 +264,10 @@ class Parser {
     this.i += 2;
     const args: Expr[] = [];
     if (!this.isPunct(')')) {
-      args.push(this.callArg());
+      args.push(this.commaList(true, () => this.callArg()));
       while (this.isPunct(',')) {
         this.i++;
-        args.push(this.callArg());
+        args.push(this.commaList(true, () => this.callArg()));
       }
     }
     this.expectPunct(')');
@@ -272,7 +288,7 @@ class Parser {
         seen.add(key.text);
         this.i++;
         this.expectPunct(':');
-        entries.push({ key: key.text, value: this.or() });
+        entries.push({ key: key.text, value: this.commaList(true, () => this.or()) });
         if (!this.isPunct(',')) break;
         this.i++;
       }
@@ -310,7 +326,7 @@ class Parser {
           if (this.lambdaAt(this.i + 1))
             this.fail('a lambda (x => ...) can only be an argument of filter, map or sum', this.tokens[this.i + 1]!.pos);
           this.i++;
-          const e = this.or();
+          const e = this.commaList(false, () => this.or());
           this.expectPunct(')');
           return e;
         }
@@ -318,10 +334,10 @@ class Parser {
           this.i++;
           const items: Expr[] = [];
           if (!this.isPunct(']')) {
-            items.push(this.or());
+            items.push(this.commaList(true, () => this.or()));
             while (this.isPunct(',')) {
               this.i++;
-              items.push(this.or());
+              items.push(this.commaList(true, () => this.or()));
             }
           }
           this.expectPunct(']');
@@ -345,7 +361,7 @@ class Parser {
         segments.push({ kind: 'literal', value: name.text, pos: name.pos });
       } else if (this.isPunct('[')) {
         this.i++;
-        segments.push(this.or());
+        segments.push(this.commaList(false, () => this.or()));
         this.expectPunct(']');
       } else {
         return this.node({ kind: 'path', root: root.text, segments, pos: root.pos }, segments);
