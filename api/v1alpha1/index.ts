@@ -12,6 +12,8 @@ export * from './rpaworkflow.js';
 export * from './rpajob.js';
 export * from './robotpool.js';
 export * from './network.js';
+export * from './artifacts.js';
+export * from './steps-files.js';
 export * from './rpaschedule.js';
 export * from './kinds.js';
 export * from './names.js';

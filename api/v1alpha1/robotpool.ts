@@ -4,6 +4,7 @@ import { dnsSubdomain, Quantity, resource, statusBase, timestamp } from './commo
 import { withRules } from './rules.js';
 import { boundedRecord, boundedString } from './bounds.js';
 import { NetworkSpec } from './network.js';
+import { ArtifactSettings } from './artifacts.js';
 
 export const MAX_REPLICAS = 1000;
 
@@ -111,6 +112,8 @@ export const RobotPoolSpec = z.strictObject({
   env: z.array(EnvVar).max(64).optional(),
   /** Egress exceptions for this pool's robots (see api/v1alpha1/network.ts and README "Egress"). */
   network: NetworkSpec.optional(),
+  /** Caps on the files the pool's jobs store (download steps); see api/v1alpha1/artifacts.ts. */
+  artifacts: ArtifactSettings.optional(),
 });
 export type RobotPoolSpec = z.output<typeof RobotPoolSpec>;
 export type RobotPoolSpecInput = z.input<typeof RobotPoolSpec>;

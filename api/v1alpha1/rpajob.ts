@@ -6,6 +6,7 @@ import { exactlyOne, withCel, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
 import { WorkflowSpec } from './workflow.js';
 import { STEP_PATH_MAX_CHARS } from './step-position.js';
+import { StatusArtifacts } from './artifacts.js';
 
 export const WorkflowRef = z.strictObject({
   name: dnsSubdomain(),
@@ -150,6 +151,8 @@ export const RpaJobStatus = z.strictObject({
   outputs: z.record(z.string(), z.unknown()).optional(),
   outputsRef: boundedString(1024).optional(),
   error: JobError.optional(),
+  /** Files the job's download steps stored (name, size, sha256, contentType; the bytes stay in PostgreSQL). */
+  artifacts: StatusArtifacts.optional(),
   /** sha256 of the workflow snapshot that was queued. */
   workflowDigest: boundedString(80).optional(),
 });

@@ -6,6 +6,7 @@ import { celExactlyOne, exactlyOne, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
 import { DEFAULT_OUTPUT_LIMITS, MAX_OUTPUT_LIMITS } from './output-limits.js';
 import { PlainTarget, Target } from './target.js';
+import { downloadFields, downloadRules, uploadFields } from './steps-files.js';
 
 /** Step lists nest this deep (top level + blocks inside blocks). CRDs cannot recurse, so the
  * generator unrolls nested steps to exactly this depth and the zod schema enforces the same. */
@@ -236,6 +237,8 @@ export const HttpStep = step('http', {
   headers: boundedRecord(boundedString(256), template(4096), 32).optional(),
   body: template(65536).optional(),
 });
+export const DownloadStep = withRules(step('download', downloadFields), downloadRules);
+export const UploadStep = step('upload', uploadFields);
 
 const leafSteps = [
   GotoStep,
@@ -254,6 +257,8 @@ const leafSteps = [
   AssertStep,
   SetVariableStep,
   HttpStep,
+  DownloadStep,
+  UploadStep,
 ] as const;
 
 type Common = z.output<z.ZodObject<typeof common>>;

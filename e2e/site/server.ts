@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleFiles, type ReceivedUpload } from './files.js';
 import { donePage, formPage, homePage, latePage, loginPage, messagePage, tablePage, type FormValues } from './html.js';
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { alice: 'wonderland-7Q!x' };
@@ -38,6 +39,7 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
   const counters = new Map<string, number>();
   const sessions = new Map<string, Session>();
   const flaky = new Map<string, number>();
+  const uploads: ReceivedUpload[] = [];
 
   const count = (key: string) => counters.set(key, (counters.get(key) ?? 0) + 1);
 
@@ -50,6 +52,8 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
     const method = req.method ?? 'GET';
     const path = u.pathname;
     count(path === '/flaky' ? `${method} /flaky?key=${u.searchParams.get('key') ?? ''}` : `${method} ${path}`);
+    // Before the body is read as a form: uploads are multipart.
+    if (path.startsWith('/files') && (await handleFiles(req, res, u, uploads))) return;
     const body = method === 'POST' ? new URLSearchParams(await readBody(req)) : new URLSearchParams();
     const session = sessionOf(req);
 
@@ -137,6 +141,7 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
       counters.clear();
       sessions.clear();
       flaky.clear();
+      uploads.length = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {

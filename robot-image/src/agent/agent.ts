@@ -17,6 +17,7 @@ import { createAgentMetrics } from './metrics.js';
 import { createStatusReporter } from './reporter.js';
 import { createRobotRuntime } from './runtime.js';
 import { configMapTemplates } from './templates.js';
+import { configMapFiles } from './configmap-files.js';
 import { startTracing } from './tracing.js';
 
 export { DBOS_APP_NAME } from './runtime.js';
@@ -154,6 +155,8 @@ export async function startAgent(
         metrics,
         tracer: tracing.tracer,
         checkpointKey: secretCheckpointKeys(kubeConfig),
+        artifactCaps: config.artifactCaps,
+        configMapFiles: configMapFiles(kubeConfig),
         ...(opts.liveSecrets && { liveSecrets: opts.liveSecrets }),
         ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),
       },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DbSettings } from '../../../api/db/pool.js';
 import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../../api/db/settings.js';
 import { issueLines } from '../../../api/zod-issues.js';
+import { MAX_ARTIFACT_CAPS, DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
 import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../egress/decide.js';
 
 export interface AgentConfig {
@@ -50,6 +51,8 @@ export interface AgentConfig {
    * set by the operator) and AETHER_CLUSTER_CIDRS (the cluster's service and pod ranges, comma-separated).
    */
   egress: EgressPolicy;
+  /** Caps on each job's artifacts: AETHER_ARTIFACT_MAX_FILE_BYTES, AETHER_ARTIFACT_MAX_JOB_BYTES (the pool's spec.artifacts). */
+  artifactCaps: ArtifactCaps;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -124,6 +127,8 @@ const envSchema = z.object({
   AETHER_RETRY_BACKOFF_BASE_SECONDS: integer(0, 3600, 10),
   AETHER_LEASE_SECONDS: integer(2, 300, 5),
   AETHER_DB_OUTAGE_BUDGET_SECONDS: integer(1, 3600, 30),
+  AETHER_ARTIFACT_MAX_FILE_BYTES: integer(1, MAX_ARTIFACT_CAPS.maxFileBytes, DEFAULT_ARTIFACT_CAPS.maxFileBytes),
+  AETHER_ARTIFACT_MAX_JOB_BYTES: integer(1, MAX_ARTIFACT_CAPS.maxJobBytes, DEFAULT_ARTIFACT_CAPS.maxJobBytes),
   ...DB_SETTINGS_ENV,
   AETHER_METRICS_HOST: z
     .string()
@@ -197,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   }
   return {
     egress,
+    artifactCaps: { maxFileBytes: e.AETHER_ARTIFACT_MAX_FILE_BYTES, maxJobBytes: e.AETHER_ARTIFACT_MAX_JOB_BYTES },
     databaseUrl: e.AETHER_DATABASE_URL,
     dbos: { schema: e.AETHER_DBOS_SCHEMA, migrate: e.AETHER_DBOS_MIGRATE },
     pool: e.AETHER_POOL,

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       retryBackoffBaseSeconds: 10,
       leaseSeconds: 5,
       outageBudgetSeconds: 30,
+      artifactCaps: { maxFileBytes: 10 * 1024 * 1024, maxJobBytes: 50 * 1024 * 1024 },
       databaseStartupWaitMs: 120_000,
       database: {
         connectTimeoutMs: 5000,
@@ -48,6 +49,17 @@ describe('loadConfig', () => {
     expect(rest).toEqual(expected);
     expect(egress.allow).toEqual([]);
     expect(egress.clusterCidrs).toEqual([]);
+  });
+
+  it("reads the pool's artifact caps and refuses ones past the largest", () => {
+    expect(loadConfig({ ...minimal, AETHER_ARTIFACT_MAX_FILE_BYTES: '1024', AETHER_ARTIFACT_MAX_JOB_BYTES: '4096' }).artifactCaps).toEqual({
+      maxFileBytes: 1024,
+      maxJobBytes: 4096,
+    });
+    expect(problemsOf({ ...minimal, AETHER_ARTIFACT_MAX_FILE_BYTES: String(201 * 1024 * 1024), AETHER_ARTIFACT_MAX_JOB_BYTES: 'lots' })).toEqual([
+      expect.stringContaining('AETHER_ARTIFACT_MAX_FILE_BYTES'),
+      expect.stringContaining('AETHER_ARTIFACT_MAX_JOB_BYTES'),
+    ]);
   });
 
   it('reads the DBOS schema and whether to migrate it (the operator sets both for a tenant role)', () => {

@@ -9,6 +9,9 @@ import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
+import { DEFAULT_ARTIFACT_CAPS, MAX_STATUS_ARTIFACTS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
+import { artifactSummaries, jobArtifacts } from '../artifacts/store.js';
+import type { ConfigMapFiles } from './configmap-files.js';
 import { REASONS } from '../../../api/v1alpha1/reasons.js';
 import type { AuditSink } from '../audit/sink.js';
 import { BrowserUnavailableError } from '../browser/discover.js';
@@ -71,6 +74,10 @@ export interface JobHandlerDeps {
    * at once, which hands every held job back to the queue: none of them counts as a failed attempt.
    */
   onEnvironmentFault: (err: Error) => void;
+  /** Caps on the artifacts of each job (the pool's spec.artifacts); absent: the defaults. */
+  artifactCaps?: ArtifactCaps;
+  /** Where upload steps read `file.configMapKeyRef` (the job's namespace); absent: such uploads fail. */
+  configMapFiles?: ConfigMapFiles;
 }
 
 const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
@@ -199,8 +206,16 @@ async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor)
       onHeal: (notice) => {
         if (notice.outcome === 'healed' && current?.path === notice.stepPath) current.healed = true;
       },
+      files: jobArtifacts({
+        db: deps.db,
+        runUid: p.uid,
+        namespace: p.namespace,
+        caps: deps.artifactCaps ?? DEFAULT_ARTIFACT_CAPS,
+        ...(deps.configMapFiles && { configMapFile: (ref) => deps.configMapFiles!({ namespace: p.namespace, ...ref }) }),
+      }),
     });
     const ended = new Date();
+    await reportArtifacts({ db: deps.db, uid: p.uid, report, log });
     endStep(ended, result.status === 'failed' ? redactor.string(result.error.message) : undefined);
     ({ outcome, metricOutcome } = await settle(result, { ctx, deps, redactor, ended, report, log }));
   } catch (err) {
@@ -381,6 +396,16 @@ async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, 
     refs[name] = screenshotRef(await insertScreenshot(db, { uid, stepId: name, image }));
   }
   return refs;
+}
+
+/** The job's stored artifacts on its status (with the attempt's final patch); nothing when it has none. */
+async function reportArtifacts(c: { db: pg.Pool; uid: string; report: JobReporter; log: Logger }): Promise<void> {
+  try {
+    const artifacts = await artifactSummaries(c.db, c.uid, MAX_STATUS_ARTIFACTS);
+    if (artifacts.length > 0) c.report.update({ artifacts });
+  } catch (err) {
+    c.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not list the artifacts for the status');
+  }
 }
 
 function waitForAbort(signal: AbortSignal, timeoutMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 // The RpaJob status fields the robot owns, as JSON merge patches of /status. Pure builders: the
 // reporter only sends what these return. The operator owns conditions and Pending/Queued.
+import type { ArtifactSummary } from '../../../api/v1alpha1/artifacts.js';
 import { isFinishedPhase, kubeTime, outputsRef, stepPosition, type JobError, type JobErrorReason } from '../../../api/v1alpha1/index.js';
 
 export type RobotPhase = 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
@@ -19,6 +20,8 @@ export interface StatusPatch {
   /** Set instead of `outputs` when they are too large for the status: where they are kept. */
   outputsRef?: string | null;
   error?: JobError | null;
+  /** The job's stored artifacts (never their content), at most MAX_STATUS_ARTIFACTS. */
+  artifacts?: ArtifactSummary[];
 }
 
 /** Status is not a data store: outputs larger than this stay in Postgres (the run row). */

@@ -1,7 +1,8 @@
 // Template images that a step's `image.configMapKeyRef` names: read through the API from the job's
 // namespace with the robot's service account (RBAC: `get` on configmaps there), when a heal needs one.
 // The key holds the PNG as binaryData, or as base64 text in data. Checked against the template caps.
-import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { configMapReader } from './configmaps.js';
 import { templateImageProblem } from '../../../api/v1alpha1/png-header.js';
 
 export class TemplateImageError extends Error {
@@ -29,22 +30,6 @@ export function templateFromConfigMap(
 export function configMapTemplates(
   kubeConfig: KubeConfig,
 ): (ref: { namespace: string; name: string; key: string }) => Promise<string> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  return async ({ namespace, name, key }) => {
-    const where = `ConfigMap ${namespace}/${name}`;
-    let cm;
-    try {
-      cm = await core.readNamespacedConfigMap({ name, namespace });
-    } catch (err) {
-      const code = err instanceof ApiException ? err.code : undefined;
-      if (code === 404) throw new TemplateImageError(`${where} does not exist`, { cause: err });
-      if (code === 403)
-        throw new TemplateImageError(
-          `the robot may not read ${where} (RBAC: it needs get on configmaps in ${namespace})`,
-          { cause: err },
-        );
-      throw new TemplateImageError(`could not read ${where}${code ? ` (HTTP ${code})` : ''}`, { cause: err });
-    }
-    return templateFromConfigMap(cm, key, where);
-  };
+  const read = configMapReader(kubeConfig, (message, cause) => new TemplateImageError(message, { cause }));
+  return async ({ namespace, name, key }) => templateFromConfigMap(await read({ namespace, name }), key, `ConfigMap ${namespace}/${name}`);
 }

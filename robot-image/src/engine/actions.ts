@@ -10,6 +10,8 @@ import type { EgressGuard } from '../egress/guard.js';
 import { guardedRequest, type RequestHop } from '../egress/http.js';
 import type { UseCheck } from '../credscope/enforce.js';
 import { describeTarget } from './targets.js';
+import type { StepFiles } from '../artifacts/store.js';
+import { downloadAction, uploadAction } from './files.js';
 
 export interface ActionContext {
   /** The job's page; opened (and restored from the last checkpoint) on first use. */
@@ -33,6 +35,8 @@ export interface ActionContext {
   credentialSlots(src: string): string[];
   /** Throws CredentialScopeDeniedError unless every slot may be used so at the URL (audited either way). */
   authorizeCredentials(c: Omit<UseCheck, 'step'>): Promise<void>;
+  /** The job's artifacts and ConfigMap files, for download and upload steps (absent: they fail). */
+  files?: StepFiles;
 }
 
 export interface ActionResult {
@@ -163,6 +167,10 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
     case 'assert':
       await assertStep(step, ctx);
       return { output: true, browser: step.condition === undefined };
+    case 'download':
+      return downloadAction(step, ctx);
+    case 'upload':
+      return uploadAction(step, ctx);
   }
 }
 

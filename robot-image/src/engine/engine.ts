@@ -23,6 +23,7 @@ import { Redactor } from './redact.js';
 import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 import { DurableFaultError } from '../durable/fault.js';
+import type { JobFiles } from '../artifacts/store.js';
 
 export const WORKFLOW_NAME = 'aether.rpaJob';
 
@@ -112,6 +113,8 @@ export interface AttemptRequest {
   workflowKey?: { namespace: string; name: string };
   /** Told about every heal (or abstention) of a step target as it happens. */
   onHeal?: (notice: HealNotice) => void;
+  /** The job's artifact store (artifacts/store.ts); absent: download and upload steps fail. */
+  files?: JobFiles;
 }
 
 export type AttemptResult =
@@ -221,6 +224,7 @@ export function createEngine(opts: EngineOptions): Engine {
         refusals: [],
         ...(req.credentialAudit && { credentialAudit: req.credentialAudit }),
         ...(opts.onDurableFault && { onDurableFault: opts.onDurableFault }),
+        ...(req.files && { files: req.files }),
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),

@@ -35,6 +35,7 @@ import {
   type JobScope,
 } from './scope.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
+import type { JobFiles } from '../artifacts/store.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
 
@@ -87,6 +88,8 @@ export interface JobRuntime {
    * attempt as before.
    */
   onDurableFault?: (err: DurableFaultError) => void;
+  /** The job's artifacts (download/upload steps). */
+  files?: JobFiles;
 }
 
 export interface EngineServices {
@@ -479,6 +482,7 @@ function actionContext(
     masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
     credentialSlots: credentialSlotsOfTemplate,
     authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: path }),
+    ...(rt.files && { files: rt.files.forStep(path) }),
   };
 }
 

@@ -85,6 +85,9 @@ function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): 
     { name: 'HOME', value: '/tmp' },
     // The pool's egress exceptions (spec.network.allow), as a JSON list; see README "Egress".
     { name: 'AETHER_NETWORK_ALLOW', value: JSON.stringify(spec.network?.allow ?? []) },
+    // The pool's artifact caps (spec.artifacts); the robot bounds them again.
+    ...(spec.artifacts?.maxFileBytes !== undefined ? [{ name: 'AETHER_ARTIFACT_MAX_FILE_BYTES', value: String(spec.artifacts.maxFileBytes) }] : []),
+    ...(spec.artifacts?.maxJobBytes !== undefined ? [{ name: 'AETHER_ARTIFACT_MAX_JOB_BYTES', value: String(spec.artifacts.maxJobBytes) }] : []),
   ];
   if (defaults.clusterCidrs && defaults.clusterCidrs.length > 0)
     ours.push({ name: 'AETHER_CLUSTER_CIDRS', value: defaults.clusterCidrs.join(',') });

@@ -85,6 +85,13 @@ describe('robotDeployment', () => {
     expect(env.filter((e) => e.name === 'AETHER_CLUSTER_CIDRS')).toEqual([{ name: 'AETHER_CLUSTER_CIDRS', value: '10.96.0.0/12,10.244.0.0/16' }]);
   });
 
+  it("passes the pool's artifact caps (spec.artifacts) to the robot, and none when the pool sets none", () => {
+    const envOf = (x: Record<string, unknown>) => Object.fromEntries(container(x).env.map((e) => [e.name, e.value]));
+    expect(envOf(d)).not.toHaveProperty('AETHER_ARTIFACT_MAX_FILE_BYTES');
+    const capped = RobotPoolSpec.parse({ image: 'robot:1', artifacts: { maxFileBytes: 1048576, maxJobBytes: 8388608 } });
+    expect(envOf(robotDeployment(pool, capped, 1, defaults))).toMatchObject({ AETHER_ARTIFACT_MAX_FILE_BYTES: '1048576', AETHER_ARTIFACT_MAX_JOB_BYTES: '8388608' });
+  });
+
   it('changes its hash when replicas or the pod template change, and only then', () => {
     const hash = (x: Record<string, unknown>) => (x.metadata as { annotations: Record<string, string> }).annotations['rpa.aether.dev/deployment-hash'];
     expect(hash(robotDeployment(pool, spec, 2, defaults))).toBe(hash(d));

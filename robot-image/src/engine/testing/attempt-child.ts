@@ -7,6 +7,9 @@ import { configureDurable } from '../../durable/runtime.js';
 import { compileEgressPolicy } from '../../egress/decide.js';
 import { createEngine } from '../engine.js';
 import { siteCredential } from './credentials.js';
+import pg from 'pg';
+import { DEFAULT_ARTIFACT_CAPS } from '../../../../api/v1alpha1/artifacts.js';
+import { jobArtifacts } from '../../artifacts/store.js';
 
 interface ChildAttempt {
   dbUrl: string;
@@ -20,6 +23,8 @@ interface ChildAttempt {
   allow?: string[];
   /** The namespace's checkpoint key, base64 (sessions are checkpointed sealed with it). */
   sessionKey?: string;
+  /** The job's artifacts: stored in aether.artifacts of this (migrated) database, for a run of this namespace. */
+  artifacts?: { dbUrl: string; namespace: string };
 }
 
 const spec = JSON.parse(process.env.AETHER_ATTEMPT ?? '{}') as ChildAttempt;
@@ -35,6 +40,7 @@ const host = new BrowserHost({ logger });
 const engine = createEngine({ durable, browser: host, logger, egress: compileEgressPolicy({ allow: spec.allow ?? [] }) });
 await durable.launch();
 const ran: string[] = [];
+const artifactsDb = spec.artifacts && new pg.Pool({ connectionString: spec.artifacts.dbUrl, max: 2 });
 const result = await engine.runAttempt({
   runUid: spec.runUid,
   attempt: spec.attempt,
@@ -49,6 +55,9 @@ const result = await engine.runAttempt({
   progress: (_k, _n, stepId) => ran.push(stepId),
   crashAfterStep: spec.crashAfterStep,
   ...(spec.sessionKey && { sessionKey: Buffer.from(spec.sessionKey, 'base64') }),
+  ...(artifactsDb && {
+    files: jobArtifacts({ db: artifactsDb, runUid: spec.runUid, namespace: spec.artifacts!.namespace, caps: DEFAULT_ARTIFACT_CAPS }),
+  }),
 });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const summary = {
@@ -62,4 +71,5 @@ const summary = {
 process.stdout.write(`RESULT ${JSON.stringify(summary)}\n`);
 await durable.shutdown();
 await host.close();
+await artifactsDb?.end();
 process.exit(0);

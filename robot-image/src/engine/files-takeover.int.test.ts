@@ -1,0 +1,97 @@
+// A robot SIGKILLed right after a download step's checkpoint: the robot that takes the job over finds the
+// artifact, does not download it again, and finishes the job with the same outputs (real processes,
+// PostgreSQL and Chromium; the artifact row is written inside the step, before its checkpoint).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ORDERS_CSV, REPORT_PDF, sha256 } from '../../../e2e/site/files.js';
+import { startTestSite, type TestSite } from '../../../e2e/site/server.js';
+import { testPayload } from '../../../api/queue/fixtures.js';
+import { listArtifacts, readArtifactContent } from '../../../api/queue/sql/artifacts.js';
+import { migratedQueueDatabase, type QueueTestDatabase } from '../../../api/queue/testing/database.js';
+import { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+
+interface ChildResult {
+  status: string;
+  outputs?: Record<string, unknown>;
+  takeOver?: string;
+  ran: string[];
+}
+
+function runChild(attempt: Record<string, unknown>): Promise<{ signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'testing', 'attempt-child.ts')], {
+      cwd: root,
+      env: { ...process.env, AETHER_ATTEMPT: JSON.stringify(attempt) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      resolve({ signal, result: line ? (JSON.parse(line.slice(7)) as ChildResult) : undefined, stderr: err });
+    });
+  });
+}
+
+let site: TestSite;
+let db: QueueTestDatabase;
+
+beforeAll(async () => {
+  site = await startTestSite();
+  db = await migratedQueueDatabase('files_takeover');
+}, 60_000);
+afterAll(async () => {
+  await site?.stop();
+  await db?.pool.end();
+});
+
+const workflow = () =>
+  WorkflowSpec.parse({
+    steps: [
+      { id: 'open', action: 'goto', url: `${site.url}/files` },
+      { id: 'pdf', action: 'download', artifact: 'report.pdf', target: { css: '#pdf' } },
+      { id: 'csv', action: 'download', artifact: 'orders.csv', url: `${site.url}/files/orders.csv` },
+      { id: 'done', action: 'setVariable', name: 'done', value: 'yes' },
+    ],
+  });
+
+describe('take-over after a download', () => {
+  it.each([2, 3])('crash after step %i: nothing is downloaded twice and no file is lost', async (k) => {
+    site.reset();
+    const payload = testPayload({ namespace: 'team-a', uid: randomUUID() });
+    await db.producer.enqueue({ payload });
+    const attempt = (crashAfterStep?: number) => ({
+      dbUrl: db.url,
+      runUid: payload.uid,
+      attempt: 1,
+      workflow: workflow(),
+      params: {},
+      credentials: {},
+      allow: [new URL(site.url).host],
+      artifacts: { dbUrl: db.url, namespace: 'team-a' },
+      ...(crashAfterStep && { crashAfterStep }),
+    });
+    const first = await runChild(attempt(k));
+    expect(first.signal).toBe('SIGKILL');
+    const second = await runChild(attempt());
+    if (!second.result) throw new Error(`second child printed no result: ${second.stderr}`);
+    expect(second.result).toMatchObject({ status: 'succeeded', takeOver: 'resume' });
+    expect(second.result.ran).toEqual(['open', 'pdf', 'csv', 'done'].slice(k));
+    expect(second.result.outputs).toMatchObject({
+      pdf: { name: 'report.pdf', size: REPORT_PDF.length, sha256: sha256(REPORT_PDF), contentType: 'application/pdf' },
+      csv: { name: 'orders.csv', size: ORDERS_CSV.length, sha256: sha256(ORDERS_CSV), contentType: 'text/csv' },
+    });
+    const hits = site.hits();
+    expect([hits['GET /files/report.pdf'], hits['GET /files/orders.csv']]).toEqual([1, 1]);
+    expect((await listArtifacts(db.pool, { runUid: payload.uid })).map((a) => a.name)).toEqual(['report.pdf', 'orders.csv']);
+    expect((await readArtifactContent(db.pool, { runUid: payload.uid, name: 'report.pdf' }))!.equals(REPORT_PDF)).toBe(true);
+  }, 180_000);
+});
