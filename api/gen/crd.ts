@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { API_VERSION, CATEGORY, GROUP, VERSION } from '../v1alpha1/common.js';
 import { crdName, KINDS, type KindInfo } from '../v1alpha1/kinds.js';
-import { MAX_STEP_LIST_DEPTH } from '../v1alpha1/workflow.js';
+import { MAX_BLOCK_STEP_LIST_DEPTH, MAX_STEP_LIST_DEPTH } from '../v1alpha1/workflow.js';
 import { toStructural, type JsonSchema } from './structural.js';
 import { skipRulesWhenUnchanged } from './unchanged-rules.js';
 
@@ -10,7 +10,7 @@ function structural(schema: z.ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', target: 'draft-2020-12' }) as JsonSchema;
   return toStructural(json, {
     maxRefDepth: MAX_STEP_LIST_DEPTH,
-    tooDeepMessage: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep`,
+    tooDeepMessage: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep (${MAX_BLOCK_STEP_LIST_DEPTH} in a block); run a block to go deeper`,
   });
 }
 

@@ -90,13 +90,24 @@ describe('crds/', () => {
     // with one rule, and carries none of their fields.
     expect(level3.properties.action.enum).toEqual(expect.arrayContaining(['goto', 'if', 'forEach']));
     expect(level3['x-kubernetes-validations'][0]).toEqual({
-      rule: "!(self.action in ['if', 'forEach'])",
-      message: 'steps may nest at most 3 levels deep',
+      rule: "!(self.action in ['if', 'forEach', 'while', 'until', 'try'])",
+      message: 'steps may nest at most 3 levels deep (2 in a block); run a block to go deeper',
       fieldPath: '.action',
     });
-    for (const blockField of ['then', 'else', 'steps', 'items', 'as'])
+    for (const blockField of ['then', 'else', 'steps', 'items', 'as', 'maxIterations', 'catch', 'finally'])
       expect(level3.properties).not.toHaveProperty(blockField);
     expect(level3.properties).toHaveProperty('condition'); // assert's
+  });
+
+  it("unrolls a block's steps one level less deep than the top level's", () => {
+    const wf = crds.find((c) => c.spec.names.kind === 'RpaWorkflow')!;
+    const block = wf.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.blocks.items;
+    const level1 = block.properties.steps.items;
+    expect(level1.properties).toHaveProperty('steps');
+    expect(level1.properties.steps.items.properties).not.toHaveProperty('steps');
+    expect(level1.properties.steps.items['x-kubernetes-validations'][0].rule).toBe(
+      "!(self.action in ['if', 'forEach', 'while', 'until', 'try'])",
+    );
   });
 
   // Client-side `kubectl apply` stores the whole object in an annotation of at most 262144 bytes; the

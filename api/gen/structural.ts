@@ -11,6 +11,7 @@
 //  - string|integer unions marked `x-kubernetes-int-or-string`, nullables, `{}` (any value) and
 //    map key patterns get their Kubernetes spellings.
 import { isDeepStrictEqual } from 'node:util';
+import { NESTED_DEPTH_META } from '../v1alpha1/workflow.js';
 
 export type JsonSchema = { [key: string]: unknown };
 type Validation = { rule: string; message: string; messageExpression?: string; fieldPath?: string };
@@ -48,7 +49,7 @@ const PASS_THROUGH = new Set([
   VALIDATIONS,
 ]);
 /** JSON Schema keywords with no structural equivalent that we drop on purpose. */
-const DROPPED = new Set(['$schema', 'additionalProperties', 'propertyNames', 'id', '$defs', 'title', 'examples']);
+const DROPPED = new Set([NESTED_DEPTH_META, '$schema', 'additionalProperties', 'propertyNames', 'id', '$defs', 'title', 'examples']);
 
 const TOO_DEEP = Symbol('too deep');
 
@@ -104,7 +105,7 @@ class Converter {
       return { ...this.keep(s, path), 'x-kubernetes-preserve-unknown-fields': true };
     const out = this.keep(s, path);
     if (s.type === 'array') {
-      const items = this.convert((s.items ?? {}) as JsonSchema, `${path}[]`);
+      const items = this.asNested(s, () => this.convert((s.items ?? {}) as JsonSchema, `${path}[]`));
       if (items === TOO_DEEP) {
         delete out['x-kubernetes-list-type'];
         delete out['x-kubernetes-list-map-keys'];
@@ -145,6 +146,21 @@ class Converter {
       }
     }
     return out;
+  }
+
+  /** A list marked NESTED_DEPTH_META: n unrolls its items' `$ref` as if already expanded n times. */
+  private asNested<T>(list: JsonSchema, convert: () => T): T {
+    const n = list[NESTED_DEPTH_META];
+    const ref = (list.items as JsonSchema | undefined)?.$ref;
+    if (typeof n !== 'number' || typeof ref !== 'string') return convert();
+    for (let i = 0; i < n; i++) this.stack.push(ref);
+    this.repeated++;
+    try {
+      return convert();
+    } finally {
+      this.stack.splice(this.stack.length - n, n);
+      this.repeated--;
+    }
   }
 
   /** The keywords of `s` that survive as they are, normalised. */

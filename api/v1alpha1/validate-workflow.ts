@@ -15,7 +15,8 @@ import { visit } from '../expr/ast.js';
 import { compilePattern, PatternError } from '../expr/regex.js';
 import { inputShapeProblems } from './input-shape.js';
 import { templateImageProblem } from './png-header.js';
-import { childStepLists, WorkflowSpec, type Step } from './workflow.js';
+import { blockProblems, blockRefsOf, blocksReachedFrom } from './block-graph.js';
+import { childStepLists, WorkflowSpec, type Block, type Step } from './workflow.js';
 
 export interface WorkflowProblem {
   /** Field path inside the workflow spec, e.g. `steps[2].then[0].value`. */
@@ -50,6 +51,9 @@ const NOT_TEMPLATES = new Set([
   'then',
   'else',
   'steps',
+  'block',
+  'catch',
+  'finally',
 ]);
 /** Fields of an expression rather than a template. */
 const EXPRESSION_FIELDS = ['condition', 'items'] as const;
@@ -85,7 +89,11 @@ interface Walk {
   params: Set<string>;
   slots: Map<string, Set<string>>;
   allIds: Set<string>;
-  seenIds: Map<string, string>;
+  /** Step ids that have a result where the walk is (for "comes later"). */
+  seenIds: Set<string>;
+  /** Where each step id was first declared (for duplicates). */
+  declared: Map<string, string>;
+  blocks: readonly Block[];
   allVars: Set<string>;
   setVars: Set<string>;
   problems: WorkflowProblem[];
@@ -182,22 +190,14 @@ function walkSteps(w: Walk, steps: Step[], base: string, locals: string[]): void
         w.problems.push(syntaxProblem(err, step, fieldPath));
       }
     }
-    for (const field of EXPRESSION_FIELDS) {
-      const src = (step as Record<string, unknown>)[field];
-      if (typeof src !== 'string') continue;
-      try {
-        const e = parseCondition(src);
-        checkReferences(w, referencedNames(e), locals, step, `${path}.${field}`, field);
-        checkPatterns(w, [e], step, `${path}.${field}`);
-      } catch (err) {
-        w.problems.push(syntaxProblem(err, step, `${path}.${field}`));
-      }
-    }
+    // until checks its condition after each iteration: it may read the steps inside the loop.
+    if (step.action !== 'until') checkExpressions(w, step, path, locals);
     checkImages(w, step, path);
-    const firstAt = w.seenIds.get(step.id);
+    const firstAt = w.declared.get(step.id);
     if (firstAt !== undefined)
       w.problems.push({ path: `${path}.id`, stepId: step.id, message: `duplicate step id (first used at ${firstAt})` });
-    else w.seenIds.set(step.id, path);
+    else w.declared.set(step.id, path);
+    w.seenIds.add(step.id);
     let inner = locals;
     if (step.action === 'forEach') {
       const as = step.as ?? 'item';
@@ -205,8 +205,50 @@ function walkSteps(w: Walk, steps: Step[], base: string, locals: string[]): void
         w.problems.push({ path: `${path}.as`, stepId: step.id, message: `loop variable cannot be named "${as}"` });
       inner = [...locals, as, 'loop'];
     }
+    if (step.action === 'while' || step.action === 'until') inner = [...locals, 'loop'];
     for (const child of childStepLists(step)) walkSteps(w, child.steps, `${path}.${child.field}`, inner);
+    if (step.action === 'until') checkExpressions(w, step, path, inner);
     if (step.action === 'setVariable') w.setVars.add(step.name);
+    if (blockRefsOf(step).length > 0) seeBlockResults(w, step);
+  });
+}
+
+function checkExpressions(w: Walk, step: Step, path: string, locals: string[]): void {
+  for (const field of EXPRESSION_FIELDS) {
+    const src = (step as Record<string, unknown>)[field];
+    if (typeof src !== 'string') continue;
+    try {
+      const e = parseCondition(src);
+      checkReferences(w, referencedNames(e), locals, step, `${path}.${field}`, field);
+      checkPatterns(w, [e], step, `${path}.${field}`);
+    } catch (err) {
+      w.problems.push(syntaxProblem(err, step, `${path}.${field}`));
+    }
+  }
+}
+
+/** After a step that runs blocks, their steps' results and variables are there for later steps. */
+function seeBlockResults(w: Walk, step: Step): void {
+  for (const name of blocksReachedFrom([step], w.blocks)) {
+    const block = w.blocks.find((b) => b.name === name);
+    if (block) collectIdsAndVars(block.steps, w.seenIds, w.setVars);
+  }
+}
+
+/**
+ * A block may run from anywhere: its steps may read any step outside it and any variable; inside it the
+ * order is checked as usual. It sees no loop variable of its caller, only `error` (in a catch block the
+ * failure, else null).
+ */
+function walkBlocks(w: Walk): void {
+  w.blocks.forEach((block, i) => {
+    const own = new Set<string>();
+    collectIdsAndVars(block.steps, own, new Set());
+    const outer = { seenIds: w.seenIds, setVars: w.setVars };
+    w.seenIds = new Set([...w.allIds].filter((id) => !own.has(id)));
+    w.setVars = new Set(w.allVars);
+    walkSteps(w, block.steps, `blocks[${i}].steps`, ['error']);
+    Object.assign(w, outer);
   });
 }
 
@@ -227,13 +269,18 @@ export function checkWorkflow(spec: WorkflowSpec): WorkflowProblem[] {
     params: new Set((spec.params ?? []).map((p) => p.name)),
     slots: new Map((spec.credentials ?? []).map((c) => [c.name, new Set(c.keys)])),
     allIds: new Set(),
-    seenIds: new Map(),
+    seenIds: new Set(),
+    declared: new Map(),
+    blocks: spec.blocks ?? [],
     allVars: new Set(),
     setVars: new Set(),
     problems: [],
   };
   collectIdsAndVars(spec.steps, w.allIds, w.allVars);
+  for (const b of w.blocks) collectIdsAndVars(b.steps, w.allIds, w.allVars);
+  w.problems.push(...blockProblems(spec));
   walkSteps(w, spec.steps, 'steps', []);
+  walkBlocks(w);
   (spec.params ?? []).forEach((p, i) => {
     if (p.required && p.default !== undefined)
       w.problems.push({ path: `params[${i}]`, message: `param "${p.name}" is required and also has a default` });

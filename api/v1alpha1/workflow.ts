@@ -14,6 +14,13 @@ export const MAX_STEP_LIST_DEPTH = 3;
 /** Bounds that keep the CRD's CEL cost estimate within the API server's budget. */
 export const MAX_TOP_LEVEL_STEPS = 100;
 export const MAX_NESTED_STEPS = 12;
+/** Named blocks (spec.blocks): how many, and steps in one. Their steps nest one level less than the top
+ * level's (the CRD unrolls them as if already nested once); a `run` step goes deeper. */
+export const MAX_BLOCKS = 16;
+export const MAX_BLOCK_STEPS = 24;
+export const MAX_BLOCK_STEP_LIST_DEPTH = MAX_STEP_LIST_DEPTH - 1;
+/** Marks a step list the CRD generator unrolls as if already nested this many levels (api/gen/structural.ts). */
+export const NESTED_DEPTH_META = 'x-aether-nested-depth';
 
 const template = (max: number) => boundedString(max).meta({ description: 'Template: may contain {{ expressions }}.' });
 /** One schema per shared field name: the CRD merges all actions' fields into one object. */
@@ -264,8 +271,13 @@ const leafSteps = [
 type Common = z.output<z.ZodObject<typeof common>>;
 export type IfStep = Common & { action: 'if'; condition: string; then: Step[]; else?: Step[] };
 export type ForEachStep = Common & { action: 'forEach'; items: string; as?: string; steps: Step[] };
+/** while: the condition is checked before each iteration; until: after each (the body runs at least once). */
+export type LoopStep = Common & { action: 'while' | 'until'; condition: string; maxIterations: number; steps: Step[] };
+/** catch and finally name blocks (spec.blocks): inline lists would multiply the unrolled CRD. */
+export type TryStep = Common & { action: 'try'; steps: Step[]; catch?: string; finally?: string };
+export type RunStep = Common & { action: 'run'; block: string };
 export type LeafStep = z.output<(typeof leafSteps)[number]>;
-export type Step = LeafStep | IfStep | ForEachStep;
+export type Step = LeafStep | IfStep | ForEachStep | LoopStep | TryStep | RunStep;
 
 // The API server enforces unique keys of a list-type map natively, at no CEL cost.
 const listMapBy = (key: string) => ({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [key] });
@@ -295,30 +307,78 @@ export const ForEachStep: z.ZodType<ForEachStep> = step('forEach', {
   },
 });
 
+export const MAX_LOOP_ITERATIONS = 10_000;
+const loopStep = <A extends 'while' | 'until'>(action: A) =>
+  step(action, {
+    condition: expression(),
+    maxIterations: z
+      .int()
+      .min(1)
+      .max(MAX_LOOP_ITERATIONS)
+      .meta({ description: 'Required bound: the step fails when the loop would run more iterations.' }),
+    get steps() {
+      return nestedSteps();
+    },
+  });
+export const WhileStep = loopStep('while');
+export const UntilStep = loopStep('until');
+const blockName = (what: string) => identifier().meta({ description: `Name of a block in spec.blocks ${what}.` });
+export const TryStep = step('try', {
+  get steps() {
+    return nestedSteps();
+  },
+  catch: blockName('run when a step of steps fails (it sees the failure as error)').optional(),
+  finally: blockName('run after steps and catch, whatever happened').optional(),
+});
+export const RunStep = step('run', { block: blockName('to run') });
+
+const CONTROL_STEPS = [WhileStep, UntilStep, TryStep, RunStep] as const;
+
 // Typed by hand: TypeScript cannot infer a type that refers to itself through getters.
 export const Step = z.discriminatedUnion('action', [
   ...leafSteps,
   IfStep as unknown as z.ZodObject<{ action: z.ZodLiteral<'if'> }>,
   ForEachStep as unknown as z.ZodObject<{ action: z.ZodLiteral<'forEach'> }>,
+  ...CONTROL_STEPS,
 ]) as unknown as z.ZodType<Step>;
 
 export type Action = Step['action'];
-export const ACTIONS = [...leafSteps.map((s) => s.shape.action.value), 'if', 'forEach'] as Action[];
+export const ACTIONS = [
+  ...leafSteps.map((s) => s.shape.action.value),
+  'if',
+  'forEach',
+  ...CONTROL_STEPS.map((s) => s.shape.action.value),
+] as Action[];
 
 /** The nested step lists of a step, with the field each sits in. */
 export function childStepLists(s: Step): Array<{ field: 'then' | 'else' | 'steps'; steps: Step[] }> {
   if (s.action === 'if')
     return [{ field: 'then', steps: s.then }, ...(s.else ? [{ field: 'else' as const, steps: s.else }] : [])];
-  if (s.action === 'forEach') return [{ field: 'steps', steps: s.steps }];
+  if (s.action === 'forEach' || s.action === 'while' || s.action === 'until' || s.action === 'try')
+    return [{ field: 'steps', steps: s.steps }];
   return [];
 }
 
-/** Deepest level of step lists (1 = no blocks). */
+/** Deepest level of step lists (1 = no nested lists). */
 export function stepListDepth(steps: Step[]): number {
   let depth = 1;
   for (const s of steps) for (const c of childStepLists(s)) depth = Math.max(depth, 1 + stepListDepth(c.steps));
   return depth;
 }
+
+export const Block = z.strictObject({
+  name: identifier(),
+  description: boundedString(512).optional(),
+  steps: withRules(
+    z
+      .array(Step)
+      .min(1)
+      .max(MAX_BLOCK_STEPS)
+      .meta({ ...listMapBy('id'), [NESTED_DEPTH_META]: 1 }),
+    [stepIdsUniqueAtLevel],
+  ),
+});
+export type Block = z.output<typeof Block>;
 
 export const WorkflowSpec = withRules(
   z.strictObject({
@@ -328,6 +388,11 @@ export const WorkflowSpec = withRules(
     timeouts: Timeouts.optional(),
     limits: Limits.optional(),
     steps: stepList(MAX_TOP_LEVEL_STEPS),
+    blocks: z
+      .array(Block)
+      .max(MAX_BLOCKS)
+      .meta({ ...listMapBy('name'), description: 'Named step lists, run by `run` steps and try catch/finally.' })
+      .optional(),
   }),
   [
     {
@@ -345,6 +410,17 @@ export const WorkflowSpec = withRules(
       message: `steps may nest at most ${MAX_STEP_LIST_DEPTH} levels deep`,
       fieldPath: '.steps',
       holds: (w) => stepListDepth(w.steps) <= MAX_STEP_LIST_DEPTH,
+    },
+    {
+      message: 'block names must be unique',
+      fieldPath: '.blocks',
+      holds: (w) => !w.blocks || new Set(w.blocks.map((b) => b.name)).size === w.blocks.length,
+    },
+    {
+      // zod only, like the rule above; a block goes deeper by running another block.
+      message: `steps of a block may nest at most ${MAX_BLOCK_STEP_LIST_DEPTH} levels deep (run another block to go deeper)`,
+      fieldPath: '.blocks',
+      holds: (w) => (w.blocks ?? []).every((b) => stepListDepth(b.steps) <= MAX_BLOCK_STEP_LIST_DEPTH),
     },
   ],
 );

@@ -1,6 +1,6 @@
 // Pure decisions of the job handler: when an attempt must stop, which action a step is, and how an
 // attempt's result is reported.
-import type { Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import { childStepLists, type Step, type WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 
 export type StopReason = 'cancel' | 'deadline' | 'jobTimeout';
 
@@ -27,21 +27,17 @@ export function attemptDeadline(started: Date, jobSeconds: number | undefined): 
   return jobSeconds === undefined ? null : started.getTime() + jobSeconds * 1000;
 }
 
-/** Step id -> action, nested steps (if/forEach) included. */
-export function actionsById(workflow: Pick<WorkflowSpec, 'steps'>): Map<string, string> {
+/** Step id -> action, nested steps and the steps of named blocks included. */
+export function actionsById(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (steps: Step[]) => {
     for (const s of steps) {
       out.set(s.id, s.action);
-      if (s.action === 'if') {
-        walk(s.then);
-        if (s.else) walk(s.else);
-      } else if (s.action === 'forEach') {
-        walk(s.steps);
-      }
+      for (const c of childStepLists(s)) walk(c.steps);
     }
   };
   walk(workflow.steps);
+  for (const b of workflow.blocks ?? []) walk(b.steps);
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface StepCheckpoint {
   stopped?: StopReason;
   /** forEach: the list iterated, fixed once so a replay walks the same items. */
   items?: unknown[];
+  /** while/until: whether the loop runs (another) iteration, decided once per iteration. */
+  proceed?: boolean;
   /** if: the branch taken. */
   branch?: 'then' | 'else' | 'none';
   /** The step's output was masked (`mask.output`): not recorded, only known to a live run. */

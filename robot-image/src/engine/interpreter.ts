@@ -34,8 +34,10 @@ import {
   type CredentialVault,
   type JobScope,
 } from './scope.js';
+import type { StepResult } from '../../../api/expr/index.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 import type { JobFiles } from '../artifacts/store.js';
+import { isControlStep, runControlStep, type FlowContext, type Halt } from './control-flow.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
 
@@ -131,9 +133,6 @@ interface Walk {
   shown: Map<string, unknown>;
 }
 
-type Halt =
-  | { failed: { message: string; stepId: string; reason?: 'CredentialScopeDenied' }; image?: string }
-  | { stopped: StopReason; stepId: string };
 
 const FIELD_ACTIONS = new Set(['fill', 'select', 'check', 'uncheck']);
 
@@ -197,16 +196,7 @@ async function runStep(
     if (cp.session.url !== walk.session?.url) walk.pending = [];
     walk.session = cp.session;
   }
-  if (cp.error) {
-    walk.scope.steps[step.id] = {};
-    walk.shown.delete(step.id);
-    // A credential scope refusal is never swallowed by `onError: continue`.
-    if (cp.error.reason === 'CredentialScopeDenied')
-      return { failed: { message: cp.error.message, stepId: path, reason: cp.error.reason }, image: cp.image };
-    if (failureEffect(step.onError) === 'fail-attempt')
-      return { failed: { message: cp.error.message, stepId: path }, image: cp.image };
-    return undefined;
-  }
+  if (cp.error) return stepFailed(step, path, cp.error, cp.image, walk);
   Object.assign(walk.scope.vars, cp.vars ?? {});
 
   let output = cp.outputMasked ? walk.liveOutputs.get(path) : cp.output;
@@ -237,6 +227,11 @@ async function runStep(
     walk.scope.locals = saved;
     output = iterations;
     shown = shownIterations;
+  } else if (isControlStep(step)) {
+    const done = await runControlStep(step, path, flowOf(walk, rt, svc));
+    if ('halt' in done) return done.halt;
+    if ('error' in done) return stepFailed(step, path, done.error, undefined, walk);
+    ({ output, shown } = done);
   } else {
     if (FIELD_ACTIONS.has(step.action))
       walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
@@ -250,6 +245,39 @@ async function runStep(
   walk.shown.set(step.id, shown);
   // A masked output is `[masked]` in the result also after a take-over, where its value is unknown.
   if (path === step.id && shown !== undefined) walk.outputs[step.id] = shown;
+  return undefined;
+}
+
+function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
+  return {
+    scope: walk.scope,
+    shown: walk.shown,
+    screenshots: walk.screenshots,
+    blocks: walk.input.workflow.blocks ?? [],
+    runSteps: (steps, parents) => runSteps(steps, parents, walk, rt, svc),
+    checkpoint: (path, body) => checkpointed(path, walk, rt, body),
+    condition: (src, scope) => condition(src, scope, rt.vault),
+    errorMessage: (err) => rt.redactor.string(messageOf(err)),
+  };
+}
+
+/**
+ * A step's final failure: later steps see it as `steps.<id>.error`; the attempt fails unless the step's
+ * policy is `continue` (a credential scope refusal is never swallowed by that).
+ */
+function stepFailed(
+  step: Step,
+  path: string,
+  error: NonNullable<StepCheckpoint['error']>,
+  image: string | undefined,
+  walk: Walk,
+): Halt | undefined {
+  const failed: StepResult & { error: { message: string; step: string } } = { error: { message: error.message, step: path } };
+  walk.scope.steps[step.id] = failed;
+  walk.shown.delete(step.id);
+  if (error.reason === 'CredentialScopeDenied')
+    return { failed: { message: error.message, stepId: path, reason: error.reason }, image };
+  if (failureEffect(step.onError) === 'fail-attempt') return { failed: { message: error.message, stepId: path }, image };
   return undefined;
 }
 
@@ -362,6 +390,8 @@ async function executeStep(
   } catch (err) {
     return { error: { message: rt.redactor.string(messageOf(err)) } };
   }
+  // Their decisions are checkpointed per iteration or block (control-flow.ts).
+  if (isControlStep(step)) return {};
   return executeLeaf(step, path, walk, rt, svc);
 }
 
