@@ -107,7 +107,7 @@ function charge(run: Run, n: number, e: Expr): void {
   run.meter.steps += n;
   if (run.meter.steps > MAX_EVALUATION_STEPS)
     throw new ExpressionError(
-      `evaluation needs more than ${MAX_EVALUATION_STEPS} steps (lists too long for filter/map, or nested too deep)`,
+      `evaluation needs more than ${MAX_EVALUATION_STEPS} steps (long lists or texts, or filter/map inside filter/map)`,
       run.source,
       e.pos,
     );
@@ -146,7 +146,10 @@ function call(e: Expr, name: string, argNodes: Expr[], run: Run): unknown {
     return a.kind === 'lambda' ? lambdaOf(a, run) : evaluateNode(a, run);
   });
   const cx: CallContext = { charge: (n) => charge(run, n, e), now: run.scope.now };
-  return fn.apply(args, cx);
+  const result = fn.apply(args, cx);
+  // A text a function built cost work in proportion to its length (upper, json, join...).
+  if (typeof result === 'string') charge(run, Math.floor(result.length / 10), e);
+  return result;
 }
 
 function nodeValue(e: Expr, run: Run): unknown {

@@ -40,7 +40,8 @@ export const VALUE_FILTERS: Record<string, Fn> = {
   },
   number: {
     arity: [1],
-    apply: ([v]) => {
+    apply: ([v], cx) => {
+      if (typeof v === 'string') cx.charge(Math.floor(v.length / 10));
       const n = typeof v === 'number' ? v : Number(text(v).trim().replace(/,/g, ''));
       return Number.isFinite(n) ? n : null;
     },

@@ -152,6 +152,10 @@ describe('functions and operators under hostile input (issue 16)', () => {
     ['nested map over large lists', 'map(params.big, x => map(params.big, y => x.i))'],
     ['filter inside map', 'map(params.big, x => filter(params.big, y => y.i == x.i))'],
     ['sum inside filter', 'filter(params.big, x => sum(params.big, y => y.i) > x.i)'],
+    ['a long text rewritten for every element', 'map(params.big, x => replace(params.long, "a", "b"))'],
+    ['a long text upper-cased for every element', 'map(params.big, x => upper(params.long))'],
+    ['a long text read as a number for every element', 'map(params.big, x => params.long | number)'],
+    ['a large list written as JSON for every element', 'map(params.big, x => json(params.big))'],
   ])('%s runs out of evaluation steps with a clear error', (_name, src) => {
     const err = expressionError(() => evaluateCondition(src, scope));
     expect(err.reason).toContain(`more than ${MAX_EVALUATION_STEPS} steps`);

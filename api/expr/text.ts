@@ -3,8 +3,8 @@
 import { checkedList, checkTextLength, describeValue, FunctionError, kindOf, textArg, type Fn } from './fn.js';
 import { asNumber } from './values.js';
 
-/** Text work costs one step per 100 characters (and one at least). */
-const cost = (length: number) => 1 + Math.floor(length / 100);
+/** Text work costs one step per 10 characters (and one at least). */
+const cost = (length: number) => 1 + Math.floor(length / 10);
 
 const nonEmptyLiteral = (fn: string, at: number) => (index: number, value: unknown) =>
   index === at && value === '' ? `${fn} needs a non-empty text to look for` : undefined;
@@ -21,7 +21,7 @@ export const TEXT_FUNCTIONS: Record<string, Fn> = {
       cx.charge(cost(input.length));
       const pieces = input.split(from);
       checkTextLength(input.length + (pieces.length - 1) * (to.length - from.length), 'replace');
-      cx.charge(cost(pieces.length * to.length));
+      cx.charge(pieces.length + cost(pieces.length * to.length));
       return pieces.join(to);
     },
   },
@@ -32,8 +32,9 @@ export const TEXT_FUNCTIONS: Record<string, Fn> = {
       const sep = textArg(separator, 'split', 'the separator');
       cx.charge(cost(input.length));
       // '' splits into characters (code points, so an emoji stays whole).
-      if (sep === '') return checkedList(Array.from(input.slice(0, 4 * 100_001)), 'split');
-      return checkedList(input.split(sep, 100_001), 'split');
+      const parts = checkedList(sep === '' ? Array.from(input.slice(0, 4 * 100_001)) : input.split(sep, 100_001), 'split');
+      cx.charge(parts.length);
+      return parts;
     },
   },
   slice: {

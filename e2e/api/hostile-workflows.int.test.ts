@@ -61,6 +61,21 @@ const CASES: Array<{ name: string; steps: unknown[]; params?: unknown[]; expect:
     expect: ['step "check" (steps[0].condition): regular expression', 'too complex'],
   },
   {
+    name: 'unknown-function',
+    steps: [{ id: 'calc', action: 'setVariable', name: 'x', value: '{{ eval("process.exit()") }}' }],
+    expect: ['step "calc" (steps[0].value): unknown function "eval"', 'at position 3'],
+  },
+  {
+    name: 'wrong-arity',
+    steps: [{ id: 'check', action: 'assert', condition: 'round(1, 2, 3) > 0' }],
+    expect: ['step "check" (steps[0].condition): function "round" takes 1 or 2 arguments, got 3'],
+  },
+  {
+    name: 'unknown-zone',
+    steps: [{ id: 'open', action: 'goto', url: 'https://example.com/{{ formatDate(now(), "yyyy", "Mars/Base") }}' }],
+    expect: ['step "open" (steps[0].url): unknown time zone "Mars/Base"', 'at position 49'],
+  },
+  {
     name: 'huge-image',
     steps: [{ id: 'press', action: 'click', target: { css: '#b', image: { png: pngClaiming(100_000, 100_000) } } }],
     expect: ['step "press" (steps[0].target.image.png): image is 100000x100000 pixels'],
