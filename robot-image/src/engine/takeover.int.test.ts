@@ -1,17 +1,13 @@
 // Crash and take-over across real processes: a robot process runs the job and SIGKILLs itself
 // right after step k's checkpoint; a second process takes the same workflow over, rebuilds the
 // browser session from the checkpoint and runs only steps k+1..n.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { runChild, type ChildResult } from './testing/attempt-child-run.js';
 import { freshDatabase } from '../../../e2e/harness/testenv.js';
 import { DEFAULT_USERS, startTestSite, type TestSite } from '../../../e2e/site/server.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
 const CREDENTIALS = {
   [SITE_SLOT]: { username: USER, password: PASSWORD, token: 'tok-' + randomBytes(8).toString('hex') },
@@ -19,37 +15,6 @@ const CREDENTIALS = {
 const STEP_IDS = openAccountWorkflow().steps.map((s) => s.id);
 /** Both processes are robots of one namespace: they share its checkpoint key. */
 const SESSION_KEY = randomBytes(32).toString('base64');
-
-interface ChildResult {
-  status: string;
-  outputs?: Record<string, unknown>;
-  vars?: Record<string, unknown>;
-  screenshots?: Record<string, string>;
-  takeOver?: string;
-  ran: string[];
-  error?: unknown;
-}
-
-function runChild(
-  attempt: Record<string, unknown>,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'testing', 'attempt-child.ts')], {
-      cwd: root,
-      env: { ...process.env, AETHER_ATTEMPT: JSON.stringify(attempt) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code, signal, result: line ? (JSON.parse(line.slice(7)) as ChildResult) : undefined, stderr: err });
-    });
-  });
-}
 
 let site: TestSite;
 let dbUrl: string;
