@@ -98,6 +98,24 @@ export function tablePage(user: string): string {
   );
 }
 
+/** Pages of the paginated list (`/pages/1` .. `/pages/PAGE_COUNT`). */
+export const PAGE_COUNT = 5;
+
+/** One page of a paginated list: items, an Acknowledge form (a POST per page) and Next, disabled on the last. */
+export function pagedListPage(page: number): string {
+  const items = [1, 2].map((i) => `<li class="item">item ${page}.${i}</li>`).join('');
+  const last = page >= PAGE_COUNT;
+  const next = last
+    ? '<span id="next" data-enabled="false" aria-disabled="true">Next</span>'
+    : `<a id="next" data-enabled="true" href="/pages/${page + 1}">Next</a>`;
+  return layout(
+    `Page ${page} of ${PAGE_COUNT}`,
+    `<ul id="items">${items}</ul>
+<form method="post" action="/pages/${page}/ack"><button id="ack" type="submit">Acknowledge</button></form>
+<p>${next}</p>`,
+  );
+}
+
 /** An element that appears only after `delayMs`, added by a timer as a slow single-page app would. */
 export function latePage(delayMs: number, user: string): string {
   return layout(

@@ -5,7 +5,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleFiles, type ReceivedUpload } from './files.js';
-import { donePage, formPage, homePage, latePage, loginPage, messagePage, tablePage, type FormValues } from './html.js';
+import {
+  donePage,
+  formPage,
+  homePage,
+  latePage,
+  loginPage,
+  messagePage,
+  PAGE_COUNT,
+  pagedListPage,
+  tablePage,
+  type FormValues,
+} from './html.js';
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { alice: 'wonderland-7Q!x' };
 
@@ -88,6 +99,12 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
     if (path === '/api/echo') {
       const raw = method === 'POST' ? body.toString() : '';
       return sendJson(res, 200, { method, query: Object.fromEntries(u.searchParams), body: raw });
+    }
+
+    const paged = /^\/pages\/(\d+)(\/ack)?$/.exec(path);
+    if (paged && Number(paged[1]) >= 1 && Number(paged[1]) <= PAGE_COUNT) {
+      if (method === 'POST' && paged[2]) return redirect(res, `/pages/${paged[1]}`);
+      if (method === 'GET' && !paged[2]) return send(res, 200, pagedListPage(Number(paged[1])));
     }
 
     // Everything else needs a session.

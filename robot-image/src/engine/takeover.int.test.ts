@@ -3,9 +3,9 @@
 // browser session from the checkpoint and runs only steps k+1..n.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { runChild, type ChildResult } from './testing/attempt-child-run.js';
 import { freshDatabase } from '../../../e2e/harness/testenv.js';
 import { DEFAULT_USERS, startTestSite, type TestSite } from '../../../e2e/site/server.js';
-import { runAttemptChild } from './testing/run-attempt-child.js';
 import { openAccountParams, openAccountWorkflow, SITE_SLOT } from './testing/workflows.js';
 
 const [USER, PASSWORD] = Object.entries(DEFAULT_USERS)[0]!;
@@ -15,18 +15,6 @@ const CREDENTIALS = {
 const STEP_IDS = openAccountWorkflow().steps.map((s) => s.id);
 /** Both processes are robots of one namespace: they share its checkpoint key. */
 const SESSION_KEY = randomBytes(32).toString('base64');
-
-interface ChildResult {
-  status: string;
-  outputs?: Record<string, unknown>;
-  vars?: Record<string, unknown>;
-  screenshots?: Record<string, string>;
-  takeOver?: string;
-  ran: string[];
-  error?: unknown;
-}
-
-const runChild = (attempt: Record<string, unknown>) => runAttemptChild<ChildResult>(attempt);
 
 let site: TestSite;
 let dbUrl: string;
