@@ -57,7 +57,10 @@ Options:
 
 Outputs are printed to stdout as JSON; progress and errors go to stderr.
 Exit codes: 0 succeeded, 1 failed, 2 bad input or environment (no browser, no database; nothing
-queued), 130 interrupted (resumable).`;
+queued), 130 interrupted (resumable).
+
+A run's artifacts (download steps) are written to DATA-DIR/runs/<run uid>/artifacts/. For a cluster
+RpaJob: aether artifacts list|get (aether artifacts --help).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -79,7 +82,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '-h' || command === '--help')
     return { command: 'help' };
-  if (command !== 'run') throw new UsageError([`unknown command "${command}" (try: aether run examples/rpajob.yaml)`]);
+  if (command !== 'run') throw new UsageError([`unknown command "${command}" (try: aether run examples/rpajob.yaml, or aether artifacts --help)`]);
 
   const problems: string[] = [];
   const out: RunArgs = {

@@ -2,11 +2,13 @@
 // Signals are handled here, at the edge: the first Ctrl-C stops the run so it can be resumed, a second
 // one exits at once.
 import { parseArgs, UsageError, USAGE } from './args.js';
+import { ARTIFACTS_USAGE } from './artifacts-usage.js';
 import { EnvironmentError, ensureBrowser } from './environment.js';
 import { ManifestError } from './manifests.js';
 import { EXIT, planRun } from './plan.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'artifacts') return artifacts(argv.slice(1));
   let args;
   try {
     args = parseArgs(argv);
@@ -67,6 +69,30 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof EnvironmentError) {
       process.stderr.write(`aether: ${err.message}\n`);
       return EXIT.environment;
+    }
+    process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+async function artifacts(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(`${ARTIFACTS_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const { parseArtifactsArgs, runArtifactsCommand } = await import('./artifacts-cli.js');
+  try {
+    const args = parseArtifactsArgs(argv);
+    return await runArtifactsCommand(args, {
+      stdout: (b) => process.stdout.write(b),
+      stderr: (t) => process.stderr.write(t),
+      env: process.env,
+      cwd: process.cwd(),
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.problems.map((p) => `aether: ${p}`).join('\n')}\n\n${ARTIFACTS_USAGE}\n`);
+      return EXIT.usage;
     }
     process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;

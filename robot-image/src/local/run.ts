@@ -28,6 +28,7 @@ import { EXIT, type LocalPlan } from './plan.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { terminalReporter, type TerminalOut } from './progress.js';
 import { saveScreenshots } from './screenshots.js';
+import { saveArtifacts } from './artifacts.js';
 import { fileCredentials } from './secrets.js';
 import { startDemoSite, type DemoSite } from './site.js';
 
@@ -238,9 +239,14 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
       log.warn({ err: e }, 'could not save screenshots');
       return [];
     });
+    const artifacts = await saveArtifacts(db, { uid, dir: join(dataDir, 'runs', uid, 'artifacts') }).catch((e: unknown) => {
+      log.warn({ err: e }, 'could not save artifacts');
+      return [];
+    });
     await cleanup();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     for (const f of shots) say(`screenshot: ${f}`);
+    for (const f of artifacts) say(`artifact: ${f}`);
     if (done.state === 'succeeded') {
       io.stdout(`${JSON.stringify(done.outputs ?? {}, null, 2)}\n`);
       say(`RpaJob ${job.namespace}/${job.name} succeeded in ${seconds}s (run ${uid})`);
