@@ -113,6 +113,7 @@ document.getElementById('alert').addEventListener('click', () => {
 const TABS = `
 <p><a id="help" href="/browser/tab-child?n=1" target="_blank">Open help</a></p>
 <button id="open2" onclick="window.open('/browser/tab-child?n=2')">Open second help</button>
+<p><a id="meta" href="http://169.254.169.254/latest/meta-data/" target="_blank">Instance metadata</a></p>
 <label>Note <input id="note"></label>`;
 
 function framesPage(other: string): string {

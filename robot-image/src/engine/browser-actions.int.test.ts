@@ -188,6 +188,13 @@ describe('tabs', () => {
     expect(missing.error.message).toContain('no tab with index 3 (the job has 1 tabs)');
   });
 
+  it('a popup to an address robots may not reach is refused by the egress guard, and the step fails with it', async () => {
+    const r = failed(await run([open('/browser/tabs'), { id: 'meta', action: 'waitForPopup', target: { role: 'link', name: 'Instance metadata' } }]));
+    expect(r.error.stepId).toBe('meta');
+    expect(r.error.message).toMatch(/^egress refused/);
+    expect(r.error.message).toContain('169.254.0.0/16');
+  });
+
   it('a retried attempt restores every tab from the checkpoint, the active one active', async () => {
     const sessionKey = newCheckpointKey();
     const runUid = testUid();

@@ -563,6 +563,7 @@ async function refillFields(
   timeoutMs: number,
 ): Promise<void> {
   for (const f of walk.pending) {
+    await awaitFrame(session.page, f.step.target.frame, timeoutMs);
     const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), {
       stepPath: f.path,
       timeoutMs,
