@@ -219,6 +219,35 @@ describe('tabs', () => {
   });
 });
 
+describe('durability', () => {
+  it('a retried attempt keeps what earlier steps saw of dialogs and opens its browser with the settings again', async () => {
+    const sessionKey = newCheckpointKey();
+    const runUid = testUid();
+    const steps: Steps = [
+      open('/browser/dialogs'),
+      { id: 'del', action: 'click', target: { css: '#delete' } },
+      { id: 'flaky', action: 'http', url: '{{ params.base }}/flaky?key=dialogs&fails=1' },
+      { id: 'said', action: 'setVariable', name: 'said', value: '{{ steps.del.dialog.message }} {{ steps.del.dialog.answer }}' },
+      text('result', '#delete-result'),
+      open('/browser/settings', 'settings'),
+      text('lang', '#lang'),
+    ];
+    const req = {
+      runUid,
+      workflow: workflow(steps, { dialogs: { action: 'accept' }, browser: { locale: 'fr-FR' } }),
+      params: { base: site.url },
+      sessionKey,
+    };
+    failed(await engine.runAttempt({ ...req, attempt: 1 }));
+    const second = succeeded(await engine.runAttempt({ ...req, attempt: 2, retryFrom: 'failedStep' }));
+    expect(second.vars.said).toBe('Delete record 42? accepted');
+    // The page was reloaded from the checkpoint, not clicked again: the confirm did not come back.
+    expect(second.outputs.result).toBe('pending');
+    expect(second.outputs.lang).toBe('fr-FR');
+    expect(site.hits()['GET /browser/dialogs']).toBe(2);
+  });
+});
+
 describe('frames', () => {
   it('fills and reads inside a same-origin iframe (by name) and a cross-origin one (by url and by iframe element)', async () => {
     const cross = { url: 'http://localhost:*/browser/frame-inner*' };
