@@ -49,7 +49,19 @@ describe('globMatch', () => {
     ['*/api/ping?n=7', 'http://h:1/api/pingXn=7', false],
     ['Help *', 'Help 2', true],
     ['*', 'line\nbreak', true],
+    ['', '', true],
+    ['a*', '', false],
+    ['*a*b', 'xaxb', true],
+    ['*a*b', 'xaxbx', false],
+    ['a**b', 'ab', true],
+    ['.+?', 'x', false],
   ])('%s ~ %s: %s', (pattern, s, want) => {
     expect(globMatch(pattern, s)).toBe(want);
+  });
+
+  it('answers a hostile pattern (many stars, no match) against a long text without backtracking for ages', () => {
+    const pattern = '*a'.repeat(1000) + 'b';
+    const text = 'a'.repeat(2000);
+    expect(globMatch(pattern, text)).toBe(false);
   });
 });
