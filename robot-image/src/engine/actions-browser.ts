@@ -224,24 +224,31 @@ async function extractTable(step: StepOf<'extractTable'>, ctx: BrowserActionCont
 
 /**
  * In the page: the cells of an HTML table (its own rows, not those of tables inside it) or of an ARIA
- * table/grid (role=row and cell/gridcell/columnheader/rowheader descendants of its own).
+ * table/grid (role=row and cell/gridcell/columnheader/rowheader descendants of its own). No named inner
+ * functions: a loader that keeps function names (tsx, esbuild) would wrap them in a helper the page lacks.
  */
 function readTableCells(root: Element): TableCell[][] {
-  const text = (e: Element) => ((e as HTMLElement).innerText ?? e.textContent ?? '').trim();
-  if (root instanceof HTMLTableElement && !root.matches('[role=grid],[role=treegrid]'))
-    return Array.from(root.rows).map((tr) =>
-      Array.from(tr.cells).map((c) => ({ text: text(c), rowSpan: c.rowSpan, colSpan: c.colSpan })),
-    );
   const GRIDS = '[role=grid],[role=table],[role=treegrid]';
   // The target may be the table itself or an element around it.
-  const grid = root.matches(GRIDS) ? root : root.querySelector(`${GRIDS},table`) ?? root;
-  if (grid instanceof HTMLTableElement && !grid.matches(GRIDS)) return readTableCells(grid);
-  const ariaSpan = (c: Element, name: string) => Number(c.getAttribute(name) ?? '1') || 1;
-  return Array.from(grid.querySelectorAll('[role=row]'))
-    .filter((row) => (row.closest(GRIDS) ?? grid) === grid)
-    .map((row) =>
-      Array.from(row.querySelectorAll('[role=cell],[role=gridcell],[role=columnheader],[role=rowheader]'))
-        .filter((c) => c.closest('[role=row]') === row)
-        .map((c) => ({ text: text(c), rowSpan: ariaSpan(c, 'aria-rowspan'), colSpan: ariaSpan(c, 'aria-colspan') })),
-    );
+  const grid = root instanceof HTMLTableElement || root.matches(GRIDS) ? root : (root.querySelector(`${GRIDS},table`) ?? root);
+  const out: TableCell[][] = [];
+  if (grid instanceof HTMLTableElement && !grid.matches('[role=grid],[role=treegrid]')) {
+    for (const tr of Array.from(grid.rows))
+      out.push(Array.from(tr.cells).map((c) => ({ text: (c.innerText ?? '').trim(), rowSpan: c.rowSpan, colSpan: c.colSpan })));
+    return out;
+  }
+  for (const row of Array.from(grid.querySelectorAll('[role=row]'))) {
+    if ((row.closest(GRIDS) ?? grid) !== grid) continue;
+    const cells: TableCell[] = [];
+    for (const c of Array.from(row.querySelectorAll('[role=cell],[role=gridcell],[role=columnheader],[role=rowheader]'))) {
+      if (c.closest('[role=row]') !== row) continue;
+      cells.push({
+        text: ((c as HTMLElement).innerText ?? c.textContent ?? '').trim(),
+        rowSpan: Number(c.getAttribute('aria-rowspan') ?? '1') || 1,
+        colSpan: Number(c.getAttribute('aria-colspan') ?? '1') || 1,
+      });
+    }
+    out.push(cells);
+  }
+  return out;
 }
