@@ -110,12 +110,13 @@ describe('crds/', () => {
     );
   });
 
-  // Client-side `kubectl apply` stores the whole object in an annotation of at most 262144 bytes; the
-  // API server's time to compile a CRD's CEL grows with it too.
+  // The CRDs are installed by server-side apply (too large for client-side apply's 256 KiB annotation);
+  // with their managedFields they must stay well inside etcd's 1.5 MiB object limit, and the API
+  // server's time to compile a CRD's CEL grows with them too.
   it.each(buildCrds().map((c) => [(c.metadata as { name: string }).name, c] as const))(
-    '%s stays under 250,000 bytes as JSON',
+    '%s stays under 600,000 bytes as JSON',
     (_name, crd) => {
-      expect(JSON.stringify(crd).length).toBeLessThan(250_000);
+      expect(JSON.stringify(crd).length).toBeLessThan(600_000);
     },
   );
 });

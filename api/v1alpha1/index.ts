@@ -4,6 +4,8 @@ export * from './common.js';
 export * from './rules.js';
 export * from './target.js';
 export * from './workflow.js';
+export * from './steps-browser.js';
+export * from './browser-settings.js';
 export * from './output-limits.js';
 export * from './validate-workflow.js';
 export * from './input-shape.js';

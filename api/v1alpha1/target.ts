@@ -127,10 +127,28 @@ export const ImageTemplate = withRules(
 );
 export type ImageTemplate = z.infer<typeof ImageTemplate>;
 
+/** The iframe a target lives in: by its name attribute, the URL it shows (a glob with *), or the iframe element. */
+export const FrameRef = withRules(
+  z.strictObject({
+    name: boundedString(256).min(1).optional(),
+    url: boundedString(2048).min(1).optional().meta({ description: "The frame's URL: exact, or a glob with *." }),
+    target: PlainTarget.optional().meta({ description: 'The iframe element.' }),
+  }),
+  [
+    {
+      cel: celExactlyOne(['name', 'url', 'target']),
+      message: 'frame needs exactly one of name, url, target',
+      holds: (f) => exactlyOne(f.name, f.url, f.target),
+    },
+  ],
+);
+export type FrameRef = z.infer<typeof FrameRef>;
+
 /** The element a step acts on. */
 export const Target = withRules(
   z.strictObject({
     ...locatorFields,
+    frame: FrameRef.optional().meta({ description: 'Look for the element inside this iframe (same- or cross-origin).' }),
     fingerprint: Fingerprint.optional(),
     anchor: Anchor.optional(),
     image: ImageTemplate.optional(),

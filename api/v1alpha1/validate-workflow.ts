@@ -219,7 +219,9 @@ function checkExpressions(w: Walk, step: Step, path: string, locals: string[]): 
     if (typeof src !== 'string') continue;
     try {
       const e = parseCondition(src);
-      checkReferences(w, referencedNames(e), locals, step, `${path}.${field}`, field);
+      // A waitFor condition is evaluated again and again against the page it waits on.
+      const here = step.action === 'waitFor' && field === 'condition' ? [...locals, 'page'] : locals;
+      checkReferences(w, referencedNames(e), here, step, `${path}.${field}`, field);
       checkPatterns(w, [e], step, `${path}.${field}`);
     } catch (err) {
       w.problems.push(syntaxProblem(err, step, `${path}.${field}`));

@@ -5,8 +5,16 @@ import { z } from 'zod';
 import { celExactlyOne, exactlyOne, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
 import { DEFAULT_OUTPUT_LIMITS, MAX_OUTPUT_LIMITS } from './output-limits.js';
-import { PlainTarget, Target } from './target.js';
 import { downloadFields, downloadRules, uploadFields } from './steps-files.js';
+import { Target } from './target.js';
+import { expression, stepCommon as common, step, template, urlTemplate, valueTemplate, WAIT_UNTIL } from './step-base.js';
+import { browserSteps } from './steps-browser.js';
+import { BrowserSettings } from './browser-settings.js';
+import { DialogPolicy } from './step-base.js';
+import { browserSettingsRules } from './workflow-browser-rules.js';
+
+export { WAIT_STATES, WaitForStep } from './steps-browser.js';
+export { Backoff, DialogPolicy, Mask, ON_ERROR_POLICIES, OnError, WAIT_UNTIL } from './step-base.js';
 
 /** Step lists nest this deep (top level + blocks inside blocks). CRDs cannot recurse, so the
  * generator unrolls nested steps to exactly this depth and the zod schema enforces the same. */
@@ -21,12 +29,6 @@ export const MAX_BLOCK_STEPS = 24;
 export const MAX_BLOCK_STEP_LIST_DEPTH = MAX_STEP_LIST_DEPTH - 1;
 /** Marks a step list the CRD generator unrolls as if already nested this many levels (api/gen/structural.ts). */
 export const NESTED_DEPTH_META = 'x-aether-nested-depth';
-
-const template = (max: number) => boundedString(max).meta({ description: 'Template: may contain {{ expressions }}.' });
-/** One schema per shared field name: the CRD merges all actions' fields into one object. */
-const valueTemplate = () => template(8192);
-const urlTemplate = () => template(2048).min(1);
-const expression = () => boundedString(1024).min(1).meta({ description: 'Expression (see api/README.md).' });
 
 export const PARAM_TYPES = ['string', 'number', 'boolean', 'list', 'object'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -103,58 +105,7 @@ export const Limits = z.strictObject({
 });
 export type Limits = z.infer<typeof Limits>;
 
-export const ON_ERROR_POLICIES = ['fail', 'continue', 'retry'] as const;
-
-export const Backoff = z.strictObject({
-  initialSeconds: z.number().min(0).max(3600).optional(),
-  multiplier: z.number().min(1).max(10).optional(),
-  maxSeconds: z.number().min(0).max(3600).optional(),
-});
-
-export const OnError = withRules(
-  z.strictObject({
-    policy: z.enum(ON_ERROR_POLICIES),
-    retries: z.int().min(1).max(10).optional(),
-    backoff: Backoff.optional(),
-  }),
-  [
-    {
-      cel: "self.policy == 'retry' || (!has(self.retries) && !has(self.backoff))",
-      message: 'retries and backoff are only allowed with policy retry',
-      fieldPath: '.retries',
-      holds: (o) => o.policy === 'retry' || (o.retries === undefined && o.backoff === undefined),
-    },
-  ],
-);
-export type OnError = z.infer<typeof OnError>;
-
-/** What must never be recorded from a step: elements blanked in screenshots, the output itself. */
-export const Mask = z.strictObject({
-  elements: z.array(PlainTarget).max(4).optional(),
-  output: z.boolean().optional(),
-});
-export type Mask = z.infer<typeof Mask>;
-
-const common = {
-  id: identifier(),
-  description: boundedString(512).optional(),
-  timeoutSeconds: z.int().min(1).max(3600).optional(),
-  onError: OnError.optional(),
-  mask: Mask.optional(),
-};
-
-function step<A extends string, F extends z.core.$ZodLooseShape>(action: A, fields: F) {
-  // Copy descriptors, not values: the if/forEach fields are getters (lazy, for recursion).
-  const shape = Object.defineProperties(
-    { ...common, action: z.literal(action) },
-    Object.getOwnPropertyDescriptors(fields),
-  );
-  return z.strictObject(shape as typeof common & { action: z.ZodLiteral<A> } & F);
-}
-
-export const WAIT_STATES = ['visible', 'hidden', 'attached', 'detached'] as const;
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
-export const WAIT_UNTIL = ['load', 'domcontentloaded', 'networkidle', 'commit'] as const;
 
 export const GotoStep = step('goto', { url: urlTemplate(), waitUntil: z.enum(WAIT_UNTIL).optional() });
 export const ClickStep = step('click', {
@@ -174,27 +125,6 @@ export const PressStep = step('press', {
   target: Target.optional(),
 });
 export const HoverStep = step('hover', { target: Target });
-export const WaitForStep = withRules(
-  step('waitFor', {
-    target: Target.optional(),
-    state: z.enum(WAIT_STATES).optional(),
-    url: urlTemplate().optional(),
-    seconds: z.number().min(0).max(3600).optional(),
-  }),
-  [
-    {
-      cel: celExactlyOne(['target', 'url', 'seconds']),
-      message: 'waitFor needs exactly one of target, url, seconds',
-      holds: (s) => exactlyOne(s.target, s.url, s.seconds),
-    },
-    {
-      cel: '!has(self.state) || has(self.target)',
-      message: 'state is only allowed with target',
-      fieldPath: '.state',
-      holds: (s) => s.state === undefined || s.target !== undefined,
-    },
-  ],
-);
 export const ExtractTextStep = step('extractText', {
   target: Target,
   all: z.boolean().optional().meta({ description: 'Return the texts of all matches as a list.' }),
@@ -256,7 +186,6 @@ const leafSteps = [
   UncheckStep,
   PressStep,
   HoverStep,
-  WaitForStep,
   ExtractTextStep,
   ExtractAttributeStep,
   ExtractTableStep,
@@ -266,6 +195,7 @@ const leafSteps = [
   HttpStep,
   DownloadStep,
   UploadStep,
+  ...browserSteps,
 ] as const;
 
 type Common = z.output<z.ZodObject<typeof common>>;
@@ -387,6 +317,8 @@ export const WorkflowSpec = withRules(
     credentials: z.array(CredentialSlot).max(16).meta(listMapBy('name')).optional(),
     timeouts: Timeouts.optional(),
     limits: Limits.optional(),
+    browser: BrowserSettings.optional(),
+    dialogs: DialogPolicy.optional().meta({ description: 'What the robot answers to dialogs (default: dismiss).' }),
     steps: stepList(MAX_TOP_LEVEL_STEPS),
     blocks: z
       .array(Block)
@@ -395,6 +327,7 @@ export const WorkflowSpec = withRules(
       .optional(),
   }),
   [
+    ...browserSettingsRules,
     {
       message: 'param names must be unique',
       fieldPath: '.params',

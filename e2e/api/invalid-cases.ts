@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { BROWSER_INVALID_CASES } from './invalid-browser-cases.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -352,4 +353,5 @@ export const INVALID_CASES: InvalidCase[] = [
     }),
     expect: ['spec.jobTemplate.spec', 'exactly one of workflowRef, workflow must be set'],
   },
+  ...BROWSER_INVALID_CASES,
 ];

@@ -17,6 +17,7 @@ import {
   tablePage,
   type FormValues,
 } from './html.js';
+import { browserPage, type BrowserPageAnswer } from './browser-pages.js';
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { alice: 'wonderland-7Q!x' };
 
@@ -96,6 +97,8 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
       return send(res, 200, messagePage('Flaky page', `Worked on attempt ${seen}`));
     }
     if (path === '/fail') return send(res, 500, messagePage('Server error', 'This page always fails'));
+    const browserAnswer = method === 'GET' ? browserPage(req, u) : undefined;
+    if (browserAnswer) return sendBrowserPage(res, browserAnswer);
     if (path === '/api/echo') {
       const raw = method === 'POST' ? body.toString() : '';
       return sendJson(res, 200, { method, query: Object.fromEntries(u.searchParams), body: raw });
@@ -193,6 +196,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(html);
+}
+
+function sendBrowserPage(res: ServerResponse, a: BrowserPageAnswer): void {
+  if (a.json !== undefined) return sendJson(res, a.status, a.json);
+  res.writeHead(a.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...a.headers });
+  res.end(a.html ?? '');
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -2,21 +2,24 @@
 // storage state: cookies and local storage) and rebuilt from it in a fresh context on take-over.
 import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { BrowserHost } from './host.js';
+import { captureTabs, restoreTabs, type TabsSnapshot } from './tabs.js';
 
 export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
-export interface SessionSnapshot {
+/** `url` is the active tab's; `tabs` lists every tab when there are several. */
+export interface SessionSnapshot extends TabsSnapshot {
   url: string;
   storageState: StorageState;
 }
 
 export interface JobSession {
   context: BrowserContext;
+  /** The active tab: the one steps act on. */
   page: Page;
 }
 
 export async function captureSession(session: JobSession): Promise<SessionSnapshot> {
-  return { url: session.page.url(), storageState: await session.context.storageState() };
+  return { url: session.page.url(), storageState: await session.context.storageState(), ...captureTabs(session) };
 }
 
 /** True when a navigation to `url` would reload a real page (not about:blank, data: or chrome:). */
@@ -49,9 +52,13 @@ export async function openSession(
   const context = await host.newContext({ ...options, ...(snapshot ? { storageState: snapshot.storageState } : {}) });
   try {
     await prepare?.(context);
-    const page = await context.newPage();
-    if (snapshot && isRestorableUrl(snapshot.url)) await page.goto(snapshot.url, { waitUntil: 'domcontentloaded' });
-    return { context, page };
+    const open = async (page: Page, url: string) => {
+      if (isRestorableUrl(url)) await page.goto(url, { waitUntil: 'domcontentloaded' });
+    };
+    const first = await context.newPage();
+    if (!snapshot) return { context, page: first };
+    await open(first, snapshot.tabs?.[0] ?? snapshot.url);
+    return { context, page: await restoreTabs(context, first, snapshot, open) };
   } catch (err) {
     await context.close().catch(() => undefined);
     throw new Error(`could not restore the browser session at ${snapshot?.url ?? 'a blank page'}`, { cause: err });
@@ -62,7 +69,13 @@ export async function closeSession(session: JobSession | undefined): Promise<voi
   await session?.context.close().catch(() => undefined);
 }
 
-/** Same page and same cookies/storage: no need to record the session again. */
+/** Same tabs, same page and same cookies/storage: no need to record the session again. */
 export function sameSession(a: SessionSnapshot | undefined, b: SessionSnapshot): boolean {
-  return a !== undefined && a.url === b.url && JSON.stringify(a.storageState) === JSON.stringify(b.storageState);
+  return (
+    a !== undefined &&
+    a.url === b.url &&
+    a.active === b.active &&
+    JSON.stringify(a.tabs) === JSON.stringify(b.tabs) &&
+    JSON.stringify(a.storageState) === JSON.stringify(b.storageState)
+  );
 }

@@ -12,16 +12,16 @@ import type { UseCheck } from '../credscope/enforce.js';
 import { describeTarget } from './targets.js';
 import type { StepFiles } from '../artifacts/store.js';
 import { downloadAction, uploadAction } from './files.js';
+import { globMatch } from './glob.js';
+import { runBrowserAction, type BrowserActionContext } from './actions-browser.js';
 
-export interface ActionContext {
+export interface ActionContext extends BrowserActionContext {
   /** The job's page; opened (and restored from the last checkpoint) on first use. */
   page(): Promise<Page>;
   /** The step's element; `expect: 'any'` when zero or many matches are a valid answer (no healing). */
   locate(target: Target, opts?: { expect?: 'one' | 'any' }): Promise<Locator>;
   /** A template's value (a whole `{{ expr }}` keeps its type). */
   render(src: string): Promise<unknown>;
-  /** An `if`/`assert` condition's truth. */
-  condition(src: string): Promise<boolean>;
   /** Locators to paint over in screenshots. */
   masks(extra?: Target[]): Promise<Locator[]>;
   timeoutMs: number;
@@ -113,17 +113,6 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
     case 'hover':
       await (await ctx.locate(step.target)).hover(t);
       return { browser: true };
-    case 'waitFor': {
-      const page = await ctx.page();
-      if (step.target) {
-        const state = step.state ?? 'visible';
-        const expect = state === 'hidden' || state === 'detached' ? 'any' : 'one';
-        await (await ctx.locate(step.target, { expect })).first().waitFor({ state, ...t });
-      }
-      else if (step.url !== undefined) await page.waitForURL(text(await ctx.render(step.url)), t);
-      else await new Promise((r) => setTimeout(r, (step.seconds ?? 0) * 1000));
-      return { browser: true };
-    }
     case 'extractText': {
       const loc = await ctx.locate(step.target, { expect: step.all ? 'any' : 'one' });
       if (step.all) {
@@ -143,18 +132,6 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       }
       return { output: await loc.getAttribute(step.attribute, t), browser: true };
     }
-    case 'extractTable': {
-      const loc = await ctx.locate(step.target);
-      const rows = await loc.evaluate(
-        (table) =>
-          Array.from(table.querySelectorAll('tr')).map((tr) =>
-            Array.from(tr.querySelectorAll('th,td')).map((c) => (c as HTMLElement).innerText.trim()),
-          ),
-        undefined,
-        t,
-      );
-      return { output: tableOutput(rows, step.header ?? true), browser: true };
-    }
     case 'screenshot': {
       const page = await ctx.page();
       const mask = await ctx.masks(step.mask?.elements);
@@ -171,19 +148,14 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       return downloadAction(step, ctx);
     case 'upload':
       return uploadAction(step, ctx);
+    default:
+      return runBrowserAction(step, ctx);
   }
 }
 
 /** After a click or key press that navigates, wait until the new page is there before capturing it. */
 async function settle(page: Page, timeoutMs: number): Promise<void> {
   await page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
-}
-
-/** Rows of cells; with a header row, a list of objects keyed by the header's texts. */
-export function tableOutput(rows: string[][], header: boolean): unknown[] {
-  if (!header || rows.length === 0) return rows;
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
 }
 
 async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: ActionContext): Promise<void> {
@@ -213,20 +185,6 @@ async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: Ac
   const got = (await loc.innerText({ timeout: ctx.timeoutMs })).trim();
   if (step.exact ? got !== want : !got.includes(want))
     fail(`text of ${describeTarget(step.target!)} is ${JSON.stringify(got.slice(0, 200))}`);
-}
-
-/** `*` matches any run of characters; everything else literally. */
-export function globMatch(pattern: string, s: string): boolean {
-  if (!pattern.includes('*')) return pattern === s;
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*') +
-      '$',
-  );
-  return re.test(s);
 }
 
 /**

@@ -1,6 +1,7 @@
 // What one DBOS step records for one workflow step, and what a whole attempt returns. Everything
 // here is JSON and goes to Postgres: never a credential value or a masked output (see redact.ts), and
 // the browser session only sealed (session-seal.ts).
+import type { SeenDialog } from '../browser/dialogs.js';
 import type { SessionSnapshot } from '../browser/session.js';
 import type { SealedSession } from './session-seal.js';
 
@@ -29,6 +30,8 @@ export interface StepCheckpoint {
   outputMasked?: boolean;
   /** The step's target no longer matched and was healed (see engine/healing-resolver.ts). */
   healed?: HealMark[];
+  /** The last dialog the step answered (`steps.<id>.dialog`). */
+  dialog?: SeenDialog;
 }
 
 /** A checkpoint as DBOS records it: strings redacted, the session sealed (interpreter.ts `recordable`). */

@@ -13,6 +13,10 @@ import { maskedScreenshot } from '../browser/screenshot.js';
 import { DurableFaultError, isSystemDatabaseFault } from '../durable/fault.js';
 import { captureSession, openSession, sameSession, type JobSession, type SessionSnapshot } from '../browser/session.js';
 import { guardContext } from '../egress/browser.js';
+import { DialogResponder } from '../browser/dialogs.js';
+import { ResponseLog } from '../browser/responses.js';
+import { activateTab, openTabs } from '../browser/tabs.js';
+import { dialogAnswer, jobContextOptions } from './browser-setup.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
 import { runAction, typeCredential, type ActionContext } from './actions.js';
@@ -38,6 +42,7 @@ import type { StepResult } from '../../../api/expr/index.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 import type { JobFiles } from '../artifacts/store.js';
 import { isControlStep, runControlStep, type FlowContext, type Halt } from './control-flow.js';
+import { awaitFrame } from './frames.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
 
@@ -131,6 +136,10 @@ interface Walk {
   liveOutputs: Map<string, unknown>;
   /** Each step's output as it may leave the robot: a masked one is `[masked]`, also inside forEach lists. */
   shown: Map<string, unknown>;
+  /** Answers the job's dialogs as the running step says. */
+  dialogs: DialogResponder;
+  /** Responses of the job's tabs, for `waitFor response`. */
+  responses: ResponseLog;
 }
 
 
@@ -157,6 +166,8 @@ export async function runWorkflow(
     screenshots: {},
     liveOutputs: new Map(),
     shown: new Map(),
+    dialogs: new DialogResponder(),
+    responses: new ResponseLog(),
   };
   if (usesClock(input.workflow)) walk.scope.now = await attemptClock(rt.fence).catch((err: unknown) => crashOnDurableFault(rt, err));
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
@@ -241,7 +252,7 @@ async function runStep(
     if (cp.image && step.action === 'screenshot') walk.screenshots[step.name ?? step.id] = cp.image;
     walk.outputsBytes += jsonBytes(output);
   }
-  walk.scope.steps[step.id] = { output };
+  walk.scope.steps[step.id] = { output, ...(cp.dialog && { dialog: cp.dialog }) };
   walk.shown.set(step.id, shown);
   // A masked output is `[masked]` in the result also after a take-over, where its value is unknown.
   if (path === step.id && shown !== undefined) walk.outputs[step.id] = shown;
@@ -407,10 +418,13 @@ async function executeLeaf(
   const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
   let lastError: unknown;
+  walk.responses.stepStarted();
   for (let n = 1; n <= tries && !rt.fence.halted; n++) {
     if (n > 1) await sleep(backoffMs(step.onError, n));
     const refusedBefore = rt.refusals.length;
+    walk.dialogs.last = undefined;
     try {
+      walk.dialogs.answer = await dialogAnswer(step.dialogs, walk.input.workflow.dialogs, ctx.render);
       const result = await withTimeout(
         runAction(step, ctx),
         timeoutMs + 2000,
@@ -434,6 +448,7 @@ async function executeLeaf(
         } else cp.output = result.output;
       }
       if (result.vars) cp.vars = result.vars;
+      if (walk.dialogs.last) cp.dialog = walk.dialogs.last;
       if (result.image) cp.image = result.image.toString('base64');
       const healed = heals.filter((h) => h.outcome === 'healed');
       if (healed.length > 0)
@@ -469,6 +484,7 @@ async function executeLeaf(
       ...(lastError instanceof CredentialScopeDeniedError && { reason: lastError.reason }),
     },
   };
+  if (walk.dialogs.last) cp.dialog = walk.dialogs.last;
   const image = await failureScreenshot(walk, rt, svc);
   if (image) cp.image = image.toString('base64');
   if (rt.session && !rt.session.page.isClosed()) {
@@ -501,14 +517,26 @@ function actionContext(
     signal: rt.fence.signal,
     egress: rt.egress,
     page: async () => (await ensureSession(walk, rt, svc, timeoutMs)).page,
-    locate: async (target, opts) =>
-      svc.resolveTarget(
-        (await ensureSession(walk, rt, svc, timeoutMs)).page,
-        await renderTarget(target, walk.scope, rt.vault),
-        { stepPath: path, timeoutMs, expect: opts?.expect ?? 'one', templated: isTemplated(target), masked, ...(job && { job }) },
-      ),
+    locate: async (target, opts) => {
+      const page = (await ensureSession(walk, rt, svc, timeoutMs)).page;
+      await awaitFrame(page, target.frame, timeoutMs);
+      return svc.resolveTarget(page, await renderTarget(target, walk.scope, rt.vault), {
+        stepPath: path,
+        timeoutMs,
+        expect: opts?.expect ?? 'one',
+        templated: isTemplated(target),
+        masked,
+        ...(job && { job }),
+      });
+    },
+    tabs: async () => {
+      const session = await ensureSession(walk, rt, svc, timeoutMs);
+      return { all: () => openTabs(session), active: () => session.page, activate: (p) => activateTab(session, p) };
+    },
+    recentResponses: () => walk.responses.recent(),
     render: (src) => render(src, walk.scope, rt.vault),
-    condition: (src) => condition(src, walk.scope, rt.vault),
+    condition: (src, locals) =>
+      condition(src, locals ? { ...walk.scope, locals: { ...walk.scope.locals, ...locals } } : walk.scope, rt.vault),
     masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
     credentialSlots: credentialSlotsOfTemplate,
     authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: path }),
@@ -528,6 +556,9 @@ function authorizeCredentials(rt: JobRuntime, c: Parameters<typeof authorizeCred
 async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, timeoutMs: number): Promise<JobSession> {
   // A halted attempt's browser context was closed on purpose: no step may open another.
   if (rt.fence.halted) throw new Error('the attempt was stopped (this robot no longer holds the run)');
+  // The active tab closed itself (window.close()): the newest other tab becomes active.
+  const others = rt.session && svc.host.connected && rt.session.page.isClosed() ? openTabs(rt.session) : [];
+  if (others.length > 0) await activateTab(rt.session!, others[others.length - 1]!);
   if (rt.session && (rt.session.page.isClosed() || !svc.host.connected)) {
     rt.logger.warn('browser session lost; rebuilding it from the last checkpoint');
     await rt.session.context.close().catch(() => undefined);
@@ -535,9 +566,16 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
   }
   if (!rt.session) {
     const restoring = walk.session !== undefined;
-    const session = await openSession(svc.host, walk.session, {}, (context) =>
-      guardContext(context, rt.egress, { onRefused: (err) => rt.refusals.push(err) }),
-    );
+    const options = await jobContextOptions(walk.input.workflow, {
+      vault: rt.vault,
+      authorize: (c) => authorizeCredentials(rt, { ...c, step: 'browser.httpCredentials' }),
+    });
+    const session = await openSession(svc.host, walk.session, options, async (context) => {
+      // Before any page loads, so the restored tabs are guarded and answered too.
+      walk.dialogs.attach(context);
+      walk.responses.attach(context);
+      await guardContext(context, rt.egress, { onRefused: (err) => rt.refusals.push(err) });
+    });
     rt.session = session;
     rt.fence.onHalt(() => session.context.close());
     if (restoring) {
@@ -561,6 +599,7 @@ async function refillFields(
   timeoutMs: number,
 ): Promise<void> {
   for (const f of walk.pending) {
+    await awaitFrame(session.page, f.step.target.frame, timeoutMs);
     const loc = await svc.resolveTarget(session.page, await renderTarget(f.step.target, f.scope, rt.vault), {
       stepPath: f.path,
       timeoutMs,

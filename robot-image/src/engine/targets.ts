@@ -1,7 +1,8 @@
 // The single place where an element target becomes a Playwright Locator. Self-healing plugs in
 // here: the engine takes a `TargetResolver` and uses `resolveTarget` when none is given.
 import type { Locator, Page } from 'playwright-core';
-import type { PlainTarget, Target } from '../../../api/v1alpha1/target.js';
+import type { FrameRef, PlainTarget, Target } from '../../../api/v1alpha1/target.js';
+import { frameRoot } from './frames.js';
 import type { Redactor } from './redact.js';
 
 export interface ResolveContext {
@@ -60,17 +61,18 @@ export type TargetResolver = (page: Page, target: Target, ctx: ResolveContext) =
 
 type AriaRole = Parameters<Page['getByRole']>[0];
 
-/** The primary locator of a target, exactly as written; no waiting, no healing. */
-export function primaryLocator(page: Page, t: PlainTarget): Locator {
+/** The primary locator of a target, exactly as written (inside its frame, if it names one); no waiting, no healing. */
+export function primaryLocator(page: Page, t: PlainTarget & { frame?: FrameRef }): Locator {
   const exact = t.exact;
+  const root = t.frame ? frameRoot(page, t.frame, (f) => primaryLocator(page, f)) : page;
   let loc: Locator;
   if (t.role !== undefined)
-    loc = page.getByRole(t.role as AriaRole, { ...(t.name !== undefined ? { name: t.name } : {}), exact });
-  else if (t.label !== undefined) loc = page.getByLabel(t.label, { exact });
-  else if (t.testId !== undefined) loc = page.getByTestId(t.testId);
-  else if (t.text !== undefined) loc = page.getByText(t.text, { exact });
-  else if (t.css !== undefined) loc = page.locator(t.css);
-  else if (t.xpath !== undefined) loc = page.locator(`xpath=${t.xpath}`);
+    loc = root.getByRole(t.role as AriaRole, { ...(t.name !== undefined ? { name: t.name } : {}), exact });
+  else if (t.label !== undefined) loc = root.getByLabel(t.label, { exact });
+  else if (t.testId !== undefined) loc = root.getByTestId(t.testId);
+  else if (t.text !== undefined) loc = root.getByText(t.text, { exact });
+  else if (t.css !== undefined) loc = root.locator(t.css);
+  else if (t.xpath !== undefined) loc = root.locator(`xpath=${t.xpath}`);
   else throw new Error('target has no locator (one of role, label, testId, text, css, xpath)');
   return t.nth !== undefined ? loc.nth(t.nth) : loc;
 }
@@ -79,11 +81,18 @@ export function primaryLocator(page: Page, t: PlainTarget): Locator {
 export const resolveTarget: TargetResolver = async (page, target) => primaryLocator(page, target);
 
 /** A short, secret-free description of a target for error messages. */
-export function describeTarget(t: PlainTarget): string {
+export function describeTarget(t: PlainTarget & { frame?: FrameRef }): string {
+  if (t.frame) return `${describeTarget({ ...t, frame: undefined })} in frame ${describeFrame(t.frame)}`;
   if (t.role !== undefined) return `role=${t.role}${t.name !== undefined ? `[name=${JSON.stringify(t.name)}]` : ''}`;
   if (t.label !== undefined) return `label=${JSON.stringify(t.label)}`;
   if (t.testId !== undefined) return `testId=${JSON.stringify(t.testId)}`;
   if (t.text !== undefined) return `text=${JSON.stringify(t.text)}`;
   if (t.css !== undefined) return `css=${JSON.stringify(t.css)}`;
   return `xpath=${JSON.stringify(t.xpath ?? '')}`;
+}
+
+function describeFrame(f: FrameRef): string {
+  if (f.name !== undefined) return `name=${JSON.stringify(f.name)}`;
+  if (f.url !== undefined) return `url=${JSON.stringify(f.url)}`;
+  return describeTarget(f.target!);
 }

@@ -27,7 +27,7 @@ export const testUid = () => 'u' + randomBytes(5).toString('hex');
  * `name` names the database, the logger and the DBOS application version. The site is on loopback,
  * which robots refuse by default: the engine's policy allows exactly its host:port (and `allow`).
  */
-export async function startEngineBed(name: string, opts: { allow?: string[] } = {}): Promise<EngineBed> {
+export async function startEngineBed(name: string, opts: { allow?: string[]; siteAlias?: boolean } = {}): Promise<EngineBed> {
   const site = await startTestSite();
   const dbUrl = await freshDatabase(name.replace(/-/g, '_'));
   const logger = createLogger({ name, level: 'warn', destination: process.stderr });
@@ -39,7 +39,10 @@ export async function startEngineBed(name: string, opts: { allow?: string[] } = 
     browser: host,
     logger,
     defaultStepTimeoutMs: 10_000,
-    egress: compileEgressPolicy({ allow: [new URL(site.url).host, ...(opts.allow ?? [])] }),
+    // siteAlias: the site also as localhost:port, a second origin (cross-origin frames).
+    egress: compileEgressPolicy({
+      allow: [new URL(site.url).host, ...(opts.siteAlias ? [`localhost:${new URL(site.url).port}`] : []), ...(opts.allow ?? [])],
+    }),
     onEgressRefused: (r) => refusals.push(r),
   });
   await durable.launch();

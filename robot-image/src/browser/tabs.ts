@@ -1,0 +1,59 @@
+// The tabs of a job's context: which one steps act on, and how the set is captured into a checkpoint
+// and rebuilt from one (each tab reloaded at its URL, the active one active again).
+import type { BrowserContext, Page } from 'playwright-core';
+
+/** A job's context and its active tab (session.ts's JobSession). */
+interface TabHolder {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Most tabs a checkpoint records and a restore reopens. */
+export const MAX_RESTORED_TABS = 16;
+
+export interface TabsSnapshot {
+  /** URLs of the open tabs, oldest first (present only with more than one tab). */
+  tabs?: string[];
+  /** Index of the active tab in `tabs`. */
+  active?: number;
+}
+
+/** The job's tabs, oldest first (closed ones left out). */
+export function openTabs(session: TabHolder): Page[] {
+  return session.context.pages().filter((p) => !p.isClosed());
+}
+
+export function captureTabs(session: TabHolder): TabsSnapshot {
+  const pages = openTabs(session).slice(0, MAX_RESTORED_TABS);
+  if (pages.length <= 1) return {};
+  const active = Math.max(0, pages.indexOf(session.page));
+  return { tabs: pages.map((p) => p.url()), active };
+}
+
+/** Steps act on `page` from now on. */
+export async function activateTab(session: TabHolder, page: Page): Promise<void> {
+  session.page = page;
+  await page.bringToFront();
+}
+
+/**
+ * Opens the snapshot's tabs beside `first` (already at tab 0's URL) and returns the active one.
+ * `open` loads one URL in a new page of the context.
+ */
+export async function restoreTabs(
+  context: BrowserContext,
+  first: Page,
+  snap: TabsSnapshot,
+  open: (page: Page, url: string) => Promise<void>,
+): Promise<Page> {
+  if (!snap.tabs || snap.tabs.length <= 1) return first;
+  const pages = [first];
+  for (const url of snap.tabs.slice(1, MAX_RESTORED_TABS)) {
+    const page = await context.newPage();
+    await open(page, url);
+    pages.push(page);
+  }
+  const active = pages[snap.active ?? 0] ?? first;
+  await active.bringToFront();
+  return active;
+}
