@@ -22,8 +22,9 @@ export interface WorkflowVerdict {
 export function judgeWorkflow(spec: unknown): WorkflowVerdict {
   const problems = validateWorkflow(spec);
   if (problems.length > 0) return { valid: false, message: problems.map(formatProblem).join('; '), stepCount: undefined };
-  const steps = WorkflowSpec.parse(spec).steps;
-  return { valid: true, message: `the workflow is valid (${countSteps(steps)} steps)`, stepCount: countSteps(steps) };
+  const { steps, blocks } = WorkflowSpec.parse(spec);
+  const n = countSteps(steps) + (blocks ?? []).reduce((m, b) => m + countSteps(b.steps), 0);
+  return { valid: true, message: `the workflow is valid (${n} steps)`, stepCount: n };
 }
 
 /** Pure: the status a verdict (and the healing records, when read) asks for. */
