@@ -9,8 +9,9 @@ import type { Tracer } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
-import { DEFAULT_ARTIFACT_CAPS, MAX_STATUS_ARTIFACTS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
-import { artifactSummaries, jobArtifacts } from '../artifacts/store.js';
+import { DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
+import { jobArtifacts } from '../artifacts/store.js';
+import { reportArtifacts } from './artifacts-status.js';
 import type { ConfigMapFiles } from './configmap-files.js';
 import { REASONS } from '../../../api/v1alpha1/reasons.js';
 import type { AuditSink } from '../audit/sink.js';
@@ -396,16 +397,6 @@ async function storeScreenshots(db: pg.Pool, uid: string, shots: Record<string, 
     refs[name] = screenshotRef(await insertScreenshot(db, { uid, stepId: name, image }));
   }
   return refs;
-}
-
-/** The job's stored artifacts on its status (with the attempt's final patch); nothing when it has none. */
-async function reportArtifacts(c: { db: pg.Pool; uid: string; report: JobReporter; log: Logger }): Promise<void> {
-  try {
-    const artifacts = await artifactSummaries(c.db, c.uid, MAX_STATUS_ARTIFACTS);
-    if (artifacts.length > 0) c.report.update({ artifacts });
-  } catch (err) {
-    c.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not list the artifacts for the status');
-  }
 }
 
 function waitForAbort(signal: AbortSignal, timeoutMs: number): Promise<void> {

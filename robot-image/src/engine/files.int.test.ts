@@ -189,6 +189,25 @@ describe('download and upload steps', () => {
     expect(bad.error.message).toMatch(/^artifact name "..\/etc\/passwd" must be/);
   }, 60_000);
 
+  it('refuses credentials in upload content at run time too (no Secret scope covers a file)', async () => {
+    const steps = (file: Record<string, unknown>) => [
+      { id: 'form', action: 'goto', url: `${bed.site.url}/files/upload` },
+      { id: 'up', action: 'upload', target: { css: '#file' }, file },
+    ];
+    const runUid = await newRun();
+    const r = await bed.engine.runAttempt({
+      runUid,
+      attempt: 1,
+      workflow: WorkflowSpec.parse({ credentials: [{ name: 'site', keys: ['password'] }], steps: steps({ content: 'pw={{ credentials.site.password }}' }) }),
+      credentials: async () => {
+        throw new Error('the credential must not be read');
+      },
+      files: jobArtifacts({ db: jobs.pool, runUid, namespace: 'team-a', caps: DEFAULT_ARTIFACT_CAPS }),
+    });
+    expect(failed(r).error.message).toBe('upload content may not use credentials (it reads site)');
+    expect(await received()).toEqual([]);
+  }, 60_000);
+
   it('a download URL outside the egress policy is refused before the browser opens it', async () => {
     const r = failed(await run(await newRun(), [{ id: 'd', action: 'download', artifact: 'x.csv', url: 'http://169.254.169.254/latest/meta-data' }]));
     expect(r.error.message).toMatch(/169\.254\.169\.254/);

@@ -19,6 +19,8 @@ interface ActionContext {
   egress: Pick<EgressGuard, 'check'>;
   timeoutMs: number;
   files?: StepFiles;
+  /** Credential slots a template reads. */
+  credentialSlots(src: string): string[];
 }
 
 interface ActionResult {
@@ -34,7 +36,14 @@ function filesOf(ctx: ActionContext): StepFiles {
   return ctx.files;
 }
 
+/** Credentials never go into a file or its name: no Secret scope covers a file handed to a page or stored. */
+function refuseCredentials(src: string, field: string, ctx: ActionContext): void {
+  const slots = ctx.credentialSlots(src);
+  if (slots.length > 0) throw new Error(`${field} may not use credentials (it reads ${slots.join(', ')})`);
+}
+
 async function artifactName(src: string, ctx: ActionContext): Promise<string> {
+  refuseCredentials(src, 'an artifact name', ctx);
   const v = await ctx.render(src);
   const name = typeof v === 'string' ? v : JSON.stringify(v);
   const problem = artifactNameProblem(name);
@@ -113,6 +122,7 @@ async function uploadPayload(f: UploadStep['file'], ctx: ActionContext): Promise
     if (!read) throw new Error('this robot cannot read ConfigMaps: upload from configMapKeyRef is not available here');
     return named(f.configMapKeyRef.key, await read(f.configMapKeyRef));
   }
+  refuseCredentials(f.content ?? '', 'upload content', ctx);
   const v = await ctx.render(f.content ?? '');
   return named('upload.txt', Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8'));
 }

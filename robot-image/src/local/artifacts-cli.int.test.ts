@@ -17,6 +17,10 @@ import { insertArtifact } from '../../../api/queue/sql/artifacts.js';
 import { migratedQueueDatabase, type QueueTestDatabase } from '../../../api/queue/testing/database.js';
 import { provisionTenant, type ProvisionedTenant } from '../../../api/tenancy/index.js';
 import { GROUP, VERSION } from '../../../api/v1alpha1/common.js';
+import { createLogger } from '../../../api/log.js';
+import { reportArtifacts } from '../agent/artifacts-status.js';
+import { createStatusReporter } from '../agent/reporter.js';
+import { readRpaJobStatus } from '../agent/testing/rpajob-crd.js';
 import { parseArtifactsArgs } from './artifacts-cli.js';
 import type { UsageError } from './args.js';
 
@@ -53,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('aether artifacts', () => {
-  it('lists and gets the artifacts of a cluster RpaJob by its name', async () => {
+  it('lists and gets the artifacts of a cluster RpaJob by its name; the robot reports them on status.artifacts', async () => {
     const kc = testKubeConfig();
     const api = kc.makeApiClient(CustomObjectsApi);
     const job = (await api.createNamespacedCustomObject({
@@ -86,6 +90,22 @@ describe('aether artifacts', () => {
     expect(get.code).toBe(0);
     expect(get.stderr).toContain(`sha256 ${sha256(REPORT_PDF)}`);
     expect(readFileSync(join(cwd, 'out.pdf')).equals(REPORT_PDF)).toBe(true);
+
+    // The robot's report: status.artifacts (read with the namespace's role) on the RpaJob, through the CRD's schema.
+    const asTenant = new pg.Pool({ connectionString: tenant.url, max: 1 });
+    const logger = createLogger({ name: 'artifacts-test', level: 'silent' });
+    const reporter = createStatusReporter({ kubeConfig: kc, logger });
+    const report = reporter.forJob({ namespace, name: 'fetch-report', uid });
+    try {
+      await reportArtifacts({ db: asTenant, uid, report, log: logger });
+      await report.flush();
+    } finally {
+      await asTenant.end();
+    }
+    expect((await readRpaJobStatus(kc, namespace, 'fetch-report'))?.artifacts).toEqual([
+      { name: 'report.pdf', size: REPORT_PDF.length, sha256: sha256(REPORT_PDF), contentType: 'application/pdf' },
+      { name: 'orders.csv', size: ORDERS_CSV.length, sha256: sha256(ORDERS_CSV), contentType: 'text/csv' },
+    ]);
 
     const missing = await aether(['artifacts', 'get', 'fetch-report', 'nope.csv', '-n', namespace], env, cwd);
     expect([missing.code, missing.stderr.trim()]).toEqual([1, `aether: RpaJob ${namespace}/fetch-report has no artifact "nope.csv"`]);
