@@ -3,6 +3,7 @@
 // read from the XPaths (ancestor tags, landmarks, form membership). All pure; each returns 0..1.
 import {
   classStem,
+  identifierSimilarity,
   isGeneratedName,
   isGeneratedToken,
   normalizeText,
@@ -158,14 +159,32 @@ export function ancestorSimilarity(a: string | undefined, b: string | undefined)
 const LANDMARK_TAGS = new Set(['header', 'nav', 'main', 'aside', 'footer', 'form', 'table', 'dialog', 'menu']);
 
 /**
+ * The non-generated id of the nearest ancestor an id-anchored XPath starts from
+ * (//*[@id="operations-pet-updatePet"]/div/button -> "operations-pet-updatePet"): the section,
+ * row or widget the element belongs to, which usually keeps its id when the markup inside changes.
+ */
+export function ancestorId(idXpath: string | undefined): string | undefined {
+  const m = /^\/\/\*\[@id=["']([^"']+)["']\]\/./.exec(idXpath ?? '');
+  return m && !isGeneratedName(m[1]!) ? m[1]! : undefined;
+}
+
+/** Similarity of the ancestor ids: 1 when equal, partial for ids sharing words, 0 without. */
+export function ancestorIdSimilarity(a: string | undefined, b: string | undefined): number {
+  const x = ancestorId(a);
+  const y = ancestorId(b);
+  if (!x || !y) return 0;
+  return x === y ? 1 : 0.5 * identifierSimilarity(x, y);
+}
+
+/**
  * Landmarks an element sits in: landmark tags among its XPath ancestors and the non-generated id
  * an id-anchored XPath starts from (//*[@id="sidebar"]/ul/li -> "#sidebar").
  */
 export function landmarks(xpath: string | undefined, idXpath: string | undefined): string[] {
   const out = new Set<string>();
   for (const t of ancestorTags(xpath)) if (LANDMARK_TAGS.has(t)) out.add(t);
-  const m = /^\/\/\*\[@id=["']([^"']+)["']\]\/./.exec(idXpath ?? '');
-  if (m && !isGeneratedName(m[1]!)) out.add('#' + m[1]!);
+  const id = ancestorId(idXpath);
+  if (id) out.add('#' + id);
   return [...out];
 }
 

@@ -1,4 +1,6 @@
 import {
+  ancestorId,
+  ancestorIdSimilarity,
   ancestorSimilarity,
   ancestorTags,
   classTokens,
@@ -105,6 +107,23 @@ describe('structure from the XPath', () => {
     );
     // Generated ids say nothing about the region.
     expect(landmarks('/html/body/div/a', '//*[@id="ember1234"]/a')).toEqual([]);
+  });
+
+  it('reads the section / row id an id-anchored XPath starts from, never a generated one', () => {
+    expect(ancestorId('//*[@id="operations-pet-updatePet"]/div/button[2]')).toBe('operations-pet-updatePet');
+    expect(ancestorId('//*[@id="ember1234"]/a')).toBeUndefined();
+    // An XPath that is the element's own id (nothing below it) or an absolute one names no section.
+    expect(ancestorId('//*[@id="save"]')).toBeUndefined();
+    expect(ancestorId('/html/body/div/a')).toBeUndefined();
+  });
+
+  it('scores the same section id 1, a sibling section little, no section 0', () => {
+    const rec = '//*[@id="operations-pet-updatePet"]/div/button[2]';
+    expect(ancestorIdSimilarity(rec, '//*[@id="operations-pet-updatePet"]/div[1]/button[2]')).toBe(1);
+    const sibling = ancestorIdSimilarity(rec, '//*[@id="operations-pet-findPetsByTags"]/div/button[2]');
+    expect(sibling).toBeGreaterThan(0);
+    expect(sibling).toBeLessThan(0.5);
+    expect(ancestorIdSimilarity(rec, '/html/body/div/button')).toBe(0);
   });
 
   it('tells form membership', () => {

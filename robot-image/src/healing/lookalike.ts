@@ -1,6 +1,8 @@
-// Look-alikes (rows of identical Edit buttons): when only position tells them apart, the row index
-// in the XPath, the distance to the recorded box and a row-identifying neighbour text decide, and
-// only when they agree. Pure helpers used by score.ts.
+// Look-alikes (rows of identical Edit buttons): when only their place tells them apart, the id of
+// the section / row they sit under decides; else the row index in the XPath, the distance to the
+// recorded box and a row-identifying neighbour text, and only when they agree. Pure helpers used
+// by score.ts.
+import { ancestorId } from './features.js';
 import { DIRECTIONS, boxDistanceOf, has } from './signals.js';
 import { alignSegments, normalizeText, segmentIndex, xpathSegments } from './text.js';
 import type { ElementDescriptor } from './types.js';
@@ -63,6 +65,25 @@ export function uniqueNeighbourMatch(
   return winner;
 }
 
+/**
+ * Section identity among look-alikes, by the (non-generated) ancestor id of the id-anchored XPaths:
+ * the single member under the recorded id; 'gone' when every member sits under an id of its own
+ * and none is the recorded one (that section was removed); null when the ids cannot say.
+ */
+export function ancestorIdMatch(
+  recorded: string | undefined,
+  members: readonly (string | undefined)[],
+): number | 'gone' | null {
+  const id = ancestorId(recorded);
+  if (!id) return null;
+  const ids = members.map(ancestorId);
+  const hits = ids.flatMap((m, i) => (m === id ? [i] : []));
+  if (hits.length === 1) return hits[0]!;
+  return hits.length === 0 && new Set(ids).size === ids.length && ids.every((m) => m !== undefined) ? 'gone' : null;
+}
+
+const hasNeighbourTexts = (d: ElementDescriptor) => DIRECTIONS.some((k) => has(d.neighborText?.[k]));
+
 /** Every recorded neighbour text is the candidate's in the same direction (false without any). */
 function sameNeighbours(r: ElementDescriptor, c: ElementDescriptor): boolean {
   const dirs = DIRECTIONS.filter((d) => has(r.neighborText?.[d]));
@@ -73,10 +94,11 @@ function sameNeighbours(r: ElementDescriptor, c: ElementDescriptor): boolean {
 
 /**
  * When the leaders are look-alikes (same identity agreement, same tag) only context can tell
- * them apart: the row index in the XPath and the nearest box agree, or one member alone has a
- * recorded neighbour text. The others are then marked down. Returns 'unresolved' when the
- * leaders are look-alikes that the recorded box / neighbour texts could have told apart and did
- * not (the recorded row is gone, or rows were shuffled): the abstention rule then abstains.
+ * them apart: one member alone sits under the recorded section id, or the row index in the XPath
+ * and the nearest box agree, or one member alone has a recorded neighbour text. The others are
+ * then marked down. Returns 'unresolved' when the leaders are look-alikes that the recorded
+ * section id / box / neighbour texts could have told apart and did not (the recorded row is gone,
+ * or rows were shuffled): the abstention rule then abstains.
  */
 export function breakLookalikeTie(
   recorded: ElementDescriptor,
@@ -105,18 +127,35 @@ export function breakLookalikeTie(
     recorded.box,
     members.map((m) => m.box),
   );
-  // One positional source alone cannot tell "nothing moved" from "rows reordered" or "a row was
-  // added above": need both, and the winner's neighbour texts must be exactly as recorded.
-  const positional =
-    byOrdinal !== null && byOrdinal === byBox && sameNeighbours(recorded, members[byOrdinal]!) ? byOrdinal : null;
   const byNeighbour = uniqueNeighbourMatch(
     recorded.neighborText,
     members.map((m) => m.neighborText),
   );
+  // One positional source alone cannot tell "nothing moved" from "rows reordered" or "a row was
+  // added above": need the row index and the nearest box to agree, and either the winner's
+  // neighbour texts exactly as recorded or no recorded row identity (a neighbour text only one
+  // member has) pointing elsewhere.
+  const positional =
+    byOrdinal !== null &&
+    byOrdinal === byBox &&
+    (sameNeighbours(recorded, members[byOrdinal]!) ||
+      (hasNeighbourTexts(recorded) && (byNeighbour === null || byNeighbour === byOrdinal)))
+      ? byOrdinal
+      : null;
+  // The section or row the element sits in, by its id, decides first: ids travel with their rows.
+  const byAncestorId = ancestorIdMatch(
+    recorded.idXpath,
+    members.map((m) => m.idXpath),
+  );
   // A row identity in the neighbour texts wins unless the box clearly points at another member.
-  const winner = positional ?? (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null);
+  const winner =
+    byAncestorId === 'gone'
+      ? null
+      : (byAncestorId ??
+        positional ??
+        (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null));
   if (winner === null) {
-    const checkable = !!recorded.box || DIRECTIONS.some((d) => has(recorded.neighborText?.[d]));
+    const checkable = byAncestorId === 'gone' || !!recorded.box || hasNeighbourTexts(recorded);
     return checkable ? 'unresolved' : 'none';
   }
   group.forEach((x, i) => {

@@ -14,12 +14,15 @@
 //   that REPLACED a removed target, so the mean is multiplied by an identity factor, convex in the
 //   identity agreement: with no agreement on what the element says or is called, even a perfect
 //   positional match scores low. That is what lets the healer abstain instead of clicking.
-// - Tag compatibility gates: a <button> may become <a role=button>, rarely a <td>.
+// - Tag compatibility gates: a <button> may become <a role=button>, rarely a <td>; a <div> or
+//   <span> without a role (a clickable or styled container) often becomes a real control or
+//   heading in a rewrite, or the reverse, with its own factor (tagGeneric).
 // - An exact test id / hand-written id lifts the score; a candidate named like a recorded
 //   neighbour text is that neighbour (the target is gone) and is marked down; a container that
 //   only repeats the text of the control inside it (a clickable <div> rewritten as a <div>
 //   around a <button>) is marked down in favour of that control.
-// - Look-alikes: when only position tells the leaders apart, lookalike.ts decides; when the
+// - Look-alikes: when only the section they sit in (the id an id-anchored XPath starts from) or
+//   position tells the leaders apart, lookalike.ts decides; when the
 //   recorded box / neighbour texts could tell them apart and do not, the ranking abstains; when
 //   they agree on one, it is chosen without consulting the model.
 // - Abstention (decide): a logistic model of "the top candidate is right" over the top score,
@@ -33,6 +36,7 @@ import {
   SIGNALS,
   candidateSet,
   controlWrappers,
+  isGenericContainer,
   isRecordedNeighbour,
   tagCompatibility,
   type CandidateSet,
@@ -63,8 +67,15 @@ export const MIN_SCORE = WEIGHTS.abstain.minScore;
 /** Leaders within this band of the best count as look-alikes (weights.json combine.lookalikeBand). */
 export const MIN_MARGIN = WEIGHTS.combine.lookalikeBand;
 
-/** Tag relation of a pair: 0 same tag, 1 same kind of control, 2 anything else. */
-type TagRelation = 0 | 1 | 2;
+/** Tag relation of a pair: 0 same tag, 1 same kind of control, 2 anything else, 3 one is a generic container. */
+type TagRelation = 0 | 1 | 2 | 3;
+
+function tagRelation(r: ElementDescriptor, c: ElementDescriptor): TagRelation {
+  const t = tagCompatibility(r, c);
+  if (t === 1) return 0;
+  if (t > 0.5) return 1;
+  return isGenericContainer(r) || isGenericContainer(c) ? 3 : 2;
+}
 
 /** Every applicable signal of one pair (index into SIGNALS, similarity), computed once. */
 export interface PairEvidence {
@@ -96,8 +107,7 @@ export function pairEvidence(r: ElementDescriptor, c: ElementDescriptor, set: Ca
     signals.push(i);
     similarities.push(s.similarity(r, c, set));
   });
-  const t = tagCompatibility(r, c);
-  return { signals, similarities, tag: t === 1 ? 0 : t > 0.5 ? 1 : 2, neighbourConflict: isRecordedNeighbour(r, c) };
+  return { signals, similarities, tag: tagRelation(r, c), neighbourConflict: isRecordedNeighbour(r, c) };
 }
 
 /**
@@ -175,7 +185,7 @@ export function combine(e: PairEvidence, rarity: Float64Array, w: ScorerWeights)
     identity === null
       ? 1
       : p.identityFloor + (1 - p.identityFloor) * Math.min(1, identity / p.identityFull) ** p.identityExponent;
-  const tagFactor = e.tag === 0 ? 1 : e.tag === 1 ? p.tagSameKind : p.tagOther;
+  const tagFactor = [1, p.tagSameKind, p.tagOther, p.tagGeneric][e.tag]!;
   let score = mean * identityFactor * tagFactor;
   // Keys made to identify an element rarely move to another element: an exact match lifts the
   // score towards 1 even when everything around it changed.
@@ -317,7 +327,7 @@ export function decisionInput(scored: ScoredRanking, ev: CaseEvidence, pool = sc
   if (a) {
     const e = ev.pairs[a.index]!;
     uniqueStrong =
-      e.tag !== 2 &&
+      e.tag <= 1 &&
       !e.neighbourConflict &&
       e.signals.some((s, k) => IS_STRONG[s] && e.similarities[k] === 1 && ev.exact[s] === 1);
   }

@@ -366,6 +366,30 @@ describe('rankCandidates: identical rows', () => {
   it.each(cases)('$name', ({ recorded, candidates, want }) => {
     expect(rankCandidates(recorded, candidates).choice).toBe(want);
   });
+
+  // Swagger UI's lock buttons: one per operation, all alike, each under its operation's id.
+  const lock = (op: string, y: number): ElementDescriptor => ({
+    ...tableButton(1, 'Delete'),
+    accessibleName: 'authorization button unlocked',
+    text: undefined,
+    idXpath: `//*[@id="operations-pet-${op}"]/div/button[2]`,
+    xpath: `/html/body/div/section/div[${y}]/div/button[2]`,
+    box: { x: 1184, y: 100 + 55 * y, width: 30, height: 24 },
+    neighborText: { above: 'Find out more' },
+  });
+  const ops = ['addPet', 'updatePet', 'findPetsByStatus', 'findPetsByTags'];
+
+  it('rows carry ids: the row id the element sat under decides between look-alikes, even reordered', () => {
+    const recorded = { ...lock('findPetsByStatus', 3), box: { x: 1206, y: 700, width: 40, height: 24 } };
+    const reordered = [...ops].reverse().map((op, i) => lock(op, i + 1));
+    expect(rankCandidates(recorded, reordered).choice).toBe(1);
+  });
+
+  it('the row with that id removed: the look-alikes under other ids stay unresolved -> abstain', () => {
+    const recorded = lock('findPetsByStatus', 3);
+    const rest = ops.filter((o) => o !== 'findPetsByStatus').map((op, i) => lock(op, i + 1));
+    expect(rankCandidates(recorded, rest).choice).toBeNull();
+  });
 });
 
 describe('rankCandidates: real release changes and absent fields', () => {
@@ -439,6 +463,13 @@ describe('rankCandidates: real release changes and absent fields', () => {
   ];
   it.each(cases)('$name', ({ recorded, candidates, want }) => {
     expect(rankCandidates(recorded, candidates).choice).toBe(want);
+  });
+
+  it('a <span> has no accessible name: its text stands for it (a heading rewritten as a span)', () => {
+    const heading: ElementDescriptor = { tag: 'h5', role: 'heading', accessibleName: 'post', text: 'post' };
+    const span: ElementDescriptor = { tag: 'span', text: 'post' };
+    expect(scoreCandidate(heading, span).signals.accessibleName).toBeGreaterThan(0.85);
+    expect(scoreCandidate(heading, { tag: 'span', text: 'get' }).signals.accessibleName).toBe(0);
   });
 
   it('does not punish a candidate for fields the recorder did not fill', () => {

@@ -13,6 +13,8 @@
 // - The candidate set is context: words, class tokens and URL segments many candidates share
 //   weigh less than distinctive ones (IDF).
 import {
+  ancestorId,
+  ancestorIdSimilarity,
   ancestorSimilarity,
   classTokens,
   fuzzyTextSimilarity,
@@ -127,6 +129,14 @@ export function elementKind(d: ElementDescriptor): string {
   if (['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag) || role === 'heading') return 'heading';
   if (['td', 'th'].includes(tag) || ['cell', 'gridcell', 'columnheader', 'rowheader'].includes(role)) return 'cell';
   return 'other:' + tag;
+}
+
+/**
+ * A container with no semantics of its own (<div>, <span> without a role): a rewrite often turns a
+ * clickable or styled one into a real control or heading (or the reverse), so its tag says little.
+ */
+export function isGenericContainer(d: ElementDescriptor): boolean {
+  return ['div', 'span'].includes(d.tag.toLowerCase()) && !has(d.role);
 }
 
 /** 1 same tag, 0.85 same kind of control, 0.35 otherwise. */
@@ -315,7 +325,8 @@ export const SIGNALS: readonly Signal[] = [
     similarity: (r, c, set) =>
       Math.max(
         set.sim(r.accessibleName, c.accessibleName),
-        c.accessibleName ? 0 : 0.8 * visualLabelSimilarity(r.accessibleName, c, set),
+        // A <span> or <div> has no accessible name of its own: what it says is its text.
+        c.accessibleName ? 0 : Math.max(0.9 * set.sim(r.accessibleName, c.text?.slice(0, 200)), 0.8 * visualLabelSimilarity(r.accessibleName, c, set)),
       ),
   },
   {
@@ -439,6 +450,13 @@ export const SIGNALS: readonly Signal[] = [
     group: 'context',
     applies: (r, c) => has(r.xpath) && has(c.xpath),
     similarity: landmarkSimilarity,
+  },
+  {
+    // The id of the section / row the element sits in (from an id-anchored XPath).
+    name: 'ancestorId',
+    group: 'context',
+    applies: (r, c) => !!ancestorId(r.idXpath) && r.idXpath !== r.xpath && has(c.idXpath),
+    similarity: (r, c) => ancestorIdSimilarity(r.idXpath, c.idXpath),
   },
   {
     name: 'idXpath',

@@ -30,6 +30,7 @@ export const SIGNAL_NAMES = [
   'xpath',
   'ancestors',
   'landmarks',
+  'ancestorId',
   'idXpath',
   'location',
   'size',
@@ -71,6 +72,8 @@ export const ScorerWeightsSchema = z
         /** Tag factor for another tag of the same kind of control, and for anything else. */
         tagSameKind: share,
         tagOther: share,
+        /** Tag factor when one of the two is a generic container (<div>/<span> without a role). */
+        tagGeneric: share,
         /** Score kept by a candidate named like one of the recorded element's neighbours. */
         neighbourConflict: share,
         /** Score kept by a container that repeats the text of a control inside it. */
