@@ -1,6 +1,6 @@
 // Local mode end to end: the `aether run` command as a child process, with its embedded PostgreSQL and
 // Chromium, on the examples and on small fixture jobs.
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startDemoSite, type DemoSite } from '../../robot-image/src/local/site.js';
 import { REPO, runCli, tempDataDir } from './cli.js';
@@ -17,28 +17,49 @@ afterAll(() => {
 
 describe('aether run', () => {
   it('runs examples/rpajob.yaml against the demo site it serves and prints the outputs', async () => {
-    const { code, stdout, stderr } = await runCli(['run', 'examples/rpajob.yaml', '--data-dir', dataDir()]).done;
+    const dir = dataDir();
+    const { code, stdout, stderr } = await runCli(['run', 'examples/rpajob.yaml', '--data-dir', dir]).done;
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
-    expect(stderr).toContain('step 12/12: accepted');
+    expect(stderr).toContain('step 19/19: accepted');
     const outputs = JSON.parse(stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(outputs.results.map((r: Record<string, string>) => [r.Invoice, r.Status])).toEqual([
-      ['INV-1001', 'Unpaid'],
-      ['INV-1002', 'Paid'],
-      ['INV-1003', 'Unpaid'],
-      ['INV-1004', 'Unpaid'],
+    // The report was walked page by page (two rows a page) until Next was disabled.
+    const pages = outputs.pages as Array<{ 'page-rows': Array<Record<string, string>>; 'has-next': string }>;
+    expect(pages.map((p) => p['has-next'])).toEqual(['true', 'true', 'false']);
+    expect(pages.map((p) => p['page-rows'].map((r) => [r.Invoice, r.Status]))).toEqual([
+      [
+        ['INV-1001', 'Unpaid'],
+        ['INV-1002', 'Paid'],
+      ],
+      [
+        ['INV-1003', 'Unpaid'],
+        ['INV-1004', 'Unpaid'],
+      ],
+      [['INV-1005', 'Paid']],
     ]);
-    // Three unpaid invoices were opened; Paid ones were not.
-    expect(outputs['open-unpaid'].map((x: { 'only-unpaid': { branch: string } }) => x['only-unpaid'].branch)).toEqual([
-      'then',
-      'none',
-      'then',
-      'then',
-    ]);
+    // Each unpaid invoice's PDF was downloaded as an artifact and written under the run folder.
+    const unpaid = ['INV-1001', 'INV-1003', 'INV-1004'];
+    const [uid] = readdirSync(path.join(dir, 'runs'));
+    const artifacts = path.join(dir, 'runs', uid!, 'artifacts');
+    expect(readdirSync(artifacts).sort()).toEqual(unpaid.map((i) => `${i}.pdf`));
+    for (const invoice of unpaid) {
+      const served = readFileSync(path.join(REPO, 'examples/site/public/pdf', `${invoice}.pdf`));
+      const saved = readFileSync(path.join(artifacts, `${invoice}.pdf`));
+      expect(saved.length).toBe(served.length);
+      expect(saved.equals(served)).toBe(true);
+      expect(stderr).toContain(`artifact: ${path.join(artifacts, `${invoice}.pdf`)}`);
+    }
+    // The unpaid invoices went to the pop-up portal as CSV; its receipt (in an iframe) says what arrived.
+    const csv = 'invoice,date,amount,status\nINV-1001,2024-01-15,1250.00,Unpaid\nINV-1003,2024-02-20,310.50,Unpaid\nINV-1004,2024-03-07,89.99,Unpaid\n';
+    expect(outputs['upload-csv']).toMatchObject({ name: 'unpaid-invoices.csv', size: Buffer.byteLength(csv) });
+    expect(outputs.receipt).toBe(
+      `Imported unpaid-invoices.csv (${Buffer.byteLength(csv)} bytes): 3 invoices, EUR 1650.49`,
+    );
+    expect(outputs['back-on-report']).toBe(true);
     expect(outputs.report).toMatchObject({ status: 201, body: { accepted: true } });
     expect(outputs.accepted).toBe(true);
     // The Secrets came from the example's env files and never reach the outputs or the terminal.
     for (const secret of ['demo-password-1', 'demo-report-token']) expect(stdout + stderr).not.toContain(secret);
-  }, 180_000);
+  }, 240_000);
 
   it('exits 1 and names the step when the job fails', async () => {
     const { code, stdout, stderr } = await runCli([
