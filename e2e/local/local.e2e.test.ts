@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startDemoSite, type DemoSite } from '../../robot-image/src/local/site.js';
+import { waitFor } from '../harness/wait.js';
 import { REPO, runCli, tempDataDir } from './cli.js';
 
 const dirs: string[] = [];
@@ -126,6 +127,39 @@ describe('aether run after Ctrl-C', () => {
     expect(site.hits()['POST /api/mark']).toBe(1);
     expect(site.duplicates()).toBe(0);
   }, 240_000);
+
+  it('takes the example over after a SIGKILL inside its paging loop without downloading a stored PDF again', async () => {
+    const dir = dataDir();
+    const args = ['run', 'examples/rpajob.yaml', '--no-serve', '--data-dir', dir];
+    for (const p of ['portalUrl', 'reportApiUrl']) args.push('--param', `${p}=${site.url}`);
+    const pdfHits = (invoice: string) => site.hits()[`GET /pdf/${invoice}.pdf`] ?? 0;
+
+    const first = runCli(args);
+    // Killed once the second page's first PDF was asked for: INV-1001 (page 1) is stored and checkpointed.
+    await waitFor('the download of INV-1003', async () => (pdfHits('INV-1003') > 0 ? true : undefined), {
+      timeoutMs: 120_000,
+    });
+    first.child.kill('SIGKILL');
+    expect((await first.done).code).toBe(null);
+
+    const second = await runCli(args).done;
+    expect({ code: second.code, stderr: second.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringContaining('resuming run'),
+    });
+    expect(second.stderr).not.toContain('step 1/19');
+    const outputs = JSON.parse(second.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(outputs.pages.map((p: { 'has-next': string }) => p['has-next'])).toEqual(['true', 'true', 'false']);
+    expect(outputs.receipt).toBe('Imported unpaid-invoices.csv (129 bytes): 3 invoices, EUR 1650.49');
+    expect(pdfHits('INV-1001')).toBe(1);
+    expect(pdfHits('INV-1004')).toBe(1);
+    const [uid] = readdirSync(path.join(dir, 'runs'));
+    expect(readdirSync(path.join(dir, 'runs', uid!, 'artifacts')).sort()).toEqual([
+      'INV-1001.pdf',
+      'INV-1003.pdf',
+      'INV-1004.pdf',
+    ]);
+  }, 300_000);
 
   it('takes over after a SIGKILL: the orphaned PostgreSQL, the held job, the site at its old address', async () => {
     const dir = dataDir();
