@@ -49,6 +49,7 @@ describe('aether run', () => {
       expect(saved.equals(served)).toBe(true);
       expect(stderr).toContain(`artifact: ${path.join(artifacts, `${invoice}.pdf`)}`);
     }
+    expect(outputs['open-upload-portal']).toMatchObject({ index: 1, title: 'Upload · Accounting portal' });
     // The unpaid invoices went to the pop-up portal as CSV; its receipt (in an iframe) says what arrived.
     const csv = 'invoice,date,amount,status\nINV-1001,2024-01-15,1250.00,Unpaid\nINV-1003,2024-02-20,310.50,Unpaid\nINV-1004,2024-03-07,89.99,Unpaid\n';
     expect(outputs['upload-csv']).toMatchObject({ name: 'unpaid-invoices.csv', size: Buffer.byteLength(csv) });
