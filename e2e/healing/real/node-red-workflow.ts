@@ -23,12 +23,13 @@ export const NODE_RED_WORKFLOW: WorkflowSpec = {
   steps: [
     { id: 'open', action: 'goto', url: '{{ params.url }}/', waitUntil: 'networkidle' },
     { id: 'ready', action: 'waitFor', target: { css: 'g.red-ui-flow-node-group' } },
-    { id: 'flowName', action: 'extractText', target: { css: '#red-ui-tab-tab1 .red-ui-tab-label' } },
     { id: 'openMenu', action: 'click', target: { css: '#red-ui-header-button-sidemenu' } },
     { id: 'searchEntry', action: 'waitFor', target: { xpath: menuEntry('Search flows') } },
     { id: 'exportEntry', action: 'waitFor', target: { xpath: menuEntry('Export') } },
     { id: 'importEntry', action: 'click', target: { xpath: menuEntry('Import') } },
     { id: 'dialog', action: 'waitFor', target: { css: '#red-ui-clipboard-dialog' } },
+    // Last: the workspace tabs render after the flow's nodes, and a target missing for 3 s heals.
+    { id: 'flowName', action: 'extractText', target: { css: '#red-ui-tab-tab1 .red-ui-tab-label' } },
   ],
 } as WorkflowSpec;
 
