@@ -29,7 +29,8 @@ export const WaitForStep = withRules(
   }),
   [
     {
-      cel: '[has(self.target) || has(self.text), has(self.url), has(self.seconds), has(self.response), has(self.condition)].filter(x, x).size() == 1',
+      // A sum, not a list filter: a comprehension costs far more in the CRD's CEL budget.
+      cel: `(has(self.target) || has(self.text) ? 1 : 0) + ${celExactlyOne(['url', 'seconds', 'response', 'condition'])}`,
       message: 'waitFor needs exactly one of target, url, seconds, text, response, condition (text may go with target)',
       holds: (s) => exactlyOne(s.target ?? s.text, s.url, s.seconds, s.response, s.condition),
     },

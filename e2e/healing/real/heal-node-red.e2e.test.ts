@@ -1,14 +1,14 @@
 // Healing across a REAL version change: an Aether workflow written against Node-RED 1.3.7's editor
-// runs there, recording its element descriptors; the same workflow then runs against Node-RED
-// 4.1.15, where the menu entry it finds by text reads differently ("Import" now shows its keyboard
-// shortcut), through the healing resolver. The heal lands in Postgres and its suggestion (what the
-// RpaWorkflow status shows, see e2e/healing-status) names a selector that finds the new element.
+// (node-red-workflow.ts) runs there, recording its element descriptors; the same workflow then runs
+// against Node-RED 4.1.15, where the menu entries it finds by text read differently (each now shows its
+// keyboard shortcut), through the healing resolver. The heals land in Postgres and their suggestions
+// (what the RpaWorkflow status shows, see e2e/healing-status/heal-node-red-status.e2e.test.ts) name
+// selectors that find the new elements.
 // Real Node-RED servers, Postgres and Chromium; run with AETHER_TEST_SERVICES=postgres.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { listElementDescriptors, listHealingEvents } from '../../../api/healing/sql.js';
 import { createLogger } from '../../../api/log.js';
-import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { migrate } from '../../../migrations/index.js';
 import { launchChromium } from '../../../robot-image/src/browser/chromium.js';
 import { BrowserHost } from '../../../robot-image/src/browser/host.js';
@@ -20,24 +20,9 @@ import type { HealNotice } from '../../../robot-image/src/engine/targets.js';
 import { plainLocator, suggestionsFromEvents } from '../../../robot-image/src/healing/index.js';
 import { freshDatabase } from '../../harness/testenv.js';
 import { nodeRed } from './apps/node-red.js';
+import { menuEntryId, NODE_RED_HEALED_STEPS, NODE_RED_WORKFLOW as WORKFLOW, openMainMenu } from './node-red-workflow.js';
 import { ensurePackage } from './packages.js';
 import type { Served } from './serve.js';
-
-// The main menu's Import entry, found by its text (4.x appends the keyboard shortcut to that text).
-const IMPORT_ENTRY = '//ul[contains(@class, "red-ui-menu-dropdown")]//a[normalize-space(.)="Import"]';
-
-const WORKFLOW: WorkflowSpec = {
-  params: [{ name: 'url', type: 'string', required: true }],
-  timeouts: { stepSeconds: 10 },
-  steps: [
-    { id: 'open', action: 'goto', url: '{{ params.url }}/', waitUntil: 'networkidle' },
-    { id: 'ready', action: 'waitFor', target: { css: 'g.red-ui-flow-node-group' } },
-    { id: 'flowName', action: 'extractText', target: { css: '#red-ui-tab-tab1 .red-ui-tab-label' } },
-    { id: 'openMenu', action: 'click', target: { css: '#red-ui-header-button-sidemenu' } },
-    { id: 'import', action: 'click', target: { xpath: IMPORT_ENTRY } },
-    { id: 'dialog', action: 'waitFor', target: { css: '#red-ui-clipboard-dialog' } },
-  ],
-} as WorkflowSpec;
 
 const WF = { namespace: 'real-apps', name: 'node-red-upgrade' };
 let old: Served;
@@ -99,17 +84,18 @@ describe('a workflow written for Node-RED 1.3 healed on Node-RED 4.1', () => {
     expect(r.outputs.flowName).toBe('Orders');
     expect(notices).toEqual([]);
     const records = await listElementDescriptors(db, { workflow: WF });
-    expect(records.find((x) => x.stepPath === 'import')!.descriptor).toMatchObject({
+    expect(records.find((x) => x.stepPath === 'importEntry')!.descriptor).toMatchObject({
       id: 'menu-item-import',
       text: 'Import',
     });
   }, 90_000);
 
-  it('runs on Node-RED 4.1.15 through healing; the suggestion finds the new menu entry', async () => {
+  it('runs on Node-RED 4.1.15 through healing; each suggestion finds the new menu entry', async () => {
     const r = await run(neu.baseUrl);
     if (r.status !== 'succeeded')
       throw new Error(`expected success: ${JSON.stringify(r.status === 'failed' ? r.error : r.status)}`);
-    expect(notices.map((n) => [n.stepPath, n.outcome])).toEqual([['import', 'healed']]);
+    const healed = Object.keys(NODE_RED_HEALED_STEPS);
+    expect(notices.map((n) => [n.stepPath, n.outcome])).toEqual(healed.map((s) => [s, 'healed']));
 
     const events = await listHealingEvents(db, { workflow: WF });
     const suggestions = suggestionsFromEvents(
@@ -121,19 +107,19 @@ describe('a workflow written for Node-RED 1.3 healed on Node-RED 4.1', () => {
         at: e.at.toISOString(),
       })),
     );
-    expect(suggestions.map((s) => s.stepId)).toEqual(['import']);
-    const selector = suggestions[0]!.selector;
-    expect(selector).not.toEqual({ xpath: IMPORT_ENTRY });
+    expect(suggestions.map((s) => s.stepId).sort()).toEqual([...healed].sort());
 
-    // The suggested selector, tried on Node-RED 4.1 with the menu open, finds exactly the Import entry.
+    // Each suggested selector, tried on Node-RED 4.1 with the menu open, finds exactly its menu entry.
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(`${neu.baseUrl}/`, { waitUntil: 'networkidle' });
-      await page.click('#red-ui-header-button-sidemenu');
-      const found = plainLocator(page, selector);
-      expect(await found.count()).toBe(1);
-      expect(await found.evaluate((el) => el.closest('#menu-item-import') !== null)).toBe(true);
+      await openMainMenu(page, neu.baseUrl);
+      for (const { stepId, selector } of suggestions) {
+        expect(selector).not.toEqual({ xpath: expect.any(String) });
+        const found = plainLocator(page, selector);
+        expect({ stepId, matches: await found.count() }).toEqual({ stepId, matches: 1 });
+        expect({ stepId, entry: await found.evaluate(menuEntryId) }).toEqual({ stepId, entry: NODE_RED_HEALED_STEPS[stepId] });
+      }
     } finally {
       await browser.close();
     }

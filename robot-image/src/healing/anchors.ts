@@ -27,7 +27,8 @@ const PREFERENCE: Record<AnchorSource, number> = {
   heading: 2,
   legend: 3,
   columnheader: 4,
-  landmark: 5,
+  rowtext: 5,
+  landmark: 6,
 };
 
 /** The locator an anchor is found by again: its role and name where it has one, else its exact text. */
@@ -107,7 +108,8 @@ function stableText(t: string): boolean {
 
 /**
  * The anchors to record for an element at `target`, most trusted first (label-for, aria-labelledby,
- * nearest heading above, fieldset legend, column header, named landmark; nearer first within a kind),
+ * nearest heading above, fieldset legend, column header, nearest text on its row, named landmark;
+ * nearer first within a kind),
  * at most `limit`, one per locator. Each carries the relation and distance it had to the element.
  */
 export function chooseAnchors(

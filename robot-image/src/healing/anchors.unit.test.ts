@@ -40,6 +40,7 @@ describe('anchorLocator', () => {
   it.each<[AnchorCandidate['source'], string | undefined, object | null]>([
     ['label', undefined, { text: 'Email', exact: true }],
     ['legend', undefined, { text: 'Email', exact: true }],
+    ['rowtext', undefined, { text: 'Email', exact: true }],
     ['heading', 'heading', { role: 'heading', name: 'Email', exact: true }],
     ['columnheader', 'columnheader', { role: 'columnheader', name: 'Email', exact: true }],
     ['landmark', 'region', { role: 'region', name: 'Email', exact: true }],
@@ -71,6 +72,13 @@ describe('chooseAnchors', () => {
       'heading',
       'legend',
       'landmark',
+    ]);
+    // The text on the element's own row comes after the column header, before a landmark.
+    const row = c('rowtext', 'orderId', { x: 380, y: 305, width: 60, height: 20 });
+    expect(chooseAnchors(target, [region, row, legend], 5).map((a) => [a.source, a.relation])).toEqual([
+      ['legend', 'below'],
+      ['rowtext', 'leftOf'],
+      ['landmark', 'inside'],
     ]);
   });
 

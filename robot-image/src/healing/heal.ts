@@ -44,6 +44,11 @@ export interface HealOptions {
   suggest?: boolean;
   /** Anchors and a template the robot recorded for this element (used after the author's own). */
   recorded?: RecordedAids;
+  /**
+   * The tiers that may heal (default all). Without 1 the candidates are still ranked (tier 2 breaks
+   * ties by those scores) but tier 1's choice is not taken: measuring a tier on its own.
+   */
+  tiers?: readonly (1 | 2 | 3)[];
 }
 
 type Raw = ElementDescriptor & { kind?: string; visible?: boolean };
@@ -93,7 +98,7 @@ export async function healTarget(
     ms.score = performance.now() - t1;
     scores = new Array<number>(candidates.length).fill(0);
     for (const r of ranked.ranked) scores[r.index] = r.score;
-    if (ranked.choice !== null)
+    if (ranked.choice !== null && (opts.tiers?.includes(1) ?? true))
       return finish(page, 1, candidates[ranked.choice]!, ranked.ranked[0]!.score, opts, ms, t0);
     reason =
       candidates.length === 0
@@ -103,7 +108,7 @@ export async function healTarget(
 
   // Tier 2: the author's anchor, then the recorded ones.
   const recordedAnchors = opts.recorded?.anchors ?? [];
-  if (target.anchor || recordedAnchors.length > 0) {
+  if ((target.anchor || recordedAnchors.length > 0) && (opts.tiers?.includes(2) ?? true)) {
     if (!fingerprint) {
       candidates = (await collectCandidates(page, {})).filter((c) => ACTIONABLE.has(elementKind(c)));
       scores = [];
@@ -124,7 +129,7 @@ export async function healTarget(
 
   // Tier 3: the author's image, then the recorded one.
   for (const image of [target.image, opts.recorded?.image]) {
-    if (!image?.pngBase64) continue;
+    if (!image?.pngBase64 || !(opts.tiers?.includes(3) ?? true)) continue;
     const hit = await healVisually(page, image, fingerprint);
     reason = `tier 3: ${hit.reason}`;
     if (!hit.descriptor) continue;

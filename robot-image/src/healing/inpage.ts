@@ -12,8 +12,8 @@
 // CSS path whose child combinators Playwright lets cross shadow boundaries.
 //
 // fn(element, { aids: true }) also returns `aids`: raw anchor candidates near the element (labels,
-// aria-labelledby, the nearest headings above, a fieldset legend, a table column header, a named
-// landmark around it) and whether a picture of it may be recorded.
+// aria-labelledby, the nearest headings above, a fieldset legend, a table column header, the nearest
+// short text on its row, a named landmark around it) and whether a picture of it may be recorded.
 
 export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   const single = first && first.nodeType === 1 ? first : null;
@@ -336,6 +336,20 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     }
     heads.sort((p, q) => p.d - q.d);
     for (const x of heads.slice(0, 2)) add('heading', x.h, x.h.textContent, 'heading');
+    // The nearest short text on the element's own row (a tree row's field name beside its buttons):
+    // what tells identical per-row buttons apart. Text-only elements, beside the element, within 300 px.
+    const cy = b.y + b.height / 2;
+    let row = null;
+    for (const t of el.ownerDocument.querySelectorAll('body *')) {
+      if (t.children.length > 0 || t === el || t.contains(el) || el.contains(t) || SKIP.has(t.localName)) continue;
+      const text = norm(t.textContent);
+      if (!text || text.length > 40) continue;
+      const tb = rectOf(t);
+      if (tb.width === 0 || cy < tb.y || cy > tb.y + tb.height) continue;
+      const dx = tb.x >= b.x + b.width ? tb.x - b.x - b.width : tb.x + tb.width <= b.x ? b.x - tb.x - tb.width : -1;
+      if (dx >= 0 && dx <= 300 && (!row || dx < row.dx)) row = { t, dx, text };
+    }
+    if (row) add('rowtext', row.t, row.text);
     const LANDMARK = { nav: 'navigation', aside: 'complementary', form: 'form', section: 'region', dialog: 'dialog', fieldset: 'group' };
     for (let e = up(el), n = 0; e && n < 12; e = up(e), n++) {
       const role = attr(e, 'role') || LANDMARK[e.localName];

@@ -74,7 +74,7 @@ export interface ImageTemplate {
 }
 
 /** Where an automatically chosen anchor came from, most trusted first. */
-export type AnchorSource = 'label' | 'labelledby' | 'legend' | 'columnheader' | 'heading' | 'landmark';
+export type AnchorSource = 'label' | 'labelledby' | 'legend' | 'columnheader' | 'rowtext' | 'heading' | 'landmark';
 
 /** An anchor the robot chose and recorded by itself (see anchors.ts). */
 export interface RecordedAnchor extends AnchorSpec {
