@@ -349,7 +349,8 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
       const dx = tb.x >= b.x + b.width ? tb.x - b.x - b.width : tb.x + tb.width <= b.x ? b.x - tb.x - tb.width : -1;
       if (dx >= 0 && dx <= 300 && (!row || dx < row.dx)) row = { t, dx, text };
     }
-    if (row) add('rowtext', row.t, row.text);
+    // A text already recorded (the field's own label on its row) tells nothing more.
+    if (row && !out.some((o) => o.text === cut(norm(row.text), 120))) add('rowtext', row.t, row.text);
     const LANDMARK = { nav: 'navigation', aside: 'complementary', form: 'form', section: 'region', dialog: 'dialog', fieldset: 'group' };
     for (let e = up(el), n = 0; e && n < 12; e = up(e), n++) {
       const role = attr(e, 'role') || LANDMARK[e.localName];
