@@ -1,45 +1,14 @@
 // A robot SIGKILLed right after a download step's checkpoint: the robot that takes the job over finds the
 // artifact, does not download it again, and finishes the job with the same outputs (real processes,
 // PostgreSQL and Chromium; the artifact row is written inside the step, before its checkpoint).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ORDERS_CSV, REPORT_PDF, sha256 } from '../../../e2e/site/files.js';
 import { startTestSite, type TestSite } from '../../../e2e/site/server.js';
 import { testPayload } from '../../../api/queue/fixtures.js';
 import { listArtifacts, readArtifactContent } from '../../../api/queue/sql/artifacts.js';
 import { migratedQueueDatabase, type QueueTestDatabase } from '../../../api/queue/testing/database.js';
 import { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
-
-interface ChildResult {
-  status: string;
-  outputs?: Record<string, unknown>;
-  takeOver?: string;
-  ran: string[];
-}
-
-function runChild(attempt: Record<string, unknown>): Promise<{ signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'testing', 'attempt-child.ts')], {
-      cwd: root,
-      env: { ...process.env, AETHER_ATTEMPT: JSON.stringify(attempt) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ signal, result: line ? (JSON.parse(line.slice(7)) as ChildResult) : undefined, stderr: err });
-    });
-  });
-}
+import { runChild } from './testing/attempt-child-run.js';
 
 let site: TestSite;
 let db: QueueTestDatabase;
