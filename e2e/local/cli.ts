@@ -15,10 +15,11 @@ export interface CliRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-export function runCli(args: string[], opts: { cwd?: string } = {}): CliRun {
+/** `env` adds to this process's environment (e.g. KUBECONFIG and AETHER_DATABASE_URL for a cluster). */
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

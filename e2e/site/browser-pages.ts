@@ -36,7 +36,11 @@ export function browserPage(req: IncomingMessage, u: URL): BrowserPageAnswer | u
       return ok(layout('Tabs', TABS));
     case '/browser/tab-child': {
       const n = Number(q.get('n') ?? '1');
-      return ok(layout(`Help ${n}`, `<p id="child">Help page ${n}</p><button onclick="window.close()">Close me</button>`));
+      // A form that POSTs (counted as `POST /browser/tab-child/send`, then back here with sent=1): an effect
+      // a pop-up makes, which a take-over must not repeat.
+      const sent = q.get('sent') === '1' ? '<p id="sent">Report sent</p>' : '';
+      const send = `<form method="post" action="/browser/tab-child/send?n=${n}"><button id="send">Send report</button></form>`;
+      return ok(layout(`Help ${n}`, `<p id="child">Help page ${n}</p>${sent}${send}<button onclick="window.close()">Close me</button>`));
     }
     case '/browser/frames':
       return ok(layout('Frames', framesPage(otherOrigin(req))));

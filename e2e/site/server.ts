@@ -104,6 +104,9 @@ export async function startTestSite(opts: { users?: Record<string, string> } = {
       return sendJson(res, 200, { method, query: Object.fromEntries(u.searchParams), body: raw });
     }
 
+    if (method === 'POST' && path === '/browser/tab-child/send')
+      return redirect(res, `/browser/tab-child?n=${Number(u.searchParams.get('n') ?? '1')}&sent=1`);
+
     const paged = /^\/pages\/(\d+)(\/ack)?$/.exec(path);
     if (paged && Number(paged[1]) >= 1 && Number(paged[1]) <= PAGE_COUNT) {
       if (method === 'POST' && paged[2]) return redirect(res, `/pages/${paged[1]}`);

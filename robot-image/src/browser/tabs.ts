@@ -49,7 +49,7 @@ export async function restoreTabs(
   if (!snap.tabs || snap.tabs.length <= 1) return first;
   const pages = [first];
   for (const url of snap.tabs.slice(1, MAX_RESTORED_TABS)) {
-    const page = await context.newPage();
+    const page = await openedByScript(context, first);
     await open(page, url);
     pages.push(page);
   }
@@ -57,3 +57,21 @@ export async function restoreTabs(
   await active.bringToFront();
   return active;
 }
+
+/**
+ * A new tab opened by `opener`'s window.open(), as the pop-ups it stands in for were: Chromium lets a
+ * page close itself (window.close(), a pop-up's "Close" button) only when a script opened it — in a tab
+ * opened by context.newPage() the call does nothing once it has navigated, and the job then acts on a
+ * tab the page meant to be gone. A page that has replaced window.open gets a plain new tab instead.
+ */
+async function openedByScript(context: BrowserContext, opener: Page): Promise<Page> {
+  const opened = context.waitForEvent('page', { timeout: OPEN_TIMEOUT_MS });
+  const ok = await opener.evaluate(() => window.open() !== null).catch(() => false);
+  if (!ok) {
+    opened.catch(() => undefined);
+    return context.newPage();
+  }
+  return opened;
+}
+
+const OPEN_TIMEOUT_MS = 10_000;

@@ -155,7 +155,16 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
 
 /** After a click or key press that navigates, wait until the new page is there before capturing it. */
 async function settle(page: Page, timeoutMs: number): Promise<void> {
-  await page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
+  // A click may close its own tab (a pop-up's "Close" button calls window.close()): there is no page to
+  // wait for then, and the click did what it should. The next step acts on a tab still open (the
+  // interpreter's ensureSession activates one). Without this the step failed with "Target page closed".
+  if (page.isClosed()) return;
+  try {
+    await page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
+  } catch (err) {
+    if (page.isClosed()) return;
+    throw err;
+  }
 }
 
 async function assertStep(step: Extract<LeafStep, { action: 'assert' }>, ctx: ActionContext): Promise<void> {

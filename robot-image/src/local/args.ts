@@ -60,7 +60,8 @@ Exit codes: 0 succeeded, 1 failed, 2 bad input or environment (no browser, no da
 queued), 130 interrupted (resumable).
 
 A run's artifacts (download steps) are written to DATA-DIR/runs/<run uid>/artifacts/. For a cluster
-RpaJob: aether artifacts list|get (aether artifacts --help).`;
+RpaJob: aether artifacts list|get (aether artifacts --help). To serve a demo site for a cluster's
+robots: aether serve DIR (aether serve --help).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -6,16 +6,17 @@ import { ARTIFACTS_USAGE } from './artifacts-usage.js';
 import { EnvironmentError, ensureBrowser } from './environment.js';
 import { ManifestError } from './manifests.js';
 import { EXIT, planRun } from './plan.js';
+import { parseServeArgs, SERVE_USAGE } from './serve-cli.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'artifacts') return artifacts(argv.slice(1));
+  if (argv[0] === 'serve') return serve(argv.slice(1));
   let args;
   try {
     args = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.problems.map((p) => `aether: ${p}`).join('\n')}\n\n${USAGE}\n`);
-    return EXIT.usage;
+    return usageError(err, USAGE);
   }
   if (args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -75,6 +76,43 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Every problem of a command line, then the command's usage. */
+function usageError(err: UsageError, usage: string): number {
+  process.stderr.write(`${err.problems.map((p) => `aether: ${p}`).join('\n')}\n\n${usage}\n`);
+  return EXIT.usage;
+}
+
+/** Serves a demo site until SIGINT/SIGTERM. */
+async function serve(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  let args;
+  try {
+    args = parseServeArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return usageError(err, SERVE_USAGE);
+  }
+  const { startDemoSite } = await import('./site.js');
+  let site;
+  try {
+    site = await startDemoSite(args);
+  } catch (err) {
+    process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.environment;
+  }
+  const where = args.host && args.host !== '127.0.0.1' ? ` (listening on ${args.host})` : '';
+  process.stderr.write(`serving ${args.dir} at ${site.url}${where}; Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await site.stop();
+  return EXIT.ok;
+}
+
 async function artifacts(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(`${ARTIFACTS_USAGE}\n`);
@@ -90,10 +128,7 @@ async function artifacts(argv: string[]): Promise<number> {
       cwd: process.cwd(),
     });
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.problems.map((p) => `aether: ${p}`).join('\n')}\n\n${ARTIFACTS_USAGE}\n`);
-      return EXIT.usage;
-    }
+    if (err instanceof UsageError) return usageError(err, ARTIFACTS_USAGE);
     process.stderr.write(`aether: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
   }

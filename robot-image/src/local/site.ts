@@ -49,7 +49,8 @@ export function fileFor(root: string, urlPath: string): string | null {
   return null;
 }
 
-export async function startDemoSite(opts: { dir: string; port?: number }): Promise<DemoSite> {
+/** `host` is the address to listen on (default 127.0.0.1; `aether serve --host 0.0.0.0` for a cluster's robots). */
+export async function startDemoSite(opts: { dir: string; port?: number; host?: string }): Promise<DemoSite> {
   const root = resolve(opts.dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`--serve ${opts.dir}: not a directory`);
   const counters = new Map<string, number>();
@@ -91,11 +92,12 @@ export async function startDemoSite(opts: { dir: string; port?: number }): Promi
   });
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => res());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => res());
   });
   const port = (server.address() as AddressInfo).port;
+  const host = !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     hits: () => Object.fromEntries(counters),
     duplicates: () => duplicates,
     stop: () =>
