@@ -5,6 +5,7 @@
 // Secrets never travel here: credentials are Secret NAMES and keys only; the robot reads the values itself.
 import { z } from 'zod';
 import { WorkflowSpec } from '../v1alpha1/workflow.js';
+import { MAX_CALLEES } from '../v1alpha1/call-graph.js';
 import { DNS_LABEL, DNS_SUBDOMAIN, isCanonicalEnvelope, TRACEPARENT, WORKFLOW_DIGEST } from './payload-envelope.js';
 import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from './priority.js';
 import { issuesText } from '../zod-issues.js';
@@ -46,6 +47,14 @@ export const QueuePayload = z.strictObject({
   pool: dnsSubdomain,
   /** The workflow as it was when the job was queued. */
   workflow: WorkflowSpec,
+  /**
+   * The RpaWorkflows its `call` steps run (directly or through each other), by name, each at the generation
+   * resolved when the job was queued (api/v1alpha1/call-graph.ts). Absent when it calls none.
+   */
+  calls: z
+    .record(dnsSubdomain, z.strictObject({ generation: z.int().min(1), spec: WorkflowSpec }))
+    .refine((c) => Object.keys(c).length <= MAX_CALLEES, { message: `at most ${MAX_CALLEES} called workflows` })
+    .optional(),
   /** The RpaWorkflow it came from (absent for an inline workflow): self-healing records are kept per workflow. */
   workflowRef: z.strictObject({ name: dnsSubdomain }).optional(),
   /** 'sha256:<hex>' of the canonical JSON of `workflow` (see digest.ts). */

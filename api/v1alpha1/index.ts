@@ -16,6 +16,8 @@ export * from './robotpool.js';
 export * from './network.js';
 export * from './artifacts.js';
 export * from './steps-files.js';
+export * from './steps-call.js';
+export * from './call-graph.js';
 export * from './rpaschedule.js';
 export * from './kinds.js';
 export * from './names.js';

@@ -12,6 +12,7 @@ import { browserSteps } from './steps-browser.js';
 import { BrowserSettings } from './browser-settings.js';
 import { DialogPolicy } from './step-base.js';
 import { browserSettingsRules } from './workflow-browser-rules.js';
+import { callFields, type CallTarget } from './steps-call.js';
 
 export { WAIT_STATES, WaitForStep } from './steps-browser.js';
 export { Backoff, DialogPolicy, Mask, ON_ERROR_POLICIES, OnError, WAIT_UNTIL } from './step-base.js';
@@ -206,8 +207,10 @@ export type LoopStep = Common & { action: 'while' | 'until'; condition: string; 
 /** catch and finally name blocks (spec.blocks): inline lists would multiply the unrolled CRD. */
 export type TryStep = Common & { action: 'try'; steps: Step[]; catch?: string; finally?: string };
 export type RunStep = Common & { action: 'run'; block: string };
+/** Runs another RpaWorkflow of the namespace (steps-call.ts). */
+export type CallStep = Common & { action: 'call'; call: CallTarget };
 export type LeafStep = z.output<(typeof leafSteps)[number]>;
-export type Step = LeafStep | IfStep | ForEachStep | LoopStep | TryStep | RunStep;
+export type Step = LeafStep | IfStep | ForEachStep | LoopStep | TryStep | RunStep | CallStep;
 
 // The API server enforces unique keys of a list-type map natively, at no CEL cost.
 const listMapBy = (key: string) => ({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [key] });
@@ -261,8 +264,9 @@ export const TryStep = step('try', {
   finally: blockName('run after steps and catch, whatever happened').optional(),
 });
 export const RunStep = step('run', { block: blockName('to run') });
+export const CallStep = step('call', callFields);
 
-const CONTROL_STEPS = [WhileStep, UntilStep, TryStep, RunStep] as const;
+const CONTROL_STEPS = [WhileStep, UntilStep, TryStep, RunStep, CallStep] as const;
 
 // Typed by hand: TypeScript cannot infer a type that refers to itself through getters.
 export const Step = z.discriminatedUnion('action', [

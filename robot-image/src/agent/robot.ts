@@ -182,6 +182,7 @@ async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor)
       runUid: p.uid,
       attempt: ctx.attempt,
       workflow: p.workflow,
+      ...(p.calls && { calls: p.calls }),
       params: p.params,
       credentials: (slot) => credentials.get(slot),
       redactor,

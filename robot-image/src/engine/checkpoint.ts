@@ -24,6 +24,8 @@ export interface StepCheckpoint {
   items?: unknown[];
   /** while/until: whether the loop runs (another) iteration, decided once per iteration. */
   proceed?: boolean;
+  /** call: the callee's params, rendered once so a replay enters it with the same ones. */
+  params?: Record<string, unknown>;
   /** if: the branch taken. */
   branch?: 'then' | 'else' | 'none';
   /** The step's output was masked (`mask.output`): not recorded, only known to a live run. */

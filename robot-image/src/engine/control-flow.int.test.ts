@@ -1,9 +1,8 @@
 // while/until, try/catch/finally, named blocks and steps.<id>.error against real Postgres (DBOS) and
 // real Chromium on the test site's paginated list.
 import type { Step, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import type { AttemptResult } from './engine.js';
 import { iterationPaths, paginateWorkflow } from './testing/flow-workflows.js';
-import { startEngineBed, testUid, type EngineBed } from './testing/engine-bed.js';
+import { failed, runWithPaths, startEngineBed, succeeded, type EngineBed } from './testing/engine-bed.js';
 
 let bed: EngineBed;
 
@@ -12,27 +11,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => bed?.stop());
 
-async function run(spec: WorkflowSpec): Promise<{ result: AttemptResult; ran: string[] }> {
-  const ran: string[] = [];
-  // The machine is shared and noisy: only the steps meant to fail have a short timeout.
-  const workflow = { timeouts: { stepSeconds: 60 }, ...spec };
-  const result = await bed.engine.runAttempt({
-    runUid: testUid(),
-    attempt: 1,
-    workflow,
-    progress: (_k, _n, path) => ran.push(path),
-  });
-  return { result, ran };
-}
-
-function succeeded(r: AttemptResult): Extract<AttemptResult, { status: 'succeeded' }> {
-  if (r.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(r)}`);
-  return r;
-}
-function failed(r: AttemptResult): Extract<AttemptResult, { status: 'failed' }> {
-  if (r.status !== 'failed') throw new Error(`expected failure, got ${r.status}`);
-  return r;
-}
+const run = (workflow: WorkflowSpec) => runWithPaths(bed, { workflow });
 
 const missing = (id: string): Step => ({ id, action: 'click', target: { css: '#not-there' }, timeoutSeconds: 1 });
 const ackHits = () =>

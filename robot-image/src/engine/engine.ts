@@ -16,6 +16,7 @@ import type { TakeOverAction } from '../durable/takeover-decision.js';
 import type { RecordedCheckpoint, WorkflowOutcome, StopReason } from './checkpoint.js';
 import { createAttemptFence, type HolderCheck } from './fence.js';
 import { runWorkflow, type JobInput, type JobRuntime, type ProgressFn } from './interpreter.js';
+import type { Callees } from './call.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './limits.js';
 import { DEFAULT_STEP_TIMEOUT_MS } from './policy.js';
 import type { CredentialAudit } from '../credscope/enforce.js';
@@ -58,6 +59,8 @@ export interface AttemptRequest {
   attempt: number;
   /** The workflow snapshot from the queue payload. */
   workflow: WorkflowSpec;
+  /** The RpaWorkflows its `call` steps run, by name, from the queue payload. */
+  calls?: Callees;
   params?: Record<string, unknown>;
   /** Reads a credential slot when a step needs it (values, Secret, scope); values are never recorded. */
   credentials?: CredentialProvider;
@@ -247,7 +250,7 @@ export function createEngine(opts: EngineOptions): Engine {
       };
       runtimes.set(workflowId, rt);
       try {
-        const input: JobInput = { workflow: req.workflow, params: req.params ?? {} };
+        const input: JobInput = { workflow: req.workflow, params: req.params ?? {}, ...(req.calls && Object.keys(req.calls).length > 0 && { calls: req.calls }) };
         const halted = fence.stopped().then(() => 'halted' as const);
         const outcome = await Promise.race([
           runOrTakeOver<WorkflowOutcome>({

@@ -41,7 +41,8 @@ import {
 import type { StepResult } from '../../../api/expr/index.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 import type { JobFiles } from '../artifacts/store.js';
-import { isControlStep, runControlStep, type FlowContext, type Halt } from './control-flow.js';
+import { isControlStep, runControlStep, type ControlOutcome, type FlowContext, type Halt } from './control-flow.js';
+import { renderCallParams, type Callees } from './call.js';
 import { awaitFrame } from './frames.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
@@ -50,6 +51,8 @@ export type ProgressFn = (k: number, n: number, stepId: string) => void;
 export interface JobInput {
   workflow: WorkflowSpec;
   params: Record<string, unknown>;
+  /** The RpaWorkflows its `call` steps run, snapshotted with the job (call.ts). */
+  calls?: Callees;
 }
 
 /** What a job has in this process only: injected callbacks, credentials, the live browser. */
@@ -117,6 +120,10 @@ interface PendingField {
 
 interface Walk {
   input: JobInput;
+  /** The workflow whose steps are running: the job's, or a callee's inside a call (blocks, timeouts, dialogs). */
+  current: WorkflowSpec;
+  /** How many calls deep the walk is. */
+  callDepth: number;
   workflowId: string;
   n: number;
   topIndex: number;
@@ -153,6 +160,8 @@ export async function runWorkflow(
 ): Promise<WorkflowOutcome> {
   const walk: Walk = {
     input,
+    current: input.workflow,
+    callDepth: 0,
     workflowId,
     n: input.workflow.steps.length,
     topIndex: 0,
@@ -169,7 +178,7 @@ export async function runWorkflow(
     dialogs: new DialogResponder(),
     responses: new ResponseLog(),
   };
-  if (usesClock(input.workflow)) walk.scope.now = await attemptClock(rt.fence).catch((err: unknown) => crashOnDurableFault(rt, err));
+  if ([input.workflow, ...Object.values(input.calls ?? {}).map((c) => c.spec)].some(usesClock)) walk.scope.now = await attemptClock(rt.fence).catch((err: unknown) => crashOnDurableFault(rt, err));
   const halt = await runSteps(input.workflow.steps, [], walk, rt, svc);
   if (halt && 'failed' in halt)
     return { status: 'failed', error: halt.failed, ...(halt.image ? { screenshot: halt.image } : {}) };
@@ -239,7 +248,7 @@ async function runStep(
     output = iterations;
     shown = shownIterations;
   } else if (isControlStep(step)) {
-    const done = await runControlStep(step, path, flowOf(walk, rt, svc));
+    const done = await runControlStep(step, path, flowOf(walk, rt, svc), cp);
     if ('halt' in done) return done.halt;
     if ('error' in done) return stepFailed(step, path, done.error, undefined, walk);
     ({ output, shown } = done);
@@ -264,12 +273,47 @@ function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
     scope: walk.scope,
     shown: walk.shown,
     screenshots: walk.screenshots,
-    blocks: walk.input.workflow.blocks ?? [],
+    blocks: walk.current.blocks ?? [],
+    calls: walk.input.calls ?? {},
+    callDepth: walk.callDepth,
+    runCallee: (spec, params, path) => runCallee(spec, params, path, walk, rt, svc),
     runSteps: (steps, parents) => runSteps(steps, parents, walk, rt, svc),
     checkpoint: (path, body) => checkpointed(path, walk, rt, body),
     condition: (src, scope) => condition(src, scope, rt.vault),
     errorMessage: (err) => rt.redactor.string(messageOf(err)),
   };
+}
+
+/**
+ * A callee's steps under `path`, in a scope of its own: its params, steps and variables; no loop variable
+ * of the caller. The caller's scope, blocks and step outputs are back when it returns.
+ */
+async function runCallee(
+  spec: WorkflowSpec,
+  params: Record<string, unknown>,
+  path: string,
+  walk: Walk,
+  rt: JobRuntime,
+  svc: EngineServices,
+): Promise<ControlOutcome> {
+  const scope = walk.scope;
+  const saved = { current: walk.current, shown: walk.shown, params: scope.params, vars: scope.vars, steps: scope.steps, locals: scope.locals };
+  walk.current = spec;
+  walk.shown = new Map();
+  walk.callDepth++;
+  Object.assign(scope, { params: withParamDefaults(spec.params, params), vars: {}, steps: {}, locals: {} });
+  try {
+    const halt = await runSteps(spec.steps, [path], walk, rt, svc);
+    if (halt) return { halt };
+    const output = Object.fromEntries(spec.steps.map((s) => [s.id, scope.steps[s.id]?.output]));
+    const shown = Object.fromEntries(spec.steps.map((s) => [s.id, walk.shown.get(s.id)]));
+    return { output, shown };
+  } finally {
+    walk.callDepth--;
+    walk.current = saved.current;
+    walk.shown = saved.shown;
+    Object.assign(scope, { params: saved.params, vars: saved.vars, steps: saved.steps, locals: saved.locals });
+  }
 }
 
 /**
@@ -398,6 +442,8 @@ async function executeStep(
       checkForEachItems(path, items, walk.limits);
       return { items };
     }
+    if (step.action === 'call')
+      return { params: await renderCallParams(step, walk.input.calls ?? {}, (src) => render(src, walk.scope, rt.vault)) };
   } catch (err) {
     return { error: { message: rt.redactor.string(messageOf(err)) } };
   }
@@ -413,7 +459,7 @@ async function executeLeaf(
   rt: JobRuntime,
   svc: EngineServices,
 ): Promise<StepCheckpoint> {
-  const timeoutMs = stepTimeoutMs(step, walk.input.workflow, svc.defaultStepTimeoutMs);
+  const timeoutMs = stepTimeoutMs(step, walk.current, svc.defaultStepTimeoutMs);
   const heals: HealNotice[] = [];
   const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
@@ -424,7 +470,7 @@ async function executeLeaf(
     const refusedBefore = rt.refusals.length;
     walk.dialogs.last = undefined;
     try {
-      walk.dialogs.answer = await dialogAnswer(step.dialogs, walk.input.workflow.dialogs, ctx.render);
+      walk.dialogs.answer = await dialogAnswer(step.dialogs, walk.current.dialogs ?? walk.input.workflow.dialogs, ctx.render);
       const result = await withTimeout(
         runAction(step, ctx),
         timeoutMs + 2000,

@@ -16,6 +16,8 @@ interface ChildAttempt {
   runUid: string;
   attempt: number;
   workflow: import('../../../../api/v1alpha1/workflow.js').WorkflowSpec;
+  /** The RpaWorkflows its `call` steps run, by name (the queue payload's `calls`). */
+  calls?: import('../call.js').Callees;
   params: Record<string, unknown>;
   credentials: Record<string, Record<string, string>>;
   crashAfterStep?: number;
@@ -45,6 +47,7 @@ const result = await engine.runAttempt({
   runUid: spec.runUid,
   attempt: spec.attempt,
   workflow: spec.workflow,
+  ...(spec.calls && { calls: spec.calls }),
   params: spec.params,
   credentials: async (slot) => {
     const v = spec.credentials[slot];

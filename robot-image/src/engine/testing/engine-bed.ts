@@ -8,7 +8,7 @@ import { BrowserHost } from '../../browser/host.js';
 import { configureDurable, type Durable } from '../../durable/runtime.js';
 import { compileEgressPolicy } from '../../egress/decide.js';
 import type { EgressRefusal } from '../../egress/guard.js';
-import { createEngine, type Engine } from '../engine.js';
+import { createEngine, type AttemptRequest, type AttemptResult, type Engine } from '../engine.js';
 
 export interface EngineBed {
   site: TestSite;
@@ -59,4 +59,32 @@ export async function startEngineBed(name: string, opts: { allow?: string[]; sit
       await site.stop();
     },
   };
+}
+
+/**
+ * Runs one attempt of a fresh run with the checkpoint paths it ran. The machine is shared and noisy: steps
+ * get a 60 s timeout unless the workflow says otherwise (only the steps meant to fail set a short one).
+ */
+export async function runWithPaths(
+  bed: EngineBed,
+  req: Omit<AttemptRequest, 'runUid' | 'attempt' | 'progress'>,
+): Promise<{ result: AttemptResult; ran: string[] }> {
+  const ran: string[] = [];
+  const result = await bed.engine.runAttempt({
+    ...req,
+    runUid: testUid(),
+    attempt: 1,
+    workflow: { timeouts: { stepSeconds: 60 }, ...req.workflow },
+    progress: (_k, _n, path) => ran.push(path),
+  });
+  return { result, ran };
+}
+
+export function succeeded(r: AttemptResult): Extract<AttemptResult, { status: 'succeeded' }> {
+  if (r.status !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(r)}`);
+  return r;
+}
+export function failed(r: AttemptResult): Extract<AttemptResult, { status: 'failed' }> {
+  if (r.status !== 'failed') throw new Error(`expected failure, got ${r.status}`);
+  return r;
 }

@@ -37,3 +37,48 @@ export function paginateWorkflow(baseUrl: string, extra: Step[] = []): WorkflowS
 export function iterationPaths(i: number): string[] {
   return ['ack', 'items', 'hasNext', 'maybeNext', 'maybeNext.then.next'].map((p) => `pages[${i}].${p}`).concat(`pages[${i}]`);
 }
+
+/** The page-reading part of paginateWorkflow as an RpaWorkflow of its own, with the page number as a param. */
+export function readPageWorkflow(): WorkflowSpec {
+  return {
+    timeouts: { stepSeconds: 60 },
+    params: [{ name: 'page', type: 'number', required: true }],
+    steps: [
+      { id: 'ack', action: 'click', target: { css: '#ack' } },
+      { id: 'items', action: 'extractText', target: { css: 'li.item' }, all: true },
+      { id: 'hasNext', action: 'extractAttribute', target: { css: '#next' }, attribute: 'data-enabled' },
+      { id: 'numbered', action: 'assert', condition: 'params.page >= 1 and params.page <= 5', message: 'the page param did not arrive' },
+    ],
+  };
+}
+
+/**
+ * paginateWorkflow with each page read by a `call` of RpaWorkflow read-page: the loop's body is the call
+ * and the Next click. Checkpoints per iteration: the call, its 4 steps, maybeNext, next, the until decision.
+ */
+export function callingPaginateWorkflow(baseUrl: string): { workflow: WorkflowSpec; calls: Record<string, { generation: number; spec: WorkflowSpec }> } {
+  return {
+    workflow: {
+      timeouts: { stepSeconds: 60 },
+      steps: [
+        { id: 'open', action: 'goto', url: `${baseUrl}/pages/1` },
+        {
+          id: 'pages',
+          action: 'until',
+          condition: "steps.page.output.hasNext == 'false'",
+          maxIterations: 10,
+          steps: [
+            { id: 'page', action: 'call', call: { workflow: 'read-page', params: { page: '{{ loop.number }}' } } },
+            {
+              id: 'maybeNext',
+              action: 'if',
+              condition: "steps.page.output.hasNext == 'true'",
+              then: [{ id: 'next', action: 'click', target: { css: '#next' } }],
+            },
+          ],
+        },
+      ],
+    },
+    calls: { 'read-page': { generation: 2, spec: readPageWorkflow() } },
+  };
+}
