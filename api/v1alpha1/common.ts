@@ -1,4 +1,4 @@
-// Shapes shared by the four kinds: names, metadata, conditions, quantities, timestamps.
+// Shapes shared by the kinds: names, metadata, conditions, quantities, timestamps.
 import { z } from 'zod';
 import { withCel } from './rules.js';
 

@@ -1,4 +1,4 @@
-// Aether API v1alpha1: the four kinds, the workflow DSL, and the checks our code runs beyond
+// Aether API v1alpha1: the kinds, the workflow DSL, and the checks our code runs beyond
 // what the API server already enforced.
 export * from './common.js';
 export * from './rules.js';
@@ -19,6 +19,7 @@ export * from './steps-files.js';
 export * from './steps-call.js';
 export * from './call-graph.js';
 export * from './rpaschedule.js';
+export * from './rpaqueue.js';
 export * from './kinds.js';
 export * from './names.js';
 export * from './reasons.js';

@@ -1,9 +1,10 @@
-// The four kinds as the API server knows them: names, printer columns, subresources. The CRD
+// The kinds as the API server knows them: names, printer columns, subresources. The CRD
 // generator renders this table; the operator uses the plurals for API paths.
 import type { z } from 'zod';
 import { GROUP } from './common.js';
 import { RobotPoolSpec, RobotPoolStatus } from './robotpool.js';
 import { RPAJOB_IMMUTABLE_SPEC_FIELDS, RpaJobSpec, RpaJobStatus } from './rpajob.js';
+import { RpaQueueSpec, RpaQueueStatus } from './rpaqueue.js';
 import { RpaScheduleSpec, RpaScheduleStatus } from './rpaschedule.js';
 import { RpaWorkflowSpec, RpaWorkflowStatus } from './rpaworkflow.js';
 
@@ -97,6 +98,26 @@ export const KINDS = [
       { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone', priority: 1 },
       { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
       { name: 'Last Schedule', type: 'date', jsonPath: '.status.lastScheduleTime' },
+      age,
+    ],
+  },
+  {
+    kind: 'RpaQueue',
+    plural: 'rpaqueues',
+    singular: 'rpaqueue',
+    shortNames: ['rq', 'rqueue'],
+    spec: RpaQueueSpec,
+    status: RpaQueueStatus,
+    columns: [
+      { name: 'New', type: 'integer', jsonPath: '.status.items.new', description: 'Items waiting for a robot' },
+      { name: 'In-Progress', type: 'integer', jsonPath: '.status.items.inProgress' },
+      { name: 'Successful', type: 'integer', jsonPath: '.status.items.successful' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.items.failed' },
+      { name: 'Oldest', type: 'date', jsonPath: '.status.oldestNewItemTime', description: 'Age of the oldest New item' },
+      { name: 'SLA', type: 'string', jsonPath: '.status.sla' },
+      { name: 'Abandoned', type: 'integer', jsonPath: '.status.items.abandoned', priority: 1 },
+      { name: 'Pool', type: 'string', jsonPath: '.spec.pool', priority: 1 },
+      { name: 'Workflow', type: 'string', jsonPath: '.spec.workflowRef.name', priority: 1 },
       age,
     ],
   },

@@ -122,13 +122,26 @@ export const SCHEDULE_REASONS = {
   JobDeleted: 'JobDeleted',
 } as const;
 
+/** RpaQueue: the Ready condition and the queue's Events. */
+export const QUEUE_REASONS = {
+  /** The queue's spec is mirrored to the database: robots take its items. */
+  QueueReady: 'QueueReady',
+  /** The oldest New item waited longer than spec.slaSeconds (Warning Event, NOTIFY aether_queue_sla). */
+  SlaBreached: 'SlaBreached',
+  /** The SLA holds again after a breach. */
+  SlaRecovered: 'SlaRecovered',
+  /** Items passed their deadline or ran past the in-progress timeout. */
+  ItemsAbandoned: 'ItemsAbandoned',
+} as const;
+
 export type JobReason = (typeof JOB_REASONS)[keyof typeof JOB_REASONS];
 export type JobErrorReason = (typeof JOB_ERROR_REASONS)[keyof typeof JOB_ERROR_REASONS];
 export type WorkflowReason = (typeof WORKFLOW_REASONS)[keyof typeof WORKFLOW_REASONS];
 export type PoolReason = (typeof POOL_REASONS)[keyof typeof POOL_REASONS];
 export type ScheduleReason = (typeof SCHEDULE_REASONS)[keyof typeof SCHEDULE_REASONS];
+export type QueueReason = (typeof QUEUE_REASONS)[keyof typeof QUEUE_REASONS];
 
 /** Every reason, by name. */
-export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS } as const;
+export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS, ...QUEUE_REASONS } as const;
 /** A reason of a condition or an Event (closed set). */
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

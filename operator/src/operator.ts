@@ -1,4 +1,4 @@
-// The composition root: informers, the four controllers, the queue sweeper and the LISTEN loop, wired
+// The composition root: informers, the controllers, the queue sweeper and the LISTEN loop, wired
 // into a Manager (caches warm on every replica; controllers only while leading). Reads like a table.
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Tracer } from '@opentelemetry/api';
@@ -10,13 +10,15 @@ import { makeKindCache, type KindCache } from './controllers/cache.js';
 import { customSource, deploymentSource, makeClients, podSource } from './controllers/kube.js';
 import { closeKeepAlive, withKeepAlive } from './controllers/keep-alive.js';
 import { LABELS } from './controllers/names.js';
-import type { CustomObject, RobotPoolObject, RpaJobObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
+import type { CustomObject, RobotPoolObject, RpaJobObject, RpaQueueObject, RpaScheduleObject, RpaWorkflowObject } from './controllers/objects.js';
 import { createHealingListener } from './controllers/healing-listener.js';
 import { createEnqueueListener } from './controllers/robotpool/enqueue-listener.js';
 import { robotPoolReconciler } from './controllers/robotpool/controller.js';
 import { jobKeysOf, rpaJobReconciler } from './controllers/rpajob/controller.js';
 import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
+import { rpaQueueReconciler } from './controllers/rpaqueue/controller.js';
+import { createQueueItemListener } from './controllers/rpaqueue/listener.js';
 import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
 import { createSweeper } from './queue/sweeper.js';
 import { createPruner } from './retention/pruner.js';
@@ -46,7 +48,7 @@ export interface Operator {
   manager: Manager;
   metrics: OperatorMetrics;
   producer: Producer;
-  controllers: { rpaJob: Controller; rpaWorkflow: Controller; robotPool: Controller; rpaSchedule: Controller };
+  controllers: { rpaJob: Controller; rpaWorkflow: Controller; robotPool: Controller; rpaSchedule: Controller; rpaQueue: Controller };
   caches: { jobs: KindCache<RpaJobObject>; pools: KindCache<RobotPoolObject>; deployments: KindCache<V1Deployment> };
   start(): Promise<void>;
   /** Drains reconciles, releases the lease, closes connections. */
@@ -75,6 +77,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   const workflows = makeKindCache<RpaWorkflowObject>(kc, customSource(clients.custom, 'RpaWorkflow'), scope);
   const pools = makeKindCache<RobotPoolObject>(kc, customSource(clients.custom, 'RobotPool'), scope);
   const schedules = makeKindCache<RpaScheduleObject>(kc, customSource(clients.custom, 'RpaSchedule'), scope);
+  const queues = makeKindCache<RpaQueueObject>(kc, customSource(clients.custom, 'RpaQueue'), scope);
   const deployments = makeKindCache<V1Deployment>(kc, deploymentSource(clients.apps), scope);
   const pods = makeKindCache<V1Pod>(kc, podSource(clients.core), scope);
 
@@ -96,7 +99,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onLostLeadership: opts.onLostLeadership,
   });
   const register = <T extends KubernetesObject>(cache: KindCache<T>) => cache.informers.forEach((i) => manager.addInformer(i));
-  [jobs, workflows, pools, schedules].forEach((c) => register<CustomObject<unknown>>(c as KindCache<CustomObject<unknown>>));
+  [jobs, workflows, pools, schedules, queues].forEach((c) => register<CustomObject<unknown>>(c as KindCache<CustomObject<unknown>>));
   register(deployments);
   register(pods);
 
@@ -143,6 +146,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     }),
   );
   const rpaSchedule = controller('rpaschedule', rpaScheduleReconciler({ clients, schedules, jobs, events, now }));
+  const rpaQueue = controller('rpaqueue', rpaQueueReconciler({ clients, queues, db, events, now }));
 
   // Which keys each object concerns.
   for (const i of jobs.informers) {
@@ -161,6 +165,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   }
   for (const i of pools.informers) robotPool.watch(i);
   for (const i of schedules.informers) rpaSchedule.watch(i);
+  for (const i of queues.informers) rpaQueue.watch(i);
   const ownerPool = (o: V1Deployment | V1Pod) => {
     const ref = o.metadata?.ownerReferences?.find((r) => r.kind === 'RobotPool' && r.controller);
     return ref ? [`${o.metadata!.namespace}/${ref.name}`] : [];
@@ -202,12 +207,26 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onReconnect: () => workflows.list().forEach((w) => rpaWorkflow.enqueue(objectKey(w))),
   });
   manager.addLeaderTask({ start: () => healingListener.start(), stop: () => healingListener.stop() });
+  // Items moved: the queue's counts (rate-limited in the controller) and the pool's size follow at once.
+  const queueItemListener = createQueueItemListener({
+    databaseUrl: config.databaseUrl,
+    dbSettings: config.database,
+    logger,
+    onQueue: (namespace, name) => {
+      if (config.watchNamespaces.length > 0 && !config.watchNamespaces.includes(namespace)) return;
+      rpaQueue.enqueue(`${namespace}/${name}`);
+      const pool = (queues.get(namespace, name)?.spec as { pool?: string } | undefined)?.pool;
+      if (pool) robotPool.enqueue(`${namespace}/${pool}`);
+    },
+    onReconnect: () => queues.list().forEach((q) => rpaQueue.enqueue(objectKey(q))),
+  });
+  manager.addLeaderTask({ start: () => queueItemListener.start(), stop: () => queueItemListener.stop() });
 
   return {
     manager,
     metrics,
     producer,
-    controllers: { rpaJob, rpaWorkflow, robotPool, rpaSchedule },
+    controllers: { rpaJob, rpaWorkflow, robotPool, rpaSchedule, rpaQueue },
     caches: { jobs, pools, deployments },
     start: () => manager.start(),
     async stop() {

@@ -6,6 +6,7 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
 import type { Producer } from '../../../../api/queue/index.js';
+import { poolItemDepth } from '../../../../api/queue/items/store.js';
 import { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
 import type { ScaleHistory } from '../../scaler/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
@@ -21,7 +22,7 @@ import { ANNOTATIONS, LABELS, MANAGER } from '../names.js';
 import type { RobotPoolObject } from '../objects.js';
 import { decidePool, invalidPoolReport } from './decide.js';
 import { deploymentName, labelValue, type RobotDefaults } from './deployment.js';
-import { deletionCosts } from './scaling.js';
+import { deletionCosts, poolWork } from './scaling.js';
 import type { RobotConfinement } from './confinement.js';
 import type { TenantIssuer } from '../../tenancy/issuer.js';
 import { checkpointKeys } from './checkpoint-key.js';
@@ -99,10 +100,12 @@ export function robotPoolReconciler(deps: RobotPoolControllerDeps): Reconcile {
     }
     // Read.
     const historyKey = `${key.namespace}/${key.name}`;
-    const [depth, oldest] = await Promise.all([
+    const [jobDepth, itemDepth, oldest] = await Promise.all([
       deps.producer.depth(key.namespace, key.name),
+      poolItemDepth(deps.db, { namespace: key.namespace, pool: key.name }),
       oldestReadyAgeSeconds(deps.db, { namespace: key.namespace, pool: key.name }),
     ]);
+    const depth = poolWork(jobDepth, itemDepth);
     const deployment = deps.deployments.get(key.namespace, deploymentName(key.name));
     // Decide.
     const d = decidePool({ pool, spec: parsed.data, deployment, depth, history: histories.get(historyKey), robotDefaults: deps.robotDefaults, confinement: deps.confinement, now: deps.now() });

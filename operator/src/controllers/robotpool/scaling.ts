@@ -2,6 +2,7 @@
 // spec.replicas (the scale subresource) when it is off.
 import type { QueueDepth } from '../../../../api/queue/index.js';
 import { REASONS, type PoolReason, type RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
+import type { PoolItemDepth } from '../../../../api/queue/items/store.js';
 import { decideScale, type ScaleHistory } from '../../scaler/index.js';
 
 export interface ReplicaDecision {
@@ -14,6 +15,14 @@ export interface ReplicaDecision {
 }
 
 export const DEFAULT_MANUAL_REPLICAS = 1;
+
+/**
+ * A pool's work: its queued RpaJobs plus the work items of every RpaQueue it serves. An item is a job to
+ * the scaler (New and due = ready, postponed = delayed, InProgress = running).
+ */
+export function poolWork(jobs: QueueDepth, items: PoolItemDepth): QueueDepth {
+  return { ready: jobs.ready + items.ready, delayed: jobs.delayed + items.delayed, running: jobs.running + items.inProgress };
+}
 
 export function decidePoolReplicas(input: { spec: RobotPoolSpec; current: number; depth: QueueDepth; history: ScaleHistory | undefined; now: number }): ReplicaDecision {
   const { spec, current, depth } = input;
