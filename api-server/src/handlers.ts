@@ -1,0 +1,191 @@
+// What each operation of routes.ts does, once its request is valid, authenticated and authorized.
+import { listArtifacts, findArtifact, readArtifactContent } from '../../api/queue/sql/artifacts.js';
+import { listDeadLetters } from '../../api/queue/sql/runs.js';
+import type { RequestContext } from './app.js';
+import { HttpError } from './app.js';
+import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
+import type { OperationId } from './routes.js';
+import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readScreenshot, type RunRow, type StepRow } from './sql.js';
+
+export type HandlerResult =
+  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'bytes'; contentType: string; bytes: Buffer; filename?: string }
+  | { kind: 'events' };
+
+type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
+
+const json = (status: number, body: unknown): HandlerResult => ({ kind: 'json', status, body });
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+const ERROR_TEXT_MAX = 4096;
+
+export function runView(r: RunRow) {
+  return {
+    uid: r.uid,
+    namespace: r.namespace,
+    name: r.name,
+    pool: r.pool,
+    state: r.state,
+    attempts: r.attempts,
+    failedAttempts: r.failedAttempts,
+    maxAttempts: r.maxAttempts,
+    robot: r.robot,
+    ...(r.error !== null && { error: r.error }),
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    hasScreenshot: r.screenshotId !== null,
+  };
+}
+
+/** A recorded step error as text: DBOS stores a serialized error; its message is what a reader wants. */
+export function stepErrorText(raw: string): string {
+  let text = raw;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string') text = (v as { message: string }).message;
+    else if (typeof v === 'string') text = v;
+  } catch {
+    // not JSON: the raw text
+  }
+  return text.length > ERROR_TEXT_MAX ? `${text.slice(0, ERROR_TEXT_MAX - 1)}…` : text;
+}
+
+export function stepEntry(row: StepRow) {
+  const attempt = Number(/-a(\d+)$/.exec(row.workflowId)?.[1] ?? 0);
+  const ms = (v: string | null) => (v === null ? undefined : new Date(Number(v)).toISOString());
+  const startedAt = ms(row.startedAtMs);
+  const completedAt = ms(row.completedAtMs);
+  return {
+    attempt,
+    seq: row.seq,
+    step: row.step ?? `#${row.seq}`,
+    status: row.error !== null ? ('failed' as const) : completedAt !== undefined || row.startedAtMs === null ? ('succeeded' as const) : ('running' as const),
+    ...(row.error !== null && { error: stepErrorText(row.error) }),
+    ...(startedAt && { startedAt }),
+    ...(completedAt && { completedAt }),
+  };
+}
+
+async function runOf(ctx: RequestContext): Promise<RunRow> {
+  const { namespace, name } = ctx.params as { namespace: string; name: string };
+  const uid = ctx.query.uid as string | undefined;
+  const run = await findRun(ctx.deps.db, { namespace, name, ...(uid !== undefined && { uid }) });
+  if (run === null) throw new HttpError(404, 'NotFound', `no run of RpaJob ${namespace}/${name} is recorded (not queued yet?)`);
+  return run;
+}
+
+function defaultGenerateName(spec: Record<string, unknown>): string {
+  const ref = spec.workflowRef as { name?: unknown } | undefined;
+  const base = typeof ref?.name === 'string' ? ref.name : String(spec.pool);
+  return `${base.slice(0, 200)}-`;
+}
+
+export const handlers: Record<OperationId, Handler> = {
+  async listJobs(ctx) {
+    const q = ctx.query as { limit?: number; continue?: string; labelSelector?: string };
+    const list = await ctx.deps.kube.listJobs(ctx.params.namespace!, q);
+    return json(200, { items: list.items.map(withKind), ...(list.metadata?.continue && { continue: list.metadata.continue }) });
+  },
+
+  async createJob(ctx) {
+    const body = ctx.body as { name?: string; generateName?: string; labels?: Record<string, string>; spec: Record<string, unknown> };
+    const job = await ctx.deps.kube.createJob(ctx.params.namespace!, {
+      ...(body.name !== undefined ? { name: body.name } : { generateName: body.generateName ?? defaultGenerateName(body.spec) }),
+      ...(body.labels && { labels: body.labels }),
+      annotations: { [SUBMITTED_BY]: ctx.user.username },
+      spec: body.spec,
+    });
+    ctx.deps.logger.info({ kind: 'RpaJob', namespace: job.metadata.namespace, name: job.metadata.name, jobUid: job.metadata.uid, submittedBy: ctx.user.username }, 'created RpaJob');
+    return json(201, withKind(job));
+  },
+
+  async getJob(ctx) {
+    return json(200, withKind(await ctx.deps.kube.getJob(ctx.params.namespace!, ctx.params.name!)));
+  },
+
+  async cancelJob(ctx) {
+    const { namespace, name } = ctx.params as { namespace: string; name: string };
+    const job = await ctx.deps.kube.getJob(namespace, name);
+    await ctx.deps.kube.deleteJob(namespace, name);
+    ctx.deps.logger.info({ kind: 'RpaJob', namespace, name, jobUid: job.metadata.uid, cancelledBy: ctx.user.username }, 'deleted RpaJob (cancel)');
+    return json(202, { name, uid: job.metadata.uid });
+  },
+
+  async getJobLog(ctx) {
+    const run = await runOf(ctx);
+    const schema = await dbosSchemaOf(ctx.deps.db, { namespace: run.namespace, fallback: ctx.deps.dbosSchema ?? 'dbos' });
+    const rows = schema === null ? [] : await listSteps(ctx.deps.db, { schema, uid: run.uid, attempts: Math.max(run.failedAttempts + 1, run.maxAttempts) });
+    return json(200, { run: runView(run), steps: rows.map(stepEntry) });
+  },
+
+  async getJobOutputs(ctx) {
+    const run = await runOf(ctx);
+    return json(200, { uid: run.uid, outputs: run.outputs });
+  },
+
+  async getJobScreenshot(ctx) {
+    const run = await runOf(ctx);
+    const shot = run.screenshotId === null ? null : await readScreenshot(ctx.deps.db, { uid: run.uid, screenshotId: run.screenshotId });
+    if (shot === null) throw new HttpError(404, 'NotFound', `run ${run.uid} of RpaJob ${run.namespace}/${run.name} has no screenshot`);
+    return { kind: 'bytes', contentType: shot.contentType, bytes: shot.image };
+  },
+
+  async listJobArtifacts(ctx) {
+    const run = await runOf(ctx);
+    const rows = await listArtifacts(ctx.deps.db, { runUid: run.uid });
+    return json(200, { uid: run.uid, items: rows.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })) });
+  },
+
+  async getJobArtifact(ctx) {
+    const run = await runOf(ctx);
+    const name = ctx.params.artifact!;
+    const meta = await findArtifact(ctx.deps.db, { runUid: run.uid, name });
+    const bytes = meta && (await readArtifactContent(ctx.deps.db, { runUid: run.uid, name }));
+    if (!meta || !bytes) throw new HttpError(404, 'NotFound', `run ${run.uid} has no artifact ${name}`);
+    return { kind: 'bytes', contentType: meta.contentType, bytes, filename: name };
+  },
+
+  async listDeadLetters(ctx) {
+    const q = ctx.query as { pool?: string; limit?: number };
+    const rows = await listDeadLetters(ctx.deps.db, { namespace: ctx.params.namespace!, ...q });
+    return json(200, { items: rows.map(runView) });
+  },
+
+  async replayDeadLetter(ctx) {
+    const { namespace, uid } = ctx.params as { namespace: string; uid: string };
+    const run = await findRunByUid(ctx.deps.db, { namespace, uid });
+    if (run === null) throw new HttpError(404, 'NotFound', `no run ${uid} in namespace ${namespace}`);
+    if (run.state !== 'failed') throw new HttpError(409, 'NotADeadLetter', `run ${uid} is ${run.state}, not failed`);
+    const original = await ctx.deps.kube.getJob(namespace, run.name).catch((err: unknown) => {
+      if ((err as { code?: number }).code === 404) return null;
+      throw err;
+    });
+    if (original === null || original.metadata.uid !== uid)
+      throw new HttpError(410, 'Gone', `RpaJob ${namespace}/${run.name} of dead letter ${uid} is gone: its spec cannot be replayed`);
+    const job = await ctx.deps.kube.createJob(namespace, {
+      generateName: `${run.name.slice(0, 190)}-replay-`,
+      ...(original.metadata.labels && { labels: original.metadata.labels }),
+      annotations: { [SUBMITTED_BY]: ctx.user.username, [REPLAY_OF]: uid },
+      spec: original.spec,
+    });
+    ctx.deps.logger.info({ kind: 'RpaJob', namespace, name: job.metadata.name, jobUid: job.metadata.uid, replayOf: uid, submittedBy: ctx.user.username }, 'replayed dead letter');
+    return json(201, withKind(job));
+  },
+
+  async listRobots(ctx) {
+    const q = ctx.query as { pool?: string; all?: 'true' | 'false' };
+    const rows = await listRobots(ctx.deps.db, { namespace: ctx.params.namespace!, ...(q.pool && { pool: q.pool }), includeDead: q.all === 'true' });
+    return json(200, {
+      items: rows.map((r) => ({ ...r, heartbeatAt: r.heartbeatAt.toISOString(), startedAt: r.startedAt.toISOString() })),
+    });
+  },
+
+  async watchEvents() {
+    return { kind: 'events' };
+  },
+};
+
+/** List items lack apiVersion and kind; a Job always carries them. */
+function withKind(job: RpaJobObject): RpaJobObject {
+  return { ...job, apiVersion: job.apiVersion ?? 'rpa.aether.dev/v1alpha1', kind: 'RpaJob' };
+}
