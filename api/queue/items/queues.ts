@@ -1,0 +1,102 @@
+// aether.queues: the RpaQueue's spec as the operator mirrors it (the SQL functions of the items read it).
+import type { Queryable } from '../db.js';
+
+export type UniqueReferencePolicy = 'reject' | 'replace' | 'allow';
+
+export interface QueueRow {
+  namespace: string;
+  name: string;
+  uid?: string | undefined;
+  pool: string;
+  workflowRef: { name: string };
+  maxRetries: number;
+  backoffSeconds: number;
+  backoffMaxSeconds: number;
+  uniqueReference: UniqueReferencePolicy;
+  itemTtlSeconds?: number | undefined;
+  inProgressTimeoutSeconds: number;
+  retentionSeconds?: number | undefined;
+  slaSeconds?: number | undefined;
+  /** graphile scale: lower runs first. */
+  priority: number;
+}
+
+/** Writes the queue's row (insert or update); a no-op write when nothing changed. */
+export async function upsertQueue(db: Queryable, q: QueueRow): Promise<void> {
+  await db.query(
+    `insert into aether.queues (namespace, name, uid, pool, workflow_ref, max_retries, backoff_seconds, backoff_max_seconds,
+                                unique_reference, item_ttl_seconds, in_progress_timeout_seconds, retention_seconds,
+                                sla_seconds, priority)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     on conflict (namespace, name) do update
+        set uid = excluded.uid, pool = excluded.pool, workflow_ref = excluded.workflow_ref,
+            max_retries = excluded.max_retries, backoff_seconds = excluded.backoff_seconds,
+            backoff_max_seconds = excluded.backoff_max_seconds, unique_reference = excluded.unique_reference,
+            item_ttl_seconds = excluded.item_ttl_seconds, in_progress_timeout_seconds = excluded.in_progress_timeout_seconds,
+            retention_seconds = excluded.retention_seconds, sla_seconds = excluded.sla_seconds,
+            priority = excluded.priority, updated_at = now()
+      where (queues.uid, queues.pool, queues.workflow_ref, queues.max_retries, queues.backoff_seconds,
+             queues.backoff_max_seconds, queues.unique_reference, queues.item_ttl_seconds,
+             queues.in_progress_timeout_seconds, queues.retention_seconds, queues.sla_seconds, queues.priority)
+            is distinct from
+            (excluded.uid, excluded.pool, excluded.workflow_ref, excluded.max_retries, excluded.backoff_seconds,
+             excluded.backoff_max_seconds, excluded.unique_reference, excluded.item_ttl_seconds,
+             excluded.in_progress_timeout_seconds, excluded.retention_seconds, excluded.sla_seconds, excluded.priority)`,
+    [
+      q.namespace, q.name, q.uid ?? null, q.pool, JSON.stringify(q.workflowRef), q.maxRetries, q.backoffSeconds,
+      q.backoffMaxSeconds, q.uniqueReference, q.itemTtlSeconds ?? null, q.inProgressTimeoutSeconds,
+      q.retentionSeconds ?? null, q.slaSeconds ?? null, q.priority,
+    ],
+  );
+}
+
+interface QueueDbRow {
+  namespace: string;
+  name: string;
+  uid: string | null;
+  pool: string;
+  workflow_ref: { name: string };
+  max_retries: number;
+  backoff_seconds: number;
+  backoff_max_seconds: number;
+  unique_reference: UniqueReferencePolicy;
+  item_ttl_seconds: number | null;
+  in_progress_timeout_seconds: number;
+  retention_seconds: number | null;
+  sla_seconds: number | null;
+  priority: number;
+}
+
+export async function getQueue(db: Queryable, opts: { namespace: string; name: string }): Promise<QueueRow | null> {
+  const r = await db.query<QueueDbRow>('select * from aether.queues where namespace = $1 and name = $2', [opts.namespace, opts.name]);
+  const row = r.rows[0];
+  if (!row) return null;
+  return {
+    namespace: row.namespace,
+    name: row.name,
+    uid: row.uid ?? undefined,
+    pool: row.pool,
+    workflowRef: row.workflow_ref,
+    maxRetries: row.max_retries,
+    backoffSeconds: row.backoff_seconds,
+    backoffMaxSeconds: row.backoff_max_seconds,
+    uniqueReference: row.unique_reference,
+    itemTtlSeconds: row.item_ttl_seconds ?? undefined,
+    inProgressTimeoutSeconds: row.in_progress_timeout_seconds,
+    retentionSeconds: row.retention_seconds ?? undefined,
+    slaSeconds: row.sla_seconds ?? undefined,
+    priority: row.priority,
+  };
+}
+
+/** The queues of a pool (robots of the pool take their items; the scaler counts them). */
+export async function queuesOfPool(db: Queryable, opts: { namespace: string; pool: string }): Promise<string[]> {
+  const r = await db.query<{ name: string }>('select name from aether.queues where namespace = $1 and pool = $2 order by name', [opts.namespace, opts.pool]);
+  return r.rows.map((x) => x.name);
+}
+
+/** Removes the queue and (cascade) its items: the RpaQueue was deleted. True when it existed. */
+export async function deleteQueue(db: Queryable, opts: { namespace: string; name: string }): Promise<boolean> {
+  const r = await db.query('delete from aether.queues where namespace = $1 and name = $2', [opts.namespace, opts.name]);
+  return (r.rowCount ?? 0) > 0;
+}

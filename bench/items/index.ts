@@ -1,0 +1,117 @@
+// `npm run bench -- items [n]`: submitting n work items to an RpaQueue (api/queue/items/store.ts addItems,
+// one statement) against raw graphile-worker add_jobs of n jobs with job keys, on the same throwaway
+// PostgreSQL in the same run; then n items processed by robots' claim + complete (no-op work) with
+// CONCURRENCY claimers.
+//
+// After one unmeasured warm-up each, the two sides are timed ROUNDS times, interleaved, into fresh queues /
+// task identifiers; the best round of each counts (the machine is shared and noisy).
+//   submit_ms      best time to add n items (parse included: what the API server does per request)
+//   add_jobs_ratio items/s over raw graphile-worker add_jobs jobs/s (target >= 0.5)
+//   processed_jobs_s  items taken and completed per second (claim_queue_item + complete_queue_item)
+import pg from 'pg';
+import { makeWorkerUtils } from 'graphile-worker';
+import { graphileLogger } from '../../api/queue/graphile-logger.js';
+import { upsertQueue } from '../../api/queue/items/queues.js';
+import { addItems, claimItem, completeItem, queueCounts } from '../../api/queue/items/store.js';
+import { parseItems } from '../../api/queue/items/validate.js';
+import { createDatabase, startPostgres } from '../../e2e/harness/postgres.js';
+import { migrate } from '../../migrations/index.js';
+
+const N = Number(process.argv[2] ?? 1000);
+const ROUNDS = 11;
+const CONCURRENCY = 16;
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function itemsInput(round: string): unknown[] {
+  return Array.from({ length: N }, (_, i) => ({ reference: `inv-${round}-${i}`, data: { invoice: `INV-${i}`, amount: i * 1.5, customer: `c${i % 97}` } }));
+}
+
+async function queueOf(pool: pg.Pool, name: string): Promise<{ namespace: string; name: string }> {
+  const q = { namespace: 'bench', name };
+  await upsertQueue(pool, {
+    ...q,
+    pool: 'web',
+    workflowRef: { name: 'invoice' },
+    maxRetries: 0,
+    backoffSeconds: 0,
+    backoffMaxSeconds: 0,
+    uniqueReference: 'reject',
+    inProgressTimeoutSeconds: 3600,
+    priority: 0,
+  });
+  return q;
+}
+
+async function submitRound(pool: pg.Pool, round: string): Promise<number> {
+  const q = await queueOf(pool, `q-${round}`);
+  const input = itemsInput(round);
+  const t0 = process.hrtime.bigint();
+  const added = await addItems(pool, q, parseItems(input));
+  const took = ms(t0);
+  if (added.filter((a) => a.result === 'added').length !== N) throw new Error(`round ${round}: not every item was added`);
+  return took;
+}
+
+async function rawRound(utils: Awaited<ReturnType<typeof makeWorkerUtils>>, round: string): Promise<number> {
+  const input = itemsInput(round) as Array<{ reference: string; data: unknown }>;
+  const t0 = process.hrtime.bigint();
+  await utils.addJobs(input.map((x) => ({ identifier: `raw_${round}`, payload: x.data, jobKey: x.reference })));
+  return ms(t0);
+}
+
+async function processRound(pool: pg.Pool, round: string): Promise<number> {
+  const q = await queueOf(pool, `p-${round}`);
+  await addItems(pool, q, parseItems(itemsInput(round)));
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (;;) {
+        const item = await claimItem(pool, { namespace: q.namespace, queue: q.name, robot: `robot-${w}` });
+        if (!item) return;
+        if (!(await completeItem(pool, { id: item.id, epoch: item.claimEpoch, outputs: { ok: true } }))) throw new Error('lost an item');
+      }
+    }),
+  );
+  const took = ms(t0);
+  const counts = await queueCounts(pool, { namespace: q.namespace, queue: q.name });
+  if (counts.successful !== N) throw new Error(`processed ${counts.successful} of ${N}`);
+  return (N / took) * 1000;
+}
+
+async function main() {
+  const server = await startPostgres();
+  try {
+    const url = await createDatabase(server.url, 'bench_items');
+    await migrate({ databaseUrl: url });
+    const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 });
+    // idle connections are cut when the throwaway server stops
+    pool.on('error', () => undefined);
+    pool.on('connect', (c) => c.on('error', () => undefined));
+    const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(undefined) });
+    process.stdout.write(`items bench: ${N} items per submit (one addItems call) vs graphile-worker addJobs of ${N} keyed jobs, ${ROUNDS} rounds each after a warm-up\n`);
+    await submitRound(pool, 'warmup');
+    await rawRound(utils, 'warmup');
+    const ours: number[] = [];
+    const raw: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      ours.push(await submitRound(pool, String(r)));
+      raw.push(await rawRound(utils, String(r)));
+      process.stdout.write(`  round ${r}: items ${ours.at(-1)!.toFixed(1)} ms, add_jobs ${raw.at(-1)!.toFixed(1)} ms\n`);
+    }
+    const submitMs = Math.min(...ours);
+    const rawMs = Math.min(...raw);
+    const ratio = rawMs / submitMs;
+    await processRound(pool, 'warmup');
+    const processed = Math.max(await processRound(pool, '0'), await processRound(pool, '1'));
+    await utils.release();
+    await pool.end();
+    process.stdout.write(`submit: best ${submitMs.toFixed(1)} ms for ${N} items vs add_jobs ${rawMs.toFixed(1)} ms (throughput ratio ${ratio.toFixed(2)}, target >= 0.5)\n`);
+    process.stdout.write(
+      `RESULT items n=${N} submit_ms=${submitMs.toFixed(1)} per_item_us=${((submitMs * 1000) / N).toFixed(1)} add_jobs_ratio=${ratio.toFixed(2)} processed_jobs_s=${processed.toFixed(0)}\n`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+await main();
