@@ -78,7 +78,8 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
     const query = (parse(route.query, request.query, 'query') ?? {}) as Record<string, unknown>;
     const body = parse(route.body, request.body, 'body');
     const user = await deps.authorizer.authenticate(request.headers.authorization);
-    await deps.authorizer.authorize(user, resourceAttributes(route.access, params.namespace!, params.name));
+    // The object a request is about: a job by name, or the queue whose items it touches.
+    await deps.authorizer.authorize(user, resourceAttributes(route.access, params.namespace!, params.name ?? params.queue));
     const result: HandlerResult = await handlers[route.operationId as OperationId]({ deps, user, params, query, body, request, reply });
     if (result.kind === 'json') await reply.code(result.status).type('application/json').send(result.body);
     else if (result.kind === 'bytes') {

@@ -8,7 +8,9 @@ import type { Logger } from '../../api/log.js';
 import { createClient } from '../../api/db/pool.js';
 import type { KubeClient, RpaJobObject } from './kube.js';
 
-export const ITEM_CHANNEL = 'aether_queue_item';
+import { parseQueueKey, QUEUE_ITEM_CHANNEL } from '../../api/queue/items/notify.js';
+
+export const ITEM_CHANNEL = QUEUE_ITEM_CHANNEL;
 
 /** What a `job` event carries: the RpaJob's identity and the status fields a dashboard shows. */
 export function jobEvent(type: string, job: RpaJobObject): Record<string, unknown> {
@@ -27,16 +29,15 @@ export function jobEvent(type: string, job: RpaJobObject): Record<string, unknow
   };
 }
 
-/** The namespace a queue item notification is about: a JSON payload's `namespace`, or `<namespace>/...`. */
+/** The namespace a queue item notification (`<namespace>/<queue>`, api/queue/items/notify.ts) is about. */
 export function itemNamespace(payload: string): string | undefined {
-  try {
-    const v = JSON.parse(payload) as { namespace?: unknown };
-    if (typeof v === 'object' && v !== null && typeof v.namespace === 'string') return v.namespace;
-  } catch {
-    // not JSON
-  }
-  const slash = payload.indexOf('/');
-  return slash > 0 ? payload.slice(0, slash) : undefined;
+  return parseQueueKey(payload)?.namespace;
+}
+
+/** What an `item` event carries: the queue whose items changed (read them with listQueueItems). */
+export function itemEvent(payload: string): { queue: string } | undefined {
+  const key = parseQueueKey(payload);
+  return key ? { queue: key.queue } : undefined;
 }
 
 export function sseFrame(event: string, data: unknown): string {
@@ -129,13 +130,8 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
   try {
     if (opts.items) {
       const unsubscribe = await opts.items.subscribe(opts.namespace, (payload) => {
-        let data: unknown = payload;
-        try {
-          data = JSON.parse(payload);
-        } catch {
-          // a plain-text payload is sent as a string
-        }
-        res.write(sseFrame('item', data));
+        const event = itemEvent(payload);
+        if (event) res.write(sseFrame('item', event));
       });
       stops.push(unsubscribe);
     }

@@ -1,6 +1,10 @@
 // What each operation of routes.ts does, once its request is valid, authenticated and authorized.
 import { listArtifacts, findArtifact, readArtifactContent } from '../../api/queue/sql/artifacts.js';
 import { listDeadLetters } from '../../api/queue/sql/runs.js';
+import { getQueue } from '../../api/queue/items/queues.js';
+import { addItems, deleteItems, getItem, listItems, retryItems, type Item, type ItemStatus } from '../../api/queue/items/store.js';
+import { itemParamProblems, type NewItem } from '../../api/queue/items/validate.js';
+import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
 import type { RequestContext } from './app.js';
 import { HttpError } from './app.js';
 import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
@@ -79,6 +83,85 @@ function defaultGenerateName(spec: Record<string, unknown>): string {
   const base = typeof ref?.name === 'string' ? ref.name : String(spec.pool);
   return `${base.slice(0, 200)}-`;
 }
+
+export function itemView(i: Item) {
+  return {
+    id: i.id,
+    queue: i.queue,
+    reference: i.reference,
+    priority: i.priority,
+    data: i.data,
+    status: i.status,
+    retries: i.retries,
+    robot: i.robot,
+    postponeUntil: iso(i.postponeUntil),
+    deadline: iso(i.deadline),
+    outputs: i.outputs,
+    error: i.error,
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+    startedAt: iso(i.startedAt),
+    finishedAt: iso(i.finishedAt),
+  };
+}
+
+async function itemOf(ctx: RequestContext): Promise<Item> {
+  const { namespace, queue, id } = ctx.params as { namespace: string; queue: string; id: string };
+  const item = await getItem(ctx.deps.db, { namespace, queue, id });
+  if (item === null) throw new HttpError(404, 'NotFound', `queue ${namespace}/${queue} has no item ${id}`);
+  return item;
+}
+
+/** Changes one item with `change` (retryItems, deleteItems); 409 when its status does not allow it. */
+async function changeItem(ctx: RequestContext, change: typeof retryItems, what: string): Promise<HandlerResult> {
+  const { namespace, queue, id } = ctx.params as { namespace: string; queue: string; id: string };
+  const before = await itemOf(ctx);
+  const changed = await change(ctx.deps.db, { namespace, queue, ids: [id] });
+  if (changed.length === 0) throw new HttpError(409, 'Conflict', `item ${id} is ${before.status}: it cannot be ${what}`);
+  return json(200, itemView(await itemOf(ctx)));
+}
+
+const itemHandlers = {
+  async addQueueItems(ctx) {
+    const { namespace, queue } = ctx.params as { namespace: string; queue: string };
+    const items = (ctx.body as { items: NewItem[] }).items;
+    const q = await getQueue(ctx.deps.db, { namespace, name: queue });
+    if (q === null) throw new HttpError(404, 'NotFound', `queue ${namespace}/${queue} does not exist (or its RpaQueue is not reconciled yet)`);
+    // Item data become the run's params: checked against the workflow's declarations when it exists (the
+    // robot checks again when it runs the item).
+    const workflow = await ctx.deps.kube.getWorkflow(namespace, q.workflowRef.name);
+    if (workflow !== null) {
+      const problems = itemParamProblems(workflow.spec as Pick<WorkflowSpec, 'params'>, items);
+      if (problems.length > 0)
+        throw new HttpError(422, 'Invalid', `items do not fit the params of workflow ${q.workflowRef.name}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`);
+    }
+    const results = await addItems(ctx.deps.db, { namespace, name: queue }, items);
+    const count = (r: string) => results.filter((x) => x.result === r).length;
+    return json(200, { added: count('added'), duplicate: count('duplicate'), replaced: count('replaced'), items: results });
+  },
+
+  async listQueueItems(ctx) {
+    const { namespace, queue } = ctx.params as { namespace: string; queue: string };
+    const q = ctx.query as { status?: ItemStatus; reference?: string; after?: string; limit?: number };
+    const limit = q.limit ?? 100;
+    const rows = await listItems(ctx.deps.db, {
+      namespace,
+      queue,
+      limit,
+      ...(q.status && { status: q.status }),
+      ...(q.reference && { reference: q.reference }),
+      ...(q.after && { afterId: q.after }),
+    });
+    return json(200, { items: rows.map(itemView), ...(rows.length === limit && { next: rows.at(-1)!.id }) });
+  },
+
+  async getQueueItem(ctx) {
+    return json(200, itemView(await itemOf(ctx)));
+  },
+
+  retryQueueItem: (ctx) => changeItem(ctx, retryItems, 'retried (only Failed and Abandoned items are)'),
+  deleteQueueItem: (ctx) => changeItem(ctx, deleteItems, 'deleted (a robot holds it, or it is deleted already)'),
+} satisfies Record<string, Handler>;
 
 export const handlers: Record<OperationId, Handler> = {
   async listJobs(ctx) {
@@ -183,7 +266,10 @@ export const handlers: Record<OperationId, Handler> = {
   async watchEvents() {
     return { kind: 'events' };
   },
+
+  ...itemHandlers,
 };
+
 
 /** List items lack apiVersion and kind; a Job always carries them. */
 function withKind(job: RpaJobObject): RpaJobObject {

@@ -1,4 +1,4 @@
-import { itemNamespace, jobEvent, sseFrame } from './events.js';
+import { itemEvent, itemNamespace, jobEvent, sseFrame } from './events.js';
 import { stepEntry, stepErrorText } from './handlers.js';
 
 describe('stepErrorText', () => {
@@ -34,10 +34,11 @@ describe('stepEntry', () => {
 });
 
 describe('events', () => {
-  it('itemNamespace reads JSON payloads and <namespace>/... text', () => {
-    expect(itemNamespace('{"namespace":"team-a","queue":"q","id":"1"}')).toBe('team-a');
-    expect(itemNamespace('team-b/invoices/42')).toBe('team-b');
+  it('itemNamespace and itemEvent read the queue key <namespace>/<queue>', () => {
+    expect(itemNamespace('team-b/invoices')).toBe('team-b');
+    expect(itemEvent('team-b/invoices')).toEqual({ queue: 'invoices' });
     expect(itemNamespace('nothing')).toBeUndefined();
+    expect(itemEvent('team-b/')).toBeUndefined();
   });
 
   it('sseFrame is one event block', () => {

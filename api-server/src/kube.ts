@@ -100,6 +100,16 @@ export class KubeClient implements ReviewApi {
     });
   }
 
+  /** The RpaWorkflow `name`, or null when there is none. */
+  async getWorkflow(namespace: string, name: string): Promise<{ spec: Record<string, unknown> } | null> {
+    try {
+      return await this.api.request('GET', `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpaworkflows/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof ApiRequestError && err.code === 404) return null;
+      throw err;
+    }
+  }
+
   /** Deletes the RpaJob (its finalizer cancels the queued or running run), foreground-free. */
   deleteJob(namespace: string, name: string): Promise<unknown> {
     return this.api.request('DELETE', `${jobsPath(namespace)}/${encodeURIComponent(name)}`);

@@ -4,6 +4,8 @@
 // document cannot drift from what the server accepts.
 import { z } from 'zod';
 import type { Access } from './access.js';
+import { ITEM_STATUSES, type ItemStatus } from '../../api/queue/items/store.js';
+import { MAX_ITEMS_PER_CALL, NewItem } from '../../api/queue/items/validate.js';
 
 /** Named schemas: `#/components/schemas/<id>` in the OpenAPI document. */
 export const components = z.registry<{ id: string }>();
@@ -153,6 +155,56 @@ const RobotQuery = z.object({
 const ByUidQuery = z.object({
   /** A run of an earlier RpaJob of the same name (default: the newest). */
   uid: uid.optional(),
+});
+
+const QueueParams = NamespaceParams.extend({ queue: dnsSubdomain });
+const ItemParams = QueueParams.extend({ id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an item id') });
+
+export const ItemAdd = z
+  .strictObject({ items: z.array(NewItem).min(1).max(MAX_ITEMS_PER_CALL) })
+  .register(components, { id: 'ItemAdd' });
+
+export const ItemAddResult = z
+  .object({
+    added: z.int(),
+    duplicate: z.int(),
+    replaced: z.int(),
+    /** One per submitted item, in the caller's order. */
+    items: z.array(z.object({ index: z.int(), id: z.string(), result: z.enum(['added', 'duplicate', 'replaced']) })),
+  })
+  .register(components, { id: 'ItemAddResult' });
+
+export const Item = z
+  .object({
+    id: z.string(),
+    queue: z.string(),
+    reference: z.string().nullable(),
+    priority: z.int(),
+    data: z.record(z.string(), z.unknown()),
+    status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]),
+    retries: z.int(),
+    robot: z.string().nullable(),
+    postponeUntil: timestamp.nullable(),
+    deadline: timestamp.nullable(),
+    outputs: z.record(z.string(), z.unknown()).nullable(),
+    error: z
+      .object({ kind: z.enum(['business', 'application']), message: z.string(), code: z.string().optional(), step: z.string().optional() })
+      .nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .register(components, { id: 'Item' });
+export const ItemList = z
+  .object({ items: z.array(Item), /** Pass as `after` for the next page. */ next: z.string().optional() })
+  .register(components, { id: 'ItemList' });
+const ItemQuery = z.object({
+  status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]).optional(),
+  reference: z.string().max(256).optional(),
+  /** Items with a greater id (the previous page's `next`). */
+  after: z.string().regex(/^[0-9]{1,19}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 const binary = z.string().meta({ contentMediaType: 'application/octet-stream' });
@@ -315,6 +367,58 @@ export const ROUTES = [
     access: { resource: 'rpajobs', verb: 'watch' },
     params: NamespaceParams,
     responses: { 200: { description: 'An event stream', media: 'text/event-stream', schema: z.string() } },
+  },
+  {
+    operationId: 'addQueueItems',
+    method: 'post',
+    path: `${NS}/queues/{queue}/items`,
+    summary: `Add up to ${MAX_ITEMS_PER_CALL} work items in one transaction, idempotent by reference (the queue's unique-reference policy)`,
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'create' },
+    params: QueueParams,
+    body: ItemAdd,
+    responses: { 200: { description: 'One result per item', schema: ItemAddResult } },
+  },
+  {
+    operationId: 'listQueueItems',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items`,
+    summary: 'Items of a queue, oldest first, one page',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'list' },
+    params: QueueParams,
+    query: ItemQuery,
+    responses: { 200: { description: 'The items', schema: ItemList } },
+  },
+  {
+    operationId: 'getQueueItem',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}`,
+    summary: 'One item with its status, outputs and error',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item', schema: Item } },
+  },
+  {
+    operationId: 'retryQueueItem',
+    method: 'post',
+    path: `${NS}/queues/{queue}/items/{id}/retry`,
+    summary: 'A Failed or Abandoned item is New again, its retries reset (409 in any other status)',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'update' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item, New again', schema: Item } },
+  },
+  {
+    operationId: 'deleteQueueItem',
+    method: 'delete',
+    path: `${NS}/queues/{queue}/items/{id}`,
+    summary: 'Delete an item (status Deleted; its reference is free again). 409 while a robot holds it',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'delete' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item, Deleted', schema: Item } },
   },
 ] as const satisfies readonly RouteDef[];
 

@@ -9,7 +9,6 @@ import { Authorizer } from './auth.js';
 import type { ApiServerConfig } from './config.js';
 import { ItemNotifications } from './events.js';
 import { KubeClient } from './kube.js';
-import { queueItemsPresent } from './sql.js';
 
 export interface RunningApiServer {
   /** http(s)://host:port */
@@ -33,14 +32,14 @@ export async function startApiServer(opts: {
     name: 'aether-api-server',
   });
   const kube = new KubeClient(opts.kc);
-  const items = (await queueItemsPresent(db)) ? new ItemNotifications(config.databaseUrl, logger) : undefined;
+  const items = new ItemNotifications(config.databaseUrl, logger);
   const app = buildApp({
     db,
     kube,
     authorizer: new Authorizer({ reviews: kube, ttlMs: config.authCacheMs }),
     logger,
     dbosSchema: config.dbosSchema,
-    ...(items && { items }),
+    items,
     ...(opts.keepAliveMs !== undefined && { keepAliveMs: opts.keepAliveMs }),
     ...(config.tls && { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }),
   });
@@ -56,7 +55,7 @@ export async function startApiServer(opts: {
       // Event streams are long-lived: end them rather than wait for their clients.
       app.server.closeAllConnections?.();
       await app.close();
-      await items?.close();
+      await items.close();
       await db.end();
     },
   };

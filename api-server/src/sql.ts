@@ -99,9 +99,3 @@ export async function listRobots(db: Queryable, opts: { namespace: string; pool?
   );
   return r.rows;
 }
-
-/** Whether the queue items table exists (another branch's migration), so item events can be listened to. */
-export async function queueItemsPresent(db: Queryable): Promise<boolean> {
-  const r = await db.query<{ ok: boolean }>(`select to_regclass('aether.queue_items') is not null as ok`);
-  return r.rows[0]?.ok ?? false;
-}
