@@ -3,6 +3,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1NetworkPolicy, V1Role, V1StatefulSet } from '@kubernetes/client-node';
 import { finalizerBindingSpec, finalizerPolicySpec } from '../../api/admission/finalizer-policy.js';
 import { loadConfig } from '../../operator/src/config.js';
+import { loadConfig as loadApiServerConfig } from '../../api-server/src/config.js';
 import { findOne, helm, helmBinary, helmLint, helmTemplate, renderChart, chartDir } from './helm.js';
 
 const release = 'rel';
@@ -22,6 +23,7 @@ const variants: Array<[string, Record<string, unknown>]> = [
   ['existing database, no PostgreSQL', { postgresql: { enabled: false }, database: { existingSecret: { name: 'my-db', key: 'dsn' } } }],
   ['monitoring on', monitoring],
   ['retention off', { retention: { enabled: false } }],
+  ['API server on, with TLS', { apiServer: { enabled: true, tls: { secretName: 'aether-api-tls' } } }],
   ['watched namespaces and robot credentials', { operator: { watchNamespaces: ['team-a', 'team-b'] }, robots: { namespaces: ['team-a'], credentialSecrets: { 'team-a': ['portal'] } } }],
 ];
 
@@ -310,5 +312,38 @@ describe('RpaJob finalizer policy', () => {
     expect(policyObjects(renderChart({ release, namespace }))).toEqual([]);
     const off = renderChart({ release, namespace, values: { operator: { finalizerPolicy: { enabled: false } } }, apiVersions: ['admissionregistration.k8s.io/v1/MutatingAdmissionPolicy'] });
     expect(policyObjects(off)).toEqual([]);
+  });
+});
+
+describe('API server', () => {
+  const component = (o: KubernetesObject) => o.metadata?.labels?.['app.kubernetes.io/component'];
+
+  test('is off by default', () => {
+    expect(renderChart({ release, namespace }).filter((o) => component(o) === 'apiserver')).toEqual([]);
+  });
+
+  test('on: a Deployment from the operator image whose env the API server accepts, a Service, and review-only RBAC', () => {
+    const objects = renderChart({ release, namespace, values: { apiServer: { enabled: true, tls: { secretName: 'aether-api-tls' } } } });
+    const mine = objects.filter((o) => component(o) === 'apiserver');
+    expect(mine.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount']);
+    const d = findOne<V1Deployment>(mine, 'Deployment');
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    expect(c.args).toEqual(['dist/api-server/src/main.js']);
+    expect(c.image).toBe(findOne<V1Deployment>(objects, 'Deployment', `${release}-aether-operator`).spec!.template.spec!.containers[0]!.image);
+    expect(pod.serviceAccountName).toBe(`${release}-aether-apiserver`);
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.AETHER_DATABASE_URL).toEqual({ secretKeyRef: { name: 'aether-database', key: 'url' } });
+    // What the chart sets, the API server's own configuration parser accepts.
+    const config = loadApiServerConfig({ ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')), AETHER_DATABASE_URL: 'postgres://u@db/aether' } as Record<string, string>);
+    expect(config).toMatchObject({ port: 8443, tls: { certFile: '/etc/aether/tls/tls.crt', keyFile: '/etc/aether/tls/tls.key' } });
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'aether-api-tls' } });
+    expect(c.readinessProbe?.httpGet?.scheme).toBe('HTTPS');
+    const role = findOne<{ rules: Array<{ resources: string[]; verbs: string[] }> } & KubernetesObject>(mine, 'ClusterRole');
+    expect(role.rules.map((r) => [r.resources, r.verbs])).toEqual([
+      [['tokenreviews'], ['create']],
+      [['subjectaccessreviews'], ['create']],
+      [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete']],
+    ]);
   });
 });

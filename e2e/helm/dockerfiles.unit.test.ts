@@ -38,7 +38,7 @@ function chartEntrypoint(name: string): string {
 }
 
 const images = [
-  { dockerfile: 'operator/Dockerfile', extraEntrypoints: [chartEntrypoint('operator'), chartEntrypoint('migrate')] },
+  { dockerfile: 'operator/Dockerfile', extraEntrypoints: [chartEntrypoint('operator'), chartEntrypoint('migrate'), chartEntrypoint('apiserver')] },
   { dockerfile: 'robot-image/Dockerfile', extraEntrypoints: [] },
 ];
 

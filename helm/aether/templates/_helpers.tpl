@@ -44,6 +44,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (include "aether.operator.fullname" .) .Values.operator.serviceAccount.name }}
 {{- end }}
 
+{{- define "aether.apiserver.fullname" -}}
+{{- printf "%s-apiserver" (include "aether.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "aether.apiserver.serviceAccountName" -}}
+{{- default (include "aether.apiserver.fullname" .) .Values.apiServer.serviceAccount.name }}
+{{- end }}
+
 {{- define "aether.postgresql.fullname" -}}
 {{- printf "%s-postgresql" (include "aether.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -98,3 +106,4 @@ imagePullSecrets:
 {{/* Entry points inside the images (the Dockerfiles' WORKDIR is /app; tsc emits to dist/). */}}
 {{- define "aether.entrypoint.operator" -}}dist/operator/src/main.js{{- end }}
 {{- define "aether.entrypoint.migrate" -}}dist/migrations/cli.js{{- end }}
+{{- define "aether.entrypoint.apiserver" -}}dist/api-server/src/main.js{{- end }}

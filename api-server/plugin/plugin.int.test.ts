@@ -1,0 +1,104 @@
+// `kubectl aether` as a user runs it: the executable in a child process, with a kubeconfig holding a
+// ServiceAccount token, against a real API server, kube-apiserver and PostgreSQL.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeKubeconfig } from '../../e2e/harness/kubeconfig.js';
+import { kubeconfigPath } from '../../e2e/harness/testenv.js';
+import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv, type Identity } from '../testing/env.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), 'kubectl-aether.mjs');
+let env: ApiServerTestEnv;
+let work: string;
+const kubeconfigs: Partial<Record<Identity, string>> = {};
+
+beforeAll(async () => {
+  env = await setUpApiServerEnv('plugin');
+  work = mkdtempSync(join(tmpdir(), 'kubectl-aether-'));
+  const server = env.kc.getCurrentCluster()!.server;
+  for (const who of ['editor', 'viewer'] as const) {
+    kubeconfigs[who] = join(work, `${who}.kubeconfig`);
+    writeKubeconfig(kubeconfigs[who], { server, caFile: join(dirname(kubeconfigPath()), 'pki', 'ca.crt'), user: who, credentials: { token: env.tokens[who] } });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+function kubectlAether(who: Identity, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, '-n', env.nsA, ...args], {
+    cwd: work,
+    env: { ...process.env, NODE_OPTIONS: '', KUBECONFIG: kubeconfigs[who], AETHER_API_SERVER: env.server.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('kubectl aether', () => {
+  let uid: string;
+
+  beforeAll(async () => {
+    const created = await env.client(env.tokens.editor).POST('/api/v1/namespaces/{namespace}/jobs', {
+      params: { path: { namespace: env.nsA } },
+      body: { name: 'invoice-7', spec: JOB_SPEC },
+    });
+    uid = created.data!.metadata.uid;
+    await env.db.query(
+      `insert into aether.runs (uid, namespace, name, pool, task_identifier, workflow_digest, state, attempts, failed_attempts, max_attempts, robot, error, finished_at)
+       values ($1, $2, 'invoice-7', 'default', 't', 'd', 'failed', 1, 1, 1, 'r1', '{"reason":"StepFailed","message":"no #pay button"}', now())`,
+      [uid, env.nsA],
+    );
+    await env.db.query(
+      `with s as (insert into aether.screenshots (run_uid, step_id, image) values ($1, 'pay', '\\x89504e47') returning id)
+       update aether.runs set screenshot_id = (select id from s) where uid = $1`,
+      [uid],
+    );
+    await env.db.query(`insert into aether.robots (id, namespace, pool, pod, lease_seconds) values ('r1', $1, 'default', 'robot-0', 30)`, [env.nsA]);
+  });
+
+  it('jobs lists the namespace’s RpaJobs with their submitter', async () => {
+    const r = await kubectlAether('viewer', ['jobs']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+PROGRESS\s+ROBOT\s+SUBMITTED-BY\s+AGE$/);
+    expect(r.stdout).toMatch(new RegExp(`invoice-7 .*system:serviceaccount:${env.nsA}:editor`));
+  });
+
+  it('logs prints the run; screenshot saves the image', async () => {
+    const logs = await kubectlAether('viewer', ['logs', 'invoice-7']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain(`run ${uid}  failed`);
+    expect(logs.stdout).toContain('no #pay button');
+    const shot = await kubectlAether('viewer', ['screenshot', 'invoice-7']);
+    expect(shot.code).toBe(0);
+    expect(readFileSync(join(work, 'invoice-7.png'))).toEqual(Buffer.from('89504e47', 'hex'));
+  });
+
+  it('dlq list shows the dead letter; replay is refused for a viewer and works for an editor', async () => {
+    const list = await kubectlAether('viewer', ['dlq', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${uid}\\s+invoice-7\\s+default\\s+1\\s+StepFailed`));
+    const refused = await kubectlAether('viewer', ['dlq', 'replay', uid]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 403: .*may not create rpajobs/);
+    const replayed = await kubectlAether('editor', ['dlq', 'replay', uid]);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.stdout).toMatch(/^rpajob\.rpa\.aether\.dev\/invoice-7-replay-\w+ created\n$/);
+  });
+
+  it('robots lists the live robots; an unknown dead letter is an error with exit code 1', async () => {
+    const robots = await kubectlAether('viewer', ['robots']);
+    expect(robots.stdout).toMatch(/^r1\s+default\s+robot-0\s+alive/m);
+    const missing = await kubectlAether('editor', ['dlq', 'replay', randomUUID()]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/HTTP 404/);
+  });
+});

@@ -1,0 +1,183 @@
+// `kubectl aether`: the Aether API server from a terminal, with the user's kubeconfig. The bearer token of
+// the kubeconfig's current user (a token, a token file or an exec plugin) authenticates every request,
+// so RBAC decides what the user may do, as with kubectl. The API server's address comes from --server or
+// AETHER_API_SERVER; the namespace from -n/--namespace or the current context.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from '../client/paths.js';
+import { age, stepLine, table } from './format.js';
+
+export interface PluginIo {
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  cwd: string;
+}
+
+export const USAGE = `Usage: kubectl aether [flags] <command>
+
+Commands:
+  jobs                          list RpaJobs
+  logs <job>                    the step log of a job's run
+  screenshot <job> [-o file]    save the screenshot of the failed step (default <job>.png)
+  artifacts <job> [name] [-o dir]   list a run's artifacts, or download one
+  dlq list [--pool p]           dead letters (runs that failed for good)
+  dlq replay <uid>              run a dead letter again as a new RpaJob
+  robots [--all]                robots with their heartbeat and current jobs
+
+Flags:
+  -n, --namespace <ns>   namespace (default: the kubeconfig context's, else default)
+  --server <url>         the Aether API server (default: $AETHER_API_SERVER)
+  --token <token>        bearer token (default: the kubeconfig user's)
+  --kubeconfig <path>    kubeconfig file (default: $KUBECONFIG or ~/.kube/config)
+  -o, --output <path>    where screenshot/artifacts write
+`;
+
+class UsageError extends Error {}
+
+/** The kubeconfig user's bearer token (static, file or exec plugin), as client-node would send it. */
+async function kubeconfigToken(kc: KubeConfig): Promise<string | undefined> {
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const auth = (opts.headers as Record<string, string> | undefined)?.Authorization ?? (opts.headers as Record<string, string> | undefined)?.authorization;
+  const m = /^Bearer\s+(\S+)$/i.exec(auth ?? '');
+  return m?.[1];
+}
+
+interface Ctx {
+  api: Client<paths>;
+  namespace: string;
+  io: PluginIo;
+  output?: string;
+}
+
+function failIf(res: { response: Response; error?: unknown }, what: string): void {
+  if (res.response.ok) return;
+  const e = res.error as { message?: string } | undefined;
+  throw new Error(`${what}: HTTP ${res.response.status}${e?.message ? `: ${e.message}` : ''}`);
+}
+
+const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: { pool?: string; all?: boolean; file?: string }) => Promise<void>> = {
+  async jobs({ api, namespace, io }) {
+    const r = await api.GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace } } });
+    failIf(r, 'listing jobs');
+    const rows = r.data!.items.map((j) => {
+      const s = (j.status ?? {}) as { phase?: string; progress?: string; robot?: string };
+      return [j.metadata.name, s.phase ?? '', s.progress ?? '', s.robot ?? '', j.metadata.annotations?.['rpa.aether.dev/submitted-by'] ?? '', age(j.metadata.creationTimestamp)];
+    });
+    io.stdout.write(table(['NAME', 'PHASE', 'PROGRESS', 'ROBOT', 'SUBMITTED-BY', 'AGE'], rows));
+  },
+
+  async logs({ api, namespace, io }, [name]) {
+    if (!name) throw new UsageError('logs needs a job name');
+    const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/log', { params: { path: { namespace, name } } });
+    failIf(r, `reading the log of ${name}`);
+    const { run, steps } = r.data!;
+    io.stdout.write(`run ${run.uid}  ${run.state}  attempts ${run.attempts} (failed ${run.failedAttempts}/${run.maxAttempts})${run.robot ? `  robot ${run.robot}` : ''}\n`);
+    for (const s of steps) io.stdout.write(`${stepLine(s)}\n`);
+    if (run.error !== undefined) io.stdout.write(`error: ${JSON.stringify(run.error)}\n`);
+  },
+
+  async screenshot({ api, namespace, io, output }, [name]) {
+    if (!name) throw new UsageError('screenshot needs a job name');
+    const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/screenshot', { params: { path: { namespace, name } }, parseAs: 'arrayBuffer' });
+    failIf(r, `reading the screenshot of ${name}`);
+    const file = join(io.cwd, output ?? `${name}.png`);
+    writeFileSync(file, Buffer.from(r.data as ArrayBuffer));
+    io.stdout.write(`${file}\n`);
+  },
+
+  async artifacts({ api, namespace, io, output }, [name, artifact]) {
+    if (!name) throw new UsageError('artifacts needs a job name');
+    if (artifact === undefined) {
+      const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts', { params: { path: { namespace, name } } });
+      failIf(r, `listing the artifacts of ${name}`);
+      io.stdout.write(table(['NAME', 'SIZE', 'TYPE', 'STEP', 'SHA256'], r.data!.items.map((a) => [a.name, String(a.size), a.contentType, a.stepPath, a.sha256.slice(0, 12)])));
+      return;
+    }
+    const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts/{artifact}', {
+      params: { path: { namespace, name, artifact } },
+      parseAs: 'arrayBuffer',
+    });
+    failIf(r, `downloading ${artifact} of ${name}`);
+    const dir = join(io.cwd, output ?? '.');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, artifact), Buffer.from(r.data as ArrayBuffer));
+    io.stdout.write(`${join(dir, artifact)}\n`);
+  },
+
+  async dlq({ api, namespace, io }, [sub, uid], flags) {
+    if (sub === 'list') {
+      const r = await api.GET('/api/v1/namespaces/{namespace}/deadletters', { params: { path: { namespace }, query: { ...(flags.pool && { pool: flags.pool }) } } });
+      failIf(r, 'listing dead letters');
+      const rows = r.data!.items.map((d) => {
+        const e = d.error as { reason?: string; message?: string } | undefined;
+        return [d.uid, d.name, d.pool, String(d.failedAttempts), e?.reason ?? '', age(d.finishedAt), (e?.message ?? '').slice(0, 60)];
+      });
+      io.stdout.write(table(['UID', 'JOB', 'POOL', 'FAILURES', 'REASON', 'AGE', 'MESSAGE'], rows));
+    } else if (sub === 'replay') {
+      if (!uid) throw new UsageError('dlq replay needs the uid of a dead letter (see dlq list)');
+      const r = await api.POST('/api/v1/namespaces/{namespace}/deadletters/{uid}/replay', { params: { path: { namespace, uid } } });
+      failIf(r, `replaying ${uid}`);
+      io.stdout.write(`rpajob.rpa.aether.dev/${r.data!.metadata.name} created\n`);
+    } else throw new UsageError('dlq needs list or replay');
+  },
+
+  async robots({ api, namespace, io }, _args, flags) {
+    const r = await api.GET('/api/v1/namespaces/{namespace}/robots', {
+      params: { path: { namespace }, query: { ...(flags.pool && { pool: flags.pool }), ...(flags.all && { all: 'true' as const }) } },
+    });
+    failIf(r, 'listing robots');
+    const rows = r.data!.items.map((b) => [b.id, b.pool, b.pod ?? '', b.state, age(b.heartbeatAt), b.currentJobs.map((j) => j.name).join(',')]);
+    io.stdout.write(table(['ROBOT', 'POOL', 'POD', 'STATE', 'HEARTBEAT', 'JOBS'], rows));
+  },
+};
+
+/** Runs one `kubectl aether` command; returns the exit code (errors are printed, not thrown). */
+export async function runPlugin(argv: string[], io: PluginIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        namespace: { type: 'string', short: 'n' },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        file: { type: 'string', short: 'f' },
+        pool: { type: 'string' },
+        all: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command, ...args] = positionals;
+    if (values.help || command === undefined || command === 'help') {
+      io.stdout.write(USAGE);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    const run = COMMANDS[command];
+    if (run === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    const server = values.server ?? io.env.AETHER_API_SERVER;
+    if (!server) throw new UsageError('the API server is unknown: pass --server <url> or set AETHER_API_SERVER');
+    const kc = new KubeConfig();
+    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+    else kc.loadFromDefault();
+    const token = values.token ?? (await kubeconfigToken(kc));
+    if (!token)
+      throw new UsageError('the kubeconfig user has no bearer token (client certificates do not reach the Aether API server): pass --token');
+    const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+    const api = createClient<paths>({ baseUrl: server.replace(/\/+$/, ''), headers: { Authorization: `Bearer ${token}` } });
+    const ctx: Ctx = { api, namespace, io, ...(values.output !== undefined && { output: values.output }) };
+    await run(ctx, args, { ...(values.pool !== undefined && { pool: values.pool }), ...(values.all !== undefined && { all: values.all }), ...(values.file !== undefined && { file: readFileSync(join(io.cwd, values.file), 'utf8') }) });
+    return 0;
+  } catch (err) {
+    io.stderr.write(`kubectl aether: ${(err as Error).message}\n`);
+    if (err instanceof UsageError) io.stderr.write('Run `kubectl aether --help` for usage.\n');
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,256 @@
+// The Aether API server against the real test kube-apiserver (TokenReview, SubjectAccessReview, RpaJobs)
+// and real PostgreSQL (runs, steps, screenshots, artifacts, robots), through the generated typed client.
+import { randomUUID } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { migrateDbosSchema } from '../../migrations/dbos.js';
+import { kubeRequest } from '../../e2e/api/client.js';
+import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+import { ROUTES } from './routes.js';
+
+let env: ApiServerTestEnv;
+
+beforeAll(async () => {
+  env = await setUpApiServerEnv('apisrv');
+  await migrateDbosSchema({ databaseUrl: env.databaseUrl, schema: 'dbos' });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+/** A concrete URL of a route template in `namespace`. */
+function urlOf(path: string, namespace: string): string {
+  return (
+    env.server.url +
+    path
+      .replace('{namespace}', namespace)
+      .replace('{name}', 'some-job')
+      .replace('{uid}', randomUUID())
+      .replace('{artifact}', 'a.pdf')
+      .replace(/\{\w+\}/g, 'x')
+  );
+}
+
+async function insertRun(namespace: string, name: string, opts: { uid?: string; state?: string; robot?: string } = {}): Promise<string> {
+  const uid = opts.uid ?? randomUUID();
+  await env.db.query(
+    `insert into aether.runs (uid, namespace, name, pool, task_identifier, workflow_digest, state, attempts, failed_attempts,
+                              max_attempts, robot, outputs, error, started_at, finished_at)
+     values ($1, $2, $3, 'default', 'rpa.run.' || $2 || '.default', 'd', $4, 2, $5, 3, $6, $7, $8, now(), case when $4 in ('running', 'queued') then null else now() end)`,
+    [
+      uid,
+      namespace,
+      name,
+      opts.state ?? 'succeeded',
+      opts.state === 'failed' ? 3 : 1,
+      opts.robot ?? null,
+      JSON.stringify({ total: { amount: 42 } }),
+      opts.state === 'failed' ? JSON.stringify({ reason: 'StepFailed', message: 'no #pay button' }) : null,
+    ],
+  );
+  return uid;
+}
+
+describe('Aether API server', () => {
+  it('serves its OpenAPI 3.1 document at /openapi.json, valid for a standard validator', async () => {
+    const res = await fetch(`${env.server.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, unknown>;
+    const result = await new Validator().validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(Object.keys(doc.paths as object)).toContain('/api/v1/namespaces/{namespace}/jobs');
+  });
+
+  it('answers 401 without a token and with a token the Kubernetes API server does not accept', async () => {
+    const none = await env.client().GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace: env.nsA } } });
+    expect(none.response.status).toBe(401);
+    const forged = await env.client('not-a-token').GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace: env.nsA } } });
+    expect(forged.response.status).toBe(401);
+    expect(forged.error).toMatchObject({ reason: 'Unauthorized' });
+  });
+
+  it('gives a token that may not create rpajobs 403 from every write endpoint, and writes nothing', async () => {
+    const writes = ROUTES.filter((r) => r.method !== 'get');
+    expect(writes.length).toBeGreaterThanOrEqual(3);
+    for (const route of writes) {
+      const res = await fetch(urlOf(route.path, env.nsA), {
+        method: route.method.toUpperCase(),
+        headers: { Authorization: `Bearer ${env.tokens.viewer}`, 'Content-Type': 'application/json' },
+        ...('body' in route && { body: JSON.stringify(route.operationId === 'createJob' ? { name: 'viewer-job', spec: JOB_SPEC } : { items: [] }) }),
+      });
+      expect([route.operationId, res.status]).toEqual([route.operationId, 403]);
+    }
+    const list = await env.client(env.tokens.viewer).GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace: env.nsA } } });
+    expect(list.response.status).toBe(200);
+    expect(list.data!.items.map((j) => j.metadata.name)).not.toContain('viewer-job');
+  });
+
+  it("keeps a token of namespace A out of namespace B's jobs, history, robots and events", async () => {
+    const created = await kubeRequest(env.kc, 'POST', `/apis/rpa.aether.dev/v1alpha1/namespaces/${env.nsB}/rpajobs`, {
+      apiVersion: 'rpa.aether.dev/v1alpha1',
+      kind: 'RpaJob',
+      metadata: { name: 'b-job' },
+      spec: JOB_SPEC,
+    });
+    expect(created.status).toBe(201);
+    await insertRun(env.nsB, 'b-job', { state: 'failed' });
+    for (const route of ROUTES.filter((r) => r.method === 'get')) {
+      const res = await fetch(urlOf(route.path, env.nsB).replace('some-job', 'b-job'), { headers: { Authorization: `Bearer ${env.tokens.editor}` } });
+      expect([route.operationId, res.status]).toEqual([route.operationId, 403]);
+      await res.body?.cancel();
+    }
+  });
+
+  it('creates, reads, lists and cancels a job through the Kubernetes API, annotated with its submitter', async () => {
+    const api = env.client(env.tokens.editor);
+    const path = { namespace: env.nsA };
+    const created = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { generateName: 'inv-', spec: JOB_SPEC } });
+    expect(created.response.status).toBe(201);
+    const job = created.data!;
+    expect(job.metadata.name).toMatch(/^inv-/);
+    expect(job.metadata.annotations?.['rpa.aether.dev/submitted-by']).toBe(`system:serviceaccount:${env.nsA}:editor`);
+
+    const direct = await kubeRequest<{ metadata: { uid: string } }>(env.kc, 'GET', `/apis/rpa.aether.dev/v1alpha1/namespaces/${env.nsA}/rpajobs/${job.metadata.name}`);
+    expect(direct.body.metadata.uid).toBe(job.metadata.uid);
+
+    const got = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}', { params: { path: { ...path, name: job.metadata.name } } });
+    expect(got.data!.spec).toMatchObject(JOB_SPEC);
+    const list = await api.GET('/api/v1/namespaces/{namespace}/jobs', { params: { path } });
+    expect(list.data!.items.map((j) => j.metadata.uid)).toContain(job.metadata.uid);
+
+    const cancelled = await api.DELETE('/api/v1/namespaces/{namespace}/jobs/{name}', { params: { path: { ...path, name: job.metadata.name } } });
+    expect(cancelled.response.status).toBe(202);
+    expect(cancelled.data).toEqual({ name: job.metadata.name, uid: job.metadata.uid });
+    const after = await kubeRequest(env.kc, 'GET', `/apis/rpa.aether.dev/v1alpha1/namespaces/${env.nsA}/rpajobs/${job.metadata.name}`);
+    expect(after.status).toBe(404);
+  });
+
+  it("passes on the Kubernetes API server's refusal of a bad spec (422) and of a taken name (409)", async () => {
+    const api = env.client(env.tokens.editor);
+    const path = { namespace: env.nsA };
+    const bad = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { name: 'bad', spec: { pool: 'default' } } });
+    expect(bad.response.status).toBe(422);
+    expect(bad.error!.message).toMatch(/exactly one of workflowRef, workflow/);
+    const first = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { name: 'taken', spec: JOB_SPEC } });
+    expect(first.response.status).toBe(201);
+    const second = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { name: 'taken', spec: JOB_SPEC } });
+    expect(second.response.status).toBe(409);
+    const invalid = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { name: 'Not_A_Name', spec: JOB_SPEC } });
+    expect(invalid.response.status).toBe(400);
+  });
+
+  it("serves a job's step log, outputs, screenshot and artifacts from PostgreSQL", async () => {
+    const uid = await insertRun(env.nsA, 'history', { state: 'failed' });
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await env.db.query(
+      `with s as (insert into aether.screenshots (run_uid, step_id, image) values ($1, 'pay', $2) returning id)
+       update aether.runs set screenshot_id = (select id from s) where uid = $1`,
+      [uid, png],
+    );
+    const pdf = Buffer.from('%PDF-1.4 invoice');
+    await env.db.query(
+      `insert into aether.artifacts (run_uid, namespace, name, step_path, content_type, size, sha256, content)
+       values ($1, $2, 'invoice.pdf', 'download', 'application/pdf', $3, encode(sha256($4), 'hex'), $4)`,
+      [uid, env.nsA, pdf.length, pdf],
+    );
+    await env.db.query(
+      `insert into dbos.operation_outputs (workflow_uuid, function_id, function_name, output, error, started_at_epoch_ms, completed_at_epoch_ms)
+       values ($1, 0, 'open', '"ok"', null, 1000, 1100), ($1, 1, 'pay', null, $3, 1200, 1300), ($2, 0, 'pay', null, $3, 2000, 2100)`,
+      [`rpa-${uid}-a1`, `rpa-${uid}-a2`, JSON.stringify({ name: 'Error', message: 'no #pay button' })],
+    );
+    const api = env.client(env.tokens.viewer);
+    const path = { namespace: env.nsA, name: 'history' };
+
+    const log = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/log', { params: { path } });
+    expect(log.response.status).toBe(200);
+    expect(log.data!.run).toMatchObject({ uid, state: 'failed', hasScreenshot: true });
+    expect(log.data!.steps.map((s) => [s.attempt, s.step, s.status, s.error])).toEqual([
+      [1, 'open', 'succeeded', undefined],
+      [1, 'pay', 'failed', 'no #pay button'],
+      [2, 'pay', 'failed', 'no #pay button'],
+    ]);
+
+    const outputs = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/outputs', { params: { path } });
+    expect(outputs.data).toEqual({ uid, outputs: { total: { amount: 42 } } });
+
+    const shot = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/screenshot', { params: { path }, parseAs: 'arrayBuffer' });
+    expect(shot.response.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(shot.data as ArrayBuffer)).toEqual(png);
+
+    const artifacts = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts', { params: { path } });
+    expect(artifacts.data!.items).toEqual([expect.objectContaining({ name: 'invoice.pdf', size: pdf.length, contentType: 'application/pdf' })]);
+    const file = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts/{artifact}', {
+      params: { path: { ...path, artifact: 'invoice.pdf' } },
+      parseAs: 'arrayBuffer',
+    });
+    expect(Buffer.from(file.data as ArrayBuffer)).toEqual(pdf);
+
+    const missing = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/log', { params: { path: { ...path, name: 'never-ran' } } });
+    expect(missing.response.status).toBe(404);
+  });
+
+  it('lists dead letters and replays one as a new RpaJob; 410 once the original RpaJob is gone', async () => {
+    const api = env.client(env.tokens.editor);
+    const path = { namespace: env.nsA };
+    const created = await api.POST('/api/v1/namespaces/{namespace}/jobs', { params: { path }, body: { name: 'flaky', spec: JOB_SPEC } });
+    const uid = created.data!.metadata.uid;
+    await insertRun(env.nsA, 'flaky', { uid, state: 'failed' });
+
+    const dlq = await api.GET('/api/v1/namespaces/{namespace}/deadletters', { params: { path } });
+    expect(dlq.data!.items.map((r) => r.uid)).toContain(uid);
+    expect(dlq.data!.items.find((r) => r.uid === uid)!.error).toEqual({ reason: 'StepFailed', message: 'no #pay button' });
+
+    const replay = await api.POST('/api/v1/namespaces/{namespace}/deadletters/{uid}/replay', { params: { path: { ...path, uid } } });
+    expect(replay.response.status).toBe(201);
+    expect(replay.data!.metadata.name).toMatch(/^flaky-replay-/);
+    expect(replay.data!.metadata.annotations).toMatchObject({ 'rpa.aether.dev/replay-of': uid });
+    expect(replay.data!.spec).toMatchObject(JOB_SPEC);
+
+    await api.DELETE('/api/v1/namespaces/{namespace}/jobs/{name}', { params: { path: { ...path, name: 'flaky' } } });
+    const gone = await api.POST('/api/v1/namespaces/{namespace}/deadletters/{uid}/replay', { params: { path: { ...path, uid } } });
+    expect(gone.response.status).toBe(410);
+    expect(gone.error).toMatchObject({ reason: 'Gone' });
+  });
+
+  it('lists robots with their heartbeat and the job they run now', async () => {
+    await env.db.query(`insert into aether.robots (id, namespace, pool, pod, jobs_held, lease_seconds) values ('r1', $1, 'default', 'robot-0', 1, 30)`, [env.nsA]);
+    await env.db.query(`insert into aether.robots (id, namespace, pool, pod, state, lease_seconds) values ('r0', $1, 'default', 'robot-x', 'dead', 30)`, [env.nsA]);
+    const uid = await insertRun(env.nsA, 'busy', { state: 'running', robot: 'r1' });
+    const api = env.client(env.tokens.viewer);
+    const live = await api.GET('/api/v1/namespaces/{namespace}/robots', { params: { path: { namespace: env.nsA } } });
+    expect(live.data!.items).toEqual([expect.objectContaining({ id: 'r1', state: 'alive', pod: 'robot-0', currentJobs: [{ uid, name: 'busy' }] })]);
+    const all = await api.GET('/api/v1/namespaces/{namespace}/robots', { params: { path: { namespace: env.nsA }, query: { all: 'true' } } });
+    expect(all.data!.items.map((r) => r.id).sort()).toEqual(['r0', 'r1']);
+  });
+
+  it('delivers an RpaJob change to a real Server-Sent Events client', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
+      headers: { Authorization: `Bearer ${env.tokens.viewer}`, Accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`stream ended before ${needle}; got:\n${text}`);
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    };
+    await readUntil(': ready');
+    const created = await env.client(env.tokens.editor).POST('/api/v1/namespaces/{namespace}/jobs', {
+      params: { path: { namespace: env.nsA } },
+      body: { name: 'live', spec: JOB_SPEC },
+    });
+    await readUntil('"name":"live"');
+    const frame = text.split('\n\n').find((f) => f.includes('"name":"live"'))!;
+    expect(frame).toMatch(/^event: job\n/);
+    expect(JSON.parse(frame.split('data: ')[1]!)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+});

@@ -1,0 +1,142 @@
+// The Aether API server's HTTP app (fastify): each route of routes.ts is validated with its zod schemas,
+// authenticated (TokenReview) and authorized (SubjectAccessReview on the route's access) before its
+// handler runs. Jobs go through the Kubernetes API with the server's own ServiceAccount; history is read
+// from PostgreSQL.
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Logger } from '../../api/log.js';
+import { issueLines } from '../../api/zod-issues.js';
+import { resourceAttributes } from './access.js';
+import { AuthError, type Authorizer, type UserInfo } from './auth.js';
+import { streamEvents, type ItemNotifications } from './events.js';
+import { ApiRequestError, type KubeClient } from './kube.js';
+import { openApiDocument } from './openapi.js';
+import { ROUTES, type OperationId, type RouteDef } from './routes.js';
+import { handlers, type HandlerResult } from './handlers.js';
+
+export interface AppDeps {
+  db: pg.Pool;
+  kube: KubeClient;
+  authorizer: Authorizer;
+  logger: Logger;
+  /** DBOS's schema of robots without a tenant schema of their own. Default `dbos`. */
+  dbosSchema?: string;
+  /** Queue item notifications (undefined: no item events). */
+  items?: ItemNotifications;
+  /** Comment lines on an idle event stream. Default 15 s. */
+  keepAliveMs?: number;
+  /** Serve HTTPS with this certificate. */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+/** An error with the HTTP status and reason the caller gets. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const KUBE_REASONS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 410: 'Gone', 422: 'Invalid' };
+
+function errorReply(err: unknown): { status: number; body: { reason: string; message: string } } {
+  if (err instanceof HttpError) return { status: err.status, body: { reason: err.reason, message: err.message } };
+  if (err instanceof AuthError) return { status: err.status, body: { reason: err.status === 401 ? 'Unauthorized' : 'Forbidden', message: err.message } };
+  if (err instanceof ApiRequestError && KUBE_REASONS[err.code]) {
+    // The Kubernetes API server's own answer about the RpaJob (its validation, a name taken, ...).
+    const body = err.body as { message?: string } | undefined;
+    return { status: err.code, body: { reason: KUBE_REASONS[err.code]!, message: body?.message ?? err.message } };
+  }
+  return { status: 500, body: { reason: 'InternalError', message: 'internal error (see the API server log)' } };
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, what: string): z.output<T> | undefined {
+  if (schema === undefined) return undefined;
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new HttpError(400, 'Invalid', `invalid ${what}: ${issueLines(r.error.issues).join('; ')}`);
+  return r.data;
+}
+
+export interface RequestContext {
+  deps: AppDeps;
+  user: UserInfo;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  try {
+    const params = parse(route.params, request.params, 'path parameters') as Record<string, string>;
+    const query = (parse(route.query, request.query, 'query') ?? {}) as Record<string, unknown>;
+    const body = parse(route.body, request.body, 'body');
+    const user = await deps.authorizer.authenticate(request.headers.authorization);
+    // The object a request is about: a job by name, or the queue whose items it touches.
+    await deps.authorizer.authorize(user, resourceAttributes(route.access, params.namespace!, params.name ?? params.queue));
+    const result: HandlerResult = await handlers[route.operationId as OperationId]({ deps, user, params, query, body, request, reply });
+    if (result.kind === 'json') await reply.code(result.status).type('application/json').send(result.body);
+    else if (result.kind === 'bytes') {
+      if (result.filename) reply.header('Content-Disposition', `attachment; filename="${result.filename}"`);
+      await reply.code(200).type(result.contentType).send(result.bytes);
+    } else if (result.kind === 'events') {
+      reply.hijack();
+      const closed = new Promise<void>((resolve) => request.raw.on('close', () => resolve()));
+      await streamEvents(reply.raw, closed, {
+        namespace: params.namespace!,
+        kube: deps.kube,
+        ...(deps.items && { items: deps.items }),
+        keepAliveMs: deps.keepAliveMs ?? 15_000,
+        log: deps.logger,
+      });
+    }
+  } catch (err) {
+    const { status, body } = errorReply(err);
+    if (status >= 500) deps.logger.error({ err, operation: route.operationId }, 'request failed');
+    if (!reply.sent) await reply.code(status).type('application/json').send(body);
+  }
+}
+
+const toFastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+export function buildApp(deps: AppDeps) {
+  // Bulk item submits are up to 10,000 items in one body.
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 32 * 1024 * 1024,
+    disableRequestLogging: true,
+    ...(deps.https && { https: deps.https }),
+  });
+  const document = openApiDocument();
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json').send(document));
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok\n'));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.db.query('select 1');
+      return reply.type('text/plain').send('ok\n');
+    } catch {
+      return reply.code(503).type('text/plain').send('database unreachable\n');
+    }
+  });
+  for (const route of ROUTES as readonly RouteDef[]) {
+    app.route({
+      method: route.method.toUpperCase() as 'GET' | 'POST' | 'DELETE',
+      url: toFastifyPath(route.path),
+      handler: (request, reply) => run(route, deps, request, reply),
+    });
+  }
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ reason: 'NotFound', message: 'no such route (see /openapi.json)' }));
+  app.setErrorHandler((err, _req, reply) => {
+    // Errors fastify raises itself: a body that is not JSON, too large, ...
+    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    if (status >= 500) deps.logger.error({ err }, 'request failed');
+    return reply.code(status).send({ reason: status >= 500 ? 'InternalError' : 'BadRequest', message: status >= 500 ? 'internal error' : (err as Error).message });
+  });
+  return app;
+}

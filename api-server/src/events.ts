@@ -1,0 +1,156 @@
+// Server-Sent Events for one namespace: `job` events from a watch on its RpaJobs (the custom resource is
+// the truth), `item` events from PostgreSQL NOTIFY aether_queue_item when the queue tables exist. A
+// comment line every `keepAliveMs` keeps proxies from closing an idle stream. When the watch ends the
+// stream ends too, and the client reconnects (EventSource does so by itself after `retry`).
+import type { ServerResponse } from 'node:http';
+import type pg from 'pg';
+import type { Logger } from '../../api/log.js';
+import { createClient } from '../../api/db/pool.js';
+import type { KubeClient, RpaJobObject } from './kube.js';
+
+import { parseQueueKey, QUEUE_ITEM_CHANNEL } from '../../api/queue/items/notify.js';
+
+export const ITEM_CHANNEL = QUEUE_ITEM_CHANNEL;
+
+/** What a `job` event carries: the RpaJob's identity and the status fields a dashboard shows. */
+export function jobEvent(type: string, job: RpaJobObject): Record<string, unknown> {
+  const s = job.status ?? {};
+  return {
+    type,
+    name: job.metadata.name,
+    uid: job.metadata.uid,
+    resourceVersion: (job.metadata as { resourceVersion?: string }).resourceVersion,
+    phase: s.phase,
+    attempts: s.attempts,
+    robot: s.robot,
+    progress: s.progress,
+    currentStep: s.currentStep,
+    ...(s.error !== undefined && { error: s.error }),
+  };
+}
+
+/** The namespace a queue item notification (`<namespace>/<queue>`, api/queue/items/notify.ts) is about. */
+export function itemNamespace(payload: string): string | undefined {
+  return parseQueueKey(payload)?.namespace;
+}
+
+/** What an `item` event carries: the queue whose items changed (read them with listQueueItems). */
+export function itemEvent(payload: string): { queue: string } | undefined {
+  const key = parseQueueKey(payload);
+  return key ? { queue: key.queue } : undefined;
+}
+
+export function sseFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+type ItemListener = (payload: string) => void;
+
+/** One LISTEN connection for every stream; started on the first subscriber. */
+export class ItemNotifications {
+  private client: pg.Client | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly listeners = new Map<string, Set<ItemListener>>();
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly log: Logger,
+  ) {}
+
+  async subscribe(namespace: string, listener: ItemListener): Promise<() => void> {
+    await this.start();
+    let set = this.listeners.get(namespace);
+    if (set === undefined) this.listeners.set(namespace, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(namespace);
+    };
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      const client = createClient(this.databaseUrl, undefined, 'aether-api-server-listen');
+      client.on('error', (err) => {
+        this.log.warn({ err: err.message }, 'queue item LISTEN connection failed; item events stop until the next stream');
+        this.client = undefined;
+        this.starting = undefined;
+      });
+      client.on('notification', (n) => {
+        if (n.channel !== ITEM_CHANNEL || n.payload === undefined) return;
+        const ns = itemNamespace(n.payload);
+        if (ns === undefined) return;
+        for (const l of this.listeners.get(ns) ?? []) l(n.payload);
+      });
+      await client.connect();
+      await client.query(`listen ${ITEM_CHANNEL}`);
+      this.client = client;
+    })();
+    this.starting.catch(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    this.starting = undefined;
+    await c?.end().catch(() => undefined);
+  }
+}
+
+export interface StreamOptions {
+  namespace: string;
+  kube: KubeClient;
+  /** Undefined when the queue tables do not exist. */
+  items?: ItemNotifications;
+  keepAliveMs: number;
+  log: Logger;
+}
+
+/** Streams the namespace's events to `res` until the client goes away or the watch ends. */
+export async function streamEvents(res: ServerResponse, closed: Promise<void>, opts: StreamOptions): Promise<void> {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  const stops: Array<() => void> = [];
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    for (const stop of stops.splice(0)) stop();
+    res.end();
+  };
+  void closed.then(end);
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs);
+  stops.push(() => clearInterval(keepAlive));
+  try {
+    if (opts.items) {
+      const unsubscribe = await opts.items.subscribe(opts.namespace, (payload) => {
+        const event = itemEvent(payload);
+        if (event) res.write(sseFrame('item', event));
+      });
+      stops.push(unsubscribe);
+    }
+    const stopWatch = await opts.kube.watchJobs(
+      opts.namespace,
+      (type, job) => {
+        if (type === 'BOOKMARK' || type === 'ERROR') return;
+        res.write(sseFrame('job', jobEvent(type, job)));
+      },
+      (err) => {
+        if (err !== undefined && !ended) opts.log.info({ namespace: opts.namespace, err: String(err) }, 'job watch of an event stream ended');
+        end();
+      },
+    );
+    stops.push(stopWatch);
+    if (ended) stopWatch();
+    else res.write(': ready\n\n');
+  } catch (err) {
+    opts.log.warn({ namespace: opts.namespace, err: String(err) }, 'event stream could not start');
+    end();
+  }
+}

@@ -1,0 +1,137 @@
+// The API server's calls to Kubernetes, made with its own ServiceAccount: the reviews that authenticate
+// and authorize callers, and RpaJobs (created, read, listed, deleted, watched) so the custom resource
+// stays the truth about a job.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { ApiRequestError, JsonApi } from '../../operator/src/runtime/json-api.js';
+import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1/common.js';
+import type { ResourceAttributes } from './access.js';
+import type { ReviewApi, UserInfo } from './auth.js';
+
+export { ApiRequestError };
+
+/** Annotation on an RpaJob created through the API server: the Kubernetes user who asked for it. */
+export const SUBMITTED_BY = `${GROUP}/submitted-by`;
+/** Annotation on a replayed dead letter: the uid of the RpaJob it replays. */
+export const REPLAY_OF = `${GROUP}/replay-of`;
+
+export interface RpaJobObject {
+  apiVersion: string;
+  kind: 'RpaJob';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+const jobsPath = (namespace: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpajobs`;
+
+export class KubeClient implements ReviewApi {
+  private readonly api: JsonApi;
+  constructor(private readonly kc: KubeConfig) {
+    this.api = new JsonApi(kc);
+  }
+
+  async tokenReview(token: string): Promise<{ authenticated: boolean; user?: UserInfo; error?: string }> {
+    const r = await this.api.request<{ status?: { authenticated?: boolean; user?: UserInfo; error?: string } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/tokenreviews',
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+    );
+    return {
+      authenticated: r.status?.authenticated === true,
+      ...(r.status?.user && { user: r.status.user }),
+      ...(r.status?.error && { error: r.status.error }),
+    };
+  }
+
+  async subjectAccessReview(user: UserInfo, attributes: ResourceAttributes): Promise<{ allowed: boolean; reason?: string }> {
+    const r = await this.api.request<{ status?: { allowed?: boolean; reason?: string } }>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: user.username,
+          ...(user.uid && { uid: user.uid }),
+          ...(user.groups && { groups: user.groups }),
+          ...(user.extra && { extra: user.extra }),
+          resourceAttributes: attributes,
+        },
+      },
+    );
+    return { allowed: r.status?.allowed === true, ...(r.status?.reason && { reason: r.status.reason }) };
+  }
+
+  listJobs(namespace: string, q: { limit?: number; continue?: string; labelSelector?: string }): Promise<{ items: RpaJobObject[]; metadata?: { continue?: string } }> {
+    const qs = new URLSearchParams();
+    if (q.limit !== undefined) qs.set('limit', String(q.limit));
+    if (q.continue) qs.set('continue', q.continue);
+    if (q.labelSelector) qs.set('labelSelector', q.labelSelector);
+    const s = qs.toString();
+    return this.api.request('GET', `${jobsPath(namespace)}${s ? `?${s}` : ''}`);
+  }
+
+  getJob(namespace: string, name: string): Promise<RpaJobObject> {
+    return this.api.request('GET', `${jobsPath(namespace)}/${encodeURIComponent(name)}`);
+  }
+
+  createJob(
+    namespace: string,
+    job: { name?: string; generateName?: string; labels?: Record<string, string>; annotations: Record<string, string>; spec: Record<string, unknown> },
+  ): Promise<RpaJobObject> {
+    return this.api.request('POST', jobsPath(namespace), {
+      apiVersion: API_VERSION,
+      kind: 'RpaJob',
+      metadata: {
+        namespace,
+        ...(job.name !== undefined ? { name: job.name } : { generateName: job.generateName }),
+        ...(job.labels && { labels: job.labels }),
+        annotations: job.annotations,
+      },
+      spec: job.spec,
+    });
+  }
+
+  /** The RpaWorkflow `name`, or null when there is none. */
+  async getWorkflow(namespace: string, name: string): Promise<{ spec: Record<string, unknown> } | null> {
+    try {
+      return await this.api.request('GET', `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpaworkflows/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof ApiRequestError && err.code === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Deletes the RpaJob (its finalizer cancels the queued or running run), foreground-free. */
+  deleteJob(namespace: string, name: string): Promise<unknown> {
+    return this.api.request('DELETE', `${jobsPath(namespace)}/${encodeURIComponent(name)}`);
+  }
+
+  /**
+   * Watches a namespace's RpaJobs from now on; `onEvent` gets each change, `onDone` the end of the watch
+   * (an error, or the API server closing it). Returns a function that stops the watch.
+   */
+  async watchJobs(
+    namespace: string,
+    onEvent: (type: string, job: RpaJobObject) => void,
+    onDone: (err?: unknown) => void,
+  ): Promise<() => void> {
+    const list = await this.listJobs(namespace, { limit: 1 });
+    const resourceVersion = (list as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    const ctl = await new Watch(this.kc).watch(
+      jobsPath(namespace),
+      { allowWatchBookmarks: false, ...(resourceVersion && { resourceVersion }) },
+      (type: string, obj: RpaJobObject) => onEvent(type, obj),
+      (err: unknown) => onDone(err ?? undefined),
+    );
+    return () => ctl.abort();
+  }
+}

@@ -1,0 +1,425 @@
+// The routes of the Aether API server as data: path, method, the access a caller needs (access.ts), and
+// the zod schemas of parameters, body and responses. The server validates requests with these schemas,
+// and openapi.ts renders the same table as the OpenAPI 3.1 document served at /openapi.json, so the
+// document cannot drift from what the server accepts.
+import { z } from 'zod';
+import type { Access } from './access.js';
+import { ITEM_STATUSES, type ItemStatus } from '../../api/queue/items/store.js';
+import { MAX_ITEMS_PER_CALL, NewItem } from '../../api/queue/items/validate.js';
+
+/** Named schemas: `#/components/schemas/<id>` in the OpenAPI document. */
+export const components = z.registry<{ id: string }>();
+
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label');
+const dnsSubdomain = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS subdomain name');
+const uid = z.uuid();
+const timestamp = z.string().meta({ format: 'date-time' });
+
+export const ErrorBody = z
+  .object({
+    /** Closed set, CamelCase: Unauthorized, Forbidden, NotFound, Gone, Invalid, AlreadyExists, ... */
+    reason: z.string(),
+    message: z.string(),
+  })
+  .register(components, { id: 'Error' });
+
+const NamespaceParams = z.object({ namespace: dnsLabel });
+const JobParams = z.object({ namespace: dnsLabel, name: dnsSubdomain });
+
+const ObjectMeta = z.looseObject({
+  name: z.string(),
+  namespace: z.string(),
+  uid: z.string(),
+  creationTimestamp: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+export const Job = z
+  .looseObject({
+    apiVersion: z.string(),
+    kind: z.literal('RpaJob'),
+    metadata: ObjectMeta,
+    /** The RpaJob's spec (see the RpaJob CRD; the Kubernetes API server validates it). */
+    spec: z.record(z.string(), z.unknown()),
+    status: z.record(z.string(), z.unknown()).optional(),
+  })
+  .register(components, { id: 'Job' });
+
+export const JobList = z
+  .object({ items: z.array(Job), continue: z.string().optional() })
+  .register(components, { id: 'JobList' });
+
+export const JobCreate = z
+  .strictObject({
+    /** The RpaJob's name; or generateName for a server-chosen suffix (the default: the pool's name). */
+    name: dnsSubdomain.optional(),
+    generateName: z.string().max(200).regex(/^[a-z0-9]([-a-z0-9.]*)?$/).optional(),
+    labels: z.record(z.string().max(317), z.string().max(63)).optional(),
+    /** An RpaJob spec: pool, workflowRef or workflow, params, credentials, priority, ... */
+    spec: z.looseObject({ pool: dnsSubdomain }),
+  })
+  .register(components, { id: 'JobCreate' });
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  continue: z.string().optional(),
+  labelSelector: z.string().optional(),
+});
+
+export const StepLogEntry = z
+  .object({
+    attempt: z.int(),
+    /** Order of the step inside its attempt (DBOS function id). */
+    seq: z.int(),
+    /** The step's checkpoint path (`open`, `rows[2].submit`). */
+    step: z.string(),
+    status: z.enum(['succeeded', 'failed', 'running']),
+    error: z.string().optional(),
+    startedAt: timestamp.optional(),
+    completedAt: timestamp.optional(),
+  })
+  .register(components, { id: 'StepLogEntry' });
+
+export const Run = z
+  .object({
+    uid,
+    namespace: z.string(),
+    name: z.string(),
+    pool: z.string(),
+    state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    attempts: z.int(),
+    failedAttempts: z.int(),
+    maxAttempts: z.int(),
+    robot: z.string().nullable(),
+    error: z.unknown().optional(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    hasScreenshot: z.boolean(),
+  })
+  .register(components, { id: 'Run' });
+
+export const StepLog = z.object({ run: Run, steps: z.array(StepLogEntry) }).register(components, { id: 'StepLog' });
+
+export const Outputs = z
+  .object({ uid, outputs: z.record(z.string(), z.unknown()).nullable() })
+  .register(components, { id: 'Outputs' });
+
+export const Artifact = z
+  .object({
+    name: z.string(),
+    contentType: z.string(),
+    size: z.int(),
+    sha256: z.string(),
+    stepPath: z.string(),
+    createdAt: timestamp,
+  })
+  .register(components, { id: 'Artifact' });
+export const ArtifactList = z.object({ uid, items: z.array(Artifact) }).register(components, { id: 'ArtifactList' });
+const ArtifactParams = JobParams.extend({ artifact: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/) });
+
+export const DeadLetterList = z.object({ items: z.array(Run) }).register(components, { id: 'DeadLetterList' });
+const DeadLetterQuery = z.object({
+  pool: dnsSubdomain.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const DeadLetterParams = NamespaceParams.extend({ uid });
+
+export const Robot = z
+  .object({
+    id: z.string(),
+    pool: z.string(),
+    pod: z.string().nullable(),
+    state: z.enum(['alive', 'draining', 'dead']),
+    heartbeatAt: timestamp,
+    startedAt: timestamp,
+    jobsHeld: z.int(),
+    /** The RpaJobs this robot runs now. */
+    currentJobs: z.array(z.object({ uid, name: z.string() })),
+  })
+  .register(components, { id: 'Robot' });
+export const RobotList = z.object({ items: z.array(Robot) }).register(components, { id: 'RobotList' });
+const RobotQuery = z.object({
+  pool: dnsSubdomain.optional(),
+  /** Include robots declared dead (default: only live ones). */
+  all: z.enum(['true', 'false']).optional(),
+});
+
+const ByUidQuery = z.object({
+  /** A run of an earlier RpaJob of the same name (default: the newest). */
+  uid: uid.optional(),
+});
+
+const QueueParams = NamespaceParams.extend({ queue: dnsSubdomain });
+const ItemParams = QueueParams.extend({ id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an item id') });
+
+export const ItemAdd = z
+  .strictObject({ items: z.array(NewItem).min(1).max(MAX_ITEMS_PER_CALL) })
+  .register(components, { id: 'ItemAdd' });
+
+export const ItemAddResult = z
+  .object({
+    added: z.int(),
+    duplicate: z.int(),
+    replaced: z.int(),
+    /** One per submitted item, in the caller's order. */
+    items: z.array(z.object({ index: z.int(), id: z.string(), result: z.enum(['added', 'duplicate', 'replaced']) })),
+  })
+  .register(components, { id: 'ItemAddResult' });
+
+export const Item = z
+  .object({
+    id: z.string(),
+    queue: z.string(),
+    reference: z.string().nullable(),
+    priority: z.int(),
+    data: z.record(z.string(), z.unknown()),
+    status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]),
+    retries: z.int(),
+    robot: z.string().nullable(),
+    postponeUntil: timestamp.nullable(),
+    deadline: timestamp.nullable(),
+    outputs: z.record(z.string(), z.unknown()).nullable(),
+    error: z
+      .object({ kind: z.enum(['business', 'application']), message: z.string(), code: z.string().optional(), step: z.string().optional() })
+      .nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .register(components, { id: 'Item' });
+export const ItemList = z
+  .object({ items: z.array(Item), /** Pass as `after` for the next page. */ next: z.string().optional() })
+  .register(components, { id: 'ItemList' });
+const ItemQuery = z.object({
+  status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]).optional(),
+  reference: z.string().max(256).optional(),
+  /** Items with a greater id (the previous page's `next`). */
+  after: z.string().regex(/^[0-9]{1,19}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+const binary = z.string().meta({ contentMediaType: 'application/octet-stream' });
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+export interface RouteDef {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI path template, `{param}` for parameters. */
+  path: string;
+  summary: string;
+  tag: 'jobs' | 'deadletters' | 'robots' | 'events' | 'items';
+  access: Access;
+  params: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Status -> schema; a string is a media type served as bytes (or a text stream). */
+  responses: Record<number, { description: string; schema?: z.ZodType; media?: string }>;
+}
+
+const NS = '/api/v1/namespaces/{namespace}';
+
+export const ROUTES = [
+  {
+    operationId: 'listJobs',
+    method: 'get',
+    path: `${NS}/jobs`,
+    summary: 'List RpaJobs',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'list' },
+    params: NamespaceParams,
+    query: ListQuery,
+    responses: { 200: { description: 'The RpaJobs', schema: JobList } },
+  },
+  {
+    operationId: 'createJob',
+    method: 'post',
+    path: `${NS}/jobs`,
+    summary: 'Create an RpaJob (through the Kubernetes API; annotated with the caller as rpa.aether.dev/submitted-by)',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'create' },
+    params: NamespaceParams,
+    body: JobCreate,
+    responses: { 201: { description: 'The RpaJob created', schema: Job } },
+  },
+  {
+    operationId: 'getJob',
+    method: 'get',
+    path: `${NS}/jobs/{name}`,
+    summary: 'Read an RpaJob',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    responses: { 200: { description: 'The RpaJob', schema: Job } },
+  },
+  {
+    operationId: 'cancelJob',
+    method: 'delete',
+    path: `${NS}/jobs/{name}`,
+    summary: 'Cancel an RpaJob: deletes it, as `kubectl delete rpajob` does (its history stays in PostgreSQL)',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'delete' },
+    params: JobParams,
+    responses: { 202: { description: 'Deletion started', schema: z.object({ name: z.string(), uid: z.string() }) } },
+  },
+  {
+    operationId: 'getJobLog',
+    method: 'get',
+    path: `${NS}/jobs/{name}/log`,
+    summary: "A job's run and step log: every step of every attempt with its outcome",
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The step log', schema: StepLog } },
+  },
+  {
+    operationId: 'getJobOutputs',
+    method: 'get',
+    path: `${NS}/jobs/{name}/outputs`,
+    summary: "A finished job's outputs",
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The outputs by step id', schema: Outputs } },
+  },
+  {
+    operationId: 'getJobScreenshot',
+    method: 'get',
+    path: `${NS}/jobs/{name}/screenshot`,
+    summary: 'The screenshot of the step that failed',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The image', media: 'image/png' } },
+  },
+  {
+    operationId: 'listJobArtifacts',
+    method: 'get',
+    path: `${NS}/jobs/{name}/artifacts`,
+    summary: "The files a job's download steps stored",
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The artifacts', schema: ArtifactList } },
+  },
+  {
+    operationId: 'getJobArtifact',
+    method: 'get',
+    path: `${NS}/jobs/{name}/artifacts/{artifact}`,
+    summary: "One artifact's bytes",
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: ArtifactParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The file', media: 'application/octet-stream', schema: binary } },
+  },
+  {
+    operationId: 'listDeadLetters',
+    method: 'get',
+    path: `${NS}/deadletters`,
+    summary: 'Dead letters: runs that failed for good, newest first',
+    tag: 'deadletters',
+    access: { resource: 'rpajobs', verb: 'list' },
+    params: NamespaceParams,
+    query: DeadLetterQuery,
+    responses: { 200: { description: 'The failed runs', schema: DeadLetterList } },
+  },
+  {
+    operationId: 'replayDeadLetter',
+    method: 'post',
+    path: `${NS}/deadletters/{uid}/replay`,
+    summary: "Run a dead letter again: a new RpaJob with the failed one's spec (410 when that RpaJob is gone)",
+    tag: 'deadletters',
+    access: { resource: 'rpajobs', verb: 'create' },
+    params: DeadLetterParams,
+    responses: { 201: { description: 'The new RpaJob', schema: Job } },
+  },
+  {
+    operationId: 'listRobots',
+    method: 'get',
+    path: `${NS}/robots`,
+    summary: 'Robots with their heartbeat and the jobs they run now',
+    tag: 'robots',
+    access: { resource: 'robotpools', verb: 'list' },
+    params: NamespaceParams,
+    query: RobotQuery,
+    responses: { 200: { description: 'The robots', schema: RobotList } },
+  },
+  {
+    operationId: 'watchEvents',
+    method: 'get',
+    path: `${NS}/events`,
+    summary: 'Server-Sent Events: `job` (RpaJob changes) and `item` (queue item changes)',
+    tag: 'events',
+    access: { resource: 'rpajobs', verb: 'watch' },
+    params: NamespaceParams,
+    responses: { 200: { description: 'An event stream', media: 'text/event-stream', schema: z.string() } },
+  },
+  {
+    operationId: 'addQueueItems',
+    method: 'post',
+    path: `${NS}/queues/{queue}/items`,
+    summary: `Add up to ${MAX_ITEMS_PER_CALL} work items in one transaction, idempotent by reference (the queue's unique-reference policy)`,
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'create' },
+    params: QueueParams,
+    body: ItemAdd,
+    responses: { 200: { description: 'One result per item', schema: ItemAddResult } },
+  },
+  {
+    operationId: 'listQueueItems',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items`,
+    summary: 'Items of a queue, oldest first, one page',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'list' },
+    params: QueueParams,
+    query: ItemQuery,
+    responses: { 200: { description: 'The items', schema: ItemList } },
+  },
+  {
+    operationId: 'getQueueItem',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}`,
+    summary: 'One item with its status, outputs and error',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item', schema: Item } },
+  },
+  {
+    operationId: 'retryQueueItem',
+    method: 'post',
+    path: `${NS}/queues/{queue}/items/{id}/retry`,
+    summary: 'A Failed or Abandoned item is New again, its retries reset (409 in any other status)',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'update' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item, New again', schema: Item } },
+  },
+  {
+    operationId: 'deleteQueueItem',
+    method: 'delete',
+    path: `${NS}/queues/{queue}/items/{id}`,
+    summary: 'Delete an item (status Deleted; its reference is free again). 409 while a robot holds it',
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'delete' },
+    params: ItemParams,
+    responses: { 200: { description: 'The item, Deleted', schema: Item } },
+  },
+] as const satisfies readonly RouteDef[];
+
+export type OperationId = (typeof ROUTES)[number]['operationId'];

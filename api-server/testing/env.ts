@@ -1,0 +1,97 @@
+// A real API server stack for the Aether API server's integration tests: a fresh migrated database, the
+// CRDs on the test kube-apiserver, two namespaces with ServiceAccounts whose tokens carry different RBAC,
+// and the API server itself (in this process, acting with the admin kubeconfig as its ServiceAccount would).
+import { RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import createClient, { type Client } from 'openapi-fetch';
+import pg from 'pg';
+import { createLogger } from '../../api/log.js';
+import { applyCrds } from '../../e2e/api/crds.js';
+import { deleteNamespace, ensureServiceAccount, freshNamespace, serviceAccountToken, testKubeConfig } from '../../e2e/harness/kube.js';
+import { freshDatabase } from '../../e2e/harness/testenv.js';
+import { migrate } from '../../migrations/index.js';
+import type { paths } from '../client/paths.js';
+import { startApiServer, type RunningApiServer } from '../src/server.js';
+
+export const silentLogger = createLogger({ name: 'api-server-test', level: 'silent' });
+
+/** The RBAC of the test identities: `editor` may do everything with RpaJobs and queue items, `viewer` only read. */
+const RULES = {
+  editor: [
+    { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs', 'rpaqueues/items'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+    { apiGroups: ['rpa.aether.dev'], resources: ['robotpools'], verbs: ['get', 'list'] },
+  ],
+  viewer: [
+    { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs', 'rpaqueues/items'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['rpa.aether.dev'], resources: ['robotpools'], verbs: ['get', 'list'] },
+  ],
+};
+
+export type Identity = keyof typeof RULES;
+
+export interface ApiServerTestEnv {
+  kc: KubeConfig;
+  db: pg.Pool;
+  databaseUrl: string;
+  server: RunningApiServer;
+  /** Namespace A: the identities' own; namespace B: where they have no rights. */
+  nsA: string;
+  nsB: string;
+  tokens: Record<Identity, string>;
+  /** A typed client (openapi-fetch) with `token`. */
+  client(token?: string): Client<paths>;
+  stop(): Promise<void>;
+}
+
+async function grant(kc: KubeConfig, namespace: string, identity: Identity): Promise<void> {
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  await ensureServiceAccount(kc, namespace, identity);
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: `aether-${identity}` }, rules: RULES[identity] } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: `aether-${identity}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `aether-${identity}` },
+      subjects: [{ kind: 'ServiceAccount', name: identity, namespace }],
+    },
+  });
+}
+
+export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEnv> {
+  const kc = testKubeConfig();
+  const databaseUrl = await freshDatabase(prefix);
+  await migrate({ databaseUrl, logger: silentLogger });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  await applyCrds(kc);
+  const [nsA, nsB] = [await freshNamespace(kc, `${prefix}-a`), await freshNamespace(kc, `${prefix}-b`)];
+  await grant(kc, nsA, 'editor');
+  await grant(kc, nsA, 'viewer');
+  const tokens = {
+    editor: await serviceAccountToken(kc, nsA, 'editor'),
+    viewer: await serviceAccountToken(kc, nsA, 'viewer'),
+  };
+  const server = await startApiServer({
+    config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 2000, dbosSchema: 'dbos' },
+    kc,
+    logger: silentLogger,
+    keepAliveMs: 1000,
+  });
+  return {
+    kc,
+    db,
+    databaseUrl,
+    server,
+    nsA,
+    nsB,
+    tokens,
+    client: (token) => createClient<paths>({ baseUrl: server.url, ...(token !== undefined && { headers: { Authorization: `Bearer ${token}` } }) }),
+    async stop() {
+      await server.close();
+      await db.end();
+      await deleteNamespace(kc, nsA);
+      await deleteNamespace(kc, nsB);
+    },
+  };
+}
+
+/** A minimal valid RpaJob spec (the workflow need not exist for the API server to accept the job). */
+export const JOB_SPEC = { pool: 'default', workflowRef: { name: 'invoice' } };
