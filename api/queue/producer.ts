@@ -12,7 +12,7 @@
 // boundary. resume() queues a parked run again under the same key; the next robot resumes its DBOS
 // workflow at the first step without a checkpoint. Attempt counters are never touched by either.
 import type pg from 'pg';
-import { withTransaction } from './db.js';
+import { withTransaction, type Queryable } from './db.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, GRAPHILE_MAX_ATTEMPTS, poolKey, stopNotice, taskIdentifier } from './identifiers.js';
 import { parsePayload, type QueuePayload, type QueuePayloadInput } from './payload.js';
 import { graphilePriority } from './priority.js';
@@ -112,20 +112,24 @@ export function toEnqueueSpec(req: EnqueueRequest): EnqueueSpec {
   };
 }
 
+/**
+ * Enqueues runs already validated (toEnqueueSpec) in one statement: one result per spec, in order (a
+ * UID repeated within one call is queued once, by its first spec).
+ */
+export async function enqueueSpecs(db: Queryable, specs: EnqueueSpec[]): Promise<EnqueueResult[]> {
+  const rows = await enqueueRuns(db, { specs });
+  const byUid = new Map(rows.map((r) => [r.uid, r.enqueued]));
+  const seen = new Set<string>();
+  return specs.map((s) => {
+    const first = !seen.has(s.uid);
+    seen.add(s.uid);
+    return { uid: s.uid, enqueued: first && (byUid.get(s.uid) ?? false) };
+  });
+}
+
 export function createProducer(opts: { pool: pg.Pool }): Producer {
   const { pool } = opts;
-  const enqueueMany = async (reqs: EnqueueRequest[]): Promise<EnqueueResult[]> => {
-    const specs = reqs.map(toEnqueueSpec);
-    const rows = await enqueueRuns(pool, { specs });
-    const byUid = new Map(rows.map((r) => [r.uid, r.enqueued]));
-    // One result per request, in request order (a UID repeated within one call is queued once).
-    const seen = new Set<string>();
-    return specs.map((s) => {
-      const first = !seen.has(s.uid);
-      seen.add(s.uid);
-      return { uid: s.uid, enqueued: first && (byUid.get(s.uid) ?? false) };
-    });
-  };
+  const enqueueMany = async (reqs: EnqueueRequest[]): Promise<EnqueueResult[]> => enqueueSpecs(pool, reqs.map(toEnqueueSpec));
   return {
     enqueueMany,
     async enqueue(req) {

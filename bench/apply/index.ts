@@ -1,8 +1,13 @@
 // `npm run bench -- apply [count]`: 1,000 RpaJobs created -> all Queued (operator in its own process:
-// workflow snapshot, enqueue in Postgres, status, Event; the finalizer comes from the chart's admission
-// policy, installed here as the chart installs it), against the API server's own time to create the same
-// number of plain objects (ConfigMaps) with the same client concurrency, measured in the same run before
-// and after (their mean is the baseline).
+// workflow snapshot, enqueue in Postgres, status; the Queued Event only with AETHER_QUEUED_EVENTS=true;
+// the finalizer comes from the chart's admission policy, installed here as the chart installs it), against
+// the API server's own time to create the same number of plain objects (ConfigMaps) with the same client
+// concurrency, measured in the same run before and after (their mean is the baseline).
+// The target is aether_s / floor_s (aether_floor_ratio), floor_s being the least any controller makes the
+// API server do: each RpaJob created and its status patched once, by the client itself. floor_fin_s is the
+// same with the finalizer policy in effect, which Aether pays and the plain floor does not (the honest
+// floor for a controller that must clean up a deleted job's queue entry). CPU seconds of each side are
+// printed (apiserver + etcd + operator + postgres + this client).
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +20,19 @@ import { startOperatorProcess } from '../../e2e/operator/operator-process.js';
 import { installFinalizerPolicy } from '../../e2e/api/finalizer-policy.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
+/** CPU seconds per process group between two readings (clusterCpu). */
+const cpuUsed = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
+const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
 const mergePatchHeader = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CLIENT_CONCURRENCY = 16;
 
 const cluster = await startBenchCluster();
 const { namespace } = cluster;
 // As the chart does with operator.watchNamespaces: the finalizer policy bound to the watched namespace.
-const policy = await installFinalizerPolicy(cluster.kc, { name: 'aether-bench-rpajob-finalizer', namespaces: [namespace] });
+// 'floor-fin': the floor's namespace with the policy in effect too.
+await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'floor-fin' } } });
+const policy = await installFinalizerPolicy(cluster.kc, { name: 'aether-bench-rpajob-finalizer', namespaces: [namespace, 'floor-fin'] });
 console.log(`finalizer policy: ${policy.apiVersion} MutatingAdmissionPolicy in effect for namespace ${namespace}`);
 // The same connection reuse as the operator, as kubectl (client-go) has it.
 const kc = withKeepAlive(cluster.kc);
@@ -31,7 +42,7 @@ const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-apply-'));
 const operator = await startOperatorProcess({
   identity: 'bench',
   logDir,
-  env: { AETHER_DATABASE_URL: cluster.databaseUrl, KUBECONFIG: cluster.kube.kubeconfigPath, AETHER_WATCH_NAMESPACE: namespace, AETHER_LEADER_ELECTION: 'false', AETHER_LOG_LEVEL: 'warn', AETHER_RECONCILE_CONCURRENCY: process.env.AETHER_RECONCILE_CONCURRENCY ?? '' },
+  env: { AETHER_DATABASE_URL: cluster.databaseUrl, KUBECONFIG: cluster.kube.kubeconfigPath, AETHER_WATCH_NAMESPACE: namespace, AETHER_LEADER_ELECTION: 'false', AETHER_LOG_LEVEL: 'warn', AETHER_RECONCILE_CONCURRENCY: process.env.AETHER_RECONCILE_CONCURRENCY ?? '', AETHER_QUEUED_EVENTS: process.env.AETHER_QUEUED_EVENTS ?? '' },
 });
 try {
   for (;;) {
@@ -61,16 +72,23 @@ try {
     });
   });
   const crdOnlyS = elapsedMs(tc) / 1000;
-  // Diagnostic: the least any controller must make the API server do: each RpaJob created and its status
-  // set to Queued once (merge patch, as ours), by this client at once, no operator, no Postgres, no Event.
+  // The least any controller must make the API server do: each RpaJob created and its status set to
+  // Queued once (merge patch, as ours), by this client at once, no operator, no Postgres, no Event.
+  const floor = async (ns: string): Promise<{ s: number; cpu: Record<string, number> }> => {
+    const cpu0 = clusterCpu(cluster, operator.proc.pid!);
+    const t = process.hrtime.bigint();
+    await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
+      const ref = { ...API, plural: 'rpajobs', namespace: ns, name: `job-${i}` };
+      await custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${API.group}/${API.version}`, kind: 'RpaJob', metadata: { name: ref.name }, spec: { pool: 'bench', workflow: NOOP_WORKFLOW } } });
+      await custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status: { phase: 'Queued' } } }, mergePatchHeader);
+    });
+    return { s: elapsedMs(t) / 1000, cpu: cpuUsed(cpu0, clusterCpu(cluster, operator.proc.pid!)) };
+  };
   await core.createNamespace({ body: { metadata: { name: 'floor' } } });
-  const tf = process.hrtime.bigint();
-  await inParallel(Array.from({ length: COUNT }, (_, i) => i), CLIENT_CONCURRENCY, async (i) => {
-    const ref = { ...API, plural: 'rpajobs', namespace: 'floor', name: `job-${i}` };
-    await custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${API.group}/${API.version}`, kind: 'RpaJob', metadata: { name: ref.name }, spec: { pool: 'bench', workflow: NOOP_WORKFLOW } } });
-    await custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status: { phase: 'Queued' } } }, mergePatchHeader);
-  });
-  const floorS = elapsedMs(tf) / 1000;
+  const plainFloor = await floor('floor');
+  const floorS = plainFloor.s;
+  // The same in a namespace where the finalizer policy puts the finalizer on at create, as in Aether's.
+  const finFloor = await floor('floor-fin');
 
   const queued = new Set<string>();
   let allQueued: () => void = () => {};
@@ -103,7 +121,9 @@ try {
   const timeout = setTimeout(() => console.error(`still waiting: ${queued.size}/${COUNT} Queued`), 120_000);
   await done;
   const aetherS = elapsedMs(t0) / 1000;
-  const cpuUsed = cpuDelta(cpu0, clusterCpu(cluster, operator.proc.pid!));
+  const cpu1 = clusterCpu(cluster, operator.proc.pid!);
+  const cpuUsedText = cpuDelta(cpu0, cpu1);
+  const aetherCpu = cpuUsed(cpu0, cpu1);
   clearTimeout(timeout);
   clearInterval(poll);
   watch.abort();
@@ -112,11 +132,18 @@ try {
   const rawS = (rawBefore + rawAfter) / 2;
   console.log(`${COUNT} ConfigMaps created: ${rawBefore.toFixed(2)} s before, ${rawAfter.toFixed(2)} s after (concurrency ${CLIENT_CONCURRENCY})`);
   console.log(`${COUNT} RpaJobs created without an operator watching: ${crdOnlyS.toFixed(2)} s (the CRD's own cost)`);
-  console.log(`${COUNT} RpaJobs created and each patched Queued by the client itself (no operator): ${floorS.toFixed(2)} s, ratio ${(floorS / rawS).toFixed(2)} (the floor for any controller)`);
-  console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s`);
-  console.log(`CPU used while the RpaJobs were created and queued: ${cpuUsed}`);
+  console.log(`${COUNT} RpaJobs created and each patched Queued by the client itself (no operator): ${floorS.toFixed(2)} s, ratio ${(floorS / rawS).toFixed(2)} (the floor for any controller); CPU ${cpuText(plainFloor.cpu)}`);
+  console.log(`the same with the finalizer policy in effect: ${finFloor.s.toFixed(2)} s; CPU ${cpuText(finFloor.cpu)}`);
+  console.log(`${COUNT} RpaJobs created in ${createdS.toFixed(2)} s, all Queued after ${aetherS.toFixed(2)} s (Queued Events ${process.env.AETHER_QUEUED_EVENTS === 'true' ? 'on' : 'off'})`);
+  console.log(`CPU used while the RpaJobs were created and queued: ${cpuUsedText}`);
   console.log(`API server writes: ${JSON.stringify(await apiserverWrites(kc, ['rpajobs', 'events', 'configmaps']))}`);
-  console.log(`RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)} floor_s=${floorS.toFixed(2)} floor_ratio=${(floorS / rawS).toFixed(2)}`);
+  const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0).toFixed(1);
+  console.log(
+    `RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)} ` +
+      `floor_s=${floorS.toFixed(2)} floor_ratio=${(floorS / rawS).toFixed(2)} aether_floor_ratio=${(aetherS / floorS).toFixed(2)} ` +
+      `floor_fin_s=${finFloor.s.toFixed(2)} aether_floor_fin_ratio=${(aetherS / finFloor.s).toFixed(2)} ` +
+      `aether_cpu_s=${total(aetherCpu)} floor_cpu_s=${total(plainFloor.cpu)} floor_fin_cpu_s=${total(finFloor.cpu)}`,
+  );
 } finally {
   await operator.stop();
   await cluster.stop();

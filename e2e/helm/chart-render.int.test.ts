@@ -40,6 +40,13 @@ describe('helm lint --strict', () => {
 });
 
 describe('helm template', () => {
+  /** The operator container's plain env as rendered with `values`, with a database URL: what loadConfig reads. */
+  const operatorEnv = (values: Record<string, unknown> = {}) => {
+    const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;
+    const plain = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]);
+    return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
+  };
+
   test.each(variants)('renders with %s, every object labelled', (_name, values) => {
     const objects = renderChart({ release, namespace, values });
     expect(objects.length).toBeGreaterThan(10);
@@ -76,11 +83,6 @@ describe('helm template', () => {
   });
 
   test('tenancy: the operator issues per-namespace database roles by default, and may touch only its own Secret name', () => {
-    const operatorEnv = (values: Record<string, unknown> = {}) => {
-      const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;
-      const plain = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]);
-      return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
-    };
     const config = loadConfig(operatorEnv());
     expect(config.robot.tenancy).toEqual({ rolePrefix: 'rpa_robot', secretName: 'aether-robot-database' });
     expect(config.robot.databaseSecret).toEqual({ name: 'aether-robot-database', key: 'url' });
@@ -99,12 +101,13 @@ describe('helm template', () => {
     expect(helmLint({ database: { robotRoles: 'everyone' } }).status).not.toBe(0);
   });
 
+  test('queuedEvents: off by default, operator.queuedEvents turns the Queued Event on', () => {
+    expect(loadConfig(operatorEnv()).queuedEvents).toBe(false);
+    expect(loadConfig(operatorEnv({ operator: { queuedEvents: true } })).queuedEvents).toBe(true);
+    expect(helmLint({ operator: { queuedEvents: 'yes' } }).status).not.toBe(0);
+  });
+
   test('retention: the values reach the operator as the policy it parses; off means no pruning', () => {
-    const operatorEnv = (values: Record<string, unknown>) => {
-      const c = findOne<V1Deployment>(renderChart({ release, namespace, values }), 'Deployment').spec!.template.spec!.containers[0]!;
-      const plain = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]);
-      return { ...Object.fromEntries(plain), AETHER_DATABASE_URL: 'postgres://aether@db/aether' } as Record<string, string>;
-    };
     const DAY = 86_400_000;
     const on = loadConfig(operatorEnv({ retention: { runsDays: 7, auditDays: 0, batchSize: 300 } }));
     expect(on.retention).toEqual({

@@ -129,6 +129,8 @@ describe('operator end to end (node simulator, robots, leader hand-over)', () =>
       AETHER_LEASE_DURATION_SECONDS: '4',
       AETHER_LEASE_RENEW_DEADLINE_SECONDS: '3',
       AETHER_LEASE_RETRY_PERIOD_SECONDS: '1',
+      // The Queued Event on, so the test sees each job queued exactly once across the fail-over.
+      AETHER_QUEUED_EVENTS: 'true',
       AETHER_ROBOT_IMAGE: `${ROBOT_IMAGE}:dev`, // the one image the pool may run (RobotPool confinement)
       AETHER_ROBOT_SERVICE_ACCOUNT: 'aether-robot',
       AETHER_ROBOT_DATABASE_SECRET_NAME: 'db',

@@ -71,7 +71,10 @@ const envSchema = z.object({
   AETHER_LEASE_RENEW_DEADLINE_SECONDS: positiveInt.default(10),
   AETHER_LEASE_RETRY_PERIOD_SECONDS: positiveInt.default(2),
   AETHER_SWEEP_INTERVAL_SECONDS: positiveInt.default(2),
-  AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(8),
+  AETHER_RECONCILE_CONCURRENCY: positiveInt.max(64).default(16),
+  // A Normal `Queued` Event per queued RpaJob (chart operator.queuedEvents): one more API-server write per
+  // job; the Queued condition says the same in `kubectl describe`.
+  AETHER_QUEUED_EVENTS: bool.default(false),
   // Retention (the chart's `retention:` block). Off unless enabled; a kind with 0 days is kept forever.
   AETHER_RETENTION_ENABLED: bool.default(false),
   AETHER_RETENTION_RUNS_DAYS: days.default(30),
@@ -135,6 +138,8 @@ export interface OperatorConfig {
   sweepIntervalMs: number;
   /** Concurrent RpaJob reconciles (other controllers use fewer). */
   reconcileConcurrency: number;
+  /** Whether each queued RpaJob also gets a Normal `Queued` Event (its condition is always set). */
+  queuedEvents: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   /** DBOS's schema in the database robots use as their DBOS system database. */
   dbosSchema: string;
@@ -226,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     },
     sweepIntervalMs: e.AETHER_SWEEP_INTERVAL_SECONDS * 1000,
     reconcileConcurrency: e.AETHER_RECONCILE_CONCURRENCY,
+    queuedEvents: e.AETHER_QUEUED_EVENTS,
     logLevel: e.AETHER_LOG_LEVEL,
     dbosSchema: e.AETHER_DBOS_SCHEMA,
     ...(e.AETHER_RETENTION_ENABLED ? { retention: retentionPolicy(e) } : {}),

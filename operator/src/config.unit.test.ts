@@ -53,7 +53,8 @@ describe('loadConfig', () => {
         keepAliveInitialDelayMs: 10_000,
       },
       sweepIntervalMs: 2000,
-      reconcileConcurrency: 8,
+      reconcileConcurrency: 16,
+      queuedEvents: false,
       logLevel: 'info',
       dbosSchema: 'dbos',
     });
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
       ['a', 'b', 'c'],
     ],
     ['leader election off', { AETHER_LEADER_ELECTION: 'false' }, (c) => c.leaderElection.enabled, false],
+    ['Queued Events on', { AETHER_QUEUED_EVENTS: 'true' }, (c) => c.queuedEvents, true],
     ['leader election on by "1"', { AETHER_LEADER_ELECTION: '1' }, (c) => c.leaderElection.enabled, true],
     [
       'explicit identity wins over POD_NAME',

@@ -108,7 +108,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   const jobWrites = new Freshest<RpaJobObject>();
   const rpaJob = controller(
     'rpajob',
-    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs, writes: jobWrites, dbosSchema: config.dbosSchema, metrics }),
+    rpaJobReconciler({ clients, jobs, workflows, producer, db, events, tracer, now, recheckMs: opts.jobRecheckMs, writes: jobWrites, dbosSchema: config.dbosSchema, metrics, queuedEvents: config.queuedEvents }),
     config.reconcileConcurrency,
   );
   const rpaWorkflow = controller('rpaworkflow', rpaWorkflowReconciler({ clients, workflows, events, now, healing: { db } }));

@@ -65,7 +65,7 @@ describe('suspending a running RpaJob (e2e)', () => {
         stringData: { username: 'alice', password, token: `tok-${randomBytes(8).toString('hex')}` },
       },
     });
-    operator = await startTestOperator(env);
+    operator = await startTestOperator(env, { extraEnv: { AETHER_QUEUED_EVENTS: 'true' } });
     robot = await startRobot({ databaseUrl: env.databaseUrl, pool: POOL, namespace: env.namespace, pod: 'robot-suspend-0', kubeconfig: kubeconfigPath(), allow: [new URL(site.url).host] });
   }, LONG);
 

@@ -25,7 +25,7 @@ import { purgeJobRows } from '../../retention/purge-job.js';
 import type { OperatorMetrics } from '../../runtime/metrics.js';
 import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, purgesRowsOnDelete, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
-import { queuedRecord } from './sql.js';
+import { createEnqueueBatcher, type EnqueueRun } from './enqueue-batch.js';
 
 export interface RpaJobControllerDeps {
   clients: KubeClients;
@@ -45,6 +45,10 @@ export interface RpaJobControllerDeps {
   /** DBOS's schema, for the rows of a job deleted after its TTL. Default `dbos`. */
   dbosSchema?: string;
   metrics?: OperatorMetrics;
+  /** Enqueues one job's run (batched with concurrent passes). Default: createEnqueueBatcher on `db`. */
+  enqueueRun?: EnqueueRun;
+  /** A Normal `Queued` Event per queued job besides the Queued condition (one more API write each). Default false. */
+  queuedEvents?: boolean;
 }
 
 /**
@@ -61,6 +65,8 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const freshest = deps.writes ?? new Freshest<RpaJobObject>();
   const reporting = { api: deps.clients.json, events: deps.events, now: deps.now };
   const ref = (job: RpaJobObject) => crRef('RpaJob', job.metadata.namespace, job.metadata.name);
+  const enqueueRun = deps.enqueueRun ?? createEnqueueBatcher({ db: deps.db });
+  const queuedEvent = deps.queuedEvents ?? false;
 
   /** Deleting: remove the queue entry (or ask the robot to stop), then let go. Idempotent. */
   async function finalize(job: RpaJobObject, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -100,7 +106,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   function enqueue(job: RpaJobObject, { spec, workflow }: Resolved, traceparent: string | undefined) {
     const deadlineMs = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
     const { namespace, name, uid } = job.metadata;
-    return deps.producer.enqueue({
+    return enqueueRun({
       payload: {
         version: 1,
         uid,
@@ -131,13 +137,13 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
       case 'delete': // after the report
         return d;
       case 'enqueue': {
-        const { enqueued } = await enqueue(w.job, d.action.resolved, traceparent);
+        const { enqueued, run } = await enqueue(w.job, d.action.resolved, traceparent);
         // Queued by this pass: two columns of the run suffice; queued before: the job follows that run.
-        const found = <T>(run: T | null): T => {
-          if (run === null) throw new Error(`run ${uid} is missing right after enqueue`);
-          return run;
+        const found = <T>(row: T | null): T => {
+          if (row === null) throw new Error(`run ${uid} is missing right after enqueue`);
+          return row;
         };
-        if (enqueued) return afterEnqueue(w, d.action.resolved.spec.pool, found(await queuedRecord(deps.db, { uid })));
+        if (enqueued) return afterEnqueue(w, d.action.resolved.spec.pool, found(run), { event: queuedEvent });
         return followTheRun(w, found(await deps.producer.getRun(uid)));
       }
       case 'cancel':

@@ -310,18 +310,20 @@ function notQueued(w: JobWorld, resolution: Resolution): JobDecision {
 }
 
 /**
- * After an enqueue that queued the run (`run`: when and with which workflow): the job shows Queued (the
- * Queued Event belongs to the enqueue, which exactly one replica's pass makes). An enqueue that found the
- * run already there (another pass or replica queued it) is followed by followTheRun instead.
+ * After an enqueue that queued the run (`run`: when and with which workflow): the job shows Queued. With
+ * `event`, a Queued Event too (it belongs to the enqueue, which exactly one replica's pass makes); off by
+ * default: the Queued condition already says it in `kubectl describe`, and the Event would be one more
+ * API-server write per job on the hot path. An enqueue that found the run already there (another pass or
+ * replica queued it) is followed by followTheRun instead.
  */
-export function afterEnqueue(w: JobWorld, pool: string, run: Pick<RunRow, 'createdAt' | 'workflowDigest'>): JobDecision {
+export function afterEnqueue(w: JobWorld, pool: string, run: Pick<RunRow, 'createdAt' | 'workflowDigest'>, opts: { event: boolean }): JobDecision {
   const deadlineMs = deadlineOf(w);
   return {
     action: NONE,
     report: {
       fields: { phase: w.job.status?.phase === 'Running' ? 'Running' : 'Queued', queuedAt: kubeTime(new Date(run.createdAt)), workflowDigest: run.workflowDigest },
       conditions: [validTrue, queuedTrue(pool)],
-      actionEvents: [{ type: 'Normal', reason: REASONS.Queued, message: `queued on pool ${pool}` }],
+      ...(opts.event ? { actionEvents: [{ type: 'Normal' as const, reason: REASONS.Queued, message: `queued on pool ${pool}` }] } : {}),
     },
     result: requeueAfter(Math.min(w.recheckMs, deadlineMs !== undefined ? Math.max(1, deadlineMs - w.now) : w.recheckMs)),
   };

@@ -259,12 +259,19 @@ describe('decideJob: the world a pass read → action, status, result', () => {
     expect(needsRunRow(world(over))).toBe(expected);
   });
 
-  it('after an enqueue: Queued (Running kept), its Event, a recheck no later than the deadline', () => {
-    const queued = afterEnqueue(world({ spec: { activeDeadlineSeconds: 90 } }), 'p', { createdAt: new Date(now), workflowDigest: 'sha256:x' });
+  it('after an enqueue: Queued (Running kept), its Event when asked for, a recheck no later than the deadline', () => {
+    const run = { createdAt: new Date(now), workflowDigest: 'sha256:x' };
+    const queued = afterEnqueue(world({ spec: { activeDeadlineSeconds: 90 } }), 'p', run, { event: true });
     expect(queued.report?.fields).toEqual({ phase: 'Queued', queuedAt: '2026-01-01T12:00:00Z', workflowDigest: 'sha256:x' });
+    expect(queued.report?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Valid=True/Valid', 'Queued=True/Queued']);
     expect(queued.report?.actionEvents?.map((e) => e.reason)).toEqual(['Queued']);
     expect(queued.result).toEqual({ type: 'requeueAfter', afterMs: 30_000 });
-    expect(afterEnqueue(world({ job: job({ phase: 'Running' }) }), 'p', { createdAt: new Date(now), workflowDigest: 'sha256:x' }).report?.fields?.phase).toBe('Running');
+    expect(afterEnqueue(world({ job: job({ phase: 'Running' }) }), 'p', run, { event: true }).report?.fields?.phase).toBe('Running');
+    // Without the Event (the default): the same status, no Event write.
+    const quiet = afterEnqueue(world({ spec: { activeDeadlineSeconds: 90 } }), 'p', run, { event: false });
+    expect(quiet.report?.actionEvents ?? []).toEqual([]);
+    expect(quiet.report?.fields).toEqual(queued.report?.fields);
+    expect(quiet.report?.conditions).toEqual(queued.report?.conditions);
   });
 
   it.each<[SuspendResult, boolean, string[], string[], ReconcileResult]>([

@@ -51,7 +51,9 @@ describe('RpaJob controller', () => {
   const graphileJobs = async (uid: string) => Number((await env.db.query(`select count(*) from graphile_worker._private_jobs where key = $1`, [jobKey(uid)])).rows[0].count);
 
   it('queues each job exactly once when two operators reconcile at the same time, and again after a restart', async () => {
-    operators.push(await startTestOperator(env), await startTestOperator(env));
+    // With the Queued Event on (chart operator.queuedEvents): it is recorded once per job, by the pass that queued it.
+    const withEvents = { extraEnv: { AETHER_QUEUED_EVENTS: 'true' } };
+    operators.push(await startTestOperator(env, withEvents), await startTestOperator(env, withEvents));
     const names = Array.from({ length: 8 }, (_, i) => `twice-${i}`);
     const uids = await Promise.all(names.map(async (n) => (await createObject(env, 'RpaJob', n, jobSpec())).metadata.uid));
     for (const n of names) {
@@ -72,7 +74,7 @@ describe('RpaJob controller', () => {
 
     // Restart: a fresh operator reconciles every job again and queues nothing twice.
     for (const o of operators.splice(0)) await o.stop();
-    const restarted = await startTestOperator(env);
+    const restarted = await startTestOperator(env, withEvents);
     operators.push(restarted);
     await waitForObject(env, 'RpaJob', names[0]!, 'seen by the restarted operator', () => true);
     await waitFor('the restarted operator to reconcile every job', async () =>
@@ -239,6 +241,9 @@ describe('RpaJob controller', () => {
     operators.push(await startTestOperator(env, { tracer: tracing.tracer }));
     const { metadata } = await createObject(env, 'RpaJob', 'traced', jobSpec());
     const job = await waitForObject(env, 'RpaJob', 'traced', 'Queued', (o) => o.status?.phase === 'Queued');
+    // By default the Queued condition alone says it (no Event: one API write per job fewer).
+    expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Queued')).toMatchObject({ status: 'True', reason: 'Queued' });
+    expect((await eventsFor(env, 'traced')).map((e) => e.reason)).not.toContain('Queued');
     const annotation = job.metadata.annotations?.[ANNOTATIONS.traceparent];
     expect(annotation).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const traceId = annotation!.split('-')[1];
