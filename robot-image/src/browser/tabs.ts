@@ -80,7 +80,8 @@ async function openedByScript(context: BrowserContext, opener: Page): Promise<Pa
     opened.catch(() => undefined);
     return context.newPage();
   }
-  return opened;
+  // A replaced window.open that answered without opening anything: a plain new tab as well.
+  return opened.catch(() => context.newPage());
 }
 
 const OPEN_TIMEOUT_MS = 10_000;
