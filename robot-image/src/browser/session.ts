@@ -2,7 +2,7 @@
 // storage state: cookies and local storage) and rebuilt from it in a fresh context on take-over.
 import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { BrowserHost } from './host.js';
-import { captureTabs, restoreTabs, type TabsSnapshot } from './tabs.js';
+import { captureTabs, currentTab, restoreTabs, type TabsSnapshot } from './tabs.js';
 
 export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
@@ -19,7 +19,7 @@ export interface JobSession {
 }
 
 export async function captureSession(session: JobSession): Promise<SessionSnapshot> {
-  return { url: session.page.url(), storageState: await session.context.storageState(), ...captureTabs(session) };
+  return { url: currentTab(session).url(), storageState: await session.context.storageState(), ...captureTabs(session) };
 }
 
 /** True when a navigation to `url` would reload a real page (not about:blank, data: or chrome:). */

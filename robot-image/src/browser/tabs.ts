@@ -23,10 +23,19 @@ export function openTabs(session: TabHolder): Page[] {
   return session.context.pages().filter((p) => !p.isClosed());
 }
 
+/**
+ * The tab steps act on: the active one or, once it has closed itself (window.close()), the newest tab
+ * still open. A checkpoint must record that one: the closed tab's URL would reopen the pop-up on take-over.
+ */
+export function currentTab(session: TabHolder): Page {
+  if (!session.page.isClosed()) return session.page;
+  return openTabs(session).at(-1) ?? session.page;
+}
+
 export function captureTabs(session: TabHolder): TabsSnapshot {
   const pages = openTabs(session).slice(0, MAX_RESTORED_TABS);
   if (pages.length <= 1) return {};
-  const active = Math.max(0, pages.indexOf(session.page));
+  const active = Math.max(0, pages.indexOf(currentTab(session)));
   return { tabs: pages.map((p) => p.url()), active };
 }
 
@@ -71,7 +80,8 @@ async function openedByScript(context: BrowserContext, opener: Page): Promise<Pa
     opened.catch(() => undefined);
     return context.newPage();
   }
-  return opened;
+  // A replaced window.open that answered without opening anything: a plain new tab as well.
+  return opened.catch(() => context.newPage());
 }
 
 const OPEN_TIMEOUT_MS = 10_000;

@@ -15,7 +15,7 @@ import { captureSession, openSession, sameSession, type JobSession, type Session
 import { guardContext } from '../egress/browser.js';
 import { DialogResponder } from '../browser/dialogs.js';
 import { ResponseLog } from '../browser/responses.js';
-import { activateTab, openTabs } from '../browser/tabs.js';
+import { activateTab, currentTab, openTabs } from '../browser/tabs.js';
 import { dialogAnswer, jobContextOptions } from './browser-setup.js';
 import { EgressRefusedError, type EgressGuard } from '../egress/guard.js';
 import { authorizeCredentialUse, CredentialScopeDeniedError, loggable, type CredentialAudit } from '../credscope/enforce.js';
@@ -603,8 +603,10 @@ async function ensureSession(walk: Walk, rt: JobRuntime, svc: EngineServices, ti
   // A halted attempt's browser context was closed on purpose: no step may open another.
   if (rt.fence.halted) throw new Error('the attempt was stopped (this robot no longer holds the run)');
   // The active tab closed itself (window.close()): the newest other tab becomes active.
-  const others = rt.session && svc.host.connected && rt.session.page.isClosed() ? openTabs(rt.session) : [];
-  if (others.length > 0) await activateTab(rt.session!, others[others.length - 1]!);
+  if (rt.session && svc.host.connected && rt.session.page.isClosed()) {
+    const next = currentTab(rt.session);
+    if (!next.isClosed()) await activateTab(rt.session, next);
+  }
   if (rt.session && (rt.session.page.isClosed() || !svc.host.connected)) {
     rt.logger.warn('browser session lost; rebuilding it from the last checkpoint');
     await rt.session.context.close().catch(() => undefined);

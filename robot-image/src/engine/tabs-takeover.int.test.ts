@@ -77,12 +77,14 @@ describe('take-over with a pop-up tab open and a file downloaded', () => {
   }, 120_000);
 
   // Checkpoints are the steps in order: 2 = the file was just downloaded; 4 = the pop-up was just opened
-  // (it is active); 6 = switched back to it; 8 = its POST was just sent (its page navigated).
+  // (it is active); 6 = switched back to it; 8 = its POST was just sent (its page navigated); 10 = it has
+  // just closed itself (the opener is the only tab: the take-over must not reopen the pop-up).
   it.each([
     [2, 'pdf'],
     [4, 'popup'],
     [6, 'help'],
     [8, 'send'],
+    [10, 'close'],
   ])('crash after checkpoint %i (%s): tabs and file restored, nothing runs twice', async (k, lastDone) => {
     bed.site.reset();
     expect(baseline.ran[k - 1]).toBe(lastDone);
