@@ -124,6 +124,8 @@ interface Walk {
   current: WorkflowSpec;
   /** How many calls deep the walk is. */
   callDepth: number;
+  /** Inside a call: the callee's name (its steps' healing records are kept under it). */
+  calleeName?: string;
   workflowId: string;
   n: number;
   topIndex: number;
@@ -276,7 +278,7 @@ function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
     blocks: walk.current.blocks ?? [],
     calls: walk.input.calls ?? {},
     callDepth: walk.callDepth,
-    runCallee: (spec, params, path) => runCallee(spec, params, path, walk, rt, svc),
+    runCallee: (name, spec, params, path) => runCallee({ name, spec, params, path }, walk, rt, svc),
     runSteps: (steps, parents) => runSteps(steps, parents, walk, rt, svc),
     checkpoint: (path, body) => checkpointed(path, walk, rt, body),
     condition: (src, scope) => condition(src, scope, rt.vault),
@@ -289,16 +291,15 @@ function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
  * of the caller. The caller's scope, blocks and step outputs are back when it returns.
  */
 async function runCallee(
-  spec: WorkflowSpec,
-  params: Record<string, unknown>,
-  path: string,
+  { name, spec, params, path }: { name: string; spec: WorkflowSpec; params: Record<string, unknown>; path: string },
   walk: Walk,
   rt: JobRuntime,
   svc: EngineServices,
 ): Promise<ControlOutcome> {
   const scope = walk.scope;
-  const saved = { current: walk.current, shown: walk.shown, params: scope.params, vars: scope.vars, steps: scope.steps, locals: scope.locals };
+  const saved = { current: walk.current, calleeName: walk.calleeName, shown: walk.shown, params: scope.params, vars: scope.vars, steps: scope.steps, locals: scope.locals };
   walk.current = spec;
+  walk.calleeName = name;
   walk.shown = new Map();
   walk.callDepth++;
   Object.assign(scope, { params: withParamDefaults(spec.params, params), vars: {}, steps: {}, locals: {} });
@@ -311,6 +312,7 @@ async function runCallee(
   } finally {
     walk.callDepth--;
     walk.current = saved.current;
+    walk.calleeName = saved.calleeName;
     walk.shown = saved.shown;
     Object.assign(scope, { params: saved.params, vars: saved.vars, steps: saved.steps, locals: saved.locals });
   }
@@ -549,8 +551,11 @@ function actionContext(
   heals: HealNotice[],
   masked: boolean,
 ): ActionContext {
+  const own = rt.resolveJob?.workflow;
   const job: ResolveJob | undefined = rt.resolveJob && {
     ...rt.resolveJob,
+    // A callee's steps heal (and are suggested) on the callee's RpaWorkflow.
+    ...(own && walk.calleeName !== undefined && { workflow: { namespace: own.namespace, name: walk.calleeName } }),
     onHeal: (notice) => {
       heals.push(notice);
       rt.resolveJob?.onHeal?.(notice);
