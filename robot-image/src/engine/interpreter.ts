@@ -461,7 +461,9 @@ async function executeLeaf(
   rt: JobRuntime,
   svc: EngineServices,
 ): Promise<StepCheckpoint> {
-  const timeoutMs = stepTimeoutMs(step, walk.current, svc.defaultStepTimeoutMs);
+  // A callee without its own timeouts.stepSeconds has the job's.
+  const timeouts = walk.current.timeouts?.stepSeconds !== undefined ? walk.current : walk.input.workflow;
+  const timeoutMs = stepTimeoutMs(step, timeouts, svc.defaultStepTimeoutMs);
   const heals: HealNotice[] = [];
   const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
