@@ -116,6 +116,8 @@ interface PendingField {
   scope: JobScope;
   /** The step's checkpoint name (its healing records are kept under it). */
   path: string;
+  /** The callee the step is in (its healing records are kept under that workflow). */
+  callee?: string;
 }
 
 interface Walk {
@@ -256,7 +258,7 @@ async function runStep(
     ({ output, shown } = done);
   } else {
     if (FIELD_ACTIONS.has(step.action))
-      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
+      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path, ...(walk.calleeName !== undefined && { callee: walk.calleeName }) });
     if (step.action === 'fill' && credentialSlotsOfTemplate(step.value).length > 0) {
       walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
     }
@@ -553,11 +555,9 @@ function actionContext(
   heals: HealNotice[],
   masked: boolean,
 ): ActionContext {
-  const own = rt.resolveJob?.workflow;
-  const job: ResolveJob | undefined = rt.resolveJob && {
-    ...rt.resolveJob,
-    // A callee's steps heal (and are suggested) on the callee's RpaWorkflow.
-    ...(own && walk.calleeName !== undefined && { workflow: { namespace: own.namespace, name: walk.calleeName } }),
+  const resolving = resolveJobIn(rt, walk.calleeName);
+  const job: ResolveJob | undefined = resolving && {
+    ...resolving,
     onHeal: (notice) => {
       heals.push(notice);
       rt.resolveJob?.onHeal?.(notice);
@@ -603,6 +603,13 @@ function authorizeCredentials(rt: JobRuntime, c: Parameters<typeof authorizeCred
     logger: rt.logger,
     ...(rt.credentialAudit && { audit: rt.credentialAudit }),
   });
+}
+
+/** Who resolves targets for a step of the job, or of the callee `callee`: a callee's steps heal (and are suggested) on its RpaWorkflow. */
+function resolveJobIn(rt: JobRuntime, callee: string | undefined): ResolveJob | undefined {
+  const own = rt.resolveJob?.workflow;
+  if (!rt.resolveJob || !own || callee === undefined) return rt.resolveJob;
+  return { ...rt.resolveJob, workflow: { namespace: own.namespace, name: callee } };
 }
 
 /** The job's browser session: the live one, or one rebuilt from the last checkpoint. */
@@ -657,7 +664,7 @@ async function refillFields(
       stepPath: f.path,
       timeoutMs,
       templated: isTemplated(f.step.target),
-      ...(rt.resolveJob && { job: rt.resolveJob }),
+      ...(rt.resolveJob && { job: resolveJobIn(rt, f.callee)! }),
     });
     const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
     const slots = f.step.action === 'fill' ? credentialSlotsOfTemplate(f.step.value) : [];
