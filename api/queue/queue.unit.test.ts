@@ -99,10 +99,25 @@ describe('parsePayload', () => {
     ['a priority name not in the list', { priority: 'asap' }, /priority/],
     ['an unknown field', { extra: 1 }, /extra|Unrecognized/],
     ['an empty workflow', { workflow: { steps: [] } }, /workflow/],
+    ['a callee under a name that is not a Kubernetes name', { calls: { Bad_Name: { generation: 1, spec: NOOP_WORKFLOW } } }, /calls/],
+    ['a callee without its generation', { calls: { w: { spec: NOOP_WORKFLOW } } }, /calls\.w\.generation/],
+    ['a callee whose spec fails the schema', { calls: { w: { generation: 1, spec: { steps: [] } } } }, /calls\.w\.spec/],
+    ['more than 16 callees', { calls: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`w${i}`, { generation: 1, spec: NOOP_WORKFLOW }])) }, /at most 16 called workflows/],
   ])('rejects %s', (_what, patch, field) => {
     const bad = { ...testPayload(), ...patch };
     expect(() => parsePayload(bad)).toThrow(InvalidPayloadError);
     expect(() => parsePayload(bad)).toThrow(field);
+  });
+});
+
+describe('parsePayload with callees', () => {
+  it('takes the snapshots of called workflows, parsed like the workflow (defaults filled), through the memo parser too', () => {
+    const raw = testPayload({ calls: { 'read-page': { generation: 4, spec: { ...NOOP_WORKFLOW, params: [{ name: 'p' }] } } } });
+    const p = parsePayload(raw);
+    expect(p.calls).toEqual({ 'read-page': { generation: 4, spec: { ...NOOP_WORKFLOW, params: [{ name: 'p', type: 'string' }] } } });
+    const parse = createPayloadParser();
+    expect(parse(JSON.parse(JSON.stringify(raw)))).toEqual(p);
+    expect(parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
   });
 });
 

@@ -48,10 +48,15 @@ export interface CallGraph {
   missing: string[];
 }
 
-/** One line for a condition message: `step "sub" (steps[1].call.workflow): ...`, prefixed by the workflow holding it. */
-export function formatCallProblem(p: CallProblem, base = 'spec.workflow'): string {
-  const where = p.via.length > 0 ? `RpaWorkflow ${p.via[p.via.length - 1]} (called via ${p.via.join(' -> ')}): ` : '';
-  const path = p.via.length > 0 ? p.path : `${base}.${p.path}`;
+/**
+ * One line for a condition message: `step "sub" (spec.workflow.steps[1].call.workflow): ...` for a job's
+ * inline workflow, `RpaWorkflow main: step "sub" (steps[1].call.workflow): ...` for the RpaWorkflow `root`
+ * it references, and the callee holding the call site (with the chain to it) inside a callee.
+ */
+export function formatCallProblem(p: CallProblem, root?: string): string {
+  const called = p.via.length > 0;
+  const where = called ? `RpaWorkflow ${p.via[p.via.length - 1]} (called via ${p.via.join(' -> ')}): ` : root ? `RpaWorkflow ${root}: ` : '';
+  const path = called || root ? p.path : `spec.workflow.${p.path}`;
   return where + formatProblem({ path, ...(p.stepId !== undefined && { stepId: p.stepId }), message: p.message });
 }
 

@@ -1,7 +1,8 @@
 // Control flow on a real kube-apiserver with the generated CRDs: a 60-step workflow with 5 levels of logic
 // admits through named blocks despite the CRD's unrolled depth; a loop without its bound and a block nested
 // too deep are refused by the API server, naming the field; recursion and unknown blocks (which CEL cannot
-// see) are reported by our validation.
+// see) are reported by our validation. A `call` step admits at every depth; a callee name that is not a
+// Kubernetes name is refused by the API server.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { formatProblem, GROUP, validateWorkflow, VERSION } from '../../api/v1alpha1/index.js';
@@ -130,5 +131,30 @@ describe('control flow admission', () => {
       'blocks[0]: block "a" runs itself (a -> b -> a); blocks may not recurse',
       'blocks[1]: block "b" runs itself (b -> a -> b); blocks may not recurse',
     ]);
+  });
+});
+
+describe('call admission', () => {
+  const callStep = (id: string, workflow: string): Step => ({ id, action: 'call', call: { workflow, params: { page: '{{ loop.number }}', who: 'ada' } } });
+
+  it('a call step admits at the deepest level of an RpaWorkflow and of an RpaJob inline workflow', async () => {
+    const deepest: Step = { id: 'rows', action: 'forEach', items: '[1, 2]', steps: [{ id: 'check', action: 'if', condition: 'true', then: [callStep('sub', 'read-page')] }] };
+    const spec: WorkflowSpecInput = { steps: [callStep('top', 'read-page'), { id: 'pages', action: 'until', condition: 'true', maxIterations: 3, steps: [callStep('inLoop', 'read-page')] }, deepest] };
+    expect(stepListDepth(spec.steps as Step[])).toBe(3);
+    const wf = await kubeRequest<{ spec: unknown; message?: string }>(kc, 'POST', workflows(), manifest('caller', spec));
+    expect([wf.status, wf.body.message]).toEqual([201, undefined]);
+    // The callee's params are checked when the job is queued (call-graph.ts); the caller's templates here (no loop outside a loop).
+    expect(validateWorkflow(wf.body.spec).map(formatProblem)).toEqual([
+      'step "top" (steps[0].call.params.page): unknown name "loop" (not a loop variable here; use params., steps., vars. or credentials.)',
+    ]);
+    const job = { apiVersion: `${GROUP}/${VERSION}`, kind: 'RpaJob', metadata: { name: 'calls-inline' }, spec: { pool: 'p', workflow: spec } };
+    const res = await kubeRequest<{ message?: string }>(kc, 'POST', resourcePath(GROUP, VERSION, ns, 'rpajobs'), job);
+    expect([res.status, res.body.message]).toEqual([201, undefined]);
+  });
+
+  it('a callee name that is not a Kubernetes name is refused by the API server, naming the field', async () => {
+    const res = await kubeRequest<{ message: string }>(kc, 'POST', workflows(), manifest('bad-callee', { steps: [callStep('sub', 'Read_Page')] }));
+    expect(res.status).toBe(422);
+    expect(res.body.message).toContain('spec.steps[0].call.workflow');
   });
 });

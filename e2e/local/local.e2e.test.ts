@@ -77,6 +77,14 @@ describe('aether run', () => {
     );
   }, 180_000);
 
+  it('runs a job whose steps call an RpaWorkflow found beside it: outputs come back under the call steps', async () => {
+    const { code, stdout, stderr } = await runCli(['run', 'e2e/local/fixtures/call-job.yaml', '--data-dir', dataDir()]).done;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
+    const outputs = JSON.parse(stdout) as Record<string, unknown>;
+    expect(outputs.login).toMatchObject({ heading: 'Sign in' });
+    expect(outputs.home).toMatchObject({ heading: 'Home' });
+  }, 180_000);
+
   it.each([
     [
       'a param of the wrong type',

@@ -15,6 +15,7 @@ import { createHealingListener } from './controllers/healing-listener.js';
 import { createEnqueueListener } from './controllers/robotpool/enqueue-listener.js';
 import { robotPoolReconciler } from './controllers/robotpool/controller.js';
 import { jobKeysOf, rpaJobReconciler } from './controllers/rpajob/controller.js';
+import { jobsCalling } from './controllers/rpajob/call-watch.js';
 import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
 import { rpaQueueReconciler } from './controllers/rpaqueue/controller.js';
@@ -161,6 +162,10 @@ export function buildOperator(opts: OperatorOptions): Operator {
         .list(wf.metadata.namespace)
         .filter((j) => (j.spec as { workflowRef?: { name?: string } } | undefined)?.workflowRef?.name === wf.metadata.name && !j.status?.queuedAt)
         .map((j) => objectKey(j)),
+    );
+    // Jobs waiting for a workflow they call (call-watch.ts) try again.
+    rpaJob.watch(i, (wf) =>
+      jobsCalling(jobs.list(wf.metadata.namespace), wf.metadata.name, (name) => workflows.get(wf.metadata.namespace, name)).map((j) => objectKey(j)),
     );
   }
   for (const i of pools.informers) robotPool.watch(i);

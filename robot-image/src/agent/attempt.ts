@@ -27,8 +27,14 @@ export function attemptDeadline(started: Date, jobSeconds: number | undefined): 
   return jobSeconds === undefined ? null : started.getTime() + jobSeconds * 1000;
 }
 
-/** Step id -> action, nested steps and the steps of named blocks included. */
-export function actionsById(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>): Map<string, string> {
+/**
+ * Step id -> action, nested steps and the steps of named blocks included, and the steps of the workflows
+ * the job calls (`callees`; an id a callee shares with the caller keeps the caller's action).
+ */
+export function actionsById(
+  workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>,
+  callees: ReadonlyArray<Pick<WorkflowSpec, 'steps' | 'blocks'>> = [],
+): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (steps: Step[]) => {
     for (const s of steps) {
@@ -36,8 +42,10 @@ export function actionsById(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>): M
       for (const c of childStepLists(s)) walk(c.steps);
     }
   };
-  walk(workflow.steps);
-  for (const b of workflow.blocks ?? []) walk(b.steps);
+  for (const wf of [...callees].reverse().concat(workflow)) {
+    walk(wf.steps);
+    for (const b of wf.blocks ?? []) walk(b.steps);
+  }
   return out;
 }
 

@@ -56,6 +56,12 @@ describe('actionsById', () => {
       typeRow: 'fill',
     });
   });
+
+  it("maps the steps of the workflows the job calls; an id the caller has too keeps the caller's action", () => {
+    const caller = { steps: [{ id: 'open', action: 'goto', url: 'x' }, { id: 'sub', action: 'call', call: { workflow: 'w' } }] } as unknown as WorkflowSpec;
+    const callee = { steps: [{ id: 'open', action: 'click', target: { css: 'a' } }, { id: 'read', action: 'extractText', target: { css: 'h1' } }] } as unknown as WorkflowSpec;
+    expect(Object.fromEntries(actionsById(caller, [callee]))).toEqual({ open: 'goto', sub: 'call', read: 'extractText' });
+  });
 });
 
 describe('stepIdOfCheckpoint', () => {

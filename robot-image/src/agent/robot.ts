@@ -142,7 +142,7 @@ async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor)
     },
     (s) => redactor.string(s),
   );
-  const actions = actionsById(p.workflow);
+  const actions = actionsById(p.workflow, Object.values(p.calls ?? {}).map((c) => c.spec));
   const started = new Date();
   const attemptDeadlineMs = attemptDeadline(started, p.workflow.timeouts?.jobSeconds);
   let current: { path: string; action: string; at: Date; healed?: boolean } | null = null;

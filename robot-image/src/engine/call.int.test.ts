@@ -5,15 +5,24 @@ import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { callingPaginateWorkflow } from './testing/flow-workflows.js';
 import { failed, runWithPaths, startEngineBed, succeeded, type EngineBed } from './testing/engine-bed.js';
 import type { Callees } from './call.js';
+import { resolveTarget } from './targets.js';
 
 let bed: EngineBed;
+/** Which workflow each target was resolved for (where healing would keep its records), by step path. */
+const resolvedFor = new Map<string, string | undefined>();
 
 beforeAll(async () => {
-  bed = await startEngineBed('call-test');
+  bed = await startEngineBed('call-test', {
+    resolveTarget: (page, target, ctx) => {
+      resolvedFor.set(ctx.stepPath, ctx.job?.workflow?.name);
+      return resolveTarget(page, target, ctx);
+    },
+  });
 }, 60_000);
 afterAll(() => bed?.stop());
 
-const run = (workflow: WorkflowSpec, calls: Callees, params: Record<string, unknown> = {}) => runWithPaths(bed, { workflow, calls, params });
+const run = (workflow: WorkflowSpec, calls: Callees, params: Record<string, unknown> = {}) =>
+  runWithPaths(bed, { workflow, calls, params, workflowKey: { namespace: 'ns', name: 'caller' } });
 
 const acks = () => Object.fromEntries(Object.entries(bed.site.hits()).filter(([k]) => /^POST \/pages\/\d+\/ack$/.test(k)));
 const callee = (spec: WorkflowSpec) => ({ generation: 1, spec });
@@ -41,6 +50,9 @@ describe('call', () => {
       'pages[0].maybeNext.then.next',
     ]);
     expect(ran).toContain('pages[4].page.numbered');
+    // A callee's targets heal on the callee's RpaWorkflow (its suggestions show there), the caller's on the caller's.
+    expect(resolvedFor.get('pages[2].page.items')).toBe('read-page');
+    expect(resolvedFor.get('pages[2].maybeNext.then.next')).toBe('caller');
   }, 180_000);
 
   it("the callee sees its own params (defaults filled), not the caller's steps or variables; the caller's are back after it", async () => {

@@ -56,5 +56,5 @@ export async function runCall(
   }
   if (flow.callDepth >= MAX_RUNTIME_CALL_DEPTH)
     return { error: { message: `calls nest deeper than ${MAX_RUNTIME_CALL_DEPTH} (at RpaWorkflow ${step.call.workflow})` } };
-  return flow.runCallee(callee, params, path);
+  return flow.runCallee(step.call.workflow, callee, params, path);
 }

@@ -27,7 +27,7 @@ export interface FlowContext {
   calls: Callees;
   callDepth: number;
   /** Runs a callee's steps under `path` in a scope of its own; its top-level outputs are the output. */
-  runCallee(spec: WorkflowSpec, params: Record<string, unknown>, path: string): Promise<ControlOutcome>;
+  runCallee(name: string, spec: WorkflowSpec, params: Record<string, unknown>, path: string): Promise<ControlOutcome>;
   runSteps(steps: Step[], parents: string[]): Promise<Halt | undefined>;
   /** Runs `body` as the checkpoint named `path`, or returns what it recorded before. */
   checkpoint(path: string, body: () => Promise<StepCheckpoint>): Promise<StepCheckpoint>;

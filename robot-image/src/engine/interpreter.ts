@@ -116,6 +116,8 @@ interface PendingField {
   scope: JobScope;
   /** The step's checkpoint name (its healing records are kept under it). */
   path: string;
+  /** The callee the step is in (its healing records are kept under that workflow). */
+  callee?: string;
 }
 
 interface Walk {
@@ -124,6 +126,8 @@ interface Walk {
   current: WorkflowSpec;
   /** How many calls deep the walk is. */
   callDepth: number;
+  /** Inside a call: the callee's name (its steps' healing records are kept under it). */
+  calleeName?: string;
   workflowId: string;
   n: number;
   topIndex: number;
@@ -254,7 +258,7 @@ async function runStep(
     ({ output, shown } = done);
   } else {
     if (FIELD_ACTIONS.has(step.action))
-      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path });
+      walk.pending.push({ step: step as PendingField['step'], scope: snapshotScope(walk.scope), path, ...(walk.calleeName !== undefined && { callee: walk.calleeName }) });
     if (step.action === 'fill' && credentialSlotsOfTemplate(step.value).length > 0) {
       walk.masks.push({ target: step.target, scope: snapshotScope(walk.scope) });
     }
@@ -276,7 +280,7 @@ function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
     blocks: walk.current.blocks ?? [],
     calls: walk.input.calls ?? {},
     callDepth: walk.callDepth,
-    runCallee: (spec, params, path) => runCallee(spec, params, path, walk, rt, svc),
+    runCallee: (name, spec, params, path) => runCallee({ name, spec, params, path }, walk, rt, svc),
     runSteps: (steps, parents) => runSteps(steps, parents, walk, rt, svc),
     checkpoint: (path, body) => checkpointed(path, walk, rt, body),
     condition: (src, scope) => condition(src, scope, rt.vault),
@@ -289,16 +293,15 @@ function flowOf(walk: Walk, rt: JobRuntime, svc: EngineServices): FlowContext {
  * of the caller. The caller's scope, blocks and step outputs are back when it returns.
  */
 async function runCallee(
-  spec: WorkflowSpec,
-  params: Record<string, unknown>,
-  path: string,
+  { name, spec, params, path }: { name: string; spec: WorkflowSpec; params: Record<string, unknown>; path: string },
   walk: Walk,
   rt: JobRuntime,
   svc: EngineServices,
 ): Promise<ControlOutcome> {
   const scope = walk.scope;
-  const saved = { current: walk.current, shown: walk.shown, params: scope.params, vars: scope.vars, steps: scope.steps, locals: scope.locals };
+  const saved = { current: walk.current, calleeName: walk.calleeName, shown: walk.shown, params: scope.params, vars: scope.vars, steps: scope.steps, locals: scope.locals };
   walk.current = spec;
+  walk.calleeName = name;
   walk.shown = new Map();
   walk.callDepth++;
   Object.assign(scope, { params: withParamDefaults(spec.params, params), vars: {}, steps: {}, locals: {} });
@@ -311,6 +314,7 @@ async function runCallee(
   } finally {
     walk.callDepth--;
     walk.current = saved.current;
+    walk.calleeName = saved.calleeName;
     walk.shown = saved.shown;
     Object.assign(scope, { params: saved.params, vars: saved.vars, steps: saved.steps, locals: saved.locals });
   }
@@ -459,7 +463,9 @@ async function executeLeaf(
   rt: JobRuntime,
   svc: EngineServices,
 ): Promise<StepCheckpoint> {
-  const timeoutMs = stepTimeoutMs(step, walk.current, svc.defaultStepTimeoutMs);
+  // A callee without its own timeouts.stepSeconds has the job's.
+  const timeouts = walk.current.timeouts?.stepSeconds !== undefined ? walk.current : walk.input.workflow;
+  const timeoutMs = stepTimeoutMs(step, timeouts, svc.defaultStepTimeoutMs);
   const heals: HealNotice[] = [];
   const ctx = actionContext(path, timeoutMs, walk, rt, svc, heals, step.mask?.output === true);
   const tries = attemptsOf(step.onError);
@@ -549,8 +555,9 @@ function actionContext(
   heals: HealNotice[],
   masked: boolean,
 ): ActionContext {
-  const job: ResolveJob | undefined = rt.resolveJob && {
-    ...rt.resolveJob,
+  const resolving = resolveJobIn(rt, walk.calleeName);
+  const job: ResolveJob | undefined = resolving && {
+    ...resolving,
     onHeal: (notice) => {
       heals.push(notice);
       rt.resolveJob?.onHeal?.(notice);
@@ -596,6 +603,13 @@ function authorizeCredentials(rt: JobRuntime, c: Parameters<typeof authorizeCred
     logger: rt.logger,
     ...(rt.credentialAudit && { audit: rt.credentialAudit }),
   });
+}
+
+/** Who resolves targets for a step of the job, or of the callee `callee`: a callee's steps heal (and are suggested) on its RpaWorkflow. */
+function resolveJobIn(rt: JobRuntime, callee: string | undefined): ResolveJob | undefined {
+  const own = rt.resolveJob?.workflow;
+  if (!rt.resolveJob || !own || callee === undefined) return rt.resolveJob;
+  return { ...rt.resolveJob, workflow: { namespace: own.namespace, name: callee } };
 }
 
 /** The job's browser session: the live one, or one rebuilt from the last checkpoint. */
@@ -652,7 +666,7 @@ async function refillFields(
       stepPath: f.path,
       timeoutMs,
       templated: isTemplated(f.step.target),
-      ...(rt.resolveJob && { job: rt.resolveJob }),
+      ...(rt.resolveJob && { job: resolveJobIn(rt, f.callee)! }),
     });
     const text = async (src: string) => String((await render(src, f.scope, rt.vault)) ?? '');
     const slots = f.step.action === 'fill' ? credentialSlotsOfTemplate(f.step.value) : [];

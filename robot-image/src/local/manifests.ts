@@ -9,6 +9,7 @@ import { RpaJob } from '../../../api/v1alpha1/rpajob.js';
 import { RpaWorkflow } from '../../../api/v1alpha1/rpaworkflow.js';
 import { checkWorkflow, formatProblem, schemaProblems } from '../../../api/v1alpha1/validate-workflow.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
+import { formatCallProblem, resolveCallGraph, type CalledWorkflow } from '../../../api/v1alpha1/call-graph.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -36,6 +37,8 @@ export interface ResolvedJob {
   workflow: WorkflowSpec;
   /** `inline` or the RpaWorkflow's name. */
   workflowName: string;
+  /** The RpaWorkflows its call steps run, by name (found like the referenced one; generation 1). */
+  calls: Record<string, CalledWorkflow>;
 }
 
 export function parseDocuments(file: string, text: string): SourcedDocument[] {
@@ -119,19 +122,13 @@ export function resolveJob(
         problems.map((p) => `${where(doc)}: ${formatProblem({ ...p, path: `spec.workflow.${p.path}` })}`),
       );
     }
-    return { job, namespace, name, file: doc.file, workflow: job.spec.workflow, workflowName: 'inline' };
+    const calls = resolveCalls(doc, job.spec.workflow, { namespace, ours, nearby: opts.nearby ?? [], boundSlots: job.spec.credentials });
+    return { job, namespace, name, file: doc.file, workflow: job.spec.workflow, workflowName: 'inline', calls };
   }
 
   const ref = job.spec.workflowRef!;
-  const named = (list: SourcedDocument[]) =>
-    list.filter((d) => {
-      const k = kindOf(d.value);
-      return (
-        k.apiVersion === API_VERSION && k.kind === 'RpaWorkflow' && k.name === ref.name && namespaceOf(d) === namespace
-      );
-    });
-  let wfDocs = named(ours);
-  if (wfDocs.length === 0) wfDocs = named(opts.nearby ?? []);
+  let wfDocs = workflowDocs(ours, ref.name, namespace);
+  if (wfDocs.length === 0) wfDocs = workflowDocs(opts.nearby ?? [], ref.name, namespace);
   if (wfDocs.length === 0) {
     throw new ManifestError([
       `${where(doc)}: spec.workflowRef.name: RpaWorkflow "${ref.name}" (namespace ${namespace}) is in none of ${files}; ` +
@@ -148,5 +145,35 @@ export function resolveJob(
   if (problems.length > 0) {
     throw new ManifestError(problems.map((p) => `${where(wfDoc)}: ${formatProblem({ ...p, path: `spec.${p.path}` })}`));
   }
-  return { job, namespace, name, file: doc.file, workflow: wf.data.spec, workflowName: ref.name };
+  const calls = resolveCalls(doc, wf.data.spec, { namespace, ours, nearby: opts.nearby ?? [], boundSlots: job.spec.credentials, root: ref.name });
+  return { job, namespace, name, file: doc.file, workflow: wf.data.spec, workflowName: ref.name, calls };
+}
+
+/** The RpaWorkflow documents named `name` in `namespace`. */
+function workflowDocs(list: SourcedDocument[], name: string, namespace: string): SourcedDocument[] {
+  return list.filter((d) => {
+    const k = kindOf(d.value);
+    return k.apiVersion === API_VERSION && k.kind === 'RpaWorkflow' && k.name === name && namespaceOf(d) === namespace;
+  });
+}
+
+/** The workflows the job's call steps run, found among the documents, then beside the job (as the operator would snapshot them). */
+function resolveCalls(
+  jobDoc: SourcedDocument,
+  workflow: WorkflowSpec,
+  opts: { namespace: string; ours: SourcedDocument[]; nearby: SourcedDocument[]; boundSlots?: Record<string, unknown>; root?: string },
+): Record<string, CalledWorkflow> {
+  const lookup = (name: string) => {
+    const d = workflowDocs(opts.ours, name, opts.namespace)[0] ?? workflowDocs(opts.nearby, name, opts.namespace)[0];
+    return d && { generation: 1, spec: (d.value as { spec?: unknown }).spec };
+  };
+  const graph = resolveCallGraph(workflow, lookup, {
+    boundSlots: new Set(Object.keys(opts.boundSlots ?? {})),
+    ...(opts.root !== undefined && { rootName: opts.root }),
+  });
+  if (graph.problems.length > 0) {
+    const hint = graph.missing.length > 0 ? ` (pass the file of ${graph.missing.join(', ')} too, or put it beside the job)` : '';
+    throw new ManifestError(graph.problems.map((p) => `${where(jobDoc)}: ${formatCallProblem(p, opts.root)}${p.kind === 'notFound' ? hint : ''}`));
+  }
+  return graph.calls;
 }

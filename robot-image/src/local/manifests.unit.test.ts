@@ -60,6 +60,46 @@ describe('resolveJob', () => {
     expect(r.workflowName).toBe('wf');
   });
 
+  describe('call steps', () => {
+    const CALLER = `
+apiVersion: rpa.aether.dev/v1alpha1
+kind: RpaJob
+metadata: { name: caller }
+spec:
+  pool: default
+  workflow:
+    steps: [{ id: sub, action: call, call: { workflow: wf, params: { who: ada } } }]
+`;
+    const CALLEE = `
+apiVersion: rpa.aether.dev/v1alpha1
+kind: RpaWorkflow
+metadata: { name: wf }
+spec:
+  params: [{ name: who, required: true }]
+  steps: [{ id: hi, action: setVariable, name: x, value: '{{ params.who }}' }]
+`;
+
+    it('finds the callees among the documents or beside the job, and snapshots them', () => {
+      const r = resolveJob(docs(CALLER), { nearby: parseDocuments('near.yaml', CALLEE) });
+      expect(Object.keys(r.calls)).toEqual(['wf']);
+      expect(r.calls.wf).toMatchObject({ generation: 1, spec: { steps: [{ id: 'hi' }] } });
+      expect(resolveJob(docs(CALLER, CALLEE)).calls.wf?.spec.params).toEqual([{ name: 'who', type: 'string', required: true }]);
+    });
+
+    it('a missing callee names the call step and field, and how to pass it', () => {
+      expect(problems(() => resolveJob(docs(CALLER)))).toEqual([
+        'f0.yaml: RpaJob caller: step "sub" (spec.workflow.steps[0].call.workflow): RpaWorkflow wf does not exist (pass the file of wf too, or put it beside the job)',
+      ]);
+    });
+
+    it('a call leaving out a param the callee requires is refused', () => {
+      const noParams = CALLER.replace(', params: { who: ada }', '');
+      expect(problems(() => resolveJob(docs(noParams, CALLEE)))).toEqual([
+        'f0.yaml: RpaJob caller: step "sub" (spec.workflow.steps[0].call.params): RpaWorkflow wf requires param "who"',
+      ]);
+    });
+  });
+
   it('takes an inline workflow', () => {
     const inline = `
 apiVersion: rpa.aether.dev/v1alpha1

@@ -75,6 +75,7 @@ export function localPayload(opts: {
     name: resolved.name,
     pool: spec.pool,
     workflow: resolved.workflow,
+    ...(Object.keys(resolved.calls).length > 0 && { calls: resolved.calls }),
     workflowDigest: workflowDigest(resolved.workflow),
     params: opts.params,
     credentials: spec.credentials ?? {},

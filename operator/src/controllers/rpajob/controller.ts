@@ -103,7 +103,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   }
 
   /** The queue payload of a job: its resolved workflow snapshotted with params, bindings and limits. */
-  function enqueue(job: RpaJobObject, { spec, workflow }: Resolved, traceparent: string | undefined) {
+  function enqueue(job: RpaJobObject, { spec, workflow, calls }: Resolved, traceparent: string | undefined) {
     const deadlineMs = jobDeadline(timeOf(job.metadata.creationTimestamp), spec.activeDeadlineSeconds);
     const { namespace, name, uid } = job.metadata;
     return enqueueRun({
@@ -114,6 +114,7 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
         name,
         pool: spec.pool,
         workflow,
+        ...(Object.keys(calls).length > 0 && { calls }),
         ...(spec.workflowRef ? { workflowRef: { name: spec.workflowRef.name } } : {}),
         workflowDigest: workflowDigest(workflow),
         params: spec.params ?? {},

@@ -264,6 +264,19 @@ export function followTheRun(w: JobWorld, run: RunRow): JobDecision {
   }
 }
 
+/** A workflow the job needs does not exist yet: say so on `condition` (False, WorkflowNotFound) and wait. */
+function waitForWorkflow(fields: { phase?: string }, condition: typeof CONDITIONS.queued | typeof CONDITIONS.valid, message: string): JobDecision {
+  return {
+    action: NONE,
+    report: {
+      fields,
+      conditions: [{ type: condition, status: 'False', reason: REASONS.WorkflowNotFound, message }],
+      events: [{ type: 'Warning', reason: REASONS.WorkflowNotFound, message }],
+    },
+    result: done(),
+  };
+}
+
 /** No run yet: report why the job cannot be queued, or queue it. */
 function notQueued(w: JobWorld, resolution: Resolution): JobDecision {
   const pending = w.job.status?.phase === undefined ? { phase: 'Pending' } : {};
@@ -282,15 +295,10 @@ function notQueued(w: JobWorld, resolution: Resolution): JobDecision {
     case 'notFound':
     case 'waitForGeneration':
       // The RpaWorkflow informer brings the job back when the workflow appears or changes.
-      return {
-        action: NONE,
-        report: {
-          fields: pending,
-          conditions: [{ type: CONDITIONS.queued, status: 'False', reason: REASONS.WorkflowNotFound, message: resolution.message }],
-          events: [{ type: 'Warning', reason: REASONS.WorkflowNotFound, message: resolution.message }],
-        },
-        result: done(),
-      };
+      return waitForWorkflow(pending, CONDITIONS.queued, resolution.message);
+    case 'calleeNotFound':
+      // Valid=False naming the call step; call-watch.ts brings the job back when a workflow it calls appears.
+      return waitForWorkflow(pending, CONDITIONS.valid, resolution.message);
     case 'generationMismatch':
       return {
         action: NONE,

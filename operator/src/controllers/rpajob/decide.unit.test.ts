@@ -122,7 +122,7 @@ describe('decideJob: the world a pass read → action, status, result', () => {
   });
   const run = (over: Partial<RunRow> = {}): RunRow =>
     ({ uid: 'u1', pool: 'p', state: 'queued', suspendRequested: false, createdAt: new Date(now - 30_000), workflowDigest: 'sha256:abc', finishedAt: null, outputs: null, error: null, ...over }) as RunRow;
-  const ok: Resolution = { kind: 'ok', spec: { pool: 'p' } as Resolved['spec'], workflow: { steps: [] } as unknown as Resolved['workflow'] };
+  const ok: Resolution = { kind: 'ok', spec: { pool: 'p' } as Resolved['spec'], workflow: { steps: [] } as unknown as Resolved['workflow'], calls: {} };
   const world = (over: Partial<JobWorld>): JobWorld => ({
     job: job(),
     spec: {},
@@ -149,6 +149,11 @@ describe('decideJob: the world a pass read → action, status, result', () => {
       'a missing workflow: Queued=False, wait for it',
       { resolve: () => ({ kind: 'notFound', message: 'RpaWorkflow w not found' }) },
       { action: 'none', phase: 'Pending', conditions: ['Queued=False/WorkflowNotFound'], events: ['WorkflowNotFound'], result: { type: 'done' } },
+    ],
+    [
+      'a workflow a call step names is missing: Valid=False naming it, wait for it (no terminal error)',
+      { resolve: () => ({ kind: 'calleeNotFound', message: 'step "sub" (spec.workflow.steps[0].call.workflow): RpaWorkflow w does not exist', missing: ['w'] }) },
+      { action: 'none', phase: 'Pending', conditions: ['Valid=False/WorkflowNotFound'], events: ['WorkflowNotFound'], result: { type: 'done' } },
     ],
     [
       'a pinned generation that is gone: Failed',

@@ -2,7 +2,7 @@
 // generation, if given) or the inline one, then the job's own fields and bindings. Pure: the lookup of
 // an RpaWorkflow is passed in.
 import { z } from 'zod';
-import { checkWorkflow, formatProblem, inputShapeProblems, paramsProblems, RpaJobSpec, validateWorkflow, WorkflowSpec, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
+import { checkWorkflow, formatCallProblem, formatProblem, inputShapeProblems, paramsProblems, resolveCallGraph, RpaJobSpec, validateWorkflow, WorkflowSpec, type CalledWorkflow, type WorkflowProblem } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { RpaWorkflowObject } from '../objects.js';
 import { bindingProblems, formatSpecProblems } from './bindings.js';
@@ -10,11 +10,14 @@ import { bindingProblems, formatSpecProblems } from './bindings.js';
 export type ParsedJobSpec = z.output<typeof RpaJobSpec>;
 
 export type Resolution =
-  | { kind: 'ok'; spec: ParsedJobSpec; workflow: WorkflowSpec }
+  /** `calls`: the RpaWorkflows its call steps run, by name, at the generation found (call-graph.ts). */
+  | { kind: 'ok'; spec: ParsedJobSpec; workflow: WorkflowSpec; calls: Record<string, CalledWorkflow> }
   /** A bad spec: no retry until the job (or its workflow) changes. */
   | { kind: 'invalid'; reason: 'Invalid' | 'WorkflowInvalid'; message: string }
   /** The referenced RpaWorkflow does not exist (yet). */
   | { kind: 'notFound'; message: string }
+  /** A workflow a call step names does not exist (yet): the message names the field; `missing` the names. */
+  | { kind: 'calleeNotFound'; message: string; missing: string[] }
   /** The pinned generation is older than the workflow's: the job can never run. */
   | { kind: 'generationMismatch'; message: string }
   /** The pinned generation is newer than the workflow's: wait for the update. */
@@ -63,5 +66,23 @@ export function resolveJobWorkflow(rawSpec: unknown, lookup: (name: string) => R
   }
   const bindings = bindingProblems(workflow, spec.params, spec.credentials);
   if (bindings.length > 0) return { kind: 'invalid', reason: 'Invalid', message: formatSpecProblems(bindings) };
-  return { kind: 'ok', spec, workflow };
+  return resolveCalls(spec, workflow, lookup);
+}
+
+/** The callees of the job's workflow, snapshotted at their current generation, or why the job cannot run yet. */
+function resolveCalls(spec: ParsedJobSpec, workflow: WorkflowSpec, lookup: (name: string) => RpaWorkflowObject | undefined): Resolution {
+  const root = spec.workflowRef?.name;
+  const graph = resolveCallGraph(
+    workflow,
+    (name) => {
+      const wf = lookup(name);
+      return wf && { generation: wf.metadata.generation ?? 1, spec: wf.spec };
+    },
+    { boundSlots: new Set(Object.keys(spec.credentials ?? {})), ...(root !== undefined && { rootName: root }) },
+  );
+  const lines = (kind: 'invalid' | 'notFound') =>
+    graph.problems.filter((p) => p.kind === kind).map((p) => formatCallProblem(p, root)).join('; ');
+  if (graph.problems.some((p) => p.kind === 'invalid')) return { kind: 'invalid', reason: 'WorkflowInvalid', message: lines('invalid') };
+  if (graph.missing.length > 0) return { kind: 'calleeNotFound', message: lines('notFound'), missing: graph.missing };
+  return { kind: 'ok', spec, workflow, calls: graph.calls };
 }

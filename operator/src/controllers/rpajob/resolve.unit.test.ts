@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatProblem, MAX_PARAMS_BYTES, validateWorkflow } from '../../../../api/v1alpha1/index.js';
+import { formatProblem, MAX_PARAMS_BYTES, validateWorkflow, WorkflowSpec } from '../../../../api/v1alpha1/index.js';
+import type { RpaWorkflowObject } from '../objects.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
 
 const noWorkflows = () => undefined;
@@ -80,5 +81,35 @@ describe('resolveJobWorkflow checks the raw params', () => {
     const r = resolveJobWorkflow({ pool: 'p', workflow: PARAM_WORKFLOW, params: { data: nested(10) } }, noWorkflows);
     expect(message(r)).toBe('');
     expect(r.kind).toBe('ok');
+  });
+});
+
+describe('resolveJobWorkflow resolves the workflows call steps run', () => {
+  const wfObject = (name: string, spec: unknown, generation = 2) =>
+    ({ apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaWorkflow', metadata: { name, namespace: 'ns', generation }, spec }) as unknown as RpaWorkflowObject;
+  const CALLER = { steps: [goto('https://example.com/'), { id: 'sub', action: 'call', call: { workflow: 'login-flow' } }] };
+  const CALLEE = { steps: [{ id: 'x', action: 'setVariable', name: 'x', value: '1' }] };
+
+  it('snapshots each callee at the generation found', () => {
+    const r = resolveJobWorkflow({ pool: 'p', workflow: CALLER }, (n) => (n === 'login-flow' ? wfObject(n, CALLEE, 7) : undefined));
+    if (r.kind !== 'ok') throw new Error(message(r));
+    expect(r.calls).toEqual({ 'login-flow': { generation: 7, spec: WorkflowSpec.parse(CALLEE) } });
+  });
+
+  it('a missing callee: calleeNotFound naming the call step and field', () => {
+    expect(resolveJobWorkflow({ pool: 'p', workflow: CALLER }, noWorkflows)).toEqual({
+      kind: 'calleeNotFound',
+      message: 'step "sub" (spec.workflow.steps[1].call.workflow): RpaWorkflow login-flow does not exist',
+      missing: ['login-flow'],
+    });
+    const viaRef = resolveJobWorkflow({ pool: 'p', workflowRef: { name: 'main' } }, (n) => (n === 'main' ? wfObject(n, CALLER) : undefined));
+    expect(message(viaRef)).toBe('RpaWorkflow main: step "sub" (steps[1].call.workflow): RpaWorkflow login-flow does not exist');
+  });
+
+  it('a callee calling the job\'s own RpaWorkflow is WorkflowInvalid (a cycle)', () => {
+    const back = { steps: [{ id: 'up', action: 'call', call: { workflow: 'main' } }] };
+    const r = resolveJobWorkflow({ pool: 'p', workflowRef: { name: 'main' } }, (n) => (n === 'main' ? wfObject(n, CALLER) : n === 'login-flow' ? wfObject(n, back) : undefined));
+    expect(r).toMatchObject({ kind: 'invalid', reason: 'WorkflowInvalid' });
+    expect(message(r)).toContain('a cycle (main -> login-flow -> main)');
   });
 });

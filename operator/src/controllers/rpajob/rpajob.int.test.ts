@@ -130,6 +130,24 @@ describe('RpaJob controller', () => {
     expect(bad.status!.conditions.find((c: { type: string }) => c.type === 'Valid').message).toBe('spec.params.who: is required by the workflow');
   });
 
+  it('a job calling a missing RpaWorkflow gets Valid=False WorkflowNotFound naming the field, and is queued with the callee snapshotted once it exists', async () => {
+    const workflow = { steps: [{ id: 'sub', action: 'call', call: { workflow: 'callee-later', params: { who: 'ada' } } }] };
+    const { metadata } = await createObject(env, 'RpaJob', 'calls-later', { pool: 'pool-a', workflow });
+    const waiting = await waitForObject(env, 'RpaJob', 'calls-later', 'Valid=False', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'False'));
+    const message = 'step "sub" (spec.workflow.steps[0].call.workflow): RpaWorkflow callee-later does not exist';
+    expect(waiting.status!.phase).toBe('Pending');
+    expect(waiting.status!.conditions.find((c: { type: string }) => c.type === 'Valid')).toMatchObject({ reason: 'WorkflowNotFound', message });
+    expect((await eventsFor(env, 'calls-later')).filter((e) => e.reason === 'WorkflowNotFound')).toEqual([expect.objectContaining({ type: 'Warning', message })]);
+    expect(await graphileJobs(metadata.uid)).toBe(0);
+
+    const callee = { params: [{ name: 'who', required: true }], steps: [{ id: 'hi', action: 'setVariable', name: 'x', value: '{{ params.who }}' }] };
+    await createObject(env, 'RpaWorkflow', 'callee-later', callee);
+    const queued = await waitForObject(env, 'RpaJob', 'calls-later', 'Queued', (o) => o.status?.phase === 'Queued');
+    expect(queued.status!.conditions.find((c: { type: string }) => c.type === 'Valid')).toMatchObject({ status: 'True' });
+    const payload = (await env.db.query(`select payload from graphile_worker._private_jobs where key = $1`, [jobKey(metadata.uid)])).rows[0].payload;
+    expect(payload.calls).toEqual({ 'callee-later': { generation: 1, spec: { ...callee, params: [{ name: 'who', required: true, type: 'string' }] } } });
+  });
+
   it('an invalid RpaWorkflow reports Valid=False naming the step and field', async () => {
     await createObject(env, 'RpaWorkflow', 'broken', { steps: [{ id: 'a', action: 'setVariable', name: 'x', value: '{{ steps.b.text }}' }, { id: 'b', action: 'extractText', target: { css: 'h1' } }] });
     const wf = await waitForObject(env, 'RpaWorkflow', 'broken', 'Valid=False', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Valid' && c.status === 'False'));

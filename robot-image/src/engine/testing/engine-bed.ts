@@ -9,6 +9,7 @@ import { configureDurable, type Durable } from '../../durable/runtime.js';
 import { compileEgressPolicy } from '../../egress/decide.js';
 import type { EgressRefusal } from '../../egress/guard.js';
 import { createEngine, type AttemptRequest, type AttemptResult, type Engine } from '../engine.js';
+import type { TargetResolver } from '../targets.js';
 
 export interface EngineBed {
   site: TestSite;
@@ -27,7 +28,10 @@ export const testUid = () => 'u' + randomBytes(5).toString('hex');
  * `name` names the database, the logger and the DBOS application version. The site is on loopback,
  * which robots refuse by default: the engine's policy allows exactly its host:port (and `allow`).
  */
-export async function startEngineBed(name: string, opts: { allow?: string[]; siteAlias?: boolean } = {}): Promise<EngineBed> {
+export async function startEngineBed(
+  name: string,
+  opts: { allow?: string[]; siteAlias?: boolean; resolveTarget?: TargetResolver } = {},
+): Promise<EngineBed> {
   const site = await startTestSite();
   const dbUrl = await freshDatabase(name.replace(/-/g, '_'));
   const logger = createLogger({ name, level: 'warn', destination: process.stderr });
@@ -39,6 +43,7 @@ export async function startEngineBed(name: string, opts: { allow?: string[]; sit
     browser: host,
     logger,
     defaultStepTimeoutMs: 10_000,
+    ...(opts.resolveTarget && { resolveTarget: opts.resolveTarget }),
     // siteAlias: the site also as localhost:port, a second origin (cross-origin frames).
     egress: compileEgressPolicy({
       allow: [new URL(site.url).host, ...(opts.siteAlias ? [`localhost:${new URL(site.url).port}`] : []), ...(opts.allow ?? [])],
