@@ -45,6 +45,11 @@ export const Fingerprint = z
         right: boundedString(512).optional(),
       })
       .optional(),
+    sectionHeadings: z
+      .array(boundedString(512))
+      .max(8)
+      .optional()
+      .meta({ description: 'Headings of the sections the element sits in, innermost first.' }),
     frame: z
       .array(boundedString(2048))
       .max(8)

@@ -16,7 +16,7 @@
 // 3. Abstention: a logistic regression (ridge, Newton steps) of "the top candidate is right"
 //    over score.ts decisionFeatures, then the lowest probability threshold that keeps train
 //    wrong answers at or below WRONG_BUDGET.
-//    The floors (minScore, minMargin) are picked from a small grid the same way.
+//    The floors (minSharedLead, minMargin) are picked from a small grid the same way.
 //    `--abstain-only` keeps the ranking weights of weights.json and refits only this step.
 // 4. Writes weights.json (unless --dry-run) and prints train and test figures, exact (full
 //    candidate lists, through rankAll), for the hand-set prior and the fitted weights.
@@ -32,7 +32,12 @@ import {
   type PairEvidence,
 } from '../../robot-image/src/healing/score.js';
 import type { ElementDescriptor } from '../../robot-image/src/healing/types.js';
-import { parseWeights, SIGNAL_NAMES, type ScorerWeights } from '../../robot-image/src/healing/weights.js';
+import {
+  DECISION_FEATURES,
+  parseWeights,
+  SIGNAL_NAMES,
+  type ScorerWeights,
+} from '../../robot-image/src/healing/weights.js';
 import { formatTally, generatedItems, loadRealCorpus, realCorpusDir, reduceItems, type Tier1Item } from './dataset.js';
 import { generatedCases } from './generated-cases.js';
 
@@ -145,7 +150,7 @@ function outcomes(cases: readonly FitCase[], w: ScorerWeights): Outcome[] {
       lead,
       unresolved: s.unresolvedLookalikes === true,
       resolved: s.resolvedLookalikes === true,
-      features: decisionFeatures(decisionInput(s, c.ev, c.pool)),
+      features: decisionFeatures(decisionInput(s, c.ev, c.pool, w)),
     };
   });
 }
@@ -310,8 +315,10 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
   );
   const isRemoved = cases.map((c) => c.want === null);
   const unresolved = o.map((x) => x.unresolved);
-  let best = { correct: -1, minScore: 0, minMargin: 0, threshold: 1 };
-  for (const minScore of [0.2, 0.3, 0.4])
+  const LEAD = DECISION_FEATURES.indexOf('sharedLead');
+  const MARGIN = DECISION_FEATURES.indexOf('margin');
+  let best = { correct: -1, minSharedLead: 0, minMargin: 0, threshold: 1 };
+  for (const minSharedLead of [-0.5, -0.4, -0.3, -0.2, -0.1, 0])
     for (const minMargin of [0.001, 0.005, 0.01, 0.02]) {
       let chosen = 0.999;
       let chosenCorrect = 0;
@@ -321,7 +328,10 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
         cases.forEach((c, i) => {
           const f = o[i]!.features;
           const answers =
-            f[1]! >= minScore && f[2]! >= minMargin && !unresolved[i] && (o[i]!.resolved || conf[i]! >= t);
+            f[LEAD]! >= minSharedLead &&
+            f[MARGIN]! >= minMargin &&
+            !unresolved[i] &&
+            (o[i]!.resolved || conf[i]! >= t);
           if (answers && right[i]) correct += c.weight;
           else if (answers) wrong += c.weight;
           else if (isRemoved[i]) correct += c.weight;
@@ -331,13 +341,13 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
         chosenCorrect = correct;
       }
       if (chosenCorrect > best.correct + 1e-9)
-        best = { correct: chosenCorrect, minScore, minMargin, threshold: chosen };
+        best = { correct: chosenCorrect, minSharedLead, minMargin, threshold: chosen };
     }
-  out.abstain.minScore = best.minScore;
+  out.abstain.minSharedLead = best.minSharedLead;
   out.abstain.minMargin = best.minMargin;
   out.abstain.threshold = Math.round(best.threshold * 1000) / 1000;
   console.log(
-    `abstention: train correct ${((100 * best.correct) / total).toFixed(1)} % at minScore ${best.minScore}, minMargin ${best.minMargin}, threshold ${out.abstain.threshold}`,
+    `abstention: train correct ${((100 * best.correct) / total).toFixed(1)} % at minSharedLead ${best.minSharedLead}, minMargin ${best.minMargin}, threshold ${out.abstain.threshold}`,
   );
   return out;
 }
@@ -363,7 +373,7 @@ function report(items: readonly Tier1Item[], weightings: [string, ScorerWeights]
       const ev = caseEvidence(it.recorded, it.candidates);
       weightings.forEach(([, w], k) => {
         const s = scoreEvidence(it.recorded, it.candidates, ev, w);
-        const d = decisionInput(s, ev);
+        const d = decisionInput(s, ev, s.length, w);
         let top = 0;
         for (let i = 1; i < s.length; i++) if (s[i]!.score > s[top]!.score) top = i;
         const choice = s.length && decide(d, w) === 'choose' ? top : null;

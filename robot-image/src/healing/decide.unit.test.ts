@@ -1,9 +1,9 @@
 // The abstention rule with the shipped (fitted) weights, and the weights file itself.
 import { readFileSync } from 'node:fs';
 import { rankCandidates, type ElementDescriptor } from './index.js';
-import { confidence, decide, decisionFeatures, type DecisionInput } from './score.js';
+import { confidence, decide, decisionFeatures, pairEvidence, sharedLead, type DecisionInput } from './score.js';
 import { DECISION_FEATURES, parseWeights, SIGNAL_NAMES, WEIGHTS } from './weights.js';
-import { controlWrappers, SIGNALS } from './signals.js';
+import { candidateSet, controlWrappers, SIGNALS } from './signals.js';
 
 /** A page of `n` links in a list, reduced to what a sparse recorder keeps. */
 function linkPage(n: number): ElementDescriptor[] {
@@ -82,11 +82,11 @@ describe('abstention rule', () => {
     ...patch,
   });
 
-  it('never chooses a tie, an empty pool or a best below minScore', () => {
+  it('never chooses a tie, an empty pool or a best the runner-up beats on the evidence both share', () => {
     expect(decide(input({}))).toBe('choose');
     expect(decide(input({ second: 0.9 }))).toBe('abstain');
     expect(decide(input({ pool: 0 }))).toBe('abstain');
-    expect(decide(input({ best: WEIGHTS.abstain.minScore / 2, second: 0 }))).toBe('abstain');
+    expect(decide(input({ sharedLead: WEIGHTS.abstain.minSharedLead - 0.05 }))).toBe('abstain');
   });
 
   it('is more confident with a wider margin and with a unique exact strong match', () => {
@@ -151,5 +151,37 @@ describe('controlWrappers', () => {
     ];
     // The <p> is not a control; the <section> is more than 4 levels above its button.
     expect([...controlWrappers(cs)]).toEqual([0]);
+  });
+});
+
+describe('sharedLead', () => {
+  const set = (cs: ElementDescriptor[]) => candidateSet(cs);
+  const recorded: ElementDescriptor = {
+    tag: 'button',
+    text: 'Save',
+    box: { x: 10, y: 10, width: 80, height: 24 },
+    neighborText: { left: 'Name' },
+  };
+  const bare: ElementDescriptor = { tag: 'button', text: 'Save' };
+  const placed: ElementDescriptor = {
+    ...recorded,
+    box: { ...recorded.box!, x: 900, y: 700 },
+    neighborText: { left: 'Other' },
+  };
+  const other: ElementDescriptor = { tag: 'button', text: 'Cancel' };
+  const cs = [bare, placed, other];
+  const pairs = cs.map((c) => pairEvidence(recorded, c, set(cs)));
+  const rarity = new Float64Array(SIGNALS.length).fill(1);
+
+  // The box and neighbour texts only `placed` has (and that disagree) neither help nor hurt it.
+  it.each([
+    ['only signals both carry count', 0, 1, 0, 0],
+    ['only signals both carry count, either way', 1, 0, 0, 0],
+    ['the candidate that wins on what both carry leads', 0, 2, 0.3, 1],
+    ['the candidate that loses on what both carry trails', 2, 0, -1, -0.3],
+  ])('%s', (_name, a, b, lo, hi) => {
+    const lead = sharedLead(pairs[a]!, pairs[b]!, rarity);
+    expect(lead).toBeGreaterThanOrEqual(lo - 1e-9);
+    expect(lead).toBeLessThanOrEqual(hi + 1e-9);
   });
 });

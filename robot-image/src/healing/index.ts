@@ -27,7 +27,7 @@ export type {
   RecordedAnchor,
   RecordedAids,
 } from './types.js';
-export { scoreCandidate, SIGNALS, MIN_SCORE, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';
+export { scoreCandidate, SIGNALS, MIN_MARGIN, elementKind, tagCompatibility } from './score.js';
 export {
   describeElement,
   describeWithAids,

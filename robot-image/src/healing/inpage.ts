@@ -14,6 +14,9 @@
 // fn(element, { aids: true }) also returns `aids`: raw anchor candidates near the element (labels,
 // aria-labelledby, the nearest headings above, a fieldset legend, a table column header, the nearest
 // short text on its row, a named landmark around it) and whether a picture of it may be recorded.
+//
+// Every described element also gets `sectionHeadings`: the headings of the sections it sits in,
+// innermost first (see sectionHeadingsOf).
 
 export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   const single = first && first.nodeType === 1 ? first : null;
@@ -103,8 +106,11 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     for (const c of el.childNodes) if (c.nodeType === 3) s += c.textContent;
     return norm(s);
   }
-  const GENERATED = /\d{3,}|^:r|^(ember|ext-gen|mui-|react-select-|radix-|headlessui-)/;
-  const stableId = (id) => id && !GENERATED.test(id) && !/[0-9a-f]{8}/i.test(id);
+  const GENERATED = /\d{3,}|^:r|:r[0-9a-z]{1,4}:|^(ember|ext-gen|mui-|react-select-|radix-|headlessui-)/;
+  // A part of 8+ characters with digits mixed in and the case flipping often: a random key (text.ts).
+  const randomPart = (id) => id.split(/[-_:./\s]+/).some((p) => p.length >= 8 && (p.match(/\d/g) || []).length >= 2 &&
+    p.replace(/[a-z]+/g, 'a').replace(/[A-Z]+/g, 'A').replace(/\d+/g, '1').length >= 6);
+  const stableId = (id) => id && !GENERATED.test(id) && !/[0-9a-f]{8}/i.test(id) && !randomPart(id);
   const segCache = new Map();
   // Position among same-tag siblings (1-based) and how many there are; a shadow root's top
   // elements count among the root's children.
@@ -259,12 +265,47 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
       else if (o.y >= b.y + b.height - 2 && hOverlap > -40) { dir = 'below'; d = o.y - (b.y + b.height) + hGap; }
       if (dir && d < dist[dir] && !related(el, it.el)) { dist[dir] = d; best[dir] = it.t; }
       dir = null;
-      if (o.x + o.width <= b.x + 2 && vOverlap > -4) { dir = 'left'; d = b.x - (o.x + o.width) + vGap; }
-      else if (o.x >= b.x + b.width - 2 && vOverlap > -4) { dir = 'right'; d = o.x - (b.x + b.width) + vGap; }
+      // Left and right: on the same row, i.e. one's vertical centre within the other's span (a text
+      // of the row above that merely touches the element is not beside it: tree rows).
+      const oc = o.y + o.height / 2, bc = b.y + b.height / 2;
+      const sameRow = (oc >= b.y - 1 && oc <= b.y + b.height + 1) || (bc >= o.y - 1 && bc <= o.y + o.height + 1);
+      if (o.x + o.width <= b.x + 2 && sameRow) { dir = 'left'; d = b.x - (o.x + o.width) + vGap; }
+      else if (o.x >= b.x + b.width - 2 && sameRow) { dir = 'right'; d = o.x - (b.x + b.width) + vGap; }
       if (dir && d < dist[dir] && !related(el, it.el)) { dist[dir] = d; best[dir] = it.t; }
     }
     const out = {};
     for (const k of ['above', 'below', 'left', 'right']) if (best[k]) out[k] = best[k];
+    return out;
+  }
+  // The headings of the sections an element sits in, innermost first, up to 3: for each ancestor,
+  // its first visible heading when that comes before the element in document order (the title of
+  // the section the ancestor is). Levels are ignored: rewrites renumber them. What tells identical
+  // rows of different sections apart ("400 Invalid ID supplied" under "Deletes a pet" vs "Update an
+  // existing pet"). One pass over the page's headings, shared by every element described.
+  let firstHeading = null;
+  let order = null;
+  const isHeading = (e) => /^h[1-6]$/.test(e.localName) || attr(e, 'role') === 'heading';
+  const up = (e) => e.parentElement || hostOf(e);
+  function sectionHeadingsOf(el) {
+    if (!firstHeading) {
+      firstHeading = new Map();
+      order = new Map();
+      const all = everyElement();
+      for (let i = 0; i < all.length; i++) order.set(all[i], i);
+      for (const h of all) {
+        if (!isHeading(h) || !norm(h.textContent)) continue;
+        if (h.checkVisibility && !h.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+        for (let a = up(h); a && !firstHeading.has(a); a = up(a)) firstHeading.set(a, h);
+      }
+    }
+    const out = [];
+    const at = order.get(el);
+    for (let a = up(el), n = 0; a && out.length < 3 && n < 40; a = up(a), n++) {
+      const h = firstHeading.get(a);
+      if (!h || h === el || !(order.get(h) < at)) continue;
+      const t = cut(norm(h.textContent), 80);
+      if (!out.includes(t)) out.push(t);
+    }
     return out;
   }
   function describe(el, withNeighbours) {
@@ -292,7 +333,11 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     put('title', attr(el, 'title'));
     const attrs = attributesOf(el);
     if (Object.keys(attrs).length) d.attributes = attrs;
-    if (withNeighbours) d.neighborText = neighbours(el, box);
+    if (withNeighbours) {
+      d.neighborText = neighbours(el, box);
+      const sections = sectionHeadingsOf(el);
+      if (sections.length) d.sectionHeadings = sections;
+    }
     return d;
   }
 

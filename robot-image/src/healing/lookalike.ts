@@ -1,5 +1,5 @@
 // Look-alikes (rows of identical Edit buttons): when only their place tells them apart, the id of
-// the section / row they sit under decides; else the row index in the XPath, the distance to the
+// the section / row they sit under decides, then the headings of their sections; else the row index in the XPath, the distance to the
 // recorded box and a row-identifying neighbour text, and only when they agree. Pure helpers used
 // by score.ts.
 import { ancestorId } from './features.js';
@@ -82,6 +82,25 @@ export function ancestorIdMatch(
   return hits.length === 0 && new Set(ids).size === ids.length && ids.every((m) => m !== undefined) ? 'gone' : null;
 }
 
+/**
+ * Section identity among look-alikes, by their section headings: the recorded headings that not
+ * every member has (the operation's summary, not "Responses") pick the single member that has the
+ * most of them. Null when no heading tells the members apart or several members tie.
+ */
+export function sectionMatch(
+  recorded: readonly string[] | undefined,
+  members: readonly (readonly string[] | undefined)[],
+): number | null {
+  if (!recorded?.length || members.some((m) => !m?.length)) return null;
+  const sets = members.map((m) => new Set(m!.map(normalizeText)));
+  const telling = recorded.map(normalizeText).filter((h) => h && !sets.every((s) => s.has(h)));
+  if (telling.length === 0) return null;
+  const counts = sets.map((s) => telling.filter((h) => s.has(h)).length);
+  const top = Math.max(...counts);
+  const hits = counts.flatMap((n, i) => (n === top ? [i] : []));
+  return top > 0 && hits.length === 1 ? hits[0]! : null;
+}
+
 const hasNeighbourTexts = (d: ElementDescriptor) => DIRECTIONS.some((k) => has(d.neighborText?.[k]));
 
 /** Every recorded neighbour text is the candidate's in the same direction (false without any). */
@@ -147,11 +166,17 @@ export function breakLookalikeTie(
     recorded.idXpath,
     members.map((m) => m.idXpath),
   );
+  // Then the section it sits in, by its headings (ids are often missing or generated).
+  const bySection = sectionMatch(
+    recorded.sectionHeadings,
+    members.map((m) => m.sectionHeadings),
+  );
   // A row identity in the neighbour texts wins unless the box clearly points at another member.
   const winner =
     byAncestorId === 'gone'
       ? null
       : (byAncestorId ??
+        bySection ??
         positional ??
         (byNeighbour !== null && (byBox === null || byBox === byNeighbour) ? byNeighbour : null));
   if (winner === null) {

@@ -62,8 +62,6 @@ const IS_IDENTITY = SIGNALS.map((s) => s.group === 'identity');
 const IS_STRONG = SIGNALS.map((s) => s.strong === true);
 const SIGNAL = Object.fromEntries(SIGNAL_NAMES.map((n, i) => [n, i])) as Record<(typeof SIGNAL_NAMES)[number], number>;
 
-/** Never choose below this score (weights.json abstain.minScore). */
-export const MIN_SCORE = WEIGHTS.abstain.minScore;
 /** Leaders within this band of the best count as look-alikes (weights.json combine.lookalikeBand). */
 export const MIN_MARGIN = WEIGHTS.combine.lookalikeBand;
 
@@ -244,6 +242,11 @@ export interface DecisionInput {
   unresolvedLookalikes?: boolean;
   /** The leaders were look-alikes and position + neighbour texts agreed on one (lookalike.ts). */
   resolvedLookalikes?: boolean;
+  /**
+   * The best's lead over the runner-up scored on the signals that apply to both (sharedLead);
+   * best - second when not given.
+   */
+  sharedLead?: number;
 }
 
 /** The abstention model's inputs, in weights.ts DECISION_FEATURES order. */
@@ -260,6 +263,7 @@ export function decisionFeatures(d: DecisionInput): number[] {
     identityGap: bi - si,
     uniqueStrong: d.uniqueStrong ? 1 : 0,
     logPool: Math.log10(Math.max(1, d.pool)),
+    sharedLead: d.sharedLead ?? d.best - d.second,
   };
   return DECISION_FEATURES.map((k) => f[k]);
 }
@@ -273,11 +277,18 @@ export function confidence(d: DecisionInput, w: ScorerWeights = WEIGHTS): number
 }
 
 /**
- * The abstention rule: choose when the best clears minScore, leads by at least minMargin (ties
- * between look-alikes abstain) and the model is confident enough.
+ * The abstention rule: choose when the best leads by at least minMargin (ties between look-alikes
+ * abstain), is not clearly behind the runner-up on the evidence both share (minSharedLead: a
+ * sparse descriptor answers when one candidate clearly wins on what it does carry, whatever its
+ * absolute score) and the model is confident enough.
  */
 export function decide(d: DecisionInput, w: ScorerWeights = WEIGHTS): 'choose' | 'abstain' {
-  if (d.pool === 0 || d.unresolvedLookalikes || d.best < w.abstain.minScore || d.best - d.second < w.abstain.minMargin)
+  if (
+    d.pool === 0 ||
+    d.unresolvedLookalikes ||
+    d.best - d.second < w.abstain.minMargin ||
+    (d.sharedLead ?? d.best - d.second) < w.abstain.minSharedLead
+  )
     return 'abstain';
   // Look-alikes told apart by agreeing position and neighbour evidence: that check is the decision.
   if (d.resolvedLookalikes) return 'choose';
@@ -313,8 +324,37 @@ export function scoreEvidence(
   return scored;
 }
 
+/** A pair's evidence kept to the signals in `keep`. */
+function restrict(e: PairEvidence, keep: ReadonlySet<number>): PairEvidence {
+  const signals: number[] = [];
+  const similarities: number[] = [];
+  e.signals.forEach((s, k) => {
+    if (!keep.has(s)) return;
+    signals.push(s);
+    similarities.push(e.similarities[k]!);
+  });
+  return { ...e, signals, similarities };
+}
+
+/**
+ * The lead of candidate a over candidate b scored only on the signals that apply to both: a
+ * recorder-only field (box, neighbour texts, xpaths) one of them lacks neither helps nor hurts.
+ * Near zero or negative: the two are close on what can be compared, and a's lead comes from
+ * evidence b could not be asked about.
+ */
+export function sharedLead(a: PairEvidence, b: PairEvidence, rarity: Float64Array, w: ScorerWeights = WEIGHTS): number {
+  const inB = new Set(b.signals);
+  const shared = new Set(a.signals.filter((s) => inB.has(s)));
+  return combine(restrict(a, shared), rarity, w).score - combine(restrict(b, shared), rarity, w).score;
+}
+
 /** The decision input of a scored ranking: its two leaders (by score, ties by candidate order). */
-export function decisionInput(scored: ScoredRanking, ev: CaseEvidence, pool = scored.length): DecisionInput {
+export function decisionInput(
+  scored: ScoredRanking,
+  ev: CaseEvidence,
+  pool = scored.length,
+  w: ScorerWeights = WEIGHTS,
+): DecisionInput {
   let a: Scored | undefined;
   let b: Scored | undefined;
   for (const s of scored) {
@@ -340,6 +380,7 @@ export function decisionInput(scored: ScoredRanking, ev: CaseEvidence, pool = sc
     pool,
     unresolvedLookalikes: scored.unresolvedLookalikes === true,
     resolvedLookalikes: scored.resolvedLookalikes === true,
+    sharedLead: a && b ? sharedLead(ev.pairs[a.index]!, ev.pairs[b.index]!, ev.rarity, w) : (a?.score ?? 0),
   };
 }
 
@@ -358,7 +399,7 @@ export function rankAll(
   const ranked = [...scored]
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .map(({ index, score }) => ({ index, score: round(score) }));
-  const choice = decide(decisionInput(scored, ev), w) === 'choose' ? ranked[0]!.index : null;
+  const choice = decide(decisionInput(scored, ev, scored.length, w), w) === 'choose' ? ranked[0]!.index : null;
   return { choice, ranked };
 }
 

@@ -480,6 +480,37 @@ describe('rankCandidates: real release changes and absent fields', () => {
   });
 });
 
+describe('rankCandidates: section headings', () => {
+  // The same response row under two operations (an API doc viewer rewritten between versions).
+  const row = (op: string, y: number): ElementDescriptor => ({
+    tag: 'button',
+    role: 'button',
+    accessibleName: '400 Invalid ID supplied',
+    text: '400 Invalid ID supplied',
+    xpath: `/html/body/div/div[${y}]/div/button`,
+    box: { x: 300, y: 400 * y, width: 400, height: 30 },
+    neighborText: { above: 'Responses' },
+    sectionHeadings: ['Responses', op, 'pet'],
+  });
+  const recorded = { ...row('Deletes a pet', 9), xpath: '/html/body/app/op[7]/div/zippy/div', box: undefined };
+
+  it('the section heading tells identical rows apart', () => {
+    const candidates = [row('Update an existing pet', 3), row('Deletes a pet', 8), row('Finds pets by status', 5)];
+    expect(rankCandidates(recorded, candidates).choice).toBe(1);
+    expect(scoreCandidate(recorded, candidates[1]!).signals.sectionHeadings).toBe(1);
+  });
+
+  it('the section removed: the same rows under other headings abstain', () => {
+    const candidates = [row('Update an existing pet', 3), row('Finds pets by status', 5)];
+    expect(rankCandidates(recorded, candidates).choice).toBeNull();
+  });
+
+  it('does not apply when no candidate carries headings (older records)', () => {
+    const bare = without(row('Deletes a pet', 8), 'sectionHeadings');
+    expect(scoreCandidate(recorded, bare).signals.sectionHeadings).toBeUndefined();
+  });
+});
+
 describe('set-aware helpers', () => {
   it('counts words and neighbour texts over the candidates', () => {
     const set = candidateSet([smsToggle, pushToggle]);

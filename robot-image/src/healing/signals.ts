@@ -52,6 +52,9 @@ export interface CandidateSet {
   /** Whether any candidate has classes / data-* attributes (a recorder may never fill them). */
   anyClasses: boolean;
   anyAttributes: boolean;
+  /** Whether any candidate has section headings; normalised heading -> candidates under it. */
+  anyHeadings: boolean;
+  headingCount: Map<string, number>;
   /** IDF weight of a word among the candidates (the recorded element counts as one more document). */
   idf: TokenWeight;
   /** IDF of class-name tokens and of URL path tokens among the candidates. */
@@ -192,6 +195,25 @@ function neighbourSimilarity(r: ElementDescriptor, c: ElementDescriptor, set: Ca
   return weights === 0 ? 0 : sum / weights;
 }
 
+/**
+ * The headings of the sections the element sits in, each weighted by how few candidates sit under
+ * it: "Responses" heads every operation's responses, "Deletes a pet" one operation. Per recorded
+ * heading the best match among the candidate's (levels get renumbered in rewrites).
+ */
+function sectionHeadingSimilarity(r: ElementDescriptor, c: ElementDescriptor, set: CandidateSet): number {
+  let sum = 0;
+  let weights = 0;
+  for (const h of r.sectionHeadings ?? []) {
+    const n = set.headingCount.get(normalizeText(h)) ?? 0;
+    const w = Math.log(1 + (set.size + 1) / (n + 1));
+    let best = 0;
+    for (const ch of c.sectionHeadings ?? []) best = Math.max(best, set.sim(h, ch));
+    sum += w * best;
+    weights += w;
+  }
+  return weights === 0 ? 0 : sum / weights;
+}
+
 function attributeSimilarity(r: ElementDescriptor, c: ElementDescriptor): number {
   const ra = otherAttributes(r);
   if (ra.length === 0) return 0;
@@ -235,9 +257,13 @@ export function candidateSet(candidates: readonly ElementDescriptor[]): Candidat
   >;
   const classCount = new Map<string, number>();
   const hrefCount = new Map<string, number>();
+  const headingCount = new Map<string, number>();
   let anyClasses = false;
   let anyAttributes = false;
+  let anyHeadings = false;
   for (const c of candidates) {
+    for (const h of new Set((c.sectionHeadings ?? []).map(normalizeText)))
+      headingCount.set(h, (headingCount.get(h) ?? 0) + 1);
     for (const w of nameWords(c)) wordCount.set(w, (wordCount.get(w) ?? 0) + 1);
     for (const t of classTokens(c.classes)) classCount.set(t, (classCount.get(t) ?? 0) + 1);
     for (const t of hrefTokens(c.href)) hrefCount.set(t, (hrefCount.get(t) ?? 0) + 1);
@@ -246,6 +272,7 @@ export function candidateSet(candidates: readonly ElementDescriptor[]): Candidat
       if (t) neighbourCount[d].set(t, (neighbourCount[d].get(t) ?? 0) + 1);
     }
     anyClasses ||= (c.classes?.length ?? 0) > 0;
+    anyHeadings ||= (c.sectionHeadings?.length ?? 0) > 0;
     anyAttributes ||= Object.keys(c.attributes ?? {}).length > 0;
   }
   const size = candidates.length;
@@ -265,6 +292,8 @@ export function candidateSet(candidates: readonly ElementDescriptor[]): Candidat
     neighbourCount,
     anyClasses,
     anyAttributes,
+    anyHeadings,
+    headingCount,
     idf,
     sim,
     classIdf: idfOf(classCount),
@@ -471,6 +500,13 @@ export const SIGNALS: readonly Signal[] = [
     group: 'context',
     applies: (r, c) => hasNeighbours(r) && c.neighborText !== undefined,
     similarity: neighbourSimilarity,
+  },
+  {
+    // The sections it sits in, by their headings (recorded by inpage.ts; absent from old records).
+    name: 'sectionHeadings',
+    group: 'context',
+    applies: (r, _c, set) => set.anyHeadings && (r.sectionHeadings?.length ?? 0) > 0,
+    similarity: sectionHeadingSimilarity,
   },
 ];
 

@@ -171,6 +171,21 @@ export function isGeneratedToken(t: string): boolean {
   return false;
 }
 
+/**
+ * Whether a name holds a random key: a part (between separators) of 8+ characters with digits mixed
+ * in and the case flipping often (nanoid "V1StGXR8_Z5jdHi6B", not "createUsersWithArrayInput" or
+ * "tab1"), or a long base64 run with + or = in it.
+ */
+function hasRandomPart(name: string): boolean {
+  for (const part of name.split(/[-_:./\s]+/)) {
+    if (part.length < 8) continue;
+    const digits = (part.match(/\d/g) ?? []).length;
+    const flips = part.replace(/[a-z]+/g, 'a').replace(/[A-Z]+/g, 'A').replace(/\d+/g, '1').length;
+    if (digits >= 2 && flips >= 6) return true;
+  }
+  return /[A-Za-z0-9+/]{16,}={0,2}/.test(name) && /[A-Za-z0-9]{4}[+=]|[+][A-Za-z0-9]{4}|[A-Za-z0-9]{16,}==?$/.test(name);
+}
+
 /** A whole class name or id that looks generated: css-1x2y3z, sc-bdVaJa, jsx-123, _3xk9P, :r4:, ember123. */
 export function isGeneratedName(name: string): boolean {
   if (!name) return true;
@@ -179,6 +194,11 @@ export function isGeneratedName(name: string): boolean {
 const generatedMemo = memo((name: string): boolean => {
   if (/^(css|sc|jsx|emotion|svelte|styled|makeStyles|jss)[-_]/i.test(name)) return true;
   if (/^:r[0-9a-z]+:$/.test(name)) return true; // React useId
+  // React useId inside a library's id (react-tabs "panel:r5:0", "tab:r0:0"), a UUID, or a long
+  // base64 / random run with no separators (nanoid, Mongo ids): counters and keys, not names.
+  if (/:r[0-9a-z]{1,4}:/.test(name)) return true;
+  if (/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(name)) return true;
+  if (hasRandomPart(name)) return true;
   if (/^(ember|ext-gen|ext-comp|yui_|gwt-uid-|mui-|react-select-|headlessui-|radix-)\S*\d/i.test(name)) return true;
   if (/[_-][a-zA-Z0-9]{5,}$/.test(name)) {
     const tail = name.slice(Math.max(name.lastIndexOf('_'), name.lastIndexOf('-')) + 1);

@@ -36,6 +36,15 @@ describe('text helpers', () => {
     ['col-md-6', false],
     ['nav-item', false],
     ['h1', false],
+    ['panel:r5:0', true],
+    ['tab:rb:0', true],
+    ['row-3f2b9c1e-7d4a-4b8e-9f00-1a2b3c4d5e6f', true],
+    ['V1StGXR8_Z5jdHi6B-myT', true],
+    ['aGVsbG8gd29ybGQhIQ==', true],
+    ['createUsersWithArrayInput', false],
+    ['operation/createUsersWithArrayInput', false],
+    ['tag/pet/operation/findPetsByStatus', false],
+    ['red-ui-tab-tab1', false],
   ])('isGeneratedName(%s) = %s', (s, want) => expect(isGeneratedName(s)).toBe(want));
   it('compares identifiers by meaningful tokens', () => {
     expect(identifierSimilarity('user-email', 'userEmail')).toBe(0.9);

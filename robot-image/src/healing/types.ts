@@ -24,6 +24,8 @@ export interface ElementDescriptor {
   idXpath?: string;
   box?: { x: number; y: number; width: number; height: number };
   neighborText?: { above?: string; below?: string; left?: string; right?: string };
+  /** Headings of the sections the element sits in, innermost first (up to 3; see inpage.ts). */
+  sectionHeadings?: string[];
   /** Inside same-origin iframes: a Playwright selector of each iframe element, outermost first. */
   frame?: string[];
   /** Inside an open shadow root: a CSS path (from `html`) whose `>` steps cross into shadow roots. */

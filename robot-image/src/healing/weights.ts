@@ -35,6 +35,7 @@ export const SIGNAL_NAMES = [
   'location',
   'size',
   'neighbors',
+  'sectionHeadings',
 ] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 
@@ -48,6 +49,7 @@ export const DECISION_FEATURES = [
   'identityGap',
   'uniqueStrong',
   'logPool',
+  'sharedLead',
 ] as const;
 export type DecisionFeature = (typeof DECISION_FEATURES)[number];
 
@@ -89,8 +91,11 @@ export const ScorerWeightsSchema = z
       .strict(),
     abstain: z
       .object({
-        /** Never choose below this score, whatever the model says. */
-        minScore: share,
+        /**
+         * Never choose when the best leads the runner-up by less than this on the evidence both
+         * descriptors share (score.ts sharedLead; negative: the runner-up may lead there a little).
+         */
+        minSharedLead: z.number().min(-1).max(1),
         /** Never choose when the runner-up is this close: look-alikes nothing told apart. */
         minMargin: share,
         /** Logistic model of "the top candidate is right", one coefficient per DECISION_FEATURES entry. */
