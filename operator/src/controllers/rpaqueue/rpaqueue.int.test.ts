@@ -1,4 +1,4 @@
-// The RpaQueue controller on the real API server and Postgres: the spec mirrored to aether.queues, the
+// The RpaQueue controller on the real API server and Postgres: the spec and its workflow mirrored to aether.queues, the
 // counts and the oldest item in status (and so in `kubectl get rpaqueues`) as items move, a SlaBreached
 // Event and a NOTIFY on aether_queue_sla, and the items gone with the queue.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -9,7 +9,7 @@ import { addItems, claimItem, completeItem, failItem } from '../../../../api/que
 import { parseItems } from '../../../../api/queue/items/validate.js';
 import { QUEUE_SLA_CHANNEL } from '../../../../api/queue/items/notify.js';
 import type { Operator } from '../../operator.js';
-import { createObject, eventsFor, setUpEnv, startTestOperator, tearDownEnv, waitForGone, waitForObject, type TestEnv } from '../../testing/operator-env.js';
+import { createObject, eventsFor, NOOP_WORKFLOW, setUpEnv, startTestOperator, tearDownEnv, waitForGone, waitForObject, type TestEnv } from '../../testing/operator-env.js';
 
 jest.setTimeout(120_000);
 
@@ -20,6 +20,7 @@ describe('RpaQueue controller', () => {
   beforeAll(async () => {
     env = await setUpEnv('rpaqueue');
     operator = await startTestOperator(env);
+    await createObject(env, 'RpaWorkflow', 'invoice', NOOP_WORKFLOW);
   });
   afterAll(async () => {
     await operator?.stop();
@@ -30,6 +31,7 @@ describe('RpaQueue controller', () => {
     await createObject(env, 'RpaQueue', 'invoices', { pool: 'web', workflowRef: { name: 'invoice' }, uniqueReference: 'Replace', retry: { maxRetries: 1, backoffSeconds: 0, maxBackoffSeconds: 0 } });
     const row = await waitFor('the queue row', () => getQueue(env.db, { namespace: env.namespace, name: 'invoices' }));
     expect(row).toMatchObject({ pool: 'web', uniqueReference: 'replace', maxRetries: 1 });
+    await waitFor('the workflow snapshot', async () => (await getQueue(env.db, { namespace: env.namespace, name: 'invoices' }))?.workflow);
     await waitForObject(env, 'RpaQueue', 'invoices', 'Ready', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ?? false);
 
     const q = { namespace: env.namespace, name: 'invoices' };
