@@ -105,15 +105,18 @@ export interface PoolQueue {
   /** The workflow snapshot (a WorkflowSpec, to be parsed by the caller). */
   workflow: unknown;
   workflowDigest: string;
+  /** The RpaWorkflow's name (where self-healing keeps its records). */
+  workflowName: string;
 }
 
 /** The queues of a pool whose workflow is known: robots of the pool take their items. */
 export async function queuesOfPool(db: Queryable, opts: { namespace: string; pool: string }): Promise<PoolQueue[]> {
-  const r = await db.query<{ name: string; workflow: unknown; workflow_digest: string }>(
-    'select name, workflow, workflow_digest from aether.queues where namespace = $1 and pool = $2 and workflow is not null order by name',
+  const r = await db.query<{ name: string; workflow: unknown; workflow_digest: string; workflow_name: string }>(
+    `select name, workflow, workflow_digest, workflow_ref->>'name' as workflow_name
+       from aether.queues where namespace = $1 and pool = $2 and workflow is not null order by name`,
     [opts.namespace, opts.pool],
   );
-  return r.rows.map((x) => ({ name: x.name, workflow: x.workflow, workflowDigest: x.workflow_digest }));
+  return r.rows.map((x) => ({ name: x.name, workflow: x.workflow, workflowDigest: x.workflow_digest, workflowName: x.workflow_name }));
 }
 
 /** Removes the queue and (cascade) its items: the RpaQueue was deleted. True when it existed. */
