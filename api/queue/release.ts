@@ -1,5 +1,5 @@
-// Releasing dead robots' jobs: their runs go back to 'queued' and their worker pools' job locks are
-// force-unlocked, then a NOTIFY on graphile's 'jobs:insert' wakes idle runners. Shared by the
+// Releasing dead robots' jobs: their runs go back to 'queued' (and the work items they held to New) and
+// their worker pools' job locks are force-unlocked, then a NOTIFY on graphile's 'jobs:insert' wakes idle runners. Shared by the
 // operator's sweeper (expired leases, deleted pods) and `aether run` (the robot of a killed CLI).
 // A crash is not a failed attempt: failed_attempts is not touched. It is a take-over, counted in
 // crash_count: past the run's max_crashes take-overs it fails for good as 'CrashLooping' instead of going
@@ -12,6 +12,7 @@ import { withTransaction, type Queryable } from './db.js';
 import { GRAPHILE_JOBS_CHANNEL } from './identifiers.js';
 import { forceUnlockWorkerPools, markPodRobotsDead, requeueRunsOfRobots, type CrashLoopedRun, type DeadRobot } from './sql/robots.js';
 import { insertAudit, notify } from './sql/runs.js';
+import { releaseItemsOfRobots } from './items/store.js';
 
 export interface ReleaseResult {
   deadRobots: DeadRobot[];
@@ -21,6 +22,8 @@ export interface ReleaseResult {
   requeuedRuns: number;
   /** Runs that went past their max_crashes with this release: failed for good ('CrashLooping'). */
   crashLoopedRuns: CrashLoopedRun[];
+  /** Work items the dead robots held, New again (a crash is not a failure; aether_queue_item notified). */
+  releasedItems: string[];
 }
 
 export interface ReleaseOptions {
@@ -37,6 +40,7 @@ export async function releaseDeadRobots(tx: Queryable, dead: DeadRobot[], opts: 
   const poolIds = [...new Set([...dead.flatMap((r) => r.workerPoolIds), ...(opts.extraWorkerPoolIds ?? [])])];
   let released = { requeued: 0, crashLooped: [] as CrashLoopedRun[] };
   if (dead.length > 0) released = await requeueRunsOfRobots(tx, { robots: dead, reason: opts.reason ?? 'lease expired' });
+  const releasedItems = await releaseItemsOfRobots(tx, { robots: dead.map((r) => r.id) });
   if (poolIds.length > 0) {
     await forceUnlockWorkerPools(tx, { workerPoolIds: poolIds });
     // force_unlock_workers sends no NOTIFY of its own; the random part keeps Postgres from folding it
@@ -51,7 +55,7 @@ export async function releaseDeadRobots(tx: Queryable, dead: DeadRobot[], opts: 
       await insertAudit(tx, { actor: opts.auditActor, action: 'run.crashLooping', namespace: run.namespace, details: { uid: run.uid, name: run.name, crashCount: run.crashCount } });
     }
   }
-  return { deadRobots: dead, releasedWorkerPools: poolIds, requeuedRuns: released.requeued, crashLoopedRuns: released.crashLooped };
+  return { deadRobots: dead, releasedWorkerPools: poolIds, requeuedRuns: released.requeued, crashLoopedRuns: released.crashLooped, releasedItems };
 }
 
 /** Marks every live robot of one pod dead and releases its jobs, in one transaction. */

@@ -14,6 +14,7 @@ import { graphileLogger } from '../../api/queue/graphile-logger.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, completeItem, queueCounts } from '../../api/queue/items/store.js';
 import { parseItems } from '../../api/queue/items/validate.js';
+import { testQueueRow } from '../../api/queue/testing/queues.js';
 import { createDatabase, startPostgres } from '../../e2e/harness/postgres.js';
 import { migrate } from '../../migrations/index.js';
 
@@ -28,17 +29,7 @@ function itemsInput(round: string): unknown[] {
 
 async function queueOf(pool: pg.Pool, name: string): Promise<{ namespace: string; name: string }> {
   const q = { namespace: 'bench', name };
-  await upsertQueue(pool, {
-    ...q,
-    pool: 'web',
-    workflowRef: { name: 'invoice' },
-    maxRetries: 0,
-    backoffSeconds: 0,
-    backoffMaxSeconds: 0,
-    uniqueReference: 'reject',
-    inProgressTimeoutSeconds: 3600,
-    priority: 0,
-  });
+  await upsertQueue(pool, testQueueRow(q.namespace, q.name));
   return q;
 }
 

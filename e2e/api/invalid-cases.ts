@@ -9,7 +9,7 @@ import { BROWSER_INVALID_CASES } from './invalid-browser-cases.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule'): Obj {
+export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue'): Obj {
   return parse(readFileSync(path.join(repo, 'examples', `${name}.yaml`), 'utf8')) as Obj;
 }
 

@@ -147,7 +147,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     }),
   );
   const rpaSchedule = controller('rpaschedule', rpaScheduleReconciler({ clients, schedules, jobs, events, now }));
-  const rpaQueue = controller('rpaqueue', rpaQueueReconciler({ clients, queues, db, events, now }));
+  const rpaQueue = controller('rpaqueue', rpaQueueReconciler({ clients, queues, workflows, db, events, now }));
 
   // Which keys each object concerns.
   for (const i of jobs.informers) {
@@ -156,6 +156,13 @@ export function buildOperator(opts: OperatorOptions): Operator {
   }
   for (const i of workflows.informers) {
     rpaWorkflow.watch(i);
+    // Queues running this workflow snapshot it again.
+    rpaQueue.watch(i, (wf) =>
+      queues
+        .list(wf.metadata.namespace)
+        .filter((q) => (q.spec as { workflowRef?: { name?: string } } | undefined)?.workflowRef?.name === wf.metadata.name)
+        .map((q) => objectKey(q)),
+    );
     // Jobs waiting for this workflow (not yet queued) try again.
     rpaJob.watch(i, (wf) =>
       jobs

@@ -19,6 +19,9 @@ export interface QueueRow {
   slaSeconds?: number | undefined;
   /** graphile scale: lower runs first. */
   priority: number;
+  /** The workflow snapshot the items run (a WorkflowSpec); null while the RpaWorkflow is missing or invalid. */
+  workflow?: unknown;
+  workflowDigest?: string | null;
 }
 
 /** Writes the queue's row (insert or update); a no-op write when nothing changed. */
@@ -26,26 +29,30 @@ export async function upsertQueue(db: Queryable, q: QueueRow): Promise<void> {
   await db.query(
     `insert into aether.queues (namespace, name, uid, pool, workflow_ref, max_retries, backoff_seconds, backoff_max_seconds,
                                 unique_reference, item_ttl_seconds, in_progress_timeout_seconds, retention_seconds,
-                                sla_seconds, priority)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                sla_seconds, priority, workflow, workflow_digest)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      on conflict (namespace, name) do update
         set uid = excluded.uid, pool = excluded.pool, workflow_ref = excluded.workflow_ref,
             max_retries = excluded.max_retries, backoff_seconds = excluded.backoff_seconds,
             backoff_max_seconds = excluded.backoff_max_seconds, unique_reference = excluded.unique_reference,
             item_ttl_seconds = excluded.item_ttl_seconds, in_progress_timeout_seconds = excluded.in_progress_timeout_seconds,
             retention_seconds = excluded.retention_seconds, sla_seconds = excluded.sla_seconds,
-            priority = excluded.priority, updated_at = now()
+            priority = excluded.priority, workflow = excluded.workflow, workflow_digest = excluded.workflow_digest,
+            updated_at = now()
       where (queues.uid, queues.pool, queues.workflow_ref, queues.max_retries, queues.backoff_seconds,
              queues.backoff_max_seconds, queues.unique_reference, queues.item_ttl_seconds,
-             queues.in_progress_timeout_seconds, queues.retention_seconds, queues.sla_seconds, queues.priority)
+             queues.in_progress_timeout_seconds, queues.retention_seconds, queues.sla_seconds, queues.priority,
+             queues.workflow_digest)
             is distinct from
             (excluded.uid, excluded.pool, excluded.workflow_ref, excluded.max_retries, excluded.backoff_seconds,
              excluded.backoff_max_seconds, excluded.unique_reference, excluded.item_ttl_seconds,
-             excluded.in_progress_timeout_seconds, excluded.retention_seconds, excluded.sla_seconds, excluded.priority)`,
+             excluded.in_progress_timeout_seconds, excluded.retention_seconds, excluded.sla_seconds, excluded.priority,
+             excluded.workflow_digest)`,
     [
       q.namespace, q.name, q.uid ?? null, q.pool, JSON.stringify(q.workflowRef), q.maxRetries, q.backoffSeconds,
       q.backoffMaxSeconds, q.uniqueReference, q.itemTtlSeconds ?? null, q.inProgressTimeoutSeconds,
       q.retentionSeconds ?? null, q.slaSeconds ?? null, q.priority,
+      q.workflow === undefined || q.workflow === null ? null : JSON.stringify(q.workflow), q.workflowDigest ?? null,
     ],
   );
 }
@@ -65,6 +72,8 @@ interface QueueDbRow {
   retention_seconds: number | null;
   sla_seconds: number | null;
   priority: number;
+  workflow: unknown;
+  workflow_digest: string | null;
 }
 
 export async function getQueue(db: Queryable, opts: { namespace: string; name: string }): Promise<QueueRow | null> {
@@ -86,13 +95,28 @@ export async function getQueue(db: Queryable, opts: { namespace: string; name: s
     retentionSeconds: row.retention_seconds ?? undefined,
     slaSeconds: row.sla_seconds ?? undefined,
     priority: row.priority,
+    workflow: row.workflow,
+    workflowDigest: row.workflow_digest,
   };
 }
 
-/** The queues of a pool (robots of the pool take their items; the scaler counts them). */
-export async function queuesOfPool(db: Queryable, opts: { namespace: string; pool: string }): Promise<string[]> {
-  const r = await db.query<{ name: string }>('select name from aether.queues where namespace = $1 and pool = $2 order by name', [opts.namespace, opts.pool]);
-  return r.rows.map((x) => x.name);
+export interface PoolQueue {
+  name: string;
+  /** The workflow snapshot (a WorkflowSpec, to be parsed by the caller). */
+  workflow: unknown;
+  workflowDigest: string;
+  /** The RpaWorkflow's name (where self-healing keeps its records). */
+  workflowName: string;
+}
+
+/** The queues of a pool whose workflow is known: robots of the pool take their items. */
+export async function queuesOfPool(db: Queryable, opts: { namespace: string; pool: string }): Promise<PoolQueue[]> {
+  const r = await db.query<{ name: string; workflow: unknown; workflow_digest: string; workflow_name: string }>(
+    `select name, workflow, workflow_digest, workflow_ref->>'name' as workflow_name
+       from aether.queues where namespace = $1 and pool = $2 and workflow is not null order by name`,
+    [opts.namespace, opts.pool],
+  );
+  return r.rows.map((x) => ({ name: x.name, workflow: x.workflow, workflowDigest: x.workflow_digest, workflowName: x.workflow_name }));
 }
 
 /** Removes the queue and (cascade) its items: the RpaQueue was deleted. True when it existed. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { provisionTenant } from '../../tenancy/index.js';
 import { migratedQueueDatabase } from '../testing/database.js';
+import { testQueueRow } from '../testing/queues.js';
 import { abandonItems, deleteFinishedItemsBefore } from './housekeeping.js';
 import { QUEUE_ITEM_CHANNEL } from './notify.js';
 import { getQueue, upsertQueue, type QueueRow } from './queues.js';
@@ -32,19 +33,7 @@ afterAll(async () => {
 });
 
 function queue(name: string, over: Partial<QueueRow> = {}): QueueRow {
-  return {
-    namespace: 'ns1',
-    name,
-    pool: 'web',
-    workflowRef: { name: 'invoice' },
-    maxRetries: 2,
-    backoffSeconds: 0,
-    backoffMaxSeconds: 0,
-    uniqueReference: 'reject',
-    inProgressTimeoutSeconds: 3600,
-    priority: 0,
-    ...over,
-  };
+  return testQueueRow('ns1', name, { maxRetries: 2, ...over });
 }
 const ref = (q: QueueRow) => ({ namespace: q.namespace, name: q.name });
 const claim = (q: QueueRow, robot = 'r1') => claimItem(pool, { namespace: q.namespace, queue: q.name, robot });
@@ -92,7 +81,7 @@ describe('work item store', () => {
     const [a] = await addItems(pool, ref(rq), parseItems([{ reference: 'r', data: { v: 1 } }]));
     const [b] = await addItems(pool, ref(rq), parseItems([{ reference: 'r', data: { v: 2 } }]));
     expect(b).toEqual({ index: 0, id: a!.id, result: 'replaced' });
-    expect((await getItem(pool, { namespace: 'ns1', queue: 'replace', id: a!.id }))!.data).toEqual({ v: 2 });
+    expect(await getItem(pool, { namespace: 'ns1', queue: 'replace', id: a!.id })).toMatchObject({ data: { v: 2 }, runSeq: 1 });
     await claim(rq);
     const [c] = await addItems(pool, ref(rq), parseItems([{ reference: 'r', data: { v: 3 } }]));
     expect(c!.result).toBe('duplicate');
@@ -150,7 +139,7 @@ describe('work item store', () => {
 
     // retried by hand: New again, counters reset
     expect(await retryItems(pool, { namespace: 'ns1', queue: 'fail', ids: [item!.id, biz!.id] })).toHaveLength(2);
-    expect(await getItem(pool, { namespace: 'ns1', queue: 'fail', id: item!.id })).toMatchObject({ status: 'New', retries: 0, error: null });
+    expect(await getItem(pool, { namespace: 'ns1', queue: 'fail', id: item!.id })).toMatchObject({ status: 'New', retries: 0, error: null, runSeq: 1 });
   });
 
   it('the back-off postpones a retried item', async () => {

@@ -42,6 +42,8 @@ export interface Item {
   data: Record<string, unknown>;
   status: ItemStatus;
   retries: number;
+  /** Bumped whenever the item is made New again from outside (replace, retry by hand): see runUid. */
+  runSeq: number;
   claimEpoch: number;
   robot: string | null;
   postponeUntil: Date | null;
@@ -63,6 +65,7 @@ interface ItemDbRow {
   payload: Record<string, unknown>;
   status: ItemStatus;
   retries: number;
+  run_seq: number;
   claim_epoch: number;
   robot: string | null;
   postpone_until: Date | null;
@@ -85,6 +88,7 @@ function toItem(r: ItemDbRow): Item {
     data: r.payload,
     status: r.status,
     retries: r.retries,
+    runSeq: r.run_seq,
     claimEpoch: r.claim_epoch,
     robot: r.robot,
     postponeUntil: r.postpone_until,
@@ -201,7 +205,7 @@ export async function deleteItems(db: Queryable, opts: { namespace: string; queu
 export async function retryItems(db: Queryable, opts: { namespace: string; queue: string; ids: string[] }): Promise<string[]> {
   const r = await db.query<{ id: string }>(
     `update aether.queue_items
-        set status = 'New', retries = 0, postpone_until = null, error = null, outputs = null, robot = null,
+        set status = 'New', retries = 0, run_seq = run_seq + 1, postpone_until = null, error = null, outputs = null, robot = null,
             started_at = null, finished_at = null, updated_at = now(),
             deadline = case when deadline <= now() then null else deadline end
       where namespace = $1 and queue = $2 and id = any($3::bigint[]) and status in ('Failed', 'Abandoned')

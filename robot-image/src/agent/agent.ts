@@ -1,4 +1,4 @@
-// Wiring of one robot process: DBOS + Chromium + the queue consumer for its pool, the status
+// Wiring of one robot process: DBOS + Chromium + the queue consumer for its pool (jobs and work items), the status
 // reporter, metrics/health and tracing. `startAgent` brings it all up in order; `stop` is the
 // graceful shutdown (stop fetching, finish or hand back running jobs within the grace period).
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,8 @@ import { createRobotRuntime } from './runtime.js';
 import { configMapTemplates } from './templates.js';
 import { configMapFiles } from './configmap-files.js';
 import { startTracing } from './tracing.js';
+import { createItemRunner } from '../queue/item-run.js';
+import { startItemConsumer } from '../queue/items.js';
 
 export { DBOS_APP_NAME } from './runtime.js';
 
@@ -76,7 +78,8 @@ export async function startAgent(
 
     const db = createPool({
       connectionString: config.databaseUrl,
-      max: 2,
+      // the job consumer's writes, and the item consumer's claims and per-step fence checks
+      max: 4,
       settings: config.database,
       logger: log,
       name: 'aether-robot',
@@ -161,6 +164,18 @@ export async function startAgent(
         ...(config.testCrashAfterStep !== undefined && { crashAfterStep: config.testCrashAfterStep }),
       },
     });
+    // Work items of the pool's RpaQueues, through the same engine (one item = one durable run).
+    const items = await startItemConsumer({
+      db,
+      databaseUrl: config.databaseUrl,
+      dbSettings: config.database,
+      namespace: config.namespace,
+      pool: config.pool,
+      robotId,
+      concurrency: config.concurrency,
+      run: createItemRunner({ engine: runtime.engine, db, logger: log }),
+      logger: log,
+    });
     accepting = true;
     // A browser that stops starting ends the robot (not ready, then exit): its jobs are back in the queue.
     const fault = runtime.environmentFault.then((err) => Promise.reject(err));
@@ -184,7 +199,10 @@ export async function startAgent(
             { graceSeconds: config.shutdownGraceSeconds },
             'stopping: no new jobs; running ones finish or go back',
           );
-          await theConsumer.stop({ deadlineMs: config.shutdownGraceSeconds * 1000 });
+          await Promise.all([
+            theConsumer.stop({ deadlineMs: config.shutdownGraceSeconds * 1000 }),
+            items.stop({ deadlineMs: config.shutdownGraceSeconds * 1000 }),
+          ]);
           await cleanup();
           log.info('robot stopped');
         })()),

@@ -1,4 +1,5 @@
-// The RpaQueue controller: mirrors the queue's spec to aether.queues (the items' SQL reads it), runs the
+// The RpaQueue controller: mirrors the queue's spec and a snapshot of its workflow to aether.queues (the
+// items' SQL and the robots read it; no valid workflow, no item is taken), runs the
 // queue's housekeeping (abandon what waited or ran too long, delete finished items past retention), and
 // writes the item counts, the oldest New item and the SLA verdict to status — at most once a second per
 // queue, however fast items move. A breached SLA is an Event and a NOTIFY on aether_queue_sla. Read
@@ -20,8 +21,8 @@ import { done, TerminalError, type ReconcileResult } from '../../runtime/result.
 import type { KindCache } from '../cache.js';
 import { crRef, type KubeClients } from '../kube.js';
 import { CONDITIONS } from '../names.js';
-import { timeOf, type RpaQueueObject } from '../objects.js';
-import { decideQueue, queueRow } from './decide.js';
+import { timeOf, type RpaQueueObject, type RpaWorkflowObject } from '../objects.js';
+import { decideQueue, queueRow, resolveQueueWorkflow } from './decide.js';
 
 /** Finished items deleted per pass (small batches keep the locks short). */
 const RETENTION_BATCH = 1000;
@@ -29,6 +30,7 @@ const RETENTION_BATCH = 1000;
 export interface RpaQueueControllerDeps {
   clients: KubeClients;
   queues: KindCache<RpaQueueObject>;
+  workflows: KindCache<RpaWorkflowObject>;
   db: pg.Pool;
   events: EventRecorder;
   now: () => number;
@@ -62,12 +64,13 @@ export function rpaQueueReconciler(deps: RpaQueueControllerDeps): Reconcile {
     const spec = parsed.data;
     const now = deps.now();
     // Apply the spec and the housekeeping; then read the counts they leave.
-    await upsertQueue(deps.db, queueRow({ namespace: key.namespace, name: key.name, uid: q.metadata.uid }, spec));
+    const workflow = resolveQueueWorkflow(spec, (name) => deps.workflows.get(key.namespace, name));
+    await upsertQueue(deps.db, queueRow({ namespace: key.namespace, name: key.name, uid: q.metadata.uid }, spec, workflow));
     const abandoned = await abandonItems(deps.db, { namespace: key.namespace, queue: key.name });
     await deleteFinishedItemsBefore(deps.db, { namespace: key.namespace, queue: key.name, before: new Date(now - spec.retentionSeconds * 1000), limit: RETENTION_BATCH });
     const counts = await queueCounts(deps.db, { namespace: key.namespace, queue: key.name });
     const lastWriteAt = Math.max(lastWrites.get(id) ?? -Infinity, timeOf(q.status?.countsTime) ?? -Infinity);
-    const d = decideQueue({ spec, status: q.status, counts, lastWriteAt: Number.isFinite(lastWriteAt) ? lastWriteAt : undefined, now });
+    const d = decideQueue({ spec, status: q.status, counts, workflow, lastWriteAt: Number.isFinite(lastWriteAt) ? lastWriteAt : undefined, now });
     if (abandoned > 0) {
       void deps.events.record(q, { type: 'Warning', reason: REASONS.ItemsAbandoned, message: `${abandoned} items passed their deadline or ran past the in-progress timeout` });
     }

@@ -4,7 +4,18 @@
 import { graphilePriority } from '../../../../api/queue/priority.js';
 import type { QueueRow, UniqueReferencePolicy } from '../../../../api/queue/items/queues.js';
 import type { QueueCounts } from '../../../../api/queue/items/store.js';
-import { kubeTime, REASONS, type RpaQueueSpec, type RpaQueueStatus, type UniqueReferencePolicySpec } from '../../../../api/v1alpha1/index.js';
+import { workflowDigest } from '../../../../api/queue/digest.js';
+import {
+  formatProblem,
+  kubeTime,
+  REASONS,
+  validateWorkflow,
+  WorkflowSpec,
+  type RpaQueueSpec,
+  type RpaQueueStatus,
+  type UniqueReferencePolicySpec,
+} from '../../../../api/v1alpha1/index.js';
+import type { RpaWorkflowObject } from '../objects.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { requeueAfter, type ReconcileResult } from '../../runtime/result.js';
 import { CONDITIONS } from '../names.js';
@@ -16,9 +27,30 @@ export const QUEUE_RESYNC_MS = 30_000;
 
 const POLICIES: Record<UniqueReferencePolicySpec, UniqueReferencePolicy> = { Reject: 'reject', Replace: 'replace', AllowDuplicates: 'allow' };
 
-/** The aether.queues row of a queue's spec. */
-export function queueRow(meta: { namespace: string; name: string; uid: string }, spec: RpaQueueSpec): QueueRow {
+export type QueueWorkflow = { ok: true; workflow: WorkflowSpec } | { ok: false; reason: 'WorkflowNotFound' | 'WorkflowInvalid'; message: string };
+
+/** The workflow a queue's items run: the referenced RpaWorkflow, valid, with no credential slots. */
+export function resolveQueueWorkflow(spec: RpaQueueSpec, lookup: (name: string) => RpaWorkflowObject | undefined): QueueWorkflow {
+  const name = spec.workflowRef.name;
+  const wf = lookup(name);
+  if (!wf) return { ok: false, reason: REASONS.WorkflowNotFound, message: `RpaWorkflow ${name} does not exist` };
+  const generation = wf.metadata.generation ?? 1;
+  const pinned = spec.workflowRef.generation;
+  if (pinned !== undefined && pinned !== generation)
+    return { ok: false, reason: REASONS.WorkflowInvalid, message: `spec.workflowRef.generation: pinned generation ${pinned}, but RpaWorkflow ${name} is at generation ${generation}` };
+  const problems = validateWorkflow(wf.spec);
+  if (problems.length > 0) return { ok: false, reason: REASONS.WorkflowInvalid, message: `RpaWorkflow ${name}: ${problems.map(formatProblem).join('; ')}` };
+  const workflow = WorkflowSpec.parse(wf.spec);
+  if ((workflow.credentials ?? []).length > 0)
+    return { ok: false, reason: REASONS.WorkflowInvalid, message: `RpaWorkflow ${name} declares credential slots: a queue cannot bind them yet` };
+  return { ok: true, workflow };
+}
+
+/** The aether.queues row of a queue's spec (workflow null while it cannot be resolved). */
+export function queueRow(meta: { namespace: string; name: string; uid: string }, spec: RpaQueueSpec, wf?: QueueWorkflow): QueueRow {
   return {
+    workflow: wf?.ok ? wf.workflow : null,
+    workflowDigest: wf?.ok ? workflowDigest(wf.workflow) : null,
     namespace: meta.namespace,
     name: meta.name,
     uid: meta.uid,
@@ -67,6 +99,7 @@ export interface QueueWorld {
   spec: RpaQueueSpec;
   status: RpaQueueStatus | undefined;
   counts: QueueCounts;
+  workflow: QueueWorkflow;
   /** The last counts write of this operator for the queue, or status.countsTime, whichever is later. */
   lastWriteAt: number | undefined;
   now: number;
@@ -87,11 +120,15 @@ export function decideQueue(w: QueueWorld): QueueDecision {
   const verdict = slaVerdict(spec.slaSeconds, oldestNewAt, now);
   const oldest = oldestNewAt === undefined ? undefined : kubeTime(new Date(oldestNewAt));
   const ready = status?.conditions?.find((c) => c.type === CONDITIONS.ready);
+  const readyNow = w.workflow.ok
+    ? { type: CONDITIONS.ready, status: 'True' as const, reason: REASONS.QueueReady, message: `robots of pool ${spec.pool} take the items` }
+    : { type: CONDITIONS.ready, status: 'False' as const, reason: w.workflow.reason, message: `${w.workflow.message}: robots take no item until it is fixed` };
   const changed =
     JSON.stringify(status?.items ?? null) !== JSON.stringify(items) ||
     status?.oldestNewItemTime !== oldest ||
     status?.sla !== verdict.sla ||
-    ready?.status !== 'True';
+    ready?.status !== readyNow.status ||
+    ready?.message !== readyNow.message;
   const gate = countsWriteDecision({ now, lastWriteAt: w.lastWriteAt, changed });
   const recheck = Math.min(QUEUE_RESYNC_MS, verdict.recheckInMs ?? QUEUE_RESYNC_MS);
   if (!gate.write) return { report: undefined, slaBreached: false, result: requeueAfter(gate.retryInMs > 0 ? Math.min(gate.retryInMs, recheck) : recheck) };
@@ -100,8 +137,9 @@ export function decideQueue(w: QueueWorld): QueueDecision {
   return {
     report: {
       fields: { items, oldestNewItemTime: oldest ?? null, sla: verdict.sla ?? null, countsTime: kubeTime(new Date(now)) },
-      conditions: [{ type: CONDITIONS.ready, status: 'True', reason: REASONS.QueueReady, message: `robots of pool ${spec.pool} take the items` }],
+      conditions: [readyNow],
       events: [
+        ...(readyNow.status === 'False' && ready?.message !== readyNow.message ? [{ type: 'Warning' as const, reason: readyNow.reason, message: readyNow.message }] : []),
         ...(slaBreached
           ? [{ type: 'Warning' as const, reason: REASONS.SlaBreached, message: `the oldest New item has waited longer than the SLA of ${spec.slaSeconds}s (${counts.new} items waiting)` }]
           : []),

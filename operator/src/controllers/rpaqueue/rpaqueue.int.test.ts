@@ -1,4 +1,4 @@
-// The RpaQueue controller on the real API server and Postgres: the spec mirrored to aether.queues, the
+// The RpaQueue controller on the real API server and Postgres: the spec and its workflow mirrored to aether.queues, the
 // counts and the oldest item in status (and so in `kubectl get rpaqueues`) as items move, a SlaBreached
 // Event and a NOTIFY on aether_queue_sla, and the items gone with the queue.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -9,7 +9,7 @@ import { addItems, claimItem, completeItem, failItem } from '../../../../api/que
 import { parseItems } from '../../../../api/queue/items/validate.js';
 import { QUEUE_SLA_CHANNEL } from '../../../../api/queue/items/notify.js';
 import type { Operator } from '../../operator.js';
-import { createObject, eventsFor, setUpEnv, startTestOperator, tearDownEnv, waitForGone, waitForObject, type TestEnv } from '../../testing/operator-env.js';
+import { createObject, eventsFor, NOOP_WORKFLOW, setUpEnv, startTestOperator, tearDownEnv, waitForGone, waitForObject, type TestEnv } from '../../testing/operator-env.js';
 
 jest.setTimeout(120_000);
 
@@ -20,6 +20,7 @@ describe('RpaQueue controller', () => {
   beforeAll(async () => {
     env = await setUpEnv('rpaqueue');
     operator = await startTestOperator(env);
+    await createObject(env, 'RpaWorkflow', 'invoice', NOOP_WORKFLOW);
   });
   afterAll(async () => {
     await operator?.stop();
@@ -28,8 +29,9 @@ describe('RpaQueue controller', () => {
 
   it('mirrors the spec, counts items as they move, and deletes the items with the queue', async () => {
     await createObject(env, 'RpaQueue', 'invoices', { pool: 'web', workflowRef: { name: 'invoice' }, uniqueReference: 'Replace', retry: { maxRetries: 1, backoffSeconds: 0, maxBackoffSeconds: 0 } });
-    const row = await waitFor('the queue row', () => getQueue(env.db, { namespace: env.namespace, name: 'invoices' }));
+    const row = await waitFor('the queue row', async () => (await getQueue(env.db, { namespace: env.namespace, name: 'invoices' })) ?? undefined);
     expect(row).toMatchObject({ pool: 'web', uniqueReference: 'replace', maxRetries: 1 });
+    await waitFor('the workflow snapshot', async () => (await getQueue(env.db, { namespace: env.namespace, name: 'invoices' }))?.workflow ?? undefined);
     await waitForObject(env, 'RpaQueue', 'invoices', 'Ready', (o) => o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ?? false);
 
     const q = { namespace: env.namespace, name: 'invoices' };
@@ -48,7 +50,7 @@ describe('RpaQueue controller', () => {
     await waitForGone(env, 'RpaQueue', 'invoices');
     await waitFor('the items deleted', async () => {
       const r = await env.db.query<{ n: number }>('select count(*)::int as n from aether.queue_items where namespace = $1', [env.namespace]);
-      return r.rows[0]!.n === 0 && (await getQueue(env.db, q)) === null;
+      return (r.rows[0]!.n === 0 && (await getQueue(env.db, q)) === null) || undefined;
     });
   });
 
@@ -60,13 +62,13 @@ describe('RpaQueue controller', () => {
     await listener.query(`listen ${QUEUE_SLA_CHANNEL}`);
     try {
       await createObject(env, 'RpaQueue', 'urgent', { pool: 'web', workflowRef: { name: 'invoice' }, slaSeconds: 1 });
-      await waitFor('the queue row', () => getQueue(env.db, { namespace: env.namespace, name: 'urgent' }));
+      await waitFor('the queue row', async () => (await getQueue(env.db, { namespace: env.namespace, name: 'urgent' })) ?? undefined);
       await addItems(env.db, { namespace: env.namespace, name: 'urgent' }, parseItems([{ reference: 'late' }]));
       const breached = await waitForObject(env, 'RpaQueue', 'urgent', 'SLA Breached', (o) => o.status?.sla === 'Breached');
       expect(breached.status?.items?.new).toBe(1);
       const event = await waitFor('a SlaBreached event', async () => (await eventsFor(env, 'urgent')).find((e) => e.reason === 'SlaBreached'));
       expect(event.type).toBe('Warning');
-      await waitFor('the SLA notice', async () => notices.length > 0);
+      await waitFor('the SLA notice', async () => notices[0]);
       expect(JSON.parse(notices[0]!)).toMatchObject({ namespace: env.namespace, queue: 'urgent', slaSeconds: 1, new: 1 });
       expect(notices).toHaveLength(1);
     } finally {

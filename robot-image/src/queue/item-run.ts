@@ -1,0 +1,77 @@
+// One work item = one durable run of its queue's workflow, with the item's data as params: the same
+// engine as an RpaJob (each step a DBOS step, checkpointed before the next), under the run id
+// 'item-<id>-<runSeq>' and attempt retries + 1. A crash keeps both, so the robot that takes the item next
+// resumes the same DBOS workflow at its first step without a checkpoint; an application failure's retry
+// is a fresh attempt. Every step is fenced by the item's claim epoch (holdsItem): once the item was
+// released to another robot, this one records nothing more.
+//
+// Failure kinds: an uncaught failure of an `assert` step is a business failure (the item's data are wrong:
+// not retried); anything else — a step that could not run, a timeout, the robot itself — is an application
+// failure, retried with back-off up to the queue's maxRetries.
+import type pg from 'pg';
+import type { Logger } from '../../../api/log.js';
+import { holdsItem, type ItemError } from '../../../api/queue/items/store.js';
+import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
+import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
+import type { AttemptResult, Engine } from '../engine/index.js';
+import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
+
+/** The run id of an item's durable workflow (see the header). */
+export function itemRunUid(item: { id: string; runSeq: number }): string {
+  return `item-${item.id}-${item.runSeq}`;
+}
+
+/** The error kind of a failed step: business for an `assert`, application for anything else. */
+export function failureKind(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>, stepPath: string | undefined): ItemError['kind'] {
+  if (!stepPath) return 'application';
+  const actions = actionsById(workflow);
+  return (actions.get(stepIdOfCheckpoint(stepPath)) ?? actions.get(stepPath)) === 'assert' ? 'business' : 'application';
+}
+
+/** What an attempt's result means for the item (pure). */
+export function itemOutcomeOf(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>, result: AttemptResult): ItemOutcome {
+  switch (result.status) {
+    case 'succeeded':
+      return { status: 'succeeded', outputs: result.outputs };
+    case 'failed': {
+      const step = result.error.stepId;
+      return {
+        status: 'failed',
+        error: { kind: failureKind(workflow, step), message: result.error.message, ...(step && { step }), ...(result.error.reason && { code: result.error.reason }) },
+      };
+    }
+    case 'stopped':
+      return {
+        status: 'failed',
+        error: { kind: 'application', code: result.reason, message: `the run stopped: ${result.reason}`, ...(result.stepId && { step: result.stepId }) },
+      };
+    case 'suspended':
+    case 'halted':
+    case 'superseded':
+      // Stopped without an outcome of its own: the item is (or will be) released to another robot.
+      return { status: 'halted' };
+  }
+}
+
+export function createItemRunner(deps: { engine: Pick<Engine, 'runAttempt'>; db: pg.Pool; logger: Logger }): ItemRun {
+  const workflows = new Map<string, WorkflowSpec>();
+  const workflowOf = (digest: string, raw: unknown): WorkflowSpec => {
+    let wf = workflows.get(digest);
+    if (!wf) workflows.set(digest, (wf = WorkflowSpec.parse(raw)));
+    return wf;
+  };
+  return async ({ item, queue, signal }: ItemJob): Promise<ItemOutcome> => {
+    const workflow = workflowOf(queue.workflowDigest, queue.workflow);
+    const result = await deps.engine.runAttempt({
+      runUid: itemRunUid(item),
+      attempt: item.retries + 1,
+      workflow,
+      params: item.data,
+      halt: signal,
+      holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
+      logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
+      workflowKey: { namespace: item.namespace, name: queue.workflowName },
+    });
+    return itemOutcomeOf(workflow, result);
+  };
+}
