@@ -2,7 +2,8 @@
 // ServiceAccount token, against a real API server, kube-apiserver and PostgreSQL.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { upsertQueue } from '../../api/queue/items/queues.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +93,26 @@ describe('kubectl aether', () => {
     const replayed = await kubectlAether('editor', ['dlq', 'replay', uid]);
     expect(replayed.stderr).toBe('');
     expect(replayed.stdout).toMatch(/^rpajob\.rpa\.aether\.dev\/invoice-7-replay-\w+ created\n$/);
+  });
+
+  it('queue add -f items.jsonl adds the items once; queue items lists them', async () => {
+    await upsertQueue(env.db, {
+      namespace: env.nsA, name: 'invoices', pool: 'default', workflowRef: { name: 'none' }, maxRetries: 1, backoffSeconds: 1,
+      backoffMaxSeconds: 10, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+    });
+    writeFileSync(join(work, 'items.jsonl'), Array.from({ length: 25 }, (_, i) => JSON.stringify({ reference: `inv-${i}`, data: { n: i } })).join('\n') + '\n');
+    const refused = await kubectlAether('viewer', ['queue', 'add', 'invoices', '-f', 'items.jsonl']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 403: .*may not create rpaqueues\/items/);
+    const added = await kubectlAether('editor', ['queue', 'add', 'invoices', '-f', 'items.jsonl']);
+    expect(added.stdout).toBe('25 added, 0 duplicate, 0 replaced\n');
+    const again = await kubectlAether('editor', ['queue', 'add', 'invoices', '-f', 'items.jsonl']);
+    expect(again.stdout).toBe('0 added, 25 duplicate, 0 replaced\n');
+    const list = await kubectlAether('viewer', ['queue', 'items', 'invoices']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(26);
+    expect(lines[1]).toMatch(/^\d+\s+inv-0\s+New\s+0\s/);
   });
 
   it('robots lists the live robots; an unknown dead letter is an error with exit code 1', async () => {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../client/paths.js';
-import { age, stepLine, table } from './format.js';
+import { age, parseJsonLines, stepLine, table } from './format.js';
 
 export interface PluginIo {
   env: Record<string, string | undefined>;
@@ -28,6 +28,8 @@ Commands:
   dlq list [--pool p]           dead letters (runs that failed for good)
   dlq replay <uid>              run a dead letter again as a new RpaJob
   robots [--all]                robots with their heartbeat and current jobs
+  queue add <queue> -f items.jsonl   add work items (one JSON object a line: reference, data, priority, ...)
+  queue items <queue> [--status s]   a queue's items (oldest first)
 
 Flags:
   -n, --namespace <ns>   namespace (default: the kubeconfig context's, else default)
@@ -38,6 +40,17 @@ Flags:
 `;
 
 class UsageError extends Error {}
+
+interface Flags {
+  pool?: string;
+  all?: boolean;
+  /** The -f file's text. */
+  file?: string;
+  status?: string;
+}
+
+/** Items per request: the API server's bulk limit. */
+const ITEMS_PER_REQUEST = 10_000;
 
 /** The kubeconfig user's bearer token (static, file or exec plugin), as client-node would send it. */
 async function kubeconfigToken(kc: KubeConfig): Promise<string | undefined> {
@@ -61,7 +74,7 @@ function failIf(res: { response: Response; error?: unknown }, what: string): voi
   throw new Error(`${what}: HTTP ${res.response.status}${e?.message ? `: ${e.message}` : ''}`);
 }
 
-const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: { pool?: string; all?: boolean; file?: string }) => Promise<void>> = {
+const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promise<void>> = {
   async jobs({ api, namespace, io }) {
     const r = await api.GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace } } });
     failIf(r, 'listing jobs');
@@ -127,6 +140,33 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: { pool?: string
     } else throw new UsageError('dlq needs list or replay');
   },
 
+  async queue({ api, namespace, io }, [sub, queue], flags) {
+    if (!queue) throw new UsageError('queue needs add or items and a queue name');
+    const path = { namespace, queue };
+    if (sub === 'add') {
+      if (flags.file === undefined) throw new UsageError('queue add needs -f <items.jsonl>');
+      const items = parseJsonLines(flags.file) as Array<{ reference?: string; data?: Record<string, unknown> }>;
+      const totals = { added: 0, duplicate: 0, replaced: 0 };
+      for (let i = 0; i < items.length; i += ITEMS_PER_REQUEST) {
+        const r = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items: items.slice(i, i + ITEMS_PER_REQUEST) } });
+        failIf(r, `adding items ${i + 1}-${Math.min(items.length, i + ITEMS_PER_REQUEST)} to ${queue}`);
+        for (const k of ['added', 'duplicate', 'replaced'] as const) totals[k] += r.data![k];
+      }
+      io.stdout.write(`${totals.added} added, ${totals.duplicate} duplicate, ${totals.replaced} replaced\n`);
+    } else if (sub === 'items') {
+      const rows: string[][] = [];
+      for (let after: string | undefined; ; ) {
+        const query = { limit: 1000, ...(after && { after }), ...(flags.status && { status: flags.status as 'New' }) };
+        const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path, query } });
+        failIf(r, `listing the items of ${queue}`);
+        for (const it of r.data!.items) rows.push([it.id, it.reference ?? '', it.status, String(it.retries), it.robot ?? '', age(it.createdAt), it.error?.message.slice(0, 60) ?? '']);
+        after = r.data!.next;
+        if (after === undefined) break;
+      }
+      io.stdout.write(table(['ID', 'REFERENCE', 'STATUS', 'RETRIES', 'ROBOT', 'AGE', 'ERROR'], rows));
+    } else throw new UsageError('queue needs add or items');
+  },
+
   async robots({ api, namespace, io }, _args, flags) {
     const r = await api.GET('/api/v1/namespaces/{namespace}/robots', {
       params: { path: { namespace }, query: { ...(flags.pool && { pool: flags.pool }), ...(flags.all && { all: 'true' as const }) } },
@@ -151,6 +191,7 @@ export async function runPlugin(argv: string[], io: PluginIo): Promise<number> {
         output: { type: 'string', short: 'o' },
         file: { type: 'string', short: 'f' },
         pool: { type: 'string' },
+        status: { type: 'string' },
         all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -173,7 +214,12 @@ export async function runPlugin(argv: string[], io: PluginIo): Promise<number> {
     const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
     const api = createClient<paths>({ baseUrl: server.replace(/\/+$/, ''), headers: { Authorization: `Bearer ${token}` } });
     const ctx: Ctx = { api, namespace, io, ...(values.output !== undefined && { output: values.output }) };
-    await run(ctx, args, { ...(values.pool !== undefined && { pool: values.pool }), ...(values.all !== undefined && { all: values.all }), ...(values.file !== undefined && { file: readFileSync(join(io.cwd, values.file), 'utf8') }) });
+    await run(ctx, args, {
+      ...(values.pool !== undefined && { pool: values.pool }),
+      ...(values.all !== undefined && { all: values.all }),
+      ...(values.status !== undefined && { status: values.status }),
+      ...(values.file !== undefined && { file: readFileSync(values.file === '-' ? 0 : join(io.cwd, values.file), 'utf8') }),
+    });
     return 0;
   } catch (err) {
     io.stderr.write(`kubectl aether: ${(err as Error).message}\n`);

@@ -5,6 +5,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { migrateDbosSchema } from '../../migrations/dbos.js';
 import { kubeRequest } from '../../e2e/api/client.js';
 import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+import { upsertQueue } from '../../api/queue/items/queues.js';
+import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
 import { ROUTES } from './routes.js';
 
 let env: ApiServerTestEnv;
@@ -27,6 +29,7 @@ function urlOf(path: string, namespace: string): string {
       .replace('{name}', 'some-job')
       .replace('{uid}', randomUUID())
       .replace('{artifact}', 'a.pdf')
+      .replace('{id}', '1')
       .replace(/\{\w+\}/g, 'x')
   );
 }
@@ -49,6 +52,38 @@ async function insertRun(namespace: string, name: string, opts: { uid?: string; 
     ],
   );
   return uid;
+}
+
+/** A real SSE client of the namespace's event stream (fetch, reading the body as it arrives). */
+async function openEvents(token: string): Promise<{ next(event: string, needle: string): Promise<string>; close(): Promise<void> }> {
+  const abort = new AbortController();
+  const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = res.body!.getReader();
+  let text = '';
+  const frames = () => text.split('\n\n');
+  const readUntil = async (found: () => string | undefined): Promise<string> => {
+    for (let hit = found(); ; hit = found()) {
+      if (hit !== undefined) return hit;
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`the stream ended; got:\n${text}`);
+      text += Buffer.from(chunk.value).toString('utf8');
+    }
+  };
+  await readUntil(() => (text.includes(': ready') ? '' : undefined));
+  return {
+    /** The data of the first `event` frame containing `needle`. */
+    next: (event, needle) =>
+      readUntil(() => frames().find((f) => f.startsWith(`event: ${event}\n`) && f.includes(needle))?.split('\ndata: ')[1]),
+    async close() {
+      abort.abort();
+      await reader.cancel().catch(() => undefined);
+    },
+  };
 }
 
 describe('Aether API server', () => {
@@ -76,8 +111,8 @@ describe('Aether API server', () => {
     for (const route of writes) {
       const res = await fetch(urlOf(route.path, env.nsA), {
         method: route.method.toUpperCase(),
-        headers: { Authorization: `Bearer ${env.tokens.viewer}`, 'Content-Type': 'application/json' },
-        ...('body' in route && { body: JSON.stringify(route.operationId === 'createJob' ? { name: 'viewer-job', spec: JOB_SPEC } : { items: [] }) }),
+        headers: { Authorization: `Bearer ${env.tokens.viewer}`, ...('body' in route && { 'Content-Type': 'application/json' }) },
+        ...('body' in route && { body: JSON.stringify(route.operationId === 'createJob' ? { name: 'viewer-job', spec: JOB_SPEC } : { items: [{ reference: 'r' }] }) }),
       });
       expect([route.operationId, res.status]).toEqual([route.operationId, 403]);
     }
@@ -95,10 +130,17 @@ describe('Aether API server', () => {
     });
     expect(created.status).toBe(201);
     await insertRun(env.nsB, 'b-job', { state: 'failed' });
+    await upsertQueue(env.db, {
+      namespace: env.nsB, name: 'x', pool: 'default', workflowRef: { name: 'wf' }, maxRetries: 0, backoffSeconds: 1,
+      backoffMaxSeconds: 10, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+    });
+    const [bItem] = await addItems(env.db, { namespace: env.nsB, name: 'x' }, [{ reference: 'b-secret', data: { n: 1 } }]);
+    expect(bItem!.id).toMatch(/^\d+$/);
     for (const route of ROUTES.filter((r) => r.method === 'get')) {
-      const res = await fetch(urlOf(route.path, env.nsB).replace('some-job', 'b-job'), { headers: { Authorization: `Bearer ${env.tokens.editor}` } });
+      const url = urlOf(route.path, env.nsB).replace('some-job', 'b-job').replace('/items/1', `/items/${bItem!.id}`);
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${env.tokens.editor}` } });
       expect([route.operationId, res.status]).toEqual([route.operationId, 403]);
-      await res.body?.cancel();
+      expect(await res.text()).not.toContain('b-secret');
     }
   });
 
@@ -225,32 +267,73 @@ describe('Aether API server', () => {
   });
 
   it('delivers an RpaJob change to a real Server-Sent Events client', async () => {
-    const abort = new AbortController();
-    const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
-      headers: { Authorization: `Bearer ${env.tokens.viewer}`, Accept: 'text/event-stream' },
-      signal: abort.signal,
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    let text = '';
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error(`stream ended before ${needle}; got:\n${text}`);
-        text += Buffer.from(chunk.value).toString('utf8');
-      }
-    };
-    await readUntil(': ready');
+    const events = await openEvents(env.tokens.viewer);
     const created = await env.client(env.tokens.editor).POST('/api/v1/namespaces/{namespace}/jobs', {
       params: { path: { namespace: env.nsA } },
       body: { name: 'live', spec: JOB_SPEC },
     });
-    await readUntil('"name":"live"');
-    const frame = text.split('\n\n').find((f) => f.includes('"name":"live"'))!;
-    expect(frame).toMatch(/^event: job\n/);
-    expect(JSON.parse(frame.split('data: ')[1]!)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
-    abort.abort();
-    await reader.cancel().catch(() => undefined);
+    const frame = await events.next('job', '"name":"live"');
+    expect(JSON.parse(frame)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
+    await events.close();
   });
+
+  it('adds 1,000 items in one request idempotently by reference, checks their params, lists, retries and deletes them', async () => {
+    const namespace = env.nsA;
+    await upsertQueue(env.db, {
+      namespace, name: 'invoices', pool: 'default', workflowRef: { name: 'invoice-wf' }, maxRetries: 0, backoffSeconds: 1,
+      backoffMaxSeconds: 10, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+    });
+    const wf = await kubeRequest(env.kc, 'POST', `/apis/rpa.aether.dev/v1alpha1/namespaces/${namespace}/rpaworkflows`, {
+      apiVersion: 'rpa.aether.dev/v1alpha1',
+      kind: 'RpaWorkflow',
+      metadata: { name: 'invoice-wf' },
+      spec: { params: [{ name: 'amount', type: 'number', required: true }], steps: [{ id: 'open', action: 'goto', url: 'https://example.com/' }] },
+    });
+    expect(wf.status).toBe(201);
+    const events = await openEvents(env.tokens.viewer);
+    const api = env.client(env.tokens.editor);
+    const path = { namespace, queue: 'invoices' };
+    const items = Array.from({ length: 1000 }, (_, i) => ({ reference: `inv-${i}`, data: { amount: i } }));
+
+    const first = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items } });
+    expect(first.response.status).toBe(200);
+    expect([first.data!.added, first.data!.duplicate, first.data!.items.length]).toEqual([1000, 0, 1000]);
+    expect(JSON.parse(await events.next('item', 'invoices'))).toEqual({ queue: 'invoices' });
+    await events.close();
+
+    const again = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items: [...items.slice(0, 10), { reference: 'inv-new', data: { amount: 1 } }] } });
+    expect([again.data!.added, again.data!.duplicate]).toEqual([1, 10]);
+    expect(again.data!.items[3]!.id).toBe(first.data!.items[3]!.id);
+
+    const wrong = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items: [{ data: { amount: 'ten' } }] } });
+    expect(wrong.response.status).toBe(422);
+    expect(wrong.error!.message).toContain('items[0].data.amount: must be of type number');
+    const noQueue = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path: { namespace, queue: 'nope' } }, body: { items: [{}] } });
+    expect(noQueue.response.status).toBe(404);
+
+    const page = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path, query: { limit: 600 } } });
+    expect(page.data!.items).toHaveLength(600);
+    const rest = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path, query: { after: page.data!.next!, limit: 600 } } });
+    expect(rest.data!.items).toHaveLength(401);
+    expect(rest.data!.next).toBeUndefined();
+
+    const id = first.data!.items[0]!.id;
+    const item = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}', { params: { path: { ...path, id } } });
+    expect(item.data).toMatchObject({ id, reference: 'inv-0', status: 'New', data: { amount: 0 } });
+    const notFailed = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/retry', { params: { path: { ...path, id } } });
+    expect(notFailed.response.status).toBe(409);
+
+    const claimed = (await claimItem(env.db, { namespace, queue: 'invoices', robot: 'r9' }))!;
+    expect(await failItem(env.db, { id: claimed.id, epoch: claimed.claimEpoch, error: { kind: 'business', message: 'unknown customer' } })).toBe('Failed');
+    const failed = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path, query: { status: 'Failed' } } });
+    expect(failed.data!.items.map((i) => [i.id, i.error?.message])).toEqual([[claimed.id, 'unknown customer']]);
+    const retried = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/retry', { params: { path: { ...path, id: claimed.id } } });
+    expect(retried.data).toMatchObject({ id: claimed.id, status: 'New', error: null, retries: 0 });
+
+    const deleted = await api.DELETE('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}', { params: { path: { ...path, id } } });
+    expect(deleted.data).toMatchObject({ id, status: 'Deleted' });
+    const twice = await api.DELETE('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}', { params: { path: { ...path, id } } });
+    expect(twice.response.status).toBe(409);
+  });
+
 });

@@ -2,7 +2,7 @@
 // authenticated (TokenReview) and authorized (SubjectAccessReview on the route's access) before its
 // handler runs. Jobs go through the Kubernetes API with the server's own ServiceAccount; history is read
 // from PostgreSQL.
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../../api/log.js';
@@ -42,7 +42,17 @@ export class HttpError extends Error {
   }
 }
 
-const KUBE_REASONS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 410: 'Gone', 422: 'Invalid' };
+const KUBE_REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'AlreadyExists',
+  410: 'Gone',
+  422: 'Invalid',
+  // The Kubernetes API server busy or starting (e.g. a CRD's storage initializing): the caller retries.
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
 
 function errorReply(err: unknown): { status: number; body: { reason: string; message: string } } {
   if (err instanceof HttpError) return { status: err.status, body: { reason: err.reason, message: err.message } };
@@ -75,11 +85,13 @@ export interface RequestContext {
 async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const params = parse(route.params, request.params, 'path parameters') as Record<string, string>;
-    const query = (parse(route.query, request.query, 'query') ?? {}) as Record<string, unknown>;
-    const body = parse(route.body, request.body, 'body');
+    // Who and may they, before anything of the request is looked at: a caller without the right learns
+    // nothing from validation errors.
     const user = await deps.authorizer.authenticate(request.headers.authorization);
     // The object a request is about: a job by name, or the queue whose items it touches.
     await deps.authorizer.authorize(user, resourceAttributes(route.access, params.namespace!, params.name ?? params.queue));
+    const query = (parse(route.query, request.query, 'query') ?? {}) as Record<string, unknown>;
+    const body = parse(route.body, request.body, 'body');
     const result: HandlerResult = await handlers[route.operationId as OperationId]({ deps, user, params, query, body, request, reply });
     if (result.kind === 'json') await reply.code(result.status).type('application/json').send(result.body);
     else if (result.kind === 'bytes') {
@@ -99,6 +111,7 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
   } catch (err) {
     const { status, body } = errorReply(err);
     if (status >= 500) deps.logger.error({ err, operation: route.operationId }, 'request failed');
+    if (status === 429 || status === 503) reply.header('Retry-After', '1');
     if (!reply.sent) await reply.code(status).type('application/json').send(body);
   }
 }
@@ -110,7 +123,8 @@ export function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: 32 * 1024 * 1024,
-    disableRequestLogging: true,
+    // Handlers log what they did; per-request lines would only repeat the access log of a proxy.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(deps.https && { https: deps.https }),
   });
   const document = openApiDocument();

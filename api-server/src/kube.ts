@@ -5,7 +5,7 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { ApiRequestError, JsonApi } from '../../operator/src/runtime/json-api.js';
 import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1/common.js';
 import type { ResourceAttributes } from './access.js';
-import type { ReviewApi, UserInfo } from './auth.js';
+import { TtlCache, type ReviewApi, type UserInfo } from './auth.js';
 
 export { ApiRequestError };
 
@@ -32,8 +32,12 @@ export interface RpaJobObject {
 
 const jobsPath = (namespace: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpajobs`;
 
+/** How long a workflow read for item param checks is reused: bulk submits come in bursts. */
+const WORKFLOW_TTL_MS = 2000;
+
 export class KubeClient implements ReviewApi {
   private readonly api: JsonApi;
+  private readonly workflows = new TtlCache<Promise<{ spec: Record<string, unknown> } | null>>(WORKFLOW_TTL_MS, 1000);
   constructor(private readonly kc: KubeConfig) {
     this.api = new JsonApi(kc);
   }
@@ -100,14 +104,21 @@ export class KubeClient implements ReviewApi {
     });
   }
 
-  /** The RpaWorkflow `name`, or null when there is none. */
-  async getWorkflow(namespace: string, name: string): Promise<{ spec: Record<string, unknown> } | null> {
-    try {
-      return await this.api.request('GET', `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpaworkflows/${encodeURIComponent(name)}`);
-    } catch (err) {
-      if (err instanceof ApiRequestError && err.code === 404) return null;
-      throw err;
+  /** The RpaWorkflow `name`, or null when there is none; a read is reused for WORKFLOW_TTL_MS. */
+  getWorkflow(namespace: string, name: string): Promise<{ spec: Record<string, unknown> } | null> {
+    const key = `${namespace}/${name}`;
+    let got = this.workflows.get(key);
+    if (got === undefined) {
+      got = this.api
+        .request<{ spec: Record<string, unknown> }>('GET', `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpaworkflows/${encodeURIComponent(name)}`)
+        .catch((err: unknown) => {
+          if (err instanceof ApiRequestError && err.code === 404) return null;
+          this.workflows.delete(key);
+          throw err;
+        });
+      this.workflows.set(key, got);
     }
+    return got;
   }
 
   /** Deletes the RpaJob (its finalizer cancels the queued or running run), foreground-free. */

@@ -13,6 +13,7 @@ const COMMON_ERRORS: Record<number, string> = {
   401: 'No bearer token, or the Kubernetes API server did not accept it (TokenReview)',
   403: 'RBAC does not allow the caller this verb on this resource (SubjectAccessReview)',
   404: 'Not found',
+  429: 'The Kubernetes API server asks to retry later (Retry-After)',
 };
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

@@ -6,13 +6,14 @@ import createClient, { type Client } from 'openapi-fetch';
 import pg from 'pg';
 import { createLogger } from '../../api/log.js';
 import { applyCrds } from '../../e2e/api/crds.js';
-import { deleteNamespace, ensureServiceAccount, freshNamespace, serviceAccountToken, testKubeConfig } from '../../e2e/harness/kube.js';
+import { kubeRequest } from '../../e2e/api/client.js';
+import { deleteNamespace, ensureServiceAccount, freshNamespace, serviceAccountToken, testKubeConfig, waitFor } from '../../e2e/harness/kube.js';
 import { freshDatabase } from '../../e2e/harness/testenv.js';
 import { migrate } from '../../migrations/index.js';
 import type { paths } from '../client/paths.js';
 import { startApiServer, type RunningApiServer } from '../src/server.js';
 
-export const silentLogger = createLogger({ name: 'api-server-test', level: 'silent' });
+export const silentLogger = createLogger({ name: 'api-server-test', level: process.env.AETHER_TEST_LOG_LEVEL ?? 'silent' });
 
 /** The RBAC of the test identities: `editor` may do everything with RpaJobs and queue items, `viewer` only read. */
 const RULES = {
@@ -63,6 +64,12 @@ export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEn
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   await applyCrds(kc);
   const [nsA, nsB] = [await freshNamespace(kc, `${prefix}-a`), await freshNamespace(kc, `${prefix}-b`)];
+  // A CRD just installed or replaced answers 429 until its storage is ready.
+  for (const plural of ['rpajobs', 'rpaworkflows'])
+    await waitFor(`${plural} served`, async () => ((await kubeRequest(kc, 'GET', `/apis/rpa.aether.dev/v1alpha1/namespaces/${nsA}/${plural}`)).status === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
   await grant(kc, nsA, 'editor');
   await grant(kc, nsA, 'viewer');
   const tokens = {

@@ -347,6 +347,7 @@ describe('API server', () => {
       [['tokenreviews'], ['create']],
       [['subjectaccessreviews'], ['create']],
       [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete']],
+      [['rpaworkflows'], ['get']],
     ]);
   });
 });
