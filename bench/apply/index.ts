@@ -151,7 +151,11 @@ try {
     `RESULT apply aether_s=${aetherS.toFixed(2)} raw_s=${rawS.toFixed(2)} ratio=${(aetherS / rawS).toFixed(2)} crd_only_s=${crdOnlyS.toFixed(2)} ` +
       `floor_s=${floorS.toFixed(2)} floor_ratio=${(floorS / rawS).toFixed(2)} aether_floor_ratio=${(aetherS / floorS).toFixed(2)} ` +
       `floor_fin_s=${finFloor.s.toFixed(2)} aether_floor_fin_ratio=${(aetherS / finFloor.s).toFixed(2)} ` +
-      `aether_cpu_s=${total(aetherCpu)} floor_cpu_s=${total(plainFloor.cpu)} floor_fin_cpu_s=${total(finFloor.cpu)}`,
+      `aether_cpu_s=${total(aetherCpu)} floor_cpu_s=${total(plainFloor.cpu)} floor_fin_cpu_s=${total(finFloor.cpu)} ` +
+      // CPU seconds are less sensitive than wall time to other work on a shared machine.
+      `aether_floor_cpu_ratio=${(Number(total(aetherCpu)) / Number(total(plainFloor.cpu))).toFixed(2)} ` +
+      // How long after the last create the last job showed Queued: the operator's own lag.
+      `queued_lag_s=${(aetherS - createdS).toFixed(2)}`,
   );
 } finally {
   await operator.stop();
