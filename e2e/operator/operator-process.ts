@@ -22,15 +22,17 @@ export interface OperatorProcess {
 
 /**
  * Starts operator/src/main.ts through tsx, or, with `compiledRoot`, the compiled dist/operator/src/main.js
- * under that folder (what the image runs; see compileOperator).
+ * under that folder (what the image runs; see compileOperator). `root`: another checkout whose operator
+ * runs (a bench's A/B run against a base commit); default this one.
  */
-export async function startOperatorProcess(opts: { identity: string; env: Record<string, string>; logDir: string; compiledRoot?: string }): Promise<OperatorProcess> {
+export async function startOperatorProcess(opts: { identity: string; env: Record<string, string>; logDir: string; compiledRoot?: string; root?: string }): Promise<OperatorProcess> {
+  const root = opts.root ?? REPO_ROOT;
   const port = await freePort();
   const logFile = join(opts.logDir, `operator-${opts.identity}.log`);
   const fd = openSync(logFile, 'a');
-  const args = opts.compiledRoot ? [join(opts.compiledRoot, 'operator/src/main.js')] : ['--import', 'tsx', join(REPO_ROOT, 'operator/src/main.ts')];
+  const args = opts.compiledRoot ? [join(opts.compiledRoot, 'operator/src/main.js')] : ['--import', 'tsx', join(root, 'operator/src/main.ts')];
   const proc = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
