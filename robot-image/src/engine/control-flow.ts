@@ -1,10 +1,10 @@
 // while/until loops, try/catch/finally and `run` of a named block. Like forEach, every decision is a
 // checkpoint of its own (a loop's condition once per iteration, under `<loop>[i]`) and the steps inside
 // checkpoint under the step's path: `<loop>[i].<id>`, `<try>.try.<id>`, `<try>.catch.<id>`,
-// `<try>.finally.<id>`, `<run>.<id>` (and a `call`'s callee steps `<call>.<id>`, call.ts). A take-over replays the recorded decisions and failures, so it walks
+// `<try>.finally.<id>`, `<run>.<id>` (and, run by call.ts with this context, a callee's steps `<call>.<id>`). A take-over replays the recorded decisions and failures, so it walks
 // the same iterations and branches and goes on at the first step without a checkpoint.
-import type { Block, CallStep, LoopStep, RunStep, Step, TryStep, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
-import { runCall, type Callees } from './call.js';
+import type { CalledWorkflow } from '../../../api/v1alpha1/call-graph.js';
+import type { Block, LoopStep, RunStep, Step, TryStep, WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import type { StepCheckpoint, StopReason } from './checkpoint.js';
 import type { JobScope } from './scope.js';
 
@@ -24,7 +24,7 @@ export interface FlowContext {
   /** The blocks of the workflow whose steps are running (the callee's inside a call). */
   blocks: readonly Block[];
   /** The job's callees by name (call.ts), and how many calls deep the walk is. */
-  calls: Callees;
+  calls: Readonly<Record<string, CalledWorkflow>>;
   callDepth: number;
   /** Runs a callee's steps under `path` in a scope of its own; its top-level outputs are the output. */
   runCallee(name: string, spec: WorkflowSpec, params: Record<string, unknown>, path: string): Promise<ControlOutcome>;
@@ -36,7 +36,7 @@ export interface FlowContext {
   errorMessage(err: unknown): string;
 }
 
-export type ControlStep = LoopStep | TryStep | RunStep | CallStep;
+export type ControlStep = LoopStep | TryStep | RunStep;
 
 /** What a control step came to: its output, a failure of the step itself, or a halt from inside it. */
 export type ControlOutcome =
@@ -59,17 +59,14 @@ export const MAX_BLOCK_NESTING = 32;
 const blockDepth = new WeakMap<JobScope, number>();
 
 export function isControlStep(s: Step): s is ControlStep {
-  return s.action === 'while' || s.action === 'until' || s.action === 'try' || s.action === 'run' || s.action === 'call';
+  return s.action === 'while' || s.action === 'until' || s.action === 'try' || s.action === 'run';
 }
 
 export async function runControlStep(
   step: ControlStep,
   path: string,
   flow: FlowContext,
-  /** What the step's own checkpoint recorded (a call's rendered params). */
-  recorded: { params?: Record<string, unknown> } = {},
 ): Promise<ControlOutcome> {
-  if (step.action === 'call') return runCall(step, path, recorded.params ?? {}, flow);
   if (step.action === 'run') {
     const error = flow.scope.locals.error ?? null;
     return runBlock(step.block, [path], { error }, flow);

@@ -42,7 +42,7 @@ import type { StepResult } from '../../../api/expr/index.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 import type { JobFiles } from '../artifacts/store.js';
 import { isControlStep, runControlStep, type ControlOutcome, type FlowContext, type Halt } from './control-flow.js';
-import { renderCallParams, type Callees } from './call.js';
+import { renderCallParams, runCall, type Callees } from './call.js';
 import { awaitFrame } from './frames.js';
 
 export type ProgressFn = (k: number, n: number, stepId: string) => void;
@@ -251,8 +251,9 @@ async function runStep(
     walk.scope.locals = saved;
     output = iterations;
     shown = shownIterations;
-  } else if (isControlStep(step)) {
-    const done = await runControlStep(step, path, flowOf(walk, rt, svc), cp);
+  } else if (step.action === 'call' || isControlStep(step)) {
+    const flow = flowOf(walk, rt, svc);
+    const done = step.action === 'call' ? await runCall(step, path, cp.params ?? {}, flow) : await runControlStep(step, path, flow);
     if ('halt' in done) return done.halt;
     if ('error' in done) return stepFailed(step, path, done.error, undefined, walk);
     ({ output, shown } = done);
