@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { workflowDigest } from '../../../api/queue/digest.js';
+import { upsertQueue } from '../../../api/queue/items/queues.js';
+import { addItems, listItems } from '../../../api/queue/items/store.js';
+import { parseItems } from '../../../api/queue/items/validate.js';
+import { testQueueRow } from '../../../api/queue/testing/queues.js';
 import type { Producer } from '../../../api/queue/producer.js';
 import type { WorkflowSpec } from '../../../api/v1alpha1/workflow.js';
 import { freePort } from '../../../e2e/harness/ports.js';
@@ -338,6 +342,34 @@ describe('robot process (e2e)', () => {
       );
       expect(checkpoints.rows[0].n).toBeGreaterThanOrEqual(21);
       expect(findings).toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
+    'takes the work items of its pool’s queues: each one a run of the queue’s workflow with the item’s data as params',
+    async () => {
+      const workflow = {
+        params: [{ name: 'amount', type: 'number' as const, required: true }],
+        steps: [
+          { id: 'check', action: 'assert', condition: 'params.amount > 0', message: 'the amount must be positive' },
+          { id: 'total', action: 'setVariable', name: 'total', value: '{{ params.amount * 2 }}' },
+        ],
+      };
+      await upsertQueue(db, testQueueRow(ns, 'invoices', { pool: POOL, workflow, workflowDigest: workflowDigest(workflow) }));
+      const added = await addItems(db, { namespace: ns, name: 'invoices' }, parseItems([1, 2, 3, -1].map((amount) => ({ reference: `inv-${amount}`, data: { amount } }))));
+      const finished = await until('every item finished', async () => {
+        const items = await listItems(db, { namespace: ns, queue: 'invoices' });
+        return items.every((i) => i.status === 'Successful' || i.status === 'Failed') ? items : undefined;
+      });
+      expect(finished.map((i) => [i.reference, i.status, i.error?.kind ?? null])).toEqual([
+        ['inv-1', 'Successful', null],
+        ['inv-2', 'Successful', null],
+        ['inv-3', 'Successful', null],
+        ['inv--1', 'Failed', 'business'],
+      ]);
+      expect(finished.every((i) => i.robot?.startsWith('robot-e2e-0-'))).toBe(true);
+      expect(added.map((a) => a.result)).toEqual(['added', 'added', 'added', 'added']);
     },
     LONG,
   );

@@ -53,7 +53,17 @@ export function itemOutcomeOf(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>, 
   }
 }
 
-export function createItemRunner(deps: { engine: Pick<Engine, 'runAttempt'>; db: pg.Pool; logger: Logger }): ItemRun {
+export interface ItemRunnerDeps {
+  engine: Pick<Engine, 'runAttempt'>;
+  db: pg.Pool;
+  logger: Logger;
+  /** Told as each step of an item's run starts here (checkpoint path). */
+  onStep?: (item: { id: string }, stepPath: string) => void;
+  /** Test hook, passed to the engine: SIGKILL this process right after the k-th checkpoint it writes. */
+  crashAfterStep?: number;
+}
+
+export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
   const workflows = new Map<string, WorkflowSpec>();
   const workflowOf = (digest: string, raw: unknown): WorkflowSpec => {
     let wf = workflows.get(digest);
@@ -71,6 +81,8 @@ export function createItemRunner(deps: { engine: Pick<Engine, 'runAttempt'>; db:
       holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
       logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
+      ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
+      ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
     return itemOutcomeOf(workflow, result);
   };

@@ -2,9 +2,7 @@
 // replaced: the sweeper puts the killed robots' items back to New once their leases expire, the other
 // robots take them, and at the end every item is Successful, recorded exactly once (by the holder of its
 // last claim), with no retry used and nothing lost.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createLogger } from '../../../api/log.js';
 import { upsertQueue } from '../../../api/queue/items/queues.js';
@@ -13,9 +11,8 @@ import { parseItems } from '../../../api/queue/items/validate.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 import { TEST_QUEUE_WORKFLOW, testQueueRow } from '../../../api/queue/testing/queues.js';
 import { createSweeper, type Sweeper } from '../../../operator/src/queue/sweeper.js';
+import { ItemRobots, waitUntil as waitFor } from './testing/item-robots.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/item-robot-child.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const logger = createLogger({ name: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const N = 1000;
 const NS = 'items';
@@ -23,7 +20,9 @@ const NS = 'items';
 let url: string;
 let pool: pg.Pool;
 let sweeper: Sweeper | null = null;
-const children: ChildProcess[] = [];
+const robots = new ItemRobots(new URL('./fixtures/item-robot-child.ts', import.meta.url));
+const spawnRobot = (id: string) =>
+  robots.start(id, { DATABASE_URL: url, AETHER_NAMESPACE: NS, AETHER_POOL: 'p', ITEM_CONCURRENCY: '4', ITEM_WORK_MS: '20' }, 'ITEM ');
 
 beforeAll(async () => {
   ({ url, pool } = await migratedQueueDatabase('itemcrash'));
@@ -31,49 +30,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sweeper?.stop();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  robots.killAll();
   await pool.end();
 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function spawnRobot(id: string): Promise<{ child: ChildProcess; items: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, AETHER_NAMESPACE: NS, AETHER_POOL: 'p', AETHER_ROBOT_ID: id, ITEM_CONCURRENCY: '4', ITEM_WORK_MS: '20' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const items: string[] = [];
-  let ready = false;
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  child.stdout!.on('data', (d: Buffer) => {
-    for (const l of d.toString().split('\n')) {
-      if (l === 'READY') ready = true;
-      else if (l.startsWith('ITEM ')) items.push(l.slice(5));
-    }
-  });
-  await waitFor(`robot ${id} ready`, () => {
-    if (child.exitCode !== null) throw new Error(`robot ${id} exited with ${child.exitCode}: ${stderr}`);
-    return ready;
-  });
-  return { child, items };
-}
-
-async function killMidItem(robot: { child: ChildProcess; items: string[] }): Promise<void> {
-  const exited = new Promise((r) => robot.child.once('exit', r));
-  robot.child.kill('SIGKILL');
-  await exited;
-}
 
 const successful = async () => (await queueCounts(pool, { namespace: NS, queue: 'invoices' })).successful;
 
@@ -88,12 +47,12 @@ describe('work items with robots killed mid-item', () => {
     const a = await spawnRobot('robot-a');
     const b = await spawnRobot('robot-b');
     await waitFor('200 items done', async () => (await successful()) >= 200);
-    await killMidItem(a);
+    await robots.kill(a);
     // Mid-item: robot a held items it had started (effect rows written, no outcome); its lease has not expired yet.
     const heldByA = await pool.query<{ id: string }>(`select id from aether.queue_items where status = 'InProgress' and robot = 'robot-a'`);
     const a2 = await spawnRobot('robot-a2');
     await waitFor('600 items done', async () => (await successful()) >= 600);
-    await killMidItem(b);
+    await robots.kill(b);
     await spawnRobot('robot-b2');
     await waitFor('every item done', async () => (await successful()) === N, 120_000);
 
@@ -124,6 +83,6 @@ describe('work items with robots killed mid-item', () => {
     expect(heldByA.rows.length).toBeGreaterThan(0);
     // Re-runs happen only for items held at a kill: at most a robot's concurrency per kill.
     expect(effects.rows.length - N).toBeLessThanOrEqual(8);
-    expect(a2.items.length).toBeGreaterThan(0);
+    expect(a2.lines.length).toBeGreaterThan(0);
   });
 });
