@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { migrateDbosSchema } from '../../migrations/dbos.js';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { kubeRequest } from '../../e2e/api/client.js';
+import { ensureServiceAccount, serviceAccountToken } from '../../e2e/harness/kube.js';
 import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
@@ -55,7 +57,7 @@ async function insertRun(namespace: string, name: string, opts: { uid?: string; 
 }
 
 /** A real SSE client of the namespace's event stream (fetch, reading the body as it arrives). */
-async function openEvents(token: string): Promise<{ next(event: string, needle: string): Promise<string>; close(): Promise<void> }> {
+async function openEvents(token: string): Promise<{ next(event: string, needle: string): Promise<string>; ended(): Promise<string>; close(): Promise<void> }> {
   const abort = new AbortController();
   const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
     headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
@@ -79,6 +81,14 @@ async function openEvents(token: string): Promise<{ next(event: string, needle: 
     /** The data of the first `event` frame containing `needle`. */
     next: (event, needle) =>
       readUntil(() => frames().find((f) => f.startsWith(`event: ${event}\n`) && f.includes(needle))?.split('\ndata: ')[1]),
+    /** Everything the stream sent, once the server ended it. */
+    async ended() {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) return text;
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    },
     async close() {
       abort.abort();
       await reader.cancel().catch(() => undefined);
@@ -275,6 +285,23 @@ describe('Aether API server', () => {
     const frame = await events.next('job', '"name":"live"');
     expect(JSON.parse(frame)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
     await events.close();
+  });
+
+  it('ends an event stream once its caller loses the right to watch', async () => {
+    await ensureServiceAccount(env.kc, env.nsA, 'watcher');
+    const rbac = env.kc.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRoleBinding({
+      namespace: env.nsA,
+      body: {
+        metadata: { name: 'watcher' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aether-viewer' },
+        subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: env.nsA }],
+      },
+    });
+    const events = await openEvents(await serviceAccountToken(env.kc, env.nsA, 'watcher'));
+    await rbac.deleteNamespacedRoleBinding({ namespace: env.nsA, name: 'watcher' });
+    const text = await events.ended();
+    expect(text).toMatch(/event: error\ndata: \{"reason":"Forbidden"/);
   });
 
   it('adds 1,000 items in one request idempotently by reference, checks their params, lists, retries and deletes them', async () => {

@@ -104,6 +104,10 @@ export interface StreamOptions {
   /** Undefined when the queue tables do not exist. */
   items?: ItemNotifications;
   keepAliveMs: number;
+  /** Checks again that the caller may watch (token still valid, RBAC unchanged); rejects when not. */
+  recheck: () => Promise<void>;
+  /** How often `recheck` runs: a revoked right ends the stream within this time. */
+  recheckMs: number;
   log: Logger;
 }
 
@@ -127,6 +131,15 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
   void closed.then(end);
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs);
   stops.push(() => clearInterval(keepAlive));
+  const recheck = setInterval(() => {
+    opts.recheck().catch((err: unknown) => {
+      if (ended) return;
+      opts.log.info({ namespace: opts.namespace, err: String(err) }, 'event stream ended: the caller may no longer watch');
+      res.write(sseFrame('error', { reason: 'Forbidden', message: 'access to this stream was withdrawn' }));
+      end();
+    });
+  }, opts.recheckMs);
+  stops.push(() => clearInterval(recheck));
   try {
     if (opts.items) {
       const unsubscribe = await opts.items.subscribe(opts.namespace, (payload) => {

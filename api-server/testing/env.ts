@@ -81,6 +81,7 @@ export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEn
     kc,
     logger: silentLogger,
     keepAliveMs: 1000,
+    recheckAccessMs: 500,
   });
   return {
     kc,
