@@ -5,8 +5,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { migrateDbosSchema } from '../../migrations/dbos.js';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { kubeRequest } from '../../e2e/api/client.js';
-import { ensureServiceAccount, serviceAccountToken } from '../../e2e/harness/kube.js';
-import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+import { serviceAccountToken } from '../../e2e/harness/kube.js';
+import { bindRole, JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
 import { ROUTES } from './routes.js';
@@ -288,18 +288,9 @@ describe('Aether API server', () => {
   });
 
   it('ends an event stream once its caller loses the right to watch', async () => {
-    await ensureServiceAccount(env.kc, env.nsA, 'watcher');
-    const rbac = env.kc.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRoleBinding({
-      namespace: env.nsA,
-      body: {
-        metadata: { name: 'watcher' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aether-viewer' },
-        subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: env.nsA }],
-      },
-    });
+    await bindRole(env.kc, env.nsA, 'watcher', 'aether-viewer');
     const events = await openEvents(await serviceAccountToken(env.kc, env.nsA, 'watcher'));
-    await rbac.deleteNamespacedRoleBinding({ namespace: env.nsA, name: 'watcher' });
+    await env.kc.makeApiClient(RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace: env.nsA, name: 'watcher' });
     const text = await events.ended();
     expect(text).toMatch(/event: error\ndata: \{"reason":"Forbidden"/);
   });
