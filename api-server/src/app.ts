@@ -113,6 +113,7 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
         ...(deps.items && { items: deps.items }),
         keepAliveMs: deps.keepAliveMs ?? 15_000,
         recheck: async () => void (await check()),
+        ...(typeof request.headers['last-event-id'] === 'string' && { lastEventId: request.headers['last-event-id'] }),
         recheckMs: deps.recheckAccessMs ?? 60_000,
         log: deps.logger,
       });
