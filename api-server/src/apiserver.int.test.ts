@@ -3,8 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { migrateDbosSchema } from '../../migrations/dbos.js';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { kubeRequest } from '../../e2e/api/client.js';
-import { JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+import { serviceAccountToken } from '../../e2e/harness/kube.js';
+import { bindRole, JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
 import { ROUTES } from './routes.js';
@@ -54,19 +56,39 @@ async function insertRun(namespace: string, name: string, opts: { uid?: string; 
   return uid;
 }
 
+interface Frame {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
 /** A real SSE client of the namespace's event stream (fetch, reading the body as it arrives). */
-async function openEvents(token: string): Promise<{ next(event: string, needle: string): Promise<string>; close(): Promise<void> }> {
+async function openEvents(
+  token: string,
+  lastEventId?: string,
+): Promise<{ next(event: string, needle: string): Promise<Frame>; ended(): Promise<string>; close(): Promise<void> }> {
   const abort = new AbortController();
   const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
-    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', ...(lastEventId !== undefined && { 'Last-Event-ID': lastEventId }) },
     signal: abort.signal,
   });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = res.body!.getReader();
   let text = '';
-  const frames = () => text.split('\n\n');
-  const readUntil = async (found: () => string | undefined): Promise<string> => {
+  const frames = (): Frame[] =>
+    text.split('\n\n').map((block) => {
+      const f: Frame = { data: '' };
+      for (const line of block.split('\n')) {
+        const [field, ...rest] = line.split(': ');
+        const value = rest.join(': ');
+        if (field === 'id') f.id = value;
+        else if (field === 'event') f.event = value;
+        else if (field === 'data') f.data = value;
+      }
+      return f;
+    });
+  const readUntil = async <T>(found: () => T | undefined): Promise<T> => {
     for (let hit = found(); ; hit = found()) {
       if (hit !== undefined) return hit;
       const chunk = await reader.read();
@@ -74,11 +96,18 @@ async function openEvents(token: string): Promise<{ next(event: string, needle: 
       text += Buffer.from(chunk.value).toString('utf8');
     }
   };
-  await readUntil(() => (text.includes(': ready') ? '' : undefined));
+  await readUntil(() => (text.includes(': ready') ? true : undefined));
   return {
-    /** The data of the first `event` frame containing `needle`. */
-    next: (event, needle) =>
-      readUntil(() => frames().find((f) => f.startsWith(`event: ${event}\n`) && f.includes(needle))?.split('\ndata: ')[1]),
+    /** The first `event` frame whose data contain `needle`. */
+    next: (event, needle) => readUntil(() => frames().find((f) => f.event === event && f.data.includes(needle))),
+    /** Everything the stream sent, once the server ended it. */
+    async ended() {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) return text;
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    },
     async close() {
       abort.abort();
       await reader.cancel().catch(() => undefined);
@@ -273,8 +302,26 @@ describe('Aether API server', () => {
       body: { name: 'live', spec: JOB_SPEC },
     });
     const frame = await events.next('job', '"name":"live"');
-    expect(JSON.parse(frame)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
+    expect(JSON.parse(frame.data)).toMatchObject({ type: 'ADDED', name: 'live', uid: created.data!.metadata.uid });
+    expect(frame.id).toMatch(/^\d+$/);
     await events.close();
+
+    // Away, then back with Last-Event-ID: what changed meanwhile arrives.
+    const missed = await env.client(env.tokens.editor).POST('/api/v1/namespaces/{namespace}/jobs', {
+      params: { path: { namespace: env.nsA } },
+      body: { name: 'while-away', spec: JOB_SPEC },
+    });
+    const resumed = await openEvents(env.tokens.viewer, frame.id);
+    expect(JSON.parse((await resumed.next('job', '"name":"while-away"')).data)).toMatchObject({ type: 'ADDED', uid: missed.data!.metadata.uid });
+    await resumed.close();
+  });
+
+  it('ends an event stream once its caller loses the right to watch', async () => {
+    await bindRole(env.kc, env.nsA, 'watcher', 'aether-viewer');
+    const events = await openEvents(await serviceAccountToken(env.kc, env.nsA, 'watcher'));
+    await env.kc.makeApiClient(RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace: env.nsA, name: 'watcher' });
+    const text = await events.ended();
+    expect(text).toMatch(/event: error\ndata: \{"reason":"Forbidden"/);
   });
 
   it('adds 1,000 items in one request idempotently by reference, checks their params, lists, retries and deletes them', async () => {
@@ -298,7 +345,7 @@ describe('Aether API server', () => {
     const first = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items } });
     expect(first.response.status).toBe(200);
     expect([first.data!.added, first.data!.duplicate, first.data!.items.length]).toEqual([1000, 0, 1000]);
-    expect(JSON.parse(await events.next('item', 'invoices'))).toEqual({ queue: 'invoices' });
+    expect(JSON.parse((await events.next('item', 'invoices')).data)).toEqual({ queue: 'invoices' });
     await events.close();
 
     const again = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items: [...items.slice(0, 10), { reference: 'inv-new', data: { amount: 1 } }] } });

@@ -26,6 +26,8 @@ export interface AppDeps {
   items?: ItemNotifications;
   /** Comment lines on an idle event stream. Default 15 s. */
   keepAliveMs?: number;
+  /** How often an event stream's caller is authenticated and authorized again. Default 60 s. */
+  recheckAccessMs?: number;
   /** Serve HTTPS with this certificate. */
   https?: { cert: Buffer; key: Buffer };
 }
@@ -87,9 +89,14 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
     const params = parse(route.params, request.params, 'path parameters') as Record<string, string>;
     // Who and may they, before anything of the request is looked at: a caller without the right learns
     // nothing from validation errors.
-    const user = await deps.authorizer.authenticate(request.headers.authorization);
     // The object a request is about: a job by name, or the queue whose items it touches.
-    await deps.authorizer.authorize(user, resourceAttributes(route.access, params.namespace!, params.name ?? params.queue));
+    const attributes = resourceAttributes(route.access, params.namespace!, params.name ?? params.queue);
+    const check = async () => {
+      const who = await deps.authorizer.authenticate(request.headers.authorization);
+      await deps.authorizer.authorize(who, attributes);
+      return who;
+    };
+    const user = await check();
     const query = (parse(route.query, request.query, 'query') ?? {}) as Record<string, unknown>;
     const body = parse(route.body, request.body, 'body');
     const result: HandlerResult = await handlers[route.operationId as OperationId]({ deps, user, params, query, body, request, reply });
@@ -105,6 +112,9 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
         kube: deps.kube,
         ...(deps.items && { items: deps.items }),
         keepAliveMs: deps.keepAliveMs ?? 15_000,
+        recheck: async () => void (await check()),
+        ...(typeof request.headers['last-event-id'] === 'string' && { lastEventId: request.headers['last-event-id'] }),
+        recheckMs: deps.recheckAccessMs ?? 60_000,
         log: deps.logger,
       });
     }

@@ -1,7 +1,10 @@
 // Server-Sent Events for one namespace: `job` events from a watch on its RpaJobs (the custom resource is
 // the truth), `item` events from PostgreSQL NOTIFY aether_queue_item when the queue tables exist. A
 // comment line every `keepAliveMs` keeps proxies from closing an idle stream. When the watch ends the
-// stream ends too, and the client reconnects (EventSource does so by itself after `retry`).
+// stream ends too, and the client reconnects (EventSource does so by itself after `retry`). A `job`
+// event's id is the RpaJob's resourceVersion: a client reconnecting with Last-Event-ID gets what changed
+// while it was away; when that is too old for the API server (410), a `reset` event clears the id and
+// the client re-lists.
 import type { ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { Logger } from '../../api/log.js';
@@ -40,8 +43,13 @@ export function itemEvent(payload: string): { queue: string } | undefined {
   return key ? { queue: key.queue } : undefined;
 }
 
-export function sseFrame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+export function sseFrame(event: string, data: unknown, id?: string): string {
+  return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** A Last-Event-ID worth resuming from: a resourceVersion (digits). */
+export function resumeFrom(lastEventId: string | undefined): string | undefined {
+  return lastEventId !== undefined && /^[0-9]{1,20}$/.test(lastEventId) ? lastEventId : undefined;
 }
 
 type ItemListener = (payload: string) => void;
@@ -104,6 +112,12 @@ export interface StreamOptions {
   /** Undefined when the queue tables do not exist. */
   items?: ItemNotifications;
   keepAliveMs: number;
+  /** Checks again that the caller may watch (token still valid, RBAC unchanged); rejects when not. */
+  recheck: () => Promise<void>;
+  /** How often `recheck` runs: a revoked right ends the stream within this time. */
+  recheckMs: number;
+  /** The reconnecting client's Last-Event-ID header. */
+  lastEventId?: string;
   log: Logger;
 }
 
@@ -127,6 +141,15 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
   void closed.then(end);
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs);
   stops.push(() => clearInterval(keepAlive));
+  const recheck = setInterval(() => {
+    opts.recheck().catch((err: unknown) => {
+      if (ended) return;
+      opts.log.info({ namespace: opts.namespace, err: String(err) }, 'event stream ended: the caller may no longer watch');
+      res.write(sseFrame('error', { reason: 'Forbidden', message: 'access to this stream was withdrawn' }));
+      end();
+    });
+  }, opts.recheckMs);
+  stops.push(() => clearInterval(recheck));
   try {
     if (opts.items) {
       const unsubscribe = await opts.items.subscribe(opts.namespace, (payload) => {
@@ -138,13 +161,20 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
     const stopWatch = await opts.kube.watchJobs(
       opts.namespace,
       (type, job) => {
-        if (type === 'BOOKMARK' || type === 'ERROR') return;
-        res.write(sseFrame('job', jobEvent(type, job)));
+        if (type === 'ERROR') {
+          // 410: the client's Last-Event-ID is older than the API server keeps; it must list again.
+          if ((job as unknown as { code?: number }).code === 410) res.write(`id\n${sseFrame('reset', { reason: 'Expired', message: 'events since the last id are gone: list the jobs again' })}`);
+          end();
+          return;
+        }
+        if (type === 'BOOKMARK') return;
+        res.write(sseFrame('job', jobEvent(type, job), (job.metadata as { resourceVersion?: string }).resourceVersion));
       },
       (err) => {
         if (err !== undefined && !ended) opts.log.info({ namespace: opts.namespace, err: String(err) }, 'job watch of an event stream ended');
         end();
       },
+      resumeFrom(opts.lastEventId),
     );
     stops.push(stopWatch);
     if (ended) stopWatch();

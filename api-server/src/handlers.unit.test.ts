@@ -1,4 +1,4 @@
-import { itemEvent, itemNamespace, jobEvent, sseFrame } from './events.js';
+import { itemEvent, itemNamespace, jobEvent, resumeFrom, sseFrame } from './events.js';
 import { stepEntry, stepErrorText } from './handlers.js';
 
 describe('stepErrorText', () => {
@@ -41,9 +41,17 @@ describe('events', () => {
     expect(itemEvent('team-b/')).toBeUndefined();
   });
 
-  it('sseFrame is one event block', () => {
+  it('sseFrame is one event block, with an id when given', () => {
     expect(sseFrame('job', { a: 1 })).toBe('event: job\ndata: {"a":1}\n\n');
+    expect(sseFrame('job', { a: 1 }, '42')).toBe('id: 42\nevent: job\ndata: {"a":1}\n\n');
   });
+
+  it.each([
+    ['12345', '12345'],
+    [undefined, undefined],
+    ['', undefined],
+    ['12&watch=false', undefined],
+  ])('resumeFrom(%j) -> %j', (id, want) => expect(resumeFrom(id)).toBe(want));
 
   it('jobEvent keeps identity and status, never the spec', () => {
     const e = jobEvent('MODIFIED', {

@@ -74,7 +74,10 @@ export class KubeClient implements ReviewApi {
     return { allowed: r.status?.allowed === true, ...(r.status?.reason && { reason: r.status.reason }) };
   }
 
-  listJobs(namespace: string, q: { limit?: number; continue?: string; labelSelector?: string }): Promise<{ items: RpaJobObject[]; metadata?: { continue?: string } }> {
+  listJobs(
+    namespace: string,
+    q: { limit?: number; continue?: string; labelSelector?: string },
+  ): Promise<{ items: RpaJobObject[]; metadata?: { continue?: string; resourceVersion?: string } }> {
     const qs = new URLSearchParams();
     if (q.limit !== undefined) qs.set('limit', String(q.limit));
     if (q.continue) qs.set('continue', q.continue);
@@ -134,9 +137,11 @@ export class KubeClient implements ReviewApi {
     namespace: string,
     onEvent: (type: string, job: RpaJobObject) => void,
     onDone: (err?: unknown) => void,
+    /** Resume after this resourceVersion (a reconnecting client's Last-Event-ID); default: from now. */
+    fromResourceVersion?: string,
   ): Promise<() => void> {
-    const list = await this.listJobs(namespace, { limit: 1 });
-    const resourceVersion = (list as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    const resourceVersion =
+      fromResourceVersion ?? (await this.listJobs(namespace, { limit: 1 })).metadata?.resourceVersion;
     const ctl = await new Watch(this.kc).watch(
       jobsPath(namespace),
       { allowWatchBookmarks: false, ...(resourceVersion && { resourceVersion }) },

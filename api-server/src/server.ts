@@ -22,6 +22,7 @@ export async function startApiServer(opts: {
   kc: KubeConfig;
   logger: Logger;
   keepAliveMs?: number;
+  recheckAccessMs?: number;
 }): Promise<RunningApiServer> {
   const { config, logger } = opts;
   const db = createPool({
@@ -41,6 +42,7 @@ export async function startApiServer(opts: {
     dbosSchema: config.dbosSchema,
     items,
     ...(opts.keepAliveMs !== undefined && { keepAliveMs: opts.keepAliveMs }),
+    ...(opts.recheckAccessMs !== undefined && { recheckAccessMs: opts.recheckAccessMs }),
     ...(config.tls && { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }),
   });
   await app.listen({ host: config.host, port: config.port });

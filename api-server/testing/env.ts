@@ -43,18 +43,22 @@ export interface ApiServerTestEnv {
   stop(): Promise<void>;
 }
 
-async function grant(kc: KubeConfig, namespace: string, identity: Identity): Promise<void> {
-  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  await ensureServiceAccount(kc, namespace, identity);
-  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: `aether-${identity}` }, rules: RULES[identity] } });
-  await rbac.createNamespacedRoleBinding({
+/** Binds the Role `role` to the ServiceAccount `serviceAccount` (created when missing) in a RoleBinding of the same name. */
+export async function bindRole(kc: KubeConfig, namespace: string, serviceAccount: string, role: string): Promise<void> {
+  await ensureServiceAccount(kc, namespace, serviceAccount);
+  await kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({
     namespace,
     body: {
-      metadata: { name: `aether-${identity}` },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `aether-${identity}` },
-      subjects: [{ kind: 'ServiceAccount', name: identity, namespace }],
+      metadata: { name: serviceAccount },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
     },
   });
+}
+
+async function grant(kc: KubeConfig, namespace: string, identity: Identity): Promise<void> {
+  await kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRole({ namespace, body: { metadata: { name: `aether-${identity}` }, rules: RULES[identity] } });
+  await bindRole(kc, namespace, identity, `aether-${identity}`);
 }
 
 export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEnv> {
@@ -81,6 +85,7 @@ export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEn
     kc,
     logger: silentLogger,
     keepAliveMs: 1000,
+    recheckAccessMs: 500,
   });
   return {
     kc,

@@ -8,6 +8,7 @@ import {
   AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  RbacAuthorizationV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
@@ -15,7 +16,12 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { deleteNamespace, freshNamespace, serviceAccountKubeConfig, testKubeConfig } from '../harness/kube.js';
+import { deleteNamespace, freshNamespace, serviceAccountKubeConfig, serviceAccountToken, testKubeConfig } from '../harness/kube.js';
+import { freshDatabase } from '../harness/testenv.js';
+import { migrate } from '../../migrations/index.js';
+import { createLogger } from '../../api/log.js';
+import { startApiServer, type RunningApiServer } from '../../api-server/src/server.js';
+import { bindRole } from '../../api-server/testing/env.js';
 import { applyObjects, deleteClusterScoped, waitForCrdsEstablished, type ApplyReport } from './apply.js';
 import { chartCrdDir, repoRoot } from './chart-crds.js';
 import { findOne, helmBinary, renderChart } from './helm.js';
@@ -76,6 +82,7 @@ describe('the chart on a real API server', () => {
       namespace: ns,
       values: {
         postgresql: { enabled: true },
+        apiServer: { enabled: true },
         robots: { credentialSecrets: { [ns]: [boundSecret] } },
         metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } },
       },
@@ -222,6 +229,42 @@ describe('the chart on a real API server', () => {
         got.push([verb, res, group, namespace, review.status?.allowed === true]);
       }
       expect(got).toEqual(checks(ns));
+    });
+  });
+
+  describe('API server ServiceAccount (its own token, as in its pod)', () => {
+    let server: RunningApiServer;
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    test("suffices to review callers' tokens and rights and to create an RpaJob for them", async () => {
+      const databaseUrl = await freshDatabase('helmapi');
+      const logger = createLogger({ name: 'apiserver', level: 'silent' });
+      await migrate({ databaseUrl, logger });
+      const asApiServer = await serviceAccountKubeConfig(kc, ns, `${release}-aether-apiserver`);
+      server = await startApiServer({ config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 0, dbosSchema: 'dbos' }, kc: asApiServer, logger });
+      await kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRole({
+        namespace: ns,
+        body: { metadata: { name: 'submitter' }, rules: [{ apiGroups: ['rpa.aether.dev'], resources: ['rpajobs'], verbs: ['create'] }] },
+      });
+      await bindRole(kc, ns, 'submitter', 'submitter');
+      const token = await serviceAccountToken(kc, ns, 'submitter');
+      const post = (body: unknown, bearer = token) =>
+        fetch(`${server.url}/api/v1/namespaces/${ns}/jobs`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const created = await post({ name: 'via-api', spec: (exampleRpaJob(ns, 'x') as KubernetesObject & { spec: unknown }).spec });
+      expect(created.status).toBe(201);
+      const job = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...RPAJOBS, namespace: ns, name: 'via-api' })) as KubernetesObject;
+      expect(job.metadata?.annotations?.['rpa.aether.dev/submitted-by']).toBe(`system:serviceaccount:${ns}:submitter`);
+      // Reading needs `get`, which the submitter lacks.
+      const read = await fetch(`${server.url}/api/v1/namespaces/${ns}/jobs/via-api`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(read.status).toBe(403);
+      // The API server itself may read no Secret.
+      expect(await statusOf(asApiServer.makeApiClient(CoreV1Api).readNamespacedSecret({ name: boundSecret, namespace: ns }))).toBe(403);
     });
   });
 });
