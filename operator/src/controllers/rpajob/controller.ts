@@ -25,7 +25,7 @@ import { purgeJobRows } from '../../retention/purge-job.js';
 import type { OperatorMetrics } from '../../runtime/metrics.js';
 import { afterEnqueue, afterResume, afterSuspendRequest, decideJob, followTheRun, needsRunRow, jobDeadline, purgesRowsOnDelete, type JobDecision, type JobWorld, type Resolved } from './decide.js';
 import { resolveJobWorkflow, type Resolution } from './resolve.js';
-import { createEnqueueBatcher, type EnqueueRun } from './enqueue-batch.js';
+import { createEnqueueBatcher } from './enqueue-batch.js';
 
 export interface RpaJobControllerDeps {
   clients: KubeClients;
@@ -45,8 +45,6 @@ export interface RpaJobControllerDeps {
   /** DBOS's schema, for the rows of a job deleted after its TTL. Default `dbos`. */
   dbosSchema?: string;
   metrics?: OperatorMetrics;
-  /** Enqueues one job's run (batched with concurrent passes). Default: createEnqueueBatcher on `db`. */
-  enqueueRun?: EnqueueRun;
   /** A Normal `Queued` Event per queued job besides the Queued condition (one more API write each). Default false. */
   queuedEvents?: boolean;
 }
@@ -65,7 +63,8 @@ export function rpaJobReconciler(deps: RpaJobControllerDeps): Reconcile {
   const freshest = deps.writes ?? new Freshest<RpaJobObject>();
   const reporting = { api: deps.clients.json, events: deps.events, now: deps.now };
   const ref = (job: RpaJobObject) => crRef('RpaJob', job.metadata.namespace, job.metadata.name);
-  const enqueueRun = deps.enqueueRun ?? createEnqueueBatcher({ db: deps.db });
+  // Concurrent passes share one enqueue statement (enqueue-batch.ts).
+  const enqueueRun = createEnqueueBatcher({ db: deps.db });
   const queuedEvent = deps.queuedEvents ?? false;
 
   /** Deleting: remove the queue entry (or ask the robot to stop), then let go. Idempotent. */

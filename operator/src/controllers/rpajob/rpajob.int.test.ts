@@ -249,7 +249,8 @@ describe('RpaJob controller', () => {
     expect(job.status!.error).toMatchObject({ reason: 'DeadlineExceeded' });
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded' });
     expect(await runRows(metadata.uid)).toEqual([{ state: 'cancelled' }]);
-    expect((await eventsFor(env, 'deadline')).map((e) => e.reason)).toEqual(expect.arrayContaining(['Queued', 'DeadlineExceeded']));
+    // (Whether a Queued Event came too depends on which of this file's operators queued it: queuedEvents differs.)
+    expect((await eventsFor(env, 'deadline')).map((e) => e.reason)).toContain('DeadlineExceeded');
   });
 
   it('one trace: the reconcile span is the parent recorded on the job and in the queue payload', async () => {
