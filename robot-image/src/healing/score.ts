@@ -32,7 +32,8 @@
 //   evidence the two SHARE (sharedLead: signals that apply to both; a field only one of them has
 //   neither helps nor hurts). Its threshold is calibrated on the train split to keep wrong answers
 //   at or below 2 %. There is no absolute score floor: a sparse descriptor answers when one
-//   candidate clearly wins on what it does carry; leaders close on what they share abstain.
+//   candidate clearly wins on what it does carry; leaders close on what they share abstain, and so
+//   does a best that agrees with nothing the recorded element said or was called (minIdentity).
 import { breakLookalikeTie } from './lookalike.js';
 import {
   SIGNALS,
@@ -289,6 +290,7 @@ export function decide(d: DecisionInput, w: ScorerWeights = WEIGHTS): 'choose' |
     d.pool === 0 ||
     d.unresolvedLookalikes ||
     d.best - d.second < w.abstain.minMargin ||
+    (d.bestIdentity !== null && d.bestIdentity < w.abstain.minIdentity) ||
     (d.sharedLead ?? d.best - d.second) < w.abstain.minSharedLead
   )
     return 'abstain';
