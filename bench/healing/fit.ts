@@ -317,6 +317,7 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
   const unresolved = o.map((x) => x.unresolved);
   const LEAD = DECISION_FEATURES.indexOf('sharedLead');
   const MARGIN = DECISION_FEATURES.indexOf('margin');
+  const IDENTITY = DECISION_FEATURES.indexOf('identity');
   let best = { correct: -1, minSharedLead: 0, minMargin: 0, threshold: 1 };
   for (const minSharedLead of [-0.5, -0.4, -0.3, -0.2, -0.1, 0])
     for (const minMargin of [0.001, 0.005, 0.01, 0.02]) {
@@ -330,6 +331,7 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
           const answers =
             f[LEAD]! >= minSharedLead &&
             f[MARGIN]! >= minMargin &&
+            f[IDENTITY]! >= w.abstain.minIdentity &&
             !unresolved[i] &&
             (o[i]!.resolved || conf[i]! >= t);
           if (answers && right[i]) correct += c.weight;

@@ -89,6 +89,13 @@ describe('abstention rule', () => {
     expect(decide(input({ sharedLead: WEIGHTS.abstain.minSharedLead - 0.05 }))).toBe('abstain');
   });
 
+  it('never chooses a best that agrees with nothing the recorded element said or was called', () => {
+    // The only button left on the page is a look-alike of the removed one (one candidate, big lead).
+    const lone = input({ second: 0, bestIdentity: 0, secondIdentity: null, uniqueStrong: false, pool: 1 });
+    expect(decide(lone)).toBe('abstain');
+    expect(decide({ ...lone, bestIdentity: null })).toBe(decide({ ...lone, bestIdentity: 0.5 }));
+  });
+
   it('is more confident with a wider margin and with a unique exact strong match', () => {
     expect(confidence(input({ second: 0.8 }))).toBeLessThan(confidence(input({ second: 0.3 })));
     expect(confidence(input({ uniqueStrong: false }))).toBeLessThanOrEqual(confidence(input({})));

@@ -21,16 +21,19 @@
 //   neighbour text is that neighbour (the target is gone) and is marked down; a container that
 //   only repeats the text of the control inside it (a clickable <div> rewritten as a <div>
 //   around a <button>) is marked down in favour of that control.
-// - Look-alikes: when only the section they sit in (the id an id-anchored XPath starts from) or
-//   position tells the leaders apart, lookalike.ts decides; when the
+// - Look-alikes: when only the section they sit in (the id an id-anchored XPath starts from, or
+//   the headings of its sections) or position tells the leaders apart, lookalike.ts decides; when the
 //   recorded box / neighbour texts could tell them apart and do not, the ranking abstains; when
 //   they agree on one, it is chosen without consulting the model.
 // - Abstention (decide): a logistic model of "the top candidate is right" over the top score,
 //   the margin to the runner-up (absolute and relative to the top score), the identity agreement
 //   of both, whether the top candidate alone matches a strong identifier exactly (id, name, href,
-//   text...) with a compatible tag, and the pool size. Its threshold is calibrated on the train
-//   split to keep wrong answers at or below 2 %. A sparse descriptor therefore still answers when
-//   one candidate clearly wins on what it does carry; close leaders or a weak best abstain.
+//   text...) with a compatible tag, the pool size, and the top's lead over the runner-up on the
+//   evidence the two SHARE (sharedLead: signals that apply to both; a field only one of them has
+//   neither helps nor hurts). Its threshold is calibrated on the train split to keep wrong answers
+//   at or below 2 %. There is no absolute score floor: a sparse descriptor answers when one
+//   candidate clearly wins on what it does carry; leaders close on what they share abstain, and so
+//   does a best that agrees with nothing the recorded element said or was called (minIdentity).
 import { breakLookalikeTie } from './lookalike.js';
 import {
   SIGNALS,
@@ -287,6 +290,7 @@ export function decide(d: DecisionInput, w: ScorerWeights = WEIGHTS): 'choose' |
     d.pool === 0 ||
     d.unresolvedLookalikes ||
     d.best - d.second < w.abstain.minMargin ||
+    (d.bestIdentity !== null && d.bestIdentity < w.abstain.minIdentity) ||
     (d.sharedLead ?? d.best - d.second) < w.abstain.minSharedLead
   )
     return 'abstain';

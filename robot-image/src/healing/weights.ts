@@ -96,6 +96,11 @@ export const ScorerWeightsSchema = z
          * descriptors share (score.ts sharedLead; negative: the runner-up may lead there a little).
          */
         minSharedLead: z.number().min(-1).max(1),
+        /**
+         * Never choose a candidate whose identity agreement (what the recorded element said or was
+         * called) is below this: the target is gone and a look-alike with nothing of it remains.
+         */
+        minIdentity: share,
         /** Never choose when the runner-up is this close: look-alikes nothing told apart. */
         minMargin: share,
         /** Logistic model of "the top candidate is right", one coefficient per DECISION_FEATURES entry. */
