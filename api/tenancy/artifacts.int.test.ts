@@ -2,6 +2,7 @@
 // own jobs' artifacts, and neither reads, lists nor writes namespace B's; artifacts are written once. The
 // migration goes down (table and grant gone) and up again (the grant is back for existing roles).
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { testPayload } from '../queue/fixtures.js';
@@ -89,8 +90,10 @@ describe('aether.artifacts under tenancy', () => {
   });
 
   it('0011 goes down (table and grant gone) and up again (the grant is back for existing roles)', async () => {
+    // 0011 and every migration after it: down to just before 0011, then up to the newest again.
+    const count = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f) && f >= '0011').length;
     const step = (direction: 'up' | 'down') =>
-      runner({ databaseUrl: url, dir: MIGRATIONS_DIR, direction, count: 1, migrationsTable: 'pgmigrations', migrationsSchema: AETHER_SCHEMA, log: () => {} });
+      runner({ databaseUrl: url, dir: MIGRATIONS_DIR, direction, count, migrationsTable: 'pgmigrations', migrationsSchema: AETHER_SCHEMA, log: () => {} });
     const exists = async () => (await owner.query(`select to_regclass('aether.artifacts') is not null as ok`)).rows[0].ok as boolean;
     await step('down');
     expect(await exists()).toBe(false);
