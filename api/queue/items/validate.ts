@@ -1,6 +1,8 @@
 // The shape of a work item as a caller submits it (API server, a dispatcher workflow, the bench), checked
 // once at the edge; and an item's data checked against the params its queue's workflow declares.
 import { z } from 'zod';
+import { MAX_VALUE_DEPTH } from '../../expr/limits.js';
+import { assertDepth } from '../../expr/values.js';
 import { graphilePriority, PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES } from '../priority.js';
 import { matchesParamType, type WorkflowSpec } from '../../v1alpha1/index.js';
 import { issueLines } from '../../zod-issues.js';
@@ -20,6 +22,8 @@ export const NewItem = z.strictObject({
   /** The run's params. */
   data: z
     .record(z.string(), z.unknown())
+    // Depth first: JSON.stringify of a deeper value overflows the stack instead of answering.
+    .refine(withinValueDepth, { message: `must nest at most ${MAX_VALUE_DEPTH} levels deep`, abort: true })
     .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_ITEM_PAYLOAD_BYTES, `must be at most ${MAX_ITEM_PAYLOAD_BYTES} bytes as JSON`)
     .optional(),
   /** Not taken before this time. */
@@ -28,6 +32,15 @@ export const NewItem = z.strictObject({
   deadline: z.iso.datetime({ offset: true }).optional(),
 });
 export type NewItem = z.infer<typeof NewItem>;
+
+function withinValueDepth(d: unknown): boolean {
+  try {
+    assertDepth(d);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class InvalidItemsError extends Error {
   constructor(readonly problems: string[]) {

@@ -13,6 +13,7 @@ describe('parseItems', () => {
     ['a priority out of range', [{ priority: 5000 }], /items\.0\.priority/],
     ['a deadline that is no date', [{ deadline: 'tomorrow' }], /items\.0\.deadline/],
     ['data that is not an object', [{ data: [1] }], /items\.0\.data/],
+    ['data nested deeper than JSON.stringify can follow', [{ data: { a: JSON.parse('['.repeat(200_000) + ']'.repeat(200_000)) } }], /items\.0\.data: must nest at most/],
     ['too many items', Array.from({ length: MAX_ITEMS_PER_CALL + 1 }, () => ({})), /items/],
   ])('refuses %s, naming the field', (_what, input, message) => {
     expect(() => parseItems(input)).toThrow(InvalidItemsError);
