@@ -4,15 +4,19 @@
 // OpenAPI document as `x-aether-rbac` on each operation.
 import { GROUP } from '../../api/v1alpha1/common.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 /** A resource in group rpa.aether.dev, namespaced by the route's {namespace}. */
 export interface Access {
-  resource: 'rpajobs' | 'robotpools' | 'rpaqueues';
+  resource: 'rpajobs' | 'robotpools' | 'rpaqueues' | 'rpaworkflows';
   /** `items` on rpaqueues: the virtual subresource of queue items (rows in PostgreSQL, not objects). */
   subresource?: 'items';
   verb: Verb;
 }
+
+/** A route any authenticated caller may call (it answers only about the caller's own rights). */
+export const AUTHENTICATED = 'authenticated' as const;
+export type RouteAccess = Access | typeof AUTHENTICATED;
 
 /** The resource attributes of a SubjectAccessReview for one request. */
 export interface ResourceAttributes {
@@ -36,7 +40,8 @@ export function resourceAttributes(access: Access, namespace: string, name?: str
 }
 
 /** What `x-aether-rbac` says of an operation: `rpajobs create`, `rpaqueues/items list`. */
-export function describeAccess(access: Access): { apiGroup: string; resource: string; verb: Verb } {
+export function describeAccess(access: RouteAccess): { apiGroup: string; resource: string; verb: Verb } | { authenticated: true } {
+  if (access === AUTHENTICATED) return { authenticated: true };
   return {
     apiGroup: GROUP,
     resource: access.subresource ? `${access.resource}/${access.subresource}` : access.resource,

@@ -8,7 +8,8 @@ import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
 import type { RequestContext } from './app.js';
 import { HttpError } from './app.js';
 import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
-import type { OperationId } from './routes.js';
+import { ROUTES, type OperationId, type RouteDef } from './routes.js';
+import { consoleHandlers } from './console-handlers.js';
 import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readScreenshot, type RunRow, type StepRow } from './sql.js';
 
 export type HandlerResult =
@@ -268,6 +269,7 @@ export const handlers: Record<OperationId, Handler> = {
   },
 
   ...itemHandlers,
+  ...consoleHandlers(ROUTES as readonly RouteDef[]),
 };
 
 

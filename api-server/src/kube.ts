@@ -2,7 +2,7 @@
 // and authorize callers, and RpaJobs (created, read, listed, deleted, watched) so the custom resource
 // stays the truth about a job.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { ApiRequestError, JsonApi } from '../../operator/src/runtime/json-api.js';
+import { ApiRequestError, JsonApi, MERGE_PATCH } from '../../operator/src/runtime/json-api.js';
 import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1/common.js';
 import type { ResourceAttributes } from './access.js';
 import { TtlCache, type ReviewApi, type UserInfo } from './auth.js';
@@ -30,7 +30,17 @@ export interface RpaJobObject {
   status?: Record<string, unknown>;
 }
 
-const jobsPath = (namespace: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/rpajobs`;
+const nsPath = (namespace: string, plural: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+const jobsPath = (namespace: string) => nsPath(namespace, 'rpajobs');
+
+/** Any object of the group, as the Kubernetes API server returns it. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; uid: string; resourceVersion?: string; generation?: number; creationTimestamp?: string; [k: string]: unknown };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
 
 /** How long a workflow read for item param checks is reused: bulk submits come in bursts. */
 const WORKFLOW_TTL_MS = 2000;
@@ -122,6 +132,33 @@ export class KubeClient implements ReviewApi {
       this.workflows.set(key, got);
     }
     return got;
+  }
+
+  /** The namespace's RpaWorkflows (spec and status), uncached. */
+  listWorkflows(namespace: string): Promise<{ items: KubeObject[] }> {
+    return this.api.request('GET', nsPath(namespace, 'rpaworkflows'));
+  }
+
+  /** The RpaWorkflow `name` as stored now (with its resourceVersion), uncached. */
+  readWorkflow(namespace: string, name: string): Promise<KubeObject> {
+    return this.api.request('GET', `${nsPath(namespace, 'rpaworkflows')}/${encodeURIComponent(name)}`);
+  }
+
+  /** Applies a JSON Patch to the RpaWorkflow `name`; the cached copy for item checks is dropped. */
+  async patchWorkflow(namespace: string, name: string, ops: unknown[]): Promise<KubeObject> {
+    const out = await this.api.request<KubeObject>('PATCH', `${nsPath(namespace, 'rpaworkflows')}/${encodeURIComponent(name)}`, ops, 'application/json-patch+json');
+    this.workflows.delete(`${namespace}/${name}`);
+    return out;
+  }
+
+  /** A merge patch of the RpaJob `name` (spec.suspend). */
+  patchJob(namespace: string, name: string, patch: Record<string, unknown>): Promise<RpaJobObject> {
+    return this.api.request('PATCH', `${jobsPath(namespace)}/${encodeURIComponent(name)}`, patch, MERGE_PATCH);
+  }
+
+  /** The namespace's RobotPools. */
+  listPools(namespace: string): Promise<{ items: KubeObject[] }> {
+    return this.api.request('GET', nsPath(namespace, 'robotpools'));
   }
 
   /** Deletes the RpaJob (its finalizer cancels the queued or running run), foreground-free. */

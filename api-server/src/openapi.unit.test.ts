@@ -2,7 +2,11 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { openApiDocument } from './openapi.js';
 import { ROUTES } from './routes.js';
 
-type Operation = { operationId: string; 'x-aether-rbac': { apiGroup: string; resource: string; verb: string }; responses: Record<string, unknown> };
+type Operation = {
+  operationId: string;
+  'x-aether-rbac': { apiGroup: string; resource: string; verb: string } | { authenticated: true };
+  responses: Record<string, unknown>;
+};
 
 function operations(doc: Record<string, unknown>): Array<[string, string, Operation]> {
   const paths = doc.paths as Record<string, Record<string, Operation>>;
@@ -24,21 +28,27 @@ describe('the OpenAPI document', () => {
     const ops = operations(doc);
     expect(ops.map(([, , op]) => op.operationId).sort()).toEqual(ROUTES.map((r) => r.operationId).sort());
     for (const [, , op] of ops) {
-      expect(op['x-aether-rbac'].apiGroup).toBe('rpa.aether.dev');
+      // getAccess only answers about the caller's own rights: any authenticated caller may ask.
+      if (op.operationId === 'getAccess') expect(op['x-aether-rbac']).toEqual({ authenticated: true });
+      else expect(op['x-aether-rbac']).toMatchObject({ apiGroup: 'rpa.aether.dev' });
       expect(op.responses['403']).toBeDefined();
       expect(op.responses['401']).toBeDefined();
     }
   });
 
-  it('asks kubectl’s verbs: writes need create/delete, reads get/list/watch', () => {
+  it('asks kubectl’s verbs: writes need create/update/patch/delete, reads get/list/watch', () => {
     const byId = Object.fromEntries(operations(doc).map(([, , op]) => [op.operationId, op['x-aether-rbac']]));
     expect(byId.createJob).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpajobs', verb: 'create' });
     expect(byId.cancelJob).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpajobs', verb: 'delete' });
     expect(byId.replayDeadLetter).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpajobs', verb: 'create' });
     expect(byId.watchEvents).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpajobs', verb: 'watch' });
+    expect(byId.applySuggestion).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpaworkflows', verb: 'patch' });
+    expect(byId.suspendJob).toEqual({ apiGroup: 'rpa.aether.dev', resource: 'rpajobs', verb: 'patch' });
     for (const [, method, op] of operations(doc)) {
-      if (method === 'get') expect(['get', 'list', 'watch']).toContain(op['x-aether-rbac'].verb);
-      else expect(['create', 'update', 'delete']).toContain(op['x-aether-rbac'].verb);
+      const rbac = op['x-aether-rbac'];
+      if (!('verb' in rbac)) continue;
+      if (method === 'get') expect(['get', 'list', 'watch']).toContain(rbac.verb);
+      else expect(['create', 'update', 'patch', 'delete']).toContain(rbac.verb);
     }
   });
 });

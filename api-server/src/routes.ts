@@ -3,7 +3,8 @@
 // and openapi.ts renders the same table as the OpenAPI 3.1 document served at /openapi.json, so the
 // document cannot drift from what the server accepts.
 import { z } from 'zod';
-import type { Access } from './access.js';
+import { AUTHENTICATED, type RouteAccess } from './access.js';
+import { RUN_STATES } from './console-sql.js';
 import { ITEM_STATUSES, type ItemStatus } from '../../api/queue/items/store.js';
 import { MAX_ITEMS_PER_CALL, NewItem } from '../../api/queue/items/validate.js';
 
@@ -207,6 +208,153 @@ const ItemQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
+
+// ---- the web console's reads (api-server/console/) --------------------------------------------------
+
+export const AccessReview = z
+  .object({
+    namespace: z.string(),
+    username: z.string(),
+    /** operationId -> whether the caller may call it in this namespace (a SubjectAccessReview each). */
+    allowed: z.record(z.string(), z.boolean()),
+  })
+  .register(components, { id: 'AccessReview' });
+
+export const RunSummary = z
+  .object({
+    uid,
+    name: z.string(),
+    pool: z.string(),
+    workflow: z.string().nullable(),
+    state: z.enum(RUN_STATES),
+    attempts: z.int(),
+    failedAttempts: z.int(),
+    /** How often a robot died holding the run and another took it over. */
+    takeovers: z.int(),
+    robot: z.string().nullable(),
+    error: z.string().nullable(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .register(components, { id: 'RunSummary' });
+export const RunPage = z
+  .object({ items: z.array(RunSummary), /** Pass as `before` for the next (older) page. */ next: z.string().optional() })
+  .register(components, { id: 'RunPage' });
+const RunQuery = z.object({
+  /** One state or several, comma-separated. */
+  state: z
+    .string()
+    .regex(new RegExp(`^(${RUN_STATES.join('|')})(,(${RUN_STATES.join('|')}))*$`), `must be states among ${RUN_STATES.join(', ')}, comma-separated`)
+    .optional(),
+  pool: dnsSubdomain.optional(),
+  workflow: dnsSubdomain.optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  /** The previous page's `next`. */
+  before: z.string().regex(/^[0-9]{1,16}~[0-9a-f-]{36}$/, 'must be a page cursor (`next` of a page)').optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const Takeover = z.object({ robot: z.string(), pod: z.string().nullable(), reason: z.string(), at: z.string() });
+export const HealingEvent = z
+  .object({ stepId: z.string(), tier: z.string(), outcome: z.string(), chosenSelector: z.string().nullable(), score: z.number().nullable(), at: timestamp })
+  .register(components, { id: 'HealingEvent' });
+
+export const JobDetail = z
+  .object({
+    /** The RpaJob as the Kubernetes API server has it now; null once it is deleted (its history stays). */
+    job: Job.nullable(),
+    run: Run,
+    workflow: z.string().nullable(),
+    steps: z.array(
+      StepLogEntry.extend({
+        durationMs: z.int().nullable(),
+        /** The step began after a take-over of its attempt: another robot resumed the run here. */
+        afterTakeover: z.boolean(),
+      }),
+    ),
+    takeovers: z.object({ count: z.int(), items: z.array(Takeover) }),
+    healing: z.array(HealingEvent),
+  })
+  .register(components, { id: 'JobDetail' });
+
+export const PoolOverview = z.object({
+  pool: z.string(),
+  desired: z.int().nullable(),
+  ready: z.int().nullable(),
+  robots: z.int(),
+  busy: z.int(),
+  queued: z.int(),
+  running: z.int(),
+});
+export const Overview = z
+  .object({
+    generatedAt: timestamp,
+    pools: z.array(PoolOverview),
+    /** Per pool, one point a minute over the last hour: runs waiting, age of the oldest. */
+    queueSeries: z.array(z.object({ pool: z.string(), at: z.array(timestamp), depth: z.array(z.int()), oldestAgeSeconds: z.array(z.number().nullable()) })),
+    /** Finished runs per hour over the last 24 hours. */
+    outcomes: z.array(z.object({ hour: timestamp, succeeded: z.int(), failed: z.int(), cancelled: z.int() })),
+    sla: z.object({
+      /** Runs that passed their deadline in the last 24 hours. */
+      deadlineBreaches: z.int(),
+      /** Queue items waiting past their queue's SLA now. */
+      queueBreaches: z.int(),
+    }),
+  })
+  .register(components, { id: 'Overview' });
+
+export const QueueSummary = z
+  .object({
+    queue: z.string(),
+    pool: z.string(),
+    slaSeconds: z.int().nullable(),
+    counts: z.object({ New: z.int(), InProgress: z.int(), Successful: z.int(), Failed: z.int(), Abandoned: z.int() }),
+    oldestNewAt: timestamp.nullable(),
+    slaBreaches: z.int(),
+  })
+  .register(components, { id: 'QueueSummary' });
+export const QueueSummaryList = z.object({ items: z.array(QueueSummary) }).register(components, { id: 'QueueSummaryList' });
+
+export const SuggestionView = z
+  .object({
+    stepId: z.string(),
+    field: z.string(),
+    score: z.number(),
+    count: z.int().optional(),
+    tier: z.int().optional(),
+    lastSeen: z.string().optional(),
+    message: z.string().optional(),
+    /** The step's target now, and what adopting the suggestion sets it to. */
+    before: z.unknown(),
+    after: z.unknown(),
+    /** Why it cannot be applied (the step or field is gone), else absent. */
+    problem: z.string().optional(),
+  })
+  .register(components, { id: 'SuggestionView' });
+
+const WorkflowObject = z.looseObject({ metadata: ObjectMeta, spec: z.record(z.string(), z.unknown()), status: z.record(z.string(), z.unknown()).optional() });
+export const WorkflowSummary = z
+  .object({
+    name: z.string(),
+    stepCount: z.int().nullable(),
+    ready: z.boolean().nullable(),
+    suggestions: z.int(),
+    description: z.string().nullable(),
+  })
+  .register(components, { id: 'WorkflowSummary' });
+export const WorkflowSummaryList = z.object({ items: z.array(WorkflowSummary) }).register(components, { id: 'WorkflowSummaryList' });
+export const WorkflowDetail = z
+  .object({ workflow: WorkflowObject, suggestions: z.array(SuggestionView), recentRuns: z.array(RunSummary) })
+  .register(components, { id: 'WorkflowDetail' });
+const WorkflowParams = z.object({ namespace: dnsLabel, name: dnsSubdomain });
+const SuggestionParams = WorkflowParams.extend({ stepId: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'must be a step id') });
+const SuggestionQuery = z.object({ field: z.string().max(256).optional() });
+export const SuggestionApplied = z
+  .object({ name: z.string(), stepId: z.string(), field: z.string(), generation: z.int().optional(), resourceVersion: z.string().optional() })
+  .register(components, { id: 'SuggestionApplied' });
+
 const binary = z.string().meta({ contentMediaType: 'application/octet-stream' });
 
 export type HttpMethod = 'get' | 'post' | 'delete';
@@ -217,8 +365,8 @@ export interface RouteDef {
   /** OpenAPI path template, `{param}` for parameters. */
   path: string;
   summary: string;
-  tag: 'jobs' | 'deadletters' | 'robots' | 'events' | 'items';
-  access: Access;
+  tag: 'jobs' | 'deadletters' | 'robots' | 'events' | 'items' | 'console' | 'workflows';
+  access: RouteAccess;
   params: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -419,6 +567,109 @@ export const ROUTES = [
     access: { resource: 'rpaqueues', subresource: 'items', verb: 'delete' },
     params: ItemParams,
     responses: { 200: { description: 'The item, Deleted', schema: Item } },
+  },
+  {
+    operationId: 'getAccess',
+    method: 'get',
+    path: `${NS}/access`,
+    summary: "Which operations the caller may call in this namespace (a SubjectAccessReview per operation): what a UI shows",
+    tag: 'console',
+    access: AUTHENTICATED,
+    params: NamespaceParams,
+    responses: { 200: { description: 'operationId -> allowed', schema: AccessReview } },
+  },
+  {
+    operationId: 'getOverview',
+    method: 'get',
+    path: `${NS}/overview`,
+    summary: 'Per pool robots desired/ready/busy, queue depth and oldest age over the last hour, outcomes per hour, SLA breaches',
+    tag: 'console',
+    access: { resource: 'rpajobs', verb: 'list' },
+    params: NamespaceParams,
+    responses: { 200: { description: 'The overview', schema: Overview } },
+  },
+  {
+    operationId: 'listRuns',
+    method: 'get',
+    path: `${NS}/runs`,
+    summary: "The namespace's job runs, newest first, a page at a time, filtered by state, pool, workflow and creation time",
+    tag: 'console',
+    access: { resource: 'rpajobs', verb: 'list' },
+    params: NamespaceParams,
+    query: RunQuery,
+    responses: { 200: { description: 'One page of runs', schema: RunPage } },
+  },
+  {
+    operationId: 'getJobDetail',
+    method: 'get',
+    path: `${NS}/jobs/{name}/detail`,
+    summary: "A job's page: the RpaJob, its run, the step timeline with durations and take-overs, healing events",
+    tag: 'console',
+    access: { resource: 'rpajobs', verb: 'get' },
+    params: JobParams,
+    query: ByUidQuery,
+    responses: { 200: { description: 'The job', schema: JobDetail } },
+  },
+  {
+    operationId: 'suspendJob',
+    method: 'post',
+    path: `${NS}/jobs/{name}/suspend`,
+    summary: 'Suspend an RpaJob (spec.suspend: true, as `kubectl patch` would): its robot parks it at the next step boundary',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'patch' },
+    params: JobParams,
+    responses: { 200: { description: 'The RpaJob', schema: Job } },
+  },
+  {
+    operationId: 'resumeJob',
+    method: 'post',
+    path: `${NS}/jobs/{name}/resume`,
+    summary: 'Resume a suspended RpaJob (spec.suspend: false)',
+    tag: 'jobs',
+    access: { resource: 'rpajobs', verb: 'patch' },
+    params: JobParams,
+    responses: { 200: { description: 'The RpaJob', schema: Job } },
+  },
+  {
+    operationId: 'listQueues',
+    method: 'get',
+    path: `${NS}/queues`,
+    summary: "The namespace's queues with their item counts and SLA breaches",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'list' },
+    params: NamespaceParams,
+    responses: { 200: { description: 'The queues', schema: QueueSummaryList } },
+  },
+  {
+    operationId: 'listWorkflows',
+    method: 'get',
+    path: `${NS}/workflows`,
+    summary: 'RpaWorkflows with their step count and healing suggestions',
+    tag: 'workflows',
+    access: { resource: 'rpaworkflows', verb: 'list' },
+    params: NamespaceParams,
+    responses: { 200: { description: 'The workflows', schema: WorkflowSummaryList } },
+  },
+  {
+    operationId: 'getWorkflow',
+    method: 'get',
+    path: `${NS}/workflows/{name}`,
+    summary: 'An RpaWorkflow: its definition, its healing suggestions as changes of the spec, its recent runs',
+    tag: 'workflows',
+    access: { resource: 'rpaworkflows', verb: 'get' },
+    params: WorkflowParams,
+    responses: { 200: { description: 'The workflow', schema: WorkflowDetail } },
+  },
+  {
+    operationId: 'applySuggestion',
+    method: 'post',
+    path: `${NS}/workflows/{name}/suggestions/{stepId}/apply`,
+    summary: "Adopt a healing suggestion: patches the RpaWorkflow's step target (authorized as `kubectl patch rpaworkflow`; 409 when the workflow changed meanwhile)",
+    tag: 'workflows',
+    access: { resource: 'rpaworkflows', verb: 'patch' },
+    params: SuggestionParams,
+    query: SuggestionQuery,
+    responses: { 200: { description: 'The workflow patched', schema: SuggestionApplied } },
   },
 ] as const satisfies readonly RouteDef[];
 

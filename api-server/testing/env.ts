@@ -15,15 +15,16 @@ import { startApiServer, type RunningApiServer } from '../src/server.js';
 
 export const silentLogger = createLogger({ name: 'api-server-test', level: process.env.AETHER_TEST_LOG_LEVEL ?? 'silent' });
 
-/** The RBAC of the test identities: `editor` may do everything with RpaJobs and queue items, `viewer` only read. */
+/** The RBAC of the test identities: `editor` may do everything with RpaJobs and queue items and patch RpaWorkflows, `viewer` only read. */
 const RULES = {
   editor: [
-    { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs', 'rpaqueues/items'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+    { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs', 'rpaqueues/items'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
     { apiGroups: ['rpa.aether.dev'], resources: ['robotpools'], verbs: ['get', 'list'] },
+    { apiGroups: ['rpa.aether.dev'], resources: ['rpaworkflows'], verbs: ['get', 'list', 'patch'] },
   ],
   viewer: [
     { apiGroups: ['rpa.aether.dev'], resources: ['rpajobs', 'rpaqueues/items'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['rpa.aether.dev'], resources: ['robotpools'], verbs: ['get', 'list'] },
+    { apiGroups: ['rpa.aether.dev'], resources: ['robotpools', 'rpaworkflows'], verbs: ['get', 'list'] },
   ],
 };
 

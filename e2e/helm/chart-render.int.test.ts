@@ -346,8 +346,9 @@ describe('API server', () => {
     expect(role.rules.map((r) => [r.resources, r.verbs])).toEqual([
       [['tokenreviews'], ['create']],
       [['subjectaccessreviews'], ['create']],
-      [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete']],
-      [['rpaworkflows'], ['get']],
+      [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete', 'patch']],
+      [['rpaworkflows'], ['get', 'list', 'patch']],
+      [['robotpools'], ['get', 'list']],
     ]);
   });
 });
