@@ -12,6 +12,7 @@ import { AuthError, type Authorizer, type UserInfo } from './auth.js';
 import { streamEvents, type ItemNotifications } from './events.js';
 import { ApiRequestError, type KubeClient } from './kube.js';
 import { openApiDocument } from './openapi.js';
+import { CONSOLE_CSP, loadConsoleAssets } from './console-assets.js';
 import { ROUTES, type OperationId, type RouteDef } from './routes.js';
 import { handlers, type HandlerResult } from './handlers.js';
 
@@ -139,6 +140,21 @@ export function buildApp(deps: AppDeps) {
   });
   const document = openApiDocument();
   app.get('/openapi.json', async (_req, reply) => reply.type('application/json').send(document));
+  const assets = loadConsoleAssets();
+  app.get('/', async (_req, reply) => reply.redirect('/ui/'));
+  app.get('/ui', async (_req, reply) => reply.redirect('/ui/'));
+  app.get('/ui/*', async (req, reply) => {
+    const name = (req.params as { '*': string })['*'] || 'index.html';
+    const asset = assets.get(name);
+    if (asset === undefined) return reply.code(404).send({ reason: 'NotFound', message: assets.size ? `no console file ${name}` : 'the console is not built (npm run build:console)' });
+    return reply
+      .header('Content-Security-Policy', CONSOLE_CSP)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      .header('Cache-Control', name === 'index.html' ? 'no-cache' : 'public, max-age=300')
+      .type(asset.contentType)
+      .send(asset.body);
+  });
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok\n'));
   app.get('/readyz', async (_req, reply) => {
     try {
