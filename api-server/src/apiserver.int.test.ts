@@ -165,7 +165,12 @@ describe('Aether API server', () => {
     });
     const [bItem] = await addItems(env.db, { namespace: env.nsB, name: 'x' }, [{ reference: 'b-secret', data: { n: 1 } }]);
     expect(bItem!.id).toMatch(/^\d+$/);
-    for (const route of ROUTES.filter((r) => r.method === 'get')) {
+    // getAccess answers any authenticated caller about its own rights: in B, none.
+    const access = await env.client(env.tokens.editor).GET('/api/v1/namespaces/{namespace}/access', { params: { path: { namespace: env.nsB } } });
+    expect(access.response.status).toBe(200);
+    expect(Object.values(access.data!.allowed).filter(Boolean)).toEqual([true]);
+    expect(access.data!.allowed.getAccess).toBe(true);
+    for (const route of ROUTES.filter((r) => r.method === 'get' && r.access !== 'authenticated')) {
       const url = urlOf(route.path, env.nsB).replace('some-job', 'b-job').replace('/items/1', `/items/${bItem!.id}`);
       const res = await fetch(url, { headers: { Authorization: `Bearer ${env.tokens.editor}` } });
       expect([route.operationId, res.status]).toEqual([route.operationId, 403]);
