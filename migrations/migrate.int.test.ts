@@ -89,4 +89,32 @@ describe('migrate', () => {
       await c.end();
     }
   });
+
+  it('0014_console_runs: runs carry the workflow their payload names; the migration goes down and up again', async () => {
+    const url = await freshDatabase('mig');
+    await migrate({ databaseUrl: url });
+    const step = (direction: 'up' | 'down') =>
+      runner({ databaseUrl: url, dir: MIGRATIONS_DIR, direction, count: 1, migrationsTable: 'pgmigrations', migrationsSchema: AETHER_SCHEMA, log: () => {} });
+    expect(ALL.at(-1)).toBe('0014_console_runs');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const enqueue = async (workflowRef?: { name: string }) => {
+      const spec = toEnqueueSpec({ payload: testPayload(workflowRef ? { workflowRef } : {}) });
+      await c.query('select * from aether.enqueue_runs($1::jsonb)', [JSON.stringify([spec])]);
+      return spec.uid;
+    };
+    const workflowOf = async (uid: string) => (await c.query(`select workflow from aether.runs where uid = $1`, [uid])).rows[0].workflow as string | null;
+    try {
+      expect(await workflowOf(await enqueue({ name: 'invoice-export' }))).toBe('invoice-export');
+      expect(await workflowOf(await enqueue())).toBeNull();
+      await step('down');
+      const older = await enqueue({ name: 'invoice-export' }); // enqueue_runs as 0005 left it
+      expect((await c.query(`select count(*)::int as n from aether.runs where uid = $1`, [older])).rows[0].n).toBe(1);
+      await step('up');
+      expect(await workflowOf(older)).toBeNull();
+      expect(await workflowOf(await enqueue({ name: 'other' }))).toBe('other');
+    } finally {
+      await c.end();
+    }
+  });
 });
