@@ -566,7 +566,7 @@ export interface components {
                 /** Format: date-time */
                 startedAt?: string;
                 /** @enum {string} */
-                status: "succeeded" | "failed" | "running";
+                status: "succeeded" | "failed" | "running" | "interrupted";
                 step: string;
             }[];
             takeovers: {

@@ -15,14 +15,31 @@ const out = process.argv[2] ?? 'docs/console';
 
 async function main() {
   const postgres = await startPostgres();
-  const kube = await startKube({ binDir: process.env.AETHER_KUBE_BIN_DIR || undefined, controllerManager: false, log: createLogger({ name: 'shots', level: 'silent' }) });
-  process.env[ENV.pgUrl] = postgres.url;
-  process.env[ENV.kubeconfig] = kube.kubeconfigPath;
-  const env = await setUpApiServerEnv('shots');
-  const browser = await launchChromium();
+  const stops: Array<() => Promise<unknown>> = [() => postgres.stop()];
   try {
+    // The controller manager makes the namespaces' default ServiceAccounts and their tokens.
+    const kube = await startKube({
+      binDir: process.env.AETHER_KUBE_BIN_DIR || undefined,
+      log: createLogger({ name: 'shots', level: 'silent' }),
+    });
+    stops.unshift(() => kube.stop());
+    process.env[ENV.pgUrl] = postgres.url;
+    process.env[ENV.kubeconfig] = kube.kubeconfigPath;
+    const env = await setUpApiServerEnv('shots');
+    stops.unshift(() => env.stop());
+    const browser = await launchChromium();
+    stops.unshift(() => browser.close());
     await migrateDbosSchema({ databaseUrl: env.databaseUrl, schema: 'dbos' });
-    const seed = await seedConsole(env);
+    // The dead letter's error screenshot: a portal page whose Confirm button is gone.
+    const portal = await (await browser.newContext({ viewport: { width: 640, height: 300 } })).newPage();
+    await portal.setContent(
+      '<body style="font:15px sans-serif;margin:24px"><h2>Supplier portal — invoices</h2><table border=1 cellpadding=6 style="border-collapse:collapse">' +
+        '<tr><th>Invoice</th><th>Amount</th><th>Status</th></tr><tr><td>INV-2026-1041</td><td>135.00 EUR</td><td>Paid</td></tr>' +
+        '<tr><td>INV-2026-1042</td><td>170.00 EUR</td><td>Processing…</td></tr></table><p style="color:#555">Payment submitted. (no Confirm button)</p></body>',
+    );
+    const screenshot = await portal.screenshot();
+    await portal.context().close();
+    const seed = await seedConsole(env, { screenshot });
     mkdirSync(out, { recursive: true });
     const page = await signIn(browser, env.server.url, env.tokens.editor, env.nsA);
     const shots: Array<[string, string, string]> = [
@@ -48,10 +65,7 @@ async function main() {
     await signin.screenshot({ path: `${out}/sign-in.png` });
     process.stdout.write(`${out}/sign-in.png\n`);
   } finally {
-    await browser.close();
-    await env.stop();
-    await kube.stop();
-    await postgres.stop();
+    for (const stop of stops) await stop().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
   }
 }
 

@@ -164,7 +164,7 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
         job: sameJob,
         run: runView(run),
         workflow: ref?.name ?? null,
-        steps: timeline(steps.map(stepEntry), takeovers.items),
+        steps: timeline(steps.map(stepEntry), takeovers.items, { runEnded: !['queued', 'running'].includes(run.state) }),
         takeovers,
         healing: healing.map((h) => ({ ...h, at: h.at.toISOString() })),
       });

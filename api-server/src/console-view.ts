@@ -37,11 +37,12 @@ interface TimelineStep {
 
 /**
  * Each step with its duration and whether it is the first step begun after a take-over (a robot died
- * holding the run and another resumed it): the place the timeline marks.
+ * holding the run and another resumed it): the place the timeline marks. A step that began and never
+ * ended is `interrupted` once a later step began or the run ended.
  */
-export function timeline<S extends TimelineStep>(steps: readonly S[], takeovers: readonly Pick<TakeoverRow, 'at'>[]) {
+export function timeline<S extends TimelineStep & { status: string }>(steps: readonly S[], takeovers: readonly Pick<TakeoverRow, 'at'>[], opts: { runEnded: boolean }) {
   const pending = takeovers.map((t) => Date.parse(t.at)).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
-  return steps.map((s) => {
+  return steps.map((s, i) => {
     const start = s.startedAt === undefined ? NaN : Date.parse(s.startedAt);
     const end = s.completedAt === undefined ? NaN : Date.parse(s.completedAt);
     let afterTakeover = false;
@@ -49,7 +50,9 @@ export function timeline<S extends TimelineStep>(steps: readonly S[], takeovers:
       pending.shift();
       afterTakeover = true;
     }
-    return { ...s, durationMs: Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, end - start), afterTakeover };
+    // A step still "running" when a later step began, or when the run is over, was cut short.
+    const status = s.status === 'running' && (opts.runEnded || i < steps.length - 1) ? 'interrupted' : s.status;
+    return { ...s, status, durationMs: Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, end - start), afterTakeover };
   });
 }
 

@@ -69,11 +69,11 @@ describe('console endpoints', () => {
     expect(d.data!.run).toMatchObject({ uid: seed.crashedUid, state: 'failed', hasScreenshot: true });
     expect(d.data!.workflow).toBe(WORKFLOW);
     expect(d.data!.takeovers.count).toBe(2);
-    expect(d.data!.steps.map((s) => [s.step, s.afterTakeover, s.durationMs])).toEqual([
-      ['open', false, 1000],
-      ['pay', false, null],
-      ['pay', true, 1000],
-      ['confirm', true, 30000],
+    expect(d.data!.steps.map((s) => [s.step, s.status, s.afterTakeover, s.durationMs])).toEqual([
+      ['open', 'succeeded', false, 1000],
+      ['pay', 'interrupted', false, null],
+      ['pay', 'succeeded', true, 1000],
+      ['confirm', 'failed', true, 30000],
     ]);
     expect(d.data!.healing).toEqual([expect.objectContaining({ stepId: 'pay', outcome: 'healed', chosenSelector: '[data-testid="pay-button"]' })]);
   });

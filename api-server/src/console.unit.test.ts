@@ -49,14 +49,23 @@ describe('suggestionChange and suggestionPatch', () => {
 });
 
 describe('timeline', () => {
-  const s = (start: number, end?: number) => ({ startedAt: new Date(start).toISOString(), ...(end !== undefined && { completedAt: new Date(end).toISOString() }) });
+  const s = (start: number, end?: number) => ({
+    status: end === undefined ? 'running' : 'succeeded',
+    startedAt: new Date(start).toISOString(),
+    ...(end !== undefined && { completedAt: new Date(end).toISOString() }),
+  });
   it('gives durations and marks the first step begun after each take-over', () => {
-    const out = timeline([s(0, 100), s(100, 150), s(5000, 5300), s(5300)], [{ at: new Date(1000).toISOString() }]);
+    const out = timeline([s(0, 100), s(100, 150), s(5000, 5300), s(5300)], [{ at: new Date(1000).toISOString() }], { runEnded: false });
     expect(out.map((x) => x.durationMs)).toEqual([100, 50, 300, null]);
     expect(out.map((x) => x.afterTakeover)).toEqual([false, false, true, false]);
   });
   it('marks nothing without take-overs', () => {
-    expect(timeline([s(0, 1)], []).map((x) => x.afterTakeover)).toEqual([false]);
+    expect(timeline([s(0, 1)], [], { runEnded: false }).map((x) => x.afterTakeover)).toEqual([false]);
+  });
+  it('calls a step that never ended interrupted once a later step began or the run ended', () => {
+    const steps = [{ ...s(0), status: 'running' }, { ...s(10, 20), status: 'succeeded' }, { ...s(30), status: 'running' }];
+    expect(timeline(steps, [], { runEnded: false }).map((x) => x.status)).toEqual(['interrupted', 'succeeded', 'running']);
+    expect(timeline(steps, [], { runEnded: true }).map((x) => x.status)).toEqual(['interrupted', 'succeeded', 'interrupted']);
   });
 });
 

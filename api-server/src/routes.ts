@@ -269,6 +269,8 @@ export const JobDetail = z
     workflow: z.string().nullable(),
     steps: z.array(
       StepLogEntry.extend({
+        /** `interrupted`: the step began but never ended (its robot went away, or its attempt was cut short). */
+        status: z.enum(['succeeded', 'failed', 'running', 'interrupted']),
         durationMs: z.int().nullable(),
         /** The step began after a take-over of its attempt: another robot resumed the run here. */
         afterTakeover: z.boolean(),

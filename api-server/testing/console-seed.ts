@@ -76,7 +76,8 @@ async function steps(env: ApiServerTestEnv, uid: string, attempt: number, rows: 
   }
 }
 
-export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
+/** `screenshot`: the failed step's picture (default a small blank PNG). */
+export async function seedConsole(env: ApiServerTestEnv, opts: { screenshot?: Buffer } = {}): Promise<ConsoleSeed> {
   const wfPath = `${API}/${env.nsA}/rpaworkflows`;
   const wf = await kubeRequest(env.kc, 'POST', wfPath, {
     apiVersion: 'rpa.aether.dev/v1alpha1',
@@ -111,8 +112,8 @@ export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
     const uid = randomUUID();
     await enqueue(env, uid, `hist-${i}`);
     await env.db.query(
-      `update aether.runs set state = $2, attempts = 1, created_at = now() - make_interval(secs => $3),
-              started_at = now() - make_interval(secs => $3 - 20 - ($4 % 5) * 15), finished_at = now() - make_interval(secs => $3 - 60),
+      `update aether.runs set state = $2, attempts = 1, robot = 'robot-' || (array['19ab', '3c05', '7f2c'])[1 + $4 % 3], created_at = now() - make_interval(secs => $3),
+              started_at = now() - make_interval(secs => $3 - 5 - ($4 % 5) * 10), finished_at = now() - make_interval(secs => $3 - 60 - ($4 % 4) * 12),
               error = case when $2 = 'failed' then '{"message":"portal timed out"}'::jsonb end
         where uid = $1`,
       [uid, i % 9 === 4 ? 'failed' : 'succeeded', 3600 - i * 90, i],
@@ -129,7 +130,7 @@ export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
   );
 
   await env.db.query(
-    `update aether.runs set state = 'succeeded', attempts = 1, robot = 'robot-7f2c', started_at = now() - interval '9 minutes',
+    `update aether.runs set state = 'succeeded', attempts = 1, robot = 'robot-7f2c', created_at = now() - interval '9 minutes 20 seconds', started_at = now() - interval '9 minutes',
             finished_at = now() - interval '8 minutes', outputs = '{"pay":{"paid":3,"total":"1,240.00 EUR"}}'::jsonb where uid = $1`,
     [okUid],
   );
@@ -143,7 +144,7 @@ export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
   // the run; the page had changed (#pay gone), healing chose pay-button, then confirm failed for good.
   await env.db.query(
     `update aether.runs set state = 'failed', attempts = 3, failed_attempts = 3, robot = 'robot-7f2c', previous_robot = 'robot-3c05',
-            started_at = now() - interval '15 minutes', finished_at = now() - interval '4 minutes', crash_count = 2,
+            created_at = now() - interval '15 minutes 30 seconds', started_at = now() - interval '15 minutes', finished_at = now() - interval '4 minutes', crash_count = 2,
             crashes = jsonb_build_array(
               jsonb_build_object('robot', 'robot-19ab', 'pod', 'default-robot-1', 'reason', 'lease expired', 'at', to_jsonb(now() - interval '11 minutes')),
               jsonb_build_object('robot', 'robot-3c05', 'pod', 'default-robot-2', 'reason', 'pod deleted', 'at', to_jsonb(now() - interval '5 minutes'))),
@@ -157,7 +158,7 @@ export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
     ['pay', now - 640_000, now - 639_000, null],
     ['confirm', now - 280_000, now - 250_000, 'no element matches role=button name=Confirm'],
   ]);
-  const png = Buffer.from(
+  const png = opts.screenshot ?? Buffer.from(
     'iVBORw0KGgoAAAANSUhEUgAAAEAAAAAgCAIAAAAt/+nTAAAAPUlEQVR4nO3PMQ0AIBDAwAf/nrGAgy4kVwM3s8/MTq29HeivNwgAAAAAAAAAAAAAAAAAAAAAAAAAAAB+8wB3OwLjLaWdNgAAAABJRU5ErkJggg==',
     'base64',
   );
@@ -179,7 +180,7 @@ export async function seedConsole(env: ApiServerTestEnv): Promise<ConsoleSeed> {
   );
 
   await env.db.query(
-    `update aether.runs set state = 'running', attempts = 1, robot = 'robot-7f2c', started_at = now() - interval '40 seconds' where uid = $1`,
+    `update aether.runs set state = 'running', attempts = 1, robot = 'robot-7f2c', created_at = now() - interval '45 seconds', started_at = now() - interval '40 seconds' where uid = $1`,
     [liveUid],
   );
   await steps(env, liveUid, 1, [['open', now - 40_000, now - 39_000, null], ['pay', now - 39_000, null, null]]);

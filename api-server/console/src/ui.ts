@@ -107,6 +107,7 @@ const STATE_CLASS: Record<string, string> = {
   suspended: 'wait',
   Suspended: 'wait',
   draining: 'wait',
+  interrupted: 'wait',
 };
 
 export function Badge({ state }: { state: string | undefined | null }) {
