@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../client/paths.js';
 import { age, parseJsonLines, stepLine, table } from './format.js';
+import { startUiProxy } from './ui-proxy.js';
 
 export interface PluginIo {
   env: Record<string, string | undefined>;
@@ -30,6 +31,7 @@ Commands:
   robots [--all]                robots with their heartbeat and current jobs
   queue add <queue> -f items.jsonl   add work items (one JSON object a line: reference, data, priority, ...)
   queue items <queue> [--status s]   a queue's items (oldest first)
+  ui [--port p]                 the web console on 127.0.0.1, signed in as your kubeconfig user
 
 Flags:
   -n, --namespace <ns>   namespace (default: the kubeconfig context's, else default)
@@ -63,6 +65,9 @@ async function kubeconfigToken(kc: KubeConfig): Promise<string | undefined> {
 
 interface Ctx {
   api: Client<paths>;
+  server: string;
+  token: string;
+  port?: number;
   namespace: string;
   io: PluginIo;
   output?: string;
@@ -75,6 +80,16 @@ function failIf(res: { response: Response; error?: unknown }, what: string): voi
 }
 
 const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promise<void>> = {
+  /** Serves the web console on 127.0.0.1 until interrupted (see ui-proxy.ts). */
+  async ui({ server, token, namespace, io, port }) {
+    const proxy = await startUiProxy({ server, token, namespace, ...(port !== undefined && { port }) });
+    io.stdout.write(`The Aether console (${namespace}) as your kubeconfig user: open\n  ${proxy.url}\nCtrl-C stops it.\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await proxy.close();
+  },
   async jobs({ api, namespace, io }) {
     const r = await api.GET('/api/v1/namespaces/{namespace}/jobs', { params: { path: { namespace } } });
     failIf(r, 'listing jobs');
@@ -192,6 +207,7 @@ export async function runPlugin(argv: string[], io: PluginIo): Promise<number> {
         file: { type: 'string', short: 'f' },
         pool: { type: 'string' },
         status: { type: 'string' },
+        port: { type: 'string' },
         all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -213,7 +229,17 @@ export async function runPlugin(argv: string[], io: PluginIo): Promise<number> {
       throw new UsageError('the kubeconfig user has no bearer token (client certificates do not reach the Aether API server): pass --token');
     const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
     const api = createClient<paths>({ baseUrl: server.replace(/\/+$/, ''), headers: { Authorization: `Bearer ${token}` } });
-    const ctx: Ctx = { api, namespace, io, ...(values.output !== undefined && { output: values.output }) };
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port ${values.port}: not a port number`);
+    const ctx: Ctx = {
+      api,
+      server: server.replace(/\/+$/, ''),
+      token,
+      namespace,
+      io,
+      ...(port !== undefined && { port }),
+      ...(values.output !== undefined && { output: values.output }),
+    };
     await run(ctx, args, {
       ...(values.pool !== undefined && { pool: values.pool }),
       ...(values.all !== undefined && { all: values.all }),

@@ -7,6 +7,7 @@ import { kubeRequest } from '../../e2e/api/client.js';
 import { launchChromium, signIn } from '../testing/browser.js';
 import { createJob, enqueue, seedConsole, SUGGESTED, WORKFLOW, writeStatus, type ConsoleSeed } from '../testing/console-seed.js';
 import { setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+import { startUiProxy } from '../plugin/ui-proxy.js';
 
 let env: ApiServerTestEnv;
 let seed: ConsoleSeed;
@@ -134,7 +135,11 @@ describe('the console in Chromium', () => {
     expect(await editor.locator('table.runs tbody tr').count()).toBe(43);
     await editor.getByLabel('State').selectOption('failed');
     await editor.getByRole('button', { name: 'Apply filters' }).click();
-    await editor.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length < 43);
+    // The filtered page replaces the list: rows again, fewer than before.
+    await editor.waitForFunction(() => {
+      const rows = document.querySelectorAll('table.runs tbody tr .badge').length;
+      return rows > 0 && rows < 43;
+    });
     const states = await editor.locator('table.runs tbody tr .badge').allTextContents();
     expect(states.length).toBeGreaterThanOrEqual(2);
     expect(new Set(states)).toEqual(new Set(['failed']));
@@ -241,5 +246,30 @@ describe('the console in Chromium', () => {
     expect(statuses).toEqual([403, 403]);
     expect((await kubeRequest(env.kc, 'GET', jobPath(seed.ok))).status).toBe(200);
     await viewer.context().close();
+  });
+
+  it('kubectl aether ui: a local proxy signs the console in as the kubeconfig user, and lends the token to no one else', async () => {
+    const proxy = await startUiProxy({ server: env.server.url, token: env.tokens.viewer, namespace: env.nsA });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(proxy.url);
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      expect(await page.locator('.who').textContent()).toContain(`system:serviceaccount:${env.nsA}:viewer`);
+      await page.goto(`http://127.0.0.1:${proxy.port}/ui/#/jobs/${seed.crashed}`);
+      await page.getByRole('heading', { name: 'Step timeline' }).waitFor();
+      expect(await page.locator('button[data-op]').count()).toBe(0);
+      expect(await page.evaluate(() => sessionStorage.getItem('aether.token'))).not.toBe(env.tokens.viewer);
+      // Live updates pass through the proxy too.
+      await page.locator('.dot.on').waitFor();
+      await page.context().close();
+      const api = `http://127.0.0.1:${proxy.port}/api/v1/namespaces/${env.nsA}/runs`;
+      expect((await fetch(api)).status).toBe(401);
+      expect((await fetch(api, { headers: { Authorization: `Bearer ${env.tokens.viewer}` } })).status).toBe(401);
+      const key = new URL(proxy.url).hash.match(/signin=([^&]+)/)![1]!;
+      expect((await fetch(api, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(api, { headers: { Authorization: `Bearer ${key}`, Origin: 'https://evil.example' } })).status).toBe(403);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -125,6 +125,14 @@ function Shell({ session, access, onSignOut }: { session: Session; access: Acces
   );
 }
 
+/** `kubectl aether ui` opens the console at #signin=<key>&namespace=<ns>: its proxy's key, not a token. */
+function signInFromUrl(): void {
+  const m = /^#signin=([A-Za-z0-9_-]+)&namespace=([^&]+)$/.exec(location.hash);
+  if (!m) return;
+  saveSession({ token: m[1]!, namespace: decodeURIComponent(m[2]!) });
+  history.replaceState(null, '', `${location.pathname}${location.search}#/overview`);
+}
+
 function App() {
   const [state, setState] = useState<{ session: Session; access: AccessReview } | null>(null);
   const [restoring, setRestoring] = useState(true);
@@ -149,4 +157,5 @@ function App() {
   });
 }
 
+signInFromUrl();
 render(h(App, null), document.getElementById('app')!);
