@@ -10,6 +10,8 @@ create index runs_by_namespace_created on aether.runs (namespace, created_at des
 create index runs_by_workflow_created on aether.runs (namespace, workflow, created_at desc, uid desc)
   where workflow is not null;
 create index runs_by_state_created on aether.runs (namespace, state, created_at desc, uid desc);
+-- A job's page finds its newest run by name (the API server's findRun).
+create index runs_by_name_created on aether.runs (namespace, name, created_at desc);
 
 -- As in 0005, plus workflow.
 create or replace function aether.enqueue_runs(specs jsonb)
@@ -101,6 +103,7 @@ begin
 end;
 $$;
 
+drop index if exists aether.runs_by_name_created;
 drop index if exists aether.runs_by_state_created;
 drop index if exists aether.runs_by_workflow_created;
 drop index if exists aether.runs_by_namespace_created;

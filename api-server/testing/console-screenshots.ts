@@ -1,4 +1,4 @@
-// `npx tsx api-server/console/screenshots.ts [outDir]`: screenshots of every console page for the README
+// `npm run screenshots:console [-- outDir]`: screenshots of every console page for the README
 // (docs/console/*.png), taken in Chromium from the test stack: a throwaway PostgreSQL and kube-apiserver,
 // the API server, and the seeded namespace of the console's browser tests (api-server/testing/).
 import { mkdirSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { startKube } from '../../e2e/harness/kube.js';
 import { startPostgres } from '../../e2e/harness/postgres.js';
 import { ENV } from '../../e2e/harness/testenv.js';
 import { migrateDbosSchema } from '../../migrations/dbos.js';
-import { launchChromium, signIn } from '../testing/browser.js';
-import { seedConsole, WORKFLOW } from '../testing/console-seed.js';
-import { setUpApiServerEnv } from '../testing/env.js';
+import { launchChromium, signIn } from './browser.js';
+import { seedConsole, WORKFLOW } from './console-seed.js';
+import { setUpApiServerEnv } from './env.js';
 
 const out = process.argv[2] ?? 'docs/console';
 
