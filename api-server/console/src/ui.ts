@@ -167,3 +167,12 @@ export function Json({ value, label }: { value: unknown; label: string }) {
 }
 
 export const link = (href: string, text: string) => h('a', { href }, text);
+
+/** A table head of column names. */
+export const thead = (cols: readonly string[]) => h('thead', null, h('tr', null, ...cols.map((c) => h('th', { scope: 'col' }, c))));
+
+/** The one row of an empty table body (`cols` wide), or null when there are rows. */
+export const emptyRow = (n: number, cols: number, text: string) => (n === 0 ? h('tr', null, h('td', { colSpan: cols, class: 'muted' }, text)) : null);
+
+/** What a page shows while its data load: the error, or a loading line. */
+export const pending = (l: Loaded<unknown>) => (l.error ? h(ErrorBox, { error: l.error }) : h(Loading, null));

@@ -2,7 +2,7 @@ import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, enc, getBlob, getJson, q } from '../api.js';
 import type { ArtifactList, JobDetail, Outputs } from '../types.js';
-import { Action, Badge, ErrorBox, fmtDuration, fmtTime, Json, Loading, Section, useApp, useData, useLive } from '../ui.js';
+import { Action, Badge, emptyRow, ErrorBox, fmtDuration, fmtTime, Json, Loading, Section, thead, useApp, useData, useLive } from '../ui.js';
 
 function Screenshot({ path }: { path: string }) {
   const { session } = useApp();
@@ -120,11 +120,11 @@ export function JobPage({ name, uid }: { name: string; uid?: string }) {
       h(
         'table',
         { class: 'timeline' },
-        h('thead', null, h('tr', null, ...['Attempt', 'Step', 'Status', 'Started', 'Duration', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        thead(['Attempt', 'Step', 'Status', 'Started', 'Duration', '']),
         h(
           'tbody',
           null,
-          steps.length === 0 ? h('tr', null, h('td', { colSpan: 6, class: 'muted' }, 'No step recorded yet')) : null,
+          emptyRow(steps.length, 6, 'No step recorded yet'),
           ...steps.map((s) =>
             h(
               'tr',
@@ -173,7 +173,7 @@ export function JobPage({ name, uid }: { name: string; uid?: string }) {
         ? h(
             'table',
             null,
-            h('thead', null, h('tr', null, ...['Step', 'Tier', 'Outcome', 'Chosen selector', 'Score', 'At'].map((c) => h('th', { scope: 'col' }, c)))),
+            thead(['Step', 'Tier', 'Outcome', 'Chosen selector', 'Score', 'At']),
             h(
               'tbody',
               null,

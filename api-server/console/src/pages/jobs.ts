@@ -2,7 +2,7 @@ import { h, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { enc, getJson, q } from '../api.js';
 import type { RunPage, RunSummary } from '../types.js';
-import { Badge, ErrorBox, fmtDuration, fmtTime, Loading, useApp, useData, useLive } from '../ui.js';
+import { Badge, emptyRow, ErrorBox, fmtDuration, fmtTime, Loading, thead, useApp, useData, useLive } from '../ui.js';
 
 const STATES = ['', 'queued', 'running', 'suspended', 'succeeded', 'failed', 'cancelled'];
 
@@ -20,11 +20,11 @@ export function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: stri
     'table',
     { class: 'runs' },
     h('caption', { class: 'sr-only' }, caption),
-    h('thead', null, h('tr', null, ...['Job', 'State', 'Pool', 'Workflow', 'Attempts', 'Take-overs', 'Robot', 'Created', 'Duration'].map((c) => h('th', { scope: 'col' }, c)))),
+    thead(['Job', 'State', 'Pool', 'Workflow', 'Attempts', 'Take-overs', 'Robot', 'Created', 'Duration']),
     h(
       'tbody',
       null,
-      runs.length === 0 ? h('tr', null, h('td', { colSpan: 9, class: 'muted' }, 'No jobs match')) : null,
+      emptyRow(runs.length, 9, 'No jobs match'),
       ...runs.map((r) =>
         h(
           'tr',

@@ -2,14 +2,14 @@ import { h } from 'preact';
 import { getJson } from '../api.js';
 import { TimeChart } from '../chart.js';
 import type { Overview } from '../types.js';
-import { ErrorBox, Loading, Section, useApp, useData, useLive } from '../ui.js';
+import { emptyRow, ErrorBox, pending, Section, thead, useApp, useData, useLive } from '../ui.js';
 
 export function OverviewPage() {
   const { session } = useApp();
   const o = useData(() => getJson<Overview>(session, '/overview'), [session]);
   // Live: job changes reload the aggregate, at most once every 2 s however many jobs change.
   useLive((e) => e.event === 'job' || e.event === 'item', () => o.reload(), 2000);
-  if (!o.data) return o.error ? h(ErrorBox, { error: o.error }) : h(Loading, null);
+  if (!o.data) return pending(o);
   const d = o.data;
   const times = d.queueSeries[0]?.at ?? [];
   const maxOutcome = Math.max(1, ...d.outcomes.map((x) => x.succeeded + x.failed + x.cancelled));
@@ -30,11 +30,11 @@ export function OverviewPage() {
       h(
         'table',
         null,
-        h('thead', null, h('tr', null, ...['Pool', 'Desired', 'Ready', 'Robots', 'Busy', 'Queued', 'Running'].map((c) => h('th', { scope: 'col' }, c)))),
+        thead(['Pool', 'Desired', 'Ready', 'Robots', 'Busy', 'Queued', 'Running']),
         h(
           'tbody',
           null,
-          d.pools.length === 0 ? h('tr', null, h('td', { colSpan: 7, class: 'muted' }, 'No pools yet')) : null,
+          emptyRow(d.pools.length, 7, 'No pools yet'),
           ...d.pools.map((p) =>
             h('tr', { 'data-pool': p.pool }, h('th', { scope: 'row' }, p.pool), ...[p.desired ?? '—', p.ready ?? '—', p.robots, p.busy, p.queued, p.running].map((v) => h('td', { class: 'num' }, String(v)))),
           ),
@@ -61,7 +61,7 @@ export function OverviewPage() {
         : h(
             'table',
             { class: 'outcomes' },
-            h('thead', null, h('tr', null, ...['Hour', 'Succeeded', 'Failed', 'Cancelled', 'Share'].map((c) => h('th', { scope: 'col' }, c)))),
+            thead(['Hour', 'Succeeded', 'Failed', 'Cancelled', 'Share']),
             h(
               'tbody',
               null,

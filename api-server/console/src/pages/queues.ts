@@ -2,13 +2,13 @@ import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, enc, getJson, q } from '../api.js';
 import type { ItemList, QueueSummaryList } from '../types.js';
-import { Action, ago, Badge, ErrorBox, fmtTime, Loading, useApp, useData, useLive } from '../ui.js';
+import { Action, ago, Badge, emptyRow, ErrorBox, fmtTime, Loading, pending, thead, useApp, useData, useLive } from '../ui.js';
 
 export function QueuesPage() {
   const { session } = useApp();
   const list = useData(() => getJson<QueueSummaryList>(session, '/queues'), [session]);
   useLive((e) => e.event === 'item', () => list.reload(), 1000);
-  if (!list.data) return list.error ? h(ErrorBox, { error: list.error }) : h(Loading, null);
+  if (!list.data) return pending(list);
   return h(
     'div',
     null,
@@ -16,11 +16,11 @@ export function QueuesPage() {
     h(
       'table',
       null,
-      h('thead', null, h('tr', null, ...['Queue', 'Pool', 'New', 'In progress', 'Successful', 'Failed', 'Abandoned', 'Oldest new', 'SLA', 'Past SLA'].map((c) => h('th', { scope: 'col' }, c)))),
+      thead(['Queue', 'Pool', 'New', 'In progress', 'Successful', 'Failed', 'Abandoned', 'Oldest new', 'SLA', 'Past SLA']),
       h(
         'tbody',
         null,
-        list.data.items.length === 0 ? h('tr', null, h('td', { colSpan: 10, class: 'muted' }, 'No queues')) : null,
+        emptyRow(list.data.items.length, 10, 'No queues'),
         ...list.data.items.map((x) =>
           h(
             'tr',
@@ -71,11 +71,11 @@ export function QueuePage({ queue }: { queue: string }) {
       : h(
           'table',
           null,
-          h('thead', null, h('tr', null, ...['Id', 'Reference', 'Status', 'Retries', 'Robot', 'Created', 'Error', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+          thead(['Id', 'Reference', 'Status', 'Retries', 'Robot', 'Created', 'Error', 'Actions']),
           h(
             'tbody',
             null,
-            items.data.items.length === 0 ? h('tr', null, h('td', { colSpan: 8, class: 'muted' }, 'No items')) : null,
+            emptyRow(items.data.items.length, 8, 'No items'),
             ...items.data.items.map((i) =>
               h(
                 'tr',

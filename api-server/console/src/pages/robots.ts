@@ -1,13 +1,13 @@
 import { h } from 'preact';
 import { enc, getJson } from '../api.js';
 import type { RobotList } from '../types.js';
-import { ago, Badge, ErrorBox, fmtTime, Loading, useApp, useData, useLive } from '../ui.js';
+import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive } from '../ui.js';
 
 export function RobotsPage() {
   const { session } = useApp();
   const list = useData(() => getJson<RobotList>(session, '/robots?all=true'), [session]);
   useLive((e) => e.event === 'job', () => list.reload(), 2000);
-  if (!list.data) return list.error ? h(ErrorBox, { error: list.error }) : h(Loading, null);
+  if (!list.data) return pending(list);
   return h(
     'div',
     null,
@@ -15,11 +15,11 @@ export function RobotsPage() {
     h(
       'table',
       null,
-      h('thead', null, h('tr', null, ...['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Started', 'Current jobs'].map((c) => h('th', { scope: 'col' }, c)))),
+      thead(['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Started', 'Current jobs']),
       h(
         'tbody',
         null,
-        list.data.items.length === 0 ? h('tr', null, h('td', { colSpan: 7, class: 'muted' }, 'No robots')) : null,
+        emptyRow(list.data.items.length, 7, 'No robots'),
         ...list.data.items.map((r) =>
           h(
             'tr',

@@ -1,13 +1,13 @@
 import { h } from 'preact';
 import { call, enc, getJson, q } from '../api.js';
 import type { WorkflowDetail, WorkflowSummaryList } from '../types.js';
-import { Action, ErrorBox, Json, Loading, Section, useApp, useData } from '../ui.js';
+import { Action, emptyRow, ErrorBox, Json, Loading, pending, Section, thead, useApp, useData } from '../ui.js';
 import { RunsTable } from './jobs.js';
 
 export function WorkflowsPage() {
   const { session } = useApp();
   const list = useData(() => getJson<WorkflowSummaryList>(session, '/workflows'), [session]);
-  if (!list.data) return list.error ? h(ErrorBox, { error: list.error }) : h(Loading, null);
+  if (!list.data) return pending(list);
   return h(
     'div',
     null,
@@ -15,11 +15,11 @@ export function WorkflowsPage() {
     h(
       'table',
       null,
-      h('thead', null, h('tr', null, ...['Workflow', 'Ready', 'Steps', 'Healing suggestions', 'Description'].map((c) => h('th', { scope: 'col' }, c)))),
+      thead(['Workflow', 'Ready', 'Steps', 'Healing suggestions', 'Description']),
       h(
         'tbody',
         null,
-        list.data.items.length === 0 ? h('tr', null, h('td', { colSpan: 5, class: 'muted' }, 'No workflows')) : null,
+        emptyRow(list.data.items.length, 5, 'No workflows'),
         ...list.data.items.map((w) =>
           h(
             'tr',
