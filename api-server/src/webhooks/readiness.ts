@@ -22,7 +22,7 @@ export function triggerReadiness(spec: Pick<RpaTriggerSpec, 'secretRef' | 'job' 
   const no = (reason: TriggerReason, message: string): Readiness => ({ status: 'False', reason, message });
   if (found.secret === 'missing') return no(TRIGGER_REASONS.SecretNotFound, `Secret ${name} does not exist: deliveries are refused`);
   if (found.secret === 'forbidden')
-    return no(TRIGGER_REASONS.SecretNotFound, `the API server may not read Secret ${name} (its RBAC, chart value apiServer.webhooks.secretNames): deliveries are refused`);
+    return no(TRIGGER_REASONS.SecretNotFound, `the API server may not read Secret ${name}: name it in the chart value apiServer.webhooks.secretNames (default aether-webhooks): deliveries are refused`);
   if (found.secret === 'noKey') return no(TRIGGER_REASONS.SecretKeyNotFound, `Secret ${name} has no key ${key} (or it is empty): deliveries are refused`);
   if (!found.targetExists) {
     return spec.queue
