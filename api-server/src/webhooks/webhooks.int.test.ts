@@ -7,7 +7,8 @@ import { waitFor } from '../../../e2e/harness/kube.js';
 import { upsertQueue } from '../../../api/queue/items/queues.js';
 import { listItems } from '../../../api/queue/items/store.js';
 import { setUpApiServerEnv, type ApiServerTestEnv } from '../../testing/env.js';
-import { DELIVERY_ANNOTATION } from './deliver.js';
+import { DELIVERY_ANNOTATION, TRIGGER_ANNOTATION, TRIGGER_UID_ANNOTATION } from './deliver.js';
+import { deliveryJobName } from './payload.js';
 import { signDelivery } from './signature.js';
 
 const KEY = 'c2VjcmV0LWhtYWMta2V5';
@@ -128,6 +129,46 @@ describe('RpaTrigger webhooks', () => {
     const status = await readyOf('pay-hook');
     expect([status.status, status.reason]).toEqual(['True', 'TriggerReady']);
     expect(Date.parse(status.lastDelivery!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('a retry after a crash between the job create and the commit answers with the same job; a foreign job of that name is refused', async () => {
+    const t = await kubeRequest<{ metadata: { uid: string } }>(env.kc, 'GET', `${V1}/${ns}/rpatriggers/pay-hook`);
+    const uid = t.body.metadata.uid;
+    // The RpaJob exists, the delivery id was never committed: what a crash after the create leaves.
+    const delivery = `crash-${randomUUID()}`;
+    const name = deliveryJobName({ name: 'pay-hook', uid }, delivery);
+    const annotations = { [TRIGGER_ANNOTATION]: 'pay-hook', [DELIVERY_ANNOTATION]: delivery, [TRIGGER_UID_ANNOTATION]: uid };
+    const pre = await kubeRequest<{ metadata: { uid: string } }>(env.kc, 'POST', `${V1}/${ns}/rpajobs`, {
+      apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaJob', metadata: { name, annotations }, spec: { pool: 'default', workflowRef: { name: 'pay' } },
+    });
+    expect(pre.status).toBe(201);
+    const retry = await send('pay-hook', { invoice: { id: 'C-1' } }, { delivery });
+    expect(retry.status).toBe(200);
+    expect(retry.body.job).toEqual({ name, uid: pre.body.metadata.uid });
+    expect((await send('pay-hook', { invoice: { id: 'C-1' } }, { delivery })).body.reason).toBe('DeliveryReplayed');
+
+    const other = `foreign-${randomUUID()}`;
+    const taken = deliveryJobName({ name: 'pay-hook', uid }, other);
+    const foreign = await kubeRequest(env.kc, 'POST', `${V1}/${ns}/rpajobs`, { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaJob', metadata: { name: taken }, spec: { pool: 'default', workflowRef: { name: 'pay' } } });
+    expect(foreign.status).toBe(201);
+    const refused = await send('pay-hook', { invoice: { id: 'D-1' } }, { delivery: other });
+    expect([refused.status, refused.body.reason]).toEqual([409, 'JobNameTaken']);
+    // Refused, so not recorded: the delivery id is still free once the name is.
+    const seen = await env.db.query('select 1 from aether.webhook_deliveries where delivery_id = $1', [other]);
+    expect(seen.rowCount).toBe(0);
+  });
+
+  it('prunes delivery ids whose timestamp is past the longest tolerance', async () => {
+    await env.db.query(
+      `insert into aether.webhook_deliveries (trigger_uid, delivery_id, namespace, trigger_name, expires_at)
+       values ($1, 'old', $2, 'gone', now() - interval '1 second'), ($1, 'young', $2, 'gone', now() + interval '1 hour')`,
+      [randomUUID(), ns],
+    );
+    await waitFor('expired id pruned', async () => ((await env.db.query(`select 1 from aether.webhook_deliveries where delivery_id = 'old'`)).rowCount === 0 ? true : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
+    expect((await env.db.query(`select 1 from aether.webhook_deliveries where delivery_id = 'young'`)).rowCount).toBe(1);
   });
 
   it('a signed POST to a queue trigger adds its items once, by reference and by delivery id', async () => {
