@@ -90,12 +90,12 @@ describe('migrate', () => {
     }
   });
 
-  it('0014_console_runs: runs carry the workflow their payload names; the migration goes down and up again', async () => {
+  it('0015_console_runs: runs carry the workflow their payload names; the migration goes down and up again', async () => {
     const url = await freshDatabase('mig');
     await migrate({ databaseUrl: url });
     const step = (direction: 'up' | 'down') =>
       runner({ databaseUrl: url, dir: MIGRATIONS_DIR, direction, count: 1, migrationsTable: 'pgmigrations', migrationsSchema: AETHER_SCHEMA, log: () => {} });
-    expect(ALL.at(-1)).toBe('0014_console_runs');
+    expect(ALL.at(-1)).toBe('0015_console_runs');
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const enqueue = async (workflowRef?: { name: string }) => {

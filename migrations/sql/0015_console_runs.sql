@@ -1,6 +1,6 @@
 -- Up Migration
 
--- The web console (api-server/src/console/) lists a namespace's runs from this table, newest first, a page at
+-- The web console (api-server/src/console-*.ts) lists a namespace's runs from this table, newest first, a page at
 -- a time, filtered by state, pool, workflow and creation time; with 10,000 runs and more every page must come
 -- from an index, not a sort of the whole namespace. runs.workflow is the RpaWorkflow a run's RpaJob refers to
 -- (payload.workflowRef.name, null for an inline workflow), written by enqueue_runs.
