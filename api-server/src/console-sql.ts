@@ -1,5 +1,5 @@
 // The web console's reads of PostgreSQL, one thin function per statement: a namespace's runs a page at a
-// time (keyset paging on created_at, uid: migrations/sql/0015_console_runs.sql), the overview aggregates,
+// time (keyset paging on created_at, uid: migrations/sql/0017_console_runs.sql), the overview aggregates,
 // a run's take-overs and healing events. The RpaJob custom resource stays the truth about a job; these
 // rows are its history, which is what a list of 10,000 jobs and an hourly chart need.
 import type { Queryable } from '../../api/queue/db.js';
