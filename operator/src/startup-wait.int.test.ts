@@ -19,7 +19,7 @@ afterAll(async () => {
   await proxy.stop();
 });
 
-function runMigrate(env: Record<string, string>): { exited: Promise<{ code: number | null; out: string }> } {
+function runMigrate(env: Record<string, string>): { exited: Promise<{ code: number | null; out: string }>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'operator/src/main.ts', 'migrate'], {
     cwd: REPO_ROOT,
     env: { ...process.env, AETHER_DATABASE_URL: proxy.url(url), AETHER_LOG_LEVEL: 'info', ...env },
@@ -28,14 +28,16 @@ function runMigrate(env: Record<string, string>): { exited: Promise<{ code: numb
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out }))) };
+  return { exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out }))), output: () => out };
 }
 
 it('waits for a database that is away at start, then migrates', async () => {
   await proxy.down();
   const run = runMigrate({ AETHER_DB_STARTUP_WAIT_SECONDS: '120' });
-  // Long enough for several refused attempts (the process itself needs a few seconds to load).
-  await new Promise((r) => setTimeout(r, 8_000));
+  // Until it has been refused at least once (the process itself needs seconds to load, more on a loaded machine).
+  const deadline = Date.now() + 60_000;
+  while (!run.output().includes('database unreachable at start; waiting') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1_000));
   await proxy.up();
   const { code, out } = await run.exited;
   expect(out).toContain('database unreachable at start; waiting');
