@@ -4,7 +4,7 @@
 // with exponential back-off up to retry.maxAttempts. See README "Notifications".
 import { z } from 'zod';
 import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
-import { withRules } from './rules.js';
+import { withCel, withRules } from './rules.js';
 
 export const NOTIFICATION_EVENTS = [
   'JobSucceeded',
@@ -49,10 +49,13 @@ export const RpaNotificationSpec = z.strictObject({
    * notifications.allowedHosts lists. Hosts resolving to loopback, link-local or private addresses are
    * refused unless the chart allows them.
    */
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2048)
-    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not carry credentials (user:password@)' }),
+  url: withCel(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(2048)
+      .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not carry credentials (user:password@)' }),
+    [{ rule: "self.startsWith('https://') || self.startsWith('http://')", message: 'must be an http(s) URL' }],
+  ),
   /** The Secret (in the notification's namespace) and key holding the HMAC key. */
   secretRef: z.strictObject({ name: dnsSubdomain(), key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key') }),
   /** Which events are delivered. */
@@ -60,12 +63,14 @@ export const RpaNotificationSpec = z.strictObject({
     .array(z.enum(NOTIFICATION_EVENTS))
     .min(1)
     .max(NOTIFICATION_EVENTS.length)
-    .refine((e) => new Set(e).size === e.length, { message: 'must not repeat an event' }),
-  /** Only jobs and items of these RpaWorkflows (absent: all). */
+    .refine((e) => new Set(e).size === e.length, { message: 'must not repeat an event' })
+    .meta({ 'x-kubernetes-list-type': 'set' }),
+  /**
+   * Filters (absent: any). Every list given must name the event's workflow, queue or pool: a job has no
+   * queue, so a notification with `queues` never fires for jobs.
+   */
   workflows: names().optional(),
-  /** Only items and SLA breaches of these RpaQueues (absent: all). */
   queues: names().optional(),
-  /** Only jobs and items of these RobotPools (absent: all). */
   pools: names().optional(),
   retry: NotificationRetry.default({ maxAttempts: 8, backoff: { initialSeconds: 5, maxSeconds: 3600 } }),
 });

@@ -9,7 +9,7 @@ import { BROWSER_INVALID_CASES } from './invalid-browser-cases.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue'): Obj {
+export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue' | 'rpanotification'): Obj {
   return parse(readFileSync(path.join(repo, 'examples', `${name}.yaml`), 'utf8')) as Obj;
 }
 
@@ -48,6 +48,10 @@ function pool(spec: Obj): Obj {
 }
 function schedule(spec: Obj): Obj {
   const base = example('rpaschedule');
+  return { ...base, metadata: { name: 'bad' }, spec: { ...base.spec, ...spec } };
+}
+function notification(spec: Obj): Obj {
+  const base = example('rpanotification');
   return { ...base, metadata: { name: 'bad' }, spec: { ...base.spec, ...spec } };
 }
 function without(o: Obj, key: string): Obj {
@@ -352,6 +356,16 @@ export const INVALID_CASES: InvalidCase[] = [
       jobTemplate: { spec: { workflowRef: { name: 'w' }, workflow: { steps: [goto] }, pool: 'default' } },
     }),
     expect: ['spec.jobTemplate.spec', 'exactly one of workflowRef, workflow must be set'],
+  },
+  // --- RpaNotification
+  { name: 'notification to an ftp URL', manifest: notification({ url: 'ftp://hooks.example.com/x' }), expect: ['spec.url', 'must be an http(s) URL'] },
+  { name: 'notification without events', manifest: notification({ events: [] }), expect: ['spec.events', 'should have at least 1 items'] },
+  { name: 'notification event unknown', manifest: notification({ events: ['JobStarted'] }), expect: ['spec.events[0]', 'Unsupported value: "JobStarted"'] },
+  { name: 'notification event repeated', manifest: notification({ events: ['JobFailed', 'JobFailed'] }), expect: ['spec.events[1]', 'Duplicate value'] },
+  {
+    name: 'notification backoff max below initial',
+    manifest: notification({ retry: { maxAttempts: 3, backoff: { initialSeconds: 60, maxSeconds: 10 } } }),
+    expect: ['spec.retry.backoff', 'backoff.maxSeconds must be at least backoff.initialSeconds'],
   },
   ...BROWSER_INVALID_CASES,
 ];
