@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
+import { isDatabaseUnreachable } from '../../api/db/wait.js';
 import type { Logger } from '../../api/log.js';
 import { issueLines } from '../../api/zod-issues.js';
 import { resourceAttributes } from './access.js';
@@ -64,6 +65,10 @@ function errorReply(err: unknown): { status: number; body: { reason: string; mes
     const body = err.body as { message?: string } | undefined;
     return { status: err.code, body: { reason: KUBE_REASONS[err.code]!, message: body?.message ?? err.message } };
   }
+  // PostgreSQL or the Kubernetes API server is away (a restart, a failover): the client should retry, not
+  // report a bug. Socket errors and PostgreSQL's connection-class errors both say so.
+  if (isDatabaseUnreachable(err))
+    return { status: 503, body: { reason: 'ServiceUnavailable', message: 'a service the API server needs (PostgreSQL or the Kubernetes API) is unreachable: try again' } };
   return { status: 500, body: { reason: 'InternalError', message: 'internal error (see the API server log)' } };
 }
 
@@ -120,7 +125,8 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
     }
   } catch (err) {
     const { status, body } = errorReply(err);
-    if (status >= 500) deps.logger.error({ err, operation: route.operationId }, 'request failed');
+    if (status === 503) deps.logger.warn({ err, operation: route.operationId }, 'request failed: a backend is unreachable');
+    else if (status >= 500) deps.logger.error({ err, operation: route.operationId }, 'request failed');
     if (status === 429 || status === 503) reply.header('Retry-After', '1');
     if (!reply.sent) await reply.code(status).type('application/json').send(body);
   }
