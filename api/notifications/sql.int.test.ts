@@ -13,7 +13,7 @@ import { migratedQueueDatabase } from '../queue/testing/database.js';
 import { testQueueRow } from '../queue/testing/queues.js';
 import type { Producer } from '../queue/producer.js';
 import { provisionTenant, type ProvisionedTenant } from '../tenancy/index.js';
-import { claimDueDeliveries, listDeliveries, notificationCounts, recordNotificationEvent, settleDelivery, upsertNotification, type NotificationRow } from './sql.js';
+import { claimDueDeliveries, deleteFinishedDeliveriesBefore, listDeliveries, notificationCounts, recordNotificationEvent, settleDelivery, upsertNotification, type NotificationRow } from './sql.js';
 
 let owner: pg.Pool;
 let producer: Producer;
@@ -142,7 +142,7 @@ describe('the sender statements', () => {
   });
 
   it('claims each due delivery once, moves it past the lease, and ignores a stale settle', async () => {
-    await owner.query(`update aether.notification_deliveries set state = 'Failed' where namespace <> 'team-b'`);
+    await owner.query(`update aether.notification_deliveries set state = 'Failed', finished_at = now() where namespace <> 'team-b'`);
     const pending = (await listDeliveries(owner, { namespace: 'team-b' })).filter((d) => d.state === 'Pending');
     expect(pending.length).toBeGreaterThan(1);
     const [x, y] = await Promise.all([claimDueDeliveries(owner, { limit: 100, leaseSeconds: 60 }), claimDueDeliveries(owner, { limit: 100, leaseSeconds: 60 })]);
@@ -159,5 +159,14 @@ describe('the sender statements', () => {
     const counts = await notificationCounts(owner, { namespace: 'team-b', name: d.notification });
     expect(counts.delivered).toBe(1);
     expect(counts.last).toMatchObject({ status: 204, state: 'Delivered' });
+  });
+
+  it('prunes finished deliveries past retention, never pending ones', async () => {
+    const pendingBefore = (await owner.query(`select count(*)::int as n from aether.notification_deliveries where state = 'Pending'`)).rows[0].n as number;
+    const finished = (await owner.query(`select count(*)::int as n from aether.notification_deliveries where state <> 'Pending'`)).rows[0].n as number;
+    expect(finished).toBeGreaterThan(0);
+    expect(await deleteFinishedDeliveriesBefore(owner, { before: new Date(Date.now() - 60_000), limit: 1000 })).toBe(0);
+    expect(await deleteFinishedDeliveriesBefore(owner, { before: new Date(Date.now() + 60_000), limit: 1000 })).toBe(finished);
+    expect((await owner.query(`select count(*)::int as n from aether.notification_deliveries`)).rows[0].n).toBe(pendingBefore);
   });
 });

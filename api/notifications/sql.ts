@@ -213,3 +213,21 @@ export async function deleteFinishedDeliveriesBefore(db: Queryable, opts: { befo
   );
   return r.rowCount ?? 0;
 }
+
+export interface NotificationKey {
+  namespace: string;
+  name: string;
+  uid: string | null;
+}
+
+/** Every mirrored notification's identity (housekeeping compares them with the RpaNotifications that exist). */
+export async function listNotificationKeys(db: Queryable): Promise<NotificationKey[]> {
+  const r = await db.query<NotificationKey>('select namespace, name, uid::text as uid from aether.notifications order by namespace, name');
+  return r.rows;
+}
+
+/** Removes the notification and its deliveries only while its row still has this uid (not one recreated meanwhile). */
+export async function deleteNotificationIfUid(db: Queryable, key: NotificationKey): Promise<boolean> {
+  const r = await db.query('delete from aether.notifications where namespace = $1 and name = $2 and uid is not distinct from $3::uuid', [key.namespace, key.name, key.uid]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -50,6 +50,8 @@ export interface OperatorOptions {
   /** Called when leadership is lost without a shutdown (main.ts exits the process). */
   onLostLeadership?: () => void;
   /** How often rows of deleted RpaQueues are looked for; default 60 s. */
+  /** How often the notification sender looks for deleted RpaNotifications' rows and old deliveries; default 60 s. */
+  notificationHousekeepingMs?: number;
   orphanQueueIntervalMs?: number;
 }
 
@@ -246,6 +248,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onReconnect: () => queues.list().forEach((q) => rpaQueue.enqueue(objectKey(q))),
   });
   manager.addLeaderTask({ start: () => queueItemListener.start(), stop: () => queueItemListener.stop() });
+  const watched = (ns: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns);
   // Outbound notifications: each settled attempt refreshes its notification's status (rate-limited there).
   const sender = createNotificationSender({
     db,
@@ -258,6 +261,11 @@ export function buildOperator(opts: OperatorOptions): Operator {
     pollMs: config.notifications.pollMs,
     timeoutMs: config.notifications.timeoutMs,
     now,
+    housekeeping: {
+      lookup: (ns, name) => (watched(ns) ? notifications.get(ns, name)?.metadata?.uid : null),
+      synced: () => notifications.informers.every((i) => i.synced),
+      ...(opts.notificationHousekeepingMs !== undefined && { intervalMs: opts.notificationHousekeepingMs }),
+    },
     onSettled: (d, result) => {
       rpaNotification.enqueue(`${d.namespace}/${d.notification}`);
       const n = notifications.get(d.namespace, d.notification);
@@ -267,7 +275,6 @@ export function buildOperator(opts: OperatorOptions): Operator {
   });
   manager.addLeaderTask({ start: () => sender.start(), stop: () => sender.stop() });
   // RpaQueues deleted while no operator watched (or recreated under the same name) leave rows behind.
-  const watched = (ns: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns);
   const orphanQueues = createOrphanQueueCollector({
     db,
     logger,

@@ -4,11 +4,12 @@
 // three attempts with growing delays and ends Delivered; a receiver that is down ends Failed after
 // maxAttempts; an SLA breach produces QueueSlaBreached; another namespace's job fires nothing here; a URL to
 // the metadata address is refused in status.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { waitFor } from '../../../e2e/harness/wait.js';
-import { listDeliveries } from '../../../api/notifications/sql.js';
+import { listDeliveries, listNotificationKeys, upsertNotification } from '../../../api/notifications/sql.js';
 import { testPayload } from '../../../api/queue/fixtures.js';
 import { addItems } from '../../../api/queue/items/store.js';
 import { parseItems } from '../../../api/queue/items/validate.js';
@@ -57,7 +58,9 @@ describe('RpaNotification', () => {
     await new Promise<void>((r) => probe.close(() => r()));
 
     env = await setUpEnv('notify');
-    operator = await startTestOperator(env, { extraEnv: { AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1', AETHER_NOTIFICATIONS_POLL_SECONDS: '1' } });
+    // The row of an RpaNotification deleted while no operator ran: housekeeping must remove it.
+    await upsertNotification(env.db, { namespace: env.namespace, name: 'deleted-meanwhile', uid: randomUUID(), url: `${base}/deleted`, events: ['JobSucceeded'], maxAttempts: 1, backoffInitialSeconds: 1, backoffMaxSeconds: 1, secretName: 'hook-key', secretKey: 'key', enabled: true });
+    operator = await startTestOperator(env, { notificationHousekeepingMs: 300, extraEnv: { AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1', AETHER_NOTIFICATIONS_POLL_SECONDS: '1' } });
     await env.core.createNamespacedSecret({ namespace: env.namespace, body: { metadata: { name: 'hook-key' }, stringData: { key: KEY } } });
   });
   afterAll(async () => {
@@ -78,6 +81,10 @@ describe('RpaNotification', () => {
     else expect(await markRunCancelled(env.db, { uid: p.uid })).toBe(true);
     return p;
   };
+
+  it("the row of an RpaNotification deleted while no operator ran is removed, so it never fires", async () => {
+    await waitFor('the orphan row gone', async () => ((await listNotificationKeys(env.db)).some((k) => k.name === 'deleted-meanwhile') ? undefined : true));
+  });
 
   it('a finished job produces exactly one delivery with a valid signature', async () => {
     await notification('ok', { url: `${base}/ok`, events: ['JobSucceeded'] });
@@ -159,6 +166,7 @@ describe('RpaNotification', () => {
     await waitFor('our next POST', async () => (at('/ok').length > okBefore ? true : undefined));
     expect(at('/ok').some((r) => r.body.includes(ours.uid))).toBe(true);
     expect(received.slice(before).some((r) => r.body.includes(other.uid))).toBe(false);
+    expect(at('/deleted')).toEqual([]);
     expect(await listDeliveries(env.db, { namespace: 'someone-else' })).toEqual([]);
   });
 

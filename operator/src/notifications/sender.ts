@@ -7,6 +7,9 @@ import type { DbSettings } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
 import {
   claimDueDeliveries,
+  deleteFinishedDeliveriesBefore,
+  deleteNotificationIfUid,
+  listNotificationKeys,
   nextDueInMs,
   NOTIFICATION_CHANNEL,
   pendingDeliveries,
@@ -16,6 +19,7 @@ import {
 } from '../../../api/notifications/sql.js';
 import { exponentialBackoffMs } from '../../../api/queue/backoff.js';
 import { createChannelListener } from '../../../api/queue/listen.js';
+import { orphanedQueues, type QueueLookup } from '../controllers/rpaqueue/orphans.js';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../api/webhooks/signature.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 import { KeyUnavailableError, type SigningKeys } from './keys.js';
@@ -43,7 +47,22 @@ export interface NotificationSenderOptions {
   resolve?: Resolver;
   /** An attempt was recorded (the notification's status follows). */
   onSettled?: (d: ClaimedDelivery, result: AttemptResult) => void;
+  /**
+   * Housekeeping between passes: rows of RpaNotifications deleted while no operator watched (their
+   * deliveries would go on being recorded and sent) and finished deliveries older than retentionMs.
+   */
+  housekeeping?: {
+    /** The live RpaNotification's uid; undefined: none; null: not a watched namespace. */
+    lookup: QueueLookup;
+    /** False until the informers listed (an empty cache is not "all deleted"). */
+    synced: () => boolean;
+    intervalMs?: number;
+    retentionMs?: number;
+  };
 }
+
+/** Finished deliveries are kept this long by default. */
+export const DELIVERY_RETENTION_MS = 7 * 86_400_000;
 
 export interface NotificationSender {
   start(): Promise<void>;
@@ -120,8 +139,22 @@ export function createNotificationSender(opts: NotificationSenderOptions): Notif
     opts.onSettled?.(d, result);
   }
 
+  let lastHousekeeping = -Infinity;
+  async function housekeeping(): Promise<void> {
+    const h = opts.housekeeping;
+    if (!h || now() - lastHousekeeping < (h.intervalMs ?? 60_000) || !h.synced()) return;
+    lastHousekeeping = now();
+    for (const key of orphanedQueues(await listNotificationKeys(opts.db), h.lookup)) {
+      if (h.lookup(key.namespace, key.name) === key.uid) continue;
+      if (await deleteNotificationIfUid(opts.db, key))
+        log.info({ kind: 'RpaNotification', namespace: key.namespace, name: key.name, uid: key.uid }, 'deleted the deliveries of an RpaNotification that no longer exists');
+    }
+    await deleteFinishedDeliveriesBefore(opts.db, { before: new Date(now() - (h.retentionMs ?? DELIVERY_RETENTION_MS)), limit: 1000 });
+  }
+
   /** Sends everything due; returns how long to sleep. */
   async function pass(): Promise<number> {
+    await housekeeping();
     for (;;) {
       const claimed = await claimDueDeliveries(opts.db, { limit: batchSize, leaseSeconds });
       await Promise.all(claimed.map(deliver));
