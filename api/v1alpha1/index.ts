@@ -20,6 +20,7 @@ export * from './steps-call.js';
 export * from './call-graph.js';
 export * from './rpaschedule.js';
 export * from './rpaqueue.js';
+export * from './rpatrigger.js';
 export * from './rpanotification.js';
 export * from './kinds.js';
 export * from './names.js';

@@ -1,4 +1,5 @@
-// The HMAC signature of Aether's webhooks, the same both ways (inbound triggers, outbound notifications):
+// The HMAC signature of outbound notifications: the scheme of inbound webhooks (api-server/src/webhooks/signature.ts,
+// checked equal in the unit test), here in api/ so the operator can use it:
 //   X-Aether-Timestamp: <unix seconds>
 //   X-Aether-Signature: sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>
 // The timestamp is signed with the body, so a receiver can refuse old requests (replays) by its age.

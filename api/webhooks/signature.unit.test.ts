@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { parseHookHeaders, signatureMatches, signDelivery } from '../../api-server/src/webhooks/signature.js';
 import { signWebhook, verifyWebhook } from './signature.js';
 
 describe('webhook signature', () => {
@@ -31,5 +32,13 @@ describe('webhook signature', () => {
 
   it('signs bytes the same as the equal string', () => {
     expect(signWebhook(Buffer.from(key), '5', Buffer.from(body))).toBe(signWebhook(key, '5', body));
+  });
+
+  it("is the inbound webhooks' scheme: the API server accepts what the notification sender signs", () => {
+    const key = Buffer.from('shared-key');
+    const signed = signWebhook(key, '1700000000', body);
+    expect(signed).toBe(signDelivery(key, '1700000000', Buffer.from(body)));
+    const h = parseHookHeaders({ 'x-aether-signature': signed, 'x-aether-timestamp': '1700000000', 'x-aether-delivery': 'd-1' });
+    expect(signatureMatches(key, h.timestampText, Buffer.from(body), h.signature)).toBe(true);
   });
 });
