@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { GROUP } from './common.js';
 import { RobotPoolSpec, RobotPoolStatus } from './robotpool.js';
 import { RPAJOB_IMMUTABLE_SPEC_FIELDS, RpaJobSpec, RpaJobStatus } from './rpajob.js';
+import { RpaNotificationSpec, RpaNotificationStatus } from './rpanotification.js';
 import { RpaQueueSpec, RpaQueueStatus } from './rpaqueue.js';
 import { RpaScheduleSpec, RpaScheduleStatus } from './rpaschedule.js';
 import { RpaTriggerSpec, RpaTriggerStatus } from './rpatrigger.js';
@@ -137,6 +138,24 @@ export const KINDS = [
       { name: 'Last Delivery', type: 'date', jsonPath: '.status.lastDelivery' },
       { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
       { name: 'Secret', type: 'string', jsonPath: '.spec.secretRef.name', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'RpaNotification',
+    plural: 'rpanotifications',
+    singular: 'rpanotification',
+    shortNames: ['rnotif'],
+    spec: RpaNotificationSpec,
+    status: RpaNotificationStatus,
+    columns: [
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+      { name: 'Delivered', type: 'integer', jsonPath: '.status.delivered' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.failed' },
+      { name: 'Pending', type: 'integer', jsonPath: '.status.pending', priority: 1 },
+      { name: 'Last-Status', type: 'integer', jsonPath: '.status.lastDelivery.httpStatus', priority: 1 },
+      { name: 'Last-Delivery', type: 'date', jsonPath: '.status.lastDelivery.time' },
       age,
     ],
   },

@@ -148,6 +148,18 @@ export const TRIGGER_REASONS = {
   WorkflowNotFound: 'WorkflowNotFound',
 } as const;
 
+/** RpaNotification: the Ready condition and the notification's Events. */
+export const NOTIFICATION_REASONS = {
+  /** The spec is mirrored to the database and the URL allowed: events become deliveries. */
+  NotificationReady: 'NotificationReady',
+  /** The URL is refused by the operator's policy (scheme, a private or loopback address). */
+  UrlRefused: 'UrlRefused',
+  /** The signing Secret or its key is missing (or unreadable): deliveries wait. */
+  SecretMissing: 'SecretMissing',
+  /** A delivery ran out of attempts (Warning). */
+  DeliveryFailed: 'DeliveryFailed',
+} as const;
+
 export type JobReason = (typeof JOB_REASONS)[keyof typeof JOB_REASONS];
 export type JobErrorReason = (typeof JOB_ERROR_REASONS)[keyof typeof JOB_ERROR_REASONS];
 export type WorkflowReason = (typeof WORKFLOW_REASONS)[keyof typeof WORKFLOW_REASONS];
@@ -155,8 +167,9 @@ export type PoolReason = (typeof POOL_REASONS)[keyof typeof POOL_REASONS];
 export type ScheduleReason = (typeof SCHEDULE_REASONS)[keyof typeof SCHEDULE_REASONS];
 export type QueueReason = (typeof QUEUE_REASONS)[keyof typeof QUEUE_REASONS];
 export type TriggerReason = (typeof TRIGGER_REASONS)[keyof typeof TRIGGER_REASONS];
+export type NotificationReason = (typeof NOTIFICATION_REASONS)[keyof typeof NOTIFICATION_REASONS];
 
 /** Every reason, by name. */
-export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS, ...QUEUE_REASONS, ...TRIGGER_REASONS } as const;
+export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS, ...QUEUE_REASONS, ...TRIGGER_REASONS, ...NOTIFICATION_REASONS } as const;
 /** A reason of a condition or an Event (closed set). */
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

@@ -9,7 +9,7 @@ import { BROWSER_INVALID_CASES } from './invalid-browser-cases.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue' | 'rpatrigger'): Obj {
+export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue' | 'rpatrigger' | 'rpanotification'): Obj {
   return parse(readFileSync(path.join(repo, 'examples', `${name}.yaml`), 'utf8')) as Obj;
 }
 
@@ -54,6 +54,10 @@ function trigger(spec: Obj): Obj {
   return { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaTrigger', metadata: { name: 'bad' }, spec: { secretRef: { name: 'aether-webhooks', key: 'k' }, ...spec } };
 }
 const triggerJob = { pool: 'default', workflowRef: { name: 'w' } };
+function notification(spec: Obj): Obj {
+  const base = example('rpanotification');
+  return { ...base, metadata: { name: 'bad' }, spec: { ...base.spec, ...spec } };
+}
 function without(o: Obj, key: string): Obj {
   const { [key]: _, ...rest } = o;
   return rest;
@@ -371,5 +375,15 @@ export const INVALID_CASES: InvalidCase[] = [
     expect: ['set at most one of paramsFrom, paramMap'],
   },
   { name: 'trigger param pointer without a slash', manifest: trigger({ job: { ...triggerJob, paramMap: { a: 'a' } } }), expect: ['spec.job.paramMap'] },
+  // --- RpaNotification
+  { name: 'notification to an ftp URL', manifest: notification({ url: 'ftp://hooks.example.com/x' }), expect: ['spec.url', 'must be an http(s) URL'] },
+  { name: 'notification without events', manifest: notification({ events: [] }), expect: ['spec.events', 'should have at least 1 items'] },
+  { name: 'notification event unknown', manifest: notification({ events: ['JobStarted'] }), expect: ['spec.events[0]', 'Unsupported value: "JobStarted"'] },
+  { name: 'notification event repeated', manifest: notification({ events: ['JobFailed', 'JobFailed'] }), expect: ['spec.events[1]', 'Duplicate value'] },
+  {
+    name: 'notification backoff max below initial',
+    manifest: notification({ retry: { maxAttempts: 3, backoff: { initialSeconds: 60, maxSeconds: 10 } } }),
+    expect: ['spec.retry.backoff', 'backoff.maxSeconds must be at least backoff.initialSeconds'],
+  },
   ...BROWSER_INVALID_CASES,
 ];

@@ -199,6 +199,8 @@ describe('the chart on a real API server', () => {
       ['watch', 'rpajobs', 'rpa.aether.dev', undefined, true],
       ['patch', 'rpajobs/status', 'rpa.aether.dev', n, true],
       ['update', 'robotpools/finalizers', 'rpa.aether.dev', n, true],
+      ['watch', 'rpanotifications', 'rpa.aether.dev', undefined, true],
+      ['patch', 'rpanotifications/status', 'rpa.aether.dev', n, true],
       ['create', 'rpajobs', 'rpa.aether.dev', n, true],
       ['create', 'deployments', 'apps', n, true],
       ['delete', 'deployments', 'apps', n, true],

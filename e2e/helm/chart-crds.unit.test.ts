@@ -16,7 +16,7 @@ describe('helm/aether/crds', () => {
       .filter((d) => d?.kind === 'CustomResourceDefinition' && d.spec?.group === 'rpa.aether.dev')
       .map((d) => d.spec.names.kind)
       .sort();
-    expect(kinds).toEqual(['RobotPool', 'RpaJob', 'RpaQueue', 'RpaSchedule', 'RpaTrigger', 'RpaWorkflow']);
+    expect(kinds).toEqual(['RobotPool', 'RpaJob', 'RpaNotification', 'RpaQueue', 'RpaSchedule', 'RpaTrigger', 'RpaWorkflow']);
   });
 });
 

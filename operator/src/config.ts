@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { parseAllowEntry } from '../../api/v1alpha1/network.js';
+import { parseAllowEntry, parseAllowList } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
 import type { DbSettings } from '../../api/db/pool.js';
 import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../api/db/settings.js';
@@ -91,6 +91,12 @@ const envSchema = z.object({
     .default('dbos'),
   // Database fault settings (chart values database.timeouts), also passed on to robot pods.
   ...DB_SETTINGS_ENV,
+  // Outbound notifications (chart values notifications.*): where the sender may POST besides public
+  // https hosts, how often it polls without a NOTIFY and how long one POST may take.
+  AETHER_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  AETHER_NOTIFICATIONS_ALLOWED_HOSTS: list.default([]),
+  AETHER_NOTIFICATIONS_POLL_SECONDS: positiveInt.max(3600).default(5),
+  AETHER_NOTIFICATIONS_TIMEOUT_SECONDS: positiveInt.max(60).default(10),
   // How long robots ride out a database outage while holding work (chart robots.databaseOutageBudgetSeconds).
   AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: positiveInt.max(3600).optional(),
 });
@@ -145,6 +151,14 @@ export interface OperatorConfig {
   dbosSchema: string;
   /** History pruning by the leader; undefined: nothing is ever deleted by age. */
   retention?: RetentionPolicy;
+  /** The notification sender's target policy and pacing. */
+  notifications: {
+    allowPrivateNetworks: boolean;
+    /** Hosts, addresses and CIDRs the sender may reach whatever they resolve to (and over plain http). */
+    allowedHosts: string[];
+    pollMs: number;
+    timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -186,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   if (badSecrets.length) problems.push(`AETHER_ROBOT_ALLOWED_ENV_SECRETS: not Secret names: ${badSecrets.join(', ')}`);
   if (e.AETHER_LEASE_RENEW_DEADLINE_SECONDS >= e.AETHER_LEASE_DURATION_SECONDS)
     problems.push('AETHER_LEASE_RENEW_DEADLINE_SECONDS: must be shorter than AETHER_LEASE_DURATION_SECONDS');
+  const badHosts = parseAllowList(e.AETHER_NOTIFICATIONS_ALLOWED_HOSTS).problems;
+  if (badHosts.length) problems.push(`AETHER_NOTIFICATIONS_ALLOWED_HOSTS: ${badHosts.join('; ')}`);
   const db = dbSettingsFrom(e);
   problems.push(...db.problems);
   if (problems.length) throw new ConfigError(problems);
@@ -234,6 +250,12 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
     queuedEvents: e.AETHER_QUEUED_EVENTS,
     logLevel: e.AETHER_LOG_LEVEL,
     dbosSchema: e.AETHER_DBOS_SCHEMA,
+    notifications: {
+      allowPrivateNetworks: e.AETHER_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS,
+      allowedHosts: e.AETHER_NOTIFICATIONS_ALLOWED_HOSTS,
+      pollMs: e.AETHER_NOTIFICATIONS_POLL_SECONDS * 1000,
+      timeoutMs: e.AETHER_NOTIFICATIONS_TIMEOUT_SECONDS * 1000,
+    },
     ...(e.AETHER_RETENTION_ENABLED ? { retention: retentionPolicy(e) } : {}),
   };
 }

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
       queuedEvents: false,
       logLevel: 'info',
       dbosSchema: 'dbos',
+      // Notifications reach public https hosts only.
+      notifications: { allowPrivateNetworks: false, allowedHosts: [], pollMs: 5000, timeoutMs: 10_000 },
     });
   });
 
@@ -69,6 +71,12 @@ describe('loadConfig', () => {
     ],
     ['leader election off', { AETHER_LEADER_ELECTION: 'false' }, (c) => c.leaderElection.enabled, false],
     ['Queued Events on', { AETHER_QUEUED_EVENTS: 'true' }, (c) => c.queuedEvents, true],
+    [
+      'notification targets',
+      { AETHER_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: 'true', AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1, hooks.svc:8080' },
+      (c) => c.notifications,
+      { allowPrivateNetworks: true, allowedHosts: ['127.0.0.1', 'hooks.svc:8080'], pollMs: 5000, timeoutMs: 10_000 },
+    ],
     ['leader election on by "1"', { AETHER_LEADER_ELECTION: '1' }, (c) => c.leaderElection.enabled, true],
     [
       'explicit identity wins over POD_NAME',
@@ -217,6 +225,12 @@ describe('loadConfig', () => {
   it('cluster ranges that are not CIDRs are reported, naming them', () => {
     expect(problems({ ...minimal, AETHER_ROBOT_CLUSTER_CIDRS: '10.96.0.0/12,svc.cluster.local,10.0.0.0/99' })).toEqual([
       'AETHER_ROBOT_CLUSTER_CIDRS: not CIDRs (e.g. 10.96.0.0/12): svc.cluster.local, 10.0.0.0/99',
+    ]);
+  });
+
+  it('notification hosts that are neither hosts nor CIDRs are reported, naming them', () => {
+    expect(problems({ ...minimal, AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1,bad host!' })).toEqual([
+      expect.stringMatching(/^AETHER_NOTIFICATIONS_ALLOWED_HOSTS: \[1\] "bad host!"/),
     ]);
   });
 

@@ -29,7 +29,12 @@ import { EventRecorder } from './runtime/events.js';
 import { objectKey } from './runtime/key.js';
 import { Manager } from './runtime/manager.js';
 import { OperatorMetrics } from './runtime/metrics.js';
+import { REASONS } from '../../api/v1alpha1/reasons.js';
 import { createTenantIssuer } from './tenancy/issuer.js';
+import { rpaNotificationReconciler, type RpaNotificationObject } from './notifications/controller.js';
+import { createSigningKeys } from './notifications/keys.js';
+import { createNotificationSender } from './notifications/sender.js';
+import { compileTargetPolicy } from './notifications/target.js';
 import { startTracing } from './tracing.js';
 
 export interface OperatorOptions {
@@ -45,6 +50,8 @@ export interface OperatorOptions {
   /** Called when leadership is lost without a shutdown (main.ts exits the process). */
   onLostLeadership?: () => void;
   /** How often rows of deleted RpaQueues are looked for; default 60 s. */
+  /** How often the notification sender looks for deleted RpaNotifications' rows and old deliveries; default 60 s. */
+  notificationHousekeepingMs?: number;
   orphanQueueIntervalMs?: number;
 }
 
@@ -52,7 +59,7 @@ export interface Operator {
   manager: Manager;
   metrics: OperatorMetrics;
   producer: Producer;
-  controllers: { rpaJob: Controller; rpaWorkflow: Controller; robotPool: Controller; rpaSchedule: Controller; rpaQueue: Controller };
+  controllers: { rpaJob: Controller; rpaWorkflow: Controller; robotPool: Controller; rpaSchedule: Controller; rpaQueue: Controller; rpaNotification: Controller };
   caches: { jobs: KindCache<RpaJobObject>; pools: KindCache<RobotPoolObject>; deployments: KindCache<V1Deployment> };
   start(): Promise<void>;
   /** Drains reconciles, releases the lease, closes connections. */
@@ -82,6 +89,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   const pools = makeKindCache<RobotPoolObject>(kc, customSource(clients.custom, 'RobotPool'), scope);
   const schedules = makeKindCache<RpaScheduleObject>(kc, customSource(clients.custom, 'RpaSchedule'), scope);
   const queues = makeKindCache<RpaQueueObject>(kc, customSource(clients.custom, 'RpaQueue'), scope);
+  const notifications = makeKindCache<RpaNotificationObject>(kc, customSource(clients.custom, 'RpaNotification'), scope);
   const deployments = makeKindCache<V1Deployment>(kc, deploymentSource(clients.apps), scope);
   const pods = makeKindCache<V1Pod>(kc, podSource(clients.core), scope);
 
@@ -103,7 +111,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onLostLeadership: opts.onLostLeadership,
   });
   const register = <T extends KubernetesObject>(cache: KindCache<T>) => cache.informers.forEach((i) => manager.addInformer(i));
-  [jobs, workflows, pools, schedules, queues].forEach((c) => register<CustomObject<unknown>>(c as KindCache<CustomObject<unknown>>));
+  [jobs, workflows, pools, schedules, queues, notifications].forEach((c) => register<CustomObject<unknown>>(c as KindCache<CustomObject<unknown>>));
   register(deployments);
   register(pods);
 
@@ -151,6 +159,9 @@ export function buildOperator(opts: OperatorOptions): Operator {
   );
   const rpaSchedule = controller('rpaschedule', rpaScheduleReconciler({ clients, schedules, jobs, events, now }));
   const rpaQueue = controller('rpaqueue', rpaQueueReconciler({ clients, queues, workflows, db, events, now }));
+  const signingKeys = createSigningKeys({ core: clients.core, now });
+  const targetPolicy = compileTargetPolicy(config.notifications);
+  const rpaNotification = controller('rpanotification', rpaNotificationReconciler({ clients, notifications, db, events, keys: signingKeys, policy: targetPolicy, now }));
 
   // Which keys each object concerns.
   for (const i of jobs.informers) {
@@ -181,6 +192,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
   for (const i of pools.informers) robotPool.watch(i);
   for (const i of schedules.informers) rpaSchedule.watch(i);
   for (const i of queues.informers) rpaQueue.watch(i);
+  for (const i of notifications.informers) rpaNotification.watch(i);
   const ownerPool = (o: V1Deployment | V1Pod) => {
     const ref = o.metadata?.ownerReferences?.find((r) => r.kind === 'RobotPool' && r.controller);
     return ref ? [`${o.metadata!.namespace}/${ref.name}`] : [];
@@ -236,8 +248,33 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onReconnect: () => queues.list().forEach((q) => rpaQueue.enqueue(objectKey(q))),
   });
   manager.addLeaderTask({ start: () => queueItemListener.start(), stop: () => queueItemListener.stop() });
-  // RpaQueues deleted while no operator watched (or recreated under the same name) leave rows behind.
   const watched = (ns: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns);
+  // Outbound notifications: each settled attempt refreshes its notification's status (rate-limited there).
+  const sender = createNotificationSender({
+    db,
+    databaseUrl: config.databaseUrl,
+    dbSettings: config.database,
+    logger,
+    metrics,
+    keys: signingKeys,
+    policy: targetPolicy,
+    pollMs: config.notifications.pollMs,
+    timeoutMs: config.notifications.timeoutMs,
+    now,
+    housekeeping: {
+      lookup: (ns, name) => (watched(ns) ? notifications.get(ns, name)?.metadata?.uid : null),
+      synced: () => notifications.informers.every((i) => i.synced),
+      ...(opts.notificationHousekeepingMs !== undefined && { intervalMs: opts.notificationHousekeepingMs }),
+    },
+    onSettled: (d, result) => {
+      rpaNotification.enqueue(`${d.namespace}/${d.notification}`);
+      const n = notifications.get(d.namespace, d.notification);
+      if (n && result.state === 'Failed')
+        void events.record(n, { type: 'Warning', reason: REASONS.DeliveryFailed, message: `${d.event} of ${d.subject}: ${result.error}` });
+    },
+  });
+  manager.addLeaderTask({ start: () => sender.start(), stop: () => sender.stop() });
+  // RpaQueues deleted while no operator watched (or recreated under the same name) leave rows behind.
   const orphanQueues = createOrphanQueueCollector({
     db,
     logger,
@@ -251,7 +288,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     manager,
     metrics,
     producer,
-    controllers: { rpaJob, rpaWorkflow, robotPool, rpaSchedule, rpaQueue },
+    controllers: { rpaJob, rpaWorkflow, robotPool, rpaSchedule, rpaQueue, rpaNotification },
     caches: { jobs, pools, deployments },
     start: () => manager.start(),
     async stop() {

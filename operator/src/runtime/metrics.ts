@@ -89,6 +89,19 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly notificationDeliveries = new Counter({
+    name: 'aether_notification_deliveries_total',
+    help: 'Notification POST attempts by outcome (delivered, retry: failed with attempts left, failed: gave up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationsPending = new Gauge({
+    name: 'aether_notification_deliveries_pending',
+    help: 'Notification deliveries waiting for their first or next attempt (as the sender last counted them).',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.leader.set(0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -2,7 +2,8 @@
 // items' SQL and the robots read it; no valid workflow, no item is taken), runs the
 // queue's housekeeping (abandon what waited or ran too long, delete finished items past retention), and
 // writes the item counts, the oldest New item and the SLA verdict to status — at most once a second per
-// queue, however fast items move. A breached SLA is an Event and a NOTIFY on aether_queue_sla. Read
+// queue, however fast items move. A breached SLA is an Event, a NOTIFY on aether_queue_sla and a
+// QueueSlaBreached delivery for each RpaNotification that wants it. Read
 // (the queue, its counts), decide (decide.ts, pure), apply, report once. A deleted RpaQueue takes its
 // items with it.
 import type pg from 'pg';
@@ -11,6 +12,7 @@ import { QUEUE_SLA_CHANNEL } from '../../../../api/queue/items/notify.js';
 import { deleteQueue, upsertQueue } from '../../../../api/queue/items/queues.js';
 import { queueCounts } from '../../../../api/queue/items/store.js';
 import { notify } from '../../../../api/queue/sql/runs.js';
+import { recordNotificationEvent } from '../../../../api/notifications/sql.js';
 import { REASONS, RpaQueueSpec } from '../../../../api/v1alpha1/index.js';
 import { issuesText } from '../../../../api/zod-issues.js';
 import type { Reconcile, ReconcileContext } from '../../runtime/controller.js';
@@ -78,9 +80,16 @@ export function rpaQueueReconciler(deps: RpaQueueControllerDeps): Reconcile {
       lastWrites.set(id, now);
       await reportStatus(reporting, q, ref, d.report, { signal: ctx.signal });
       if (d.slaBreached) {
-        await notify(deps.db, {
-          channel: QUEUE_SLA_CHANNEL,
-          payload: JSON.stringify({ namespace: key.namespace, queue: key.name, slaSeconds: spec.slaSeconds, oldestNewItemTime: counts.oldestNewAt, new: counts.new }),
+        const breach = { namespace: key.namespace, queue: key.name, slaSeconds: spec.slaSeconds, oldestNewItemTime: counts.oldestNewAt, new: counts.new };
+        await notify(deps.db, { channel: QUEUE_SLA_CHANNEL, payload: JSON.stringify(breach) });
+        await recordNotificationEvent(deps.db, {
+          namespace: key.namespace,
+          event: 'QueueSlaBreached',
+          subject: `${key.namespace}/${key.name}`,
+          workflow: spec.workflowRef.name,
+          queue: key.name,
+          pool: spec.pool,
+          payload: { queue: breach },
         });
         ctx.logger.warn({ namespace: key.namespace, name: key.name, slaSeconds: spec.slaSeconds }, 'queue breached its SLA');
       }
