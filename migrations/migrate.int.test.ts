@@ -90,7 +90,7 @@ describe('migrate', () => {
     }
   });
 
-  it('0017_console_runs: runs carry the workflow their payload names; the migration goes down and up again', async () => {
+  it('0015/0017: runs carry the workflow their payload names, the console pages read it from an index; both go down and up again', async () => {
     const url = await freshDatabase('mig');
     await migrate({ databaseUrl: url });
     // 0017 and every migration after it: down to before 0017, then up again.
@@ -106,15 +106,19 @@ describe('migrate', () => {
       await c.query('select * from aether.enqueue_runs($1::jsonb)', [JSON.stringify([spec])]);
       return spec.uid;
     };
-    const workflowOf = async (uid: string) => (await c.query(`select workflow from aether.runs where uid = $1`, [uid])).rows[0].workflow as string | null;
+    const workflowOf = async (uid: string) => (await c.query(`select workflow_name from aether.runs where uid = $1`, [uid])).rows[0].workflow_name as string | null;
+    const indexes = async () =>
+      (await c.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'aether' and indexname like 'runs\\_by\\_%' order by 1`)).rows.map((r) => r.indexname);
     try {
       expect(await workflowOf(await enqueue({ name: 'invoice-export' }))).toBe('invoice-export');
       expect(await workflowOf(await enqueue())).toBeNull();
+      expect(await indexes()).toEqual(expect.arrayContaining(['runs_by_name_created', 'runs_by_namespace_created', 'runs_by_state_created', 'runs_by_workflow_created']));
       await step('down');
-      const older = await enqueue({ name: 'invoice-export' }); // enqueue_runs as 0005 left it
-      expect((await c.query(`select count(*)::int as n from aether.runs where uid = $1`, [older])).rows[0].n).toBe(1);
+      expect(await indexes()).not.toContain('runs_by_workflow_created');
+      // enqueue_runs as 0015 left it still records the workflow.
+      expect(await workflowOf(await enqueue({ name: 'invoice-export' }))).toBe('invoice-export');
       await step('up');
-      expect(await workflowOf(older)).toBeNull();
+      expect(await indexes()).toContain('runs_by_workflow_created');
       expect(await workflowOf(await enqueue({ name: 'other' }))).toBe('other');
     } finally {
       await c.end();

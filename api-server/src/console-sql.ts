@@ -41,7 +41,7 @@ export interface RunSummaryRow {
 /** One page of a namespace's runs, newest first. */
 export async function listRunSummaries(db: Queryable, f: RunFilter): Promise<RunSummaryRow[]> {
   const r = await db.query<RunSummaryRow>(
-    `select uid, name, pool, workflow, state, attempts, failed_attempts as "failedAttempts", crash_count as "crashCount",
+    `select uid, name, pool, workflow_name as workflow, state, attempts, failed_attempts as "failedAttempts", crash_count as "crashCount",
             robot, error ->> 'message' as "errorMessage", created_at as "createdAt",
             (extract(epoch from created_at) * 1000000)::bigint::text as "createdUs", started_at as "startedAt",
             finished_at as "finishedAt"
@@ -49,7 +49,7 @@ export async function listRunSummaries(db: Queryable, f: RunFilter): Promise<Run
       where namespace = $1
         and ($2::text[] is null or state = any($2::text[]))
         and ($3::text is null or pool = $3)
-        and ($4::text is null or workflow = $4)
+        and ($4::text is null or workflow_name = $4)
         and ($5::timestamptz is null or created_at >= $5)
         and ($6::timestamptz is null or created_at < $6)
         and ($7::bigint is null or (created_at, uid) < (timestamptz 'epoch' + $7::bigint * interval '1 microsecond', $8::uuid))
