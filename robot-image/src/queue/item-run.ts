@@ -15,6 +15,7 @@ import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
 import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
+import { runQueues } from './run-queues.js';
 
 /** The run id of an item's durable workflow (see the header). */
 export function itemRunUid(item: { id: string; runSeq: number }): string {
@@ -81,6 +82,7 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
       logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
+      queues: runQueues({ db: deps.db, namespace: item.namespace }),
       ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
       ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
