@@ -2,6 +2,7 @@
 import { listArtifacts, findArtifact, readArtifactContent } from '../../api/queue/sql/artifacts.js';
 import { listDeadLetters } from '../../api/queue/sql/runs.js';
 import { getQueue } from '../../api/queue/items/queues.js';
+import { itemRunUid } from '../../api/queue/items/run-id.js';
 import { addItems, deleteItems, getItem, listItems, retryItems, type Item, type ItemStatus } from '../../api/queue/items/store.js';
 import { itemParamProblems, type NewItem } from '../../api/queue/items/validate.js';
 import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
@@ -157,6 +158,13 @@ const itemHandlers = {
 
   async getQueueItem(ctx) {
     return json(200, itemView(await itemOf(ctx)));
+  },
+
+  async getQueueItemLog(ctx) {
+    const item = await itemOf(ctx);
+    const schema = await dbosSchemaOf(ctx.deps.db, { namespace: item.namespace, fallback: ctx.deps.dbosSchema ?? 'dbos' });
+    const rows = schema === null ? [] : await listSteps(ctx.deps.db, { schema, uid: itemRunUid(item), attempts: item.retries + 1 });
+    return json(200, { item: itemView(item), steps: rows.map(stepEntry) });
   },
 
   retryQueueItem: (ctx) => changeItem(ctx, retryItems, 'retried (only Failed and Abandoned items are)'),

@@ -199,6 +199,7 @@ export const Item = z
 export const ItemList = z
   .object({ items: z.array(Item), /** Pass as `after` for the next page. */ next: z.string().optional() })
   .register(components, { id: 'ItemList' });
+export const ItemStepLog = z.object({ item: Item, steps: z.array(StepLogEntry) }).register(components, { id: 'ItemStepLog' });
 const ItemQuery = z.object({
   status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]).optional(),
   reference: z.string().max(256).optional(),
@@ -399,6 +400,16 @@ export const ROUTES = [
     access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
     params: ItemParams,
     responses: { 200: { description: 'The item', schema: Item } },
+  },
+  {
+    operationId: 'getQueueItemLog',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/log`,
+    summary: "An item's step log: the steps of its run's attempts, as for a job",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The step log', schema: ItemStepLog } },
   },
   {
     operationId: 'retryQueueItem',

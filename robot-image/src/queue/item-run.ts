@@ -10,17 +10,17 @@
 // failure, retried with back-off up to the queue's maxRetries.
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
+import { itemRunUid } from '../../../api/queue/items/run-id.js';
 import { holdsItem, type ItemError } from '../../../api/queue/items/store.js';
 import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
 import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
 import { runQueues } from './run-queues.js';
+import type { RunQueues } from '../engine/queue-add.js';
 
 /** The run id of an item's durable workflow (see the header). */
-export function itemRunUid(item: { id: string; runSeq: number }): string {
-  return `item-${item.id}-${item.runSeq}`;
-}
+export { itemRunUid };
 
 /** The error kind of a failed step: business for an `assert`, application for anything else. */
 export function failureKind(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>, stepPath: string | undefined): ItemError['kind'] {
@@ -62,6 +62,8 @@ export interface ItemRunnerDeps {
   onStep?: (item: { id: string }, stepPath: string) => void;
   /** Test hook, passed to the engine: SIGKILL this process right after the k-th checkpoint it writes. */
   crashAfterStep?: number;
+  /** The work queues of an item's namespace for its queueAdd steps (default: runQueues on db). */
+  queues?: (namespace: string) => RunQueues;
 }
 
 export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
@@ -82,7 +84,7 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
       logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
-      queues: runQueues({ db: deps.db, namespace: item.namespace }),
+      queues: deps.queues?.(item.namespace) ?? runQueues({ db: deps.db, namespace: item.namespace }),
       ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
       ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
