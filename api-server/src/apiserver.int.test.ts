@@ -261,6 +261,33 @@ describe('Aether API server', () => {
     expect(missing.response.status).toBe(404);
   });
 
+  it("serves a work item's step log: the steps of its run's attempts, from DBOS", async () => {
+    await upsertQueue(env.db, {
+      namespace: env.nsA, name: 'logged', pool: 'default', workflowRef: { name: 'wf' }, maxRetries: 1, backoffSeconds: 0,
+      backoffMaxSeconds: 0, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+    });
+    const [added] = await addItems(env.db, { namespace: env.nsA, name: 'logged' }, [{ reference: 'inv-1', data: { n: 1 } }]);
+    const id = added!.id;
+    // Attempt 1 failed at `pay` (an application error: retried), attempt 2 is running `pay`.
+    await env.db.query(`update aether.queue_items set retries = 1, status = 'InProgress', robot = 'r9' where id = $1`, [id]);
+    await env.db.query(
+      `insert into dbos.operation_outputs (workflow_uuid, function_id, function_name, output, error, started_at_epoch_ms, completed_at_epoch_ms)
+       values ($1, 0, 'open', '"ok"', null, 1000, 1100), ($1, 1, 'pay', null, $3, 1200, 1300), ($2, 0, 'pay', null, null, 2000, null)`,
+      [`rpa-item-${id}-0-a1`, `rpa-item-${id}-0-a2`, JSON.stringify({ name: 'Error', message: 'no #pay button' })],
+    );
+    const api = env.client(env.tokens.viewer);
+    const log = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { namespace: env.nsA, queue: 'logged', id } } });
+    expect(log.response.status).toBe(200);
+    expect(log.data!.item).toMatchObject({ id, reference: 'inv-1', status: 'InProgress', retries: 1 });
+    expect(log.data!.steps.map((s) => [s.attempt, s.step, s.status, s.error])).toEqual([
+      [1, 'open', 'succeeded', undefined],
+      [1, 'pay', 'failed', 'no #pay button'],
+      [2, 'pay', 'running', undefined],
+    ]);
+    const missing = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { namespace: env.nsA, queue: 'logged', id: '999999' } } });
+    expect(missing.response.status).toBe(404);
+  });
+
   it('lists dead letters and replays one as a new RpaJob; 410 once the original RpaJob is gone', async () => {
     const api = env.client(env.tokens.editor);
     const path = { namespace: env.nsA };
