@@ -77,7 +77,7 @@ describe('the queueAdd step', () => {
       return it?.status === 'Successful' ? it : undefined;
     }, 90_000);
     expect(c.lines).toEqual([`${job!.id} done`]);
-    const ids = (await pool.query<{ id: string }>(`select id::text from aether.queue_items where namespace = $1 and queue = 'work' order by id`, [NS])).rows.map((r) => r.id);
+    const ids = (await pool.query<{ id: string }>(`select i.id::text as id from aether.queue_items i where namespace = $1 and queue = 'work' order by i.id`, [NS])).rows.map((r) => r.id);
     expect(done.outputs).toEqual({ add: { added: N, duplicates: 0, replaced: 0, ids }, done: undefined });
     expect(await workItems()).toHaveLength(N);
     const prio = await pool.query<{ priority: number }>(`select distinct priority from aether.queue_items where namespace = $1 and queue = 'work'`, [NS]);
@@ -98,6 +98,6 @@ describe('the queueAdd step', () => {
       const it = await getItem(pool, { namespace: NS, queue: 'bad', id: job!.id });
       return it?.status === 'Failed' ? it : undefined;
     }, 60_000);
-    expect(failed.error).toMatchObject({ kind: 'application', step: 'add', message: `RpaQueue "missing" does not exist in namespace "${NS}"` });
+    expect(failed.error).toMatchObject({ kind: 'application', step: 'add', message: expect.stringContaining(`RpaQueue "missing" does not exist in namespace "${NS}"`) });
   });
 });
