@@ -4,7 +4,7 @@ import { listDeadLetters } from '../../api/queue/sql/runs.js';
 import { getQueue } from '../../api/queue/items/queues.js';
 import { itemRunUid } from '../../api/queue/items/run-id.js';
 import { addItems, deleteItems, getItem, listItems, retryItems, type Item, type ItemStatus } from '../../api/queue/items/store.js';
-import { itemParamProblems, type NewItem } from '../../api/queue/items/validate.js';
+import { itemParamMessage, itemParamProblems, type NewItem } from '../../api/queue/items/validate.js';
 import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
 import type { RequestContext } from './app.js';
 import { HttpError } from './app.js';
@@ -134,7 +134,7 @@ const itemHandlers = {
     if (workflow !== null) {
       const problems = itemParamProblems(workflow.spec as Pick<WorkflowSpec, 'params'>, items);
       if (problems.length > 0)
-        throw new HttpError(422, 'Invalid', `items do not fit the params of workflow ${q.workflowRef.name}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`);
+        throw new HttpError(422, 'Invalid', itemParamMessage(q.workflowRef.name, problems));
     }
     const results = await addItems(ctx.deps.db, { namespace, name: queue }, items);
     const count = (r: string) => results.filter((x) => x.result === r).length;

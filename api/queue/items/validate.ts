@@ -65,6 +65,11 @@ export function itemRow(item: NewItem): Record<string, unknown> {
   };
 }
 
+/** One message for the problems itemParamProblems found (the first 20 of them). */
+export function itemParamMessage(workflowName: string, problems: readonly string[]): string {
+  return `items do not fit the params of workflow ${workflowName}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`;
+}
+
 /** Problems of items' data against the workflow's param declarations (`items[2].data.amount: ...`). */
 export function itemParamProblems(workflow: Pick<WorkflowSpec, 'params'>, items: readonly NewItem[]): string[] {
   const declared = new Map((workflow.params ?? []).map((p) => [p.name, p]));

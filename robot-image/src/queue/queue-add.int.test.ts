@@ -89,6 +89,25 @@ describe('the queueAdd step', () => {
     expect(await queueCounts(pool, { namespace: NS, queue: 'work' })).toMatchObject({ new: 0, inProgress: 0, successful: N, failed: 0 });
   });
 
+  it("fails the step naming the items whose data do not fit the params of the queue's workflow; nothing is added", async () => {
+    const dispatcher = { steps: [{ id: 'add', action: 'queueAdd', queueAdd: { queue: 'typed', items: [{ n: 1 }, { n: 'two' }, { m: 3 }] } }] };
+    const worker = { params: [{ name: 'n', type: 'number', required: true }], steps: [{ id: 'book', action: 'setVariable', name: 'n', value: '{{ params.n }}' }] };
+    await upsertQueue(pool, testQueueRow(NS, 'typed-in', { pool: 'typed', workflow: dispatcher, workflowDigest: 'sha256:typed-in' }));
+    await upsertQueue(pool, testQueueRow(NS, 'typed', { pool: 'nobody', workflow: worker, workflowDigest: 'sha256:typed', workflowRef: { name: 'booker' } }));
+    const [job] = await addItems(pool, { namespace: NS, name: 'typed-in' }, parseItems([{ reference: 'x' }]));
+    await spawnRobot('robot-t', 'typed');
+    const failed = await waitFor('the dispatcher failed', async () => {
+      const it = await getItem(pool, { namespace: NS, queue: 'typed-in', id: job!.id });
+      return it?.status === 'Failed' ? it : undefined;
+    }, 60_000);
+    expect(failed.error).toMatchObject({
+      kind: 'application',
+      step: 'add',
+      message: expect.stringContaining('items do not fit the params of workflow booker: items[1].data.n: must be of type number; items[2].data.n: is required by the workflow; items[2].data.m: is not a param of the workflow'),
+    });
+    expect((await queueCounts(pool, { namespace: NS, queue: 'typed' })).new).toBe(0);
+  });
+
   it('fails the step naming a queue that does not exist (an application failure of the dispatcher)', async () => {
     const dispatcher = { steps: [{ id: 'add', action: 'queueAdd', queueAdd: { queue: 'missing', items: [{ n: 1 }] } }] };
     await upsertQueue(pool, testQueueRow(NS, 'bad', { pool: 'bad', workflow: dispatcher, workflowDigest: 'sha256:bad' }));
