@@ -9,6 +9,8 @@ import { serviceAccountToken } from '../../e2e/harness/kube.js';
 import { bindRole, JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
+import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
+import { insertArtifact } from '../../api/queue/sql/artifacts.js';
 import { ROUTES } from './routes.js';
 
 let env: ApiServerTestEnv;
@@ -261,7 +263,7 @@ describe('Aether API server', () => {
     expect(missing.response.status).toBe(404);
   });
 
-  it("serves a work item's step log: the steps of its run's attempts, from DBOS", async () => {
+  it("serves a work item's step log (the steps of its run's attempts, from DBOS) and its run's artifacts", async () => {
     await upsertQueue(env.db, {
       namespace: env.nsA, name: 'logged', pool: 'default', workflowRef: { name: 'wf' }, maxRetries: 1, backoffSeconds: 0,
       backoffMaxSeconds: 0, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
@@ -286,6 +288,17 @@ describe('Aether API server', () => {
     ]);
     const missing = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { namespace: env.nsA, queue: 'logged', id: '999999' } } });
     expect(missing.response.status).toBe(404);
+
+    // The item run's artifacts (kept with the item, under the uuid of its run).
+    const csv = Buffer.from('a,b\n1,2\n');
+    await insertArtifact(env.db, { runUid: itemArtifactsUid({ id, runSeq: 0 }), namespace: env.nsA, name: 'o.csv', stepPath: 'csv', contentType: 'text/csv', sha256: '0'.repeat(64), content: csv, queueItem: id });
+    const itemPath = { namespace: env.nsA, queue: 'logged', id };
+    const list = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts', { params: { path: itemPath } });
+    expect(list.data).toEqual({ uid: itemArtifactsUid({ id, runSeq: 0 }), items: [expect.objectContaining({ name: 'o.csv', size: csv.length, stepPath: 'csv' })] });
+    const file = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', { params: { path: { ...itemPath, artifact: 'o.csv' } }, parseAs: 'arrayBuffer' });
+    expect(Buffer.from(file.data as ArrayBuffer)).toEqual(csv);
+    const none = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', { params: { path: { ...itemPath, artifact: 'x.csv' } } });
+    expect(none.response.status).toBe(404);
   });
 
   it('lists dead letters and replays one as a new RpaJob; 410 once the original RpaJob is gone', async () => {

@@ -159,6 +159,7 @@ const ByUidQuery = z.object({
 
 const QueueParams = NamespaceParams.extend({ queue: dnsSubdomain });
 const ItemParams = QueueParams.extend({ id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an item id') });
+const ItemArtifactParams = ItemParams.extend({ artifact: ArtifactParams.shape.artifact });
 
 export const ItemAdd = z
   .strictObject({ items: z.array(NewItem).min(1).max(MAX_ITEMS_PER_CALL) })
@@ -410,6 +411,26 @@ export const ROUTES = [
     access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
     params: ItemParams,
     responses: { 200: { description: 'The step log', schema: ItemStepLog } },
+  },
+  {
+    operationId: 'listQueueItemArtifacts',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/artifacts`,
+    summary: "The files the download steps of an item's run stored",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The artifacts', schema: ArtifactList } },
+  },
+  {
+    operationId: 'getQueueItemArtifact',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/artifacts/{artifact}`,
+    summary: "One artifact of an item's run, its bytes",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemArtifactParams,
+    responses: { 200: { description: 'The file', media: 'application/octet-stream', schema: binary } },
   },
   {
     operationId: 'retryQueueItem',

@@ -49,7 +49,37 @@ begin
 end;
 $$;
 
+-- Item runs' artifacts (download/upload steps in a queue's workflow). An item run has no aether.runs row:
+-- its artifacts carry the item (queue_item, gone with it) and a run_uid the robot derives from the item's
+-- run id (api/queue/items/run-id.ts). The foreign key to aether.runs now holds for job artifacts only:
+-- job_run is run_uid where there is no item, and null (not checked) for an item run's artifact.
+alter table aether.artifacts
+  add column queue_item bigint references aether.queue_items (id) on delete cascade,
+  add column job_run uuid generated always as (case when queue_item is null then run_uid end) stored
+    references aether.runs (uid) on delete cascade;
+alter table aether.artifacts drop constraint artifacts_run_uid_fkey;
+create index artifacts_by_queue_item on aether.artifacts (queue_item) where queue_item is not null;
+
+-- As in 0011, or the artifact of an item of the namespace (the items' own policy applies inside).
+drop policy tenant_rows on aether.artifacts;
+create policy tenant_rows on aether.artifacts
+  using (namespace = (select aether.tenant_namespace()))
+  with check (namespace = (select aether.tenant_namespace())
+              and (exists (select 1 from aether.runs r where r.uid = run_uid)
+                   or exists (select 1 from aether.queue_items i where i.id = queue_item)));
+
 -- Down Migration
+
+drop policy tenant_rows on aether.artifacts;
+create policy tenant_rows on aether.artifacts
+  using (namespace = (select aether.tenant_namespace()))
+  with check (namespace = (select aether.tenant_namespace())
+              and exists (select 1 from aether.runs r where r.uid = run_uid));
+delete from aether.artifacts where queue_item is not null;
+alter table aether.artifacts
+  add constraint artifacts_run_uid_fkey foreign key (run_uid) references aether.runs (uid) on delete cascade;
+drop index if exists aether.artifacts_by_queue_item;
+alter table aether.artifacts drop column if exists job_run, drop column if exists queue_item;
 
 drop function if exists aether.add_queue_items_once(text, text, text, jsonb);
 drop index if exists aether.queue_items_added_by;

@@ -10,7 +10,10 @@
 // failure, retried with back-off up to the queue's maxRetries.
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
-import { itemRunUid } from '../../../api/queue/items/run-id.js';
+import { itemArtifactsUid, itemRunUid } from '../../../api/queue/items/run-id.js';
+import { DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
+import { jobArtifacts } from '../artifacts/store.js';
+import type { ConfigMapFiles } from '../agent/configmap-files.js';
 import { holdsItem, type ItemError } from '../../../api/queue/items/store.js';
 import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
 import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
@@ -64,6 +67,10 @@ export interface ItemRunnerDeps {
   crashAfterStep?: number;
   /** The work queues of an item's namespace for its queueAdd steps (default: runQueues on db). */
   queues?: (namespace: string) => RunQueues;
+  /** Caps on the artifacts of each item run (the pool's spec.artifacts); absent: the defaults. */
+  artifactCaps?: ArtifactCaps;
+  /** Where upload steps read `file.configMapKeyRef` (the item's namespace); absent: such uploads fail. */
+  configMapFiles?: ConfigMapFiles;
 }
 
 export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
@@ -85,6 +92,15 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
       queues: deps.queues?.(item.namespace) ?? runQueues({ db: deps.db, namespace: item.namespace }),
+      // Kept with the item (an item run has no aether.runs row), under a uuid of its run id.
+      files: jobArtifacts({
+        db: deps.db,
+        runUid: itemArtifactsUid(item),
+        namespace: item.namespace,
+        caps: deps.artifactCaps ?? DEFAULT_ARTIFACT_CAPS,
+        queueItem: item.id,
+        ...(deps.configMapFiles && { configMapFile: (ref) => deps.configMapFiles!({ namespace: item.namespace, ...ref }) }),
+      }),
       ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
       ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
