@@ -5,6 +5,9 @@
 // is a fresh attempt. Every step is fenced by the item's claim epoch (holdsItem): once the item was
 // released to another robot, this one records nothing more.
 //
+// An item run has no aether.runs row: its download/upload artifacts are kept with the item, under a uuid
+// of its run id (api/queue/items/run-id.ts); its queueAdd steps add to the item's namespace's queues.
+//
 // Failure kinds: an uncaught failure of an `assert` step is a business failure (the item's data are wrong:
 // not retried); anything else — a step that could not run, a timeout, the robot itself — is an application
 // failure, retried with back-off up to the queue's maxRetries.
