@@ -11,6 +11,7 @@ import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
 import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
 import { insertArtifact } from '../../api/queue/sql/artifacts.js';
+import { insertScreenshot } from '../../api/queue/sql/runs.js';
 import { ROUTES } from './routes.js';
 
 let env: ApiServerTestEnv;
@@ -299,6 +300,16 @@ describe('Aether API server', () => {
     expect(Buffer.from(file.data as ArrayBuffer)).toEqual(csv);
     const none = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', { params: { path: { ...itemPath, artifact: 'x.csv' } } });
     expect(none.response.status).toBe(404);
+
+    // The failed step's screenshot: the newest one of the item's run.
+    const noShot = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/screenshot', { params: { path: itemPath } });
+    expect(noShot.response.status).toBe(404);
+    const png = Buffer.from('89504e470d0a1a0a00', 'hex');
+    await insertScreenshot(env.db, { uid: itemArtifactsUid({ id, runSeq: 0 }), stepId: 'pay', image: Buffer.from('89504e47', 'hex'), queueItem: id });
+    await insertScreenshot(env.db, { uid: itemArtifactsUid({ id, runSeq: 0 }), stepId: 'pay', image: png, queueItem: id });
+    const shot = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/screenshot', { params: { path: itemPath }, parseAs: 'arrayBuffer' });
+    expect(shot.response.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(shot.data as ArrayBuffer)).toEqual(png);
   });
 
   it('lists dead letters and replays one as a new RpaJob; 410 once the original RpaJob is gone', async () => {

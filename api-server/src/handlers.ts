@@ -10,7 +10,7 @@ import type { RequestContext } from './app.js';
 import { HttpError } from './app.js';
 import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
 import type { OperationId } from './routes.js';
-import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readScreenshot, type RunRow, type StepRow } from './sql.js';
+import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readLatestScreenshot, readScreenshot, type RunRow, type StepRow } from './sql.js';
 
 export type HandlerResult =
   | { kind: 'json'; status: number; body: unknown }
@@ -176,6 +176,13 @@ const itemHandlers = {
     const schema = await dbosSchemaOf(ctx.deps.db, { namespace: item.namespace, fallback: ctx.deps.dbosSchema ?? 'dbos' });
     const rows = schema === null ? [] : await listSteps(ctx.deps.db, { schema, uid: itemRunUid(item), attempts: item.retries + 1 });
     return json(200, { item: itemView(item), steps: rows.map(stepEntry) });
+  },
+
+  async getQueueItemScreenshot(ctx) {
+    const item = await itemOf(ctx);
+    const shot = await readLatestScreenshot(ctx.deps.db, { uid: itemArtifactsUid(item) });
+    if (shot === null) throw new HttpError(404, 'NotFound', `item ${item.id} of queue ${item.queue} has no screenshot`);
+    return { kind: 'bytes', contentType: shot.contentType, bytes: shot.image };
   },
 
   async listQueueItemArtifacts(ctx) {

@@ -413,6 +413,16 @@ export const ROUTES = [
     responses: { 200: { description: 'The step log', schema: ItemStepLog } },
   },
   {
+    operationId: 'getQueueItemScreenshot',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/screenshot`,
+    summary: "The screenshot of the step that failed in the item's run (its newest failed attempt)",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The image', media: 'image/png' } },
+  },
+  {
     operationId: 'listQueueItemArtifacts',
     method: 'get',
     path: `${NS}/queues/{queue}/items/{id}/artifacts`,

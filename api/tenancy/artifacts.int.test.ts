@@ -94,7 +94,7 @@ describe('aether.artifacts under tenancy', () => {
     expect(await put('ok3.bin', 2, sha)).toBe('ok');
   });
 
-  it("a work item run's artifacts (0016): stored for an item of its own namespace only, gone with the item", async () => {
+  it("a work item run's artifacts and screenshots (0016): stored for an item of its own namespace only, gone with the item", async () => {
     await upsertQueue(owner, testQueueRow('team-a', 'qa'));
     await upsertQueue(owner, testQueueRow('team-b', 'qb'));
     const [itemA] = await addItems(owner, { namespace: 'team-a', name: 'qa' }, parseItems([{ reference: 'a1' }]));
@@ -107,8 +107,13 @@ describe('aether.artifacts under tenancy', () => {
     // B's item is not there for A's role; a job artifact still needs a run row.
     expect(await put(itemArtifactsUid({ id: itemB!.id, runSeq: 0 }), itemB!.id)).toMatch(/row-level security/);
     expect(await put(randomUUID(), null)).toMatch(/row-level security|foreign key/);
+    // Its failure screenshot likewise: for its own item only.
+    const shot = (uid: string, item: string) => attempt(asA, `insert into aether.screenshots (run_uid, step_id, image, queue_item) values ($1, 's', '\\x00', $2)`, [uid, item]);
+    expect(await shot(uidA, itemA!.id)).toBe('ok');
+    expect(await shot(itemArtifactsUid({ id: itemB!.id, runSeq: 0 }), itemB!.id)).toMatch(/row-level security/);
     await owner.query('delete from aether.queue_items where id = $1', [itemA!.id]);
     expect(await listArtifacts(owner, { runUid: uidA })).toEqual([]);
+    expect((await owner.query('select 1 from aether.screenshots where run_uid = $1', [uidA])).rowCount).toBe(0);
   });
 
   it('0011 goes down (table and grant gone) and up again (the grant is back for existing roles)', async () => {

@@ -68,7 +68,32 @@ create policy tenant_rows on aether.artifacts
               and (exists (select 1 from aether.runs r where r.uid = run_uid)
                    or exists (select 1 from aether.queue_items i where i.id = queue_item)));
 
+-- The failure screenshot of an item run, kept with the item the same way (0007's policy: a screenshot of
+-- a run of the namespace, or of an item of the namespace).
+alter table aether.screenshots
+  add column queue_item bigint references aether.queue_items (id) on delete cascade,
+  add column job_run uuid generated always as (case when queue_item is null then run_uid end) stored
+    references aether.runs (uid) on delete cascade;
+alter table aether.screenshots drop constraint screenshots_run_uid_fkey;
+create index screenshots_by_queue_item on aether.screenshots (queue_item) where queue_item is not null;
+drop policy tenant_rows on aether.screenshots;
+create policy tenant_rows on aether.screenshots
+  using (exists (select 1 from aether.runs r where r.uid = run_uid)
+         or exists (select 1 from aether.queue_items i where i.id = queue_item))
+  with check (exists (select 1 from aether.runs r where r.uid = run_uid)
+              or exists (select 1 from aether.queue_items i where i.id = queue_item));
+
 -- Down Migration
+
+drop policy tenant_rows on aether.screenshots;
+create policy tenant_rows on aether.screenshots
+  using (exists (select 1 from aether.runs r where r.uid = run_uid))
+  with check (exists (select 1 from aether.runs r where r.uid = run_uid));
+delete from aether.screenshots where queue_item is not null;
+alter table aether.screenshots
+  add constraint screenshots_run_uid_fkey foreign key (run_uid) references aether.runs (uid) on delete cascade;
+drop index if exists aether.screenshots_by_queue_item;
+alter table aether.screenshots drop column if exists job_run, drop column if exists queue_item;
 
 drop policy tenant_rows on aether.artifacts;
 create policy tenant_rows on aether.artifacts

@@ -76,4 +76,24 @@ describe('files in a work item run', () => {
     await jobs.pool.query('delete from aether.queue_items where id = $1', [item.id]);
     expect(await listArtifacts(jobs.pool, { runUid })).toEqual([]);
   }, 90_000);
+
+  it('keeps the screenshot of the failed step with the item', async () => {
+    const workflow = {
+      steps: [
+        { id: 'open', action: 'goto', url: `${bed.site.url}/files` },
+        { id: 'pay', action: 'click', target: { css: '#no-such-button' }, timeoutSeconds: 2 },
+      ],
+    };
+    await upsertQueue(jobs.pool, testQueueRow(NS, 'pay', { workflow, workflowDigest: 'sha256:pay' }));
+    await addItems(jobs.pool, { namespace: NS, name: 'pay' }, parseItems([{ reference: 'p-1' }]));
+    const item = (await claimItem(jobs.pool, { namespace: NS, queue: 'pay', robot: 'r1' }))!;
+    const run = createItemRunner({ engine: bed.engine, db: jobs.pool, logger: createLogger({ name: 'item-files', level: 'error', destination: process.stderr }) });
+    const outcome = await run({ item, queue: { name: 'pay', workflow, workflowDigest: 'sha256:pay', workflowName: 'pay' }, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ status: 'failed', error: { kind: 'application', step: 'pay' } });
+    const shots = await jobs.pool.query<{ step_id: string; queue_item: string; png: boolean }>(
+      `select step_id, queue_item::text, substring(image from 1 for 4) = '\\x89504e47'::bytea as png from aether.screenshots where run_uid = $1`,
+      [itemArtifactsUid(item)],
+    );
+    expect(shots.rows).toEqual([{ step_id: 'pay', queue_item: item.id, png: true }]);
+  }, 90_000);
 });

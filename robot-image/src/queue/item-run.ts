@@ -6,7 +6,8 @@
 // released to another robot, this one records nothing more.
 //
 // An item run has no aether.runs row: its download/upload artifacts are kept with the item, under a uuid
-// of its run id (api/queue/items/run-id.ts); its queueAdd steps add to the item's namespace's queues.
+// of its run id (api/queue/items/run-id.ts), and so is the screenshot of a failed step; its queueAdd steps
+// add to the item's namespace's queues.
 //
 // Failure kinds: an uncaught failure of an `assert` step is a business failure (the item's data are wrong:
 // not retried); anything else — a step that could not run, a timeout, the robot itself — is an application
@@ -18,12 +19,16 @@ import { DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/
 import { jobArtifacts } from '../artifacts/store.js';
 import type { ConfigMapFiles } from '../agent/configmap-files.js';
 import { holdsItem, type ItemError } from '../../../api/queue/items/store.js';
+import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
 import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
 import { runQueues } from './run-queues.js';
 import type { RunQueues } from '../engine/queue-add.js';
+
+/** aether.screenshots' cap on one image. */
+const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
 
 /** The run id of an item's durable workflow (see the header). */
 export { itemRunUid };
@@ -76,6 +81,17 @@ export interface ItemRunnerDeps {
   configMapFiles?: ConfigMapFiles;
 }
 
+/** The failed step's screenshot, kept with the item while this robot still holds it (one per failed attempt). */
+async function keepScreenshot(deps: ItemRunnerDeps, item: ItemJob['item'], stepId: string | undefined, image: Buffer): Promise<void> {
+  if (image.length > MAX_SCREENSHOT_BYTES || !(await holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }))) return;
+  try {
+    await insertScreenshot(deps.db, { uid: itemArtifactsUid(item), stepId: stepId ?? 'workflow', image, queueItem: item.id });
+  } catch (err) {
+    // The outcome matters more than its picture: record it without.
+    deps.logger.warn({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id, err: err instanceof Error ? err.message : String(err) }, 'could not keep the failure screenshot of a work item');
+  }
+}
+
 export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
   const workflows = new Map<string, WorkflowSpec>();
   const workflowOf = (digest: string, raw: unknown): WorkflowSpec => {
@@ -107,6 +123,7 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
       ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
+    if (result.status === 'failed' && result.screenshot) await keepScreenshot(deps, item, result.error.stepId, result.screenshot);
     return itemOutcomeOf(workflow, result);
   };
 }
