@@ -24,6 +24,10 @@ export default {
   // On 2 cores jest runs the suites in its own process, so one test that leaks a listening server would
   // keep `npm test` (and CI) from ever ending. The global teardown still runs before the forced exit.
   forceExit: true,
+  // Jest's default on 2 cores is one worker, and the suite then takes ~40 min as every file's time adds up. The
+  // integration files mostly wait on browsers, robots and servers, and each has its own database, namespaces and
+  // ports, so two workers share the machine well.
+  maxWorkers: 2,
   projects: [
     {
       ...common,

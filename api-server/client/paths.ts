@@ -310,6 +310,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hooks/v1/namespaces/{namespace}/triggers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver a webhook to an RpaTrigger: creates an RpaJob from its job template (the JSON body mapped to params) or adds the body's items to its RpaQueue. No bearer token: the HMAC signature is the authentication. Body: JSON, at most 1048576 bytes. Refusals: 401 SignatureMissing, TimestampInvalid, DeliveryIdInvalid, SignatureMismatch (also for a trigger or key that does not exist), TimestampOutsideTolerance; 409 DeliveryReplayed (this delivery id was accepted before: nothing done again, treat as delivered), TriggerNotReady, JobNameTaken; 400 InvalidBody; 413 PayloadTooLarge; 422 Invalid (items that do not fit the workflow params). */
+        post: operations["deliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -334,6 +351,22 @@ export interface components {
         Error: {
             message: string;
             reason: string;
+        };
+        HookDeliveryResult: {
+            added?: number;
+            delivery: string;
+            duplicate?: number;
+            items?: {
+                id: string;
+                index: number;
+                /** @enum {string} */
+                result: "added" | "duplicate" | "replaced";
+            }[];
+            job?: {
+                name: string;
+                uid: string;
+            };
+            replaced?: number;
         };
         Item: {
             /** Format: date-time */
@@ -2048,6 +2081,82 @@ export interface operations {
             };
             /** @description The Kubernetes API server asks to retry later (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deliverWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Aether-Delivery": string;
+                "X-Aether-Signature": string;
+                "X-Aether-Timestamp": string;
+            };
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Accepted: what the delivery did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookDeliveryResult"];
+                };
+            };
+            /** @description InvalidBody: the body is not JSON or does not fit the trigger */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SignatureMissing, TimestampInvalid, DeliveryIdInvalid, SignatureMismatch (also: no such trigger or key) or TimestampOutsideTolerance */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DeliveryReplayed (accepted before; nothing done again), TriggerNotReady or JobNameTaken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PayloadTooLarge */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid: items that do not fit the params of the queue workflow */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
 import { insertArtifact } from '../../api/queue/sql/artifacts.js';
 import { insertScreenshot } from '../../api/queue/sql/runs.js';
 import { ROUTES } from './routes.js';
+import { openEventStream } from '../testing/sse.js';
 
 let env: ApiServerTestEnv;
 
@@ -59,64 +60,8 @@ async function insertRun(namespace: string, name: string, opts: { uid?: string; 
   return uid;
 }
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data: string;
-}
-
-/** A real SSE client of the namespace's event stream (fetch, reading the body as it arrives). */
-async function openEvents(
-  token: string,
-  lastEventId?: string,
-): Promise<{ next(event: string, needle: string): Promise<Frame>; ended(): Promise<string>; close(): Promise<void> }> {
-  const abort = new AbortController();
-  const res = await fetch(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, {
-    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', ...(lastEventId !== undefined && { 'Last-Event-ID': lastEventId }) },
-    signal: abort.signal,
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = res.body!.getReader();
-  let text = '';
-  const frames = (): Frame[] =>
-    text.split('\n\n').map((block) => {
-      const f: Frame = { data: '' };
-      for (const line of block.split('\n')) {
-        const [field, ...rest] = line.split(': ');
-        const value = rest.join(': ');
-        if (field === 'id') f.id = value;
-        else if (field === 'event') f.event = value;
-        else if (field === 'data') f.data = value;
-      }
-      return f;
-    });
-  const readUntil = async <T>(found: () => T | undefined): Promise<T> => {
-    for (let hit = found(); ; hit = found()) {
-      if (hit !== undefined) return hit;
-      const chunk = await reader.read();
-      if (chunk.done) throw new Error(`the stream ended; got:\n${text}`);
-      text += Buffer.from(chunk.value).toString('utf8');
-    }
-  };
-  await readUntil(() => (text.includes(': ready') ? true : undefined));
-  return {
-    /** The first `event` frame whose data contain `needle`. */
-    next: (event, needle) => readUntil(() => frames().find((f) => f.event === event && f.data.includes(needle))),
-    /** Everything the stream sent, once the server ended it. */
-    async ended() {
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) return text;
-        text += Buffer.from(chunk.value).toString('utf8');
-      }
-    },
-    async close() {
-      abort.abort();
-      await reader.cancel().catch(() => undefined);
-    },
-  };
-}
+/** A real SSE client of namespace A's event stream. */
+const openEvents = (token: string, lastEventId?: string) => openEventStream(`${env.server.url}/api/v1/namespaces/${env.nsA}/events`, token, lastEventId);
 
 describe('Aether API server', () => {
   it('serves its OpenAPI 3.1 document at /openapi.json, valid for a standard validator', async () => {

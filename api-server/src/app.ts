@@ -2,9 +2,10 @@
 // authenticated (TokenReview) and authorized (SubjectAccessReview on the route's access) before its
 // handler runs. Jobs go through the Kubernetes API with the server's own ServiceAccount; history is read
 // from PostgreSQL.
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
+import { isDatabaseUnreachable } from '../../api/db/wait.js';
 import type { Logger } from '../../api/log.js';
 import { issueLines } from '../../api/zod-issues.js';
 import { resourceAttributes } from './access.js';
@@ -12,8 +13,11 @@ import { AuthError, type Authorizer, type UserInfo } from './auth.js';
 import { streamEvents, type ItemNotifications } from './events.js';
 import { ApiRequestError, type KubeClient } from './kube.js';
 import { openApiDocument } from './openapi.js';
-import { ROUTES, type OperationId, type RouteDef } from './routes.js';
+import { HOOK_BODY_LIMIT_BYTES, HOOK_ROUTE, ROUTES, type OperationId, type RouteDef } from './routes.js';
 import { handlers, type HandlerResult } from './handlers.js';
+import { deliver } from './webhooks/deliver.js';
+import { HookRefusal } from './webhooks/signature.js';
+import type { TriggerSource } from './webhooks/triggers.js';
 
 export interface AppDeps {
   db: pg.Pool;
@@ -30,6 +34,10 @@ export interface AppDeps {
   recheckAccessMs?: number;
   /** Serve HTTPS with this certificate. */
   https?: { cert: Buffer; key: Buffer };
+  /** RpaTriggers and their keys (undefined: no webhook route). */
+  triggers?: TriggerSource;
+  /** Called after a webhook delivery was accepted. */
+  onDelivery?: (namespace: string, name: string) => void;
 }
 
 /** An error with the HTTP status and reason the caller gets. */
@@ -57,6 +65,7 @@ const KUBE_REASONS: Record<number, string> = {
 };
 
 function errorReply(err: unknown): { status: number; body: { reason: string; message: string } } {
+  if (err instanceof HookRefusal) return { status: err.status, body: { reason: err.reason, message: err.message } };
   if (err instanceof HttpError) return { status: err.status, body: { reason: err.reason, message: err.message } };
   if (err instanceof AuthError) return { status: err.status, body: { reason: err.status === 401 ? 'Unauthorized' : 'Forbidden', message: err.message } };
   if (err instanceof ApiRequestError && KUBE_REASONS[err.code]) {
@@ -64,6 +73,10 @@ function errorReply(err: unknown): { status: number; body: { reason: string; mes
     const body = err.body as { message?: string } | undefined;
     return { status: err.code, body: { reason: KUBE_REASONS[err.code]!, message: body?.message ?? err.message } };
   }
+  // PostgreSQL or the Kubernetes API server is away (a restart, a failover): the client should retry, not
+  // report a bug. Socket errors and PostgreSQL's connection-class errors both say so.
+  if (isDatabaseUnreachable(err))
+    return { status: 503, body: { reason: 'ServiceUnavailable', message: 'a service the API server needs (PostgreSQL or the Kubernetes API) is unreachable: try again' } };
   return { status: 500, body: { reason: 'InternalError', message: 'internal error (see the API server log)' } };
 }
 
@@ -119,11 +132,17 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
       });
     }
   } catch (err) {
-    const { status, body } = errorReply(err);
-    if (status >= 500) deps.logger.error({ err, operation: route.operationId }, 'request failed');
-    if (status === 429 || status === 503) reply.header('Retry-After', '1');
-    if (!reply.sent) await reply.code(status).type('application/json').send(body);
+    await sendError(deps, reply, err, route.operationId);
   }
+}
+
+/** Answers with the error's status and reason (the log gets only what is the server's own fault). */
+async function sendError(deps: AppDeps, reply: FastifyReply, err: unknown, operation: string): Promise<void> {
+  const { status, body } = errorReply(err);
+  if (status === 503) deps.logger.warn({ err, operation }, 'request failed: a backend is unreachable');
+  else if (status >= 500) deps.logger.error({ err, operation }, 'request failed');
+  if (status === 429 || status === 503) reply.header('Retry-After', '1');
+  if (!reply.sent) await reply.code(status).type('application/json').send(body);
 }
 
 const toFastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -155,12 +174,39 @@ export function buildApp(deps: AppDeps) {
       handler: (request, reply) => run(route, deps, request, reply),
     });
   }
+  if (deps.triggers) void app.register(hookRoute(deps, deps.triggers));
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ reason: 'NotFound', message: 'no such route (see /openapi.json)' }));
   app.setErrorHandler((err, _req, reply) => {
     // Errors fastify raises itself: a body that is not JSON, too large, ...
     const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
     if (status >= 500) deps.logger.error({ err }, 'request failed');
-    return reply.code(status).send({ reason: status >= 500 ? 'InternalError' : 'BadRequest', message: status >= 500 ? 'internal error' : (err as Error).message });
+    const reason = status >= 500 ? 'InternalError' : status === 413 ? 'PayloadTooLarge' : 'BadRequest';
+    return reply.code(status).send({ reason, message: status >= 500 ? 'internal error' : (err as Error).message });
   });
   return app;
+}
+
+/**
+ * POST /hooks/v1/namespaces/{namespace}/triggers/{name}: no bearer token, the body's HMAC signature is the
+ * authentication, so the body is taken raw (a Buffer of any content type, at most HOOK_BODY_LIMIT_BYTES).
+ * Nothing of the headers is logged: not the signature, and the key never leaves the TriggerSource.
+ */
+function hookRoute(deps: AppDeps, triggers: TriggerSource): FastifyPluginAsync {
+  return async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+    scope.post(toFastifyPath(HOOK_ROUTE.path), { bodyLimit: HOOK_BODY_LIMIT_BYTES }, async (request, reply) => {
+      try {
+        const params = parse(HOOK_ROUTE.params, request.params, 'path parameters') as { namespace: string; name: string };
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const result = await deliver(
+          { db: deps.db, kube: deps.kube, triggers, logger: deps.logger, ...(deps.onDelivery && { onAccepted: deps.onDelivery }) },
+          { namespace: params.namespace, name: params.name, headers: request.headers, body },
+        );
+        await reply.code(200).type('application/json').send(result);
+      } catch (err) {
+        await sendError(deps, reply, err, HOOK_ROUTE.operationId);
+      }
+    });
+  };
 }

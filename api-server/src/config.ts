@@ -21,6 +21,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('dbos'),
+  /** How often the API server looks at every RpaTrigger to write its Ready condition and delivery count. */
+  AETHER_API_TRIGGER_RESYNC_SECONDS: z.coerce.number().min(1).max(3600).default(10),
+  /** How long an RpaTrigger and its Secret key are reused between deliveries. */
+  AETHER_API_TRIGGER_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   AETHER_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...DB_SETTINGS_ENV,
@@ -35,6 +39,8 @@ export interface ApiServerConfig {
   port: number;
   tls?: { certFile: string; keyFile: string };
   authCacheMs: number;
+  triggerResyncMs: number;
+  triggerCacheMs: number;
   dbosSchema: string;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -67,6 +73,8 @@ export function loadConfig(env: Record<string, string | undefined>): ApiServerCo
     port: e.AETHER_API_PORT,
     ...(e.AETHER_API_TLS_CERT_FILE && e.AETHER_API_TLS_KEY_FILE && { tls: { certFile: e.AETHER_API_TLS_CERT_FILE, keyFile: e.AETHER_API_TLS_KEY_FILE } }),
     authCacheMs: Math.round(e.AETHER_API_AUTH_CACHE_SECONDS * 1000),
+    triggerResyncMs: Math.round(e.AETHER_API_TRIGGER_RESYNC_SECONDS * 1000),
+    triggerCacheMs: Math.round(e.AETHER_API_TRIGGER_CACHE_SECONDS * 1000),
     dbosSchema: e.AETHER_DBOS_SCHEMA,
     logLevel: e.AETHER_LOG_LEVEL,
   };

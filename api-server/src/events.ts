@@ -52,12 +52,27 @@ export function resumeFrom(lastEventId: string | undefined): string | undefined 
   return lastEventId !== undefined && /^[0-9]{1,20}$/.test(lastEventId) ? lastEventId : undefined;
 }
 
-type ItemListener = (payload: string) => void;
+export interface ItemListener {
+  /** A queue's items changed (the NOTIFY payload `<namespace>/<queue>`). */
+  item: (payload: string) => void;
+  /** Notifications may have been missed (the LISTEN connection was lost and is back): re-list. */
+  gap: () => void;
+}
 
-/** One LISTEN connection for every stream; started on the first subscriber. */
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+
+/**
+ * One LISTEN connection for every stream; started on the first subscriber. When PostgreSQL goes away the
+ * streams stay open: the connection is made again with back-off while anyone listens, and every listener
+ * is told that item events may have been missed meanwhile.
+ */
 export class ItemNotifications {
   private client: pg.Client | undefined;
   private starting: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelayMs = RECONNECT_MIN_MS;
+  private closed = false;
   private readonly listeners = new Map<string, Set<ItemListener>>();
 
   constructor(
@@ -80,25 +95,64 @@ export class ItemNotifications {
     this.starting ??= (async () => {
       const client = createClient(this.databaseUrl, undefined, 'aether-api-server-listen');
       client.on('error', (err) => {
-        this.log.warn({ err: err.message }, 'queue item LISTEN connection failed; item events stop until the next stream');
-        this.client = undefined;
-        this.starting = undefined;
+        // While connecting, connect() rejects instead; once replaced, an old client's errors do not matter.
+        if (this.client !== client) return;
+        this.log.warn({ err: err.message }, 'queue item LISTEN connection lost; connecting again');
+        this.lost(client);
+      });
+      client.on('end', () => {
+        if (this.client === client) this.lost(client);
       });
       client.on('notification', (n) => {
         if (n.channel !== ITEM_CHANNEL || n.payload === undefined) return;
         const ns = itemNamespace(n.payload);
         if (ns === undefined) return;
-        for (const l of this.listeners.get(ns) ?? []) l(n.payload);
+        for (const l of this.listeners.get(ns) ?? []) l.item(n.payload);
       });
-      await client.connect();
-      await client.query(`listen ${ITEM_CHANNEL}`);
+      try {
+        await client.connect();
+        await client.query(`listen ${ITEM_CHANNEL}`);
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
       this.client = client;
+      this.reconnectDelayMs = RECONNECT_MIN_MS;
     })();
     this.starting.catch(() => (this.starting = undefined));
     return this.starting;
   }
 
+  private lost(client: pg.Client): void {
+    if (this.client === client) this.client = undefined;
+    this.starting = undefined;
+    void client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer || this.listeners.size === 0) return;
+    const delay = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(RECONNECT_MAX_MS, this.reconnectDelayMs * 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.start().then(
+        () => {
+          this.log.info('queue item LISTEN connection is back');
+          for (const set of this.listeners.values()) for (const l of set) l.gap();
+        },
+        (err: unknown) => {
+          this.log.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: this.reconnectDelayMs }, 'queue item LISTEN connection failed');
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const c = this.client;
     this.client = undefined;
     this.starting = undefined;
@@ -152,9 +206,12 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
   stops.push(() => clearInterval(recheck));
   try {
     if (opts.items) {
-      const unsubscribe = await opts.items.subscribe(opts.namespace, (payload) => {
-        const event = itemEvent(payload);
-        if (event) res.write(sseFrame('item', event));
+      const unsubscribe = await opts.items.subscribe(opts.namespace, {
+        item: (payload) => {
+          const event = itemEvent(payload);
+          if (event) res.write(sseFrame('item', event));
+        },
+        gap: () => res.write(sseFrame('items-reset', { reason: 'Reconnected', message: 'item events may have been missed while the database was away: list the items again' })),
       });
       stops.push(unsubscribe);
     }

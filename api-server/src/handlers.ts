@@ -4,8 +4,8 @@ import { listDeadLetters } from '../../api/queue/sql/runs.js';
 import { getQueue } from '../../api/queue/items/queues.js';
 import { itemArtifactsUid, itemRunUid } from '../../api/queue/items/run-id.js';
 import { addItems, deleteItems, getItem, listItems, retryItems, type Item, type ItemStatus } from '../../api/queue/items/store.js';
-import { itemParamMessage, itemParamProblems, type NewItem } from '../../api/queue/items/validate.js';
-import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
+import type { NewItem } from '../../api/queue/items/validate.js';
+import { itemsWorkflowProblem } from './items-check.js';
 import type { RequestContext } from './app.js';
 import { HttpError } from './app.js';
 import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
@@ -139,14 +139,8 @@ const itemHandlers = {
     const items = (ctx.body as { items: NewItem[] }).items;
     const q = await getQueue(ctx.deps.db, { namespace, name: queue });
     if (q === null) throw new HttpError(404, 'NotFound', `queue ${namespace}/${queue} does not exist (or its RpaQueue is not reconciled yet)`);
-    // Item data become the run's params: checked against the workflow's declarations when it exists (the
-    // robot checks again when it runs the item).
-    const workflow = await ctx.deps.kube.getWorkflow(namespace, q.workflowRef.name);
-    if (workflow !== null) {
-      const problems = itemParamProblems(workflow.spec as Pick<WorkflowSpec, 'params'>, items);
-      if (problems.length > 0)
-        throw new HttpError(422, 'Invalid', itemParamMessage(q.workflowRef.name, problems));
-    }
+    const problem = await itemsWorkflowProblem(ctx.deps.kube, namespace, q.workflowRef.name, items);
+    if (problem !== undefined) throw new HttpError(422, 'Invalid', problem);
     const results = await addItems(ctx.deps.db, { namespace, name: queue }, items);
     const count = (r: string) => results.filter((x) => x.result === r).length;
     return json(200, { added: count('added'), duplicate: count('duplicate'), replaced: count('replaced'), items: results });

@@ -4,7 +4,7 @@
 // api-server/client/openapi.json with the client types generated from it (npm run gen:api-client).
 import { z } from 'zod';
 import { describeAccess } from './access.js';
-import { components, ROUTES, type RouteDef } from './routes.js';
+import { components, HOOK_ROUTE, ROUTES, type HookRouteDef, type RouteDef } from './routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,8 +26,8 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
   return json;
 }
 
-function parameters(route: RouteDef): Json[] {
-  const of = (where: 'path' | 'query', obj: z.ZodObject | undefined): Json[] => {
+function parameters(route: Pick<RouteDef, 'params' | 'query'> & { headers?: z.ZodObject }): Json[] {
+  const of = (where: 'path' | 'query' | 'header', obj: z.ZodObject | undefined): Json[] => {
     if (obj === undefined) return [];
     const json = z.toJSONSchema(obj, { target: 'draft-2020-12', io: 'input' }) as {
       properties?: Record<string, Json>;
@@ -40,7 +40,33 @@ function parameters(route: RouteDef): Json[] {
       schema,
     }));
   };
-  return [...of('path', route.params), ...of('query', route.query)];
+  return [...of('path', route.params), ...of('query', route.query), ...of('header', route.headers)];
+}
+
+const HOOK_ERRORS: Record<number, string> = {
+  400: 'InvalidBody: the body is not JSON or does not fit the trigger',
+  401: 'SignatureMissing, TimestampInvalid, DeliveryIdInvalid, SignatureMismatch (also: no such trigger or key) or TimestampOutsideTolerance',
+  409: 'DeliveryReplayed (accepted before; nothing done again), TriggerNotReady or JobNameTaken',
+  413: 'PayloadTooLarge',
+  422: 'Invalid: items that do not fit the params of the queue workflow',
+};
+
+/** A webhook operation: signed, not bearer-authenticated (`security: []`), any JSON body. */
+function hookOperation(route: HookRouteDef): Json {
+  const responses: Json = {};
+  for (const [status, r] of Object.entries(route.responses))
+    responses[status] = { description: r.description, content: { 'application/json': r.schema ? { schema: schemaOf(r.schema, 'output') } : {} } };
+  for (const [status, description] of Object.entries(HOOK_ERRORS))
+    responses[status] = { description, content: { 'application/json': { schema: ref('Error') } } };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: [],
+    parameters: parameters(route),
+    requestBody: { required: true, content: { 'application/json': { schema: {} } } },
+    responses,
+  };
 }
 
 function responses(route: RouteDef): Json {
@@ -74,9 +100,14 @@ function operation(route: RouteDef): Json {
 }
 
 /** The OpenAPI 3.1 document of `routes` (default: every route of the server). */
-export function openApiDocument(routes: readonly RouteDef[] = ROUTES, opts: { version?: string } = {}): Json {
+export function openApiDocument(
+  routes: readonly RouteDef[] = ROUTES,
+  opts: { version?: string; hooks?: readonly HookRouteDef[] } = {},
+): Json {
   const paths: Record<string, Json> = {};
   for (const route of routes) (paths[route.path] ??= {})[route.method] = operation(route);
+  const hooks = opts.hooks ?? (routes === ROUTES ? [HOOK_ROUTE] : []);
+  for (const route of hooks) (paths[route.path] ??= {})[route.method] = hookOperation(route);
   const schemas = (
     z.toJSONSchema(components, {
       target: 'draft-2020-12',
@@ -95,10 +126,11 @@ export function openApiDocument(routes: readonly RouteDef[] = ROUTES, opts: { ve
       version: opts.version ?? 'v1',
       description:
         'The Aether API server: RpaJobs, their step logs, outputs, screenshots and artifacts, dead letters, robots and live events. ' +
-        'Authenticate with a Kubernetes bearer token (the one in your kubeconfig); each operation needs the RBAC named in x-aether-rbac.',
+        'Authenticate with a Kubernetes bearer token (the one in your kubeconfig); each operation needs the RBAC named in x-aether-rbac. ' +
+        'Webhook deliveries (/hooks/...) carry an HMAC signature instead (see the README, "Webhooks").',
     },
     security: [{ kubernetesBearer: [] }],
-    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    tags: [...new Set([...routes, ...hooks].map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
       schemas,

@@ -1,13 +1,16 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { openApiDocument } from './openapi.js';
-import { ROUTES } from './routes.js';
+import { HOOK_ROUTE, ROUTES } from './routes.js';
 
 type Operation = { operationId: string; 'x-aether-rbac': { apiGroup: string; resource: string; verb: string }; responses: Record<string, unknown> };
 
-function operations(doc: Record<string, unknown>): Array<[string, string, Operation]> {
+function allOperations(doc: Record<string, unknown>): Array<[string, string, Operation]> {
   const paths = doc.paths as Record<string, Record<string, Operation>>;
   return Object.entries(paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [path, method, op] as [string, string, Operation]));
 }
+
+/** The bearer-authenticated operations (not the signed webhook delivery). */
+const operations = (doc: Record<string, unknown>) => allOperations(doc).filter(([path]) => path !== HOOK_ROUTE.path);
 
 describe('the OpenAPI document', () => {
   const doc = openApiDocument();
@@ -40,5 +43,19 @@ describe('the OpenAPI document', () => {
       if (method === 'get') expect(['get', 'list', 'watch']).toContain(op['x-aether-rbac'].verb);
       else expect(['create', 'update', 'delete']).toContain(op['x-aether-rbac'].verb);
     }
+  });
+
+  it('has the webhook delivery without bearer security, with its signing headers and refusals', () => {
+    const hook = allOperations(doc).find(([path]) => path === HOOK_ROUTE.path);
+    expect(hook).toBeDefined();
+    const op = hook![2] as unknown as { security: unknown[]; parameters: Array<{ name: string; in: string; required: boolean }>; responses: Record<string, unknown> };
+    expect(hook![1]).toBe('post');
+    expect(op.security).toEqual([]);
+    expect(op.parameters.filter((p) => p.in === 'header').map((p) => [p.name, p.required])).toEqual([
+      ['X-Aether-Timestamp', true],
+      ['X-Aether-Delivery', true],
+      ['X-Aether-Signature', true],
+    ]);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '409', '413', '422']);
   });
 });

@@ -465,3 +465,58 @@ export const ROUTES = [
 ] as const satisfies readonly RouteDef[];
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];
+
+export const HookDeliveryResult = z
+  .object({
+    /** The X-Aether-Delivery of the request. */
+    delivery: z.string(),
+    /** A job trigger: the RpaJob created (named after the trigger and the delivery id). */
+    job: z.object({ name: z.string(), uid: z.string() }).optional(),
+    /** A queue trigger: what happened to the items, as the bulk items endpoint reports it. */
+    added: z.int().optional(),
+    duplicate: z.int().optional(),
+    replaced: z.int().optional(),
+    items: z.array(z.object({ index: z.int(), id: z.string(), result: z.enum(['added', 'duplicate', 'replaced']) })).optional(),
+  })
+  .register(components, { id: 'HookDeliveryResult' });
+
+/** The request headers of a webhook delivery (api-server/src/webhooks/signature.ts). */
+const HookHeaders = z.object({
+  /** Unix time in seconds; the exact text is what is signed. */
+  'X-Aether-Timestamp': z.string().regex(/^[0-9]{1,12}$/),
+  /** Unique per delivery (1-128 printable ASCII characters): a second request with the same id is refused. */
+  'X-Aether-Delivery': z.string().min(1).max(128),
+  /** `sha256=` + hex of HMAC-SHA256(key, timestamp + "." + raw body). */
+  'X-Aether-Signature': z.string().regex(/^sha256=[0-9a-fA-F]{64}$/),
+});
+
+/** Most bytes of a webhook delivery's body. */
+export const HOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** A route authenticated by its HMAC signature instead of a bearer token (no RBAC: the trigger's key decides). */
+export interface HookRouteDef {
+  operationId: string;
+  method: 'post';
+  path: string;
+  summary: string;
+  tag: 'webhooks';
+  params: z.ZodObject;
+  headers: z.ZodObject;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+export const HOOK_ROUTE = {
+  operationId: 'deliverWebhook',
+  method: 'post',
+  path: '/hooks/v1/namespaces/{namespace}/triggers/{name}',
+  summary:
+    "Deliver a webhook to an RpaTrigger: creates an RpaJob from its job template (the JSON body mapped to params) or adds the body's items to its RpaQueue. " +
+    `No bearer token: the HMAC signature is the authentication. Body: JSON, at most ${HOOK_BODY_LIMIT_BYTES} bytes. ` +
+    'Refusals: 401 SignatureMissing, TimestampInvalid, DeliveryIdInvalid, SignatureMismatch (also for a trigger or key that does not exist), ' +
+    'TimestampOutsideTolerance; 409 DeliveryReplayed (this delivery id was accepted before: nothing done again, treat as delivered), ' +
+    'TriggerNotReady, JobNameTaken; 400 InvalidBody; 413 PayloadTooLarge; 422 Invalid (items that do not fit the workflow params).',
+  tag: 'webhooks',
+  params: JobParams,
+  headers: HookHeaders,
+  responses: { 200: { description: 'Accepted: what the delivery did', schema: HookDeliveryResult } },
+} as const satisfies HookRouteDef;

@@ -9,6 +9,8 @@ import { Authorizer } from './auth.js';
 import type { ApiServerConfig } from './config.js';
 import { ItemNotifications } from './events.js';
 import { KubeClient } from './kube.js';
+import { TriggerStatusWriter } from './webhooks/status.js';
+import { TriggerSource } from './webhooks/triggers.js';
 
 export interface RunningApiServer {
   /** http(s)://host:port */
@@ -23,6 +25,10 @@ export async function startApiServer(opts: {
   logger: Logger;
   keepAliveMs?: number;
   recheckAccessMs?: number;
+  /** How often every RpaTrigger's status is looked at. Default 10 s. */
+  triggerResyncMs?: number;
+  /** How long an RpaTrigger and its Secret key are reused. Default 5 s. */
+  triggerCacheMs?: number;
 }): Promise<RunningApiServer> {
   const { config, logger } = opts;
   const db = createPool({
@@ -34,6 +40,8 @@ export async function startApiServer(opts: {
   });
   const kube = new KubeClient(opts.kc);
   const items = new ItemNotifications(config.databaseUrl, logger);
+  const triggers = new TriggerSource(opts.kc, { ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000 });
+  const triggerStatus = new TriggerStatusWriter({ triggers, db, kube, logger, resyncMs: opts.triggerResyncMs ?? config.triggerResyncMs ?? 10_000 });
   const app = buildApp({
     db,
     kube,
@@ -41,11 +49,14 @@ export async function startApiServer(opts: {
     logger,
     dbosSchema: config.dbosSchema,
     items,
+    triggers,
+    onDelivery: (namespace, name) => triggerStatus.touch(namespace, name),
     ...(opts.keepAliveMs !== undefined && { keepAliveMs: opts.keepAliveMs }),
     ...(opts.recheckAccessMs !== undefined && { recheckAccessMs: opts.recheckAccessMs }),
     ...(config.tls && { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }),
   });
   await app.listen({ host: config.host, port: config.port });
+  triggerStatus.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
@@ -57,6 +68,7 @@ export async function startApiServer(opts: {
       // Event streams are long-lived: end them rather than wait for their clients.
       app.server.closeAllConnections?.();
       await app.close();
+      await triggerStatus.stop();
       await items.close();
       await db.end();
     },

@@ -86,6 +86,8 @@ export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEn
     logger: silentLogger,
     keepAliveMs: 1000,
     recheckAccessMs: 500,
+    triggerResyncMs: 500,
+    triggerCacheMs: 200,
   });
   return {
     kc,

@@ -198,7 +198,8 @@ describe('tenancy: a robot namespace role', () => {
       return r?.state === 'succeeded' && r;
     });
     expect(run).toMatchObject({ failedAttempts: 1, outputs: { ok: true }, robot: c.robotId });
-    expect((await owner.query('select 1 from graphile_worker.jobs where key = $1', [jobKey(mine.uid)])).rowCount).toBe(0);
+    // graphile-worker completes jobs in batches (completeJobBatchDelay): the queue entry goes a moment after the run row.
+    await waitFor('the queue entry completed', async () => (await owner.query('select 1 from graphile_worker.jobs where key = $1', [jobKey(mine.uid)])).rowCount === 0);
     const robot = await owner.query(`select namespace, state from aether.robots where id = $1`, [c.robotId]);
     expect(robot.rows).toEqual([{ namespace: 'team-a', state: 'alive' }]);
     expect(seen).toEqual([mine.uid, mine.uid]);

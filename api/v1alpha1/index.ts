@@ -21,6 +21,7 @@ export * from './steps-queue.js';
 export * from './call-graph.js';
 export * from './rpaschedule.js';
 export * from './rpaqueue.js';
+export * from './rpatrigger.js';
 export * from './kinds.js';
 export * from './names.js';
 export * from './reasons.js';

@@ -6,6 +6,7 @@ import { RobotPoolSpec, RobotPoolStatus } from './robotpool.js';
 import { RPAJOB_IMMUTABLE_SPEC_FIELDS, RpaJobSpec, RpaJobStatus } from './rpajob.js';
 import { RpaQueueSpec, RpaQueueStatus } from './rpaqueue.js';
 import { RpaScheduleSpec, RpaScheduleStatus } from './rpaschedule.js';
+import { RpaTriggerSpec, RpaTriggerStatus } from './rpatrigger.js';
 import { RpaWorkflowSpec, RpaWorkflowStatus } from './rpaworkflow.js';
 
 export interface PrinterColumn {
@@ -118,6 +119,24 @@ export const KINDS = [
       { name: 'Abandoned', type: 'integer', jsonPath: '.status.items.abandoned', priority: 1 },
       { name: 'Pool', type: 'string', jsonPath: '.spec.pool', priority: 1 },
       { name: 'Workflow', type: 'string', jsonPath: '.spec.workflowRef.name', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'RpaTrigger',
+    plural: 'rpatriggers',
+    singular: 'rpatrigger',
+    shortNames: ['rtrig'],
+    spec: RpaTriggerSpec,
+    status: RpaTriggerStatus,
+    columns: [
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Queue', type: 'string', jsonPath: '.spec.queue.name', description: 'The RpaQueue a delivery adds items to' },
+      { name: 'Workflow', type: 'string', jsonPath: '.spec.job.workflowRef.name', description: 'The workflow of the RpaJob a delivery creates' },
+      { name: 'Deliveries', type: 'integer', jsonPath: '.status.deliveries' },
+      { name: 'Last Delivery', type: 'date', jsonPath: '.status.lastDelivery' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+      { name: 'Secret', type: 'string', jsonPath: '.spec.secretRef.name', priority: 1 },
       age,
     ],
   },

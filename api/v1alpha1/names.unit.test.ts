@@ -9,7 +9,7 @@ describe('shared names', () => {
     expect(jobKey('0b8e9c3a-1')).toBe('rpa:0b8e9c3a-1');
     expect(outputsRef('0b8e9c3a-1')).toBe('postgres:aether.runs/0b8e9c3a-1#outputs');
     expect(RPAJOB_FINALIZER).toBe('rpa.aether.dev/queue-cleanup');
-    expect(PLURALS).toEqual({ RpaWorkflow: 'rpaworkflows', RpaJob: 'rpajobs', RobotPool: 'robotpools', RpaSchedule: 'rpaschedules', RpaQueue: 'rpaqueues' });
+    expect(PLURALS).toEqual({ RpaWorkflow: 'rpaworkflows', RpaJob: 'rpajobs', RobotPool: 'robotpools', RpaSchedule: 'rpaschedules', RpaQueue: 'rpaqueues', RpaTrigger: 'rpatriggers' });
     expect(Object.keys(PLURALS)).toEqual(KINDS.map((k) => k.kind));
   });
 

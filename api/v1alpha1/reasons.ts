@@ -134,14 +134,29 @@ export const QUEUE_REASONS = {
   ItemsAbandoned: 'ItemsAbandoned',
 } as const;
 
+/** RpaTrigger: the Ready condition (written by the API server, which receives the trigger's deliveries). */
+export const TRIGGER_REASONS = {
+  /** The Secret key, and the queue or workflow of the target, exist: deliveries are accepted. */
+  TriggerReady: 'TriggerReady',
+  /** spec.secretRef names a Secret that does not exist. */
+  SecretNotFound: 'SecretNotFound',
+  /** The Secret exists but lacks spec.secretRef.key (or the key is empty). */
+  SecretKeyNotFound: 'SecretKeyNotFound',
+  /** spec.queue names an RpaQueue that does not exist (or is not reconciled yet). */
+  QueueNotFound: 'QueueNotFound',
+  /** spec.job.workflowRef names an RpaWorkflow that does not exist. */
+  WorkflowNotFound: 'WorkflowNotFound',
+} as const;
+
 export type JobReason = (typeof JOB_REASONS)[keyof typeof JOB_REASONS];
 export type JobErrorReason = (typeof JOB_ERROR_REASONS)[keyof typeof JOB_ERROR_REASONS];
 export type WorkflowReason = (typeof WORKFLOW_REASONS)[keyof typeof WORKFLOW_REASONS];
 export type PoolReason = (typeof POOL_REASONS)[keyof typeof POOL_REASONS];
 export type ScheduleReason = (typeof SCHEDULE_REASONS)[keyof typeof SCHEDULE_REASONS];
 export type QueueReason = (typeof QUEUE_REASONS)[keyof typeof QUEUE_REASONS];
+export type TriggerReason = (typeof TRIGGER_REASONS)[keyof typeof TRIGGER_REASONS];
 
 /** Every reason, by name. */
-export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS, ...QUEUE_REASONS } as const;
+export const REASONS = { ...JOB_REASONS, ...JOB_ERROR_REASONS, ...WORKFLOW_REASONS, ...POOL_REASONS, ...SCHEDULE_REASONS, ...QUEUE_REASONS, ...TRIGGER_REASONS } as const;
 /** A reason of a condition or an Event (closed set). */
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

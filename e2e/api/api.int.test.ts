@@ -12,6 +12,7 @@ import {
   RpaJob,
   RpaSchedule,
   RpaQueue,
+  RpaTrigger,
   RpaWorkflow,
   validateWorkflow,
   VERSION,
@@ -87,14 +88,14 @@ describe('installing', () => {
 });
 
 describe('examples', () => {
-  it.each(['robotpool', 'rpaworkflow', 'rpajob', 'rpaschedule', 'rpaqueue'] as const)(
+  it.each(['robotpool', 'rpaworkflow', 'rpajob', 'rpaschedule', 'rpaqueue', 'rpatrigger'] as const)(
     'examples/%s.yaml is accepted as it is',
     async (name) => {
       const manifest = example(name);
       const res = await kubeRequest(kc, 'POST', `${path(manifest.kind)}?fieldValidation=Strict`, manifest);
       expect([res.status, res.body.message]).toEqual([201, undefined]);
       // What the server stored (with its defaults) parses with the same zod schema our code uses.
-      const schema = { RpaWorkflow, RpaJob, RobotPool, RpaSchedule, RpaQueue }[manifest.kind as 'RpaJob'];
+      const schema = { RpaWorkflow, RpaJob, RobotPool, RpaSchedule, RpaQueue, RpaTrigger }[manifest.kind as 'RpaJob'];
       const parsed = schema.safeParse(res.body);
       expect(parsed.error?.issues ?? []).toEqual([]);
     },

@@ -9,7 +9,7 @@ import { BROWSER_INVALID_CASES } from './invalid-browser-cases.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue'): Obj {
+export function example(name: 'rpaworkflow' | 'rpajob' | 'robotpool' | 'rpaschedule' | 'rpaqueue' | 'rpatrigger'): Obj {
   return parse(readFileSync(path.join(repo, 'examples', `${name}.yaml`), 'utf8')) as Obj;
 }
 
@@ -50,6 +50,10 @@ function schedule(spec: Obj): Obj {
   const base = example('rpaschedule');
   return { ...base, metadata: { name: 'bad' }, spec: { ...base.spec, ...spec } };
 }
+function trigger(spec: Obj): Obj {
+  return { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaTrigger', metadata: { name: 'bad' }, spec: { secretRef: { name: 'aether-webhooks', key: 'k' }, ...spec } };
+}
+const triggerJob = { pool: 'default', workflowRef: { name: 'w' } };
 function without(o: Obj, key: string): Obj {
   const { [key]: _, ...rest } = o;
   return rest;
@@ -363,5 +367,19 @@ export const INVALID_CASES: InvalidCase[] = [
     }),
     expect: ['spec.jobTemplate.spec', 'exactly one of workflowRef, workflow must be set'],
   },
+  // --- RpaTrigger
+  { name: 'trigger without a target', manifest: trigger({}), expect: ['set exactly one target: job (create an RpaJob) or queue (add work items)'] },
+  {
+    name: 'trigger with both targets',
+    manifest: trigger({ job: triggerJob, queue: { name: 'q' } }),
+    expect: ['set exactly one target: job (create an RpaJob) or queue (add work items)'],
+  },
+  { name: 'trigger tolerance over an hour', manifest: trigger({ queue: { name: 'q' }, toleranceSeconds: 3601 }), expect: ['spec.toleranceSeconds'] },
+  {
+    name: 'trigger mapping params twice',
+    manifest: trigger({ job: { ...triggerJob, paramsFrom: 'body', paramMap: { a: '/a' } } }),
+    expect: ['set at most one of paramsFrom, paramMap'],
+  },
+  { name: 'trigger param pointer without a slash', manifest: trigger({ job: { ...triggerJob, paramMap: { a: 'a' } } }), expect: ['spec.job.paramMap'] },
   ...BROWSER_INVALID_CASES,
 ];

@@ -1,7 +1,7 @@
 // The zod schemas our code uses reject every manifest the API server rejects (see api.int.test.ts).
 import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
-import { RobotPoolSpec, RpaJobSpec, RpaQueueSpec, RpaScheduleSpec, RpaWorkflowSpec } from '../../api/v1alpha1/index.js';
+import { RobotPoolSpec, RpaJobSpec, RpaQueueSpec, RpaScheduleSpec, RpaTriggerSpec, RpaWorkflowSpec } from '../../api/v1alpha1/index.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
 
 const SPECS: Record<string, z.ZodType> = {
@@ -10,6 +10,7 @@ const SPECS: Record<string, z.ZodType> = {
   RobotPool: RobotPoolSpec,
   RpaSchedule: RpaScheduleSpec,
   RpaQueue: RpaQueueSpec,
+  RpaTrigger: RpaTriggerSpec,
 };
 
 describe('zod agrees with the API server', () => {
@@ -23,7 +24,7 @@ describe('zod agrees with the API server', () => {
     expect(schema.safeParse(c.manifest.spec).success).toBe(false);
   });
 
-  it.each(['rpaworkflow', 'rpajob', 'robotpool', 'rpaschedule', 'rpaqueue'] as const)('accepts examples/%s.yaml', (name) => {
+  it.each(['rpaworkflow', 'rpajob', 'robotpool', 'rpaschedule', 'rpaqueue', 'rpatrigger'] as const)('accepts examples/%s.yaml', (name) => {
     const m = example(name);
     const parsed = SPECS[m.kind as string]!.safeParse(m.spec);
     expect(parsed.error?.issues ?? []).toEqual([]);

@@ -22,6 +22,9 @@ import { migrate } from '../../migrations/index.js';
 import { createLogger } from '../../api/log.js';
 import { startApiServer, type RunningApiServer } from '../../api-server/src/server.js';
 import { bindRole } from '../../api-server/testing/env.js';
+import { signDelivery } from '../../api-server/src/webhooks/signature.js';
+import { upsertQueue } from '../../api/queue/items/queues.js';
+import pg from 'pg';
 import { applyObjects, deleteClusterScoped, waitForCrdsEstablished, type ApplyReport } from './apply.js';
 import { chartCrdDir, repoRoot } from './chart-crds.js';
 import { findOne, helmBinary, renderChart } from './helm.js';
@@ -238,12 +241,19 @@ describe('the chart on a real API server', () => {
       await server?.close();
     });
 
+    let databaseUrl: string;
+
     test("suffices to review callers' tokens and rights and to create an RpaJob for them", async () => {
-      const databaseUrl = await freshDatabase('helmapi');
+      databaseUrl = await freshDatabase('helmapi');
       const logger = createLogger({ name: 'apiserver', level: 'silent' });
       await migrate({ databaseUrl, logger });
       const asApiServer = await serviceAccountKubeConfig(kc, ns, `${release}-aether-apiserver`);
-      server = await startApiServer({ config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 0, dbosSchema: 'dbos' }, kc: asApiServer, logger });
+      server = await startApiServer({
+        config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 0, dbosSchema: 'dbos' },
+        kc: asApiServer,
+        logger,
+        triggerResyncMs: 500,
+      });
       await kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRole({
         namespace: ns,
         body: { metadata: { name: 'submitter' }, rules: [{ apiGroups: ['rpa.aether.dev'], resources: ['rpajobs'], verbs: ['create'] }] },
@@ -263,8 +273,45 @@ describe('the chart on a real API server', () => {
       // Reading needs `get`, which the submitter lacks.
       const read = await fetch(`${server.url}/api/v1/namespaces/${ns}/jobs/via-api`, { headers: { Authorization: `Bearer ${token}` } });
       expect(read.status).toBe(403);
-      // The API server itself may read no Secret.
+      // The API server itself may read no Secret but the webhook keys' (apiServer.webhooks.secretNames).
       expect(await statusOf(asApiServer.makeApiClient(CoreV1Api).readNamespacedSecret({ name: boundSecret, namespace: ns }))).toBe(403);
+    });
+
+    test('suffices to take a signed webhook delivery to an RpaTrigger and to write the trigger status', async () => {
+      const core = kc.makeApiClient(CoreV1Api);
+      const objects = kc.makeApiClient(CustomObjectsApi);
+      const TRIGGERS = { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpatriggers', namespace: ns } as const;
+      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'aether-webhooks' }, stringData: { inbox: 'hook-key' } } });
+      const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      await upsertQueue(db, {
+        namespace: ns, name: 'inbox', pool: 'default', workflowRef: { name: 'wf' }, maxRetries: 0, backoffSeconds: 1,
+        backoffMaxSeconds: 10, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+      });
+      await db.end();
+      for (const [name, secret] of [['inbox', 'aether-webhooks'], ['elsewhere', otherSecret]] as const)
+        await objects.createNamespacedCustomObject({
+          ...TRIGGERS,
+          body: { apiVersion: 'rpa.aether.dev/v1alpha1', kind: 'RpaTrigger', metadata: { name }, spec: { secretRef: { name: secret, key: 'inbox' }, queue: { name: 'inbox' } } },
+        });
+      const body = Buffer.from(JSON.stringify({ reference: 'r-1' }));
+      const ts = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(`${server.url}/hooks/v1/namespaces/${ns}/triggers/inbox`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Aether-Timestamp': ts, 'X-Aether-Delivery': 'd-1', 'X-Aether-Signature': signDelivery(Buffer.from('hook-key'), ts, body) },
+        body,
+      });
+      expect([res.status, ((await res.json()) as { added?: number }).added]).toEqual([200, 1]);
+      const readyOf = async (name: string) => {
+        const t = (await objects.getNamespacedCustomObject({ ...TRIGGERS, name })) as { status?: { deliveries?: number; conditions?: Array<{ type: string; status: string; reason: string }> } };
+        const c = t.status?.conditions?.find((x) => x.type === 'Ready');
+        return `${c?.status}/${c?.reason}/${t.status?.deliveries ?? 0}`;
+      };
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && ((await readyOf('inbox')) !== 'True/TriggerReady/1' || (await readyOf('elsewhere')) === 'undefined/undefined/0'))
+        await new Promise((r) => setTimeout(r, 200));
+      expect(await readyOf('inbox')).toBe('True/TriggerReady/1');
+      // A Secret outside apiServer.webhooks.secretNames stays unreadable to it: that trigger is not Ready.
+      expect(await readyOf('elsewhere')).toBe('False/SecretNotFound/0');
     });
   });
 });

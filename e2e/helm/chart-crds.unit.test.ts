@@ -9,14 +9,14 @@ describe('helm/aether/crds', () => {
     expect(chartCrdDrift()).toEqual({ missing: [], extra: [], changed: [] });
   });
 
-  test('ships the four Aether kinds', () => {
+  test('ships the Aether kinds', () => {
     const kinds = readdirSync(chartCrdDir)
       .filter((f) => f.endsWith('.yaml'))
       .flatMap((f) => parseAllDocuments(readFileSync(join(chartCrdDir, f), 'utf8')).map((d) => d.toJS()))
       .filter((d) => d?.kind === 'CustomResourceDefinition' && d.spec?.group === 'rpa.aether.dev')
       .map((d) => d.spec.names.kind)
       .sort();
-    expect(kinds).toEqual(['RobotPool', 'RpaJob', 'RpaQueue', 'RpaSchedule', 'RpaWorkflow']);
+    expect(kinds).toEqual(['RobotPool', 'RpaJob', 'RpaQueue', 'RpaSchedule', 'RpaTrigger', 'RpaWorkflow']);
   });
 });
 

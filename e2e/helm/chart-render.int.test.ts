@@ -325,7 +325,7 @@ describe('API server', () => {
     expect(renderChart({ release, namespace }).filter((o) => component(o) === 'apiserver')).toEqual([]);
   });
 
-  test('on: a Deployment from the operator image whose env the API server accepts, a Service, and review-only RBAC', () => {
+  test('on: a Deployment from the operator image whose env the API server accepts, a Service, and review-only RBAC plus RpaTriggers and their named key Secrets', () => {
     const objects = renderChart({ release, namespace, values: { apiServer: { enabled: true, tls: { secretName: 'aether-api-tls' } } } });
     const mine = objects.filter((o) => component(o) === 'apiserver');
     expect(mine.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount']);
@@ -348,6 +348,14 @@ describe('API server', () => {
       [['subjectaccessreviews'], ['create']],
       [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete']],
       [['rpaworkflows'], ['get']],
+      [['rpatriggers'], ['get', 'list']],
+      [['rpatriggers/status'], ['patch']],
+      [['secrets'], ['get']],
     ]);
+    // RpaTrigger keys: only Secrets of the names the values allow.
+    expect(role.rules.find((r) => r.resources[0] === 'secrets')).toMatchObject({ resourceNames: ['aether-webhooks'] });
+    const none = renderChart({ release, namespace, values: { apiServer: { enabled: true, webhooks: { secretNames: [] } } } });
+    const noSecrets = findOne<{ rules: Array<{ resources: string[] }> } & KubernetesObject>(none.filter((o) => component(o) === 'apiserver'), 'ClusterRole');
+    expect(noSecrets.rules.map((r) => r.resources[0])).not.toContain('secrets');
   });
 });

@@ -19,6 +19,7 @@ import { jobsCalling } from './controllers/rpajob/call-watch.js';
 import { Freshest } from './controllers/freshest.js';
 import { owningSchedule, rpaScheduleReconciler } from './controllers/rpaschedule/controller.js';
 import { rpaQueueReconciler } from './controllers/rpaqueue/controller.js';
+import { createOrphanQueueCollector } from './controllers/rpaqueue/orphans.js';
 import { createQueueItemListener } from './controllers/rpaqueue/listener.js';
 import { rpaWorkflowReconciler } from './controllers/rpaworkflow.js';
 import { createSweeper } from './queue/sweeper.js';
@@ -43,6 +44,8 @@ export interface OperatorOptions {
   jobRecheckMs?: number;
   /** Called when leadership is lost without a shutdown (main.ts exits the process). */
   onLostLeadership?: () => void;
+  /** How often rows of deleted RpaQueues are looked for; default 60 s. */
+  orphanQueueIntervalMs?: number;
 }
 
 export interface Operator {
@@ -233,6 +236,16 @@ export function buildOperator(opts: OperatorOptions): Operator {
     onReconnect: () => queues.list().forEach((q) => rpaQueue.enqueue(objectKey(q))),
   });
   manager.addLeaderTask({ start: () => queueItemListener.start(), stop: () => queueItemListener.stop() });
+  // RpaQueues deleted while no operator watched (or recreated under the same name) leave rows behind.
+  const watched = (ns: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns);
+  const orphanQueues = createOrphanQueueCollector({
+    db,
+    logger,
+    lookup: (ns, name) => (watched(ns) ? queues.get(ns, name)?.metadata?.uid : null),
+    synced: () => queues.informers.every((i) => i.synced),
+    ...(opts.orphanQueueIntervalMs !== undefined && { intervalMs: opts.orphanQueueIntervalMs }),
+  });
+  manager.addLeaderTask({ start: () => orphanQueues.start(), stop: () => orphanQueues.stop() });
 
   return {
     manager,

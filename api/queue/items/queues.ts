@@ -24,8 +24,12 @@ export interface QueueRow {
   workflowDigest?: string | null;
 }
 
-/** Writes the queue's row (insert or update); a no-op write when nothing changed. */
+/**
+ * Writes the queue's row (insert or update); a no-op write when nothing changed. A row mirrored from an
+ * RpaQueue with another uid belonged to a deleted queue of the same name: it goes first, with its items.
+ */
 export async function upsertQueue(db: Queryable, q: QueueRow): Promise<void> {
+  if (q.uid) await db.query('delete from aether.queues where namespace = $1 and name = $2 and uid is distinct from $3 and uid is not null', [q.namespace, q.name, q.uid]);
   await db.query(
     `insert into aether.queues (namespace, name, uid, pool, workflow_ref, max_retries, backoff_seconds, backoff_max_seconds,
                                 unique_reference, item_ttl_seconds, in_progress_timeout_seconds, retention_seconds,
@@ -122,5 +126,26 @@ export async function queuesOfPool(db: Queryable, opts: { namespace: string; poo
 /** Removes the queue and (cascade) its items: the RpaQueue was deleted. True when it existed. */
 export async function deleteQueue(db: Queryable, opts: { namespace: string; name: string }): Promise<boolean> {
   const r = await db.query('delete from aether.queues where namespace = $1 and name = $2', [opts.namespace, opts.name]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export interface QueueKey {
+  namespace: string;
+  name: string;
+  uid: string | null;
+}
+
+/** Every mirrored queue's identity (the orphan collector compares them with the RpaQueues that exist). */
+export async function listQueueKeys(db: Queryable): Promise<QueueKey[]> {
+  const r = await db.query<QueueKey>('select namespace, name, uid from aether.queues order by namespace, name');
+  return r.rows;
+}
+
+/**
+ * Removes the queue and its items only while its row still has this uid: a queue recreated under the same
+ * name in the meantime keeps the row the controller just wrote for it.
+ */
+export async function deleteQueueIfUid(db: Queryable, key: QueueKey): Promise<boolean> {
+  const r = await db.query('delete from aether.queues where namespace = $1 and name = $2 and uid is not distinct from $3', [key.namespace, key.name, key.uid]);
   return (r.rowCount ?? 0) > 0;
 }

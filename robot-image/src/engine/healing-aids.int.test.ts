@@ -46,7 +46,9 @@ function ctx(
 ): ResolveContext {
   return {
     stepPath,
-    timeoutMs: 2_000,
+    // Healing starts after a quarter of this with no match (healAfterMs): on a loaded machine an element
+    // already on the page can take longer than 500 ms to count, and a first run would then not record it.
+    timeoutMs: 6_000,
     expect: 'one',
     job: {
       runUid: randomUUID(),

@@ -75,4 +75,35 @@ describe('RpaQueue controller', () => {
       await listener.end();
     }
   });
+  it('removes the items of queues deleted while no operator ran, and of a deleted queue whose name was taken again', async () => {
+    await createObject(env, 'RpaQueue', 'gone', { pool: 'web', workflowRef: { name: 'invoice' } });
+    await createObject(env, 'RpaQueue', 'reborn', { pool: 'web', workflowRef: { name: 'invoice' } });
+    await createObject(env, 'RpaQueue', 'kept', { pool: 'web', workflowRef: { name: 'invoice' } });
+    for (const name of ['gone', 'reborn', 'kept']) {
+      await waitFor(`the ${name} row`, async () => (await getQueue(env.db, { namespace: env.namespace, name }))?.workflow ?? undefined);
+      await addItems(env.db, { namespace: env.namespace, name }, parseItems([{ reference: `${name}-1` }, { reference: `${name}-2` }]));
+    }
+    const itemsOf = async (queue: string) =>
+      (await env.db.query<{ n: number }>('select count(*)::int as n from aether.queue_items where namespace = $1 and queue = $2', [env.namespace, queue])).rows[0]!.n;
+
+    await operator.stop();
+    const path = { group: 'rpa.aether.dev', version: 'v1alpha1', plural: 'rpaqueues', namespace: env.namespace };
+    await env.custom.deleteNamespacedCustomObject({ ...path, name: 'gone' });
+    await env.custom.deleteNamespacedCustomObject({ ...path, name: 'reborn' });
+    await waitForGone(env, 'RpaQueue', 'gone');
+    await waitForGone(env, 'RpaQueue', 'reborn');
+    const reborn = await createObject(env, 'RpaQueue', 'reborn', { pool: 'web', workflowRef: { name: 'invoice' } });
+    expect(await itemsOf('gone')).toBe(2);
+
+    operator = await startTestOperator(env, { orphanQueueIntervalMs: 500 });
+    await waitFor('the orphaned items deleted', async () => ((await itemsOf('gone')) === 0 && (await itemsOf('reborn')) === 0) || undefined);
+    expect(await getQueue(env.db, { namespace: env.namespace, name: 'gone' })).toBeNull();
+    // The new "reborn" is mirrored with its own uid; the untouched queue keeps its items.
+    const row = await waitFor('the new reborn row', async () => {
+      const r = await getQueue(env.db, { namespace: env.namespace, name: 'reborn' });
+      return r?.uid === reborn.metadata.uid ? r : undefined;
+    });
+    expect(row.pool).toBe('web');
+    expect(await itemsOf('kept')).toBe(2);
+  });
 });
