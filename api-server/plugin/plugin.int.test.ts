@@ -113,6 +113,13 @@ describe('kubectl aether', () => {
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(26);
     expect(lines[1]).toMatch(/^\d+\s+inv-0\s+New\s+0\s/);
+    const id = lines[1]!.split(/\s+/)[0]!;
+    const log = await kubectlAether('viewer', ['queue', 'log', 'invoices', id]);
+    expect(log.stderr).toBe('');
+    expect(log.stdout).toBe(`item ${id}  New  retries 0\n`);
+    const noItem = await kubectlAether('viewer', ['queue', 'log', 'invoices', '999999']);
+    expect(noItem.code).toBe(1);
+    expect(noItem.stderr).toMatch(/HTTP 404/);
   });
 
   it('robots lists the live robots; an unknown dead letter is an error with exit code 1', async () => {

@@ -31,6 +31,7 @@ Commands:
   robots [--all]                robots with their heartbeat and current jobs
   queue add <queue> -f items.jsonl   add work items (one JSON object a line: reference, data, priority, ...)
   queue items <queue> [--status s]   a queue's items (oldest first)
+  queue log <queue> <id>             the step log of a work item's run
   ui [--port p]                 the web console on 127.0.0.1, signed in as your kubeconfig user
 
 Flags:
@@ -155,8 +156,8 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
     } else throw new UsageError('dlq needs list or replay');
   },
 
-  async queue({ api, namespace, io }, [sub, queue], flags) {
-    if (!queue) throw new UsageError('queue needs add or items and a queue name');
+  async queue({ api, namespace, io }, [sub, queue, id], flags) {
+    if (!queue) throw new UsageError('queue needs add, items or log and a queue name');
     const path = { namespace, queue };
     if (sub === 'add') {
       if (flags.file === undefined) throw new UsageError('queue add needs -f <items.jsonl>');
@@ -179,7 +180,15 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
         if (after === undefined) break;
       }
       io.stdout.write(table(['ID', 'REFERENCE', 'STATUS', 'RETRIES', 'ROBOT', 'AGE', 'ERROR'], rows));
-    } else throw new UsageError('queue needs add or items');
+    } else if (sub === 'log') {
+      if (!id) throw new UsageError('queue log needs a queue name and an item id');
+      const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { ...path, id } } });
+      failIf(r, `reading the log of item ${id} of ${queue}`);
+      const { item, steps } = r.data!;
+      io.stdout.write(`item ${item.id}  ${item.status}  retries ${item.retries}${item.robot ? `  robot ${item.robot}` : ''}\n`);
+      for (const s of steps) io.stdout.write(`${stepLine(s)}\n`);
+      if (item.error) io.stdout.write(`error: ${JSON.stringify(item.error)}\n`);
+    } else throw new UsageError('queue needs add, items or log');
   },
 
   async robots({ api, namespace, io }, _args, flags) {

@@ -9,6 +9,9 @@ import { serviceAccountToken } from '../../e2e/harness/kube.js';
 import { bindRole, JOB_SPEC, setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
 import { upsertQueue } from '../../api/queue/items/queues.js';
 import { addItems, claimItem, failItem } from '../../api/queue/items/store.js';
+import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
+import { insertArtifact } from '../../api/queue/sql/artifacts.js';
+import { insertScreenshot } from '../../api/queue/sql/runs.js';
 import { ROUTES } from './routes.js';
 import { openEventStream } from '../testing/sse.js';
 
@@ -209,6 +212,54 @@ describe('Aether API server', () => {
 
     const missing = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/log', { params: { path: { ...path, name: 'never-ran' } } });
     expect(missing.response.status).toBe(404);
+  });
+
+  it("serves a work item's step log (the steps of its run's attempts, from DBOS) and its run's artifacts", async () => {
+    await upsertQueue(env.db, {
+      namespace: env.nsA, name: 'logged', pool: 'default', workflowRef: { name: 'wf' }, maxRetries: 1, backoffSeconds: 0,
+      backoffMaxSeconds: 0, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+    });
+    const [added] = await addItems(env.db, { namespace: env.nsA, name: 'logged' }, [{ reference: 'inv-1', data: { n: 1 } }]);
+    const id = added!.id;
+    // Attempt 1 failed at `pay` (an application error: retried), attempt 2 is running `pay`.
+    await env.db.query(`update aether.queue_items set retries = 1, status = 'InProgress', robot = 'r9' where id = $1`, [id]);
+    await env.db.query(
+      `insert into dbos.operation_outputs (workflow_uuid, function_id, function_name, output, error, started_at_epoch_ms, completed_at_epoch_ms)
+       values ($1, 0, 'open', '"ok"', null, 1000, 1100), ($1, 1, 'pay', null, $3, 1200, 1300), ($2, 0, 'pay', null, null, 2000, null)`,
+      [`rpa-item-${id}-0-a1`, `rpa-item-${id}-0-a2`, JSON.stringify({ name: 'Error', message: 'no #pay button' })],
+    );
+    const api = env.client(env.tokens.viewer);
+    const log = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { namespace: env.nsA, queue: 'logged', id } } });
+    expect(log.response.status).toBe(200);
+    expect(log.data!.item).toMatchObject({ id, reference: 'inv-1', status: 'InProgress', retries: 1 });
+    expect(log.data!.steps.map((s) => [s.attempt, s.step, s.status, s.error])).toEqual([
+      [1, 'open', 'succeeded', undefined],
+      [1, 'pay', 'failed', 'no #pay button'],
+      [2, 'pay', 'running', undefined],
+    ]);
+    const missing = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { namespace: env.nsA, queue: 'logged', id: '999999' } } });
+    expect(missing.response.status).toBe(404);
+
+    // The item run's artifacts (kept with the item, under the uuid of its run).
+    const csv = Buffer.from('a,b\n1,2\n');
+    await insertArtifact(env.db, { runUid: itemArtifactsUid({ id, runSeq: 0 }), namespace: env.nsA, name: 'o.csv', stepPath: 'csv', contentType: 'text/csv', sha256: '0'.repeat(64), content: csv, queueItem: id });
+    const itemPath = { namespace: env.nsA, queue: 'logged', id };
+    const list = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts', { params: { path: itemPath } });
+    expect(list.data).toEqual({ uid: itemArtifactsUid({ id, runSeq: 0 }), items: [expect.objectContaining({ name: 'o.csv', size: csv.length, stepPath: 'csv' })] });
+    const file = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', { params: { path: { ...itemPath, artifact: 'o.csv' } }, parseAs: 'arrayBuffer' });
+    expect(Buffer.from(file.data as ArrayBuffer)).toEqual(csv);
+    const none = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', { params: { path: { ...itemPath, artifact: 'x.csv' } } });
+    expect(none.response.status).toBe(404);
+
+    // The failed step's screenshot: the newest one of the item's run.
+    const noShot = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/screenshot', { params: { path: itemPath } });
+    expect(noShot.response.status).toBe(404);
+    const png = Buffer.from('89504e470d0a1a0a00', 'hex');
+    await insertScreenshot(env.db, { uid: itemArtifactsUid({ id, runSeq: 0 }), stepId: 'pay', image: Buffer.from('89504e47', 'hex'), queueItem: id });
+    await insertScreenshot(env.db, { uid: itemArtifactsUid({ id, runSeq: 0 }), stepId: 'pay', image: png, queueItem: id });
+    const shot = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/screenshot', { params: { path: itemPath }, parseAs: 'arrayBuffer' });
+    expect(shot.response.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(shot.data as ArrayBuffer)).toEqual(png);
   });
 
   it('lists dead letters and replays one as a new RpaJob; 410 once the original RpaJob is gone', async () => {

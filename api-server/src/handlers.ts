@@ -1,7 +1,8 @@
 // What each operation of routes.ts does, once its request is valid, authenticated and authorized.
-import { listArtifacts, findArtifact, readArtifactContent } from '../../api/queue/sql/artifacts.js';
+import { listArtifacts, findArtifact, readArtifactContent, type ArtifactRow } from '../../api/queue/sql/artifacts.js';
 import { listDeadLetters } from '../../api/queue/sql/runs.js';
 import { getQueue } from '../../api/queue/items/queues.js';
+import { itemArtifactsUid, itemRunUid } from '../../api/queue/items/run-id.js';
 import { addItems, deleteItems, getItem, listItems, retryItems, type Item, type ItemStatus } from '../../api/queue/items/store.js';
 import type { NewItem } from '../../api/queue/items/validate.js';
 import { itemsWorkflowProblem } from './items-check.js';
@@ -10,7 +11,7 @@ import { HttpError } from './app.js';
 import { REPLAY_OF, SUBMITTED_BY, type RpaJobObject } from './kube.js';
 import { ROUTES, type OperationId, type RouteDef } from './routes.js';
 import { consoleHandlers } from './console-handlers.js';
-import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readScreenshot, type RunRow, type StepRow } from './sql.js';
+import { dbosSchemaOf, findRun, findRunByUid, listRobots, listSteps, readLatestScreenshot, readScreenshot, type RunRow, type StepRow } from './sql.js';
 
 export type HandlerResult =
   | { kind: 'json'; status: number; body: unknown }
@@ -69,6 +70,17 @@ export function stepEntry(row: StepRow) {
     ...(startedAt && { startedAt }),
     ...(completedAt && { completedAt }),
   };
+}
+
+const artifactView = (a: ArtifactRow) => ({ ...a, createdAt: a.createdAt.toISOString() });
+
+/** The bytes of artifact `:artifact` of the run kept under `runUid` (a job's, or an item's), or 404 naming `owner`. */
+async function artifactBytes(ctx: RequestContext, runUid: string, owner: string): Promise<HandlerResult> {
+  const name = ctx.params.artifact!;
+  const meta = await findArtifact(ctx.deps.db, { runUid, name });
+  const bytes = meta && (await readArtifactContent(ctx.deps.db, { runUid, name }));
+  if (!meta || !bytes) throw new HttpError(404, 'NotFound', `${owner} has no artifact ${name}`);
+  return { kind: 'bytes', contentType: meta.contentType, bytes, filename: name };
 }
 
 async function runOf(ctx: RequestContext): Promise<RunRow> {
@@ -154,6 +166,30 @@ const itemHandlers = {
     return json(200, itemView(await itemOf(ctx)));
   },
 
+  async getQueueItemLog(ctx) {
+    const item = await itemOf(ctx);
+    const schema = await dbosSchemaOf(ctx.deps.db, { namespace: item.namespace, fallback: ctx.deps.dbosSchema ?? 'dbos' });
+    const rows = schema === null ? [] : await listSteps(ctx.deps.db, { schema, uid: itemRunUid(item), attempts: item.retries + 1 });
+    return json(200, { item: itemView(item), steps: rows.map(stepEntry) });
+  },
+
+  async getQueueItemScreenshot(ctx) {
+    const item = await itemOf(ctx);
+    const shot = await readLatestScreenshot(ctx.deps.db, { uid: itemArtifactsUid(item) });
+    if (shot === null) throw new HttpError(404, 'NotFound', `item ${item.id} of queue ${item.queue} has no screenshot`);
+    return { kind: 'bytes', contentType: shot.contentType, bytes: shot.image };
+  },
+
+  async listQueueItemArtifacts(ctx) {
+    const uid = itemArtifactsUid(await itemOf(ctx));
+    return json(200, { uid, items: (await listArtifacts(ctx.deps.db, { runUid: uid })).map(artifactView) });
+  },
+
+  async getQueueItemArtifact(ctx) {
+    const item = await itemOf(ctx);
+    return artifactBytes(ctx, itemArtifactsUid(item), `item ${item.id} of queue ${item.queue}`);
+  },
+
   retryQueueItem: (ctx) => changeItem(ctx, retryItems, 'retried (only Failed and Abandoned items are)'),
   deleteQueueItem: (ctx) => changeItem(ctx, deleteItems, 'deleted (a robot holds it, or it is deleted already)'),
 } satisfies Record<string, Handler>;
@@ -211,16 +247,12 @@ export const handlers: Record<OperationId, Handler> = {
   async listJobArtifacts(ctx) {
     const run = await runOf(ctx);
     const rows = await listArtifacts(ctx.deps.db, { runUid: run.uid });
-    return json(200, { uid: run.uid, items: rows.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })) });
+    return json(200, { uid: run.uid, items: rows.map(artifactView) });
   },
 
   async getJobArtifact(ctx) {
     const run = await runOf(ctx);
-    const name = ctx.params.artifact!;
-    const meta = await findArtifact(ctx.deps.db, { runUid: run.uid, name });
-    const bytes = meta && (await readArtifactContent(ctx.deps.db, { runUid: run.uid, name }));
-    if (!meta || !bytes) throw new HttpError(404, 'NotFound', `run ${run.uid} has no artifact ${name}`);
-    return { kind: 'bytes', contentType: meta.contentType, bytes, filename: name };
+    return artifactBytes(ctx, run.uid, `run ${run.uid}`);
   },
 
   async listDeadLetters(ctx) {

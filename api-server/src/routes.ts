@@ -160,6 +160,7 @@ const ByUidQuery = z.object({
 
 const QueueParams = NamespaceParams.extend({ queue: dnsSubdomain });
 const ItemParams = QueueParams.extend({ id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an item id') });
+const ItemArtifactParams = ItemParams.extend({ artifact: ArtifactParams.shape.artifact });
 
 export const ItemAdd = z
   .strictObject({ items: z.array(NewItem).min(1).max(MAX_ITEMS_PER_CALL) })
@@ -200,6 +201,7 @@ export const Item = z
 export const ItemList = z
   .object({ items: z.array(Item), /** Pass as `after` for the next page. */ next: z.string().optional() })
   .register(components, { id: 'ItemList' });
+export const ItemStepLog = z.object({ item: Item, steps: z.array(StepLogEntry) }).register(components, { id: 'ItemStepLog' });
 const ItemQuery = z.object({
   status: z.enum(ITEM_STATUSES as [ItemStatus, ...ItemStatus[]]).optional(),
   reference: z.string().max(256).optional(),
@@ -549,6 +551,46 @@ export const ROUTES = [
     access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
     params: ItemParams,
     responses: { 200: { description: 'The item', schema: Item } },
+  },
+  {
+    operationId: 'getQueueItemLog',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/log`,
+    summary: "An item's step log: the steps of its run's attempts, as for a job",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The step log', schema: ItemStepLog } },
+  },
+  {
+    operationId: 'getQueueItemScreenshot',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/screenshot`,
+    summary: "The screenshot of the step that failed in the item's run (its newest failed attempt)",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The image', media: 'image/png' } },
+  },
+  {
+    operationId: 'listQueueItemArtifacts',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/artifacts`,
+    summary: "The files the download steps of an item's run stored",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemParams,
+    responses: { 200: { description: 'The artifacts', schema: ArtifactList } },
+  },
+  {
+    operationId: 'getQueueItemArtifact',
+    method: 'get',
+    path: `${NS}/queues/{queue}/items/{id}/artifacts/{artifact}`,
+    summary: "One artifact of an item's run, its bytes",
+    tag: 'items',
+    access: { resource: 'rpaqueues', subresource: 'items', verb: 'get' },
+    params: ItemArtifactParams,
+    responses: { 200: { description: 'The file', media: 'application/octet-stream', schema: binary } },
   },
   {
     operationId: 'retryQueueItem',

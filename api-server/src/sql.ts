@@ -64,6 +64,15 @@ export async function listSteps(db: Queryable, opts: { schema: string; uid: stri
   return r.rows;
 }
 
+/** The newest screenshot kept under a run uid (an item run's: one per failed attempt). */
+export async function readLatestScreenshot(db: Queryable, opts: { uid: string }): Promise<{ contentType: string; image: Buffer } | null> {
+  const r = await db.query<{ contentType: string; image: Buffer }>(
+    `select content_type as "contentType", image from aether.screenshots where run_uid = $1 order by id desc limit 1`,
+    [opts.uid],
+  );
+  return r.rows[0] ?? null;
+}
+
 export async function readScreenshot(db: Queryable, opts: { uid: string; screenshotId: string }): Promise<{ contentType: string; image: Buffer } | null> {
   const r = await db.query<{ contentType: string; image: Buffer }>(
     `select content_type as "contentType", image from aether.screenshots where id = $1::bigint and run_uid = $2`,

@@ -1,13 +1,18 @@
-// aether.artifacts (migration 0011) against a real server: a robot role of namespace A stores and reads its
+// aether.artifacts (migrations 0011, 0016) against a real server: a robot role of namespace A stores and reads its
 // own jobs' artifacts, and neither reads, lists nor writes namespace B's; artifacts are written once. The
 // migration goes down (table and grant gone) and up again (the grant is back for existing roles).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { testPayload } from '../queue/fixtures.js';
 import { migratedQueueDatabase } from '../queue/testing/database.js';
 import { findArtifact, insertArtifact, listArtifacts, readArtifactContent } from '../queue/sql/artifacts.js';
+import { upsertQueue } from '../queue/items/queues.js';
+import { itemArtifactsUid } from '../queue/items/run-id.js';
+import { addItems } from '../queue/items/store.js';
+import { parseItems } from '../queue/items/validate.js';
+import { testQueueRow } from '../queue/testing/queues.js';
 import { AETHER_SCHEMA, MIGRATIONS_DIR } from '../../migrations/index.js';
 import { provisionTenant, type ProvisionedTenant } from './index.js';
 
@@ -87,6 +92,28 @@ describe('aether.artifacts under tenancy', () => {
     expect(await put('ok.bin', 5, sha)).toMatch(/check constraint/);
     expect(await put('ok2.bin', 2, 'nothex')).toMatch(/check constraint/);
     expect(await put('ok3.bin', 2, sha)).toBe('ok');
+  });
+
+  it("a work item run's artifacts and screenshots (0016): stored for an item of its own namespace only, gone with the item", async () => {
+    await upsertQueue(owner, testQueueRow('team-a', 'qa'));
+    await upsertQueue(owner, testQueueRow('team-b', 'qb'));
+    const [itemA] = await addItems(owner, { namespace: 'team-a', name: 'qa' }, parseItems([{ reference: 'a1' }]));
+    const [itemB] = await addItems(owner, { namespace: 'team-b', name: 'qb' }, parseItems([{ reference: 'b1' }]));
+    const uidA = itemArtifactsUid({ id: itemA!.id, runSeq: 0 });
+    const stored = await insertArtifact(asA, { runUid: uidA, namespace: 'team-a', name: 'i.csv', stepPath: 'd', contentType: 'text/csv', sha256: sha, content: bytes('1'), queueItem: itemA!.id });
+    expect(stored).toMatchObject({ name: 'i.csv', size: 1 });
+    const put = (runUid: string, item: string | null) =>
+      attempt(asA, `insert into aether.artifacts (run_uid, name, step_path, content_type, size, sha256, content, queue_item) values ($1, 'x.bin', 's', 'x/y', 1, $2, '\\x00', $3)`, [runUid, sha, item]);
+    // B's item is not there for A's role; a job artifact still needs a run row.
+    expect(await put(itemArtifactsUid({ id: itemB!.id, runSeq: 0 }), itemB!.id)).toMatch(/row-level security/);
+    expect(await put(randomUUID(), null)).toMatch(/row-level security|foreign key/);
+    // Its failure screenshot likewise: for its own item only.
+    const shot = (uid: string, item: string) => attempt(asA, `insert into aether.screenshots (run_uid, step_id, image, queue_item) values ($1, 's', '\\x00', $2)`, [uid, item]);
+    expect(await shot(uidA, itemA!.id)).toBe('ok');
+    expect(await shot(itemArtifactsUid({ id: itemB!.id, runSeq: 0 }), itemB!.id)).toMatch(/row-level security/);
+    await owner.query('delete from aether.queue_items where id = $1', [itemA!.id]);
+    expect(await listArtifacts(owner, { runUid: uidA })).toEqual([]);
+    expect((await owner.query('select 1 from aether.screenshots where run_uid = $1', [uidA])).rowCount).toBe(0);
   });
 
   it('0011 goes down (table and grant gone) and up again (the grant is back for existing roles)', async () => {

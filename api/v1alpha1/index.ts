@@ -17,6 +17,7 @@ export * from './network.js';
 export * from './artifacts.js';
 export * from './steps-files.js';
 export * from './steps-call.js';
+export * from './steps-queue.js';
 export * from './call-graph.js';
 export * from './rpaschedule.js';
 export * from './rpaqueue.js';

@@ -1,6 +1,7 @@
 // RpaJob: one run of a workflow on a pool.
 import { z } from 'zod';
-import { PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES, type PriorityName } from '../queue/priority.js';
+import { PRIORITY_MAX, PRIORITY_MIN } from '../queue/priority.js';
+import { PRIORITY_MESSAGE, PRIORITY_NAME_LIST, priorityField } from './priority-field.js';
 import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
 import { exactlyOne, withCel, withRules } from './rules.js';
 import { boundedRecord, boundedString, identifier } from './bounds.js';
@@ -28,14 +29,9 @@ export const CredentialBinding = z.strictObject({
 });
 export type CredentialBinding = z.infer<typeof CredentialBinding>;
 
-const PRIORITY_NAME_LIST = Object.keys(PRIORITY_NAMES) as [PriorityName, ...PriorityName[]];
-const PRIORITY_MESSAGE = `priority must be one of ${PRIORITY_NAME_LIST.join(', ')} or an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`;
-
 /** A name or an integer, higher = more urgent (see api/queue/priority.ts for the mapping). */
 export const Priority = withCel(
-  z
-    .union([z.enum(PRIORITY_NAME_LIST), z.int().min(PRIORITY_MIN).max(PRIORITY_MAX)], { error: PRIORITY_MESSAGE })
-    .meta({ 'x-kubernetes-int-or-string': true, maxLength: 16 }),
+  priorityField(),
   [
     {
       rule:

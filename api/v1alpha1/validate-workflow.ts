@@ -54,6 +54,8 @@ const NOT_TEMPLATES = new Set([
   'block',
   'catch',
   'finally',
+  // expressions and data (checkQueueAdd)
+  'queueAdd',
 ]);
 /** Fields of an expression rather than a template. */
 const EXPRESSION_FIELDS = ['condition', 'items'] as const;
@@ -217,15 +219,26 @@ function checkExpressions(w: Walk, step: Step, path: string, locals: string[]): 
   for (const field of EXPRESSION_FIELDS) {
     const src = (step as Record<string, unknown>)[field];
     if (typeof src !== 'string') continue;
-    try {
-      const e = parseCondition(src);
-      // A waitFor condition is evaluated again and again against the page it waits on.
-      const here = step.action === 'waitFor' && field === 'condition' ? [...locals, 'page'] : locals;
-      checkReferences(w, referencedNames(e), here, step, `${path}.${field}`, field);
-      checkPatterns(w, [e], step, `${path}.${field}`);
-    } catch (err) {
-      w.problems.push(syntaxProblem(err, step, `${path}.${field}`));
-    }
+    // A waitFor condition is evaluated again and again against the page it waits on.
+    const here = step.action === 'waitFor' && field === 'condition' ? [...locals, 'page'] : locals;
+    checkExpression(w, { src, locals: here, step, path: `${path}.${field}`, field });
+  }
+  if (step.action === 'queueAdd') {
+    const { items, reference } = step.queueAdd;
+    if (typeof items === 'string') checkExpression(w, { src: items, locals, step, path: `${path}.queueAdd.items`, field: 'queueAdd.items' });
+    // Evaluated once per item, with the item and its position in scope.
+    if (reference !== undefined)
+      checkExpression(w, { src: reference, locals: [...locals, 'item', 'loop'], step, path: `${path}.queueAdd.reference`, field: 'queueAdd.reference' });
+  }
+}
+
+function checkExpression(w: Walk, e: { src: string; locals: string[]; step: Step; path: string; field: string }): void {
+  try {
+    const parsed = parseCondition(e.src);
+    checkReferences(w, referencedNames(parsed), e.locals, e.step, e.path, e.field);
+    checkPatterns(w, [parsed], e.step, e.path);
+  } catch (err) {
+    w.problems.push(syntaxProblem(err, e.step, e.path));
   }
 }
 

@@ -13,6 +13,7 @@ import { BrowserSettings } from './browser-settings.js';
 import { DialogPolicy } from './step-base.js';
 import { browserSettingsRules } from './workflow-browser-rules.js';
 import { callFields, type CallTarget } from './steps-call.js';
+import { queueAddFields } from './steps-queue.js';
 
 export { WAIT_STATES, WaitForStep } from './steps-browser.js';
 export { Backoff, DialogPolicy, Mask, ON_ERROR_POLICIES, OnError, WAIT_UNTIL } from './step-base.js';
@@ -177,6 +178,8 @@ export const HttpStep = step('http', {
 });
 export const DownloadStep = withRules(step('download', downloadFields), downloadRules);
 export const UploadStep = step('upload', uploadFields);
+/** Adds work items to an RpaQueue of the namespace (steps-queue.ts). */
+export const QueueAddStep = step('queueAdd', queueAddFields);
 
 const leafSteps = [
   GotoStep,
@@ -196,6 +199,7 @@ const leafSteps = [
   HttpStep,
   DownloadStep,
   UploadStep,
+  QueueAddStep,
   ...browserSteps,
 ] as const;
 

@@ -1,5 +1,5 @@
-// The HMAC signature of outbound notifications: the scheme of inbound webhooks (api-server/src/webhooks/signature.ts,
-// checked equal in the unit test), here in api/ so the operator can use it:
+// The HMAC signature of webhooks, both ways: outbound notifications (the operator) and inbound RpaTrigger
+// deliveries (api-server/src/webhooks/signature.ts checks them with webhookMac):
 //   X-Aether-Timestamp: <unix seconds>
 //   X-Aether-Signature: sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>
 // The timestamp is signed with the body, so a receiver can refuse old requests (replays) by its age.
@@ -9,12 +9,14 @@ export const SIGNATURE_HEADER = 'X-Aether-Signature';
 export const TIMESTAMP_HEADER = 'X-Aether-Timestamp';
 const PREFIX = 'sha256=';
 
+/** The raw HMAC-SHA256 of the timestamp text, a dot and the exact body bytes. */
+export function webhookMac(key: Uint8Array | string, timestamp: string, body: string | Uint8Array): Buffer {
+  return createHmac('sha256', key).update(`${timestamp}.`).update(body).digest();
+}
+
 /** `sha256=<hex>` of the timestamp and the exact body bytes. */
 export function signWebhook(key: Uint8Array | string, timestamp: string, body: string | Uint8Array): string {
-  const mac = createHmac('sha256', key);
-  mac.update(`${timestamp}.`);
-  mac.update(body);
-  return PREFIX + mac.digest('hex');
+  return PREFIX + webhookMac(key, timestamp, body).toString('hex');
 }
 
 /** Whether `signature` is the one of this key, timestamp and body (constant-time comparison). */

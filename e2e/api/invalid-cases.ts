@@ -182,6 +182,16 @@ export const INVALID_CASES: InvalidCase[] = [
     expect: ['spec.steps[0].method', 'Unsupported value: "FETCH"'],
   },
   {
+    name: 'queueAdd queue not a DNS name',
+    manifest: wf([{ id: 'a', action: 'queueAdd', queueAdd: { queue: 'Invoices_Q', items: 'params.x' } }]),
+    expect: ['spec.steps[0].queueAdd.queue', 'should match'],
+  },
+  {
+    name: 'queueAdd without items',
+    manifest: wf([{ id: 'a', action: 'queueAdd', queueAdd: { queue: 'invoices' } }]),
+    expect: ['spec.steps[0].queueAdd.items', 'Required value'],
+  },
+  {
     name: 'param type unknown',
     manifest: wf([goto], { params: [{ name: 'p', type: 'date' }] }),
     expect: ['spec.params[0].type', 'Unsupported value: "date"'],

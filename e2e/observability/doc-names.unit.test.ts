@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HEALING_CHANNEL } from '../../api/healing/sql.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL } from '../../api/queue/identifiers.js';
 import { QUEUE_ITEM_CHANNEL, QUEUE_SLA_CHANNEL } from '../../api/queue/items/notify.js';
+import { NOTIFICATION_CHANNEL } from '../../api/notifications/sql.js';
 import { CONDITIONS, REASONS } from '../../operator/src/controllers/names.js';
 import { SCALE_REASONS } from '../../operator/src/scaler/reasons.js';
 import { repoRoot } from '../helm/chart-crds.js';
@@ -35,7 +36,7 @@ let known: KnownNames;
 beforeAll(async () => {
   known = {
     families: [...(await operatorFamilies()), ...(await robotFamilies())],
-    channels: [ENQUEUE_CHANNEL, CANCEL_CHANNEL, HEALING_CHANNEL, QUEUE_ITEM_CHANNEL, QUEUE_SLA_CHANNEL],
+    channels: [ENQUEUE_CHANNEL, CANCEL_CHANNEL, HEALING_CHANNEL, QUEUE_ITEM_CHANNEL, QUEUE_SLA_CHANNEL, NOTIFICATION_CHANNEL],
     conditionTypes: Object.values(CONDITIONS),
     reasons: [...Object.values(REASONS), ...SCALE_REASONS],
   };

@@ -2,7 +2,8 @@
 //   HMAC-SHA256(key, `${X-Aether-Timestamp}.${raw body}`)
 // and sends it hex-encoded as `X-Aether-Signature: sha256=<hex>`, with `X-Aether-Timestamp` (unix seconds,
 // the exact text that was signed) and `X-Aether-Delivery` (a unique id, 1-128 printable ASCII characters).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { webhookMac } from '../../../api/webhooks/signature.js';
 
 export const HOOK_HEADERS = {
   timestamp: 'x-aether-timestamp',
@@ -86,9 +87,7 @@ export function parseHookHeaders(headers: HeaderBag): HookHeaders {
   return { timestampText, timestamp: Number(timestampText), deliveryId, signature: Buffer.from(sig[1]!, 'hex') };
 }
 
-function mac(key: Buffer, timestampText: string, body: Buffer): Buffer {
-  return createHmac('sha256', key).update(timestampText).update('.').update(body).digest();
-}
+const mac = webhookMac;
 
 /** The X-Aether-Signature value of a body signed at `timestampText` (what a sender computes). */
 export function signDelivery(key: Buffer, timestampText: string, body: Buffer): string {

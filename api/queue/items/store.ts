@@ -118,6 +118,36 @@ export async function addItems(db: Queryable, queue: QueueRef, items: readonly N
   return r.rows.map((x) => ({ index: x.ord - 1, id: x.item_id, result: x.result }));
 }
 
+/**
+ * addItems once per `key` (migrations/sql/0016_queue_add_step.sql): the first call with a key adds the
+ * items and marks them with it; a repeat adds nothing and answers 'added' for what the first call wrote.
+ * The queueAdd step's exactly-once across a crash between adding and checkpointing. Throws
+ * QueueNotFoundError when the queue does not exist (or is another namespace's).
+ */
+export async function addItemsOnce(db: Queryable, queue: QueueRef, key: string, items: readonly NewItem[]): Promise<AddedItem[]> {
+  if (items.length === 0) return [];
+  try {
+    const r = await db.query<{ ord: number; item_id: string; result: AddResult }>('select * from aether.add_queue_items_once($1, $2, $3, $4::jsonb)', [
+      queue.namespace,
+      queue.name,
+      key,
+      JSON.stringify(items.map(itemRow)),
+    ]);
+    return r.rows.map((x) => ({ index: x.ord - 1, id: x.item_id, result: x.result }));
+  } catch (err) {
+    // add_queue_items raises no_data_found (P0002) for a queue it cannot see.
+    if ((err as { code?: string }).code === 'P0002') throw new QueueNotFoundError(queue);
+    throw err;
+  }
+}
+
+export class QueueNotFoundError extends Error {
+  constructor(readonly queue: QueueRef) {
+    super(`RpaQueue "${queue.name}" does not exist in namespace "${queue.namespace}"`);
+    this.name = 'QueueNotFoundError';
+  }
+}
+
 /** Takes the next due New item of the queue for the robot (InProgress, a new claim epoch); null when none. */
 export async function claimItem(db: Queryable, opts: { namespace: string; queue: string; robot: string }): Promise<Item | null> {
   const r = await db.query<ItemDbRow>('select * from aether.claim_queue_item($1, $2, $3)', [opts.namespace, opts.queue, opts.robot]);

@@ -6,17 +6,15 @@ import { assertDepth } from '../../expr/values.js';
 import { graphilePriority, PRIORITY_MAX, PRIORITY_MIN, PRIORITY_NAMES } from '../priority.js';
 import { matchesParamType, type WorkflowSpec } from '../../v1alpha1/index.js';
 import { issueLines } from '../../zod-issues.js';
+import { MAX_ITEM_PAYLOAD_BYTES, MAX_ITEMS_PER_CALL, MAX_REFERENCE_CHARS } from './limits.js';
 
-/** Most items one call adds (one statement; the API's bulk limit). */
-export const MAX_ITEMS_PER_CALL = 10_000;
-/** An item's data, as JSON text, at most this many bytes. */
-export const MAX_ITEM_PAYLOAD_BYTES = 64 * 1024;
+export { MAX_ITEM_PAYLOAD_BYTES, MAX_ITEMS_PER_CALL, MAX_REFERENCE_CHARS };
 
 export const ItemPriority = z.union([z.enum(Object.keys(PRIORITY_NAMES) as [keyof typeof PRIORITY_NAMES]), z.int().min(PRIORITY_MIN).max(PRIORITY_MAX)]);
 
 export const NewItem = z.strictObject({
   /** Unique within the queue under the 'reject' and 'replace' policies. */
-  reference: z.string().min(1).max(256).optional(),
+  reference: z.string().min(1).max(MAX_REFERENCE_CHARS).optional(),
   /** Higher is more urgent (like RpaJob.spec.priority); the queue's priority when absent. */
   priority: ItemPriority.optional(),
   /** The run's params. */
@@ -65,6 +63,11 @@ export function itemRow(item: NewItem): Record<string, unknown> {
     ...(item.postponeUntil !== undefined && { postponeUntil: item.postponeUntil }),
     ...(item.deadline !== undefined && { deadline: item.deadline }),
   };
+}
+
+/** One message for the problems itemParamProblems found (the first 20 of them). */
+export function itemParamMessage(workflowName: string, problems: readonly string[]): string {
+  return `items do not fit the params of workflow ${workflowName}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`;
 }
 
 /** Problems of items' data against the workflow's param declarations (`items[2].data.amount: ...`). */

@@ -479,11 +479,11 @@ export async function listDeadLetters(
 
 export async function insertScreenshot(
   db: Queryable,
-  opts: { uid: string; stepId: string; image: Buffer; contentType?: string },
+  opts: { uid: string; stepId: string; image: Buffer; contentType?: string; queueItem?: string },
 ): Promise<string> {
   const r = await db.query<{ id: string }>(
-    `insert into aether.screenshots (run_uid, step_id, content_type, image) values ($1, $2, $3, $4) returning id::text`,
-    [opts.uid, opts.stepId, opts.contentType ?? 'image/png', opts.image],
+    `insert into aether.screenshots (run_uid, step_id, content_type, image, queue_item) values ($1, $2, $3, $4, $5) returning id::text`,
+    [opts.uid, opts.stepId, opts.contentType ?? 'image/png', opts.image, opts.queueItem ?? null],
   );
   return r.rows[0]!.id;
 }

@@ -173,7 +173,7 @@ export async function startAgent(
       pool: config.pool,
       robotId,
       concurrency: config.concurrency,
-      run: createItemRunner({ engine: runtime.engine, db, logger: log }),
+      run: createItemRunner({ engine: runtime.engine, db, logger: log, artifactCaps: config.artifactCaps, configMapFiles: configMapFiles(kubeConfig) }),
       logger: log,
     });
     accepting = true;

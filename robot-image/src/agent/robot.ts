@@ -11,6 +11,7 @@ import type { Logger } from '../../../api/log.js';
 import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import { DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
 import { jobArtifacts } from '../artifacts/store.js';
+import { runQueues } from '../queue/run-queues.js';
 import { reportArtifacts } from './artifacts-status.js';
 import type { ConfigMapFiles } from './configmap-files.js';
 import { REASONS } from '../../../api/v1alpha1/reasons.js';
@@ -79,6 +80,8 @@ export interface JobHandlerDeps {
   artifactCaps?: ArtifactCaps;
   /** Where upload steps read `file.configMapKeyRef` (the job's namespace); absent: such uploads fail. */
   configMapFiles?: ConfigMapFiles;
+  /** Whether queueAdd steps may add to the namespace's RpaQueues (default true; local mode has no queues). */
+  workQueues?: boolean;
 }
 
 const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
@@ -215,6 +218,7 @@ async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor)
         caps: deps.artifactCaps ?? DEFAULT_ARTIFACT_CAPS,
         ...(deps.configMapFiles && { configMapFile: (ref) => deps.configMapFiles!({ namespace: p.namespace, ...ref }) }),
       }),
+      ...(deps.workQueues !== false && { queues: runQueues({ db: deps.db, namespace: p.namespace }) }),
     });
     const ended = new Date();
     await reportArtifacts({ db: deps.db, uid: p.uid, report, log });

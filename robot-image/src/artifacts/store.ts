@@ -50,6 +50,8 @@ export interface JobArtifactsOptions {
   namespace: string;
   caps: ArtifactCaps;
   configMapFile?: (ref: { name: string; key: string }) => Promise<Buffer>;
+  /** The work item whose run this is (its artifacts go with the item); absent: a job's run. */
+  queueItem?: string;
 }
 
 export function jobArtifacts(o: JobArtifactsOptions): JobFiles {
@@ -75,7 +77,7 @@ export function jobArtifacts(o: JobArtifactsOptions): JobFiles {
               ? `the downloaded file is larger than the pool's artifacts.maxFileBytes (${o.caps.maxFileBytes} bytes)`
               : `the job's artifacts would exceed the pool's artifacts.maxJobBytes (${o.caps.maxJobBytes} bytes; ${used} already stored)`,
           );
-          return ownedHere(await insertArtifact(db, { runUid, namespace: o.namespace, name, stepPath, contentType, sha256, content }));
+          return ownedHere(await insertArtifact(db, { runUid, namespace: o.namespace, name, stepPath, contentType, sha256, content, ...(o.queueItem !== undefined && { queueItem: o.queueItem }) }));
         },
         async read(name) {
           const row = await findArtifact(db, { runUid, name });

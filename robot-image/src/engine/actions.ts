@@ -12,6 +12,7 @@ import type { UseCheck } from '../credscope/enforce.js';
 import { describeTarget } from './targets.js';
 import type { StepFiles } from '../artifacts/store.js';
 import { downloadAction, uploadAction } from './files.js';
+import { queueAddAction, type StepQueues } from './queue-add.js';
 import { globMatch } from './glob.js';
 import { runBrowserAction, type BrowserActionContext } from './actions-browser.js';
 
@@ -22,6 +23,8 @@ export interface ActionContext extends BrowserActionContext {
   locate(target: Target, opts?: { expect?: 'one' | 'any' }): Promise<Locator>;
   /** A template's value (a whole `{{ expr }}` keeps its type). */
   render(src: string): Promise<unknown>;
+  /** An expression's value, with extra loop variables in scope. */
+  evaluate(src: string, locals?: Record<string, unknown>): Promise<unknown>;
   /** Locators to paint over in screenshots. */
   masks(extra?: Target[]): Promise<Locator[]>;
   timeoutMs: number;
@@ -37,6 +40,8 @@ export interface ActionContext extends BrowserActionContext {
   authorizeCredentials(c: Omit<UseCheck, 'step'>): Promise<void>;
   /** The job's artifacts and ConfigMap files, for download and upload steps (absent: they fail). */
   files?: StepFiles;
+  /** The work queues of the run's namespace, for queueAdd steps (absent: they fail). */
+  queues?: StepQueues;
 }
 
 export interface ActionResult {
@@ -148,6 +153,8 @@ export async function runAction(step: LeafStep, ctx: ActionContext): Promise<Act
       return downloadAction(step, ctx);
     case 'upload':
       return uploadAction(step, ctx);
+    case 'queueAdd':
+      return queueAddAction(step, ctx);
     default:
       return runBrowserAction(step, ctx);
   }

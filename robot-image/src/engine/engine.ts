@@ -25,6 +25,7 @@ import { CredentialVault, type CredentialProvider } from './scope.js';
 import { resolveTarget as defaultResolver, type HealNotice, type TargetResolver } from './targets.js';
 import { DurableFaultError } from '../durable/fault.js';
 import type { JobFiles } from '../artifacts/store.js';
+import type { RunQueues } from './queue-add.js';
 
 export const WORKFLOW_NAME = 'aether.rpaJob';
 
@@ -118,6 +119,8 @@ export interface AttemptRequest {
   onHeal?: (notice: HealNotice) => void;
   /** The job's artifact store (artifacts/store.ts); absent: download and upload steps fail. */
   files?: JobFiles;
+  /** The namespace's work queues (queue/run-queues.ts); absent: queueAdd steps fail. */
+  queues?: RunQueues;
 }
 
 export type AttemptResult =
@@ -228,6 +231,7 @@ export function createEngine(opts: EngineOptions): Engine {
         ...(req.credentialAudit && { credentialAudit: req.credentialAudit }),
         ...(opts.onDurableFault && { onDurableFault: opts.onDurableFault }),
         ...(req.files && { files: req.files }),
+        ...(req.queues && { queues: req.queues }),
         resolveJob: {
           runUid: req.runUid,
           ...(req.workflowKey && { workflow: req.workflowKey }),

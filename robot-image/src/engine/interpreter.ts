@@ -41,6 +41,7 @@ import {
 import type { StepResult } from '../../../api/expr/index.js';
 import type { HealNotice, ResolveJob, TargetResolver } from './targets.js';
 import type { JobFiles } from '../artifacts/store.js';
+import type { RunQueues } from './queue-add.js';
 import { isControlStep, runControlStep, type ControlOutcome, type FlowContext, type Halt } from './control-flow.js';
 import { renderCallParams, runCall, type Callees } from './call.js';
 import { awaitFrame } from './frames.js';
@@ -100,6 +101,8 @@ export interface JobRuntime {
   onDurableFault?: (err: DurableFaultError) => void;
   /** The job's artifacts (download/upload steps). */
   files?: JobFiles;
+  /** The namespace's work queues (queueAdd steps). */
+  queues?: RunQueues;
 }
 
 export interface EngineServices {
@@ -589,13 +592,18 @@ function actionContext(
     },
     recentResponses: () => walk.responses.recent(),
     render: (src) => render(src, walk.scope, rt.vault),
-    condition: (src, locals) =>
-      condition(src, locals ? { ...walk.scope, locals: { ...walk.scope.locals, ...locals } } : walk.scope, rt.vault),
+    condition: (src, locals) => condition(src, withLocals(walk.scope, locals), rt.vault),
+    evaluate: (src, locals) => expression(src, withLocals(walk.scope, locals), rt.vault),
     masks: async (extra) => maskLocators(walk, rt, svc, extra ?? []),
     credentialSlots: credentialSlotsOfTemplate,
     authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: path }),
     ...(rt.files && { files: rt.files.forStep(path) }),
+    ...(rt.queues && { queues: rt.queues.forStep(walk.workflowId, path) }),
   };
+}
+
+function withLocals(scope: JobScope, locals: Record<string, unknown> | undefined): JobScope {
+  return locals ? { ...scope, locals: { ...scope.locals, ...locals } } : scope;
 }
 
 function authorizeCredentials(rt: JobRuntime, c: Parameters<typeof authorizeCredentialUse>[0]): Promise<void> {

@@ -204,6 +204,8 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
         finalReportWaitMs: 0,
         liveSecrets,
         checkpointKey: fileCheckpointKey(join(dataDir, 'checkpoint.key')),
+        // No operator mirrors RpaQueues here: a queueAdd step fails saying so.
+        workQueues: false,
       },
     });
     const theConsumer = consumer;

@@ -5,21 +5,33 @@
 // is a fresh attempt. Every step is fenced by the item's claim epoch (holdsItem): once the item was
 // released to another robot, this one records nothing more.
 //
+// An item run has no aether.runs row: its download/upload artifacts are kept with the item, under a uuid
+// of its run id (api/queue/items/run-id.ts), and so is the screenshot of a failed step; its queueAdd steps
+// add to the item's namespace's queues.
+//
 // Failure kinds: an uncaught failure of an `assert` step is a business failure (the item's data are wrong:
 // not retried); anything else — a step that could not run, a timeout, the robot itself — is an application
 // failure, retried with back-off up to the queue's maxRetries.
 import type pg from 'pg';
 import type { Logger } from '../../../api/log.js';
+import { itemArtifactsUid, itemRunUid } from '../../../api/queue/items/run-id.js';
+import { DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
+import { jobArtifacts } from '../artifacts/store.js';
+import type { ConfigMapFiles } from '../agent/configmap-files.js';
 import { holdsItem, type ItemError } from '../../../api/queue/items/store.js';
+import { insertScreenshot } from '../../../api/queue/sql/runs.js';
 import { WorkflowSpec } from '../../../api/v1alpha1/index.js';
 import { actionsById, stepIdOfCheckpoint } from '../agent/attempt.js';
 import type { AttemptResult, Engine } from '../engine/index.js';
 import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
+import { runQueues } from './run-queues.js';
+import type { RunQueues } from '../engine/queue-add.js';
+
+/** aether.screenshots' cap on one image. */
+const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
 
 /** The run id of an item's durable workflow (see the header). */
-export function itemRunUid(item: { id: string; runSeq: number }): string {
-  return `item-${item.id}-${item.runSeq}`;
-}
+export { itemRunUid };
 
 /** The error kind of a failed step: business for an `assert`, application for anything else. */
 export function failureKind(workflow: Pick<WorkflowSpec, 'steps' | 'blocks'>, stepPath: string | undefined): ItemError['kind'] {
@@ -61,6 +73,23 @@ export interface ItemRunnerDeps {
   onStep?: (item: { id: string }, stepPath: string) => void;
   /** Test hook, passed to the engine: SIGKILL this process right after the k-th checkpoint it writes. */
   crashAfterStep?: number;
+  /** The work queues of an item's namespace for its queueAdd steps (default: runQueues on db). */
+  queues?: (namespace: string) => RunQueues;
+  /** Caps on the artifacts of each item run (the pool's spec.artifacts); absent: the defaults. */
+  artifactCaps?: ArtifactCaps;
+  /** Where upload steps read `file.configMapKeyRef` (the item's namespace); absent: such uploads fail. */
+  configMapFiles?: ConfigMapFiles;
+}
+
+/** The failed step's screenshot, kept with the item while this robot still holds it (one per failed attempt). */
+async function keepScreenshot(deps: ItemRunnerDeps, item: ItemJob['item'], stepId: string | undefined, image: Buffer): Promise<void> {
+  if (image.length > MAX_SCREENSHOT_BYTES || !(await holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }))) return;
+  try {
+    await insertScreenshot(deps.db, { uid: itemArtifactsUid(item), stepId: stepId ?? 'workflow', image, queueItem: item.id });
+  } catch (err) {
+    // The outcome matters more than its picture: record it without.
+    deps.logger.warn({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id, err: err instanceof Error ? err.message : String(err) }, 'could not keep the failure screenshot of a work item');
+  }
 }
 
 export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
@@ -81,9 +110,20 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
       logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
+      queues: deps.queues?.(item.namespace) ?? runQueues({ db: deps.db, namespace: item.namespace }),
+      // Kept with the item (an item run has no aether.runs row), under a uuid of its run id.
+      files: jobArtifacts({
+        db: deps.db,
+        runUid: itemArtifactsUid(item),
+        namespace: item.namespace,
+        caps: deps.artifactCaps ?? DEFAULT_ARTIFACT_CAPS,
+        queueItem: item.id,
+        ...(deps.configMapFiles && { configMapFile: (ref) => deps.configMapFiles!({ namespace: item.namespace, ...ref }) }),
+      }),
       ...(deps.onStep && { progress: (_k: number, _n: number, path: string) => deps.onStep!(item, path) }),
       ...(deps.crashAfterStep !== undefined && { crashAfterStep: deps.crashAfterStep }),
     });
+    if (result.status === 'failed' && result.screenshot) await keepScreenshot(deps, item, result.error.stepId, result.screenshot);
     return itemOutcomeOf(workflow, result);
   };
 }
