@@ -3,7 +3,8 @@
 // migrations/sql/0012_queue_items.sql for the item states and api/queue/items for the store.
 import { z } from 'zod';
 import { dnsSubdomain, resource, statusBase, timestamp } from './common.js';
-import { Priority, WorkflowRef } from './rpajob.js';
+import { CredentialBinding, Priority, WorkflowRef } from './rpajob.js';
+import { boundedRecord, identifier } from './bounds.js';
 import { withRules } from './rules.js';
 
 export const UNIQUE_REFERENCE_POLICIES = ['Reject', 'Replace', 'AllowDuplicates'] as const;
@@ -34,6 +35,11 @@ export const RpaQueueSpec = z.strictObject({
   pool: dnsSubdomain(),
   /** The RpaWorkflow each item runs; an item's data are its params. */
   workflowRef: WorkflowRef,
+  /**
+   * The workflow's credential slots, each bound to a Secret of the queue's namespace (as an RpaJob binds
+   * them): every item's run uses these. Item data never carry credentials.
+   */
+  credentials: boundedRecord(identifier(), CredentialBinding, 16).optional(),
   retry: QueueRetry.default({ maxRetries: 3, backoffSeconds: 10, maxBackoffSeconds: 600 }),
   /** What adding an item with a reference the queue already has does. */
   uniqueReference: z.enum(UNIQUE_REFERENCE_POLICIES).default('Reject'),

@@ -22,6 +22,13 @@ export interface QueueRow {
   /** The workflow snapshot the items run (a WorkflowSpec); null while the RpaWorkflow is missing or invalid. */
   workflow?: unknown;
   workflowDigest?: string | null;
+  /** Credential slot -> Secret binding (names only), as an RpaJob's spec.credentials. */
+  credentials?: Record<string, QueueCredentialBinding>;
+}
+
+export interface QueueCredentialBinding {
+  secretName: string;
+  keys?: Record<string, string> | undefined;
 }
 
 /**
@@ -33,8 +40,8 @@ export async function upsertQueue(db: Queryable, q: QueueRow): Promise<void> {
   await db.query(
     `insert into aether.queues (namespace, name, uid, pool, workflow_ref, max_retries, backoff_seconds, backoff_max_seconds,
                                 unique_reference, item_ttl_seconds, in_progress_timeout_seconds, retention_seconds,
-                                sla_seconds, priority, workflow, workflow_digest)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                sla_seconds, priority, workflow, workflow_digest, credentials)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      on conflict (namespace, name) do update
         set uid = excluded.uid, pool = excluded.pool, workflow_ref = excluded.workflow_ref,
             max_retries = excluded.max_retries, backoff_seconds = excluded.backoff_seconds,
@@ -42,21 +49,22 @@ export async function upsertQueue(db: Queryable, q: QueueRow): Promise<void> {
             item_ttl_seconds = excluded.item_ttl_seconds, in_progress_timeout_seconds = excluded.in_progress_timeout_seconds,
             retention_seconds = excluded.retention_seconds, sla_seconds = excluded.sla_seconds,
             priority = excluded.priority, workflow = excluded.workflow, workflow_digest = excluded.workflow_digest,
-            updated_at = now()
+            credentials = excluded.credentials, updated_at = now()
       where (queues.uid, queues.pool, queues.workflow_ref, queues.max_retries, queues.backoff_seconds,
              queues.backoff_max_seconds, queues.unique_reference, queues.item_ttl_seconds,
              queues.in_progress_timeout_seconds, queues.retention_seconds, queues.sla_seconds, queues.priority,
-             queues.workflow_digest)
+             queues.workflow_digest, queues.credentials)
             is distinct from
             (excluded.uid, excluded.pool, excluded.workflow_ref, excluded.max_retries, excluded.backoff_seconds,
              excluded.backoff_max_seconds, excluded.unique_reference, excluded.item_ttl_seconds,
              excluded.in_progress_timeout_seconds, excluded.retention_seconds, excluded.sla_seconds, excluded.priority,
-             excluded.workflow_digest)`,
+             excluded.workflow_digest, excluded.credentials)`,
     [
       q.namespace, q.name, q.uid ?? null, q.pool, JSON.stringify(q.workflowRef), q.maxRetries, q.backoffSeconds,
       q.backoffMaxSeconds, q.uniqueReference, q.itemTtlSeconds ?? null, q.inProgressTimeoutSeconds,
       q.retentionSeconds ?? null, q.slaSeconds ?? null, q.priority,
       q.workflow === undefined || q.workflow === null ? null : JSON.stringify(q.workflow), q.workflowDigest ?? null,
+      JSON.stringify(q.credentials ?? {}),
     ],
   );
 }
@@ -78,6 +86,7 @@ interface QueueDbRow {
   priority: number;
   workflow: unknown;
   workflow_digest: string | null;
+  credentials: Record<string, QueueCredentialBinding>;
 }
 
 export async function getQueue(db: Queryable, opts: { namespace: string; name: string }): Promise<QueueRow | null> {
@@ -101,6 +110,7 @@ export async function getQueue(db: Queryable, opts: { namespace: string; name: s
     priority: row.priority,
     workflow: row.workflow,
     workflowDigest: row.workflow_digest,
+    credentials: row.credentials,
   };
 }
 
@@ -111,16 +121,18 @@ export interface PoolQueue {
   workflowDigest: string;
   /** The RpaWorkflow's name (where self-healing keeps its records). */
   workflowName: string;
+  /** The workflow's credential slots bound to Secrets (names only). */
+  credentials?: Record<string, QueueCredentialBinding>;
 }
 
 /** The queues of a pool whose workflow is known: robots of the pool take their items. */
 export async function queuesOfPool(db: Queryable, opts: { namespace: string; pool: string }): Promise<PoolQueue[]> {
-  const r = await db.query<{ name: string; workflow: unknown; workflow_digest: string; workflow_name: string }>(
-    `select name, workflow, workflow_digest, workflow_ref->>'name' as workflow_name
+  const r = await db.query<{ name: string; workflow: unknown; workflow_digest: string; workflow_name: string; credentials: Record<string, QueueCredentialBinding> }>(
+    `select name, workflow, workflow_digest, workflow_ref->>'name' as workflow_name, credentials
        from aether.queues where namespace = $1 and pool = $2 and workflow is not null order by name`,
     [opts.namespace, opts.pool],
   );
-  return r.rows.map((x) => ({ name: x.name, workflow: x.workflow, workflowDigest: x.workflow_digest, workflowName: x.workflow_name }));
+  return r.rows.map((x) => ({ name: x.name, workflow: x.workflow, workflowDigest: x.workflow_digest, workflowName: x.workflow_name, credentials: x.credentials }));
 }
 
 /** Removes the queue and (cascade) its items: the RpaQueue was deleted. True when it existed. */

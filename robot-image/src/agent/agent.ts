@@ -11,6 +11,7 @@ import { findBrowser } from '../browser/discover.js';
 import { BrowserHost, createHealingResolver } from '../engine/index.js';
 import type { RedactorSet } from '../engine/redact.js';
 import { secretCheckpointKeys } from './checkpoint-key.js';
+import { secretCredentials } from './robot.js';
 import type { AgentConfig } from './config.js';
 import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
 import { createAgentMetrics } from './metrics.js';
@@ -173,7 +174,16 @@ export async function startAgent(
       pool: config.pool,
       robotId,
       concurrency: config.concurrency,
-      run: createItemRunner({ engine: runtime.engine, db, logger: log, artifactCaps: config.artifactCaps, configMapFiles: configMapFiles(kubeConfig) }),
+      run: createItemRunner({
+        engine: runtime.engine,
+        db,
+        logger: log,
+        artifactCaps: config.artifactCaps,
+        configMapFiles: configMapFiles(kubeConfig),
+        credentials: secretCredentials(kubeConfig),
+        checkpointKey: secretCheckpointKeys(kubeConfig),
+        ...(opts.liveSecrets && { liveSecrets: opts.liveSecrets }),
+      }),
       logger: log,
     });
     accepting = true;

@@ -256,7 +256,7 @@ async function handle(ctx: JobContext, deps: JobHandlerDeps, redactor: Redactor)
  * redacts all of them — also after a take-over, where the steps that used them ran in another robot. A
  * slot that cannot be read now is only warned about: the step that uses it fails with the reason.
  */
-async function learnBoundCredentials(c: {
+export async function learnBoundCredentials(c: {
   credentials: JobCredentials;
   slots: SlotDeclaration[];
   bindings: Record<string, CredentialBinding>;

@@ -4,7 +4,7 @@
 import { createLogger } from '../../../api/log.js';
 import { ORDERS_CSV, sha256, type ReceivedUpload } from '../../../e2e/site/files.js';
 import { itemArtifactsUid } from '../../../api/queue/items/run-id.js';
-import { upsertQueue } from '../../../api/queue/items/queues.js';
+import { queuesOfPool, upsertQueue } from '../../../api/queue/items/queues.js';
 import { addItems, claimItem } from '../../../api/queue/items/store.js';
 import { parseItems } from '../../../api/queue/items/validate.js';
 import { migratedQueueDatabase, type QueueTestDatabase } from '../../../api/queue/testing/database.js';
@@ -13,6 +13,9 @@ import { listArtifacts, readArtifactContent } from '../../../api/queue/sql/artif
 import pg from 'pg';
 import { startEngineBed, type EngineBed } from '../engine/testing/engine-bed.js';
 import { createItemRunner } from './item-run.js';
+import { DEFAULT_USERS } from '../../../e2e/site/server.js';
+import { siteCredential } from '../engine/testing/credentials.js';
+import type { CredentialsFactory } from '../agent/robot.js';
 
 let bed: EngineBed;
 let jobs: QueueTestDatabase;
@@ -95,5 +98,54 @@ describe('files in a work item run', () => {
       [itemArtifactsUid(item)],
     );
     expect(shots.rows).toEqual([{ step_id: 'pay', queue_item: item.id, png: true }]);
+  }, 90_000);
+  it("signs in with the queue's credential binding, and no value of it reaches the item's outputs or error", async () => {
+    const [user, password] = Object.entries(DEFAULT_USERS)[0]!;
+    const workflow = {
+      credentials: [{ name: 'site', keys: ['username', 'password'] }],
+      steps: [
+        { id: 'open', action: 'goto', url: `${bed.site.url}/login` },
+        { id: 'user', action: 'fill', target: { label: 'Username' }, value: '{{ credentials.site.username }}' },
+        { id: 'pass', action: 'fill', target: { label: 'Password' }, value: '{{ credentials.site.password }}' },
+        { id: 'signIn', action: 'click', target: { role: 'button', name: 'Sign in' } },
+        { id: 'welcome', action: 'extractText', target: { css: '#welcome' } },
+      ],
+    };
+    const bindings = { site: { secretName: 'portal-login' } };
+    await upsertQueue(jobs.pool, testQueueRow(NS, 'logins', { workflow, workflowDigest: 'sha256:logins', credentials: bindings }));
+    await addItems(jobs.pool, { namespace: NS, name: 'logins' }, parseItems([{ reference: 'l-1' }]));
+    const item = (await claimItem(jobs.pool, { namespace: NS, queue: 'logins', robot: 'r1' }))!;
+    const asked: Array<{ namespace: string; bindings: unknown; workflowRef: string | undefined }> = [];
+    let cleared = false;
+    const credentials: CredentialsFactory = (req) => {
+      asked.push({ namespace: req.namespace, bindings: req.bindings, workflowRef: req.job.workflowRef });
+      return {
+        get: async (slot) => {
+          if (slot !== 'site') throw new Error(`unknown slot ${slot}`);
+          return siteCredential({ username: user, password: password! }, bed.site.url, 'portal-login');
+        },
+        knownValues: () => [user, password!],
+        clear: () => void (cleared = true),
+      };
+    };
+    const logger = createLogger({ name: 'item-files', level: 'warn', destination: process.stderr });
+    const run = createItemRunner({ engine: bed.engine, db: jobs.pool, logger, credentials });
+    const queues = await queuesOfPool(jobs.pool, { namespace: NS, pool: 'web' });
+    const queue = queues.find((q) => q.name === 'logins')!;
+    expect(queue.credentials).toEqual(bindings);
+    const outcome = await run({ item, queue, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ status: 'succeeded', outputs: { welcome: expect.stringContaining('Welcome') } });
+    expect(asked).toEqual([{ namespace: NS, bindings, workflowRef: 'invoice' }]);
+    expect(cleared).toBe(true);
+    expect(JSON.stringify(outcome)).not.toContain(password);
+
+    // A robot that cannot read credentials fails such an item as an application error (retried), naming why.
+    await addItems(jobs.pool, { namespace: NS, name: 'logins' }, parseItems([{ reference: 'l-2' }]));
+    const second = (await claimItem(jobs.pool, { namespace: NS, queue: 'logins', robot: 'r1' }))!;
+    const without = createItemRunner({ engine: bed.engine, db: jobs.pool, logger });
+    expect(await without({ item: second, queue, signal: new AbortController().signal })).toMatchObject({
+      status: 'failed',
+      error: { kind: 'application', code: 'CredentialsUnavailable' },
+    });
   }, 90_000);
 });

@@ -9,6 +9,10 @@
 // of its run id (api/queue/items/run-id.ts), and so is the screenshot of a failed step; its queueAdd steps
 // add to the item's namespace's queues.
 //
+// Credentials: the queue binds its workflow's slots to Secrets (spec.credentials, names only); each run
+// reads them as a job's run does, teaches the run's redactor every value first (outputs, errors and logs
+// of the item never carry one), and seals the browser session of its checkpoints with the namespace's key.
+//
 // Failure kinds: an uncaught failure of an `assert` step is a business failure (the item's data are wrong:
 // not retried); anything else — a step that could not run, a timeout, the robot itself — is an application
 // failure, retried with back-off up to the queue's maxRetries.
@@ -26,6 +30,8 @@ import type { AttemptResult, Engine } from '../engine/index.js';
 import type { ItemJob, ItemOutcome, ItemRun } from './items.js';
 import { runQueues } from './run-queues.js';
 import type { RunQueues } from '../engine/queue-add.js';
+import { learnBoundCredentials, type CredentialsFactory } from '../agent/robot.js';
+import { Redactor, type RedactorSet } from '../engine/redact.js';
 
 /** aether.screenshots' cap on one image. */
 const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
@@ -79,6 +85,12 @@ export interface ItemRunnerDeps {
   artifactCaps?: ArtifactCaps;
   /** Where upload steps read `file.configMapKeyRef` (the item's namespace); absent: such uploads fail. */
   configMapFiles?: ConfigMapFiles;
+  /** Where the values of the queue's credential bindings come from; absent: a queue that binds any fails its items. */
+  credentials?: CredentialsFactory;
+  /** The namespace's checkpoint key: the browser session of a checkpoint is sealed with it (absent: left out). */
+  checkpointKey?: (namespace: string) => Promise<Buffer>;
+  /** Every live run's redactor joins it, so the robot's own log lines are redacted too. */
+  liveSecrets?: RedactorSet;
 }
 
 /** The failed step's screenshot, kept with the item while this robot still holds it (one per failed attempt). */
@@ -99,8 +111,41 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
     if (!wf) workflows.set(digest, (wf = WorkflowSpec.parse(raw)));
     return wf;
   };
-  return async ({ item, queue, signal }: ItemJob): Promise<ItemOutcome> => {
+  return async (job: ItemJob): Promise<ItemOutcome> => {
+    const redactor = new Redactor();
+    const leave = deps.liveSecrets?.join(redactor);
+    try {
+      return redactor.value(await runItem(job, redactor));
+    } finally {
+      leave?.();
+    }
+  };
+
+  async function runItem({ item, queue, signal }: ItemJob, redactor: Redactor): Promise<ItemOutcome> {
     const workflow = workflowOf(queue.workflowDigest, queue.workflow);
+    const log = deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id });
+    const slots = workflow.credentials ?? [];
+    const bindings = queue.credentials ?? {};
+    let credentials: ReturnType<CredentialsFactory> | undefined;
+    if (slots.length > 0) {
+      if (!deps.credentials) return { status: 'failed', error: { kind: 'application', code: 'CredentialsUnavailable', message: 'this robot cannot read credentials for work items' } };
+      credentials = deps.credentials({ namespace: item.namespace, slots, bindings, job: { workflow, workflowRef: queue.workflowName } });
+      await learnBoundCredentials({ credentials, slots, bindings, redactor, log });
+    }
+    try {
+      return await attempt({ item, queue, signal }, workflow, { redactor, log, credentials });
+    } finally {
+      credentials?.clear();
+    }
+  }
+
+  async function attempt(
+    { item, queue, signal }: ItemJob,
+    workflow: WorkflowSpec,
+    c: { redactor: Redactor; log: Logger; credentials: ReturnType<CredentialsFactory> | undefined },
+  ): Promise<ItemOutcome> {
+    const { redactor, log, credentials } = c;
+    const sessionKey = deps.checkpointKey ? await deps.checkpointKey(item.namespace) : undefined;
     const result = await deps.engine.runAttempt({
       runUid: itemRunUid(item),
       attempt: item.retries + 1,
@@ -108,7 +153,10 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
       params: item.data,
       halt: signal,
       holder: { confirm: () => holdsItem(deps.db, { id: item.id, epoch: item.claimEpoch }) },
-      logger: deps.logger.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id }),
+      logger: log,
+      redactor,
+      ...(credentials && { credentials: (slot: string) => credentials.get(slot) }),
+      ...(sessionKey && { sessionKey }),
       workflowKey: { namespace: item.namespace, name: queue.workflowName },
       queues: deps.queues?.(item.namespace) ?? runQueues({ db: deps.db, namespace: item.namespace }),
       // Kept with the item (an item run has no aether.runs row), under a uuid of its run id.
@@ -125,5 +173,5 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRun {
     });
     if (result.status === 'failed' && result.screenshot) await keepScreenshot(deps, item, result.error.stepId, result.screenshot);
     return itemOutcomeOf(workflow, result);
-  };
+  }
 }

@@ -28,6 +28,13 @@ export function bindingProblems(
   for (const name of Object.keys(params ?? {})) {
     if (!declared.has(name)) problems.push({ field: `spec.params.${name}`, message: 'is not a param of the workflow' });
   }
+  problems.push(...credentialBindingProblems(workflow, credentials));
+  return problems;
+}
+
+/** Every credential slot of the workflow bound, and nothing else (an RpaJob's or an RpaQueue's spec.credentials). */
+export function credentialBindingProblems(workflow: Pick<WorkflowSpec, 'credentials'>, credentials: Record<string, unknown> | undefined): SpecProblem[] {
+  const problems: SpecProblem[] = [];
   const slots = new Set((workflow.credentials ?? []).map((c) => c.name));
   for (const slot of slots) {
     if (credentials?.[slot] === undefined) problems.push({ field: `spec.credentials.${slot}`, message: 'the workflow needs this credential slot bound to a Secret' });

@@ -19,6 +19,7 @@ import type { RpaWorkflowObject } from '../objects.js';
 import type { StatusReport } from '../../runtime/report.js';
 import { requeueAfter, type ReconcileResult } from '../../runtime/result.js';
 import { CONDITIONS } from '../names.js';
+import { credentialBindingProblems, formatSpecProblems } from '../rpajob/bindings.js';
 
 /** The counts of one queue are written at most this often. */
 export const COUNTS_MIN_INTERVAL_MS = 1000;
@@ -29,7 +30,7 @@ const POLICIES: Record<UniqueReferencePolicySpec, UniqueReferencePolicy> = { Rej
 
 export type QueueWorkflow = { ok: true; workflow: WorkflowSpec } | { ok: false; reason: 'WorkflowNotFound' | 'WorkflowInvalid'; message: string };
 
-/** The workflow a queue's items run: the referenced RpaWorkflow, valid, with no credential slots. */
+/** The workflow a queue's items run: the referenced RpaWorkflow, valid, its credential slots bound by the queue. */
 export function resolveQueueWorkflow(spec: RpaQueueSpec, lookup: (name: string) => RpaWorkflowObject | undefined): QueueWorkflow {
   const name = spec.workflowRef.name;
   const wf = lookup(name);
@@ -41,8 +42,8 @@ export function resolveQueueWorkflow(spec: RpaQueueSpec, lookup: (name: string) 
   const problems = validateWorkflow(wf.spec);
   if (problems.length > 0) return { ok: false, reason: REASONS.WorkflowInvalid, message: `RpaWorkflow ${name}: ${problems.map(formatProblem).join('; ')}` };
   const workflow = WorkflowSpec.parse(wf.spec);
-  if ((workflow.credentials ?? []).length > 0)
-    return { ok: false, reason: REASONS.WorkflowInvalid, message: `RpaWorkflow ${name} declares credential slots: a queue cannot bind them yet` };
+  const unbound = credentialBindingProblems(workflow, spec.credentials);
+  if (unbound.length > 0) return { ok: false, reason: REASONS.WorkflowInvalid, message: `RpaWorkflow ${name}: ${formatSpecProblems(unbound)}` };
   return { ok: true, workflow };
 }
 
@@ -65,6 +66,7 @@ export function queueRow(meta: { namespace: string; name: string; uid: string },
     retentionSeconds: spec.retentionSeconds,
     slaSeconds: spec.slaSeconds,
     priority: graphilePriority(spec.priority),
+    credentials: spec.credentials ?? {},
   };
 }
 

@@ -104,6 +104,7 @@ describe('queueRow', () => {
       priority: -100,
       workflow: null,
       workflowDigest: null,
+      credentials: {},
     });
   });
 });
@@ -114,10 +115,20 @@ describe('resolveQueueWorkflow', () => {
     ['missing', undefined, {}, { ok: false, reason: 'WorkflowNotFound' }],
     ['invalid', wf({ steps: [{ id: 'x', action: 'nope' }] }), {}, { ok: false, reason: 'WorkflowInvalid' }],
     ['pinned to another generation', wf(NOOP, 3), { generation: 2 }, { ok: false, reason: 'WorkflowInvalid' }],
-    ['with credential slots', wf({ ...NOOP, credentials: [{ name: 'login', keys: ['user'] }] }), {}, { ok: false, reason: 'WorkflowInvalid' }],
+    ['with a credential slot the queue does not bind', wf({ ...NOOP, credentials: [{ name: 'login', keys: ['user'] }] }), {}, { ok: false, reason: 'WorkflowInvalid', message: expect.stringContaining('spec.credentials.login: the workflow needs this credential slot bound to a Secret') }],
     ['valid', wf(NOOP), {}, { ok: true }],
   ])('%s', (_what, found, ref, expected) => {
     expect(resolveQueueWorkflow(spec({ workflowRef: { name: 'invoice', ...ref } }), () => found)).toMatchObject(expected);
+  });
+
+  it('accepts a workflow with credential slots when the queue binds each of them, and mirrors the bindings (names only)', () => {
+    const withSlot = wf({ ...NOOP, credentials: [{ name: 'login', keys: ['user'] }] });
+    const bound = spec({ credentials: { login: { secretName: 'portal-login' } } });
+    const resolved = resolveQueueWorkflow(bound, () => withSlot);
+    expect(resolved).toMatchObject({ ok: true });
+    expect(queueRow({ namespace: 'ns', name: 'q', uid: 'u' }, bound, resolved).credentials).toEqual({ login: { secretName: 'portal-login' } });
+    const extra = spec({ credentials: { login: { secretName: 'a' }, other: { secretName: 'b' } } });
+    expect(resolveQueueWorkflow(extra, () => withSlot)).toMatchObject({ ok: false, reason: 'WorkflowInvalid', message: expect.stringContaining('spec.credentials.other: is not a credential slot of the workflow') });
   });
 
   it('a queue whose workflow is missing is not Ready, with a Warning once, and its row has no workflow', () => {
