@@ -14,6 +14,8 @@ export interface DemoSite {
   hits(): Record<string, number>;
   /** POSTs that carried an idempotency key seen before. */
   duplicates(): number;
+  /** Tests: GETs of `path` wait (counted, unanswered) until the returned function is called. */
+  hold(path: string): () => void;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startDemoSite(opts: { dir: string; port?: number; host?: s
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`--serve ${opts.dir}: not a directory`);
   const counters = new Map<string, number>();
   const keys = new Set<string>();
+  const held = new Map<string, Promise<void>>();
   let duplicates = 0;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -78,6 +81,17 @@ export async function startDemoSite(opts: { dir: string; port?: number; host?: s
       res.writeHead(405).end();
       return;
     }
+    const gate = held.get(path);
+    if (gate) {
+      void gate.then(() => {
+        if (!res.destroyed && !res.writableEnded) serve(path, method, res);
+      });
+      return;
+    }
+    serve(path, method, res);
+  });
+
+  function serve(path: string, method: string, res: ServerResponse): void {
     const file = fileFor(root, path);
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -89,7 +103,7 @@ export async function startDemoSite(opts: { dir: string; port?: number; host?: s
     });
     if (method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
-  });
+  }
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => res());
@@ -100,6 +114,14 @@ export async function startDemoSite(opts: { dir: string; port?: number; host?: s
     url: `http://${host}:${port}`,
     hits: () => Object.fromEntries(counters),
     duplicates: () => duplicates,
+    hold(path) {
+      let release!: () => void;
+      held.set(path, new Promise<void>((r) => (release = r)));
+      return () => {
+        held.delete(path);
+        release();
+      };
+    },
     stop: () =>
       new Promise<void>((res) => {
         server.closeAllConnections();
