@@ -356,6 +356,19 @@ describe('Aether API server', () => {
     const wrong = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path }, body: { items: [{ data: { amount: 'ten' } }] } });
     expect(wrong.response.status).toBe(422);
     expect(wrong.error!.message).toContain('items[0].data.amount: must be of type number');
+    // A queue the operator resolved is checked against its snapshot (what robots run), not the RpaWorkflow of now:
+    // this one's workflow exists in no RpaWorkflow at all.
+    await upsertQueue(env.db, {
+      namespace, name: 'snapshotted', pool: 'default', workflowRef: { name: 'gone-wf' }, maxRetries: 0, backoffSeconds: 1,
+      backoffMaxSeconds: 10, uniqueReference: 'reject', inProgressTimeoutSeconds: 60, priority: 0,
+      workflow: { params: [{ name: 'total', type: 'number', required: true }], steps: [{ id: 'open', action: 'goto', url: 'https://example.com/' }] },
+      workflowDigest: 'sha256:snap',
+    });
+    const snapPath = { namespace, queue: 'snapshotted' };
+    const offSnapshot = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path: snapPath }, body: { items: [{ data: { total: 'many' } }] } });
+    expect(offSnapshot.response.status).toBe(422);
+    expect(offSnapshot.error!.message).toContain('items[0].data.total: must be of type number');
+    expect((await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path: snapPath }, body: { items: [{ data: { total: 3 } }] } })).response.status).toBe(200);
     const noQueue = await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items', { params: { path: { namespace, queue: 'nope' } }, body: { items: [{}] } });
     expect(noQueue.response.status).toBe(404);
 

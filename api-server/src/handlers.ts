@@ -140,7 +140,7 @@ const itemHandlers = {
     const items = (ctx.body as { items: NewItem[] }).items;
     const q = await getQueue(ctx.deps.db, { namespace, name: queue });
     if (q === null) throw new HttpError(404, 'NotFound', `queue ${namespace}/${queue} does not exist (or its RpaQueue is not reconciled yet)`);
-    const problem = await itemsWorkflowProblem(ctx.deps.kube, namespace, q.workflowRef.name, items);
+    const problem = await itemsWorkflowProblem(ctx.deps.kube, namespace, q, items);
     if (problem !== undefined) throw new HttpError(422, 'Invalid', problem);
     const results = await addItems(ctx.deps.db, { namespace, name: queue }, items);
     const count = (r: string) => results.filter((x) => x.result === r).length;

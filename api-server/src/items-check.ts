@@ -5,11 +5,21 @@ import { itemParamMessage, itemParamProblems } from '../../api/queue/items/valid
 import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
 import type { KubeClient } from './kube.js';
 
-/** Why the items do not fit the params of workflow `workflowName`, or undefined when they do (or it is missing). */
-export async function itemsWorkflowProblem(kube: KubeClient, namespace: string, workflowName: string, items: readonly NewItem[]): Promise<string | undefined> {
-  const workflow = await kube.getWorkflow(namespace, workflowName);
-  if (workflow === null) return undefined;
-  const problems = itemParamProblems(workflow.spec as Pick<WorkflowSpec, 'params'>, items);
+/**
+ * Why the items do not fit the params of the queue's workflow, or undefined when they do (or it is missing).
+ * The queue's snapshot (aether.queues.workflow, what robots run) when the operator has resolved it — no
+ * Kubernetes round trip per request; otherwise the RpaWorkflow as it is now.
+ */
+export async function itemsWorkflowProblem(
+  kube: KubeClient,
+  namespace: string,
+  queue: { workflowRef: { name: string }; workflow?: unknown },
+  items: readonly NewItem[],
+): Promise<string | undefined> {
+  const workflowName = queue.workflowRef.name;
+  const spec = queue.workflow ?? (await kube.getWorkflow(namespace, workflowName))?.spec;
+  if (spec === undefined || spec === null) return undefined;
+  const problems = itemParamProblems(spec as Pick<WorkflowSpec, 'params'>, items);
   if (problems.length === 0) return undefined;
   return itemParamMessage(workflowName, problems);
 }

@@ -36,9 +36,19 @@ function itemsInput(round: string): unknown[] {
   return Array.from({ length: N }, (_, i) => ({ reference: `inv-${round}-${i}`, data: { invoice: `INV-${i}`, amount: i * 1.5, customer: `c${i % 97}` } }));
 }
 
+/** The workflow snapshot the operator would have mirrored: the API server checks each item's data against its params. */
+const BENCH_WORKFLOW = {
+  params: [
+    { name: 'invoice', type: 'string', required: true },
+    { name: 'amount', type: 'number', required: true },
+    { name: 'customer', type: 'string' },
+  ],
+  steps: [{ id: 'noop', action: 'setVariable', name: 'done', value: 'yes' }],
+};
+
 async function queueOf(pool: pg.Pool, name: string): Promise<{ namespace: string; name: string }> {
   const q = { namespace: 'bench', name };
-  await upsertQueue(pool, testQueueRow(q.namespace, q.name));
+  await upsertQueue(pool, testQueueRow(q.namespace, q.name, { workflow: BENCH_WORKFLOW, workflowDigest: 'sha256:bench' }));
   return q;
 }
 

@@ -91,7 +91,7 @@ type Claim = Parameters<typeof claimDelivery>[1];
 async function deliverItems(deps: DeliveryDeps, claim: Claim, queue: string, items: NewItem[]): Promise<DeliveryResult> {
   const q = await getQueue(deps.db, { namespace: claim.namespace, name: queue });
   if (q === null) throw new HookRefusal('TriggerNotReady', `RpaQueue ${claim.namespace}/${queue} does not exist (or is not reconciled yet)`);
-  const problem = await itemsWorkflowProblem(deps.kube, claim.namespace, q.workflowRef.name, items);
+  const problem = await itemsWorkflowProblem(deps.kube, claim.namespace, q, items);
   if (problem !== undefined) throw new HookRefusal('Invalid', problem);
   return withTransaction(deps.db, async (tx) => {
     if (!(await claimDelivery(tx, claim))) throw replayed(claim.deliveryId);
