@@ -14,7 +14,7 @@ import { secretCheckpointKeys } from './checkpoint-key.js';
 import { secretCredentials } from './robot.js';
 import type { AgentConfig } from './config.js';
 import { postgresCheck, startHealthServer, type HealthServer } from './health.js';
-import { createAgentMetrics } from './metrics.js';
+import { createAgentMetrics, itemOutcomeLabel } from './metrics.js';
 import { createStatusReporter } from './reporter.js';
 import { createRobotRuntime } from './runtime.js';
 import { configMapTemplates } from './templates.js';
@@ -185,6 +185,10 @@ export async function startAgent(
         ...(opts.liveSecrets && { liveSecrets: opts.liveSecrets }),
       }),
       logger: log,
+      onFinished: ({ queue, status, seconds }) => {
+        metrics.queueItemsTotal.inc({ pool: config.pool, queue, outcome: itemOutcomeLabel(status) });
+        metrics.queueItemDuration.observe({ pool: config.pool, queue }, seconds);
+      },
     });
     accepting = true;
     // A browser that stops starting ends the robot (not ready, then exit): its jobs are back in the queue.

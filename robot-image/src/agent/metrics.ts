@@ -13,7 +13,16 @@ export interface AgentMetrics {
   activeJobs: Gauge<'pool'>;
   browserRestarts: Counter<'pool'>;
   healingEvents: Counter<'pool' | 'tier' | 'outcome'>;
+  queueItemsTotal: Counter<'pool' | 'queue' | 'outcome'>;
+  queueItemDuration: Histogram<'pool' | 'queue'>;
 }
+
+/**
+ * The `outcome` label of aether_queue_items_total: the item's status after this robot's run — Successful,
+ * Failed (a business failure, or retries used up), retried (an application failure, New again), lost
+ * (taken over before the outcome was recorded).
+ */
+export type ItemOutcomeLabel = 'successful' | 'failed' | 'retried' | 'lost';
 
 // Browser steps take from milliseconds (a fill) to minutes (a slow page); jobs up to an hour.
 const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -76,5 +85,25 @@ export function createAgentMetrics(
       labelNames: ['pool', 'tier', 'outcome'],
       registers,
     }),
+    queueItemsTotal: new Counter({
+      name: 'aether_queue_items_total',
+      help: 'Work items this robot ran to an outcome, by queue and outcome.',
+      labelNames: ['pool', 'queue', 'outcome'],
+      registers,
+    }),
+    queueItemDuration: new Histogram({
+      name: 'aether_queue_item_duration_seconds',
+      help: "Wall time of one work item's run on this robot.",
+      labelNames: ['pool', 'queue'],
+      buckets: JOB_BUCKETS,
+      registers,
+    }),
   };
+}
+
+/** The metric label of the status an item's run left it in. */
+export function itemOutcomeLabel(status: 'Successful' | 'Failed' | 'New' | null): ItemOutcomeLabel {
+  if (status === 'Successful') return 'successful';
+  if (status === 'Failed') return 'failed';
+  return status === 'New' ? 'retried' : 'lost';
 }

@@ -383,6 +383,10 @@ describe('robot process (e2e)', () => {
       expect(text).toContain(`aether_jobs_total{pool="${POOL}",outcome="failed"} 3`);
       expect(text).toMatch(new RegExp(`aether_step_duration_seconds_count\\{pool="${POOL}",action="fill"\\} [1-9]`));
       expect(text).toContain(`aether_active_jobs{pool="${POOL}"} 0`);
+      // The work items of the queue test: three Successful, one business failure.
+      expect(text).toContain(`aether_queue_items_total{pool="${POOL}",queue="invoices",outcome="successful"} 3`);
+      expect(text).toContain(`aether_queue_items_total{pool="${POOL}",queue="invoices",outcome="failed"} 1`);
+      expect(text).toContain(`aether_queue_item_duration_seconds_count{pool="${POOL}",queue="invoices"} 4`);
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
 
       robot.kill('SIGTERM');

@@ -8,6 +8,7 @@
 // once the robot is declared dead (retries untouched) and the next robot resumes its run at the step.
 // stop() stops claiming, lets running items finish until the deadline, then hands back what is left
 // (New again, not a failure).
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { DbSettings } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
@@ -41,6 +42,8 @@ export interface ItemConsumerOptions {
   logger: Logger;
   /** Fallback poll; default 2 s. */
   pollIntervalMs?: number;
+  /** Told of each item this robot ran to an outcome (metrics): the status recorded (null: taken over first). */
+  onFinished?: (e: { queue: string; status: 'Successful' | 'Failed' | 'New' | null; seconds: number }) => void;
 }
 
 export interface ItemConsumer {
@@ -80,6 +83,7 @@ export async function startItemConsumer(opts: ItemConsumerOptions): Promise<Item
   async function runOne(item: Item, queue: PoolQueue, halt: AbortController): Promise<void> {
     const itemLog = log.child({ kind: 'RpaQueue', namespace: item.namespace, name: item.queue, item: item.id, epoch: item.claimEpoch });
     let outcome: ItemOutcome;
+    const started = performance.now();
     try {
       outcome = await opts.run({ item, queue, signal: halt.signal });
     } catch (err) {
@@ -90,6 +94,7 @@ export async function startItemConsumer(opts: ItemConsumerOptions): Promise<Item
       outcome.status === 'succeeded'
         ? (await completeItem(opts.db, { id: item.id, epoch: item.claimEpoch, outputs: outcome.outputs })) && 'Successful'
         : await failItem(opts.db, { id: item.id, epoch: item.claimEpoch, error: outcome.error });
+    opts.onFinished?.({ queue: item.queue, status: recorded || null, seconds: (performance.now() - started) / 1000 });
     if (!recorded) itemLog.warn('the item was taken over before its outcome was recorded; nothing recorded');
     else itemLog.info({ status: recorded, ...(outcome.status === 'failed' && { errorKind: outcome.error.kind }) }, 'finished a work item');
     finished++;
