@@ -179,7 +179,7 @@ describe('the chart installed on a real API server, run through the node simulat
   step('applies the CRDs, then (server-side dry run first) everything else the server serves', async () => {
     const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata!.name).sort()).toEqual(
-      ['robotpools', 'rpajobs', 'rpaqueues', 'rpaschedules', 'rpaworkflows'].map((p) => `${p}.rpa.aether.dev`),
+      ['robotpools', 'rpajobs', 'rpanotifications', 'rpaqueues', 'rpaschedules', 'rpatriggers', 'rpaworkflows'].map((p) => `${p}.rpa.aether.dev`),
     );
     expect(objects.some((o) => MONITORING.has(o.kind!))).toBe(false);
     await applyObjects(kc, crds, { dryRun: false });
