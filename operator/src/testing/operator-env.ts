@@ -14,7 +14,10 @@ import { loadConfig } from '../config.js';
 import { API, PLURALS, type AetherKind } from '../controllers/names.js';
 import { buildOperator, type Operator, type OperatorOptions } from '../operator.js';
 
-export const silentLogger: Logger = createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+// AETHER_TEST_LOG_LEVEL=warn (or debug) shows the test operators' logs on stderr.
+export const silentLogger: Logger = process.env.AETHER_TEST_LOG_LEVEL
+  ? createLogger({ name: 'test-operator', level: process.env.AETHER_TEST_LOG_LEVEL as 'warn', destination: process.stderr })
+  : createLogger({ name: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 export interface TestEnv {
   kc: KubeConfig;
