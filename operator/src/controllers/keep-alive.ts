@@ -1,7 +1,9 @@
 // client-node 1.x builds a new https.Agent for every request, so every API call pays a TCP and TLS
 // handshake (client certificates included) on both ends: the dominant cost of an operator writing
 // thousands of objects. This makes a KubeConfig reuse one keep-alive agent for as long as the TLS
-// material stays the same (a rotated certificate gets a new agent).
+// material stays the same (a rotated certificate gets a new agent). No cap on sockets: every informer's
+// watch holds one for minutes, one per kind and watched namespace, and a capped pool (it was 32) once
+// they filled it queued every other request — status writes, lists — behind watches that never end.
 import http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -25,7 +27,7 @@ export function withKeepAlive(kc: KubeConfig): KubeConfig {
       current !== undefined &&
       current.server === cluster?.server &&
       (['ca', 'cert', 'key', 'pfx', 'rejectUnauthorized', 'servername'] as const).every((k) => same(current!.options[k], options[k]));
-    if (!reuse) current = { server: cluster?.server, options: { ...options }, agent: withShortPoolNames(original(cluster, { ...options, keepAlive: true, maxSockets: 32 })) };
+    if (!reuse) current = { server: cluster?.server, options: { ...options }, agent: withShortPoolNames(original(cluster, { ...options, keepAlive: true, maxSockets: Infinity })) };
     return current!.agent;
   };
   return kc;
