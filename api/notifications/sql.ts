@@ -86,6 +86,8 @@ export interface ClaimedDelivery {
   maxAttempts: number;
   backoffInitialSeconds: number;
   backoffMaxSeconds: number;
+  /** When the event was recorded. */
+  createdAt: Date;
 }
 
 /**
@@ -108,7 +110,8 @@ export async function claimDueDeliveries(db: Queryable, opts: { limit: number; l
       where d.id = due.id and n.namespace = d.namespace and n.name = d.notification
      returning d.id::text, d.namespace, d.notification, d.event, d.subject, d.payload, d.attempts, n.url,
                n.secret_name as "secretName", n.secret_key as "secretKey", n.max_attempts as "maxAttempts",
-               n.backoff_initial_seconds as "backoffInitialSeconds", n.backoff_max_seconds as "backoffMaxSeconds"`,
+               n.backoff_initial_seconds as "backoffInitialSeconds", n.backoff_max_seconds as "backoffMaxSeconds",
+               d.created_at as "createdAt"`,
     [opts.limit, opts.leaseSeconds],
   );
   return r.rows;
@@ -131,6 +134,21 @@ export async function settleDelivery(db: Queryable, opts: { id: string; attempt:
             finished_at = case when $3 = 'Pending' then null else now() end
       where id = $1 and attempts = $2 and state = 'Pending'`,
     [opts.id, opts.attempt, result.state, result.status, error, result.state === 'Pending' ? result.retryInMs : 0],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Gives a claimed delivery back without counting its attempt (nothing was POSTed: the sender had no signing
+ * key), due again in `retryInMs`, with why in last_error. A stale sender writes nothing.
+ */
+export async function deferDelivery(db: Queryable, opts: { id: string; attempt: number; error: string; retryInMs: number }): Promise<boolean> {
+  const r = await db.query(
+    `update aether.notification_deliveries
+        set attempts = attempts - 1, last_error = $3,
+            next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+      where id = $1 and attempts = $2 and state = 'Pending'`,
+    [opts.id, opts.attempt, opts.error.slice(0, 1024), opts.retryInMs],
   );
   return (r.rowCount ?? 0) > 0;
 }

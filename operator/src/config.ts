@@ -97,6 +97,8 @@ const envSchema = z.object({
   AETHER_NOTIFICATIONS_ALLOWED_HOSTS: list.default([]),
   AETHER_NOTIFICATIONS_POLL_SECONDS: positiveInt.max(3600).default(5),
   AETHER_NOTIFICATIONS_TIMEOUT_SECONDS: positiveInt.max(60).default(10),
+  // How soon a delivery waiting for its signing key (a missing Secret) is tried again.
+  AETHER_NOTIFICATIONS_KEY_RETRY_SECONDS: positiveInt.max(3600).default(30),
   // How long robots ride out a database outage while holding work (chart robots.databaseOutageBudgetSeconds).
   AETHER_ROBOT_DB_OUTAGE_BUDGET_SECONDS: positiveInt.max(3600).optional(),
 });
@@ -158,6 +160,7 @@ export interface OperatorConfig {
     allowedHosts: string[];
     pollMs: number;
     timeoutMs: number;
+    keyRetryMs: number;
   };
 }
 
@@ -255,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
       allowedHosts: e.AETHER_NOTIFICATIONS_ALLOWED_HOSTS,
       pollMs: e.AETHER_NOTIFICATIONS_POLL_SECONDS * 1000,
       timeoutMs: e.AETHER_NOTIFICATIONS_TIMEOUT_SECONDS * 1000,
+      keyRetryMs: e.AETHER_NOTIFICATIONS_KEY_RETRY_SECONDS * 1000,
     },
     ...(e.AETHER_RETENTION_ENABLED ? { retention: retentionPolicy(e) } : {}),
   };

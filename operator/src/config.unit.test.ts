@@ -58,7 +58,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       dbosSchema: 'dbos',
       // Notifications reach public https hosts only.
-      notifications: { allowPrivateNetworks: false, allowedHosts: [], pollMs: 5000, timeoutMs: 10_000 },
+      notifications: { allowPrivateNetworks: false, allowedHosts: [], pollMs: 5000, timeoutMs: 10_000, keyRetryMs: 30_000 },
     });
   });
 
@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       'notification targets',
       { AETHER_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: 'true', AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1, hooks.svc:8080' },
       (c) => c.notifications,
-      { allowPrivateNetworks: true, allowedHosts: ['127.0.0.1', 'hooks.svc:8080'], pollMs: 5000, timeoutMs: 10_000 },
+      { allowPrivateNetworks: true, allowedHosts: ['127.0.0.1', 'hooks.svc:8080'], pollMs: 5000, timeoutMs: 10_000, keyRetryMs: 30_000 },
     ],
     ['leader election on by "1"', { AETHER_LEADER_ELECTION: '1' }, (c) => c.leaderElection.enabled, true],
     [

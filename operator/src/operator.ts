@@ -260,6 +260,7 @@ export function buildOperator(opts: OperatorOptions): Operator {
     policy: targetPolicy,
     pollMs: config.notifications.pollMs,
     timeoutMs: config.notifications.timeoutMs,
+    keyRetryMs: config.notifications.keyRetryMs,
     now,
     housekeeping: {
       lookup: (ns, name) => (watched(ns) ? notifications.get(ns, name)?.metadata?.uid : null),

@@ -25,11 +25,17 @@ export function createSigningKeys(opts: { core: CoreV1Api; ttlMs?: number; now?:
   const ttlMs = opts.ttlMs ?? 30_000;
   const now = opts.now ?? Date.now;
   const cache = new Map<string, Entry>();
+  // A Secret that could not be read is not asked for again for a few seconds: a backlog of deliveries
+  // waiting for it would otherwise cost one GET each.
+  const missing = new Map<string, { error: KeyUnavailableError; at: number }>();
+  const missingTtlMs = Math.min(ttlMs, 5000);
 
   async function read(namespace: string, name: string): Promise<Entry> {
     const id = `${namespace}/${name}`;
     const cached = cache.get(id);
     if (cached && now() - cached.readAt < ttlMs) return cached;
+    const miss = missing.get(id);
+    if (miss && now() - miss.at < missingTtlMs) throw miss.error;
     let secret;
     try {
       secret = await opts.core.readNamespacedSecret({ namespace, name });
@@ -37,8 +43,11 @@ export function createSigningKeys(opts: { core: CoreV1Api; ttlMs?: number; now?:
       cache.delete(id);
       const code = httpStatus(err);
       const why = code === 404 ? 'does not exist' : code === 403 ? 'may not be read by the operator (list it in the chart value notifications.secretNames)' : `could not be read (${code ?? 'no answer'})`;
-      throw new KeyUnavailableError(`Secret ${name} ${why}`);
+      const error = new KeyUnavailableError(`Secret ${name} ${why}`);
+      missing.set(id, { error, at: now() });
+      throw error;
     }
+    missing.delete(id);
     const rv = secret.metadata?.resourceVersion ?? '';
     if (cached && cached.resourceVersion === rv) {
       cached.readAt = now();

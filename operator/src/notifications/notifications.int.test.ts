@@ -3,7 +3,8 @@
 // finishing (marked terminal by the robot's own SQL) produces exactly one signed POST; 500, 500, 200 gets
 // three attempts with growing delays and ends Delivered; a receiver that is down ends Failed after
 // maxAttempts; an SLA breach produces QueueSlaBreached; another namespace's job fires nothing here; a URL to
-// the metadata address is refused in status.
+// the metadata address is refused in status; a notification whose Secret is missing uses up no attempt
+// while it waits, and delivers once the Secret exists.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,7 +61,7 @@ describe('RpaNotification', () => {
     env = await setUpEnv('notify');
     // The row of an RpaNotification deleted while no operator ran: housekeeping must remove it.
     await upsertNotification(env.db, { namespace: env.namespace, name: 'deleted-meanwhile', uid: randomUUID(), url: `${base}/deleted`, events: ['JobSucceeded'], maxAttempts: 1, backoffInitialSeconds: 1, backoffMaxSeconds: 1, secretName: 'hook-key', secretKey: 'key', enabled: true });
-    operator = await startTestOperator(env, { notificationHousekeepingMs: 300, extraEnv: { AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1', AETHER_NOTIFICATIONS_POLL_SECONDS: '1' } });
+    operator = await startTestOperator(env, { notificationHousekeepingMs: 300, extraEnv: { AETHER_NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1', AETHER_NOTIFICATIONS_POLL_SECONDS: '1', AETHER_NOTIFICATIONS_KEY_RETRY_SECONDS: '1' } });
     await env.core.createNamespacedSecret({ namespace: env.namespace, body: { metadata: { name: 'hook-key' }, stringData: { key: KEY } } });
   });
   afterAll(async () => {
@@ -177,5 +178,33 @@ describe('RpaNotification', () => {
     await finishJob(env.namespace, 'succeeded');
     await new Promise((r) => setTimeout(r, 500));
     expect(await listDeliveries(env.db, { namespace: env.namespace, notification: 'metadata' })).toEqual([]);
+  });
+
+  it('a missing signing Secret uses up no attempt: the delivery waits, then goes out signed once the Secret exists', async () => {
+    // maxAttempts 1: had the missing key counted as an attempt, the delivery would be Failed at once.
+    await notification('late', { url: `${base}/late`, events: ['JobSucceeded'], secretRef: { name: 'late-key', key: 'key' }, retry: { maxAttempts: 1, backoff: { initialSeconds: 1, maxSeconds: 1 } } });
+    const o = await waitForObject(env, 'RpaNotification', 'late', 'SecretMissing', (x) => x.status?.conditions?.some((c: { reason: string }) => c.reason === 'SecretMissing') ?? false);
+    expect(o.status?.conditions?.find((c: { type: string }) => c.type === 'Ready')?.message).toMatch(/late-key does not exist.*retried/);
+    const job = await finishJob(env.namespace, 'succeeded');
+    await waitFor('the delivery waiting for its key', async () => {
+      const [r] = await listDeliveries(env.db, { namespace: env.namespace, notification: 'late' });
+      return r?.lastError?.includes('waiting for the signing key') ? r : undefined;
+    });
+    // Several 1 s deferrals later: still Pending, no attempt counted, nothing POSTed.
+    await new Promise((r) => setTimeout(r, 2500));
+    const [waiting] = await listDeliveries(env.db, { namespace: env.namespace, notification: 'late' });
+    expect(waiting).toMatchObject({ state: 'Pending', attempts: 0, lastStatus: null, lastError: expect.stringContaining('Secret late-key does not exist') });
+    expect(at('/late')).toEqual([]);
+
+    await env.core.createNamespacedSecret({ namespace: env.namespace, body: { metadata: { name: 'late-key' }, stringData: { key: 'the-late-key-0123456789' } } });
+    const [hit] = await waitFor('the POST', async () => (at('/late').length > 0 ? at('/late') : undefined), { timeoutMs: 20_000 });
+    expect(verifyWebhook('the-late-key-0123456789', String(hit!.headers['x-aether-timestamp']), hit!.body, String(hit!.headers['x-aether-signature']))).toBe(true);
+    expect(JSON.parse(hit!.body)).toMatchObject({ job: { uid: job.uid } });
+    const row = await waitFor('Delivered', async () => {
+      const [r] = await listDeliveries(env.db, { namespace: env.namespace, notification: 'late' });
+      return r?.state === 'Delivered' ? r : undefined;
+    });
+    expect(row).toMatchObject({ attempts: 1, lastStatus: 200 });
+    await ready('late');
   });
 });

@@ -23,6 +23,23 @@ export function backoffMs(n: number, backoff: Attempt['backoff'], random: () => 
   return retryDelayMs(n, { baseMs: backoff.initialSeconds * 1000, factor: 2, maxMs: backoff.maxSeconds * 1000, jitter: BACKOFF_JITTER }, random);
 }
 
+/** How long a delivery waits for its signing key (a missing Secret) before it fails for good. */
+export const KEY_WAIT_MS = 24 * 3_600_000;
+
+/**
+ * A delivery whose signing key cannot be read: nothing was sent, so no attempt is used up (a Secret fixed
+ * within a day still gets every event out) — deferred by `retryMs` with jitter, or Failed once the event is
+ * older than KEY_WAIT_MS (so a deleted Secret does not keep deliveries pending forever).
+ */
+export function keyUnavailableResult(
+  k: { error: string; createdAt: Date; now: number; retryMs: number },
+  random: () => number = Math.random,
+): { state: 'Deferred'; error: string; retryInMs: number } | { state: 'Failed'; status: null; error: string } {
+  if (k.now - k.createdAt.getTime() >= KEY_WAIT_MS)
+    return { state: 'Failed', status: null, error: `${k.error} (no signing key for ${KEY_WAIT_MS / 3_600_000} h: not retried)` };
+  return { state: 'Deferred', error: `${k.error} (waiting for the signing key; no attempt used)`, retryInMs: Math.round(k.retryMs * (1 - BACKOFF_JITTER * random())) };
+}
+
 export function attemptResult(a: Attempt, random: () => number = Math.random): AttemptResult {
   const status = a.status ?? null;
   if (status !== null && status >= 200 && status < 300) return { state: 'Delivered', status };

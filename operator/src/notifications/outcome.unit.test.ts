@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { attemptResult, backoffMs } from './outcome.js';
+import { attemptResult, backoffMs, KEY_WAIT_MS, keyUnavailableResult } from './outcome.js';
 
 const backoff = { initialSeconds: 5, maxSeconds: 60 };
 const base = { maxAttempts: 3, backoff };
@@ -46,5 +46,27 @@ describe('attemptResult', () => {
   it('says why it stopped', () => {
     expect(attemptResult({ ...base, attempt: 1, status: 410 })).toMatchObject({ error: expect.stringContaining('410 Gone') });
     expect(attemptResult({ ...base, attempt: 3, error: 'connect ECONNREFUSED' })).toMatchObject({ error: expect.stringContaining('attempt 3 of 3') });
+  });
+});
+
+describe('keyUnavailableResult', () => {
+  const recorded = new Date('2026-12-01T00:00:00Z');
+  const at = (ms: number) => ({ error: 'Secret hook-key does not exist', createdAt: recorded, now: recorded.getTime() + ms, retryMs: 30_000 });
+
+  it('defers without an attempt while the event is younger than a day, by the retry delay less up to a quarter', () => {
+    expect(keyUnavailableResult(at(1000), () => 0)).toEqual({
+      state: 'Deferred',
+      error: 'Secret hook-key does not exist (waiting for the signing key; no attempt used)',
+      retryInMs: 30_000,
+    });
+    expect(keyUnavailableResult(at(KEY_WAIT_MS - 1), () => 0.999_999)).toMatchObject({ state: 'Deferred', retryInMs: 22_500 });
+  });
+
+  it('fails for good once the event waited a day for its key, saying why', () => {
+    expect(keyUnavailableResult(at(KEY_WAIT_MS))).toEqual({
+      state: 'Failed',
+      status: null,
+      error: 'Secret hook-key does not exist (no signing key for 24 h: not retried)',
+    });
   });
 });

@@ -7,6 +7,7 @@ import type { DbSettings } from '../../../api/db/pool.js';
 import type { Logger } from '../../../api/log.js';
 import {
   claimDueDeliveries,
+  deferDelivery,
   deleteFinishedDeliveriesBefore,
   deleteNotificationIfUid,
   listNotificationKeys,
@@ -23,7 +24,7 @@ import { orphanedQueues, type QueueLookup } from '../controllers/rpaqueue/orphan
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../api/webhooks/signature.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 import { KeyUnavailableError, type SigningKeys } from './keys.js';
-import { attemptResult } from './outcome.js';
+import { attemptResult, keyUnavailableResult } from './outcome.js';
 import { postDelivery, type PostResult, type Resolver } from './post.js';
 import type { TargetPolicy } from './target.js';
 
@@ -43,6 +44,8 @@ export interface NotificationSenderOptions {
   timeoutMs?: number;
   /** Deliveries POSTed at once (default 16). */
   batchSize?: number;
+  /** How soon a delivery whose signing key could not be read is tried again (no attempt used). Default 30 s. */
+  keyRetryMs?: number;
   now?: () => number;
   resolve?: Resolver;
   /** An attempt was recorded (the notification's status follows). */
@@ -95,14 +98,9 @@ export function createNotificationSender(opts: NotificationSenderOptions): Notif
     fallback: 'polling',
   });
 
-  async function attempt(d: ClaimedDelivery): Promise<PostResult> {
-    let key: Buffer;
-    try {
-      key = await opts.keys.get(d.namespace, { name: d.secretName, key: d.secretKey });
-    } catch (err) {
-      if (err instanceof KeyUnavailableError) return { error: err.message };
-      throw err;
-    }
+  const keyRetryMs = opts.keyRetryMs ?? 30_000;
+
+  async function attempt(d: ClaimedDelivery, key: Buffer): Promise<PostResult> {
     const body = JSON.stringify(d.payload);
     const timestamp = String(Math.floor(now() / 1000));
     return postDelivery({
@@ -121,21 +119,44 @@ export function createNotificationSender(opts: NotificationSenderOptions): Notif
     });
   }
 
+  /** The delivery's signing key, or why there is none (its Secret is missing, unreadable or lacks the key). */
+  async function signingKey(d: ClaimedDelivery): Promise<Buffer | KeyUnavailableError> {
+    try {
+      return await opts.keys.get(d.namespace, { name: d.secretName, key: d.secretKey });
+    } catch (err) {
+      if (err instanceof KeyUnavailableError) return err;
+      throw err;
+    }
+  }
+
   async function deliver(d: ClaimedDelivery): Promise<void> {
-    const posted = await attempt(d);
-    const result = attemptResult({
-      attempt: d.attempts,
-      maxAttempts: d.maxAttempts,
-      backoff: { initialSeconds: d.backoffInitialSeconds, maxSeconds: d.backoffMaxSeconds },
-      ...(posted.status !== undefined && { status: posted.status }),
-      ...(posted.error !== undefined && { error: posted.error }),
-    });
+    const fields = { namespace: d.namespace, notification: d.notification, delivery: d.id, event: d.event, attempt: d.attempts };
+    const key = await signingKey(d);
+    let result: AttemptResult;
+    if (key instanceof KeyUnavailableError) {
+      const waiting = keyUnavailableResult({ error: key.message, createdAt: d.createdAt, now: now(), retryMs: keyRetryMs });
+      if (waiting.state === 'Deferred') {
+        if (await deferDelivery(opts.db, { id: d.id, attempt: d.attempts, error: waiting.error, retryInMs: waiting.retryInMs }))
+          log.warn({ ...fields, error: waiting.error, retryInMs: waiting.retryInMs }, 'notification delivery waits for its signing key');
+        return;
+      }
+      result = waiting;
+    } else {
+      const posted = await attempt(d, key);
+      result = attemptResult({
+        attempt: d.attempts,
+        maxAttempts: d.maxAttempts,
+        backoff: { initialSeconds: d.backoffInitialSeconds, maxSeconds: d.backoffMaxSeconds },
+        ...(posted.status !== undefined && { status: posted.status }),
+        ...(posted.error !== undefined && { error: posted.error }),
+      });
+    }
     const written = await settleDelivery(opts.db, { id: d.id, attempt: d.attempts, result });
     if (!written) return; // deleted meanwhile (its notification went away)
     opts.metrics.notificationDeliveries.inc({ outcome: result.state === 'Delivered' ? 'delivered' : result.state === 'Failed' ? 'failed' : 'retry' });
-    const fields = { namespace: d.namespace, notification: d.notification, delivery: d.id, event: d.event, attempt: d.attempts, status: result.status };
-    if (result.state === 'Failed') log.warn({ ...fields, error: result.error }, 'notification delivery failed for good');
-    else if (result.state === 'Pending') log.info({ ...fields, error: result.error, retryInMs: result.retryInMs }, 'notification delivery failed; retry scheduled');
+    const status = result.status;
+    if (result.state === 'Failed') log.warn({ ...fields, status, error: result.error }, 'notification delivery failed for good');
+    else if (result.state === 'Pending') log.info({ ...fields, status, error: result.error, retryInMs: result.retryInMs }, 'notification delivery failed; retry scheduled');
     opts.onSettled?.(d, result);
   }
 
