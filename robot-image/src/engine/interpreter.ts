@@ -598,7 +598,7 @@ function actionContext(
     credentialSlots: credentialSlotsOfTemplate,
     authorizeCredentials: (c) => authorizeCredentials(rt, { ...c, step: path }),
     ...(rt.files && { files: rt.files.forStep(path) }),
-    ...(rt.queues && { queues: rt.queues.forStep(walk.workflowId, path) }),
+    ...(rt.queues && { queues: rt.queues.forStep(rt.runUid, path) }),
   };
 }
 

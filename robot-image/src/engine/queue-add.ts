@@ -1,9 +1,10 @@
 // The queueAdd step (issue 17): adds the items its `items` gives to an RpaQueue of the run's namespace, all
 // in one statement, exactly once. The step is one DBOS step; a robot that dies after the add and before
-// the checkpoint runs it again, and the add is keyed by the run's workflow id + the step's path
-// (api/queue/items/store.ts addItemsOnce), so the repeat adds nothing and answers what the first did.
-// Items without a reference get one derived from the same key and their index, so even a dispatcher run
-// re-run by hand from a copy of the step's inputs cannot tell its items apart from the first run's.
+// the checkpoint runs it again, and the add is keyed by the run (the job's uid, or a work item's run id —
+// not the attempt) + the step's path (api/queue/items/store.ts addItemsOnce), so the repeat adds nothing
+// and answers what the first did. A later attempt that runs the step again (a retry from the start, an
+// item's automatic retry) adds nothing either: a run adds a step's items once, as it stores an artifact
+// once. Items without a reference get one derived from the same key and their index.
 import { createHash } from 'node:crypto';
 import { MAX_ITEM_PAYLOAD_BYTES, MAX_ITEMS_PER_CALL, MAX_REFERENCE_CHARS } from '../../../api/queue/items/limits.js';
 import type { AddedItem } from '../../../api/queue/items/store.js';
@@ -18,14 +19,15 @@ export type ItemRow = NewItem & { reference: string };
 
 /** The queue services of one step (bound to its run and checkpoint path). */
 export interface StepQueues {
-  /** The step's key: the run's workflow id + the step's checkpoint path. */
+  /** The step's key: the run's uid + the step's checkpoint path. */
   readonly key: string;
   /** Adds items once per key; QueueNotFoundError for a queue the robot cannot see. */
   add(queue: string, items: ItemRow[]): Promise<AddedItem[]>;
 }
 
 export interface RunQueues {
-  forStep(workflowId: string, stepPath: string): StepQueues;
+  /** The queues of one step execution of run `runUid` (a job's uid or an item's run id; the same in every attempt). */
+  forStep(runUid: string, stepPath: string): StepQueues;
 }
 
 /** What the step uses of the action context (actions.ts ActionContext). */
@@ -36,14 +38,14 @@ interface ActionContext {
   now?: () => Date;
 }
 
-/** The step's key: unique per run attempt and step execution (a forEach iteration has its own path). */
-export function queueAddKey(workflowId: string, stepPath: string): string {
-  return `${workflowId}/${stepPath}`;
+/** The step's key: unique per run and step execution (a forEach iteration has its own path), the same in every attempt. */
+export function queueAddKey(runUid: string, stepPath: string): string {
+  return `${runUid}/${stepPath}`;
 }
 
 /**
  * The reference of the index-th item when the step sets none: `<key>#<index>`, or a digest of it when that
- * is longer than a reference may be. The same for every execution of the step in the run attempt.
+ * is longer than a reference may be. The same for every execution of the step in the run.
  */
 export function defaultReference(key: string, index: number): string {
   const plain = `${key}#${index}`;

@@ -9,7 +9,6 @@ import { addItems, getItem, queueCounts, releaseItemsOfRobots } from '../../../a
 import { parseItems } from '../../../api/queue/items/validate.js';
 import { migratedQueueDatabase } from '../../../api/queue/testing/database.js';
 import { testQueueRow } from '../../../api/queue/testing/queues.js';
-import { workflowIdFor } from '../durable/ids.js';
 import { itemRunUid } from './item-run.js';
 import { ItemRobots, waitUntil as waitFor } from './testing/item-robots.js';
 
@@ -57,7 +56,7 @@ describe('the queueAdd step', () => {
     const added = await workItems();
     expect(added).toHaveLength(N);
     // Under the 'allow' policy references do not keep items apart: only the step's key does.
-    const key = `${workflowIdFor(itemRunUid({ id: job!.id, runSeq: 0 }), 1)}/add`;
+    const key = `${itemRunUid({ id: job!.id, runSeq: 0 })}/add`;
     expect(added.map((i) => i.reference)).toEqual(invoices.map((_, i) => `${key}#${i}`));
     expect(added.map((i) => i.payload.n)).toEqual(invoices.map((x) => x.n));
     await releaseItemsOfRobots(pool, { robots: ['robot-a'] });
@@ -87,6 +86,29 @@ describe('the queueAdd step', () => {
     await spawnRobot('robot-w', 'workers');
     await waitFor('every work item done', async () => (await queueCounts(pool, { namespace: NS, queue: 'work' })).successful === N, 120_000);
     expect(await queueCounts(pool, { namespace: NS, queue: 'work' })).toMatchObject({ new: 0, inProgress: 0, successful: N, failed: 0 });
+  });
+
+  it('a later attempt of the run (an automatic retry from the start) adds none of the items again', async () => {
+    // The second step fails (its queue does not exist): an application failure, retried once from the
+    // start under a new workflow id. The first step's items stay N.
+    const dispatcher = {
+      steps: [
+        { id: 'add', action: 'queueAdd', queueAdd: { queue: 'work-once', items: Array.from({ length: 5 }, (_, n) => ({ n })) } },
+        { id: 'then', action: 'queueAdd', queueAdd: { queue: 'missing', items: [{ n: 1 }] } },
+      ],
+    };
+    const worker = { params: [{ name: 'n', type: 'number' }], steps: [{ id: 'book', action: 'setVariable', name: 'n', value: '{{ params.n }}' }] };
+    await upsertQueue(pool, testQueueRow(NS, 'retried', { pool: 'retried', workflow: dispatcher, workflowDigest: 'sha256:retried', maxRetries: 1 }));
+    await upsertQueue(pool, testQueueRow(NS, 'work-once', { pool: 'nobody', workflow: worker, workflowDigest: 'sha256:work-once', uniqueReference: 'allow' }));
+    const [job] = await addItems(pool, { namespace: NS, name: 'retried' }, parseItems([{ reference: 'r' }]));
+    await spawnRobot('robot-r', 'retried');
+    const failed = await waitFor('the dispatcher failed twice', async () => {
+      const it = await getItem(pool, { namespace: NS, queue: 'retried', id: job!.id });
+      return it?.status === 'Failed' ? it : undefined;
+    }, 60_000);
+    expect(failed.retries).toBe(1);
+    const refs = (await pool.query<{ reference: string }>(`select reference from aether.queue_items where namespace = $1 and queue = 'work-once' order by id`, [NS])).rows;
+    expect(refs.map((r) => r.reference)).toEqual([0, 1, 2, 3, 4].map((i) => `${itemRunUid({ id: job!.id, runSeq: 0 })}/add#${i}`));
   });
 
   it("fails the step naming the items whose data do not fit the params of the queue's workflow; nothing is added", async () => {

@@ -11,8 +11,8 @@ import { queueAddKey, type RunQueues } from '../engine/queue-add.js';
 
 export function runQueues(o: { db: Queryable; namespace: string }): RunQueues {
   return {
-    forStep(workflowId, stepPath) {
-      const key = queueAddKey(workflowId, stepPath);
+    forStep(runUid, stepPath) {
+      const key = queueAddKey(runUid, stepPath);
       return {
         key,
         async add(name, items) {
