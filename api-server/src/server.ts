@@ -40,7 +40,7 @@ export async function startApiServer(opts: {
   });
   const kube = new KubeClient(opts.kc);
   const items = new ItemNotifications(config.databaseUrl, logger);
-  const triggers = new TriggerSource(opts.kc, { ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000 });
+  const triggers = new TriggerSource(opts.kc, { ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000, logger });
   const triggerStatus = new TriggerStatusWriter({ triggers, db, kube, logger, resyncMs: opts.triggerResyncMs ?? config.triggerResyncMs ?? 10_000 });
   const app = buildApp({
     db,
@@ -56,6 +56,7 @@ export async function startApiServer(opts: {
     ...(config.tls && { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }),
   });
   await app.listen({ host: config.host, port: config.port });
+  triggers.start();
   triggerStatus.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -69,6 +70,7 @@ export async function startApiServer(opts: {
       app.server.closeAllConnections?.();
       await app.close();
       await triggerStatus.stop();
+      await triggers.stop();
       await items.close();
       await db.end();
     },

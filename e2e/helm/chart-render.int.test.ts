@@ -349,7 +349,7 @@ describe('API server', () => {
       [['rpajobs'], ['get', 'list', 'watch', 'create', 'delete', 'patch']],
       [['rpaworkflows'], ['get', 'list', 'patch']],
       [['robotpools'], ['get', 'list']],
-      [['rpatriggers'], ['get', 'list']],
+      [['rpatriggers'], ['get', 'list', 'watch']],
       [['rpatriggers/status'], ['patch']],
       [['secrets'], ['get']],
     ]);

@@ -69,7 +69,12 @@ export async function inParallel<T>(items: readonly T[], limit: number, fn: (ite
 }
 
 /** Write requests the API server served per resource (from its /metrics), e.g. {"rpajobs PATCH status": 1000}. */
-export async function apiserverWrites(kc: KubeConfig, resources: string[]): Promise<Record<string, number>> {
+export function apiserverWrites(kc: KubeConfig, resources: string[]): Promise<Record<string, number>> {
+  return apiserverRequests(kc, resources, ['POST', 'PATCH', 'PUT', 'DELETE']);
+}
+
+/** Requests of these verbs (GET, LIST, WATCH, POST, ...) the API server served per resource, from its /metrics. */
+export async function apiserverRequests(kc: KubeConfig, resources: string[], verbs: string[]): Promise<Record<string, number>> {
   const { request } = await import('node:https');
   const cluster = kc.getCurrentCluster()!;
   const opts: import('node:https').RequestOptions = { method: 'GET', headers: { Accept: 'text/plain' } };
@@ -87,7 +92,7 @@ export async function apiserverWrites(kc: KubeConfig, resources: string[]): Prom
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!resources.includes(labels.resource ?? '') || !['POST', 'PATCH', 'PUT', 'DELETE'].includes(labels.verb ?? '')) continue;
+    if (!resources.includes(labels.resource ?? '') || !verbs.includes(labels.verb ?? '')) continue;
     const key = `${labels.resource} ${labels.verb}${labels.subresource ? ' ' + labels.subresource : ''}`;
     counts[key] = (counts[key] ?? 0) + Number(line.split(' ').pop());
   }

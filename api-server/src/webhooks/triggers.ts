@@ -1,7 +1,14 @@
-// The API server's reads of RpaTriggers and their Secrets (with its own ServiceAccount), cached briefly
-// so a burst of deliveries costs one read; and the status writes of triggers. The key bytes stay in this
+// The API server's reads of RpaTriggers and their Secrets (with its own ServiceAccount); and the status
+// writes of triggers. The hook endpoint takes unauthenticated requests, so a trigger is looked up in an
+// informer's cache (list + watch of every RpaTrigger): a request naming a trigger that does not exist
+// costs no Kubernetes API call. Only a miss may be read once more (a trigger created a moment ago whose
+// watch event is on its way), and such reads are rate-limited, so a flood of made-up names cannot turn
+// into a flood of GETs. Secrets are read per trigger, cached briefly. The key bytes stay in this
 // process's memory: never logged, never written anywhere.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../../../api/log.js';
+import { TokenBucket } from '../../../operator/src/runtime/backoff.js';
+import { Informer } from '../../../operator/src/runtime/informer.js';
 import { ApiRequestError, JsonApi, MERGE_PATCH } from '../../../operator/src/runtime/json-api.js';
 import { GROUP, VERSION } from '../../../api/v1alpha1/common.js';
 import { RpaTriggerSpec, type RpaTriggerStatus } from '../../../api/v1alpha1/rpatrigger.js';
@@ -37,24 +44,54 @@ const notFoundAsNull = <T>(err: unknown): T | null => {
   throw err;
 };
 
+/** Reads of triggers the informer does not have, per second (and at once): enough for triggers just created. */
+export const MISS_READS = { ratePerSecond: 5, burst: 10 };
+
 export class TriggerSource {
   private readonly api: JsonApi;
+  private readonly informer: Informer<RawTrigger & KubernetesObject> | undefined;
+  private readonly missReads = new TokenBucket(MISS_READS);
   private readonly triggers: TtlCache<Promise<TriggerObject | null>>;
   private readonly secrets: TtlCache<Promise<SecretKey>>;
 
-  constructor(kc: KubeConfig, opts: { ttlMs?: number } = {}) {
+  /** Without a logger there is no informer: every lookup reads through the TTL cache (tests of one piece). */
+  constructor(kc: KubeConfig, opts: { ttlMs?: number; logger?: Logger } = {}) {
     this.api = new JsonApi(kc);
     this.triggers = new TtlCache(opts.ttlMs ?? 5000, 10_000);
     this.secrets = new TtlCache(opts.ttlMs ?? 5000, 10_000);
+    if (opts.logger)
+      this.informer = new Informer<RawTrigger & KubernetesObject>(kc, {
+        name: 'rpatriggers',
+        path: triggersPath(),
+        list: () => this.api.request<KubernetesListObject<RawTrigger & KubernetesObject>>('GET', triggersPath()),
+        resyncMs: 0,
+        logger: opts.logger,
+      });
+  }
+
+  /** Starts the informer (lookups read through the TTL cache until it has listed). */
+  start(): void {
+    void this.informer?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.informer?.stop();
   }
 
   /**
-   * The RpaTrigger, or null when there is none; a read (or its absence) is reused for the cache's TTL
-   * unless `fresh` asks for a new one.
+   * The RpaTrigger, or null when there is none. From the informer once it has listed; a name it does not
+   * have is read once more only while the miss budget lasts (MISS_READS), else null. Before that, a read
+   * (or its absence) is reused for the cache's TTL unless `fresh` asks for a new one.
    */
   getTrigger(namespace: string, name: string, opts: { fresh?: boolean } = {}): Promise<TriggerObject | null> {
-    if (opts.fresh) this.triggers.delete(`${namespace}/${name}`);
-    return this.cached(this.triggers, `${namespace}/${name}`, () =>
+    const key = `${namespace}/${name}`;
+    if (this.informer?.synced) {
+      const raw = this.informer.get(name, namespace);
+      if (raw) return Promise.resolve(parsed(raw));
+      if (this.triggers.get(key) === undefined && !this.missReads.tryTake(Date.now())) return Promise.resolve(null);
+    }
+    if (opts.fresh) this.triggers.delete(key);
+    return this.cached(this.triggers, key, () =>
       this.api
         .request<RawTrigger>('GET', `${triggersPath(namespace)}/${encodeURIComponent(name)}`)
         .then(parsed, (err: unknown) => notFoundAsNull<TriggerObject>(err)),
@@ -82,8 +119,8 @@ export class TriggerSource {
 
   /** Every RpaTrigger of the cluster (spec parsed; one that does not parse is left out). */
   async listTriggers(): Promise<TriggerObject[]> {
-    const list = await this.api.request<{ items: RawTrigger[] }>('GET', triggersPath());
-    return list.items.map(parsed).filter((t): t is TriggerObject => t !== null);
+    const items = this.informer?.synced ? this.informer.list() : (await this.api.request<{ items: RawTrigger[] }>('GET', triggersPath())).items;
+    return items.map(parsed).filter((t): t is TriggerObject => t !== null);
   }
 
   /** Merges `status` into the trigger's status subresource. */

@@ -3,6 +3,7 @@
 // as the README tells senders to sign them.
 import { randomUUID } from 'node:crypto';
 import { kubeRequest } from '../../../e2e/api/client.js';
+import { apiserverRequests } from '../../../e2e/operator/bench-env.js';
 import { waitFor } from '../../../e2e/harness/kube.js';
 import { upsertQueue } from '../../../api/queue/items/queues.js';
 import { listItems } from '../../../api/queue/items/store.js';
@@ -201,6 +202,26 @@ describe('RpaTrigger webhooks', () => {
     const res = await fetch(`${env.server.url}/hooks/v1/namespaces/${ns}/triggers/pay-hook`, { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1, 0x20), headers: { 'Content-Type': 'application/json' } });
     expect([res.status, ((await res.json()) as { reason: string }).reason]).toEqual([413, 'PayloadTooLarge']);
     expect(await jobsOfDelivery('X')).toEqual([]);
+  });
+
+  it('a flood of requests naming made-up triggers costs the Kubernetes API next to no reads (the informer answers)', async () => {
+    const triggerGets = async () => (await apiserverRequests(env.kc, ['rpatriggers'], ['GET']))['rpatriggers GET'] ?? 0;
+    // The informer has listed once a request for a known trigger is answered without a GET.
+    await waitFor('the trigger informer synced', async () => {
+      const before = await triggerGets();
+      await send('nobody-knows', { x: 1 });
+      await send('inbox-hook', { reference: `sync-${randomUUID()}` });
+      return (await triggerGets()) - before <= 1 ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    const before = await triggerGets();
+    const names = Array.from({ length: 200 }, () => `made-up-${randomUUID().slice(0, 8)}`);
+    const answers = await Promise.all(names.map((n) => send(n, { x: 1 })));
+    expect(new Set(answers.map((a) => `${a.status} ${a.body.reason}`))).toEqual(new Set(['401 SignatureMismatch']));
+    // Before the informer every made-up name was one GET (200); now only the miss budget's burst and refill.
+    expect((await triggerGets()) - before).toBeLessThanOrEqual(20);
+    // A trigger created a moment ago is still found (its watch event, or one budgeted read).
+    await create('rpatriggers', 'RpaTrigger', 'just-made', { secretRef: { name: 'hook-key', key: 'hmac' }, queue: { name: 'inbox' } });
+    expect((await send('just-made', { reference: `new-${randomUUID()}` })).status).toBe(200);
   });
 
   it('reports a trigger whose Secret is missing as Ready=False, and Ready once the Secret exists', async () => {

@@ -27,12 +27,24 @@ export class TokenBucket {
   }
 
   reserve(now: number): number {
+    this.refill(now);
+    this.tokens -= 1;
+    if (this.tokens >= 0) return 0;
+    return Math.ceil((-this.tokens / this.opts.ratePerSecond) * 1000);
+  }
+
+  /** Takes a token if one is there now; false (and nothing owed) when the bucket is empty. */
+  tryTake(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private refill(now: number): void {
     if (this.last !== undefined) {
       this.tokens = Math.min(this.opts.burst, this.tokens + ((now - this.last) / 1000) * this.opts.ratePerSecond);
     }
     this.last = now;
-    this.tokens -= 1;
-    if (this.tokens >= 0) return 0;
-    return Math.ceil((-this.tokens / this.opts.ratePerSecond) * 1000);
   }
 }

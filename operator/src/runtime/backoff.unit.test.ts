@@ -2,6 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import { TokenBucket } from './backoff.js';
 
 describe('TokenBucket', () => {
+  it('tryTake passes the burst, then refuses without running into debt, and refills at the rate', () => {
+    const b = new TokenBucket({ ratePerSecond: 5, burst: 2 });
+    expect([b.tryTake(0), b.tryTake(0), b.tryTake(0), b.tryTake(0)]).toEqual([true, true, false, false]);
+    expect(b.tryTake(100)).toBe(false); // half a token
+    expect(b.tryTake(200)).toBe(true); // one token back, not owed for the refusals
+    expect(b.tryTake(200)).toBe(false);
+    expect([b.tryTake(10_000), b.tryTake(10_000), b.tryTake(10_000)]).toEqual([true, true, false]); // capped at the burst
+  });
+
   it('lets the burst through at once, then paces at the rate', () => {
     const b = new TokenBucket({ ratePerSecond: 10, burst: 3 });
     expect([b.reserve(0), b.reserve(0), b.reserve(0)]).toEqual([0, 0, 0]);
