@@ -68,7 +68,8 @@ const KUBE_REASONS: Record<number, string> = {
 function errorReply(err: unknown): { status: number; body: { reason: string; message: string } } {
   if (err instanceof HookRefusal) return { status: err.status, body: { reason: err.reason, message: err.message } };
   if (err instanceof HttpError) return { status: err.status, body: { reason: err.reason, message: err.message } };
-  if (err instanceof AuthError) return { status: err.status, body: { reason: err.status === 401 ? 'Unauthorized' : 'Forbidden', message: err.message } };
+  if (err instanceof AuthError)
+    return { status: err.status, body: { reason: { 401: 'Unauthorized', 403: 'Forbidden', 429: 'TooManyRequests' }[err.status], message: err.message } };
   if (err instanceof ApiRequestError && KUBE_REASONS[err.code]) {
     // The Kubernetes API server's own answer about the RpaJob (its validation, a name taken, ...).
     const body = err.body as { message?: string } | undefined;

@@ -21,7 +21,7 @@ export interface ReviewApi {
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   constructor(
-    readonly status: 401 | 403,
+    readonly status: 401 | 403 | 429,
     message: string,
   ) {
     super(message);
@@ -76,19 +76,57 @@ export interface AuthorizerOptions {
   reviews: ReviewApi;
   /** How long a TokenReview or SubjectAccessReview answer is reused. Default 10 s. */
   ttlMs?: number;
+  /** TokenReviews of tokens not in the cache at once, and how many more may wait (then 429). Default 16 and 256. */
+  reviewsInFlight?: number;
+  reviewsWaiting?: number;
   now?: () => number;
+}
+
+/**
+ * At most `inFlight` calls at once, `waiting` more queued; a call beyond that is refused at once. Keeps a
+ * flood of made-up tokens from turning into a flood of TokenReviews on the Kubernetes API server.
+ */
+export class CallLimiter {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(
+    private readonly inFlight: number,
+    private readonly waiting: number,
+  ) {}
+
+  /** `call`'s result; rejects with `refused()` without calling when the queue is full. */
+  async run<T>(call: () => Promise<T>, refused: () => Error): Promise<T> {
+    if (this.running >= this.inFlight) {
+      if (this.queue.length >= this.waiting) throw refused();
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    } else this.running++;
+    try {
+      return await call();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 export class Authorizer {
   private readonly users: TtlCache<Promise<UserInfo>>;
+  // Tokens the Kubernetes API server rejected, apart from the accepted ones: a flood of bad tokens cannot
+  // push a signed-in user's token out of `users`.
+  private readonly rejected: TtlCache<AuthError>;
   private readonly decisions: TtlCache<Promise<{ allowed: boolean; reason?: string }>>;
   private readonly reviews: ReviewApi;
+  private readonly tokenReviews: CallLimiter;
 
   constructor(opts: AuthorizerOptions) {
     const ttl = opts.ttlMs ?? 10_000;
     this.reviews = opts.reviews;
     this.users = new TtlCache(ttl, 10_000, opts.now);
+    this.rejected = new TtlCache(ttl, 10_000, opts.now);
     this.decisions = new TtlCache(ttl, 50_000, opts.now);
+    this.tokenReviews = new CallLimiter(opts.reviewsInFlight ?? 16, opts.reviewsWaiting ?? 256);
   }
 
   /** The user of `authorization` (an HTTP Authorization header); throws AuthError 401 when there is none. */
@@ -96,16 +134,24 @@ export class Authorizer {
     const token = bearerToken(authorization);
     if (token === undefined) return Promise.reject(new AuthError(401, 'a bearer token is required (Authorization: Bearer <token>)'));
     const key = tokenKey(token);
+    const rejected = this.rejected.get(key);
+    if (rejected !== undefined) return Promise.reject(rejected);
     let user = this.users.get(key);
     if (user === undefined) {
-      user = this.reviews.tokenReview(token).then((r) => {
+      const review = this.tokenReviews.run(
+        () => this.reviews.tokenReview(token),
+        () => new AuthError(429, 'too many sign-ins being checked at once: try again'),
+      );
+      user = review.then((r) => {
         if (!r.authenticated || r.user === undefined) throw new AuthError(401, 'the token was not accepted by the Kubernetes API server');
         return r.user;
       });
       this.users.set(key, user);
-      // A failed review call (the API server away) is not remembered; a rejected token is, for the TTL.
+      // Only an accepted token stays in `users`; a rejected one is remembered apart, for the TTL; a failed
+      // or refused review call (the API server away, too many at once) is not remembered.
       user.catch((err: unknown) => {
-        if (!(err instanceof AuthError)) this.forget(this.users, key, user!);
+        this.forget(this.users, key, user!);
+        if (err instanceof AuthError && err.status === 401) this.rejected.set(key, err);
       });
     }
     return user;
