@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { upsertQueue } from '../../api/queue/items/queues.js';
+import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +122,37 @@ describe('kubectl aether', () => {
     const noItem = await kubectlAether('viewer', ['queue', 'log', 'invoices', '999999']);
     expect(noItem.code).toBe(1);
     expect(noItem.stderr).toMatch(/HTTP 404/);
+  });
+
+  it("queue screenshot/artifacts save an item run's files; queue retry and delete act on the item (refused for a viewer)", async () => {
+    const list = await kubectlAether('viewer', ['queue', 'items', 'invoices', '--status', 'New']);
+    const id = list.stdout.split('\n')[1]!.split(/\s+/)[0]!;
+    // What a robot leaves of a failed item run: a screenshot and an artifact under the run's uid, the item Failed.
+    const runUid = itemArtifactsUid({ id, runSeq: 0 });
+    const receipt = Buffer.from('paid 12.00\n');
+    await env.db.query(`insert into aether.screenshots (run_uid, step_id, image, queue_item) values ($1, 'pay', '\\x89504e47', $2)`, [runUid, id]);
+    await env.db.query(
+      `insert into aether.artifacts (run_uid, namespace, name, step_path, content_type, size, sha256, content, queue_item)
+       values ($1, $2, 'receipt.txt', 'pay', 'text/plain', $3, $4, $5, $6)`,
+      [runUid, env.nsA, receipt.length, createHash('sha256').update(receipt).digest('hex'), receipt, id],
+    );
+    await env.db.query(`update aether.queue_items set status = 'Failed', error = '{"kind":"application","message":"no #pay"}' where id = $1`, [id]);
+
+    const shot = await kubectlAether('viewer', ['queue', 'screenshot', 'invoices', id]);
+    expect([shot.code, shot.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(work, `invoices-${id}.png`))).toEqual(Buffer.from('89504e47', 'hex'));
+    const listed = await kubectlAether('viewer', ['queue', 'artifacts', 'invoices', id]);
+    expect(listed.stdout).toMatch(/^receipt\.txt\s+11\s+text\/plain\s+pay\s/m);
+    const got = await kubectlAether('viewer', ['queue', 'artifacts', 'invoices', id, 'receipt.txt', '-o', 'files']);
+    expect(got.code).toBe(0);
+    expect(readFileSync(join(work, 'files', 'receipt.txt'))).toEqual(receipt);
+
+    const refused = await kubectlAether('viewer', ['queue', 'retry', 'invoices', id]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/HTTP 403: .*may not update rpaqueues\/items/)]);
+    expect((await kubectlAether('editor', ['queue', 'retry', 'invoices', id])).stdout).toBe(`item ${id} New\n`);
+    expect((await kubectlAether('editor', ['queue', 'delete', 'invoices', id])).stdout).toBe(`item ${id} Deleted\n`);
+    const noId = await kubectlAether('viewer', ['queue', 'screenshot', 'invoices']);
+    expect([noId.code, noId.stderr]).toEqual([2, expect.stringContaining('queue screenshot needs a queue name and an item id')]);
   });
 
   it('robots lists the live robots; an unknown dead letter is an error with exit code 1', async () => {

@@ -32,6 +32,10 @@ Commands:
   queue add <queue> -f items.jsonl   add work items (one JSON object a line: reference, data, priority, ...)
   queue items <queue> [--status s]   a queue's items (oldest first)
   queue log <queue> <id>             the step log of a work item's run
+  queue screenshot <queue> <id> [-o file]      the failed step's screenshot (default <queue>-<id>.png)
+  queue artifacts <queue> <id> [name] [-o dir] list an item's artifacts, or download one
+  queue retry <queue> <id>           a Failed or Abandoned item is New again
+  queue delete <queue> <id>          delete an item (its reference is free again)
   ui [--port p]                 the web console on 127.0.0.1, signed in as your kubeconfig user
 
 Flags:
@@ -80,6 +84,40 @@ function failIf(res: { response: Response; error?: unknown }, what: string): voi
   throw new Error(`${what}: HTTP ${res.response.status}${e?.message ? `: ${e.message}` : ''}`);
 }
 
+type Fetched = { response: Response; error?: unknown; data?: unknown };
+
+/** Writes a screenshot fetched as bytes to `file` (relative to the working directory). */
+function saveScreenshot(io: PluginIo, r: Fetched, what: string, file: string): void {
+  failIf(r, `reading the screenshot of ${what}`);
+  const path = join(io.cwd, file);
+  writeFileSync(path, Buffer.from(r.data as ArrayBuffer));
+  io.stdout.write(`${path}\n`);
+}
+
+interface ArtifactRow {
+  name: string;
+  size: number;
+  contentType: string;
+  stepPath: string;
+  sha256: string;
+}
+
+/** Prints an artifact list as a table. */
+function printArtifacts(io: PluginIo, r: Fetched, what: string): void {
+  failIf(r, `listing the artifacts of ${what}`);
+  const items = (r.data as { items: ArtifactRow[] }).items;
+  io.stdout.write(table(['NAME', 'SIZE', 'TYPE', 'STEP', 'SHA256'], items.map((a) => [a.name, String(a.size), a.contentType, a.stepPath, a.sha256.slice(0, 12)])));
+}
+
+/** Writes a downloaded artifact as `<dir>/<name>`. */
+function saveArtifact(io: PluginIo, r: Fetched, what: string, artifact: string, output: string | undefined): void {
+  failIf(r, `downloading ${artifact} of ${what}`);
+  const dir = join(io.cwd, output ?? '.');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, artifact), Buffer.from(r.data as ArrayBuffer));
+  io.stdout.write(`${join(dir, artifact)}\n`);
+}
+
 const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promise<void>> = {
   /** Serves the web console on 127.0.0.1 until interrupted (see ui-proxy.ts). */
   async ui({ server, token, namespace, io, port }) {
@@ -114,29 +152,20 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
   async screenshot({ api, namespace, io, output }, [name]) {
     if (!name) throw new UsageError('screenshot needs a job name');
     const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/screenshot', { params: { path: { namespace, name } }, parseAs: 'arrayBuffer' });
-    failIf(r, `reading the screenshot of ${name}`);
-    const file = join(io.cwd, output ?? `${name}.png`);
-    writeFileSync(file, Buffer.from(r.data as ArrayBuffer));
-    io.stdout.write(`${file}\n`);
+    saveScreenshot(io, r, name, output ?? `${name}.png`);
   },
 
   async artifacts({ api, namespace, io, output }, [name, artifact]) {
     if (!name) throw new UsageError('artifacts needs a job name');
     if (artifact === undefined) {
-      const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts', { params: { path: { namespace, name } } });
-      failIf(r, `listing the artifacts of ${name}`);
-      io.stdout.write(table(['NAME', 'SIZE', 'TYPE', 'STEP', 'SHA256'], r.data!.items.map((a) => [a.name, String(a.size), a.contentType, a.stepPath, a.sha256.slice(0, 12)])));
+      printArtifacts(io, await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts', { params: { path: { namespace, name } } }), name);
       return;
     }
     const r = await api.GET('/api/v1/namespaces/{namespace}/jobs/{name}/artifacts/{artifact}', {
       params: { path: { namespace, name, artifact } },
       parseAs: 'arrayBuffer',
     });
-    failIf(r, `downloading ${artifact} of ${name}`);
-    const dir = join(io.cwd, output ?? '.');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, artifact), Buffer.from(r.data as ArrayBuffer));
-    io.stdout.write(`${join(dir, artifact)}\n`);
+    saveArtifact(io, r, name, artifact, output);
   },
 
   async dlq({ api, namespace, io }, [sub, uid], flags) {
@@ -156,8 +185,10 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
     } else throw new UsageError('dlq needs list or replay');
   },
 
-  async queue({ api, namespace, io }, [sub, queue, id], flags) {
-    if (!queue) throw new UsageError('queue needs add, items or log and a queue name');
+  async queue({ api, namespace, io, output }, [sub, queue, id, artifact], flags) {
+    if (!queue) throw new UsageError('queue needs add, items, log, screenshot, artifacts, retry or delete and a queue name');
+    const item = `item ${id} of ${queue}`;
+    if (['log', 'screenshot', 'artifacts', 'retry', 'delete'].includes(sub ?? '') && !id) throw new UsageError(`queue ${sub} needs a queue name and an item id`);
     const path = { namespace, queue };
     if (sub === 'add') {
       if (flags.file === undefined) throw new UsageError('queue add needs -f <items.jsonl>');
@@ -181,14 +212,33 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
       }
       io.stdout.write(table(['ID', 'REFERENCE', 'STATUS', 'RETRIES', 'ROBOT', 'AGE', 'ERROR'], rows));
     } else if (sub === 'log') {
-      if (!id) throw new UsageError('queue log needs a queue name and an item id');
-      const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { ...path, id } } });
+      const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/log', { params: { path: { ...path, id: id! } } });
       failIf(r, `reading the log of item ${id} of ${queue}`);
       const { item, steps } = r.data!;
       io.stdout.write(`item ${item.id}  ${item.status}  retries ${item.retries}${item.robot ? `  robot ${item.robot}` : ''}\n`);
       for (const s of steps) io.stdout.write(`${stepLine(s)}\n`);
       if (item.error) io.stdout.write(`error: ${JSON.stringify(item.error)}\n`);
-    } else throw new UsageError('queue needs add, items or log');
+    } else if (sub === 'screenshot') {
+      const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/screenshot', { params: { path: { ...path, id: id! } }, parseAs: 'arrayBuffer' });
+      saveScreenshot(io, r, item, output ?? `${queue}-${id}.png`);
+    } else if (sub === 'artifacts') {
+      if (artifact === undefined) {
+        printArtifacts(io, await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts', { params: { path: { ...path, id: id! } } }), item);
+        return;
+      }
+      const r = await api.GET('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/artifacts/{artifact}', {
+        params: { path: { ...path, id: id!, artifact } },
+        parseAs: 'arrayBuffer',
+      });
+      saveArtifact(io, r, item, artifact, output);
+    } else if (sub === 'retry' || sub === 'delete') {
+      const r =
+        sub === 'retry'
+          ? await api.POST('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}/retry', { params: { path: { ...path, id: id! } } })
+          : await api.DELETE('/api/v1/namespaces/{namespace}/queues/{queue}/items/{id}', { params: { path: { ...path, id: id! } } });
+      failIf(r, `${sub === 'retry' ? 'retrying' : 'deleting'} ${item}`);
+      io.stdout.write(`item ${r.data!.id} ${r.data!.status}\n`);
+    } else throw new UsageError('queue needs add, items, log, screenshot, artifacts, retry or delete');
   },
 
   async robots({ api, namespace, io }, _args, flags) {
