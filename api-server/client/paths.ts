@@ -755,10 +755,12 @@ export interface components {
             jobsHeld: number;
             pod: string | null;
             pool: string;
+            restarts: number;
             /** Format: date-time */
             startedAt: string;
             /** @enum {string} */
             state: "alive" | "draining" | "dead";
+            version: string | null;
         };
         RobotList: {
             items: components["schemas"]["Robot"][];

@@ -142,6 +142,10 @@ export const Robot = z
     heartbeatAt: timestamp,
     startedAt: timestamp,
     jobsHeld: z.int(),
+    /** The robot's version: its image tag (AETHER_ROBOT_VERSION), else its package version; null if unknown. */
+    version: z.string().nullable(),
+    /** How often the robot's pod restarted its container before this robot (earlier robots of the same pod). */
+    restarts: z.int(),
     /** The RpaJobs this robot runs now. */
     currentJobs: z.array(z.object({ uid, name: z.string() })),
   })

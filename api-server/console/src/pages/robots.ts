@@ -15,11 +15,11 @@ export function RobotsPage() {
     h(
       'table',
       null,
-      thead(['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Started', 'Current jobs']),
+      thead(['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Version', 'Restarts', 'Started', 'Current jobs']),
       h(
         'tbody',
         null,
-        emptyRow(list.data.items.length, 7, 'No robots'),
+        emptyRow(list.data.items.length, 9, 'No robots'),
         ...list.data.items.map((r) =>
           h(
             'tr',
@@ -28,7 +28,9 @@ export function RobotsPage() {
             h('td', null, r.pool),
             h('td', null, r.pod ?? '—'),
             h('td', null, h(Badge, { state: r.state })),
-            h('td', { title: fmtTime(r.heartbeatAt) }, ago(r.heartbeatAt)),
+            h('td', { title: fmtTime(r.heartbeatAt), 'data-col': 'heartbeat' }, ago(r.heartbeatAt)),
+            h('td', { class: 'mono', 'data-col': 'version' }, r.version ?? '—'),
+            h('td', { 'data-col': 'restarts' }, String(r.restarts)),
             h('td', null, fmtTime(r.startedAt)),
             h('td', null, r.currentJobs.length ? r.currentJobs.map((j, i) => [i ? ', ' : '', h('a', { href: `#/jobs/${enc(j.name)}?uid=${j.uid}` }, j.name)]) : '—'),
           ),
