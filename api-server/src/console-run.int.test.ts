@@ -1,0 +1,250 @@
+// The web console on a real run: the operator (in this process: informers, the queue producer, the
+// sweeper, the RpaWorkflow reconciler with its healing suggestions), real robot processes
+// (robot-image/src/main.ts), a local test site, the API server with the real kube-apiserver and
+// PostgreSQL, and the console in real Chromium. One RpaJob records its step targets; the next runs on a
+// changed page (its save button's selector broken, so the step heals) and its robot is SIGKILLed in the
+// middle of a slow step, so another robot takes the run over; the killed robot's pod then restarts. The
+// console must show all of it: the take-over and the healing event on the job page, the suggestion with
+// its diff (applied through the UI, checked on the kube API), both robots with version and restarts, the
+// outcomes on the overview, and a running job's step within 1 s of its checkpoint.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { Browser, Page } from 'playwright-core';
+import { kubeRequest } from '../../e2e/api/client.js';
+import { kubeconfigPath } from '../../e2e/harness/testenv.js';
+import { waitFor } from '../../e2e/harness/wait.js';
+import type { Operator } from '../../operator/src/operator.js';
+import { createObject, startTestOperator, waitForObject, type AnyObject, type TestEnv } from '../../operator/src/testing/operator-env.js';
+import { startRobot, tail, type RobotProcess } from '../../robot-image/src/agent/testing/robot-process.js';
+import { launchChromium, signIn } from '../testing/browser.js';
+import { setUpApiServerEnv, type ApiServerTestEnv } from '../testing/env.js';
+
+const POOL = 'console-run';
+const WF = 'customer-entry';
+const LONG = 300_000;
+const VERSION_A = 'robot-a-1.2.3';
+
+// Version 1 of the page; version 2 renames the save button's id and class (its text stays): the step
+// that clicks '#save-btn' heals from the descriptor recorded on version 1.
+const V1 = `<!doctype html><html><head><title>Customers</title></head><body>
+<h1>New customer</h1>
+<form id="customer-form">
+  <label for="cust-name">Full name</label> <input id="cust-name" name="fullName">
+  <button id="save-btn" class="btn btn-primary" type="submit">Save customer</button>
+</form>
+<p data-testid="result"></p>
+<script>
+document.querySelector('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  document.querySelector('[data-testid=result]').textContent = 'Saved ' + new FormData(e.target).get('fullName');
+});
+</script></body></html>`;
+const V2 = V1.replace('<button id="save-btn" class="btn btn-primary"', '<div class="toolbar"><button type="button">Cancel</button></div><button id="btn_9911" class="css-j1k2l3"');
+
+const WORKFLOW = {
+  params: [{ name: 'url', type: 'string', required: true }],
+  timeouts: { stepSeconds: 15 },
+  steps: [
+    { id: 'open', action: 'goto', url: '{{ params.url }}/customers/new' },
+    { id: 'typeName', action: 'fill', target: { css: '#cust-name' }, value: 'Ada Lovelace' },
+    { id: 'pause', action: 'waitFor', seconds: 6 },
+    { id: 'save', action: 'click', target: { css: '#save-btn' } },
+    { id: 'result', action: 'extractText', target: { testId: 'result' } },
+  ],
+};
+
+let env: ApiServerTestEnv;
+let opEnv: TestEnv;
+let operator: Operator;
+let site: Server;
+let siteUrl: string;
+let page = V1;
+let browser: Browser;
+let editor: Page;
+const robots: RobotProcess[] = [];
+let recordUid: string;
+let crashUid: string;
+
+const finished = (o: AnyObject) => ['Succeeded', 'Failed', 'Cancelled'].includes(o.status?.phase);
+
+async function robot(pod: string, version?: string): Promise<RobotProcess> {
+  const r = await startRobot({
+    databaseUrl: env.databaseUrl,
+    pool: POOL,
+    namespace: env.nsA,
+    pod,
+    kubeconfig: kubeconfigPath(),
+    allow: [new URL(siteUrl).host],
+    ...(version !== undefined && { env: { AETHER_ROBOT_VERSION: version } }),
+  });
+  robots.push(r);
+  return r;
+}
+
+async function submit(name: string): Promise<string> {
+  const job = await createObject(opEnv, 'RpaJob', name, { workflowRef: { name: WF }, pool: POOL, maxAttempts: 1, params: { url: siteUrl } });
+  return job.metadata.uid;
+}
+
+async function succeeded(name: string): Promise<AnyObject> {
+  const job = await waitForObject(opEnv, 'RpaJob', name, 'finished', finished, 150_000);
+  if (job.status!.phase !== 'Succeeded') throw new Error(`job ${name} ${job.status!.phase}: ${JSON.stringify(job.status!.error)}\n${robots.map((r) => tail(r)).join('\n')}`);
+  return job;
+}
+
+beforeAll(async () => {
+  site = createServer((req, res) => {
+    res.writeHead(req.url === '/customers/new' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(req.url === '/customers/new' ? page : '');
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  env = await setUpApiServerEnv('consolerun');
+  opEnv = { kc: env.kc, namespace: env.nsA, databaseUrl: env.databaseUrl, db: env.db, custom: env.kc.makeApiClient(CustomObjectsApi), core: env.kc.makeApiClient(CoreV1Api) };
+  await createObject(opEnv, 'RpaWorkflow', WF, WORKFLOW);
+  operator = await startTestOperator(opEnv);
+  browser = await launchChromium();
+  editor = await signIn(browser, env.server.url, env.tokens.editor, env.nsA);
+}, LONG);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(robots.map((r) => r.stop()));
+  await operator?.stop();
+  await env?.stop();
+  await new Promise((r) => site?.close(r));
+}, LONG);
+
+describe('the console on a real run with a crash and a healing event', () => {
+  it(
+    'runs a job on version 1, then one on version 2 that heals while its robot is SIGKILLed and another takes it over',
+    async () => {
+      const a = await robot('robot-a', VERSION_A);
+      recordUid = await submit('record');
+      await succeeded('record');
+
+      page = V2;
+      crashUid = await submit('heal-crash');
+      await waitFor('robot-a to start heal-crash', async () => a.startedAttempt(crashUid) || undefined, { timeoutMs: 120_000 });
+      // Robot b joins once a holds the run, so only a take-over gives it the run.
+      await robot('robot-b');
+      await waitFor('robot-a inside the slow step', async () => (a.stepsStarted(crashUid).at(-1) === 'pause' ? true : undefined), { timeoutMs: 120_000 });
+      await a.kill();
+      // The pod restarts its container: a new robot process with the same pod name.
+      await robot('robot-a', VERSION_A);
+      const job = await succeeded('heal-crash');
+      expect(job.status!.outputs).toMatchObject({ result: 'Saved Ada Lovelace' });
+      const run = await env.db.query(`select crash_count, attempts from aether.runs where uid = $1`, [crashUid]);
+      expect(run.rows[0]).toEqual({ crash_count: 1, attempts: 2 });
+      await waitForObject(opEnv, 'RpaWorkflow', WF, 'a suggestion for step save', (o) => (o.status?.healingSuggestions ?? []).some((s: { stepId: string }) => s.stepId === 'save'), 60_000);
+    },
+    LONG,
+  );
+
+  it("shows the job's step timeline with the take-over marked and the healing event", async () => {
+    await editor.goto(`${env.server.url}/ui/#/jobs/heal-crash`);
+    await editor.getByRole('heading', { name: 'Step timeline' }).waitFor();
+    await editor.locator('tr[data-step="result"]').waitFor();
+    const rows = await editor.locator('table.timeline tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.getAttribute('data-step'), tr.querySelector('.badge')?.textContent, tr.classList.contains('takeover')]),
+    );
+    // Robot a checkpointed open and typeName; robot b ran pause (again: a died inside it), save and result.
+    expect(rows).toEqual([
+      ['open', 'succeeded', false],
+      ['typeName', 'succeeded', false],
+      ['pause', 'succeeded', true],
+      ['save', 'succeeded', false],
+      ['result', 'succeeded', false],
+    ]);
+    expect(await editor.locator('ul.takeovers li').allTextContents()).toEqual([expect.stringContaining('(pod robot-a)')]);
+    const healing = editor.locator('section[aria-labelledby="s-healing-events"] tbody tr');
+    expect(await healing.count()).toBe(1);
+    expect(await healing.locator('th').textContent()).toBe('save');
+    expect(await healing.locator('td').nth(1).textContent()).toBe('healed');
+  });
+
+  it('shows both robots of pod robot-a (the killed one dead, its restart alive) and robot-b, with versions and restarts', async () => {
+    const ids = await env.db.query<{ id: string; pod: string; state: string }>(`select id, pod, state from aether.robots where namespace = $1 order by started_at`, [env.nsA]);
+    expect(ids.rows.map((r) => r.pod)).toEqual(['robot-a', 'robot-b', 'robot-a']);
+    await editor.goto(`${env.server.url}/ui/#/robots`);
+    const cells = async (id: string) => {
+      const tr = editor.locator(`tr[data-robot="${id}"]`);
+      await tr.waitFor();
+      return [await tr.locator('.badge').textContent(), await tr.locator('td[data-col="version"]').textContent(), await tr.locator('td[data-col="restarts"]').textContent()];
+    };
+    const [killed, b, restarted] = ids.rows.map((r) => r.id) as [string, string, string];
+    expect(await cells(killed)).toEqual(['dead', VERSION_A, '0']);
+    expect(await cells(restarted)).toEqual(['alive', VERSION_A, '1']);
+    const pkg = (await import('../../api/version.js')).packageVersion();
+    expect(await cells(b)).toEqual(['alive', pkg, '0']);
+    expect(await editor.locator('tbody tr').count()).toBe(3);
+    expect(await editor.locator(`tr[data-robot="${b}"] td[data-col="heartbeat"]`).textContent()).toMatch(/ ago$/);
+  });
+
+  it('shows the suggestion with its diff and applies it through the UI: the RpaWorkflow changes on the kube API', async () => {
+    await editor.goto(`${env.server.url}/ui/#/workflows/${WF}`);
+    const s = editor.locator('li[data-suggestion="save"]');
+    await s.waitFor();
+    expect(await s.locator('pre.del').textContent()).toContain('"css": "#save-btn"');
+    const after = await s.locator('pre.add').textContent();
+    expect(after).not.toContain('#save-btn');
+    await s.getByRole('button', { name: 'Apply suggestion' }).click();
+    await editor.getByText('Apply suggestion: done').waitFor();
+    const wf = await kubeRequest<{ metadata: { generation: number }; spec: { steps: Array<{ id: string; target?: unknown }> } }>(
+      env.kc,
+      'GET',
+      `/apis/rpa.aether.dev/v1alpha1/namespaces/${env.nsA}/rpaworkflows/${WF}`,
+    );
+    const target = wf.body.spec.steps.find((x) => x.id === 'save')!.target;
+    expect(target).not.toEqual({ css: '#save-btn' });
+    // The diff's added side is the new target, a '+ ' before each line.
+    expect(JSON.parse(after!.split('\n').map((l) => l.replace(/^\+ ?/, '')).join('\n'))).toEqual(target);
+    expect(wf.body.metadata.generation).toBe(2);
+  });
+
+  it('shows a running job step within 1 s of its checkpoint being written', async () => {
+    const uid = await submit('live');
+    // Open the job's page while the run is in its first steps (before the 6 s pause ends).
+    await waitFor('the live run to start', async () => ((await env.db.query(`select 1 from aether.runs where uid = $1 and state = 'running'`, [uid])).rowCount ? true : undefined), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
+    await editor.goto(`${env.server.url}/ui/#/jobs/live`);
+    await editor.getByRole('heading', { name: 'Step timeline' }).waitFor();
+    expect(await editor.locator('tr[data-step="pause"]').count()).toBe(0);
+    await editor.evaluate(() => {
+      const w = window as unknown as { pauseShownAt?: number };
+      new MutationObserver(() => {
+        if (w.pauseShownAt === undefined && document.querySelector('tr[data-step="pause"] .badge')?.textContent === 'succeeded') w.pauseShownAt = Date.now();
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const shownAt = await editor.waitForFunction(() => (window as unknown as { pauseShownAt?: number }).pauseShownAt, undefined, { timeout: 60_000, polling: 50 });
+    const r = await env.db.query<{ at: string }>(
+      `select completed_at_epoch_ms::text as at from dbos.operation_outputs where workflow_uuid like 'rpa-' || $1 || '-a%' and function_name = 'pause'`,
+      [uid],
+    );
+    const ms = Number(await shownAt.jsonValue()) - Number(r.rows[0]!.at);
+    process.stdout.write(`console live step: ${ms} ms from the checkpoint to the DOM\n`);
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThan(1000);
+    await succeeded('live');
+  }, LONG);
+
+  it('shows the outcomes on the overview and every job in the list', async () => {
+    await editor.goto(`${env.server.url}/ui/#/overview`);
+    await editor.locator('table.outcomes tbody tr').first().waitFor();
+    // Succeeded per hour (the three jobs may straddle an hour).
+    const succeededPerHour = await editor.locator('table.outcomes tbody tr td:nth-of-type(1)').allTextContents();
+    expect(succeededPerHour.reduce((n, x) => n + Number(x), 0)).toBe(3);
+    await editor.goto(`${env.server.url}/ui/#/jobs`);
+    await editor.locator('tr[data-job="live"]').waitFor();
+    const jobs = await editor.locator('table.runs tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-job'), tr.querySelector('.badge')?.textContent]));
+    expect(jobs).toEqual([
+      ['live', 'succeeded'],
+      ['heal-crash', 'succeeded'],
+      ['record', 'succeeded'],
+    ]);
+    expect(recordUid).not.toBe(crashUid);
+  });
+});
