@@ -800,7 +800,7 @@ export interface components {
             robot: string | null;
             startedAt: string | null;
             /** @enum {string} */
-            state: "queued" | "running" | "suspended" | "succeeded" | "failed" | "cancelled";
+            state: "queued" | "running" | "suspended" | "succeeded" | "failed" | "cancelled" | "pending" | "invalid";
             takeovers: number;
             /** Format: uuid */
             uid: string;

@@ -4,7 +4,7 @@ import { enc, getJson, q } from '../api.js';
 import type { RunPage, RunSummary } from '../types.js';
 import { Badge, emptyRow, ErrorBox, fmtDuration, fmtTime, Loading, thead, useApp, useData, useLive } from '../ui.js';
 
-const STATES = ['', 'queued', 'running', 'suspended', 'succeeded', 'failed', 'cancelled'];
+const STATES = ['', 'pending', 'invalid', 'queued', 'running', 'suspended', 'succeeded', 'failed', 'cancelled'];
 
 export interface JobFilter {
   state: string;
@@ -30,7 +30,8 @@ export function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: stri
           'tr',
           { 'data-job': r.name, key: r.uid },
           h('th', { scope: 'row' }, h('a', { href: `#/jobs/${enc(r.name)}?uid=${r.uid}` }, r.name)),
-          h('td', null, h(Badge, { state: r.state })),
+          // A job without a run says why it is not queued (its False condition).
+          h('td', null, h(Badge, { state: r.state }), (r.state === 'pending' || r.state === 'invalid') && r.error ? h('div', { class: 'error small' }, r.error) : null),
           h('td', null, r.pool),
           h('td', null, r.workflow ? h('a', { href: `#/workflows/${enc(r.workflow)}` }, r.workflow) : '—'),
           h('td', { class: 'num' }, String(r.attempts)),
