@@ -7,10 +7,12 @@
 // console must show all of it: the take-over and the healing event on the job page, the suggestion with
 // its diff (applied through the UI, checked on the kube API), both robots with version and restarts, the
 // outcomes on the overview, and a running job's step within 1 s of its checkpoint.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Browser, Page } from 'playwright-core';
+import { enqueueRuns, type EnqueueSpec } from '../../api/queue/sql/runs.js';
 import { kubeRequest } from '../../e2e/api/client.js';
 import { kubeconfigPath } from '../../e2e/harness/testenv.js';
 import { waitFor } from '../../e2e/harness/wait.js';
@@ -286,4 +288,42 @@ describe('the console on a real run with a crash and a healing event', () => {
     ]);
     expect(recordUid).not.toBe(crashUid);
   });
+
+  it('updates a later page of the jobs list live when a job it shows changes', async () => {
+    // 50 runs created "in the future" fill the newest page for good: the next real job lands on page 2.
+    const specs: EnqueueSpec[] = Array.from({ length: 50 }, (_, i) => {
+      const uid = randomUUID();
+      return {
+        uid, namespace: env.nsA, name: `filler-${i}`, pool: 'filler', task_identifier: `rpa.run.${env.nsA}.filler`, workflow_digest: 'd',
+        priority: 0, max_attempts: 1, max_crashes: 3, run_at: null, deadline: null, payload: { uid },
+      };
+    });
+    await enqueueRuns(env.db, { specs });
+    await env.db.query(`update aether.runs set state = 'cancelled', created_at = now() + interval '1 hour', finished_at = now() where namespace = $1 and pool = 'filler'`, [env.nsA]);
+    await submit('later-page');
+    await editor.goto(`${env.server.url}/ui/#/jobs`);
+    await editor.locator('tr[data-job="filler-0"]').waitFor();
+    await editor.getByRole('button', { name: 'Older' }).click();
+    const row = editor.locator('tr[data-job="later-page"]');
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('.badge').textContent()).not.toBe('succeeded');
+    // No navigation from here: the row changes through the event stream only.
+    await row.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
+    expect(await editor.locator('tr[data-job="filler-0"]').count()).toBe(0);
+  }, LONG);
+
+  it('updates the Robots page live when a robot registers and when it is declared dead', async () => {
+    await editor.goto(`${env.server.url}/ui/#/robots`);
+    await editor.locator('tbody tr').first().waitFor();
+    const before = await editor.locator('tbody tr').count();
+    const c = await robot('robot-c');
+    const id = await waitFor('robot-c registered', async () => (await env.db.query<{ id: string }>(`select id from aether.robots where pod = 'robot-c'`)).rows[0]?.id);
+    const tr = editor.locator(`tr[data-robot="${id}"]`);
+    await tr.waitFor({ timeout: 5000 });
+    expect(await editor.locator('tbody tr').count()).toBe(before + 1);
+    expect(await tr.locator('.badge').textContent()).toBe('alive');
+    await c.kill();
+    // The operator's sweeper declares it dead once its 5 s lease ran out.
+    await tr.locator('.badge', { hasText: 'dead' }).waitFor({ timeout: 30_000 });
+  }, LONG);
 });

@@ -1,5 +1,5 @@
 import { h, type ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { enc, getJson, q } from '../api.js';
 import type { RunPage, RunSummary } from '../types.js';
 import { Badge, emptyRow, ErrorBox, fmtDuration, fmtTime, Loading, thead, useApp, useData, useLive } from '../ui.js';
@@ -60,7 +60,11 @@ export function JobsPage() {
     [session, filter, before],
   );
   // Live: the newest page follows job changes (at most every 500 ms); older pages stay put while read.
-  useLive((e) => e.event === 'job' && before === undefined, () => page.reload(), 500, [before]);
+  // The newest page takes every job event (new jobs land there); a later page re-reads its window when an
+  // event is about a job it shows.
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(page.data?.items.map((r) => r.uid) ?? []);
+  useLive((e) => e.event === 'job' && (before === undefined || shown.current.has(e.data.uid as string)), () => page.reload(), 500, [before]);
   const field = (label: string, input: ComponentChildren) => h('label', null, label, input);
   const set = (k: keyof JobFilter) => (e: Event) => setDraft({ ...draft, [k]: (e.target as HTMLInputElement).value });
   return h(

@@ -6,7 +6,8 @@ import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive
 export function RobotsPage() {
   const { session } = useApp();
   const list = useData(() => getJson<RobotList>(session, '/robots?all=true'), [session]);
-  useLive((e) => e.event === 'job', () => list.reload(), 2000);
+  // A robot registered or changed state, or a job event names a robot (its current job changed).
+  useLive((e) => e.event === 'robot' || (e.event === 'job' && typeof e.data.robot === 'string'), () => list.reload(), 1000);
   if (!list.data) return pending(list);
   return h(
     'div',
