@@ -58,7 +58,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: `job` (RpaJob changes) and `item` (queue item changes) */
+        /** Server-Sent Events: `job` (RpaJob changes), `item` (queue item changes) and `robot` (a robot registered or changed state) */
         get: operations["watchEvents"];
         put?: never;
         post?: never;

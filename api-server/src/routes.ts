@@ -523,7 +523,7 @@ export const ROUTES = [
     operationId: 'watchEvents',
     method: 'get',
     path: `${NS}/events`,
-    summary: 'Server-Sent Events: `job` (RpaJob changes) and `item` (queue item changes)',
+    summary: 'Server-Sent Events: `job` (RpaJob changes), `item` (queue item changes) and `robot` (a robot registered or changed state)',
     tag: 'events',
     access: { resource: 'rpajobs', verb: 'watch' },
     params: NamespaceParams,

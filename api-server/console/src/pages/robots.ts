@@ -1,4 +1,5 @@
 import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { enc, getJson } from '../api.js';
 import type { RobotList } from '../types.js';
 import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive } from '../ui.js';
@@ -6,6 +7,12 @@ import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive
 export function RobotsPage() {
   const { session } = useApp();
   const list = useData(() => getJson<RobotList>(session, '/robots?all=true'), [session]);
+  // Heartbeat ages move on between reads: draw again every 5 s (no request).
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 5000);
+    return () => clearInterval(t);
+  }, []);
   // A robot registered or changed state, or a job event names a robot (its current job changed).
   useLive((e) => e.event === 'robot' || (e.event === 'job' && typeof e.data.robot === 'string'), () => list.reload(), 1000);
   if (!list.data) return pending(list);
