@@ -66,6 +66,8 @@ let browser: Browser;
 let editor: Page;
 const robots: RobotProcess[] = [];
 let recordUid: string;
+/** The robot SIGKILLed inside a step of heal-crash. */
+let victim: RobotProcess;
 let crashUid: string;
 
 const finished = (o: AnyObject) => ['Succeeded', 'Failed', 'Cancelled'].includes(o.status?.phase);
@@ -123,18 +125,21 @@ describe('the console on a real run with a crash and a healing event', () => {
     'runs a job on version 1, then one on version 2 that heals while its robot is SIGKILLed and another takes it over',
     async () => {
       const a = await robot('robot-a', VERSION_A);
+      const b = await robot('robot-b');
       recordUid = await submit('record');
       await succeeded('record');
 
       page = V2;
       crashUid = await submit('heal-crash');
-      await waitFor('robot-a to start heal-crash', async () => a.startedAttempt(crashUid) || undefined, { timeoutMs: 120_000 });
-      // Robot b joins once a holds the run, so only a take-over gives it the run.
-      await robot('robot-b');
-      await waitFor('robot-a inside the slow step', async () => (a.stepsStarted(crashUid).at(-1) === 'pause' ? true : undefined), { timeoutMs: 120_000 });
-      await a.kill();
+      // Whichever robot claims the run is SIGKILLed inside the 6 s step; the other takes it over.
+      victim = await waitFor('a robot to start heal-crash', async () => [a, b].find((r) => r.startedAttempt(crashUid)), { timeoutMs: 120_000, intervalMs: 50 });
+      await waitFor(`${victim.pod} inside the slow step`, async () => (victim.stepsStarted(crashUid).at(-1) === 'pause' ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+      });
+      await victim.kill();
       // The pod restarts its container: a new robot process with the same pod name.
-      await robot('robot-a', VERSION_A);
+      await robot(victim.pod, victim === a ? VERSION_A : undefined);
       const job = await succeeded('heal-crash');
       expect(job.status!.outputs).toMatchObject({ result: 'Saved Ada Lovelace' });
       const run = await env.db.query(`select crash_count, attempts from aether.runs where uid = $1`, [crashUid]);
@@ -151,7 +156,7 @@ describe('the console on a real run with a crash and a healing event', () => {
     const rows = await editor.locator('table.timeline tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [tr.getAttribute('data-step'), tr.querySelector('.badge')?.textContent, tr.classList.contains('takeover')]),
     );
-    // Robot a checkpointed open and typeName; robot b ran pause (again: a died inside it), save and result.
+    // The victim checkpointed open and typeName; the robot that took over ran pause again (the victim died inside it), save and result.
     expect(rows).toEqual([
       ['open', 'succeeded', false],
       ['typeName', 'succeeded', false],
@@ -159,29 +164,33 @@ describe('the console on a real run with a crash and a healing event', () => {
       ['save', 'succeeded', false],
       ['result', 'succeeded', false],
     ]);
-    expect(await editor.locator('ul.takeovers li').allTextContents()).toEqual([expect.stringContaining('(pod robot-a)')]);
+    expect(await editor.locator('ul.takeovers li').allTextContents()).toEqual([expect.stringContaining(`(pod ${victim.pod})`)]);
     const healing = editor.locator('section[aria-labelledby="s-healing-events"] tbody tr');
     expect(await healing.count()).toBe(1);
     expect(await healing.locator('th').textContent()).toBe('save');
     expect(await healing.locator('td').nth(1).textContent()).toBe('healed');
   });
 
-  it('shows both robots of pod robot-a (the killed one dead, its restart alive) and robot-b, with versions and restarts', async () => {
+  it('shows both robots (the killed one dead, its pod restarted alive, the other alive), with versions and restarts', async () => {
     const ids = await env.db.query<{ id: string; pod: string; state: string }>(`select id, pod, state from aether.robots where namespace = $1 order by started_at`, [env.nsA]);
-    expect(ids.rows.map((r) => r.pod)).toEqual(['robot-a', 'robot-b', 'robot-a']);
+    expect(ids.rows.map((r) => r.pod)).toEqual(['robot-a', 'robot-b', victim.pod]);
     await editor.goto(`${env.server.url}/ui/#/robots`);
     const cells = async (id: string) => {
       const tr = editor.locator(`tr[data-robot="${id}"]`);
       await tr.waitFor();
       return [await tr.locator('.badge').textContent(), await tr.locator('td[data-col="version"]').textContent(), await tr.locator('td[data-col="restarts"]').textContent()];
     };
-    const [killed, b, restarted] = ids.rows.map((r) => r.id) as [string, string, string];
-    expect(await cells(killed)).toEqual(['dead', VERSION_A, '0']);
-    expect(await cells(restarted)).toEqual(['alive', VERSION_A, '1']);
+    const [a, b, restarted] = ids.rows.map((r) => r.id) as [string, string, string];
     const pkg = (await import('../../api/version.js')).packageVersion();
-    expect(await cells(b)).toEqual(['alive', pkg, '0']);
+    // robot-a reports AETHER_ROBOT_VERSION (as the operator sets it from the image tag), robot-b its package version.
+    const versionOf = (pod: string) => (pod === 'robot-a' ? VERSION_A : pkg);
+    const [killed, survivor] = victim.pod === 'robot-a' ? [a, b] : [b, a];
+    const survivorPod = victim.pod === 'robot-a' ? 'robot-b' : 'robot-a';
+    expect(await cells(killed)).toEqual(['dead', versionOf(victim.pod), '0']);
+    expect(await cells(restarted)).toEqual(['alive', versionOf(victim.pod), '1']);
+    expect(await cells(survivor)).toEqual(['alive', versionOf(survivorPod), '0']);
     expect(await editor.locator('tbody tr').count()).toBe(3);
-    expect(await editor.locator(`tr[data-robot="${b}"] td[data-col="heartbeat"]`).textContent()).toMatch(/ ago$/);
+    expect(await editor.locator(`tr[data-robot="${survivor}"] td[data-col="heartbeat"]`).textContent()).toMatch(/ ago$/);
   });
 
   it('shows the suggestion with its diff and applies it through the UI: the RpaWorkflow changes on the kube API', async () => {
