@@ -58,7 +58,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: `job` (RpaJob changes) and `item` (queue item changes) */
+        /** Server-Sent Events: `job` (RpaJob changes), `item` (queue item changes) and `robot` (a robot registered or changed state) */
         get: operations["watchEvents"];
         put?: never;
         post?: never;
@@ -755,10 +755,12 @@ export interface components {
             jobsHeld: number;
             pod: string | null;
             pool: string;
+            restarts: number;
             /** Format: date-time */
             startedAt: string;
             /** @enum {string} */
             state: "alive" | "draining" | "dead";
+            version: string | null;
         };
         RobotList: {
             items: components["schemas"]["Robot"][];
@@ -798,7 +800,7 @@ export interface components {
             robot: string | null;
             startedAt: string | null;
             /** @enum {string} */
-            state: "queued" | "running" | "suspended" | "succeeded" | "failed" | "cancelled";
+            state: "queued" | "running" | "suspended" | "succeeded" | "failed" | "cancelled" | "pending" | "invalid";
             takeovers: number;
             /** Format: uuid */
             uid: string;

@@ -19,6 +19,7 @@ import { handlers, type HandlerResult } from './handlers.js';
 import { deliver } from './webhooks/deliver.js';
 import { HookRefusal } from './webhooks/signature.js';
 import type { TriggerSource } from './webhooks/triggers.js';
+import type { UnqueuedJobs } from './unqueued-jobs.js';
 
 export interface AppDeps {
   db: pg.Pool;
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   /** DBOS's schema of robots without a tenant schema of their own. Default `dbos`. */
   dbosSchema?: string;
+  /** RpaJobs without a run, for the console's runs list (undefined: the list shows runs only). */
+  unqueued?: UnqueuedJobs;
   /** Queue item notifications (undefined: no item events). */
   items?: ItemNotifications;
   /** Comment lines on an idle event stream. Default 15 s. */

@@ -15,7 +15,10 @@ import {
   runHealingEvents,
   runTakeovers,
   type RunStateName,
+  type RunSummaryRow,
 } from './console-sql.js';
+import { mergePage, unqueuedRow, type UnqueuedRow } from './console-unqueued.js';
+import { unqueuedRows } from './unqueued-jobs.js';
 import { cursorOf, outcomesByHour, parseCursor, poolsView, runSummaryView, seriesByPool, timeline } from './console-view.js';
 import type { HandlerResult } from './handlers.js';
 import { ApiRequestError, type KubeObject, type RpaJobObject } from './kube.js';
@@ -131,7 +134,7 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
     async listRuns(ctx) {
       const q = ctx.query as { state?: string; pool?: string; workflow?: string; since?: string; until?: string; before?: string; limit?: number };
       const limit = q.limit ?? 50;
-      const rows = await listRunSummaries(ctx.deps.db, {
+      const filter = {
         namespace: ctx.params.namespace!,
         limit,
         ...(q.state && { states: q.state.split(',') as RunStateName[] }),
@@ -140,8 +143,11 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
         ...(q.since && { since: new Date(q.since) }),
         ...(q.until && { until: new Date(q.until) }),
         ...(q.before && { before: parseCursor(q.before) }),
-      });
-      return json(200, { items: rows.map(runSummaryView), ...(rows.length === limit && { next: cursorOf(rows.at(-1)!) }) });
+      };
+      // Jobs the operator has not queued (or refused) have no run row: merged in from the RpaJobs watch.
+      const [rows, unqueued] = await Promise.all([listRunSummaries(ctx.deps.db, filter), unqueuedRows(ctx, filter)]);
+      const page = mergePage<RunSummaryRow | UnqueuedRow>(rows, unqueued, limit);
+      return json(200, { items: page.items.map(runSummaryView), ...(page.more && { next: cursorOf(page.items.at(-1)!) }) });
     },
 
     async getJobDetail(ctx) {
@@ -151,7 +157,11 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
         findRun(ctx.deps.db, { namespace, name, ...(uid !== undefined && { uid }) }),
         notFoundIsNull(ctx.deps.kube.getJob(namespace, name)),
       ]);
-      if (run === null) throw new HttpError(404, 'NotFound', `no run of RpaJob ${namespace}/${name} is recorded (not queued yet?)`);
+      if (run === null) {
+        const why = job === null ? null : unqueuedRow(job);
+        if (why !== null) throw new HttpError(404, 'NotQueued', `RpaJob ${namespace}/${name} has no run: it is ${why.state}${why.errorMessage ? ` (${why.errorMessage})` : ''}`);
+        throw new HttpError(404, 'NotFound', `no run of RpaJob ${namespace}/${name} is recorded (not queued yet?)`);
+      }
       const schema = await dbosSchemaOf(ctx.deps.db, { namespace, fallback: ctx.deps.dbosSchema ?? 'dbos' });
       const [steps, takeovers, healing] = await Promise.all([
         schema === null ? [] : listSteps(ctx.deps.db, { schema, uid: run.uid, attempts: Math.max(run.failedAttempts + 1, run.maxAttempts) }),

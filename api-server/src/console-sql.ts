@@ -235,3 +235,10 @@ export async function deadlineBreaches(db: Queryable, opts: { namespace: string;
   );
   return r.rows[0]?.n ?? 0;
 }
+
+/** Which of these uids have a run row (a job the list shows from the RpaJobs watch may just have been queued). */
+export async function runUidsAmong(db: Queryable, opts: { uids: readonly string[] }): Promise<Set<string>> {
+  if (opts.uids.length === 0) return new Set();
+  const r = await db.query<{ uid: string }>(`select uid from aether.runs where uid = any($1::uuid[])`, [opts.uids]);
+  return new Set(r.rows.map((x) => x.uid));
+}

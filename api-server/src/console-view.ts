@@ -1,10 +1,11 @@
 // Pure shaping of the web console's answers: run rows as list entries and page cursors, the step timeline
 // with durations and take-overs marked, the overview's per-pool series and hourly outcomes.
 import type { OutcomeRow, PoolLoadRow, QueueSeriesRow, RunSummaryRow, TakeoverRow } from './console-sql.js';
+import type { UnqueuedRow } from './console-unqueued.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
-export function runSummaryView(r: RunSummaryRow) {
+export function runSummaryView(r: RunSummaryRow | UnqueuedRow) {
   return {
     uid: r.uid,
     name: r.name,

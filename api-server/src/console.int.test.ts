@@ -207,6 +207,9 @@ describe('the console in Chromium', () => {
     await editor.locator('tr[data-robot="robot-7f2c"]').waitFor();
     expect(await editor.locator('tbody tr').count()).toBe(3);
     expect(await editor.locator('tr[data-robot="robot-19ab"] .badge').textContent()).toBe('dead');
+    const cols = (id: string) => editor.locator(`tr[data-robot="${id}"] td[data-col="version"], tr[data-robot="${id}"] td[data-col="restarts"]`).allTextContents();
+    expect(await cols('robot-3c05')).toEqual(['0.4.2', '1']);
+    expect(await cols('robot-19ab')).toEqual(['0.4.1', '0']);
   });
 
   it('applies a healing suggestion from the workflow page: the RpaWorkflow step target changes', async () => {

@@ -1,5 +1,6 @@
 // Server-Sent Events for one namespace: `job` events from a watch on its RpaJobs (the custom resource is
-// the truth), `item` events from PostgreSQL NOTIFY aether_queue_item when the queue tables exist. A
+// the truth), `item` events from PostgreSQL NOTIFY aether_queue_item when the queue tables exist, `robot`
+// events from NOTIFY aether_robot (a robot registered or changed state). A
 // comment line every `keepAliveMs` keeps proxies from closing an idle stream. When the watch ends the
 // stream ends too, and the client reconnects (EventSource does so by itself after `retry`). A `job`
 // event's id is the RpaJob's resourceVersion: a client reconnecting with Last-Event-ID gets what changed
@@ -14,6 +15,14 @@ import type { KubeClient, RpaJobObject } from './kube.js';
 import { parseQueueKey, QUEUE_ITEM_CHANNEL } from '../../api/queue/items/notify.js';
 
 export const ITEM_CHANNEL = QUEUE_ITEM_CHANNEL;
+/** A robot registered or changed state (migrations/sql/0019_robot_version.sql): '<namespace>/<robot id>'. */
+export const ROBOT_CHANNEL = 'aether_robot';
+
+/** What a `robot` event carries: the robot whose row changed (read the robots again). */
+export function robotEvent(payload: string): { namespace: string; robot: string } | undefined {
+  const key = parseQueueKey(payload);
+  return key ? { namespace: key.namespace, robot: key.queue } : undefined;
+}
 
 /** What a `job` event carries: the RpaJob's identity and the status fields a dashboard shows. */
 export function jobEvent(type: string, job: RpaJobObject): Record<string, unknown> {
@@ -55,6 +64,8 @@ export function resumeFrom(lastEventId: string | undefined): string | undefined 
 export interface ItemListener {
   /** A queue's items changed (the NOTIFY payload `<namespace>/<queue>`). */
   item: (payload: string) => void;
+  /** A robot registered or changed state. */
+  robot?: (event: { robot: string }) => void;
   /** Notifications may have been missed (the LISTEN connection was lost and is back): re-list. */
   gap: () => void;
 }
@@ -104,14 +115,20 @@ export class ItemNotifications {
         if (this.client === client) this.lost(client);
       });
       client.on('notification', (n) => {
-        if (n.channel !== ITEM_CHANNEL || n.payload === undefined) return;
+        if (n.payload === undefined) return;
+        if (n.channel === ROBOT_CHANNEL) {
+          const r = robotEvent(n.payload);
+          if (r !== undefined) for (const l of this.listeners.get(r.namespace) ?? []) l.robot?.({ robot: r.robot });
+          return;
+        }
+        if (n.channel !== ITEM_CHANNEL) return;
         const ns = itemNamespace(n.payload);
         if (ns === undefined) return;
         for (const l of this.listeners.get(ns) ?? []) l.item(n.payload);
       });
       try {
         await client.connect();
-        await client.query(`listen ${ITEM_CHANNEL}`);
+        await client.query(`listen ${ITEM_CHANNEL}; listen ${ROBOT_CHANNEL}`);
       } catch (err) {
         await client.end().catch(() => undefined);
         throw err;
@@ -211,6 +228,7 @@ export async function streamEvents(res: ServerResponse, closed: Promise<void>, o
           const event = itemEvent(payload);
           if (event) res.write(sseFrame('item', event));
         },
+        robot: (event) => res.write(sseFrame('robot', event)),
         gap: () => res.write(sseFrame('items-reset', { reason: 'Reconnected', message: 'item events may have been missed while the database was away: list the items again' })),
       });
       stops.push(unsubscribe);

@@ -1,4 +1,4 @@
-import { itemEvent, itemNamespace, jobEvent, resumeFrom, sseFrame } from './events.js';
+import { itemEvent, itemNamespace, jobEvent, resumeFrom, robotEvent, sseFrame } from './events.js';
 import { stepEntry, stepErrorText } from './handlers.js';
 
 describe('stepErrorText', () => {
@@ -39,6 +39,11 @@ describe('events', () => {
     expect(itemEvent('team-b/invoices')).toEqual({ queue: 'invoices' });
     expect(itemNamespace('nothing')).toBeUndefined();
     expect(itemEvent('team-b/')).toBeUndefined();
+  });
+
+  it('robotEvent reads <namespace>/<robot id>', () => {
+    expect(robotEvent('team-b/robot-a-1f2e3d')).toEqual({ namespace: 'team-b', robot: 'robot-a-1f2e3d' });
+    expect(robotEvent('robot-a')).toBeUndefined();
   });
 
   it('sseFrame is one event block, with an id when given', () => {

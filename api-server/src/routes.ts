@@ -5,8 +5,12 @@
 import { z } from 'zod';
 import { AUTHENTICATED, type RouteAccess } from './access.js';
 import { RUN_STATES } from './console-sql.js';
+import { UNQUEUED_STATES } from './console-unqueued.js';
 import { ITEM_STATUSES, type ItemStatus } from '../../api/queue/items/store.js';
 import { MAX_ITEMS_PER_CALL, NewItem } from '../../api/queue/items/validate.js';
+
+/** The runs list's states: a run's, or an RpaJob's without a run (console-unqueued.ts). */
+const LIST_STATES = [...RUN_STATES, ...UNQUEUED_STATES] as const;
 
 /** Named schemas: `#/components/schemas/<id>` in the OpenAPI document. */
 export const components = z.registry<{ id: string }>();
@@ -142,6 +146,10 @@ export const Robot = z
     heartbeatAt: timestamp,
     startedAt: timestamp,
     jobsHeld: z.int(),
+    /** The robot's version: its image tag (AETHER_ROBOT_VERSION), else its package version; null if unknown. */
+    version: z.string().nullable(),
+    /** How often the robot's pod restarted its container before this robot (earlier robots of the same pod). */
+    restarts: z.int(),
     /** The RpaJobs this robot runs now. */
     currentJobs: z.array(z.object({ uid, name: z.string() })),
   })
@@ -228,7 +236,8 @@ export const RunSummary = z
     name: z.string(),
     pool: z.string(),
     workflow: z.string().nullable(),
-    state: z.enum(RUN_STATES),
+    /** pending, invalid: an RpaJob without a run (not queued yet, or refused by the operator; `error` says why). */
+    state: z.enum(LIST_STATES),
     attempts: z.int(),
     failedAttempts: z.int(),
     /** How often a robot died holding the run and another took it over. */
@@ -247,7 +256,7 @@ const RunQuery = z.object({
   /** One state or several, comma-separated. */
   state: z
     .string()
-    .regex(new RegExp(`^(${RUN_STATES.join('|')})(,(${RUN_STATES.join('|')}))*$`), `must be states among ${RUN_STATES.join(', ')}, comma-separated`)
+    .regex(new RegExp(`^(${LIST_STATES.join('|')})(,(${LIST_STATES.join('|')}))*$`), `must be states among ${LIST_STATES.join(', ')}, comma-separated`)
     .optional(),
   pool: dnsSubdomain.optional(),
   workflow: dnsSubdomain.optional(),
@@ -514,7 +523,7 @@ export const ROUTES = [
     operationId: 'watchEvents',
     method: 'get',
     path: `${NS}/events`,
-    summary: 'Server-Sent Events: `job` (RpaJob changes) and `item` (queue item changes)',
+    summary: 'Server-Sent Events: `job` (RpaJob changes), `item` (queue item changes) and `robot` (a robot registered or changed state)',
     tag: 'events',
     access: { resource: 'rpajobs', verb: 'watch' },
     params: NamespaceParams,

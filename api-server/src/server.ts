@@ -11,6 +11,7 @@ import { ItemNotifications } from './events.js';
 import { KubeClient } from './kube.js';
 import { TriggerStatusWriter } from './webhooks/status.js';
 import { TriggerSource } from './webhooks/triggers.js';
+import { UnqueuedJobs } from './unqueued-jobs.js';
 
 export interface RunningApiServer {
   /** http(s)://host:port */
@@ -40,6 +41,7 @@ export async function startApiServer(opts: {
   });
   const kube = new KubeClient(opts.kc);
   const items = new ItemNotifications(config.databaseUrl, logger);
+  const unqueued = new UnqueuedJobs(kube, logger);
   const triggers = new TriggerSource(opts.kc, { ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000, logger });
   const triggerStatus = new TriggerStatusWriter({ triggers, db, kube, logger, resyncMs: opts.triggerResyncMs ?? config.triggerResyncMs ?? 10_000 });
   const app = buildApp({
@@ -49,6 +51,7 @@ export async function startApiServer(opts: {
     logger,
     dbosSchema: config.dbosSchema,
     items,
+    unqueued,
     triggers,
     onDelivery: (namespace, name) => triggerStatus.touch(namespace, name),
     ...(opts.keepAliveMs !== undefined && { keepAliveMs: opts.keepAliveMs }),
@@ -71,6 +74,7 @@ export async function startApiServer(opts: {
       await app.close();
       await triggerStatus.stop();
       await triggers.stop();
+      unqueued.close();
       await items.close();
       await db.end();
     },

@@ -89,14 +89,20 @@ export interface RobotRow {
   heartbeatAt: Date;
   startedAt: Date;
   jobsHeld: number;
+  /** What the robot reported at registration (null: registered before migration 0019). */
+  version: string | null;
+  /** Earlier robot rows of the same pod: a restarted container registers anew under a new id. */
+  restarts: number;
   currentJobs: Array<{ uid: string; name: string }>;
 }
 
-/** A namespace's robots with the runs they hold now, newest heartbeat first. */
+/** A namespace's robots with the runs they hold now and their pod's restarts, newest heartbeat first. */
 export async function listRobots(db: Queryable, opts: { namespace: string; pool?: string; includeDead: boolean }): Promise<RobotRow[]> {
   const r = await db.query<RobotRow>(
     `select b.id, b.pool, b.pod, b.state, b.heartbeat_at as "heartbeatAt", b.started_at as "startedAt",
-            b.jobs_held as "jobsHeld",
+            b.jobs_held as "jobsHeld", b.version,
+            (select count(*)::int from aether.robots e
+              where b.pod is not null and e.namespace = b.namespace and e.pod = b.pod and e.started_at < b.started_at) as restarts,
             coalesce((select json_agg(json_build_object('uid', r.uid, 'name', r.name) order by r.started_at)
                         from aether.runs r
                        where r.namespace = b.namespace and r.robot = b.id and r.state = 'running'), '[]'::json) as "currentJobs"

@@ -122,10 +122,11 @@ export async function seedConsole(env: ApiServerTestEnv, opts: { screenshot?: Bu
 
   const now = Date.now();
   await env.db.query(
-    `insert into aether.robots (id, namespace, pool, pod, lease_seconds, jobs_held, state, started_at, heartbeat_at, died_at)
-     values ('robot-7f2c', $1, 'default', 'default-robot-0', 30, 1, 'alive', now() - interval '50 minutes', now(), null),
-            ('robot-19ab', $1, 'default', 'default-robot-1', 30, 0, 'dead', now() - interval '58 minutes', now() - interval '12 minutes', now() - interval '11 minutes'),
-            ('robot-3c05', $1, 'default', 'default-robot-2', 30, 0, 'dead', now() - interval '40 minutes', now() - interval '6 minutes', now() - interval '5 minutes')`,
+    // robot-3c05 is default-robot-1's container after a restart (robot-19ab was the first).
+    `insert into aether.robots (id, namespace, pool, pod, lease_seconds, jobs_held, state, started_at, heartbeat_at, died_at, version)
+     values ('robot-7f2c', $1, 'default', 'default-robot-0', 30, 1, 'alive', now() - interval '50 minutes', now(), null, '0.4.2'),
+            ('robot-19ab', $1, 'default', 'default-robot-1', 30, 0, 'dead', now() - interval '58 minutes', now() - interval '12 minutes', now() - interval '11 minutes', '0.4.1'),
+            ('robot-3c05', $1, 'default', 'default-robot-1', 30, 0, 'dead', now() - interval '40 minutes', now() - interval '6 minutes', now() - interval '5 minutes', '0.4.2')`,
     [env.nsA],
   );
 
@@ -147,7 +148,7 @@ export async function seedConsole(env: ApiServerTestEnv, opts: { screenshot?: Bu
             created_at = now() - interval '15 minutes 30 seconds', started_at = now() - interval '15 minutes', finished_at = now() - interval '4 minutes', crash_count = 2,
             crashes = jsonb_build_array(
               jsonb_build_object('robot', 'robot-19ab', 'pod', 'default-robot-1', 'reason', 'lease expired', 'at', to_jsonb(now() - interval '11 minutes')),
-              jsonb_build_object('robot', 'robot-3c05', 'pod', 'default-robot-2', 'reason', 'pod deleted', 'at', to_jsonb(now() - interval '5 minutes'))),
+              jsonb_build_object('robot', 'robot-3c05', 'pod', 'default-robot-1', 'reason', 'pod deleted', 'at', to_jsonb(now() - interval '5 minutes'))),
             error = '{"message":"no element matches role=button name=Confirm","stepId":"confirm","code":"StepFailed"}'::jsonb
       where uid = $1`,
     [crashedUid],

@@ -108,6 +108,9 @@ const STATE_CLASS: Record<string, string> = {
   Suspended: 'wait',
   draining: 'wait',
   interrupted: 'wait',
+  pending: 'wait',
+  Pending: 'wait',
+  invalid: 'bad',
 };
 
 export function Badge({ state }: { state: string | undefined | null }) {

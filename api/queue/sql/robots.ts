@@ -22,13 +22,13 @@ const ROBOT_COLUMNS = `id, namespace, pool, pod, state, worker_pool_ids as "work
 
 export async function registerRobot(
   db: Queryable,
-  opts: { id: string; namespace: string; pool: string; pod: string | null; leaseSeconds: number },
+  opts: { id: string; namespace: string; pool: string; pod: string | null; leaseSeconds: number; version?: string | null },
 ): Promise<void> {
   await db.query(
-    `insert into aether.robots (id, namespace, pool, pod, lease_seconds) values ($1, $2, $3, $4, $5)
+    `insert into aether.robots (id, namespace, pool, pod, lease_seconds, version) values ($1, $2, $3, $4, $5, $6)
      on conflict (id) do update set state = 'alive', heartbeat_at = now(), died_at = null,
-       lease_seconds = excluded.lease_seconds, pod = excluded.pod`,
-    [opts.id, opts.namespace, opts.pool, opts.pod, opts.leaseSeconds],
+       lease_seconds = excluded.lease_seconds, pod = excluded.pod, version = excluded.version`,
+    [opts.id, opts.namespace, opts.pool, opts.pod, opts.leaseSeconds, opts.version ?? null],
   );
 }
 

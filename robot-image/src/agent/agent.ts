@@ -98,6 +98,7 @@ export async function startAgent(
       namespace: config.namespace,
       pool: config.pool,
       pod: config.podName,
+      version: config.version,
       robotId,
       browser,
       logger: log,

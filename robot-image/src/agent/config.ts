@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DbSettings } from '../../../api/db/pool.js';
 import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../../api/db/settings.js';
 import { issueLines } from '../../../api/zod-issues.js';
+import { packageVersion } from '../../../api/version.js';
 import { MAX_ARTIFACT_CAPS, DEFAULT_ARTIFACT_CAPS, type ArtifactCaps } from '../../../api/v1alpha1/artifacts.js';
 import { compileEgressPolicy, EgressPolicyError, type EgressPolicy } from '../egress/decide.js';
 
@@ -18,6 +19,8 @@ export interface AgentConfig {
   pool: string;
   namespace: string;
   podName: string;
+  /** AETHER_ROBOT_VERSION (the operator sets the robot image's tag), else the package version. */
+  version: string;
   /** Jobs this robot runs at the same time. */
   concurrency: number;
   /** AETHER_CHROMIUM_PATH; absent: the robot looks for one (browser/discover.ts). */
@@ -118,6 +121,7 @@ const envSchema = z.object({
     'must be a DNS label (lowercase letters, digits, "-")',
   ),
   AETHER_POD_NAME: required("this pod's name").regex(DNS_SUBDOMAIN, 'must be a DNS subdomain (a pod name)'),
+  AETHER_ROBOT_VERSION: z.string().trim().max(128, 'must be at most 128 characters').optional(),
   AETHER_CONCURRENCY: integer(1, 64, 1),
   AETHER_CHROMIUM_PATH: z.string().trim().min(1, 'must not be empty').optional(),
   AETHER_HEADLESS: boolean(true),
@@ -208,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     pool: e.AETHER_POOL,
     namespace: e.AETHER_NAMESPACE,
     podName: e.AETHER_POD_NAME,
+    version: e.AETHER_ROBOT_VERSION ?? packageVersion(),
     concurrency: e.AETHER_CONCURRENCY,
     ...(e.AETHER_CHROMIUM_PATH !== undefined && { chromiumPath: e.AETHER_CHROMIUM_PATH }),
     headless: e.AETHER_HEADLESS,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 
 const minimal = {
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       pool: 'invoices',
       namespace: 'finance',
       podName: 'robot-invoices-7d9f-abcde',
+      version: JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version,
       concurrency: 1,
       headless: true,
       stepTimeoutSeconds: 30,
@@ -49,6 +51,10 @@ describe('loadConfig', () => {
     expect(rest).toEqual(expected);
     expect(egress.allow).toEqual([]);
     expect(egress.clusterCidrs).toEqual([]);
+  });
+
+  it('reports AETHER_ROBOT_VERSION (the image tag the operator sets) as its version', () => {
+    expect(loadConfig({ ...minimal, AETHER_ROBOT_VERSION: '0.4.2' }).version).toBe('0.4.2');
   });
 
   it("reads the pool's artifact caps and refuses ones past the largest", () => {

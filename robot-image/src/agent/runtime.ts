@@ -27,6 +27,8 @@ export interface RobotRuntimeOptions {
   pool: string;
   /** Reported as status.robot and recorded with the robot row. */
   pod: string;
+  /** Recorded with the robot row (AETHER_ROBOT_VERSION, else the package version). */
+  version?: string;
   /** Unique per process: DBOS routes take-overs by it and the sweeper releases jobs by it. */
   robotId: string;
   browser: BrowserHost;
@@ -132,6 +134,7 @@ export function createRobotRuntime(opts: RobotRuntimeOptions): RobotRuntime {
         pool: opts.pool,
         robotId: opts.robotId,
         pod: opts.pod,
+        ...(opts.version !== undefined && { version: opts.version }),
         concurrency: s.concurrency,
         ...(opts.dbSettings && { dbSettings: opts.dbSettings }),
         ...(s.outageBudgetMs !== undefined && { outageBudgetMs: s.outageBudgetMs }),

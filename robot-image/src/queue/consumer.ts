@@ -90,6 +90,8 @@ export interface ConsumerOptions {
   /** Unique per robot process. */
   robotId: string;
   pod?: string | null;
+  /** Recorded with the robot row (the console's Robots page). */
+  version?: string | null;
   handler: JobHandler;
   /** Handlers run at once (browsers per robot). Default 1. */
   concurrency?: number;
@@ -200,6 +202,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<Consumer> {
     namespace: opts.namespace,
     poolName: opts.pool,
     pod: opts.pod ?? null,
+    version: opts.version ?? null,
     leaseSeconds: opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
     intervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     ...(opts.outageBudgetMs !== undefined && { outageBudgetMs: opts.outageBudgetMs }),

@@ -17,6 +17,8 @@ export interface HeartbeatOptions {
   namespace: string;
   poolName: string;
   pod: string | null;
+  /** The robot's version (migrations/sql/0019_robot_version.sql), recorded at registration. */
+  version?: string | null;
   leaseSeconds: number;
   intervalMs: number;
   /** How long the robot keeps working on its jobs while its beats cannot reach the database. */
@@ -58,6 +60,7 @@ export async function startHeartbeat(opts: HeartbeatOptions): Promise<Heartbeat>
       namespace: opts.namespace,
       pool: opts.poolName,
       pod: opts.pod,
+      version: opts.version ?? null,
       leaseSeconds: opts.leaseSeconds,
     });
   await register();

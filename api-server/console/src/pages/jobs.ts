@@ -1,10 +1,10 @@
 import { h, type ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { enc, getJson, q } from '../api.js';
 import type { RunPage, RunSummary } from '../types.js';
 import { Badge, emptyRow, ErrorBox, fmtDuration, fmtTime, Loading, thead, useApp, useData, useLive } from '../ui.js';
 
-const STATES = ['', 'queued', 'running', 'suspended', 'succeeded', 'failed', 'cancelled'];
+const STATES = ['', 'pending', 'invalid', 'queued', 'running', 'suspended', 'succeeded', 'failed', 'cancelled'];
 
 export interface JobFilter {
   state: string;
@@ -30,7 +30,8 @@ export function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: stri
           'tr',
           { 'data-job': r.name, key: r.uid },
           h('th', { scope: 'row' }, h('a', { href: `#/jobs/${enc(r.name)}?uid=${r.uid}` }, r.name)),
-          h('td', null, h(Badge, { state: r.state })),
+          // A job without a run says why it is not queued (its False condition).
+          h('td', null, h(Badge, { state: r.state }), (r.state === 'pending' || r.state === 'invalid') && r.error ? h('div', { class: 'error small' }, r.error) : null),
           h('td', null, r.pool),
           h('td', null, r.workflow ? h('a', { href: `#/workflows/${enc(r.workflow)}` }, r.workflow) : '—'),
           h('td', { class: 'num' }, String(r.attempts)),
@@ -59,7 +60,11 @@ export function JobsPage() {
     [session, filter, before],
   );
   // Live: the newest page follows job changes (at most every 500 ms); older pages stay put while read.
-  useLive((e) => e.event === 'job' && before === undefined, () => page.reload(), 500, [before]);
+  // The newest page takes every job event (new jobs land there); a later page re-reads its window when an
+  // event is about a job it shows.
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(page.data?.items.map((r) => r.uid) ?? []);
+  useLive((e) => e.event === 'job' && (before === undefined || shown.current.has(e.data.uid as string)), () => page.reload(), 500, [before]);
   const field = (label: string, input: ComponentChildren) => h('label', null, label, input);
   const set = (k: keyof JobFilter) => (e: Event) => setDraft({ ...draft, [k]: (e.target as HTMLInputElement).value });
   return h(

@@ -1,4 +1,5 @@
 import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { enc, getJson } from '../api.js';
 import type { RobotList } from '../types.js';
 import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive } from '../ui.js';
@@ -6,7 +7,14 @@ import { ago, Badge, emptyRow, fmtTime, pending, thead, useApp, useData, useLive
 export function RobotsPage() {
   const { session } = useApp();
   const list = useData(() => getJson<RobotList>(session, '/robots?all=true'), [session]);
-  useLive((e) => e.event === 'job', () => list.reload(), 2000);
+  // Heartbeat ages move on between reads: draw again every 5 s (no request).
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 5000);
+    return () => clearInterval(t);
+  }, []);
+  // A robot registered or changed state, or a job event names a robot (its current job changed).
+  useLive((e) => e.event === 'robot' || (e.event === 'job' && typeof e.data.robot === 'string'), () => list.reload(), 1000);
   if (!list.data) return pending(list);
   return h(
     'div',
@@ -15,11 +23,11 @@ export function RobotsPage() {
     h(
       'table',
       null,
-      thead(['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Started', 'Current jobs']),
+      thead(['Robot', 'Pool', 'Pod', 'State', 'Heartbeat', 'Version', 'Restarts', 'Started', 'Current jobs']),
       h(
         'tbody',
         null,
-        emptyRow(list.data.items.length, 7, 'No robots'),
+        emptyRow(list.data.items.length, 9, 'No robots'),
         ...list.data.items.map((r) =>
           h(
             'tr',
@@ -28,7 +36,9 @@ export function RobotsPage() {
             h('td', null, r.pool),
             h('td', null, r.pod ?? '—'),
             h('td', null, h(Badge, { state: r.state })),
-            h('td', { title: fmtTime(r.heartbeatAt) }, ago(r.heartbeatAt)),
+            h('td', { title: fmtTime(r.heartbeatAt), 'data-col': 'heartbeat' }, ago(r.heartbeatAt)),
+            h('td', { class: 'mono', 'data-col': 'version' }, r.version ?? '—'),
+            h('td', { 'data-col': 'restarts' }, String(r.restarts)),
             h('td', null, fmtTime(r.startedAt)),
             h('td', null, r.currentJobs.length ? r.currentJobs.map((j, i) => [i ? ', ' : '', h('a', { href: `#/jobs/${enc(j.name)}?uid=${j.uid}` }, j.name)]) : '—'),
           ),

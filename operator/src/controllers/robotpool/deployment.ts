@@ -65,6 +65,22 @@ export function robotLabels(pool: string): Record<string, string> {
 type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
 
 /**
+ * The version a robot reports (AETHER_ROBOT_VERSION, the console's Robots page): its image's tag, or the
+ * digest's first 12 hex digits for an image pinned by digest, `latest` for an untagged one.
+ */
+export function imageVersion(image: string): string {
+  const at = image.indexOf('@');
+  if (at >= 0) {
+    const digest = image.slice(at + 1);
+    const colon = digest.indexOf(':');
+    return colon >= 0 ? `${digest.slice(0, colon)}:${digest.slice(colon + 1, colon + 13)}` : digest;
+  }
+  const name = image.slice(image.lastIndexOf('/') + 1);
+  const colon = name.lastIndexOf(':');
+  return colon >= 0 && colon < name.length - 1 ? name.slice(colon + 1) : 'latest';
+}
+
+/**
  * Our variables first; a user variable of the same name replaces ours (one entry per name), except the
  * egress settings, which only spec.network and the platform set.
  */
@@ -81,6 +97,7 @@ function robotEnv(pool: PoolRef, spec: RobotPoolSpec, defaults: RobotDefaults): 
     { name: 'AETHER_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'AETHER_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'AETHER_CONCURRENCY', value: String(spec.concurrencyPerRobot) },
+    { name: 'AETHER_ROBOT_VERSION', value: imageVersion(spec.image) },
     { name: 'AETHER_METRICS_PORT', value: String(ROBOT_METRICS_PORT) },
     { name: 'HOME', value: '/tmp' },
     // The pool's egress exceptions (spec.network.allow), as a JSON list; see README "Egress".

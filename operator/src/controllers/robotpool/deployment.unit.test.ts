@@ -1,12 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import { RobotPoolSpec } from '../../../../api/v1alpha1/index.js';
-import { deploymentName, labelValue, robotDeployment, selectorString } from './deployment.js';
+import { deploymentName, imageVersion, labelValue, robotDeployment, selectorString } from './deployment.js';
 import { decidePoolReplicas, deletionCosts, recheckAfterMs } from './scaling.js';
 
 const pool = { name: 'checkout', namespace: 'rpa', uid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' };
 const defaults = { serviceAccountName: 'aether-robot', databaseSecret: { name: 'aether-database', key: 'url' } };
 type Container = { env: Array<{ name: string; value?: string; valueFrom?: unknown }>; image: string };
 const container = (d: Record<string, unknown>) => ((d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!);
+
+describe('imageVersion', () => {
+  it.each([
+    ['ghcr.io/aether/robot:0.4.2', '0.4.2'],
+    ['localhost:5000/robot:dev-3', 'dev-3'],
+    ['localhost:5000/robot', 'latest'],
+    ['robot@sha256:0123456789abcdef0123', 'sha256:0123456789ab'],
+    ['robot:1.2@sha256:0123456789abcdef0123', 'sha256:0123456789ab'],
+  ])('%s reports %s', (image, version) => expect(imageVersion(image)).toBe(version));
+});
 
 describe('robotDeployment', () => {
   const spec = RobotPoolSpec.parse({ image: 'robot:1', concurrencyPerRobot: 3, env: [{ name: 'AETHER_METRICS_PORT', value: '0' }, { name: 'X', value: 'y' }] });
@@ -28,6 +38,7 @@ describe('robotDeployment', () => {
     expect(byName.AETHER_NAMESPACE!.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(byName.AETHER_POD_NAME!.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(byName.AETHER_CONCURRENCY!.value).toBe('3');
+    expect(byName.AETHER_ROBOT_VERSION!.value).toBe('1');
     expect(byName.AETHER_METRICS_PORT!.value).toBe('0');
     expect(env.filter((e) => e.name === 'AETHER_METRICS_PORT')).toHaveLength(1); // one entry per name (server-side apply)
     expect(byName.HOME!.value).toBe('/tmp');
