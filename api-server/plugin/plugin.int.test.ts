@@ -64,7 +64,12 @@ describe('kubectl aether', () => {
        update aether.runs set screenshot_id = (select id from s) where uid = $1`,
       [uid],
     );
-    await env.db.query(`insert into aether.robots (id, namespace, pool, pod, lease_seconds) values ('r1', $1, 'default', 'robot-0', 30)`, [env.nsA]);
+    // Robot r1 is the second container of pod robot-0 (one restart), at version 1.4.2.
+    await env.db.query(
+      `insert into aether.robots (id, namespace, pool, pod, lease_seconds, version, state, started_at)
+       values ('r0', $1, 'default', 'robot-0', 30, '1.4.1', 'dead', now() - interval '5 minutes'), ('r1', $1, 'default', 'robot-0', 30, '1.4.2', 'alive', now())`,
+      [env.nsA],
+    );
   });
 
   it('jobs lists the namespace’s RpaJobs with their submitter', async () => {
@@ -157,7 +162,9 @@ describe('kubectl aether', () => {
 
   it('robots lists the live robots; an unknown dead letter is an error with exit code 1', async () => {
     const robots = await kubectlAether('viewer', ['robots']);
-    expect(robots.stdout).toMatch(/^r1\s+default\s+robot-0\s+alive/m);
+    expect(robots.stdout.split('\n')[0]).toMatch(/^ROBOT\s+POOL\s+POD\s+STATE\s+VERSION\s+RESTARTS\s+HEARTBEAT\s+JOBS$/);
+    expect(robots.stdout).toMatch(/^r1\s+default\s+robot-0\s+alive\s+1\.4\.2\s+1\s/m);
+    expect(robots.stdout).not.toMatch(/^r0\s/m); // dead: only with --all
     const missing = await kubectlAether('editor', ['dlq', 'replay', randomUUID()]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/HTTP 404/);

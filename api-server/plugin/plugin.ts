@@ -28,7 +28,7 @@ Commands:
   artifacts <job> [name] [-o dir]   list a run's artifacts, or download one
   dlq list [--pool p]           dead letters (runs that failed for good)
   dlq replay <uid>              run a dead letter again as a new RpaJob
-  robots [--all]                robots with their heartbeat and current jobs
+  robots [--all]                robots with their version, restarts, heartbeat and current jobs
   queue add <queue> -f items.jsonl   add work items (one JSON object a line: reference, data, priority, ...)
   queue items <queue> [--status s]   a queue's items (oldest first)
   queue log <queue> <id>             the step log of a work item's run
@@ -246,8 +246,8 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Flags) => Promi
       params: { path: { namespace }, query: { ...(flags.pool && { pool: flags.pool }), ...(flags.all && { all: 'true' as const }) } },
     });
     failIf(r, 'listing robots');
-    const rows = r.data!.items.map((b) => [b.id, b.pool, b.pod ?? '', b.state, age(b.heartbeatAt), b.currentJobs.map((j) => j.name).join(',')]);
-    io.stdout.write(table(['ROBOT', 'POOL', 'POD', 'STATE', 'HEARTBEAT', 'JOBS'], rows));
+    const rows = r.data!.items.map((b) => [b.id, b.pool, b.pod ?? '', b.state, b.version ?? '', String(b.restarts), age(b.heartbeatAt), b.currentJobs.map((j) => j.name).join(',')]);
+    io.stdout.write(table(['ROBOT', 'POOL', 'POD', 'STATE', 'VERSION', 'RESTARTS', 'HEARTBEAT', 'JOBS'], rows));
   },
 };
 
