@@ -17,8 +17,11 @@ export interface LocalRunSource {
   namespace: string;
   /** The RpaJob as read from the file (metadata.name, spec). */
   job: { metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec: Record<string, unknown> };
-  /** The run's RpaWorkflows by name (the referenced one and the ones its call steps run): their specs. */
-  workflows: Record<string, { spec: Record<string, unknown>; description?: string }>;
+  /**
+   * The run's RpaWorkflows by name (the referenced one and the ones its call steps run): their specs and
+   * the key the robot files their heal events under (default: the name).
+   */
+  workflows: Record<string, { spec: Record<string, unknown>; healingKey?: string }>;
   /** The uid of the run this console shows (undefined until it is known). */
   uid: () => string | undefined;
   /** Cancels the local run (the console's cancel). */
@@ -128,7 +131,7 @@ export class LocalKube implements KubeApi {
       apiVersion: API_VERSION,
       kind: 'RpaWorkflow',
       metadata: { name, namespace: this.src.namespace, uid: `local-${name}`, generation: 1, resourceVersion: '1' },
-      spec: { ...w.spec, ...(w.description !== undefined && w.spec.description === undefined && { description: w.description }) },
+      spec: w.spec,
       status: { stepCount: steps.length, conditions: [{ type: 'Ready', status: 'True', reason: 'Local', message: `read from the file by aether run` }], ...status },
     };
   }
@@ -141,7 +144,7 @@ export class LocalKube implements KubeApi {
   async readWorkflow(namespace: string, name: string): Promise<KubeObject> {
     const w = namespace === this.src.namespace ? this.src.workflows[name] : undefined;
     if (w === undefined) throw notFound(`RpaWorkflow ${namespace}/${name}`, `rpaworkflows/${name}`);
-    const healing = await readHealingStatus(this.src.db, { namespace, name }, (w.spec.steps as Step[] | undefined) ?? []);
+    const healing = await readHealingStatus(this.src.db, { namespace, name: w.healingKey ?? name }, (w.spec.steps as Step[] | undefined) ?? []);
     return this.workflowObject(name, {
       ...(healing.healingSuggestions.length > 0 && { healingSuggestions: healing.healingSuggestions }),
       ...(healing.fragility.length > 0 && { fragility: healing.fragility }),
