@@ -164,7 +164,10 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
         job: sameJob,
         run: runView(run),
         workflow: ref?.name ?? null,
-        steps: timeline(steps.map(stepEntry), takeovers.items, { runEnded: !['queued', 'running'].includes(run.state) }),
+        steps: timeline(steps.map(stepEntry), takeovers.items, {
+          runEnded: !['queued', 'running'].includes(run.state),
+          ...(run.state === 'failed' && run.error?.stepId && { failedStep: run.error.stepId }),
+        }),
         takeovers,
         healing: healing.map((h) => ({ ...h, at: h.at.toISOString() })),
       });
