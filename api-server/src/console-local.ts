@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../api/log.js';
 import { buildApp, HttpError } from './app.js';
 import { AuthError, bearerToken } from './auth.js';
+import { loadConsoleAssets } from './console-assets.js';
 import { LocalSessions } from './console-local-auth.js';
 import { LocalKube, type LocalRunSource } from './console-local-kube.js';
 
@@ -32,6 +33,7 @@ export interface LocalConsoleOptions {
 }
 
 export async function startLocalConsole(opts: LocalConsoleOptions): Promise<LocalConsole> {
+  if (loadConsoleAssets().size === 0) throw new Error('the console files are missing (npm run build:console builds them)');
   const kube = new LocalKube(opts.source);
   const sessions = new LocalSessions(opts.key);
   const app = buildApp({
@@ -68,7 +70,10 @@ export async function startLocalConsole(opts: LocalConsoleOptions): Promise<Loca
     port,
     kube,
     close: async () => {
-      await app.close();
+      // Open event streams would hold the close: they end with the server.
+      const closed = app.close();
+      app.server.closeAllConnections();
+      await closed;
     },
   };
 }
