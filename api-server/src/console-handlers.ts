@@ -81,6 +81,7 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
     async getAccess(ctx) {
       const namespace = ctx.params.namespace!;
       const allowed: Record<string, boolean> = {};
+      const reasons: Record<string, string> = {};
       await Promise.all(
         routes.map(async (r) => {
           if (r.access === AUTHENTICATED) return void (allowed[r.operationId] = true);
@@ -90,10 +91,11 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
           } catch (err) {
             if (!(err instanceof AuthError)) throw err;
             allowed[r.operationId] = false;
+            reasons[r.operationId] = err.message;
           }
         }),
       );
-      return json(200, { namespace, username: ctx.user.username, allowed });
+      return json(200, { namespace, username: ctx.user.username, allowed, reasons });
     },
 
     async getOverview(ctx) {

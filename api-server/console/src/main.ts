@@ -98,7 +98,7 @@ function Shell({ session, access, onSignOut }: { session: Session; access: Acces
     live.start();
     return () => live.stop();
   }, [live]);
-  const ctx: AppContext = useMemo(() => ({ session, access: access.allowed, live, announce: setMessage }), [session, access, live]);
+  const ctx: AppContext = useMemo(() => ({ session, access: access.allowed, reasons: access.reasons ?? {}, live, announce: setMessage }), [session, access, live]);
   const current = (hash.replace(/^#/, '') || '/overview').split(/[/?]/)[1] ?? 'overview';
   return h(
     Ctx.Provider,
