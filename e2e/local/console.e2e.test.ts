@@ -105,9 +105,14 @@ describe('aether run --ui', () => {
       expect(again.status).toBe(401);
       expect((await fetch(`${origin}/api/v1/namespaces/default/runs`)).status).toBe(401);
 
-      // Workflows and Robots show the local run's workflow and robot.
+      // Jobs, Workflows (definition, recent runs) and Robots show the local run, its workflow and its robot.
+      await page.goto(`${origin}/ui/#/jobs`);
+      await page.locator('tr[data-job="ui-demo-run"]').waitFor({ timeout: 10_000 });
+      const runs = await page.evaluate(async (t) => (await fetch(`${location.origin}/api/v1/namespaces/default/runs`, { headers: { Authorization: `Bearer ${t}` } })).json(), token!);
+      expect(runs).toMatchObject({ items: [{ name: 'ui-demo-run', workflow: 'ui-demo', state: 'failed' }] });
       await page.goto(`${origin}/ui/#/workflows/ui-demo`);
       await page.getByText('Opens two pages slowly').first().waitFor({ timeout: 10_000 });
+      await page.locator('tr[data-job="ui-demo-run"]').waitFor({ timeout: 10_000 });
       await page.goto(`${origin}/ui/#/robots`);
       await page.getByText('local-', { exact: false }).first().waitFor({ timeout: 10_000 });
     } finally {

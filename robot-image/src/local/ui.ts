@@ -26,8 +26,9 @@ export async function startRunConsole(opts: {
   port?: number;
 }): Promise<RunConsole> {
   const { job } = opts;
-  // The local run's payload names no workflowRef: its robot files heal events under the inline key.
-  const healingKey = workflowKeyOf({ namespace: job.namespace, workflowDigest: workflowDigest(job.workflow) }).name;
+  // Where the robot files the run's heal events: as the payload names the workflow (localPayload).
+  const ref = job.job.spec.workflowRef;
+  const healingKey = workflowKeyOf({ namespace: job.namespace, workflowDigest: workflowDigest(job.workflow), ...(ref && { workflowRef: { name: ref.name } }) }).name;
   const workflows: Record<string, { spec: Record<string, unknown>; healingKey?: string }> = {
     [job.workflowName]: { spec: job.workflow as unknown as Record<string, unknown>, healingKey },
   };
