@@ -506,6 +506,9 @@ export interface components {
                 [key: string]: boolean;
             };
             namespace: string;
+            reasons?: {
+                [key: string]: string;
+            };
             username: string;
         };
         Artifact: {

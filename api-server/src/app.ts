@@ -11,7 +11,7 @@ import { issueLines } from '../../api/zod-issues.js';
 import { AUTHENTICATED, resourceAttributes } from './access.js';
 import { AuthError, type Authorizer, type UserInfo } from './auth.js';
 import { streamEvents, type ItemNotifications } from './events.js';
-import { ApiRequestError, type KubeClient } from './kube.js';
+import { ApiRequestError, type KubeApi } from './kube.js';
 import { openApiDocument } from './openapi.js';
 import { CONSOLE_CSP, loadConsoleAssets } from './console-assets.js';
 import { HOOK_BODY_LIMIT_BYTES, HOOK_ROUTE, ROUTES, type OperationId, type RouteDef } from './routes.js';
@@ -23,8 +23,9 @@ import type { UnqueuedJobs } from './unqueued-jobs.js';
 
 export interface AppDeps {
   db: pg.Pool;
-  kube: KubeClient;
-  authorizer: Authorizer;
+  kube: KubeApi;
+  /** Who is calling and may they: TokenReview/SubjectAccessReview in a cluster, a session of `aether run --ui` locally. */
+  authorizer: Pick<Authorizer, 'authenticate' | 'authorize'>;
   logger: Logger;
   /** DBOS's schema of robots without a tenant schema of their own. Default `dbos`. */
   dbosSchema?: string;

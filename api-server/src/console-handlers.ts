@@ -84,6 +84,7 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
     async getAccess(ctx) {
       const namespace = ctx.params.namespace!;
       const allowed: Record<string, boolean> = {};
+      const reasons: Record<string, string> = {};
       await Promise.all(
         routes.map(async (r) => {
           if (r.access === AUTHENTICATED) return void (allowed[r.operationId] = true);
@@ -93,10 +94,11 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
           } catch (err) {
             if (!(err instanceof AuthError)) throw err;
             allowed[r.operationId] = false;
+            reasons[r.operationId] = err.message;
           }
         }),
       );
-      return json(200, { namespace, username: ctx.user.username, allowed });
+      return json(200, { namespace, username: ctx.user.username, allowed, reasons });
     },
 
     async getOverview(ctx) {
@@ -174,7 +176,10 @@ export function consoleHandlers(routes: readonly RouteDef[]) {
         job: sameJob,
         run: runView(run),
         workflow: ref?.name ?? null,
-        steps: timeline(steps.map(stepEntry), takeovers.items, { runEnded: !['queued', 'running'].includes(run.state) }),
+        steps: timeline(steps.map(stepEntry), takeovers.items, {
+          runEnded: !['queued', 'running'].includes(run.state),
+          ...(run.state === 'failed' && run.error?.stepId && { failedStep: run.error.stepId }),
+        }),
         takeovers,
         healing: healing.map((h) => ({ ...h, at: h.at.toISOString() })),
       });

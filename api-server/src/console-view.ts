@@ -32,6 +32,7 @@ export function parseCursor(cursor: string): { createdUs: string; uid: string } 
 }
 
 interface TimelineStep {
+  step?: string;
   startedAt?: string;
   completedAt?: string;
 }
@@ -39,9 +40,16 @@ interface TimelineStep {
 /**
  * Each step with its duration and whether it is the first step begun after a take-over (a robot died
  * holding the run and another resumed it): the place the timeline marks. A step that began and never
- * ended is `interrupted` once a later step began or the run ended.
+ * ended is `interrupted` once a later step began or the run ended. `failedStep` is the step the run failed
+ * at (its error's stepId): its last record is `failed` even when the engine stored the step's result
+ * and the failure was decided after it (a page answering HTTP 404 to a goto).
  */
-export function timeline<S extends TimelineStep & { status: string }>(steps: readonly S[], takeovers: readonly Pick<TakeoverRow, 'at'>[], opts: { runEnded: boolean }) {
+export function timeline<S extends TimelineStep & { status: string }>(
+  steps: readonly S[],
+  takeovers: readonly Pick<TakeoverRow, 'at'>[],
+  opts: { runEnded: boolean; failedStep?: string },
+) {
+  const failedAt = opts.failedStep === undefined ? -1 : steps.findLastIndex((s) => s.step === opts.failedStep);
   const pending = takeovers.map((t) => Date.parse(t.at)).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
   return steps.map((s, i) => {
     const start = s.startedAt === undefined ? NaN : Date.parse(s.startedAt);
@@ -52,7 +60,7 @@ export function timeline<S extends TimelineStep & { status: string }>(steps: rea
       afterTakeover = true;
     }
     // A step still "running" when a later step began, or when the run is over, was cut short.
-    const status = s.status === 'running' && (opts.runEnded || i < steps.length - 1) ? 'interrupted' : s.status;
+    const status = i === failedAt ? 'failed' : s.status === 'running' && (opts.runEnded || i < steps.length - 1) ? 'interrupted' : s.status;
     return { ...s, status, durationMs: Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, end - start), afterTakeover };
   });
 }

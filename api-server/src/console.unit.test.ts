@@ -67,6 +67,11 @@ describe('timeline', () => {
     expect(timeline(steps, [], { runEnded: false }).map((x) => x.status)).toEqual(['interrupted', 'succeeded', 'running']);
     expect(timeline(steps, [], { runEnded: true }).map((x) => x.status)).toEqual(['interrupted', 'succeeded', 'interrupted']);
   });
+  it('marks the last record of the step the run failed at as failed', () => {
+    const steps = [{ ...s(0, 1), step: 'open' }, { ...s(1, 2), step: 'go' }, { ...s(3, 4), step: 'open' }, { ...s(5, 6), step: 'go' }];
+    expect(timeline(steps, [], { runEnded: true, failedStep: 'go' }).map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
+    expect(timeline(steps, [], { runEnded: true, failedStep: 'gone' }).map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
 });
 
 describe('overview shaping', () => {

@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { Logger } from '../../api/log.js';
 import { createClient } from '../../api/db/pool.js';
-import type { KubeClient, RpaJobObject } from './kube.js';
+import type { KubeApi, RpaJobObject } from './kube.js';
 
 import { parseQueueKey, QUEUE_ITEM_CHANNEL } from '../../api/queue/items/notify.js';
 
@@ -179,7 +179,7 @@ export class ItemNotifications {
 
 export interface StreamOptions {
   namespace: string;
-  kube: KubeClient;
+  kube: KubeApi;
   /** Undefined when the queue tables do not exist. */
   items?: ItemNotifications;
   keepAliveMs: number;

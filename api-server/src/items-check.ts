@@ -3,7 +3,7 @@
 import type { NewItem } from '../../api/queue/items/validate.js';
 import { itemParamMessage, itemParamProblems } from '../../api/queue/items/validate.js';
 import type { WorkflowSpec } from '../../api/v1alpha1/index.js';
-import type { KubeClient } from './kube.js';
+import type { KubeApi } from './kube.js';
 
 /**
  * Why the items do not fit the params of the queue's workflow, or undefined when they do (or it is missing).
@@ -11,7 +11,7 @@ import type { KubeClient } from './kube.js';
  * Kubernetes round trip per request; otherwise the RpaWorkflow as it is now.
  */
 export async function itemsWorkflowProblem(
-  kube: KubeClient,
+  kube: KubeApi,
   namespace: string,
   queue: { workflowRef: { name: string }; workflow?: unknown },
   items: readonly NewItem[],

@@ -42,6 +42,12 @@ export interface KubeObject {
   status?: Record<string, unknown>;
 }
 
+/**
+ * What the API server's handlers use of Kubernetes: the cluster's KubeClient, or local mode's stand-in
+ * (`aether run --ui`, console-local-kube.ts) that answers from the run's files and its PostgreSQL.
+ */
+export type KubeApi = Pick<KubeClient, Exclude<keyof KubeClient, 'tokenReview' | 'subjectAccessReview'>>;
+
 /** How long a workflow read for item param checks is reused: bulk submits come in bursts. */
 const WORKFLOW_TTL_MS = 2000;
 

@@ -227,6 +227,8 @@ export const AccessReview = z
     username: z.string(),
     /** operationId -> whether the caller may call it in this namespace (a SubjectAccessReview each). */
     allowed: z.record(z.string(), z.boolean()),
+    /** operationId -> why it is refused, for each refused one (what a UI may say instead of a button). */
+    reasons: z.record(z.string(), z.string()).optional(),
   })
   .register(components, { id: 'AccessReview' });
 

@@ -11,6 +11,7 @@ import { QueuePage, QueuesPage } from './pages/queues.js';
 import { RobotsPage } from './pages/robots.js';
 import { WorkflowPage, WorkflowsPage } from './pages/workflows.js';
 import type { AccessReview } from './types.js';
+import { signInFromUrl } from './signin-link.js';
 import { Ctx, type AppContext } from './ui.js';
 
 function SignIn({ onSignedIn, initialError }: { onSignedIn: (s: Session, a: AccessReview) => void; initialError?: string }) {
@@ -97,7 +98,7 @@ function Shell({ session, access, onSignOut }: { session: Session; access: Acces
     live.start();
     return () => live.stop();
   }, [live]);
-  const ctx: AppContext = useMemo(() => ({ session, access: access.allowed, live, announce: setMessage }), [session, access, live]);
+  const ctx: AppContext = useMemo(() => ({ session, access: access.allowed, reasons: access.reasons ?? {}, live, announce: setMessage }), [session, access, live]);
   const current = (hash.replace(/^#/, '') || '/overview').split(/[/?]/)[1] ?? 'overview';
   return h(
     Ctx.Provider,
@@ -125,18 +126,10 @@ function Shell({ session, access, onSignOut }: { session: Session; access: Acces
   );
 }
 
-/** `kubectl aether ui` opens the console at #signin=<key>&namespace=<ns>: its proxy's key, not a token. */
-function signInFromUrl(): void {
-  const m = /^#signin=([A-Za-z0-9_-]+)&namespace=([^&]+)$/.exec(location.hash);
-  if (!m) return;
-  saveSession({ token: m[1]!, namespace: decodeURIComponent(m[2]!) });
-  history.replaceState(null, '', `${location.pathname}${location.search}#/overview`);
-}
-
-function App() {
+function App({ linkError }: { linkError?: string }) {
   const [state, setState] = useState<{ session: Session; access: AccessReview } | null>(null);
   const [restoring, setRestoring] = useState(true);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(linkError);
   useEffect(() => {
     const s = loadSession();
     if (!s) return setRestoring(false);
@@ -157,5 +150,6 @@ function App() {
   });
 }
 
-signInFromUrl();
-render(h(App, null), document.getElementById('app')!);
+void signInFromUrl()
+  .catch((err: Error) => err.message)
+  .then((linkError) => render(h(App, { ...(linkError !== undefined && { linkError }) }), document.getElementById('app')!));

@@ -9,6 +9,8 @@ export interface AppContext {
   session: Session;
   /** operationId -> may the caller call it (GET /access). */
   access: Record<string, boolean>;
+  /** operationId -> why it is refused (GET /access), for the refused ones. */
+  reasons: Record<string, string>;
   live: LiveStream;
   announce: (message: string) => void;
 }

@@ -13,7 +13,7 @@ import type { NewItem } from '../../../api/queue/items/validate.js';
 import { GROUP } from '../../../api/v1alpha1/common.js';
 import type { TriggerJobTarget } from '../../../api/v1alpha1/rpatrigger.js';
 import { itemsWorkflowProblem } from '../items-check.js';
-import { ApiRequestError, type KubeClient, type RpaJobObject } from '../kube.js';
+import { ApiRequestError, type KubeApi, type RpaJobObject } from '../kube.js';
 import { claimDelivery, completeDelivery } from './deliveries.js';
 import { deliveryJobName, jobParams, parseBody, queueItems } from './payload.js';
 import { HookRefusal, parseHookHeaders, signatureMatches, signatureMismatch, timestampProblem, type HookHeaders } from './signature.js';
@@ -26,7 +26,7 @@ export const TRIGGER_UID_ANNOTATION = `${GROUP}/trigger-uid`;
 
 export interface DeliveryDeps {
   db: pg.Pool;
-  kube: KubeClient;
+  kube: KubeApi;
   triggers: TriggerSource;
   logger: Logger;
   /** Called after an accepted delivery (the status writer counts it). */
@@ -126,7 +126,7 @@ async function deliverJob(deps: DeliveryDeps, claim: Claim, target: TriggerJobTa
 }
 
 /** Creates the delivery's RpaJob; when it exists already (this delivery, retried after a crash) returns it. */
-async function createOrFind(kube: KubeClient, claim: Claim, name: string, spec: Record<string, unknown>): Promise<RpaJobObject> {
+async function createOrFind(kube: KubeApi, claim: Claim, name: string, spec: Record<string, unknown>): Promise<RpaJobObject> {
   const annotations = { [TRIGGER_ANNOTATION]: claim.trigger, [DELIVERY_ANNOTATION]: claim.deliveryId, [TRIGGER_UID_ANNOTATION]: claim.triggerUid };
   try {
     return await kube.createJob(claim.namespace, { name, annotations, spec });

@@ -9,7 +9,7 @@ import { getQueue } from '../../../api/queue/items/queues.js';
 import { kubeTime } from '../../../api/v1alpha1/names.js';
 import type { RpaTriggerStatus } from '../../../api/v1alpha1/rpatrigger.js';
 import { sameConditions, setCondition, type Condition } from '../../../operator/src/runtime/conditions.js';
-import type { KubeClient } from '../kube.js';
+import type { KubeApi } from '../kube.js';
 import { deliveryCounts, forgetTriggers, pruneDeliveries, type DeliveryCount } from './deliveries.js';
 import { triggerReadiness } from './readiness.js';
 import type { TriggerObject, TriggerSource } from './triggers.js';
@@ -20,7 +20,7 @@ const PRUNE_BATCH = 10_000;
 export interface TriggerStatusDeps {
   triggers: TriggerSource;
   db: pg.Pool;
-  kube: KubeClient;
+  kube: KubeApi;
   logger: Logger;
   /** How often every trigger is looked at. */
   resyncMs: number;

@@ -23,6 +23,12 @@ export interface RunArgs {
   chromiumPath?: string;
   /** Log level of the JSON log file in the data dir. */
   logLevel: string;
+  /** `--ui`: serve the web console of this run on 127.0.0.1 (and keep it up after the run until Ctrl-C). */
+  ui: boolean;
+  /** `--ui-port N`: the console's port (default: a free one). Implies --ui. */
+  uiPort?: number;
+  /** `--open`: open the console in the default browser. Implies --ui. */
+  open: boolean;
 }
 
 export type CliArgs = RunArgs | { command: 'help' };
@@ -53,6 +59,10 @@ Options:
       --chromium PATH    the browser (default: AETHER_CHROMIUM_PATH, else Playwright's Chromium,
                          /usr/bin/chromium, chromium-browser, google-chrome(-stable), on PATH)
       --log-level LEVEL  level of the log file in the data dir (default info)
+      --ui               serve the web console of this run on 127.0.0.1 and print its sign-in URL
+                         (a one-time key); it stays up after the run until Ctrl-C
+      --ui-port N        the console's port (default: a free one); implies --ui
+      --open             open the console in the default browser; implies --ui
   -h, --help             this text
 
 Outputs are printed to stdout as JSON; progress and errors go to stderr.
@@ -94,6 +104,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     fresh: false,
     headed: false,
     logLevel: 'info',
+    ui: false,
+    open: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -175,6 +187,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         else if (v !== undefined) out.logLevel = v;
         break;
       }
+      case '--ui':
+        out.ui = true;
+        break;
+      case '--ui-port': {
+        const v = needValue();
+        if (v === undefined) break;
+        const port = /^[0-9]{1,5}$/.test(v) ? Number(v) : NaN;
+        if (!(port >= 1 && port <= 65535)) problems.push(`--ui-port ${v}: expected a port number 1-65535`);
+        else {
+          out.uiPort = port;
+          out.ui = true;
+        }
+        break;
+      }
+      case '--open':
+        out.open = true;
+        out.ui = true;
+        break;
       default:
         if (arg.startsWith('-') && arg !== '-') problems.push(`unknown option ${arg}`);
         else out.files.push(arg);

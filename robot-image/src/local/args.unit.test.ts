@@ -47,7 +47,24 @@ describe('parseArgs', () => {
       headed: true,
       job: 'j',
       logLevel: 'debug',
+      ui: false,
+      open: false,
     });
+  });
+
+  it.each([
+    ['--ui', ['--ui'], { ui: true, open: false }],
+    ['--ui-port N implies --ui', ['--ui-port', '8123'], { ui: true, uiPort: 8123, open: false }],
+    ['--ui-port=N', ['--ui-port=9000'], { ui: true, uiPort: 9000 }],
+    ['--open implies --ui', ['--open'], { ui: true, open: true }],
+  ])('console: %s', (_name, flags, expected) => {
+    expect(parseArgs(['run', 'a.yaml', ...flags])).toMatchObject(expected);
+  });
+
+  it('no console without --ui', () => {
+    const a = parseArgs(['run', 'a.yaml']);
+    expect(a).toMatchObject({ ui: false, open: false });
+    expect(a).not.toHaveProperty('uiPort');
   });
 
   it('--no-serve turns serving off', () => {
@@ -61,6 +78,10 @@ describe('parseArgs', () => {
     ['param with empty key', ['run', 'a.yaml', '--param', '=1'], 'expected KEY=VALUE'],
     ['flag without value', ['run', 'a.yaml', '--data-dir'], '--data-dir needs a value'],
     ['unknown option', ['run', 'a.yaml', '--fast'], 'unknown option --fast'],
+    ['port that is not a number', ['run', 'a.yaml', '--ui-port', 'abc'], '--ui-port abc: expected a port number 1-65535'],
+    ['port out of range', ['run', 'a.yaml', '--ui-port', '70000'], 'expected a port number 1-65535'],
+    ['port zero', ['run', 'a.yaml', '--ui-port=0'], 'expected a port number 1-65535'],
+    ['port without value', ['run', 'a.yaml', '--ui-port'], '--ui-port needs a value'],
     ['bad log level', ['run', 'a.yaml', '--log-level', 'loud'], '--log-level must be one of'],
   ])('rejects %s', (_name, argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);

@@ -75,6 +75,8 @@ export function localPayload(opts: {
     name: resolved.name,
     pool: spec.pool,
     workflow: resolved.workflow,
+    // As the operator queues it: the run is recorded (and its heal events filed) under the RpaWorkflow's name.
+    ...(spec.workflowRef && { workflowRef: { name: spec.workflowRef.name } }),
     ...(Object.keys(resolved.calls).length > 0 && { calls: resolved.calls }),
     workflowDigest: workflowDigest(resolved.workflow),
     params: opts.params,

@@ -91,5 +91,21 @@ describe('localPayload', () => {
       deadline: '2030-01-01T00:01:00.000Z',
     });
     expect(p.workflowDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(p).not.toHaveProperty('workflowRef');
+  });
+
+  it('names the referenced RpaWorkflow as the operator does', () => {
+    const file = `${FILE.replace(/  workflow:[\s\S]*$/, '  workflowRef: { name: wf }\n')}---
+apiVersion: rpa.aether.dev/v1alpha1
+kind: RpaWorkflow
+metadata: { name: wf, namespace: team-a }
+spec:
+  params: [{ name: customer, type: string }]
+  credentials: [{ name: portal, keys: [username] }]
+  steps: [{ id: open, action: goto, url: 'https://example.com' }]
+`;
+    const resolved = resolveJob(parseDocuments('job.yaml', file));
+    const p = parsePayload(localPayload({ resolved, uid: localRunUid('team-a', 'j1', 0), params: { customer: 'C-1' }, now: new Date() }));
+    expect(p.workflowRef).toEqual({ name: 'wf' });
   });
 });

@@ -15,6 +15,8 @@ const args = (file: string): RunArgs => ({
   fresh: false,
   headed: false,
   logLevel: 'info',
+  ui: false,
+  open: false,
 });
 
 let root: string;

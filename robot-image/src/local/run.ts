@@ -176,6 +176,26 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
       say(`queued run ${uid} of RpaJob ${job.namespace}/${job.name} (workflow ${job.workflowName}, ${steps} steps)`);
     }
 
+    // The web console of this run (--ui): loaded only when asked for, so a plain run starts as fast as before.
+    let ui: import('./ui.js').RunConsole | null = null;
+    if (args.ui) {
+      const { startRunConsole, openInBrowser } = await import('./ui.js');
+      ui = await environment('the console did not start', () =>
+        startRunConsole({
+          db,
+          job,
+          uid,
+          cancel: async () => void (await producer.cancel(uid, { actor: 'local/console' })),
+          logger: log,
+          ...(args.uiPort !== undefined && { port: args.uiPort }),
+        }),
+      );
+      const theUi = ui;
+      cleanups.push({ what: 'console', fn: () => theUi.close() });
+      say(`console: ${ui.url}  (the sign-in key works once)`);
+      if (args.open) openInBrowser(ui.url, say);
+    }
+
     // 5. The robot: the cluster's engine, consumer and job handler in this process.
     const robotId = `${LOCAL_POD}-${randomBytes(3).toString('hex')}`;
     const runtime = createRobotRuntime({
@@ -192,12 +212,13 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
     await runtime.durable.launch();
     cleanups.push({ what: 'dbos', fn: () => runtime.durable.shutdown() });
     const terminal = terminalReporter(err);
+    const reporter = ui ? ui.reporter(terminal) : terminal;
     consumer = await runtime.startConsumer({
       concurrency: 1,
       pollIntervalMs: 250,
       retryBackoffBaseMs: 1000,
       handler: {
-        reporter: terminal,
+        reporter,
         credentials: fileCredentials({ files: args.secrets, ...(secretsDir && { dir: secretsDir }) }),
         metrics: createAgentMetrics({ processMetrics: false }),
         tracer: trace.getTracer('aether-local'),
@@ -218,6 +239,15 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
     });
 
     // 6. Wait for the run to finish (or for Ctrl-C).
+    /** --ui: the run is over; the console stays up for a look at the result until Ctrl-C. */
+    const stayUp = async (url: string) => {
+      say(`the console stays up at ${url.replace(/#.*$/, '')} until Ctrl-C`);
+      while (!interrupted)
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+      wake = null;
+    };
     let run: RunRow | null = null;
     while (!interrupted && runnerError === null) {
       run = await producer.getRun(uid);
@@ -245,26 +275,29 @@ export async function runLocal(plan: LocalPlan & { chromiumPath: string }, args:
       log.warn({ err: e }, 'could not save artifacts');
       return [];
     });
-    await cleanup();
+    // With --ui everything stays up while the console is (until Ctrl-C), so the result can be looked at.
+    if (!ui) await cleanup();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     for (const f of shots) say(`screenshot: ${f}`);
     for (const f of artifacts) say(`artifact: ${f}`);
+    let code: number = EXIT.failed;
     if (done.state === 'succeeded') {
       io.stdout(`${JSON.stringify(done.outputs ?? {}, null, 2)}\n`);
       say(`RpaJob ${job.namespace}/${job.name} succeeded in ${seconds}s (run ${uid})`);
-      return EXIT.ok;
-    }
-    if (done.state === 'cancelled') {
+      code = EXIT.ok;
+    } else if (done.state === 'cancelled') {
       say(`RpaJob ${job.namespace}/${job.name} was cancelled (run ${uid})`);
-      return EXIT.failed;
+    } else {
+      const e = done.error;
+      const at = e?.stepId ? ` at step "${e.stepId}"` : '';
+      say(
+        `RpaJob ${job.namespace}/${job.name} failed${at} after ${done.failedAttempts} attempt(s): ${e?.message ?? 'unknown error'}` +
+          ` (run ${uid}; log ${logFile})`,
+      );
     }
-    const e = done.error;
-    const at = e?.stepId ? ` at step "${e.stepId}"` : '';
-    say(
-      `RpaJob ${job.namespace}/${job.name} failed${at} after ${done.failedAttempts} attempt(s): ${e?.message ?? 'unknown error'}` +
-        ` (run ${uid}; log ${logFile})`,
-    );
-    return EXIT.failed;
+    if (ui) await stayUp(ui.url);
+    await cleanup();
+    return code;
   } catch (e) {
     // Written once here; the CLI prints the message.
     log.error({ err: e }, 'local run failed');

@@ -48,7 +48,7 @@ function Diff({ before, after }: { before: unknown; after: unknown }) {
 }
 
 export function WorkflowPage({ name }: { name: string }) {
-  const { session } = useApp();
+  const { session, access, reasons } = useApp();
   const d = useData(() => getJson<WorkflowDetail>(session, `/workflows/${enc(name)}`), [session, name]);
   if (!d.data) return d.error ? h('div', null, h('h1', null, name), h(ErrorBox, { error: d.error })) : h(Loading, null);
   const { workflow, suggestions, recentRuns } = d.data;
@@ -59,6 +59,7 @@ export function WorkflowPage({ name }: { name: string }) {
     h(
       Section,
       { title: 'Healing suggestions' },
+      suggestions.length > 0 && !access.applySuggestion && reasons.applySuggestion ? h('p', { class: 'muted', 'data-testid': 'apply-refused' }, `Apply suggestion is not offered: ${reasons.applySuggestion}`) : null,
       suggestions.length === 0
         ? h('p', { class: 'muted' }, 'No suggestions: every step target held')
         : h(
