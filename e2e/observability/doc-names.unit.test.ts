@@ -23,6 +23,7 @@ import {
   type LabelUse,
   type MetricMention,
 } from './doc-names.js';
+import { ROBOT_CHANNEL } from '../../api-server/src/events.js';
 import { operatorFamilies, robotFamilies } from './registries.js';
 
 const PROSE = ['README.md', 'helm/aether/README.md', 'api/README.md', 'helm/aether/templates/NOTES.txt', 'helm/aether/values.yaml'];
@@ -36,7 +37,7 @@ let known: KnownNames;
 beforeAll(async () => {
   known = {
     families: [...(await operatorFamilies()), ...(await robotFamilies())],
-    channels: [ENQUEUE_CHANNEL, CANCEL_CHANNEL, HEALING_CHANNEL, QUEUE_ITEM_CHANNEL, QUEUE_SLA_CHANNEL, NOTIFICATION_CHANNEL],
+    channels: [ENQUEUE_CHANNEL, CANCEL_CHANNEL, HEALING_CHANNEL, QUEUE_ITEM_CHANNEL, QUEUE_SLA_CHANNEL, NOTIFICATION_CHANNEL, ROBOT_CHANNEL],
     conditionTypes: Object.values(CONDITIONS),
     reasons: [...Object.values(REASONS), ...SCALE_REASONS],
   };
