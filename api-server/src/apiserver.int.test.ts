@@ -13,6 +13,7 @@ import { itemArtifactsUid } from '../../api/queue/items/run-id.js';
 import { insertArtifact } from '../../api/queue/sql/artifacts.js';
 import { insertScreenshot } from '../../api/queue/sql/runs.js';
 import { ROUTES } from './routes.js';
+import { waitFor } from '../../e2e/harness/wait.js';
 import { openEventStream } from '../testing/sse.js';
 
 let env: ApiServerTestEnv;
@@ -323,6 +324,28 @@ describe('Aether API server', () => {
     await env.kc.makeApiClient(RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace: env.nsA, name: 'watcher' });
     const text = await events.ended();
     expect(text).toMatch(/event: error\ndata: \{"reason":"Forbidden"/);
+  });
+
+  it('lets one user hold at most 16 event streams (each is a Kubernetes watch): the 17th gets 429 until one closes', async () => {
+    await bindRole(env.kc, env.nsA, 'streamer', 'aether-viewer');
+    const token = await serviceAccountToken(env.kc, env.nsA, 'streamer');
+    const streams = await Promise.all(Array.from({ length: 16 }, () => openEvents(token)));
+    const url = `${env.server.url}/api/v1/namespaces/${env.nsA}/events`;
+    const refused = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([429, '1']);
+    expect(await refused.json()).toEqual({ reason: 'TooManyRequests', message: expect.stringContaining('16 event streams open (at most 16)') });
+    // Another user is not held back by this one.
+    const other = await openEvents(env.tokens.viewer);
+    await other.close();
+    await streams.pop()!.close();
+    const again = await waitFor('a slot free again', async () => {
+      try {
+        return await openEvents(token);
+      } catch {
+        return undefined;
+      }
+    });
+    await Promise.all([...streams, again].map((s) => s.close()));
   });
 
   it('adds 1,000 items in one request idempotently by reference, checks their params, lists, retries and deletes them', async () => {

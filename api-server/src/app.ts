@@ -11,6 +11,7 @@ import { issueLines } from '../../api/zod-issues.js';
 import { AUTHENTICATED, resourceAttributes } from './access.js';
 import { AuthError, type Authorizer, type UserInfo } from './auth.js';
 import { streamEvents, type ItemNotifications } from './events.js';
+import { StreamSlots, type StreamLimits } from './stream-slots.js';
 import { ApiRequestError, type KubeApi } from './kube.js';
 import { openApiDocument } from './openapi.js';
 import { CONSOLE_CSP, loadConsoleAssets } from './console-assets.js';
@@ -37,6 +38,8 @@ export interface AppDeps {
   keepAliveMs?: number;
   /** How often an event stream's caller is authenticated and authorized again. Default 60 s. */
   recheckAccessMs?: number;
+  /** Open event streams per user and in all (each holds a Kubernetes watch). Default DEFAULT_STREAM_LIMITS. */
+  streamLimits?: StreamLimits;
   /** Serve HTTPS with this certificate. */
   https?: { cert: Buffer; key: Buffer };
   /** RpaTriggers and their keys (undefined: no webhook route). */
@@ -103,7 +106,7 @@ export interface RequestContext {
   reply: FastifyReply;
 }
 
-async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function run(route: RouteDef, deps: AppDeps, streams: StreamSlots, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     const params = parse(route.params, request.params, 'path parameters') as Record<string, string>;
     // Who and may they, before anything of the request is looked at: a caller without the right learns
@@ -124,8 +127,13 @@ async function run(route: RouteDef, deps: AppDeps, request: FastifyRequest, repl
       if (result.filename) reply.header('Content-Disposition', `attachment; filename="${result.filename}"`);
       await reply.code(200).type(result.contentType).send(result.bytes);
     } else if (result.kind === 'events') {
+      const slot = streams.acquire(user.username);
+      if ('refused' in slot) throw new HttpError(429, 'TooManyRequests', slot.refused);
       reply.hijack();
       const closed = new Promise<void>((resolve) => request.raw.on('close', () => resolve()));
+      // Free when either side ends the stream (the client leaves, or the watch ended).
+      void closed.then(slot.release);
+      reply.raw.on('close', slot.release);
       await streamEvents(reply.raw, closed, {
         namespace: params.namespace!,
         kube: deps.kube,
@@ -188,11 +196,12 @@ export function buildApp(deps: AppDeps) {
       return reply.code(503).type('text/plain').send('database unreachable\n');
     }
   });
+  const streams = new StreamSlots(deps.streamLimits);
   for (const route of ROUTES as readonly RouteDef[]) {
     app.route({
       method: route.method.toUpperCase() as 'GET' | 'POST' | 'DELETE',
       url: toFastifyPath(route.path),
-      handler: (request, reply) => run(route, deps, request, reply),
+      handler: (request, reply) => run(route, deps, streams, request, reply),
     });
   }
   if (deps.triggers) void app.register(hookRoute(deps, deps.triggers));
