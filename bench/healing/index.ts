@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     const k = (v: Verdict) => outcomes.filter((o) => o.verdict === v).length;
     const ms = outcomes.map((o) => o.ms);
     console.log(
-      `RESULT healing cases=${n} correct_pct=${pct(k('correct'), n)} wrong_pct=${pct(k('wrong'), n)} abstain_pct=${pct(k('abstained'), n)} p50_ms=${quantile(ms, 0.5).toFixed(1)} p95_ms=${quantile(ms, 0.95).toFixed(1)} real_cases=${real.cases} real_correct_pct=${pct(real.correct, real.cases)} real_wrong_pct=${pct(real.wrong, real.cases)} real_abstain_pct=${pct(real.abstained, real.cases)}`,
+      `RESULT healing cases=${n} correct_pct=${pct(k('correct'), n)} wrong_pct=${pct(k('wrong'), n)} abstain_pct=${pct(k('abstained'), n)} p50_ms=${quantile(ms, 0.5).toFixed(1)} p95_ms=${quantile(ms, 0.95).toFixed(1)} real_cases=${real.cases} real_correct_pct=${pct(real.correct, real.cases)} real_wrong_pct=${pct(real.wrong, real.cases)} real_abstain_pct=${pct(real.abstained, real.cases)} real_reduced_correct_pct=${pct(heldOut.correct, heldOut.cases)} real_reduced_wrong_pct=${pct(heldOut.wrong, heldOut.cases)} real_reduced_abstain_pct=${pct(heldOut.abstained, heldOut.cases)}`,
     );
   } finally {
     await browser.close();

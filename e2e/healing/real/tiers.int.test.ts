@@ -7,11 +7,12 @@
 // - tier 1 with the recorded descriptor, and tier 1 as the held-out benchmark evaluates it (both sides
 //   reduced to tag, classes, name, id, href, text and xpath: a poorer recording, or an author's
 //   hand-written fingerprint). A target "tier 1 abstains on" is one where either abstains;
-// - tier 2 with the recorded anchors only, tier 3 with the recorded template only, each where the
-//   robot's chain reaches it (the tiers before abstain) and on every third other target besides.
-// No tier may pick a wrong element (a wrong heal is worse than an abstention). Tier 2 must heal at
-// least one target tier 1 abstains on (when it was tried on any); tier 3 must heal at least one target
-// on its own, and how many of those tier 2 abstains on is reported. The default app is
+// - tier 2 with the recorded anchors only, tier 3 with the recorded template only, each on every
+//   target tier 1 abstains on (the issue's bar: each heals at least one of those), where the robot's
+//   chain reaches it (tier 3 also where tier 2 abstains) and on every third other target besides.
+// No tier may pick a wrong element (a wrong heal is worse than an abstention). Tier 2 and tier 3 must
+// each heal at least one target tier 1 abstains on; how many of those tier 2 also abstains on that
+// tier 3 heals is reported. The default app is
 // jsoneditor (about 270 targets, 5 screens); `APPS=swagger-ui,node-red` or `APPS=all` runs more (slow).
 import type { Browser, Locator, Page } from 'playwright-core';
 import { reduceDescriptor } from '../../../bench/healing/dataset.js';
@@ -169,7 +170,8 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
       const tier1Reduced = await rank1(reduceDescriptor(r.descriptor), candidates.map(reduceDescriptor));
       const reachesTier2 = sampled || tier1.correct === null || tier1Reduced.correct === null;
       const tier2 = r.aids.anchors && reachesTier2 ? await tier(r, 2, { anchors: r.aids.anchors }) : undefined;
-      const reachesTier3 = sampled || (reachesTier2 && (!tier2 || tier2.correct === null));
+      // Tier 3 on its own wherever tier 1 abstains (whatever tier 2 did), and where tier 2 abstains.
+      const reachesTier3 = reachesTier2 || !tier2 || tier2.correct === null;
       const tier3 = r.aids.image && reachesTier3 ? await tier(r, 3, { image: r.aids.image }) : undefined;
       out.push({ caseId: r.caseId, tier1, tier1Reduced, ...(tier2 && { tier2 }), ...(tier3 && { tier3 }) });
     }
@@ -196,7 +198,8 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
     after: after.filter((o) => o[t]).length,
   });
   const tier2 = per('tier2', tier1Abstains);
-  const tier3 = per('tier3', tier2Abstains);
+  const tier3 = per('tier3', tier1Abstains);
+  const tier3AfterTier2 = per('tier3', tier2Abstains);
   const line = (name: string, before: string, t: ReturnType<typeof per>) =>
     `${name}: tried on ${t.tried} (where the chain reaches it, and every ${SAMPLE}rd other target), ${t.right.length} right, ${t.wrong.length} wrong; ` +
     `${t.rightAfter.length} right of ${t.after} where ${before} abstains: ${ids(t.rightAfter).join(', ')}` +
@@ -207,7 +210,8 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
       `${outcomes.filter((o) => abstains(o.tier1)).length} (recorded descriptor), ` +
       `${outcomes.filter((o) => abstains(o.tier1Reduced)).length} (reduced descriptor); ` +
       `wrong: ${outcomes.filter((o) => o.tier1.correct === false).length} / ${outcomes.filter((o) => o.tier1Reduced.correct === false).length}\n` +
-      `${line('tier 2', 'tier 1', tier2)}\n${line('tier 3', 'tier 2', tier3)}\n` +
+      `${line('tier 2', 'tier 1', tier2)}\n${line('tier 3', 'tier 1', tier3)}\n` +
+      `tier 3 where tier 2 abstains: ${tier3AfterTier2.rightAfter.length} right of ${tier3AfterTier2.after}: ${ids(tier3AfterTier2.rightAfter).join(', ')}\n` +
       tier1Abstains
         .map(
           (o) =>
@@ -222,11 +226,11 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
   expect(ids(outcomes.filter((o) => o.tier1.correct === false))).toEqual([]);
   expect(ids(tier2.wrong)).toEqual([]);
   expect(ids(tier3.wrong)).toEqual([]);
-  // Tier 2 heals targets tier 1 abstains on (where there are such targets it was recorded for; tier
-  // 1 keeps improving, so the set is computed, not listed). Tier 3 heals real targets with its
-  // recorded picture alone; on jsoneditor those are no longer ones tiers 1 and 2 both miss (tree-row
-  // icons are identical pictures, so it rightly abstains there): its count after tier 2 is reported.
+  // Tier 2 and tier 3 each heal targets tier 1 abstains on (tier 1 keeps improving, so the set is
+  // computed, not listed; both tiers run on every one of them they were recorded for). Tier 3 on
+  // what tier 2 also misses is reported (on jsoneditor, tree-row icons are identical pictures, so it
+  // rightly abstains there).
   expect(tier1Abstains.length).toBeGreaterThan(0);
-  if (tier2.after > 0) expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
-  expect(tier3.right.length).toBeGreaterThanOrEqual(1);
+  expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
+  expect(tier3.rightAfter.length).toBeGreaterThanOrEqual(1);
 }, 1_500_000);
