@@ -225,7 +225,8 @@ describe('RpaJob controller', () => {
     const job = await waitForObject(env, 'RpaJob', 'poison', 'Failed', finishedAs('Failed'));
     expect(job.status!.error).toMatchObject({ reason: 'CrashLooping', message: expect.stringMatching(/2 times \(maxCrashes: 1 take-overs allowed\): robot-x \(lease expired\), robot-y \(lease expired\)$/) });
     expect(job.status!.conditions.find((c: { type: string }) => c.type === 'Finished')).toMatchObject({ status: 'True', reason: 'CrashLooping' });
-    expect((await eventsFor(env, 'poison')).map((e) => e.reason)).toContain('CrashLooping');
+    // The Event is recorded after the status write: wait for it.
+    await waitFor('a CrashLooping event', async () => ((await eventsFor(env, 'poison')).some((e) => e.reason === 'CrashLooping') ? true : undefined));
   });
 
   it('a suspended job is not queued; resuming queues it; suspending a queued job removes it from the queue', async () => {
