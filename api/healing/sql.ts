@@ -34,6 +34,8 @@ export interface RecordedTemplate {
   box: { x: number; y: number; width: number; height: number };
   /** sha256 of the PNG. */
   digest: string;
+  /** Where the element lies in the picture (its pixels) when the picture shows its surroundings too. */
+  focus?: { x: number; y: number; width: number; height: number };
 }
 
 /** A record with the aids the robot chose by itself (migration 0009): what healing reads. */
@@ -98,7 +100,10 @@ export async function upsertElementDescriptor(
       opts.refreshSeconds,
       JSON.stringify(opts.anchors ?? []),
       opts.template?.png ?? null,
-      opts.template ? JSON.stringify(opts.template.box) : null,
+      // The focus is kept inside template_box (jsonb): { x, y, width, height, focus? }.
+      opts.template
+        ? JSON.stringify({ ...opts.template.box, ...(opts.template.focus && { focus: opts.template.focus }) })
+        : null,
       opts.template?.digest ?? null,
     ],
   );
@@ -114,7 +119,7 @@ export async function getElementDescriptor(
     DescriptorRow & {
       anchors: Record<string, unknown>[];
       png: Buffer | null;
-      box: RecordedTemplate['box'] | null;
+      box: (RecordedTemplate['box'] & { focus?: RecordedTemplate['focus'] }) | null;
       templateDigest: string | null;
     }
   >(
@@ -126,7 +131,9 @@ export async function getElementDescriptor(
   const row = r.rows[0];
   if (!row) return null;
   const { png, box, templateDigest, ...rest } = row;
-  return { ...rest, template: png && box && templateDigest ? { png, box, digest: templateDigest } : null };
+  if (!(png && box && templateDigest)) return { ...rest, template: null };
+  const { focus, ...where } = box;
+  return { ...rest, template: { png, box: where, digest: templateDigest, ...(focus && { focus }) } };
 }
 
 /** Every recorded step target of a workflow (for fragility in its status), by step path. */

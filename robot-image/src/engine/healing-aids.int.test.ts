@@ -105,6 +105,10 @@ describe('automatic anchors (tier 2)', () => {
     ]);
     expect(row!.template!.png.subarray(1, 4).toString()).toBe('PNG');
     expect(row!.template!.box).toEqual((row!.descriptor as { box: unknown }).box);
+    // The picture shows the button with what stands around it; the focus marks the button in it.
+    const box = (row!.descriptor as { box: { width: number; height: number } }).box;
+    expect(row!.template!.focus).toMatchObject({ width: box.width, height: box.height });
+    expect(row!.template!.focus!.y).toBeGreaterThan(0); // the button stands at the left edge, text above it
   });
 
   it('heals at tier 2 when the button lost its text, id and classes and a look-alike exists', async () => {

@@ -130,7 +130,12 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
         refreshSeconds: Math.floor(timing.refreshMs / 1000),
         anchors,
         ...(png && {
-          template: { png, box: descriptor.box!, digest: 'sha256:' + createHash('sha256').update(png).digest('hex') },
+          template: {
+            png,
+            box: descriptor.box!,
+            digest: 'sha256:' + createHash('sha256').update(png).digest('hex'),
+            ...(image?.focus && { focus: image.focus }),
+          },
         }),
       });
       remember(memKey, {
@@ -163,7 +168,11 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
       const aids: RecordedAids = {
         ...(row.anchors.length > 0 && { anchors: row.anchors as unknown as RecordedAnchor[] }),
         ...(row.template && {
-          image: { pngBase64: row.template.png.toString('base64'), lastKnownBox: row.template.box },
+          image: {
+            pngBase64: row.template.png.toString('base64'),
+            lastKnownBox: row.template.box,
+            ...(row.template.focus && { focus: row.template.focus }),
+          },
         }),
       };
       return { descriptor: row.descriptor as unknown as ElementDescriptor, aids };

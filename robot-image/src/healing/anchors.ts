@@ -90,6 +90,11 @@ export function contradictsRecorded(recorded: ElementDescriptor, c: ElementDescr
 export function lookAlikeCount(d: ElementDescriptor, candidates: readonly ElementDescriptor[]): number {
   // Elements that say nothing (icons) differ in their pictures, which the descriptor does not show.
   if (said(d.accessibleName ?? d.text) === '') return 1;
+  return lookAlikesOf(d, candidates).length;
+}
+
+/** The candidates that look like `d` by their descriptors (icons included: those that say nothing alike). */
+export function lookAlikesOf(d: ElementDescriptor, candidates: readonly ElementDescriptor[]): ElementDescriptor[] {
   const look = (c: ElementDescriptor) =>
     [
       c.tag,
@@ -98,7 +103,7 @@ export function lookAlikeCount(d: ElementDescriptor, candidates: readonly Elemen
       [...(c.classes ?? [])].sort().join(' '),
     ].join('|');
   const mine = look(d);
-  return candidates.filter((c) => look(c) === mine).length;
+  return candidates.filter((c) => look(c) === mine);
 }
 
 /** A text that names something rather than shows data (no long numbers, not a paragraph). */

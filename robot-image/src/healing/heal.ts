@@ -4,12 +4,12 @@
 // Tiers 2 and 3 use the author's anchor / image first, then the ones the robot recorded by itself
 // (HealOptions.recorded); several recorded anchors must agree on one element.
 import type { ElementHandle, Locator, Page } from 'playwright-core';
-import { atRecordedOffset, contradictsRecorded, lookAlikeCount } from './anchors.js';
+import { atRecordedOffset, contradictsRecorded, lookAlikeCount, lookAlikesOf } from './anchors.js';
 import { collectCandidates, hintFor, locatorOf } from './capture.js';
 import { inPageFunction } from './inpage.js';
 import { placeOfLocator, plainLocator } from './locate.js';
 import { pngSize } from '../../../api/v1alpha1/png-header.js';
-import { decodePngGray, PngError, RECORDED_TEMPLATE_LIMITS, TEMPLATE_LIMITS, type GrayImage } from './png.js';
+import { decodePngGray, PngError, RECORDED_TEMPLATE_LIMITS, regionOf, TEMPLATE_LIMITS, type GrayImage } from './png.js';
 import { elementKind, rankAll, tagCompatibility } from './score.js';
 import { pickByRelation } from './spatial.js';
 import { bestStableSelector, type StableSelector } from './suggest.js';
@@ -22,7 +22,7 @@ import type {
   RecordedAids,
   RecordedAnchor,
 } from './types.js';
-import { findTemplate } from './visual.js';
+import { findBySurroundings, findTemplate, type VisualMatch } from './visual.js';
 
 export interface HealResult {
   locator: Locator | null;
@@ -130,23 +130,50 @@ export async function healTarget(
   // Tier 3: the author's image, then the recorded one.
   for (const image of [target.image, opts.recorded?.image]) {
     if (!image?.pngBase64 || !(opts.tiers?.includes(3) ?? true)) continue;
-    const hit = await healVisually(page, image, fingerprint);
+    const pictures = picturesOf(image);
+    if ('refused' in pictures) {
+      reason = `tier 3: template image refused: ${pictures.refused}`;
+      continue;
+    }
+    const screen = decodePngGray(await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }));
+    const hit = await healVisually(page, screen, pictures.element, image.threshold, fingerprint);
     reason = `tier 3: ${hit.reason}`;
-    if (!hit.descriptor) continue;
-    // A picture names what it shows, not which of several identical elements: the match must not say
-    // something else than the recorded element, and must be the only element on the page that looks
-    // like it (a screenshot shows only the viewport; identical "Try it out" buttons lie beyond it).
-    if (fingerprint && contradictsRecorded(fingerprint, hit.descriptor)) {
-      reason = 'tier 3: the element under the match says something else than the recorded one';
+    if (hit.descriptor) {
+      // A picture names what it shows, not which of several identical elements: the match must not say
+      // something else than the recorded element, and must be the only element on the page that looks
+      // like it (a screenshot shows only the viewport; identical "Try it out" buttons lie beyond it).
+      if (candidates.length === 0) candidates = await collectCandidates(page, {});
+      const alike = lookAlikeCount(hit.descriptor, candidates);
+      if (fingerprint && contradictsRecorded(fingerprint, hit.descriptor))
+        reason = 'tier 3: the element under the match says something else than the recorded one';
+      else if (alike > 1) reason = `tier 3: ${alike} elements on the page look like the match`;
+      else return finish(page, 3, hit.descriptor, hit.score, opts, ms, t0);
+    }
+    if (!pictures.context) continue;
+    // The element alone is not unique (rows of identical buttons, values that recur): of the places its
+    // picture matches, the one whose surroundings (a row's label, a section's text) match the recorded.
+    const found = await findBySurroundings(screen, pictures.context, image.focus!, image.threshold);
+    const byContext = found.match
+      ? await elementUnder(page, found.match, fingerprint)
+      : { descriptor: null, score: 0, reason: found.reason };
+    if (!byContext.descriptor) {
+      reason += `; with its surroundings: ${byContext.reason}`;
       continue;
     }
-    if (candidates.length === 0) candidates = await collectCandidates(page, {});
-    const alike = lookAlikeCount(hit.descriptor, candidates);
-    if (alike > 1) {
-      reason = `tier 3: ${alike} elements on the page look like the match`;
+    // Every element of its tag, whatever tier 1 collected: the look-alikes must all be known.
+    const sameTag = await collectCandidates(page, { tag: byContext.descriptor.tag });
+    const alike = lookAlikesOf(byContext.descriptor, sameTag);
+    const unseen =
+      fingerprint && contradictsRecorded(fingerprint, byContext.descriptor)
+        ? 'the element under the match says something else than the recorded one'
+        : !alike.some((c) => sameElement(c, byContext.descriptor!))
+          ? 'the element under the match is not one the page lists'
+          : await lookAlikesOutOfSight(page, alike);
+    if (unseen) {
+      reason += `; with its surroundings: ${unseen}`;
       continue;
     }
-    return finish(page, 3, hit.descriptor, hit.score, opts, ms, t0);
+    return finish(page, 3, byContext.descriptor, byContext.score, opts, ms, t0);
   }
 
   ms.total = performance.now() - t0;
@@ -240,22 +267,44 @@ async function pickByRecordedAnchors(
   return { choice: null, reason: `no recorded anchor found the element (${misses.join('; ')})` };
 }
 
-async function healVisually(
-  page: Page,
-  image: ImageTemplate,
-  fingerprint: ElementDescriptor | undefined,
-): Promise<{ descriptor: ElementDescriptor | null; score: number; reason: string }> {
-  const screen = decodePngGray(await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }));
-  let template: GrayImage;
+/** The pictures a template gives: the element alone, and (robot's templates) the element in its surroundings. */
+function picturesOf(image: ImageTemplate): { element: GrayImage; context?: GrayImage } | { refused: string } {
+  let picture: GrayImage;
   try {
-    template = decodePngGray(Buffer.from(image.pngBase64!, 'base64'), TEMPLATE_LIMITS);
+    picture = decodePngGray(Buffer.from(image.pngBase64!, 'base64'), TEMPLATE_LIMITS);
   } catch (err) {
-    if (err instanceof PngError)
-      return { descriptor: null, score: 0, reason: `template image refused: ${err.message}` };
+    if (err instanceof PngError) return { refused: err.message };
     throw err;
   }
-  const match = await findTemplate(screen, template, image.threshold);
+  const f = image.focus;
+  const whole = !f || (f.x <= 0 && f.y <= 0 && f.width >= picture.width && f.height >= picture.height);
+  if (whole) return { element: picture };
+  const element = regionOf(picture, f);
+  if (element.width < 4 || element.height < 4) return { refused: 'its focus lies outside the picture' };
+  return { element, context: picture };
+}
+
+type VisualHit = { descriptor: ElementDescriptor | null; score: number; reason: string };
+
+/** Find `template` on the screen (a strong, unique peak) and describe the element under it. */
+async function healVisually(
+  page: Page,
+  screen: GrayImage,
+  template: GrayImage,
+  threshold: number | undefined,
+  fingerprint: ElementDescriptor | undefined,
+): Promise<VisualHit> {
+  const match = await findTemplate(screen, template, threshold);
   if (!match) return { descriptor: null, score: 0, reason: 'template not found (or not unique) on screen' };
+  return elementUnder(page, match, fingerprint);
+}
+
+/** The element under the centre of a match, when it is like the recorded one. */
+async function elementUnder(
+  page: Page,
+  match: VisualMatch,
+  fingerprint: ElementDescriptor | undefined,
+): Promise<VisualHit> {
   const center = { x: match.box.x + match.box.width / 2, y: match.box.y + match.box.height / 2 };
   const [raw] = await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at: center });
   if (!raw) return { descriptor: null, score: match.score, reason: 'no element under the match' };
@@ -269,25 +318,97 @@ async function healVisually(
   return { descriptor: d, score: match.score, reason: '' };
 }
 
+const sameFrameAs = (a: ElementDescriptor, b: ElementDescriptor) =>
+  JSON.stringify(a.frame ?? []) === JSON.stringify(b.frame ?? []);
+const sameElement = (a: ElementDescriptor, b: ElementDescriptor) =>
+  sameFrameAs(a, b) && !!a.xpath && a.xpath === b.xpath && a.deepCss === b.deepCss;
+/** `a` lies inside `b` (same frame, by their XPaths). */
+const inside = (a: ElementDescriptor, b: ElementDescriptor) =>
+  sameFrameAs(a, b) && !!a.xpath && !!b.xpath && a.xpath.startsWith(b.xpath + '/');
+
+/** At most this many look-alikes are checked to be in sight (one round trip each). */
+const MAX_LOOKALIKES_IN_SIGHT = 40;
+
+/**
+ * Why a match among look-alikes cannot be trusted, or null when it can: a picture that is unique on
+ * the screen tells identical elements apart only if the screen showed every one of them (each seen at
+ * its centre, not scrolled away, clipped by a scrolling box or covered).
+ */
+async function lookAlikesOutOfSight(page: Page, alike: readonly ElementDescriptor[]): Promise<string | null> {
+  if (alike.length <= 1) return null;
+  if (alike.length > MAX_LOOKALIKES_IN_SIGHT) return `${alike.length} elements on the page look like the match`;
+  const view = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY, w: innerWidth, h: innerHeight }));
+  let hidden = 0;
+  for (const c of alike) {
+    const at = c.box && { x: c.box.x - view.x + c.box.width / 2, y: c.box.y - view.y + c.box.height / 2 };
+    const seen =
+      at &&
+      at.x >= 0 &&
+      at.y >= 0 &&
+      at.x < view.w &&
+      at.y < view.h &&
+      (await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at })).some(
+        // The point shows the look-alike, something inside it, or the control it is part of (the hit is
+        // lifted to a control) — not merely an ancestor that lies over or around where it would be.
+        (hit) =>
+          sameElement(hit, c) ||
+          (!c.deepCss && !hit.deepCss && (inside(hit, c) || (ACTIONABLE.has(hit.kind ?? '') && inside(c, hit)))),
+      );
+    if (!seen) hidden++;
+  }
+  return hidden === 0
+    ? null
+    : `${alike.length} elements on the page look like the match, ${hidden} of them out of sight`;
+}
+
 /** Record an element's picture and position for tier 3 (call when the target resolved uniquely). */
 export async function captureTemplate(l: Locator | ElementHandle): Promise<ImageTemplate> {
   const png = await l.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' });
   return { pngBase64: png.toString('base64'), lastKnownBox: await documentBox(l) };
 }
 
+/** How far the robot's own template reaches beyond the element (CSS pixels): a row's label, its neighbours. */
+export const TEMPLATE_SURROUNDINGS = { x: 160, y: 16 };
+
 /**
  * The robot's own template of an element at `box` (top-document coordinates, wholly in the viewport):
- * a clip of the viewport, so nothing scrolls. Null when the element is too small or too large for
- * RECORDED_TEMPLATE_LIMITS (pixels before the shot, bytes after).
+ * a clip of the viewport (so nothing scrolls) showing the element with what stands around it (up to
+ * TEMPLATE_SURROUNDINGS, within the viewport and RECORDED_TEMPLATE_LIMITS), `focus` marking the element.
+ * Null when the element alone is too small or too large for RECORDED_TEMPLATE_LIMITS.
  */
 export async function captureRecordedTemplate(page: Page, box: Box): Promise<ImageTemplate | null> {
   const limits = RECORDED_TEMPLATE_LIMITS;
   if (box.width < 8 || box.height < 8 || box.width > limits.maxSide || box.height > limits.maxSide) return null;
-  const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
-  const clip = { x: box.x - scroll.x, y: box.y - scroll.y, width: box.width, height: box.height };
+  const view = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY, w: innerWidth, h: innerHeight }));
+  const el = { x: box.x - view.x, y: box.y - view.y, width: box.width, height: box.height };
+  const my = Math.max(0, Math.min(TEMPLATE_SURROUNDINGS.y, Math.floor((limits.maxSide - el.height) / 2)));
+  const rows = el.height + 2 * my;
+  const mx = Math.max(
+    0,
+    Math.min(TEMPLATE_SURROUNDINGS.x, Math.floor((Math.min(limits.maxSide, limits.maxPixels / rows) - el.width) / 2)),
+  );
+  const left = Math.max(0, Math.floor(el.x - mx));
+  const top = Math.max(0, Math.floor(el.y - my));
+  const clip = {
+    x: left,
+    y: top,
+    width: Math.min(view.w, Math.ceil(el.x + el.width + mx)) - left,
+    height: Math.min(view.h, Math.ceil(el.y + el.height + my)) - top,
+  };
   // Animations allowed: disabling them would fast-forward the page's own transitions mid-run.
-  const png = await page.screenshot({ type: 'png', clip, animations: 'allow', caret: 'hide' });
+  const shot = async (c: Box) => page.screenshot({ type: 'png', clip: c, animations: 'allow', caret: 'hide' });
+  const fits = (png: Buffer) => {
+    const size = pngSize(png);
+    return !('error' in size) && png.length <= limits.maxBytes && size.width * size.height <= limits.maxPixels;
+  };
+  const png = await shot(clip);
   const size = pngSize(png);
-  if ('error' in size || png.length > limits.maxBytes || size.width * size.height > limits.maxPixels) return null;
-  return { pngBase64: png.toString('base64'), lastKnownBox: box };
+  if (fits(png) && !('error' in size)) {
+    // In the picture's own pixels (a device scale above 1 makes it larger than the clip).
+    const k = size.width / clip.width;
+    const focus = { x: (el.x - clip.x) * k, y: (el.y - clip.y) * k, width: el.width * k, height: el.height * k };
+    return { pngBase64: png.toString('base64'), lastKnownBox: box, focus };
+  }
+  const alone = await shot(el);
+  return fits(alone) ? { pngBase64: alone.toString('base64'), lastKnownBox: box } : null;
 }

@@ -142,3 +142,15 @@ export function halfScale(img: GrayImage): GrayImage {
   }
   return { width: w, height: h, data: out };
 }
+
+/** The part of `img` inside `box` (pixels of the image; clamped to it). */
+export function regionOf(img: GrayImage, box: { x: number; y: number; width: number; height: number }): GrayImage {
+  const x0 = Math.max(0, Math.round(box.x));
+  const y0 = Math.max(0, Math.round(box.y));
+  const w = Math.max(0, Math.min(img.width - x0, Math.round(box.width)));
+  const h = Math.max(0, Math.min(img.height - y0, Math.round(box.height)));
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    data.set(img.data.subarray((y + y0) * img.width + x0, (y + y0) * img.width + x0 + w), y * w);
+  return { width: w, height: h, data };
+}

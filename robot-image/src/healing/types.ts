@@ -73,6 +73,12 @@ export interface ImageTemplate {
   lastKnownBox?: Box;
   /** Minimum normalised correlation to accept a match (default MIN_CORRELATION, 0.85). */
   threshold?: number;
+  /**
+   * Where the element lies in the picture (its pixels), when the picture shows the element with its
+   * surroundings (the robot's own templates): the element alone is looked for first, the whole picture
+   * only to tell identical elements apart by what stands around them. Absent: the picture is the element.
+   */
+  focus?: Box;
 }
 
 /** Where an automatically chosen anchor came from, most trusted first. */

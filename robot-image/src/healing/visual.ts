@@ -2,7 +2,7 @@
 // scale in grayscale. Accept only a strong peak that is unique on the screen.
 import { createRequire } from 'node:module';
 import type { Box } from './types.js';
-import { halfScale, type GrayImage } from './png.js';
+import { halfScale, regionOf, type GrayImage } from './png.js';
 
 /** Normalised cross-correlation a match must reach... */
 export const MIN_CORRELATION = 0.85;
@@ -59,6 +59,18 @@ function toMat(cv: Cv, img: GrayImage): Mat {
   return m;
 }
 
+/** The scale and inset a template is matched at, with both images prepared for it. */
+function prepare(screen: GrayImage, template: GrayImage) {
+  // Half scale (fast, the measured ~10 ms path) unless the template is small: a 34 px icon
+  // button would shrink to a blur where every button of the toolbar looks alike.
+  const f = Math.min(template.width, template.height) >= 48 ? 2 : 1;
+  const s = f === 2 ? halfScale(screen) : screen;
+  // The element's own border and background are shared with its siblings; the inside tells them apart.
+  const inset = Math.min(template.width, template.height) >= 20 ? 3 : 0;
+  const t = crop(f === 2 ? halfScale(template) : template, Math.floor(inset / f));
+  return { f, inset, s, t };
+}
+
 export interface VisualMatch {
   /** Box of the match, in the screenshot's (full-scale) pixels. */
   box: Box;
@@ -110,13 +122,7 @@ export async function findTemplate(
   minCorrelation = MIN_CORRELATION,
 ): Promise<VisualMatch | null> {
   const { cv } = await loadOpenCv();
-  // Half scale (fast, the measured ~10 ms path) unless the template is small: a 34 px icon
-  // button would shrink to a blur where every button of the toolbar looks alike.
-  const f = Math.min(template.width, template.height) >= 48 ? 2 : 1;
-  const s = f === 2 ? halfScale(screen) : screen;
-  // The element's own border and background are shared with its siblings; the inside tells them apart.
-  const inset = Math.min(template.width, template.height) >= 20 ? 3 : 0;
-  const t = crop(f === 2 ? halfScale(template) : template, Math.floor(inset / f));
+  const { f, inset, s, t } = prepare(screen, template);
   if (t.width < 4 || t.height < 4) return null;
   const img = toMat(cv, s);
   const tpl = toMat(cv, t);
@@ -140,4 +146,133 @@ export async function findTemplate(
     img.delete();
     tpl.delete();
   }
+}
+
+/** Correlation the surroundings of the best place must reach... */
+export const MIN_SURROUNDINGS_CORRELATION = 0.8;
+/** ...and by which they must beat those of every other place where the element's picture matches. */
+export const MIN_SURROUNDINGS_LEAD = 0.1;
+
+/**
+ * Every place (at most `max`) where `template` matches at least `minCorrelation`, best first, as boxes
+ * in the screen's pixels: the identical elements a unique picture could not tell apart.
+ */
+export async function findAll(
+  screen: GrayImage,
+  template: GrayImage,
+  minCorrelation = MIN_CORRELATION,
+  max = 40,
+): Promise<VisualMatch[]> {
+  const { cv } = await loadOpenCv();
+  const { f, inset, s, t } = prepare(screen, template);
+  if (t.width < 4 || t.height < 4 || t.width > s.width || t.height > s.height) return [];
+  const img = toMat(cv, s);
+  const tpl = toMat(cv, t);
+  const res = new cv.Mat();
+  try {
+    cv.matchTemplate(img, tpl, res, cv.TM_CCOEFF_NORMED);
+    const r = Float32Array.from(res.data32F);
+    const rx = Math.max(2, t.width >> 1);
+    const ry = Math.max(2, t.height >> 1);
+    const out: VisualMatch[] = [];
+    // Greedy non-maximum suppression: take the best place, blank a template-sized window around it.
+    while (out.length < max) {
+      let best = -1;
+      let at = -1;
+      for (let i = 0; i < r.length; i++)
+        if (r[i]! > best) {
+          best = r[i]!;
+          at = i;
+        }
+      if (best < minCorrelation) break;
+      const x = at % res.cols;
+      const y = (at - x) / res.cols;
+      out.push({
+        box: { x: x * f - inset, y: y * f - inset, width: template.width, height: template.height },
+        score: best,
+      });
+      for (let yy = Math.max(0, y - ry); yy <= Math.min(res.rows - 1, y + ry); yy++)
+        r.fill(-1, yy * res.cols + Math.max(0, x - rx), yy * res.cols + Math.min(res.cols - 1, x + rx) + 1);
+    }
+    return out;
+  } finally {
+    res.delete();
+    img.delete();
+    tpl.delete();
+  }
+}
+
+/**
+ * Pearson correlation of the recorded surroundings (`context` without the element's own `focus`
+ * rectangle) with the screen around an element found at `at` (the element's box on the screen); only
+ * the part of the surroundings that lies on the screen counts. Null when too little of it does, or it
+ * shows nothing (a blank margin tells nothing apart).
+ */
+export function surroundingsCorrelation(screen: GrayImage, context: GrayImage, focus: Box, at: Box): number | null {
+  const ox = Math.round(at.x - focus.x);
+  const oy = Math.round(at.y - focus.y);
+  const fx0 = Math.round(focus.x);
+  const fy0 = Math.round(focus.y);
+  const fx1 = fx0 + Math.round(focus.width);
+  const fy1 = fy0 + Math.round(focus.height);
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let y = 0; y < context.height; y++) {
+    const sy = y + oy;
+    if (sy < 0 || sy >= screen.height) continue;
+    for (let x = 0; x < context.width; x++) {
+      if (x >= fx0 && x < fx1 && y >= fy0 && y < fy1) continue;
+      const sx = x + ox;
+      if (sx < 0 || sx >= screen.width) continue;
+      const a = context.data[y * context.width + x]!;
+      const b = screen.data[sy * screen.width + sx]!;
+      n++;
+      sa += a;
+      sb += b;
+      saa += a * a;
+      sbb += b * b;
+      sab += a * b;
+    }
+  }
+  const all = context.width * context.height - (fx1 - fx0) * (fy1 - fy0);
+  if (n < 64 || n < all / 2) return null;
+  const va = saa - (sa * sa) / n;
+  const vb = sbb - (sb * sb) / n;
+  // Nearly uniform surroundings (the variance of a few anti-aliased pixels) tell nothing apart.
+  if (va < n * 4) return null;
+  if (vb <= 0) return 0;
+  return (sab - (sa * sb) / n) / Math.sqrt(va * vb);
+}
+
+/**
+ * Where the element recorded in `context` (at `focus`) is on the screen when its own picture matches
+ * several places: the one place whose surroundings match the recorded ones, clearly better than every
+ * other. Null (with why) otherwise.
+ */
+export async function findBySurroundings(
+  screen: GrayImage,
+  context: GrayImage,
+  focus: Box,
+  minCorrelation = MIN_CORRELATION,
+): Promise<{ match: VisualMatch | null; reason: string }> {
+  const element = regionOf(context, focus);
+  const places = await findAll(screen, element, minCorrelation);
+  if (places.length === 0) return { match: null, reason: 'template not found on screen' };
+  const scored = places
+    .map((p) => ({ p, around: surroundingsCorrelation(screen, context, focus, p.box) }))
+    .sort((a, b) => (b.around ?? -1) - (a.around ?? -1));
+  const [best, second] = scored;
+  if (best!.around === null) return { match: null, reason: 'its surroundings show nothing to tell it apart' };
+  if (best!.around < MIN_SURROUNDINGS_CORRELATION)
+    return { match: null, reason: `surroundings changed (correlation ${best!.around.toFixed(2)})` };
+  if (second && (second.around ?? -1) > best!.around - MIN_SURROUNDINGS_LEAD)
+    return {
+      match: null,
+      reason: `${places.length} places match, surroundings too alike (${best!.around.toFixed(2)} vs ${second.around!.toFixed(2)})`,
+    };
+  return { match: best!.p, reason: '' };
 }

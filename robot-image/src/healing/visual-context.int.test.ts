@@ -1,0 +1,108 @@
+// Tier 3 among identical elements (issue 15): the robot's own template shows the element with its
+// surroundings, so a row's "Edit" button is found by the row it stands in when every row's button looks
+// the same and nothing else tells them apart — but only when the screen showed every look-alike (one
+// scrolled away or clipped by a scrolling box might be the recorded one). Real Chromium.
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../browser/chromium.js';
+import { captureRecordedTemplate, describeWithAids, healTarget } from './index.js';
+import { decodePngGray } from './png.js';
+import type { ElementDescriptor, ImageTemplate } from './types.js';
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+// A list of people, one identical "Edit" button per row; v1 gives each button an id.
+const people = (names: string[], opts: { ids?: boolean; scroller?: boolean } = {}) => `<!doctype html>
+<body style="margin:0;font:16px sans-serif">
+<h1 style="margin:8px">Team</h1>
+<div style="${opts.scroller ? 'height:130px;overflow:auto' : ''}">
+${names
+  .map(
+    (n, i) => `<div class="row" style="display:flex;align-items:center;height:40px;padding:0 8px">
+  <span style="width:140px;font-weight:bold">${n}</span>
+  <button class="edit"${opts.ids ? ` id="edit-${n.toLowerCase()}-${i}"` : ''} style="width:70px;height:28px">Edit</button></div>`,
+  )
+  .join('\n')}
+</div></body>`;
+
+const broken = { css: '#aether-selector-that-broke' };
+let recorded: { descriptor: ElementDescriptor; image: ImageTemplate };
+
+async function heal() {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return healTarget(page, broken, recorded.descriptor, {
+    recorded: { image: recorded.image },
+    suggest: false,
+    tiers: [3],
+  });
+}
+const rowOf = (r: Awaited<ReturnType<typeof heal>>) =>
+  r.locator!.evaluate((el) => el.closest('.row')!.querySelector('span')!.textContent);
+
+beforeAll(async () => {
+  await page.setContent(people(['Alice', 'Bob', 'Carol', 'Dave'], { ids: true }));
+  const el = await page.locator('#edit-bob-1').elementHandle();
+  const { descriptor } = await describeWithAids(el!);
+  const image = await captureRecordedTemplate(page, descriptor.box!);
+  recorded = { descriptor, image: image! };
+});
+
+it('records the element with its surroundings and marks the element in the picture', () => {
+  const { image, descriptor } = recorded;
+  const picture = decodePngGray(Buffer.from(image.pngBase64!, 'base64'));
+  expect(picture.width).toBeGreaterThan(descriptor.box!.width + 100);
+  expect(image.focus).toMatchObject({ width: descriptor.box!.width, height: descriptor.box!.height });
+  // The row's name lies left of the button, inside the picture.
+  expect(image.focus!.x).toBeGreaterThanOrEqual(140);
+});
+
+it('finds the button of the recorded row among identical buttons when the rows are reordered', async () => {
+  await page.setContent(people(['Carol', 'Dave', 'Bob', 'Alice']));
+  const r = await heal();
+  expect(r.reason).toBeUndefined();
+  expect(r.tier).toBe(3);
+  expect(await rowOf(r)).toBe('Bob');
+});
+
+it('abstains when the element alone is all it has: identical buttons cannot be told apart', async () => {
+  await page.setContent(people(['Carol', 'Dave', 'Bob', 'Alice']));
+  const { focus: _f, ...whole } = recorded.image;
+  // The picture without its focus is taken for the element itself: a match, but one of four look-alikes.
+  const r = await healTarget(page, broken, recorded.descriptor, {
+    recorded: { image: whole },
+    suggest: false,
+    tiers: [3],
+  });
+  expect(r.locator).toBeNull();
+  expect(r.reason).toMatch(/template not found \(or not unique\)|4 elements on the page look like the match/);
+});
+
+it('abstains when two rows look the same with their surroundings', async () => {
+  await page.setContent(people(['Carol', 'Bob', 'Dave', 'Bob']));
+  const r = await heal();
+  expect(r.locator).toBeNull();
+  expect(r.reason).toMatch(/with its surroundings: 4 places match, surroundings too alike/);
+});
+
+it('abstains when look-alikes lie beyond the screen (one of them might be the recorded one)', async () => {
+  const many = ['Bob', ...Array.from({ length: 30 }, (_, i) => `Person ${i}`)];
+  await page.setContent(people(many));
+  const r = await heal();
+  expect(r.locator).toBeNull();
+  expect(r.reason).toMatch(/31 elements on the page look like the match, \d+ of them out of sight/);
+});
+
+it('abstains when look-alikes are clipped by a scrolling box', async () => {
+  await page.setContent(people(['Alice', 'Bob', 'Carol', 'Dave', 'Erin'], { scroller: true }));
+  const r = await heal();
+  expect(r.locator).toBeNull();
+  expect(r.reason).toMatch(/5 elements on the page look like the match, [1-9] of them out of sight/);
+});
