@@ -306,7 +306,14 @@ async function elementUnder(
   fingerprint: ElementDescriptor | undefined,
 ): Promise<VisualHit> {
   const center = { x: match.box.x + match.box.width / 2, y: match.box.y + match.box.height / 2 };
-  const [raw] = await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at: center });
+  // A control is taken whole (the button around an icon); a recorded element that is no control (a
+  // heading, a value, a badge inside a button) is the innermost element under the point like it.
+  const plain = fingerprint && !ACTIONABLE.has(elementKind(fingerprint));
+  const under = await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], {
+    at: center,
+    ...(plain && { chain: true }),
+  });
+  const raw = plain ? (under.find((e) => tagCompatibility(fingerprint, e) >= 0.85) ?? under[0]) : under[0];
   if (!raw) return { descriptor: null, score: match.score, reason: 'no element under the match' };
   const { kind: _k, visible: _v, ...d } = raw;
   if (fingerprint && tagCompatibility(fingerprint, d) < 0.85)

@@ -449,6 +449,13 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
       break;
     }
     if (!hit) return [];
+    // opts.chain: the hit and its ancestors (up to 6, below the body), innermost first, for the caller
+    // to choose the one like the recorded element (a heading's text, not the button around it).
+    if (opts.chain) {
+      const out = [];
+      for (let e = hit, n = 0; e && e !== e.ownerDocument.body && n < 7; e = e.parentElement || hostOf(e), n++) out.push(describe(e, true));
+      return out;
+    }
     let el = hit;
     const ACT = ['action', 'textbox', 'select', 'toggle'];
     for (let e = hit, n = 0; e && e !== e.ownerDocument.body && n < 6; e = e.parentElement || hostOf(e), n++) if (ACT.includes(kindOf(e, roleOf(e)))) { el = e; break; }

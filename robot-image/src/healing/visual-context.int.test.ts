@@ -106,3 +106,16 @@ it('abstains when look-alikes are clipped by a scrolling box', async () => {
   expect(r.locator).toBeNull();
   expect(r.reason).toMatch(/5 elements on the page look like the match, [1-9] of them out of sight/);
 });
+
+it('finds an element that is no control inside one (a badge in a button), not the button around it', async () => {
+  const op = (id: boolean) => `<!doctype html><body style="margin:20px;font:16px sans-serif">
+<button style="padding:6px 12px"><span${id ? ' id="verb"' : ''} style="background:#186;color:#fff;padding:2px 8px;border-radius:3px">POST</span> /pets/{id}/upload</button></body>`;
+  await page.setContent(op(true));
+  const el = await page.locator('#verb').elementHandle();
+  const { descriptor } = await describeWithAids(el!);
+  const image = await captureRecordedTemplate(page, descriptor.box!);
+  await page.setContent(op(false));
+  const r = await healTarget(page, broken, descriptor, { recorded: { image: image! }, suggest: false, tiers: [3] });
+  expect(r.reason).toBeUndefined();
+  expect(await r.locator!.evaluate((e) => `${e.localName} ${e.textContent}`)).toBe('span POST');
+});
