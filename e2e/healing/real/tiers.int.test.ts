@@ -87,7 +87,7 @@ async function onEachScreen(
     bypassCSP: true,
   });
   try {
-    for (const screen of app.screens) {
+    for (const screen of app.screens.filter((s) => !process.env.SCREENS || process.env.SCREENS.split(',').includes(s.id))) {
       const page = await context.newPage();
       await screen.open(page, served.baseUrl, side);
       await work(page, screen.id);
@@ -171,9 +171,8 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
       const tier1Reduced = await rank1(reduceDescriptor(r.descriptor), candidates.map(reduceDescriptor));
       const reachesTier2 = sampled || tier1.correct === null || tier1Reduced.correct === null;
       const tier2 = r.aids.anchors && reachesTier2 ? await tier(r, 2, { anchors: r.aids.anchors }) : undefined;
-      // Tier 3 on its own wherever tier 1 abstains (whatever tier 2 did), and where tier 2 abstains.
-      const reachesTier3 = reachesTier2 || !tier2 || tier2.correct === null;
-      const tier3 = r.aids.image && reachesTier3 ? await tier(r, 3, { image: r.aids.image }) : undefined;
+      // Tier 3 on its own wherever tier 1 abstains (whatever tier 2 did), and on the sampled targets.
+      const tier3 = r.aids.image && reachesTier2 ? await tier(r, 3, { image: r.aids.image }) : undefined;
       out.push({ caseId: r.caseId, tier1, tier1Reduced, ...(tier2 && { tier2 }), ...(tier3 && { tier3 }) });
     }
   });

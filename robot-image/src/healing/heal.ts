@@ -135,8 +135,9 @@ export async function healTarget(
       reason = `tier 3: template image refused: ${pictures.refused}`;
       continue;
     }
-    const screen = decodePngGray(await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }));
-    const hit = await healVisually(page, screen, pictures.element, image.threshold, fingerprint);
+    const shot = await screenOf(page);
+    const screen = shot.image;
+    const hit = await healVisually(page, shot, pictures.element, image.threshold, fingerprint);
     reason = `tier 3: ${hit.reason}`;
     if (hit.descriptor) {
       // A picture names what it shows, not which of several identical elements: the match must not say
@@ -154,7 +155,7 @@ export async function healTarget(
     // picture matches, the one whose surroundings (a row's label, a section's text) match the recorded.
     const found = await findBySurroundings(screen, pictures.context, image.focus!, image.threshold);
     const byContext = found.match
-      ? await elementUnder(page, found.match, fingerprint)
+      ? await elementUnder(page, shot, found.match, fingerprint)
       : { descriptor: null, score: 0, reason: found.reason };
     if (!byContext.descriptor) {
       reason += `; with its surroundings: ${byContext.reason}`;
@@ -168,7 +169,7 @@ export async function healTarget(
         ? 'the element under the match says something else than the recorded one'
         : !alike.some((c) => sameElement(c, byContext.descriptor!))
           ? 'the element under the match is not one the page lists'
-          : await lookAlikesOutOfSight(page, alike);
+          : await lookAlikesOutOfSight(page, shot, alike);
     if (unseen) {
       reason += `; with its surroundings: ${unseen}`;
       continue;
@@ -286,26 +287,66 @@ function picturesOf(image: ImageTemplate): { element: GrayImage; context?: GrayI
 
 type VisualHit = { descriptor: ElementDescriptor | null; score: number; reason: string };
 
+/** A picture of the page and where its top-left pixel lies in the document (CSS pixels). */
+interface Screen {
+  image: GrayImage;
+  origin: { x: number; y: number };
+}
+
+/** Pages up to this tall are searched whole; a longer one only where it is scrolled to. */
+export const WHOLE_PAGE_MAX_HEIGHT = 6_000;
+
+/**
+ * What tier 3 searches: the whole page when it is not too long (an element below the fold, and every
+ * look-alike of it, are then on the picture), else the viewport.
+ */
+async function screenOf(page: Page): Promise<Screen> {
+  const size = await page.evaluate(() => ({
+    x: window.scrollX,
+    y: window.scrollY,
+    w: document.documentElement.scrollWidth,
+    h: document.documentElement.scrollHeight,
+  }));
+  const whole = size.h <= WHOLE_PAGE_MAX_HEIGHT && size.w <= WHOLE_PAGE_MAX_HEIGHT;
+  const png = await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide', fullPage: whole });
+  return { image: decodePngGray(png), origin: whole ? { x: 0, y: 0 } : { x: size.x, y: size.y } };
+}
+
 /** Find `template` on the screen (a strong, unique peak) and describe the element under it. */
 async function healVisually(
   page: Page,
-  screen: GrayImage,
+  shot: Screen,
   template: GrayImage,
   threshold: number | undefined,
   fingerprint: ElementDescriptor | undefined,
 ): Promise<VisualHit> {
-  const match = await findTemplate(screen, template, threshold);
+  const match = await findTemplate(shot.image, template, threshold);
   if (!match) return { descriptor: null, score: 0, reason: 'template not found (or not unique) on screen' };
-  return elementUnder(page, match, fingerprint);
+  return elementUnder(page, shot, match, fingerprint);
+}
+
+/** Scroll the window so that a document point is in the viewport (at once); its viewport coordinates. */
+async function bringIntoView(page: Page, at: { x: number; y: number }): Promise<{ x: number; y: number }> {
+  const view = await page.evaluate((p) => {
+    const inside = (v: number, from: number, size: number) => v >= from && v < from + size;
+    if (!inside(p.x, scrollX, innerWidth) || !inside(p.y, scrollY, innerHeight))
+      window.scrollTo({ left: p.x - innerWidth / 2, top: p.y - innerHeight / 2, behavior: 'instant' });
+    return { x: scrollX, y: scrollY };
+  }, at);
+  return { x: at.x - view.x, y: at.y - view.y };
 }
 
 /** The element under the centre of a match, when it is like the recorded one. */
 async function elementUnder(
   page: Page,
+  shot: Screen,
   match: VisualMatch,
   fingerprint: ElementDescriptor | undefined,
 ): Promise<VisualHit> {
-  const center = { x: match.box.x + match.box.width / 2, y: match.box.y + match.box.height / 2 };
+  const center = await bringIntoView(page, {
+    x: shot.origin.x + match.box.x + match.box.width / 2,
+    y: shot.origin.y + match.box.y + match.box.height / 2,
+  });
   // A control is taken whole (the button around an icon); a recorded element that is no control (a
   // heading, a value, a badge inside a button) is the innermost element under the point like it.
   const plain = fingerprint && !ACTIONABLE.has(elementKind(fingerprint));
@@ -333,28 +374,37 @@ const sameElement = (a: ElementDescriptor, b: ElementDescriptor) =>
 const inside = (a: ElementDescriptor, b: ElementDescriptor) =>
   sameFrameAs(a, b) && !!a.xpath && !!b.xpath && a.xpath.startsWith(b.xpath + '/');
 
-/** At most this many look-alikes are checked to be in sight (one round trip each). */
+/** At most this many look-alikes are checked to be in sight (one or two round trips each). */
 const MAX_LOOKALIKES_IN_SIGHT = 40;
 
 /**
  * Why a match among look-alikes cannot be trusted, or null when it can: a picture that is unique on
- * the screen tells identical elements apart only if the screen showed every one of them (each seen at
- * its centre, not scrolled away, clipped by a scrolling box or covered).
+ * the screen tells identical elements apart only if the screen showed every one of them (each on the
+ * picture and seen at its centre: not clipped by a scrolling box, not covered).
  */
-async function lookAlikesOutOfSight(page: Page, alike: readonly ElementDescriptor[]): Promise<string | null> {
+async function lookAlikesOutOfSight(
+  page: Page,
+  shot: Screen,
+  alike: readonly ElementDescriptor[],
+): Promise<string | null> {
   if (alike.length <= 1) return null;
   if (alike.length > MAX_LOOKALIKES_IN_SIGHT) return `${alike.length} elements on the page look like the match`;
-  const view = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY, w: innerWidth, h: innerHeight }));
   let hidden = 0;
   for (const c of alike) {
-    const at = c.box && { x: c.box.x - view.x + c.box.width / 2, y: c.box.y - view.y + c.box.height / 2 };
+    const center = c.box && { x: c.box.x + c.box.width / 2, y: c.box.y + c.box.height / 2 };
+    const onPicture =
+      center &&
+      center.x >= shot.origin.x &&
+      center.y >= shot.origin.y &&
+      center.x < shot.origin.x + shot.image.width &&
+      center.y < shot.origin.y + shot.image.height;
     const seen =
-      at &&
-      at.x >= 0 &&
-      at.y >= 0 &&
-      at.x < view.w &&
-      at.y < view.h &&
-      (await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], { at })).some(
+      onPicture &&
+      (
+        await page.evaluate(atPoint as (arg: Record<string, unknown>) => Raw[], {
+          at: await bringIntoView(page, center),
+        })
+      ).some(
         // The point shows the look-alike, something inside it, or the control it is part of (the hit is
         // lifted to a control) — not merely an ancestor that lies over or around where it would be.
         (hit) =>

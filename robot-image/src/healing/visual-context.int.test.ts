@@ -20,13 +20,16 @@ afterAll(async () => {
 });
 
 // A list of people, one identical "Edit" button per row; v1 gives each button an id.
-const people = (names: string[], opts: { ids?: boolean; scroller?: boolean } = {}) => `<!doctype html>
+const people = (
+  names: string[],
+  opts: { ids?: boolean; scroller?: boolean; rowHeight?: number } = {},
+) => `<!doctype html>
 <body style="margin:0;font:16px sans-serif">
 <h1 style="margin:8px">Team</h1>
 <div style="${opts.scroller ? 'height:130px;overflow:auto' : ''}">
 ${names
   .map(
-    (n, i) => `<div class="row" style="display:flex;align-items:center;height:40px;padding:0 8px">
+    (n, i) => `<div class="row" style="display:flex;align-items:center;height:${opts.rowHeight ?? 40}px;padding:0 8px">
   <span style="width:140px;font-weight:bold">${n}</span>
   <button class="edit"${opts.ids ? ` id="edit-${n.toLowerCase()}-${i}"` : ''} style="width:70px;height:28px">Edit</button></div>`,
   )
@@ -92,12 +95,21 @@ it('abstains when two rows look the same with their surroundings', async () => {
   expect(r.reason).toMatch(/with its surroundings: 4 places match, surroundings too alike/);
 });
 
-it('abstains when look-alikes lie beyond the screen (one of them might be the recorded one)', async () => {
-  const many = ['Bob', ...Array.from({ length: 30 }, (_, i) => `Person ${i}`)];
+it('finds the row below the fold: a page of moderate length is searched whole', async () => {
+  const many = [...Array.from({ length: 24 }, (_, i) => `Person ${i}`), 'Bob', 'Zoe'];
   await page.setContent(people(many));
   const r = await heal();
+  expect(r.reason).toBeUndefined();
+  expect(await rowOf(r)).toBe('Bob');
+});
+
+it('abstains when look-alikes lie beyond the screen of a page too long to search whole', async () => {
+  // 30 rows of 250 px: longer than WHOLE_PAGE_MAX_HEIGHT, so only the viewport is searched.
+  const many = ['Bob', ...Array.from({ length: 29 }, (_, i) => `Person ${i}`)];
+  await page.setContent(people(many, { rowHeight: 250 }));
+  const r = await heal();
   expect(r.locator).toBeNull();
-  expect(r.reason).toMatch(/31 elements on the page look like the match, \d+ of them out of sight/);
+  expect(r.reason).toMatch(/30 elements on the page look like the match, \d+ of them out of sight/);
 });
 
 it('abstains when look-alikes are clipped by a scrolling box', async () => {

@@ -248,6 +248,29 @@ export function surroundingsCorrelation(screen: GrayImage, context: GrayImage, f
   return (sab - (sa * sb) / n) / Math.sqrt(va * vb);
 }
 
+/** How far the surroundings may have moved relative to the element (CSS pixels), and the step tried. */
+export const SURROUNDINGS_SHIFT = { x: 12, y: 4, step: 2 };
+
+/**
+ * surroundingsCorrelation at the best small shift of the surroundings relative to the element: a new
+ * version moves a row's label or a badge's path text by a few pixels, which a pixel correlation punishes.
+ */
+export function shiftedSurroundingsCorrelation(
+  screen: GrayImage,
+  context: GrayImage,
+  focus: Box,
+  at: Box,
+): number | null {
+  let best: number | null = null;
+  const { x: rx, y: ry, step } = SURROUNDINGS_SHIFT;
+  for (let dy = -ry; dy <= ry; dy += step)
+    for (let dx = -rx; dx <= rx; dx += step) {
+      const c = surroundingsCorrelation(screen, context, focus, { ...at, x: at.x + dx, y: at.y + dy });
+      if (c !== null && (best === null || c > best)) best = c;
+    }
+  return best;
+}
+
 /**
  * Where the element recorded in `context` (at `focus`) is on the screen when its own picture matches
  * several places: the one place whose surroundings match the recorded ones, clearly better than every
@@ -263,7 +286,7 @@ export async function findBySurroundings(
   const places = await findAll(screen, element, minCorrelation);
   if (places.length === 0) return { match: null, reason: 'template not found on screen' };
   const scored = places
-    .map((p) => ({ p, around: surroundingsCorrelation(screen, context, focus, p.box) }))
+    .map((p) => ({ p, around: shiftedSurroundingsCorrelation(screen, context, focus, p.box) }))
     .sort((a, b) => (b.around ?? -1) - (a.around ?? -1));
   const [best, second] = scored;
   if (best!.around === null) return { match: null, reason: 'its surroundings show nothing to tell it apart' };
