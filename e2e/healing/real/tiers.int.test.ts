@@ -10,11 +10,14 @@
 // - tier 2 with the recorded anchors only, tier 3 with the recorded template only, each on every
 //   target tier 1 abstains on (the issue's bar: each heals at least one of those), where the robot's
 //   chain reaches it (tier 3 also where tier 2 abstains) and on every third other target besides.
-// No tier may pick a wrong element (a wrong heal is worse than an abstention). Tier 2 must heal at
-// least one target tier 1 abstains on; tier 3 must heal at least one target on its own (on jsoneditor
-// it heals none of those tier 1 abstains on). How many tier 3 heals where tier 1 / tier 2 abstain is
-// reported. The default app is
-// jsoneditor (about 270 targets, 5 screens); `APPS=swagger-ui,node-red` or `APPS=all` runs more (slow).
+// No tier may pick a wrong element (a wrong heal is worse than an abstention).
+// Two runs by default, each app on the screens named (others with `APPS=… SCREENS=…`, or `APPS=all`):
+// - jsoneditor's tree (its rows tell tier 2's row anchors apart): tiers 1, 2 and 3 pick nothing
+//   wrong, tier 2 heals targets tier 1 abstains on;
+// - Swagger UI's operation list (3.52 → 5.17: method badges alike on every operation, which the
+//   poorer descriptor cannot tell apart): tiers 2 and 3 pick nothing wrong and each heals targets tier 1
+//   abstains on (tier 3 by the badge's surroundings, the whole page searched); tier 1's wrong picks there
+//   may only be the known ones (KNOWN_TIER1_WRONG, below), so a new one fails.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { reduceDescriptor } from '../../../bench/healing/dataset.js';
 import { launchChromium } from '../../../robot-image/src/browser/chromium.js';
@@ -58,7 +61,12 @@ interface Outcome {
 }
 
 const corpusIds = new Set(loadRealCorpus().map((c) => c.id));
-const DEFAULT_APPS = ['jsoneditor'];
+/**
+ * Tier 1's wrong picks found on Swagger UI's list, not fixed yet: the tag's "Find out more" link was
+ * recorded as the text "http://swagger.io"; on 5.17 it says "Find out more", and the info section's own
+ * "http://swagger.io" link (same text, href and size) outranks it although its section differs.
+ */
+const KNOWN_TIER1_WRONG = new Set(['swagger-ui/list/tag-docs:pet', 'swagger-ui/list/tag-docs:user']);
 const SAMPLE = 3;
 let browser: Browser;
 
@@ -69,13 +77,24 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function appsUnderTest(): RealApp[] {
-  const wanted = process.env.APPS === 'all' ? REAL_APPS.map((a) => a.app) : (process.env.APPS?.split(',') ?? DEFAULT_APPS);
-  return REAL_APPS.filter((a) => wanted.includes(a.app));
+interface Run {
+  app: RealApp;
+  /** Screen ids to run (all when absent). */
+  screens?: string[];
 }
 
+/** The runs APPS / SCREENS ask for (one per app), or null for the default ones. */
+function runsAsked(): Run[] | null {
+  if (!process.env.APPS) return null;
+  const wanted = process.env.APPS === 'all' ? REAL_APPS.map((a) => a.app) : process.env.APPS.split(',');
+  const screens = process.env.SCREENS?.split(',');
+  return REAL_APPS.filter((a) => wanted.includes(a.app)).map((app) => ({ app, ...(screens && { screens }) }));
+}
+
+const appNamed = (name: string) => REAL_APPS.find((a) => a.app === name)!;
+
 async function onEachScreen(
-  app: RealApp,
+  { app, screens }: Run,
   side: 'old' | 'new',
   work: (page: Page, screen: string) => Promise<void>,
 ): Promise<void> {
@@ -87,7 +106,7 @@ async function onEachScreen(
     bypassCSP: true,
   });
   try {
-    for (const screen of app.screens.filter((s) => !process.env.SCREENS || process.env.SCREENS.split(',').includes(s.id))) {
+    for (const screen of app.screens.filter((s) => !screens || screens.includes(s.id))) {
       const page = await context.newPage();
       await screen.open(page, served.baseUrl, side);
       await work(page, screen.id);
@@ -100,9 +119,10 @@ async function onEachScreen(
 }
 
 /** The robot's record of each corpus target on the old version. */
-async function recordOld(app: RealApp): Promise<Recorded[]> {
+async function recordOld(run: Run): Promise<Recorded[]> {
+  const { app } = run;
   const out: Recorded[] = [];
-  await onEachScreen(app, 'old', async (page, screenId) => {
+  await onEachScreen(run, 'old', async (page, screenId) => {
     const screen = app.screens.find((s) => s.id === screenId)!;
     for (const [key, hits] of await identify(page, screen.rules, 'old')) {
       const caseId = `${app.app}/${screenId}/${key}`;
@@ -138,9 +158,10 @@ async function judge(found: Locator | null, expected: { handle?: () => Promise<u
  * same ranking healTarget runs, without its round trips); tiers 2 and 3 run where tier 1 abstains, as
  * in the robot's chain, each on its own and from the top of the page.
  */
-async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
+async function healNew(run: Run, records: Recorded[]): Promise<Outcome[]> {
+  const { app } = run;
   const out: Outcome[] = [];
-  await onEachScreen(app, 'new', async (page, screenId) => {
+  await onEachScreen(run, 'new', async (page, screenId) => {
     const screen = app.screens.find((s) => s.id === screenId)!;
     const mine = records.filter((r) => r.screen === screenId);
     if (mine.length === 0) return;
@@ -156,7 +177,10 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
     const tier = async (r: Recorded, t: 2 | 3, recorded: RecordedAids): Promise<Verdict> => {
       await page.evaluate(() => window.scrollTo(0, 0));
       const result = await healTarget(page, broken, r.descriptor, { recorded, suggest: false, tiers: [t] });
-      return { correct: await judge(result.locator, now.get(r.key) ?? []), ...(result.reason && { reason: result.reason }) };
+      return {
+        correct: await judge(result.locator, now.get(r.key) ?? []),
+        ...(result.reason && { reason: result.reason }),
+      };
     };
     for (const [i, r] of mine.entries()) {
       // Tiers 2 and 3 run where the robot's chain would reach them, and on every SAMPLE-th other target
@@ -165,7 +189,9 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
       const candidates = await poolOf(r.descriptor);
       const rank1 = async (recorded: ElementDescriptor, among: ElementDescriptor[]): Promise<Verdict> => {
         const { choice } = rankCandidates(recorded, among);
-        return { correct: await judge(choice === null ? null : locatorOf(page, candidates[choice]!), now.get(r.key) ?? []) };
+        return {
+          correct: await judge(choice === null ? null : locatorOf(page, candidates[choice]!), now.get(r.key) ?? []),
+        };
       };
       const tier1 = await rank1(r.descriptor, candidates);
       const tier1Reduced = await rank1(reduceDescriptor(r.descriptor), candidates.map(reduceDescriptor));
@@ -181,9 +207,10 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
 
 const ids = (os: Outcome[]) => os.map((o) => o.caseId);
 
-it('each tier with what the robot recorded by itself heals targets the tier before abstains on, and none picks wrong', async () => {
+/** Record on the old version, heal on the new one, print what each tier did; the figures to assert on. */
+async function runTiers(runs: Run[]) {
   const outcomes: Outcome[] = [];
-  for (const app of appsUnderTest()) outcomes.push(...(await healNew(app, await recordOld(app))));
+  for (const run of runs) outcomes.push(...(await healNew(run, await recordOld(run))));
 
   const abstains = (v: Verdict | undefined) => !v || v.correct === null;
   // Where the chain would reach tier 2 (tier 1 abstains with the recorded or the reduced descriptor)
@@ -206,7 +233,7 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
     (t.wrong.length ? `\n  wrong: ${ids(t.wrong).join(', ')}` : '');
   const verdict = (v: Verdict | undefined) => (v ? (v.correct ?? v.reason) : '-');
   process.stdout.write(
-    `real tiers on ${appsUnderTest().map((a) => a.app).join(', ')}: ${outcomes.length} targets; tier 1 abstains on ` +
+    `real tiers on ${runs.map((r) => r.app.app + (r.screens ? ` (${r.screens.join(', ')})` : '')).join(', ')}: ${outcomes.length} targets; tier 1 abstains on ` +
       `${outcomes.filter((o) => abstains(o.tier1)).length} (recorded descriptor), ` +
       `${outcomes.filter((o) => abstains(o.tier1Reduced)).length} (reduced descriptor); ` +
       `wrong: ${outcomes.filter((o) => o.tier1.correct === false).length} / ${outcomes.filter((o) => o.tier1Reduced.correct === false).length}\n` +
@@ -221,17 +248,41 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
         .join('\n') +
       '\n',
   );
+  return { outcomes, tier1Abstains, tier2, tier3 };
+}
+
+const asked = runsAsked();
+
+it('jsoneditor (or the apps asked for): no tier picks a wrong element, tier 2 heals targets tier 1 abstains on', async () => {
+  const { outcomes, tier1Abstains, tier2, tier3 } = await runTiers(
+    asked ?? [{ app: appNamed('jsoneditor'), screens: ['tree'] }],
+  );
   expect(outcomes.length).toBeGreaterThan(30);
-  // No tier picks a wrong element, on any target it was tried on (a wrong heal is worse than none).
   expect(ids(outcomes.filter((o) => o.tier1.correct === false))).toEqual([]);
   expect(ids(tier2.wrong)).toEqual([]);
   expect(ids(tier3.wrong)).toEqual([]);
-  // Tier 2 heals targets tier 1 abstains on (tier 1 keeps improving, so the set is computed, not
-  // listed). Tier 3 runs on every one of them it was recorded for, and its count there is reported:
-  // on jsoneditor it heals none of them (measured 2026-12-07: 0 of 10, the tree rows' values and the
-  // search box are pictures that recur on the page or changed style, so it rightly abstains), so
-  // here it must heal real targets with its recorded picture alone.
+  // Tier 1 keeps improving, so the set it abstains on is computed, not listed. On jsoneditor tier 3
+  // heals none of those (2026-12-07: rows whose values look alike and whose surroundings were
+  // restyled), so it must heal real targets with its recorded picture alone.
   expect(tier1Abstains.length).toBeGreaterThan(0);
   expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
   expect(tier3.right.length).toBeGreaterThanOrEqual(1);
 }, 1_500_000);
+
+// Run by default only (APPS / SCREENS ask for the one run above instead).
+if (!asked)
+  it("Swagger UI's operation list: tiers 2 and 3 each heal targets tier 1 abstains on, and pick nothing wrong", async () => {
+    const { outcomes, tier1Abstains, tier2, tier3 } = await runTiers([
+      { app: appNamed('swagger-ui'), screens: ['list'] },
+    ]);
+    expect(outcomes.length).toBeGreaterThan(30);
+    expect(ids(tier2.wrong)).toEqual([]);
+    expect(ids(tier3.wrong)).toEqual([]);
+    expect(tier1Abstains.length).toBeGreaterThan(0);
+    expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
+    expect(tier3.rightAfter.length).toBeGreaterThanOrEqual(1);
+    // Tier 1's wrong picks: only the known ones (a fix shrinks the set; a new one fails here).
+    expect(ids(outcomes.filter((o) => o.tier1.correct === false)).filter((id) => !KNOWN_TIER1_WRONG.has(id))).toEqual(
+      [],
+    );
+  }, 1_500_000);
