@@ -1,5 +1,8 @@
 // Integrity of the committed real-application corpus (no browser): enough apps and cases, ground
-// truth in range, the documented split rule, unique ids, an identity on every case.
+// truth in range, the documented split rule, unique ids, an identity on every case; and the robot's
+// tier-1 candidate pool (collectCandidates with hintFor) holds each case's new element.
+import { elementKind, hintFor } from '../../../robot-image/src/healing/index.js';
+import { keptByHint } from '../../../robot-image/src/healing/pool.js';
 import { loadRealCorpus, loadRealCorpusFiles, splitOf } from './corpus.js';
 
 const files = loadRealCorpusFiles();
@@ -49,5 +52,17 @@ describe('real healing corpus', () => {
       expect(c.identity.length).toBeGreaterThan(3);
       expect(c.recorded.tag).toBeTruthy();
     }
+  });
+
+  it("keeps each case's new element in the candidate pool the robot collects for its recorded one", () => {
+    // The corpus pages hold every visible element; the robot's tier 1 collects only those its hint
+    // keeps. A pool without the target makes the scorer pick the best of the rest: on Redoc (div ->
+    // button, h5 -> span) that was 61 wrong heals the benchmark, ranking whole pages, never saw.
+    const outside = cases.filter((c) => {
+      if (c.expected === null) return false;
+      const now = c.candidates[c.expected]!;
+      return !keptByHint(hintFor(c.recorded), now.tag, elementKind(now));
+    });
+    expect(outside.map((c) => c.id)).toEqual([]);
   });
 });

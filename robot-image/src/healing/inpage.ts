@@ -3,8 +3,9 @@
 // the page; `inPageFunction` turns it into a function object Playwright serialises as-is.
 //
 // Called as fn(element, opts) (describe one element) or fn(opts) (collect candidates), where
-// opts = { kind?: string, tag?: string, max?: number }. Returns descriptors with box in document
-// coordinates (scroll-independent) plus `kind` and `visible` bookkeeping fields.
+// opts = { kind?: string, tag?: string, max?: number }; tag and kind narrow the candidates only for a
+// recorded control (pool.ts). Returns descriptors with box in document coordinates
+// (scroll-independent) plus `kind` and `visible` bookkeeping fields.
 //
 // Same-origin iframes and open shadow roots are searched too. Coordinates are always those of the
 // topmost same-origin document, whichever frame the function runs in. An element inside an iframe
@@ -17,6 +18,7 @@
 //
 // Every described element also gets `sectionHeadings`: the headings of the sections it sits in,
 // innermost first (see sectionHeadingsOf).
+import { KEPT_BY_HINT_SOURCE } from './pool.js';
 
 export const IN_PAGE_SOURCE = String.raw`(first, second) => {
   const single = first && first.nodeType === 1 ? first : null;
@@ -462,14 +464,12 @@ export const IN_PAGE_SOURCE = String.raw`(first, second) => {
     return [describe(el, true)];
   }
   const max = opts.max || 5000;
+  const keptByHint = ${KEPT_BY_HINT_SOURCE};
   const out = [];
   for (const el of everyElement()) {
     const tag = el.localName;
     if (SKIP.has(tag)) continue;
-    if (opts.tag || opts.kind) {
-      const role = roleOf(el);
-      if (tag !== opts.tag && kindOf(el, role) !== opts.kind) continue;
-    }
+    if ((opts.tag || opts.kind) && !keptByHint(opts, tag, kindOf(el, roleOf(el)))) continue;
     if (el.checkVisibility && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
     out.push(describe(el, true));
     if (!out[out.length - 1].visible) { out.pop(); continue; }
