@@ -15,7 +15,7 @@
 // it heals none of those tier 1 abstains on). How many tier 3 heals where tier 1 / tier 2 abstain is
 // reported. The default app is
 // jsoneditor (about 270 targets, 5 screens); `APPS=swagger-ui,node-red` or `APPS=all` runs more (slow).
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, ElementHandle, Locator, Page } from 'playwright-core';
 import { reduceDescriptor } from '../../../bench/healing/dataset.js';
 import { launchChromium } from '../../../robot-image/src/browser/chromium.js';
 import {
@@ -36,6 +36,7 @@ import { REAL_APPS } from './apps/index.js';
 import { loadRealCorpus } from './corpus.js';
 import { ensurePackage } from './packages.js';
 import { identify } from './recorder.js';
+import { standsFor } from './stands-for.js';
 import type { RealApp } from './types.js';
 
 interface Recorded {
@@ -126,11 +127,19 @@ async function recordOld(app: RealApp): Promise<Recorded[]> {
   return out;
 }
 
-async function judge(found: Locator | null, expected: { handle?: () => Promise<unknown> }[]): Promise<boolean | null> {
+/** Targets where a tier picked the only control inside the named element (stands-for.ts), reported. */
+const onlyControlPicks = new Set<string>();
+
+async function judge(
+  found: Locator | null,
+  expected: { handle?: () => Promise<ElementHandle> }[],
+  caseId: string,
+): Promise<boolean | null> {
   if (!found) return null;
   if (expected.length !== 1) return false; // removed target: any pick is wrong
-  const el = await expected[0]!.handle!();
-  return found.evaluate((a, b) => a === b, el).catch(() => false);
+  const how = await standsFor(found, await expected[0]!.handle!());
+  if (how === 'onlyControl') onlyControlPicks.add(caseId);
+  return how !== 'other';
 }
 
 /**
@@ -156,7 +165,10 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
     const tier = async (r: Recorded, t: 2 | 3, recorded: RecordedAids): Promise<Verdict> => {
       await page.evaluate(() => window.scrollTo(0, 0));
       const result = await healTarget(page, broken, r.descriptor, { recorded, suggest: false, tiers: [t] });
-      return { correct: await judge(result.locator, now.get(r.key) ?? []), ...(result.reason && { reason: result.reason }) };
+      return {
+        correct: await judge(result.locator, now.get(r.key) ?? [], r.caseId),
+        ...(result.reason && { reason: result.reason }),
+      };
     };
     for (const [i, r] of mine.entries()) {
       // Tiers 2 and 3 run where the robot's chain would reach them, and on every SAMPLE-th other target
@@ -165,7 +177,8 @@ async function healNew(app: RealApp, records: Recorded[]): Promise<Outcome[]> {
       const candidates = await poolOf(r.descriptor);
       const rank1 = async (recorded: ElementDescriptor, among: ElementDescriptor[]): Promise<Verdict> => {
         const { choice } = rankCandidates(recorded, among);
-        return { correct: await judge(choice === null ? null : locatorOf(page, candidates[choice]!), now.get(r.key) ?? []) };
+        const found = choice === null ? null : locatorOf(page, candidates[choice]!);
+        return { correct: await judge(found, now.get(r.key) ?? [], r.caseId) };
       };
       const tier1 = await rank1(r.descriptor, candidates);
       const tier1Reduced = await rank1(reduceDescriptor(r.descriptor), candidates.map(reduceDescriptor));
@@ -213,6 +226,7 @@ it('each tier with what the robot recorded by itself heals targets the tier befo
       `wrong: ${outcomes.filter((o) => o.tier1.correct === false).length} / ${outcomes.filter((o) => o.tier1Reduced.correct === false).length}\n` +
       `${line('tier 2', 'tier 1', tier2)}\n${line('tier 3', 'tier 1', tier3)}\n` +
       `tier 3 where tier 2 abstains: ${tier3AfterTier2.rightAfter.length} right of ${tier3AfterTier2.after}: ${ids(tier3AfterTier2.rightAfter).join(', ')}\n` +
+      `picks of the only control inside the named element (counted right): ${[...onlyControlPicks].join(', ') || 'none'}\n` +
       tier1Abstains
         .map(
           (o) =>
