@@ -18,7 +18,7 @@
 //   poorer descriptor cannot tell apart): tiers 2 and 3 pick nothing wrong and each heals targets tier 1
 //   abstains on (tier 3 by the badge's surroundings, the whole page searched); tier 1's wrong picks there
 //   may only be the known ones (KNOWN_TIER1_WRONG, below), so a new one fails.
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, ElementHandle, Locator, Page } from 'playwright-core';
 import { reduceDescriptor } from '../../../bench/healing/dataset.js';
 import { launchChromium } from '../../../robot-image/src/browser/chromium.js';
 import {
@@ -39,6 +39,7 @@ import { REAL_APPS } from './apps/index.js';
 import { loadRealCorpus } from './corpus.js';
 import { ensurePackage } from './packages.js';
 import { identify } from './recorder.js';
+import { standsFor } from './stands-for.js';
 import type { RealApp } from './types.js';
 
 interface Recorded {
@@ -146,11 +147,19 @@ async function recordOld(run: Run): Promise<Recorded[]> {
   return out;
 }
 
-async function judge(found: Locator | null, expected: { handle?: () => Promise<unknown> }[]): Promise<boolean | null> {
+/** Targets where a tier picked the only control inside the named element (stands-for.ts), reported. */
+const onlyControlPicks = new Set<string>();
+
+async function judge(
+  found: Locator | null,
+  expected: { handle?: () => Promise<ElementHandle> }[],
+  caseId: string,
+): Promise<boolean | null> {
   if (!found) return null;
   if (expected.length !== 1) return false; // removed target: any pick is wrong
-  const el = await expected[0]!.handle!();
-  return found.evaluate((a, b) => a === b, el).catch(() => false);
+  const how = await standsFor(found, await expected[0]!.handle!());
+  if (how === 'onlyControl') onlyControlPicks.add(caseId);
+  return how !== 'other';
 }
 
 /**
@@ -178,7 +187,7 @@ async function healNew(run: Run, records: Recorded[]): Promise<Outcome[]> {
       await page.evaluate(() => window.scrollTo(0, 0));
       const result = await healTarget(page, broken, r.descriptor, { recorded, suggest: false, tiers: [t] });
       return {
-        correct: await judge(result.locator, now.get(r.key) ?? []),
+        correct: await judge(result.locator, now.get(r.key) ?? [], r.caseId),
         ...(result.reason && { reason: result.reason }),
       };
     };
@@ -191,7 +200,11 @@ async function healNew(run: Run, records: Recorded[]): Promise<Outcome[]> {
       const rank1 = async (recorded: ElementDescriptor, among: ElementDescriptor[]): Promise<Verdict> => {
         const { choice } = rankCandidates(recorded, among);
         return {
-          correct: await judge(choice === null ? null : locatorOf(page, candidates[choice]!), now.get(r.key) ?? []),
+          correct: await judge(
+            choice === null ? null : locatorOf(page, candidates[choice]!),
+            now.get(r.key) ?? [],
+            r.caseId,
+          ),
         };
       };
       tier1s.push({
@@ -248,6 +261,7 @@ async function runTiers(runs: Run[]) {
       `wrong: ${outcomes.filter((o) => o.tier1.correct === false).length} / ${outcomes.filter((o) => o.tier1Reduced.correct === false).length}\n` +
       `${line('tier 2', 'tier 1', tier2)}\n${line('tier 3', 'tier 1', tier3)}\n` +
       `tier 3 where tier 2 abstains: ${tier3AfterTier2.rightAfter.length} right of ${tier3AfterTier2.after}: ${ids(tier3AfterTier2.rightAfter).join(', ')}\n` +
+      `picks of the only control inside the named element (counted right): ${[...onlyControlPicks].join(', ') || 'none'}\n` +
       tier1Abstains
         .map(
           (o) =>

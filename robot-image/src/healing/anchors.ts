@@ -1,6 +1,7 @@
 // Automatic tier-2 anchors: which stable elements near a step's element the robot records, so tier 2
 // works without an author-written `anchor`. Pure: the page gathers raw candidates (inpage.ts `aids`),
 // this file decides; the resolver then keeps those whose own locator matches exactly one element.
+import { elementKind } from './signals.js';
 import { relationDistance } from './spatial.js';
 import type { AnchorSource, Box, ElementDescriptor, PlainTarget, RecordedAnchor, SpatialRelation } from './types.js';
 
@@ -80,6 +81,19 @@ export function contradictsRecorded(recorded: ElementDescriptor, c: ElementDescr
     differ(said(recorded.accessibleName ?? recorded.text), said(c.accessibleName ?? c.text)) ||
     differ(testId(recorded), testId(c))
   );
+}
+
+/**
+ * Whether a candidate only stands where the recorded element stood: it says nothing (no name, text or
+ * test id) where the recorded element said something, and it is not the same kind of control (the icon
+ * box at the start of a list row where the row's button was). An automatic anchor may pick a control
+ * that lost its name (an icon button now), never a silent element of another kind: nothing but its
+ * place would speak for it, and a layout change puts some other row's icon there just as well.
+ */
+export function silentStandIn(recorded: ElementDescriptor, c: ElementDescriptor): boolean {
+  const says = (d: ElementDescriptor) =>
+    said(d.accessibleName ?? d.text) !== '' || said(d.attributes?.['data-testid']) !== '';
+  return says(recorded) && !says(c) && elementKind(c) !== elementKind(recorded);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   chooseAnchors,
   contradictsRecorded,
   lookAlikeCount,
+  silentStandIn,
   relationOf,
   type AnchorCandidate,
 } from './anchors.js';
@@ -138,6 +139,26 @@ describe('contradictsRecorded', () => {
     ['another test id', { tag: 'button', attributes: { 'data-testid': 'archive' } }, true],
   ])('%s', (_name, c, want) => {
     expect(contradictsRecorded(recorded, c)).toBe(want);
+  });
+});
+
+describe('silentStandIn', () => {
+  const row: ElementDescriptor = {
+    tag: 'div',
+    role: 'button',
+    text: 'pnpm install order-clientInstall using pnpm',
+    attributes: { 'data-testid': 'installListItem-pnpm' },
+  };
+  it.each<[string, ElementDescriptor, ElementDescriptor, boolean]>([
+    ['an icon box where a named row button was', row, { tag: 'div' }, true],
+    ['a silent span where a named button was', { tag: 'button', text: 'Save' }, { tag: 'span' }, true],
+    ['a control of the same kind that lost its name (an icon button)', row, { tag: 'button' }, false],
+    ['a silent element with a test id', row, { tag: 'div', attributes: { 'data-testid': 'install' } }, false],
+    ['an element that says something', row, { tag: 'div', text: 'pnpm install' }, false],
+    ['a silent element of the kind of a recorded plain one', { tag: 'div', text: 'Total' }, { tag: 'div' }, false],
+    ['anything where the recorded element said nothing', { tag: 'button' }, { tag: 'div' }, false],
+  ])('%s', (_name, recorded, c, want) => {
+    expect(silentStandIn(recorded, c)).toBe(want);
   });
 });
 

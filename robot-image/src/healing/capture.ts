@@ -48,7 +48,10 @@ export async function describeElement(target: Locator | ElementHandle): Promise<
 }
 
 export interface CandidateHint {
-  /** Keep elements with this tag... */
+  /**
+   * Keep elements with this tag... (only when it is a native control, pool.ts NARROWING_TAGS; any other
+   * tag keeps every visible element: rewrites change a non-control's tag)
+   */
   tag?: string;
   /** ...or of this kind of control (see elementKind); both unset = every visible element. */
   kind?: string;

@@ -4,7 +4,7 @@
 // Tiers 2 and 3 use the author's anchor / image first, then the ones the robot recorded by itself
 // (HealOptions.recorded); several recorded anchors must agree on one element.
 import type { ElementHandle, Locator, Page } from 'playwright-core';
-import { atRecordedOffset, contradictsRecorded, lookAlikeCount, lookAlikesOf } from './anchors.js';
+import { atRecordedOffset, contradictsRecorded, lookAlikeCount, lookAlikesOf, silentStandIn } from './anchors.js';
 import { collectCandidates, hintFor, locatorOf } from './capture.js';
 import { inPageFunction } from './inpage.js';
 import { placeOfLocator, plainLocator } from './locate.js';
@@ -244,7 +244,8 @@ async function pickNearAnchor(
 
 /**
  * Recorded anchors: every one that finds a candidate must find the same one, and no candidate that
- * says something else than the recorded element did is eligible.
+ * says something else than the recorded element did, or only stands in its place (silentStandIn), is
+ * eligible.
  */
 async function pickByRecordedAnchors(
   page: Page,
@@ -254,7 +255,8 @@ async function pickByRecordedAnchors(
   recorded: ElementDescriptor | undefined,
 ): Promise<AnchorPick> {
   const ruledOut = new Set<number>();
-  if (recorded) candidates.forEach((c, i) => contradictsRecorded(recorded, c) && ruledOut.add(i));
+  if (recorded)
+    candidates.forEach((c, i) => (contradictsRecorded(recorded, c) || silentStandIn(recorded, c)) && ruledOut.add(i));
   const chosen = new Map<number, string[]>();
   const misses: string[] = [];
   for (const a of anchors) {
