@@ -329,10 +329,10 @@ async function healVisually(
 
 /** Scroll the window so that a document point is in the viewport (at once); its viewport coordinates. */
 async function bringIntoView(page: Page, at: { x: number; y: number }): Promise<{ x: number; y: number }> {
+  // No named function inside: a bundler's keep-names helper (__name) would not exist in the page.
   const view = await page.evaluate((p) => {
-    const inside = (v: number, from: number, size: number) => v >= from && v < from + size;
-    if (!inside(p.x, scrollX, innerWidth) || !inside(p.y, scrollY, innerHeight))
-      window.scrollTo({ left: p.x - innerWidth / 2, top: p.y - innerHeight / 2, behavior: 'instant' });
+    const out = p.x < scrollX || p.x >= scrollX + innerWidth || p.y < scrollY || p.y >= scrollY + innerHeight;
+    if (out) window.scrollTo({ left: p.x - innerWidth / 2, top: p.y - innerHeight / 2, behavior: 'instant' });
     return { x: scrollX, y: scrollY };
   }, at);
   return { x: at.x - view.x, y: at.y - view.y };
