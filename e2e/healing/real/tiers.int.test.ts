@@ -9,11 +9,10 @@
 //   hand-written fingerprint). A target "tier 1 abstains on" is one where either abstains;
 // - tier 2 with the recorded anchors only, tier 3 with the recorded template only, each on every
 //   target tier 1 abstains on (the issue's bar: each heals at least one of those), where the robot's
-//   chain reaches it (tier 3 also where tier 2 abstains) and on every third other target besides.
+//   chain reaches it and on every third other target besides.
 // No tier may pick a wrong element (a wrong heal is worse than an abstention).
 // Two runs by default, each app on the screens named (others with `APPS=… SCREENS=…`, or `APPS=all`):
-// - jsoneditor's tree (its rows tell tier 2's row anchors apart): tiers 1, 2 and 3 pick nothing
-//   wrong, tier 2 heals targets tier 1 abstains on;
+// - jsoneditor's tree: tiers 1, 2 and 3 pick nothing wrong, tiers 2 and 3 heal real targets on their own;
 // - Swagger UI's operation list (3.52 → 5.17: method badges alike on every operation, which the
 //   poorer descriptor cannot tell apart): tiers 2 and 3 pick nothing wrong and each heals targets tier 1
 //   abstains on (tier 3 by the badge's surroundings, the whole page searched); tier 1's wrong picks there
@@ -276,19 +275,16 @@ async function runTiers(runs: Run[]) {
 
 const asked = runsAsked();
 
-it('jsoneditor (or the apps asked for): no tier picks a wrong element, tier 2 heals targets tier 1 abstains on', async () => {
-  const { outcomes, tier1Abstains, tier2, tier3 } = await runTiers(
-    asked ?? [{ app: appNamed('jsoneditor'), screens: ['tree'] }],
-  );
+it('jsoneditor (or the apps asked for): no tier picks a wrong element, tiers 2 and 3 heal real targets on their own', async () => {
+  const { outcomes, tier2, tier3 } = await runTiers(asked ?? [{ app: appNamed('jsoneditor'), screens: ['tree'] }]);
   expect(outcomes.length).toBeGreaterThan(30);
   expect(ids(outcomes.filter((o) => o.tier1.correct === false))).toEqual([]);
   expect(ids(tier2.wrong)).toEqual([]);
   expect(ids(tier3.wrong)).toEqual([]);
-  // Tier 1 keeps improving, so the set it abstains on is computed, not listed. On jsoneditor tier 3
-  // heals none of those (2026-12-07: rows whose values look alike and whose surroundings were
-  // restyled), so it must heal real targets with its recorded picture alone.
-  expect(tier1Abstains.length).toBeGreaterThan(0);
-  expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
+  // Each later tier heals real targets on its own. Which targets tier 1 abstains on here shrinks as it
+  // improves (2026-12-07: 1 on the tree screen, healed by tier 2), so the bar "each tier heals targets
+  // tier 1 abstains on" is asserted on Swagger UI's list below, where there are 20.
+  expect(tier2.right.length).toBeGreaterThanOrEqual(1);
   expect(tier3.right.length).toBeGreaterThanOrEqual(1);
 }, 1_500_000);
 
