@@ -171,28 +171,26 @@ export async function findAll(
   const res = new cv.Mat();
   try {
     cv.matchTemplate(img, tpl, res, cv.TM_CCOEFF_NORMED);
-    const r = Float32Array.from(res.data32F);
+    const r = res.data32F;
     const rx = Math.max(2, t.width >> 1);
     const ry = Math.max(2, t.height >> 1);
+    // One pass for every place above the bar (few: clusters around the matches), then the best of each
+    // cluster, best first: a place within a template-sized window of a better one is the same match.
+    const above: number[] = [];
+    for (let i = 0; i < r.length; i++) if (r[i]! >= minCorrelation) above.push(i);
+    above.sort((a, b) => r[b]! - r[a]!);
     const out: VisualMatch[] = [];
-    // Greedy non-maximum suppression: take the best place, blank a template-sized window around it.
-    while (out.length < max) {
-      let best = -1;
-      let at = -1;
-      for (let i = 0; i < r.length; i++)
-        if (r[i]! > best) {
-          best = r[i]!;
-          at = i;
-        }
-      if (best < minCorrelation) break;
-      const x = at % res.cols;
-      const y = (at - x) / res.cols;
+    const kept: { x: number; y: number }[] = [];
+    for (const i of above) {
+      const x = i % res.cols;
+      const y = (i - x) / res.cols;
+      if (kept.some((k) => Math.abs(k.x - x) <= rx && Math.abs(k.y - y) <= ry)) continue;
+      kept.push({ x, y });
       out.push({
         box: { x: x * f - inset, y: y * f - inset, width: template.width, height: template.height },
-        score: best,
+        score: r[i]!,
       });
-      for (let yy = Math.max(0, y - ry); yy <= Math.min(res.rows - 1, y + ry); yy++)
-        r.fill(-1, yy * res.cols + Math.max(0, x - rx), yy * res.cols + Math.min(res.cols - 1, x + rx) + 1);
+      if (out.length >= max) break;
     }
     return out;
   } finally {
