@@ -115,7 +115,10 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
       }
       const page = loc.page();
       const anchors = await anchorsFoundAgain(page, proposed, descriptor.box!);
-      const image = wantImage ? await captureRecordedTemplate(page, descriptor.box!) : null;
+      // Its surroundings are pictured too, unless they show a secret value the job holds.
+      const image = wantImage
+        ? await captureRecordedTemplate(page, descriptor.box!, { refuseText: (t) => ctx.job!.redactor.contains(t) })
+        : null;
       const png = image?.pngBase64 ? Buffer.from(image.pngBase64, 'base64') : undefined;
       const fragility = targetFragility(target);
       await upsertElementDescriptor(opts.db, {

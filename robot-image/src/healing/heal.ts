@@ -426,6 +426,38 @@ export async function captureTemplate(l: Locator | ElementHandle): Promise<Image
   return { pngBase64: png.toString('base64'), lastKnownBox: await documentBox(l) };
 }
 
+/**
+ * In the page: whether a clip of the viewport shows a field with a value, editable text or a frame
+ * (anything of the top document or its open shadow roots), and the text it shows. Plain source, like
+ * inpage.ts: no helper of a compiler may end up in the page.
+ */
+const AROUND_CLIP_SOURCE = String.raw`(c) => {
+  const meets = (r) => r.width > 0 && r.height > 0 && r.right > c.x && r.bottom > c.y && r.left < c.x + c.width && r.top < c.y + c.height;
+  const roots = [document];
+  const texts = [];
+  let unsafe = false;
+  while (roots.length && !unsafe) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      const tag = el.localName;
+      const editable = el.isContentEditable && (!el.parentElement || !el.parentElement.isContentEditable);
+      if (tag !== 'input' && tag !== 'textarea' && tag !== 'iframe' && tag !== 'frame' && !editable) continue;
+      if (!meets(el.getBoundingClientRect())) continue;
+      if (tag === 'iframe' || tag === 'frame' || (editable ? (el.textContent || '').trim() !== '' : !!el.value)) { unsafe = true; break; }
+    }
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (!n.nodeValue || !n.nodeValue.trim()) continue;
+      range.selectNodeContents(n);
+      if (meets(range.getBoundingClientRect())) texts.push(n.nodeValue);
+    }
+  }
+  return { unsafe, text: texts.join(' ') };
+}`;
+const aroundClip = new Function(`return (${AROUND_CLIP_SOURCE});`)() as (c: Box) => { unsafe: boolean; text: string };
+
 /** How far the robot's own template reaches beyond the element (CSS pixels): a row's label, its neighbours. */
 export const TEMPLATE_SURROUNDINGS = { x: 160, y: 16 };
 
@@ -435,7 +467,11 @@ export const TEMPLATE_SURROUNDINGS = { x: 160, y: 16 };
  * TEMPLATE_SURROUNDINGS, within the viewport and RECORDED_TEMPLATE_LIMITS), `focus` marking the element.
  * Null when the element alone is too small or too large for RECORDED_TEMPLATE_LIMITS.
  */
-export async function captureRecordedTemplate(page: Page, box: Box): Promise<ImageTemplate | null> {
+export async function captureRecordedTemplate(
+  page: Page,
+  box: Box,
+  opts: { refuseText?: (text: string) => boolean } = {},
+): Promise<ImageTemplate | null> {
   const limits = RECORDED_TEMPLATE_LIMITS;
   if (box.width < 8 || box.height < 8 || box.width > limits.maxSide || box.height > limits.maxSide) return null;
   const view = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY, w: innerWidth, h: innerHeight }));
@@ -454,15 +490,24 @@ export async function captureRecordedTemplate(page: Page, box: Box): Promise<Ima
     width: Math.min(view.w, Math.ceil(el.x + el.width + mx)) - left,
     height: Math.min(view.h, Math.ceil(el.y + el.height + my)) - top,
   };
+  // The surroundings must not show what a job typed or a secret it reads: no field with a value, no
+  // editable text, no frame (its fields are not looked into) and no text the caller refuses in the clip.
+  const around = await page.evaluate(aroundClip as (c: Box) => { unsafe: boolean; text: string }, {
+    x: clip.x,
+    y: clip.y,
+    width: clip.width,
+    height: clip.height,
+  });
+  const surroundingsSafe = !around.unsafe && !(opts.refuseText?.(around.text) ?? false);
   // Animations allowed: disabling them would fast-forward the page's own transitions mid-run.
   const shot = async (c: Box) => page.screenshot({ type: 'png', clip: c, animations: 'allow', caret: 'hide' });
   const fits = (png: Buffer) => {
     const size = pngSize(png);
     return !('error' in size) && png.length <= limits.maxBytes && size.width * size.height <= limits.maxPixels;
   };
-  const png = await shot(clip);
-  const size = pngSize(png);
-  if (fits(png) && !('error' in size)) {
+  const png = surroundingsSafe ? await shot(clip) : null;
+  const size = png ? pngSize(png) : null;
+  if (png && size && fits(png) && !('error' in size)) {
     // In the picture's own pixels (a device scale above 1 makes it larger than the clip).
     const k = size.width / clip.width;
     const focus = { x: (el.x - clip.x) * k, y: (el.y - clip.y) * k, width: el.width * k, height: el.height * k };

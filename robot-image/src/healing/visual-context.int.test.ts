@@ -131,3 +131,39 @@ it('finds an element that is no control inside one (a badge in a button), not th
   expect(r.reason).toBeUndefined();
   expect(await r.locator!.evaluate((e) => `${e.localName} ${e.textContent}`)).toBe('span POST');
 });
+
+describe('surroundings that could show a secret are not pictured (the element alone is)', () => {
+  const form = (value: string, extra = '') => `<!doctype html><body style="margin:20px;font:16px sans-serif">
+<label>Account <input id="account" value="${value}" style="width:120px"></label> <button id="go">Sign in</button>${extra}</body>`;
+  async function recordGo() {
+    const el = await page.locator('#go').elementHandle();
+    const { descriptor } = await describeWithAids(el!);
+    return {
+      descriptor,
+      image: (await captureRecordedTemplate(page, descriptor.box!, { refuseText: (t) => t.includes('s3cr3t') }))!,
+    };
+  }
+
+  it('pictures the surroundings when the field beside the button is empty', async () => {
+    await page.setContent(form(''));
+    expect((await recordGo()).image.focus).toBeDefined();
+  });
+
+  it('pictures only the button when the field beside it holds a value', async () => {
+    await page.setContent(form('alice@example.org'));
+    const { image, descriptor } = await recordGo();
+    expect(image.focus).toBeUndefined();
+    const picture = decodePngGray(Buffer.from(image.pngBase64!, 'base64'));
+    expect(picture.width).toBe(Math.round(descriptor.box!.width));
+  });
+
+  it('pictures only the button when a text beside it is one the job refuses (a secret it holds)', async () => {
+    await page.setContent(form('', ' <span>token s3cr3t</span>'));
+    expect((await recordGo()).image.focus).toBeUndefined();
+  });
+
+  it('pictures only the button when a frame stands beside it (its fields are not looked into)', async () => {
+    await page.setContent(form('', '<iframe srcdoc="<input value=x>" style="width:80px;height:30px"></iframe>'));
+    expect((await recordGo()).image.focus).toBeUndefined();
+  });
+});
