@@ -50,12 +50,23 @@ export async function installRpaJobCrd(kc: KubeConfig): Promise<{ generated: boo
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const { crd, generated } = rpaJobCrd();
   const name = crd.metadata!.name!;
+  const conflict = (err: unknown) => err instanceof ApiException && err.code === 409;
   try {
     await api.createCustomResourceDefinition({ body: crd });
   } catch (err) {
-    if (!(err instanceof ApiException && err.code === 409)) throw err;
-    const current = await api.readCustomResourceDefinition({ name });
-    await api.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata!.resourceVersion! } } });
+    if (!conflict(err)) throw err;
+    // Replace at the version just read; another test file installing it, or the API server writing its
+    // status (Established, NamesAccepted), may change it in between: read again and retry.
+    for (let attempt = 1; ; attempt++) {
+      const current = await api.readCustomResourceDefinition({ name });
+      try {
+        await api.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata!.resourceVersion! } } });
+        break;
+      } catch (again) {
+        if (!conflict(again) || attempt >= 10) throw again;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
   }
   const deadline = Date.now() + 30_000;
   for (;;) {
