@@ -39,14 +39,16 @@ const after = `<h2 style="margin:0 0 10px">Installation</h2><ul style="margin:0;
     `<svg width="20" height="20"><rect width="20" height="20"/></svg></button></div></li>`,
 ).join('')}</ul>`;
 
-it('tier 2 takes no silent non-control (an icon box) at the recorded offset in place of a named control', async () => {
+/** The robot's record of the pnpm row on the old page: its descriptor and the anchors found again. */
+async function recordPnpmRow() {
   await page.setContent(before);
   const { descriptor, aids } = await describeWithAids(page.getByTestId('installListItem-pnpm'));
-  const anchors = await anchorsFoundAgain(
-    page,
-    chooseAnchors(descriptor.box!, aids.anchors, MAX_ANCHORS + 2),
-    descriptor.box!,
-  );
+  const proposed = chooseAnchors(descriptor.box!, aids.anchors, MAX_ANCHORS + 2);
+  return { descriptor, anchors: await anchorsFoundAgain(page, proposed, descriptor.box!) };
+}
+
+it('tier 2 takes no silent non-control (an icon box) at the recorded offset in place of a named control', async () => {
+  const { descriptor, anchors } = await recordPnpmRow();
   expect(anchors.map((a) => a.target)).toContainEqual({ role: 'heading', name: 'Installation', exact: true });
 
   await page.setContent(after);
@@ -59,13 +61,7 @@ it('tier 2 takes no silent non-control (an icon box) at the recorded offset in p
 });
 
 it('tier 2 still heals a named control that became an icon button of the same kind', async () => {
-  await page.setContent(before);
-  const { descriptor, aids } = await describeWithAids(page.getByTestId('installListItem-pnpm'));
-  const anchors = await anchorsFoundAgain(
-    page,
-    chooseAnchors(descriptor.box!, aids.anchors, MAX_ANCHORS + 2),
-    descriptor.box!,
-  );
+  const { descriptor, anchors } = await recordPnpmRow();
   // The row is now an unnamed button in the same place (its icon only).
   await page.setContent(
     before.replace(

@@ -43,14 +43,9 @@ export async function loadOpenCv(): Promise<{ cv: Cv }> {
   return cvReady;
 }
 
+/** `img` without a border of `by` pixels. */
 function crop(img: GrayImage, by: number): GrayImage {
-  if (by <= 0) return img;
-  const w = img.width - 2 * by;
-  const h = img.height - 2 * by;
-  const data = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++)
-    data.set(img.data.subarray((y + by) * img.width + by, (y + by) * img.width + by + w), y * w);
-  return { width: w, height: h, data };
+  return by <= 0 ? img : regionOf(img, { x: by, y: by, width: img.width - 2 * by, height: img.height - 2 * by });
 }
 
 function toMat(cv: Cv, img: GrayImage): Mat {
