@@ -12,10 +12,12 @@
 //   chain reaches it and on every third other target besides.
 // No tier may pick a wrong element (a wrong heal is worse than an abstention).
 // Two runs by default, each app on the screens named (others with `APPS=… SCREENS=…`, or `APPS=all`):
-// - jsoneditor's tree: tiers 1, 2 and 3 pick nothing wrong, tiers 2 and 3 heal real targets on their own;
-// - Swagger UI's operation list (3.52 → 5.17; the whole page is searched by tier 3): tiers 2 and 3 pick
-//   nothing wrong, tier 3 heals targets where tier 2 abstains; tier 1's wrong picks there may only be the
-//   known ones (KNOWN_TIER1_WRONG, below), so a new one fails.
+// - jsoneditor's tree: tiers 1, 2 and 3 pick nothing wrong, tiers 2 and 3 heal real targets on their
+//   own, tier 2 heals a target tier 1 abstains on;
+// - Swagger UI's store operations with "Try it out" on (3.52 → 5.17; the list and the four operations
+//   expanded; the whole page is searched by tier 3): tiers 2 and 3 pick nothing wrong, tier 3 heals a
+//   target tier 1 abstains on and targets where tier 2 abstains; tier 1's wrong picks there may only be
+//   the known ones (KNOWN_TIER1_WRONG, below), so a new one fails.
 import type { Browser, ElementHandle, Locator, Page } from 'playwright-core';
 import { reduceDescriptor } from '../../../bench/healing/dataset.js';
 import { launchChromium } from '../../../robot-image/src/browser/chromium.js';
@@ -49,7 +51,7 @@ interface Recorded {
 }
 
 /** What one tier did on one target: healed right, healed wrong, or abstained (null). */
-type Verdict = { correct: boolean | null; reason?: string };
+type Verdict = { correct: boolean | null; reason?: string; score?: number; ms?: number };
 
 interface Outcome {
   caseId: string;
@@ -65,7 +67,9 @@ const corpusIds = new Set(loadRealCorpus().map((c) => c.id));
  * recorded as the text "http://swagger.io"; on 5.17 it says "Find out more", and the info section's own
  * "http://swagger.io" link (same text, href and size) outranks it although its section differs.
  */
-const KNOWN_TIER1_WRONG = new Set(['swagger-ui/list/tag-docs:pet', 'swagger-ui/list/tag-docs:user']);
+const KNOWN_TIER1_WRONG = new Set(['tag-docs:pet', 'tag-docs:user']);
+/** A Swagger UI case's target key, whichever screen it is on (they all show the list). */
+const keyOf = (caseId: string) => caseId.split('/').slice(2).join('/');
 const SAMPLE = 3;
 let browser: Browser;
 
@@ -195,6 +199,8 @@ async function healNew(run: Run, records: Recorded[]): Promise<Outcome[]> {
       return {
         correct: await judge(result.locator, now.get(r.key) ?? [], r.caseId),
         ...(result.reason && { reason: result.reason }),
+        ...(result.locator && { score: Math.round(result.score * 100) / 100 }),
+        ms: Math.round(result.ms.total),
       };
     };
     // Tier 1 on every target first, on the screen as opened (the state the corpus was labelled in):
@@ -234,6 +240,7 @@ async function healNew(run: Run, records: Recorded[]): Promise<Outcome[]> {
 }
 
 const ids = (os: Outcome[]) => os.map((o) => o.caseId);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Record on the old version, heal on the new one, print what each tier did; the figures to assert on. */
 async function runTiers(runs: Run[]) {
@@ -247,6 +254,7 @@ async function runTiers(runs: Run[]) {
   const tier2Abstains = outcomes.filter((o) => abstains(o.tier2));
   const per = (t: 'tier2' | 'tier3', after: Outcome[]) => ({
     tried: outcomes.filter((o) => o[t]).length,
+    p50ms: median(outcomes.flatMap((o) => (o[t]?.ms === undefined ? [] : [o[t].ms]))),
     right: outcomes.filter((o) => o[t]?.correct === true),
     wrong: outcomes.filter((o) => o[t]?.correct === false),
     rightAfter: after.filter((o) => o[t]?.correct === true),
@@ -256,10 +264,13 @@ async function runTiers(runs: Run[]) {
   const tier3 = per('tier3', tier1Abstains);
   const tier3AfterTier2 = per('tier3', tier2Abstains);
   const line = (name: string, before: string, t: ReturnType<typeof per>) =>
-    `${name}: tried on ${t.tried} (where the chain reaches it, and every ${SAMPLE}rd other target), ${t.right.length} right, ${t.wrong.length} wrong; ` +
+    `${name}: tried on ${t.tried} (where the chain reaches it, and every ${SAMPLE}rd other target; p50 ${t.p50ms} ms), ${t.right.length} right, ${t.wrong.length} wrong; ` +
     `${t.rightAfter.length} right of ${t.after} where ${before} abstains: ${ids(t.rightAfter).join(', ')}` +
     (t.wrong.length ? `\n  wrong: ${ids(t.wrong).join(', ')}` : '');
-  const verdict = (v: Verdict | undefined) => (v ? (v.correct ?? v.reason) : '-');
+  const verdict = (v: Verdict | undefined) =>
+    v
+      ? `${v.correct === null ? v.reason : `${v.correct}${v.score === undefined ? '' : ` (score ${v.score})`}`}, ${v.ms} ms`
+      : '-';
   process.stdout.write(
     `real tiers on ${runs.map((r) => r.app.app + (r.screens ? ` (${r.screens.join(', ')})` : '')).join(', ')}: ${outcomes.length} targets; tier 1 abstains on ` +
       `${outcomes.filter((o) => abstains(o.tier1)).length} (recorded descriptor), ` +
@@ -282,36 +293,38 @@ async function runTiers(runs: Run[]) {
 
 const asked = runsAsked();
 
-it('jsoneditor (or the apps asked for): no tier picks a wrong element, tiers 2 and 3 heal real targets on their own', async () => {
+it('jsoneditor (or the apps asked for): no tier picks a wrong element, tier 2 heals a target tier 1 abstains on', async () => {
   const { outcomes, tier2, tier3 } = await runTiers(asked ?? [{ app: appNamed('jsoneditor'), screens: ['tree'] }]);
   expect(outcomes.length).toBeGreaterThan(30);
   expect(ids(outcomes.filter((o) => o.tier1.correct === false))).toEqual([]);
   expect(ids(tier2.wrong)).toEqual([]);
   expect(ids(tier3.wrong)).toEqual([]);
-  // Each later tier heals real targets on its own. Which targets tier 1 abstains on here shrinks as it
-  // improves (2026-12-07: 1 on the tree screen, healed by tier 2), so the bar "each tier heals targets
-  // tier 1 abstains on" is asserted on Swagger UI's list below, where there are 20.
   expect(tier2.right.length).toBeGreaterThanOrEqual(1);
   expect(tier3.right.length).toBeGreaterThanOrEqual(1);
+  // The issue's bar for tier 2 (2026-12-07: tier 1 abstains on 1 target of the tree screen, the search
+  // box, with the reduced descriptor; tier 2 heals it by its recorded anchors). A run asked for
+  // (APPS=…) reports the figure instead.
+  if (!asked) expect(tier2.rightAfter.length).toBeGreaterThanOrEqual(1);
 }, 1_500_000);
 
 // Run by default only (APPS / SCREENS ask for the one run above instead).
 if (!asked)
-  it("Swagger UI's operation list: tier 3 heals where tiers 1 and 2 do not, and no tier 2 or 3 pick is wrong", async () => {
+  it("Swagger UI's store operations, tried out: tier 3 heals a target tier 1 abstains on, and no tier 2 or 3 pick is wrong", async () => {
     const { outcomes, tier2, tier3, tier3AfterTier2 } = await runTiers([
-      { app: appNamed('swagger-ui'), screens: ['list'] },
+      { app: appNamed('swagger-ui'), screens: ['tryout-store'] },
     ]);
     expect(outcomes.length).toBeGreaterThan(30);
     expect(ids(tier2.wrong)).toEqual([]);
     expect(ids(tier3.wrong)).toEqual([]);
+    // The issue's bar for tier 3 (2026-12-07: tier 1 abstains on 7 targets here; tier 3 heals 2 of them,
+    // among them placeOrder's "Try it out" button: the same button is on all four operations, its picture
+    // matches 5 places on the whole page, and its recorded surroundings only one).
+    expect(tier3.rightAfter.length).toBeGreaterThanOrEqual(1);
     // Where the robot's chain reaches tier 3 (tier 2 abstained or had no anchors) it heals real targets:
-    // the operations' path buttons, whose picture recurs nowhere else on the whole page. The method
-    // badges (GET/POST/… on every operation), which tier 3 tells apart by their surroundings, tier 1 now
-    // picks itself since its pool holds every element for a non-control (2026-12-07: 16 of the 20 it
-    // abstained on before were healed by tier 3; now it abstains on none of them).
+    // the operations' path buttons, whose picture recurs nowhere else on the page.
     expect(tier3AfterTier2.rightAfter.length).toBeGreaterThanOrEqual(1);
     // Tier 1's wrong picks: only the known ones (a fix shrinks the set; a new one fails here).
-    expect(ids(outcomes.filter((o) => o.tier1.correct === false)).filter((id) => !KNOWN_TIER1_WRONG.has(id))).toEqual(
-      [],
-    );
+    expect(
+      ids(outcomes.filter((o) => o.tier1.correct === false)).filter((id) => !KNOWN_TIER1_WRONG.has(keyOf(id))),
+    ).toEqual([]);
   }, 1_500_000);

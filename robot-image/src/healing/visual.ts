@@ -15,6 +15,7 @@ interface Mat {
   data32F: Float32Array;
   delete(): void;
   roi(r: unknown): Mat;
+  setTo(value: unknown): Mat;
   rows: number;
   cols: number;
   floatAt(r: number, c: number): number;
@@ -22,6 +23,7 @@ interface Mat {
 interface Cv {
   Mat: new (rows?: number, cols?: number, type?: number) => Mat;
   Rect: new (x: number, y: number, w: number, h: number) => unknown;
+  Scalar: new (v: number) => unknown;
   CV_8UC1: number;
   TM_CCOEFF_NORMED: number;
   matchTemplate(img: Mat, tpl: Mat, out: Mat, method: number): void;
@@ -86,19 +88,17 @@ function peaks(cv: Cv, img: Mat, tpl: Mat): Peak | null {
   try {
     cv.matchTemplate(img, tpl, res, cv.TM_CCOEFF_NORMED);
     const { maxVal, maxLoc } = cv.minMaxLoc(res);
-    // Second peak: the best outside a template-sized window around the first.
-    let second = -1;
+    // Second peak: the best outside a template-sized window around the first (that window blanked).
     const rx = Math.max(2, tpl.cols >> 1);
     const ry = Math.max(2, tpl.rows >> 1);
-    const f = res.data32F;
-    for (let y = 0; y < res.rows; y++) {
-      const near = Math.abs(y - maxLoc.y) <= ry;
-      for (let x = 0; x < res.cols; x++) {
-        if (near && Math.abs(x - maxLoc.x) <= rx) continue;
-        const v = f[y * res.cols + x]!;
-        if (v > second) second = v;
-      }
-    }
+    const x0 = Math.max(0, maxLoc.x - rx);
+    const y0 = Math.max(0, maxLoc.y - ry);
+    const w = Math.min(res.cols, maxLoc.x + rx + 1) - x0;
+    const h = Math.min(res.rows, maxLoc.y + ry + 1) - y0;
+    const window = res.roi(new cv.Rect(x0, y0, w, h));
+    window.setTo(new cv.Scalar(-1));
+    window.delete();
+    const second = w === res.cols && h === res.rows ? -1 : cv.minMaxLoc(res).maxVal;
     return { x: maxLoc.x, y: maxLoc.y, score: maxVal, second };
   } finally {
     res.delete();
