@@ -7,6 +7,7 @@ import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../api/db
 import { issueLines } from '../../api/zod-issues.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const envSchema = z.object({
   AETHER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
@@ -25,6 +26,19 @@ const envSchema = z.object({
   AETHER_API_TRIGGER_RESYNC_SECONDS: z.coerce.number().min(1).max(3600).default(10),
   /** How long an RpaTrigger and its Secret key are reused between deliveries. */
   AETHER_API_TRIGGER_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /**
+   * The namespaces whose RpaTriggers this API server serves and writes the status of (the chart passes
+   * operator.watchNamespaces); empty = all. Another Aether installation's triggers are not its to judge.
+   */
+  AETHER_WATCH_NAMESPACE: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    ),
   AETHER_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...DB_SETTINGS_ENV,
@@ -41,6 +55,8 @@ export interface ApiServerConfig {
   authCacheMs: number;
   triggerResyncMs: number;
   triggerCacheMs: number;
+  /** Namespaces whose RpaTriggers are served; empty = all. */
+  watchNamespaces: string[];
   dbosSchema: string;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -61,6 +77,8 @@ export function loadConfig(env: Record<string, string | undefined>): ApiServerCo
   const problems: string[] = [];
   if ((e.AETHER_API_TLS_CERT_FILE === undefined) !== (e.AETHER_API_TLS_KEY_FILE === undefined))
     problems.push('AETHER_API_TLS_CERT_FILE and AETHER_API_TLS_KEY_FILE: set both or neither');
+  const badNamespaces = e.AETHER_WATCH_NAMESPACE.filter((n) => n.length > 63 || !NAMESPACE.test(n));
+  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACE: not namespace names: ${badNamespaces.join(', ')}`);
   const db = dbSettingsFrom(e);
   problems.push(...db.problems);
   if (problems.length) throw new ConfigError(problems);
@@ -75,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): ApiServerCo
     authCacheMs: Math.round(e.AETHER_API_AUTH_CACHE_SECONDS * 1000),
     triggerResyncMs: Math.round(e.AETHER_API_TRIGGER_RESYNC_SECONDS * 1000),
     triggerCacheMs: Math.round(e.AETHER_API_TRIGGER_CACHE_SECONDS * 1000),
+    watchNamespaces: e.AETHER_WATCH_NAMESPACE,
     dbosSchema: e.AETHER_DBOS_SCHEMA,
     logLevel: e.AETHER_LOG_LEVEL,
   };

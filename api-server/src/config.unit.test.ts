@@ -31,4 +31,10 @@ describe('loadConfig', () => {
   it('wants both TLS files or neither', () => {
     expect(() => loadConfig({ ...base, AETHER_API_TLS_CERT_FILE: '/t/tls.crt' })).toThrow(/set both or neither/);
   });
+
+  it('reads the watched namespaces (all when unset) and names the ones that are not namespace names', () => {
+    expect(loadConfig(base).watchNamespaces).toEqual([]);
+    expect(loadConfig({ ...base, AETHER_WATCH_NAMESPACE: ' team-a, ,team-b ' }).watchNamespaces).toEqual(['team-a', 'team-b']);
+    expect(() => loadConfig({ ...base, AETHER_WATCH_NAMESPACE: 'team-a,Team_B' })).toThrow('AETHER_WATCH_NAMESPACE: not namespace names: Team_B');
+  });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   proxy = await startPgProxy(targetOf(env.databaseUrl));
   // A second API server whose database connections all pass through the proxy.
   server = await startApiServer({
-    config: { databaseUrl: proxy.url(env.databaseUrl), host: '127.0.0.1', port: 0, authCacheMs: 2000, dbosSchema: 'dbos', database: { ...DEFAULT_DB_SETTINGS, connectTimeoutMs: 1000 } },
+    config: { databaseUrl: proxy.url(env.databaseUrl), host: '127.0.0.1', port: 0, authCacheMs: 2000, dbosSchema: 'dbos', database: { ...DEFAULT_DB_SETTINGS, connectTimeoutMs: 1000 }, watchNamespaces: [env.nsA, env.nsB] },
     kc: env.kc,
     logger: createLogger({ name: 'api-server-outage-test', level: process.env.AETHER_TEST_LOG_LEVEL ?? 'silent' }),
     keepAliveMs: 500,

@@ -42,7 +42,11 @@ export async function startApiServer(opts: {
   const kube = new KubeClient(opts.kc);
   const items = new ItemNotifications(config.databaseUrl, logger);
   const unqueued = new UnqueuedJobs(kube, logger);
-  const triggers = new TriggerSource(opts.kc, { ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000, logger });
+  const triggers = new TriggerSource(opts.kc, {
+    ttlMs: opts.triggerCacheMs ?? config.triggerCacheMs ?? 5000,
+    logger,
+    ...(config.watchNamespaces?.length && { namespaces: config.watchNamespaces }),
+  });
   const triggerStatus = new TriggerStatusWriter({ triggers, db, kube, logger, resyncMs: opts.triggerResyncMs ?? config.triggerResyncMs ?? 10_000 });
   const app = buildApp({
     db,

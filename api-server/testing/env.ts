@@ -82,7 +82,8 @@ export async function setUpApiServerEnv(prefix: string): Promise<ApiServerTestEn
     viewer: await serviceAccountToken(kc, nsA, 'viewer'),
   };
   const server = await startApiServer({
-    config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 2000, dbosSchema: 'dbos' },
+    // Its own namespaces only: API servers of other test files share the cluster (their RpaTriggers are not its).
+    config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 2000, dbosSchema: 'dbos', watchNamespaces: [nsA, nsB] },
     kc,
     logger: silentLogger,
     keepAliveMs: 1000,

@@ -102,6 +102,7 @@ describe('the example back-office job in a cluster (e2e)', () => {
     async () => {
       const pdfHits = (invoice: string) => site.hits()[`GET /pdf/${invoice}.pdf`] ?? 0;
       const first = await robot('robot-default-0');
+      const release = site.hold('/pdf/INV-1003.pdf'); // see the kill below
       const report = await applyObjects(env.kc, editedExample(env.namespace, site.url), { dryRun: false, fieldManager: 'kubectl' });
       expect(report.applied).toEqual([
         `RobotPool/${env.namespace}/default`,
@@ -114,12 +115,19 @@ describe('the example back-office job in a cluster (e2e)', () => {
       const { metadata } = (await getObject(env, 'RpaJob', JOB))!;
 
       // Killed once the second page's first PDF was asked for: INV-1001 (page 1) is stored and checkpointed.
-      await waitFor('the download of INV-1003', async () => (pdfHits('INV-1003') > 0 ? true : undefined), {
-        timeoutMs: 180_000,
-        failFast: () => (first.child.exitCode !== null ? `${first.pod} exited\n${tail(first)}` : undefined),
-      });
-      await first.kill();
-      expect((await first.exited).signal).toBe('SIGKILL');
+      // That PDF is held unanswered until the kill, so the first robot cannot get past it however slow the
+      // machine (nor on to INV-1004 between the poll and the kill).
+      try {
+        await waitFor('the download of INV-1003', async () => (pdfHits('INV-1003') > 0 ? true : undefined), {
+          timeoutMs: 180_000,
+          failFast: () => (first.child.exitCode !== null ? `${first.pod} exited\n${tail(first)}` : undefined),
+        });
+        await first.kill();
+        expect((await first.exited).signal).toBe('SIGKILL');
+      } finally {
+        release();
+      }
+      expect(pdfHits('INV-1004')).toBe(0);
       const second = await robot('robot-default-1');
 
       const done = await waitForObject(env, 'RpaJob', JOB, 'finished', (o) => ['Succeeded', 'Failed'].includes(o.status?.phase), 240_000).catch(

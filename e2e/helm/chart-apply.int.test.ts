@@ -251,7 +251,8 @@ describe('the chart on a real API server', () => {
       await migrate({ databaseUrl, logger });
       const asApiServer = await serviceAccountKubeConfig(kc, ns, `${release}-aether-apiserver`);
       server = await startApiServer({
-        config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 0, dbosSchema: 'dbos' },
+        // Only this release's namespace: API servers of other test files share the cluster.
+        config: { databaseUrl, host: '127.0.0.1', port: 0, authCacheMs: 0, dbosSchema: 'dbos', watchNamespaces: [ns] },
         kc: asApiServer,
         logger,
         triggerResyncMs: 500,

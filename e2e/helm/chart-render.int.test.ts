@@ -339,7 +339,16 @@ describe('API server', () => {
     expect(env.AETHER_DATABASE_URL).toEqual({ secretKeyRef: { name: 'aether-database', key: 'url' } });
     // What the chart sets, the API server's own configuration parser accepts.
     const config = loadApiServerConfig({ ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')), AETHER_DATABASE_URL: 'postgres://u@db/aether' } as Record<string, string>);
-    expect(config).toMatchObject({ port: 8443, tls: { certFile: '/etc/aether/tls/tls.crt', keyFile: '/etc/aether/tls/tls.key' } });
+    expect(config).toMatchObject({ port: 8443, tls: { certFile: '/etc/aether/tls/tls.crt', keyFile: '/etc/aether/tls/tls.key' }, watchNamespaces: [] });
+    // Scoped like the operator: it serves (and writes the status of) only the watched namespaces' RpaTriggers.
+    const scoped = findOne<V1Deployment>(
+      renderChart({ release, namespace, values: { apiServer: { enabled: true }, operator: { watchNamespaces: ['team-a', 'team-b'] } } }),
+      'Deployment',
+      d.metadata!.name!,
+    );
+    const scopedEnv = scoped.spec!.template.spec!.containers[0]!.env ?? [];
+    expect(scopedEnv.find((e) => e.name === 'AETHER_WATCH_NAMESPACE')?.value).toBe('team-a,team-b');
+    expect(loadApiServerConfig({ AETHER_DATABASE_URL: 'postgres://u@db/aether', AETHER_WATCH_NAMESPACE: 'team-a,team-b' }).watchNamespaces).toEqual(['team-a', 'team-b']);
     expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'aether-api-tls' } });
     expect(c.readinessProbe?.httpGet?.scheme).toBe('HTTPS');
     const role = findOne<{ rules: Array<{ resources: string[]; verbs: string[] }> } & KubernetesObject>(mine, 'ClusterRole');

@@ -53,10 +53,15 @@ export class TriggerSource {
   private readonly missReads = new TokenBucket(MISS_READS);
   private readonly triggers: TtlCache<Promise<TriggerObject | null>>;
   private readonly secrets: TtlCache<Promise<SecretKey>>;
+  private readonly namespaces: ReadonlySet<string> | undefined;
 
-  /** Without a logger there is no informer: every lookup reads through the TTL cache (tests of one piece). */
-  constructor(kc: KubeConfig, opts: { ttlMs?: number; logger?: Logger } = {}) {
+  /**
+   * Without a logger there is no informer: every lookup reads through the TTL cache (tests of one piece).
+   * With `namespaces`, a trigger elsewhere does not exist for this API server: another installation's.
+   */
+  constructor(kc: KubeConfig, opts: { ttlMs?: number; logger?: Logger; namespaces?: readonly string[] } = {}) {
     this.api = new JsonApi(kc);
+    if (opts.namespaces?.length) this.namespaces = new Set(opts.namespaces);
     this.triggers = new TtlCache(opts.ttlMs ?? 5000, 10_000);
     this.secrets = new TtlCache(opts.ttlMs ?? 5000, 10_000);
     if (opts.logger)
@@ -84,6 +89,7 @@ export class TriggerSource {
    * (or its absence) is reused for the cache's TTL unless `fresh` asks for a new one.
    */
   getTrigger(namespace: string, name: string, opts: { fresh?: boolean } = {}): Promise<TriggerObject | null> {
+    if (!this.serves(namespace)) return Promise.resolve(null);
     const key = `${namespace}/${name}`;
     if (this.informer?.synced) {
       const raw = this.informer.get(name, namespace);
@@ -120,7 +126,15 @@ export class TriggerSource {
   /** Every RpaTrigger of the cluster (spec parsed; one that does not parse is left out). */
   async listTriggers(): Promise<TriggerObject[]> {
     const items = this.informer?.synced ? this.informer.list() : (await this.api.request<{ items: RawTrigger[] }>('GET', triggersPath())).items;
-    return items.map(parsed).filter((t): t is TriggerObject => t !== null);
+    return items
+      .filter((t) => this.serves(t.metadata.namespace))
+      .map(parsed)
+      .filter((t): t is TriggerObject => t !== null);
+  }
+
+  /** Whether this API server serves the triggers of `namespace`. */
+  serves(namespace: string): boolean {
+    return this.namespaces === undefined || this.namespaces.has(namespace);
   }
 
   /** Merges `status` into the trigger's status subresource. */

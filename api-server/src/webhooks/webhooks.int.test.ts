@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { kubeRequest } from '../../../e2e/api/client.js';
 import { apiserverRequests } from '../../../e2e/operator/bench-env.js';
-import { waitFor } from '../../../e2e/harness/kube.js';
+import { deleteNamespace, freshNamespace, waitFor } from '../../../e2e/harness/kube.js';
 import { upsertQueue } from '../../../api/queue/items/queues.js';
 import { listItems } from '../../../api/queue/items/store.js';
 import { setUpApiServerEnv, type ApiServerTestEnv } from '../../testing/env.js';
@@ -234,6 +234,30 @@ describe('RpaTrigger webhooks', () => {
     await createSecret('orphan-key', { hmac: KEY });
     await waitFor('orphan ready', async () => ((await readyOf('orphan')).status === 'True' ? true : undefined), { timeoutMs: 15_000, intervalMs: 200 });
     expect((await send('orphan', { reference: 'o-1' })).status).toBe(200);
+  });
+
+  it("leaves alone the RpaTriggers of namespaces it does not serve (another installation's): no delivery, no status", async () => {
+    const other = await freshNamespace(env.kc, 'hooks-other');
+    try {
+      const secret = await kubeRequest(env.kc, 'POST', `/api/v1/namespaces/${other}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook-key' }, data: { hmac: KEY } });
+      expect(secret.status).toBe(201);
+      const made = await kubeRequest(env.kc, 'POST', `${V1}/${other}/rpatriggers`, {
+        apiVersion: 'rpa.aether.dev/v1alpha1',
+        kind: 'RpaTrigger',
+        metadata: { name: 'inbox-hook' },
+        spec: { secretRef: { name: 'hook-key', key: 'hmac' }, queue: { name: 'inbox' } },
+      });
+      expect(made.status).toBe(201);
+      // Signed right, but answered as a trigger that does not exist.
+      const res = await send('inbox-hook', { reference: 'elsewhere-1' }, { namespace: other });
+      expect([res.status, res.body.reason]).toEqual([401, 'SignatureMismatch']);
+      // Several status passes (every 500 ms here) later, its status is still nobody's.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const t = await kubeRequest<{ status?: unknown }>(env.kc, 'GET', `${V1}/${other}/rpatriggers/inbox-hook`);
+      expect(t.body.status).toBeUndefined();
+    } finally {
+      await deleteNamespace(env.kc, other);
+    }
   });
 
   it('refuses a trigger with both targets or neither, naming them (the CRD rule)', async () => {

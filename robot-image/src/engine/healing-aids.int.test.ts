@@ -255,3 +255,31 @@ describe('masked steps', () => {
     expect((await record('masked', 'go'))!.anchors).toEqual([expect.objectContaining({ source: 'heading' })]);
   });
 });
+
+describe('a slow page is not a changed one', () => {
+  it('an element that shows up while healing looks is the answer: no heal, no healing event', async () => {
+    const target: Target = { css: '#save-late' };
+    const late = `<button id="save-late" class="btn primary">Save profile</button>`;
+    const billing = `<button class="btn">Save billing</button>`;
+    await page.setContent(sections((s) => (s === 'Profile' ? late : billing)));
+    await resolve(page, target, ctx('late', 'save'));
+    expect(await record('late', 'save')).not.toBeNull();
+
+    // The next run: the button is not there when the step starts; it comes the moment healing first
+    // reads the page's layout (as a slow page's script would), before any tier has answered.
+    await page.setContent(sections((s) => (s === 'Profile' ? `<span id="slot"></span>` : billing)));
+    await page.evaluate((html) => {
+      const rect = Element.prototype.getBoundingClientRect;
+      Element.prototype.getBoundingClientRect = function (this: Element) {
+        Element.prototype.getBoundingClientRect = rect;
+        document.getElementById('slot')!.outerHTML = html;
+        return rect.call(this);
+      };
+    }, late);
+    notices.length = 0;
+    const loc = await resolve(page, target, ctx('late', 'save'));
+    expect(await loc.evaluate((el) => el.id)).toBe('save-late');
+    expect(notices).toEqual([]);
+    expect(await listHealingEvents(db, { workflow: { namespace, name: 'late' } })).toEqual([]);
+  });
+});

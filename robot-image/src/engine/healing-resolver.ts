@@ -257,6 +257,12 @@ export function createHealingResolver(opts: HealingResolverOptions): TargetResol
     const healed = await healTarget(page, healable, fromRecord?.descriptor, {
       ...(fromRecord && { recorded: fromRecord.aids }),
     });
+    // A slow page, not a changed one: the element came while healing looked. The primary wins, and
+    // nothing healed (a suggestion of the selector the step already has, or a look-alike, is no help).
+    if ((await primary.count()) === 1) {
+      if (workflow) await record(primary, target, ctx, workflow);
+      return primary;
+    }
     const result: HealResult =
       healed.outcome === 'abstained' && imageProblem
         ? { ...healed, reason: `${healed.reason}; tier 3: ${imageProblem}` }
