@@ -130,6 +130,8 @@ interface Outcome {
   /** Look-alike leaders left unresolved / resolved: decide() abstains / chooses whatever the model says. */
   unresolved: boolean;
   resolved: boolean;
+  /** decide() abstains whatever the model says (score.ts placeConflict). */
+  conflict: boolean;
   lead: number;
   features: number[];
 }
@@ -145,12 +147,14 @@ function outcomes(cases: readonly FitCase[], w: ScorerWeights): Outcome[] {
       for (let i = 0; i < s.length; i++) if (i !== c.want && s[i]!.score > other) other = s[i]!.score;
       lead = s[c.want]!.score - other;
     }
+    const d = decisionInput(s, c.ev, c.pool, w);
     return {
       top,
       lead,
       unresolved: s.unresolvedLookalikes === true,
       resolved: s.resolvedLookalikes === true,
-      features: decisionFeatures(decisionInput(s, c.ev, c.pool, w)),
+      conflict: d.placeConflict === true,
+      features: decisionFeatures(d),
     };
   });
 }
@@ -299,8 +303,8 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
   const right = cases.map((c, i) => (c.want !== null && o[i]!.top === c.want ? 1 : 0));
   const total = cases.reduce((s, c) => s + c.weight, 0);
   const sw = cases.map((c) => (c.weight * cases.length) / total);
-  // Rankings decide() settles without the model (look-alikes) do not inform it.
-  const used = o.flatMap((x, i) => (x.unresolved || x.resolved ? [] : [i]));
+  // Rankings decide() settles without the model (look-alikes, place conflicts) do not inform it.
+  const used = o.flatMap((x, i) => (x.unresolved || x.resolved || x.conflict ? [] : [i]));
   const coefficients = logistic(
     used.map((i) => o[i]!.features),
     used.map((i) => right[i]!),
@@ -333,6 +337,7 @@ function fitAbstention(cases: readonly FitCase[], w: ScorerWeights): ScorerWeigh
             f[MARGIN]! >= minMargin &&
             f[IDENTITY]! >= w.abstain.minIdentity &&
             !unresolved[i] &&
+            !o[i]!.conflict &&
             (o[i]!.resolved || conf[i]! >= t);
           if (answers && right[i]) correct += c.weight;
           else if (answers) wrong += c.weight;

@@ -1,7 +1,15 @@
 // The abstention rule with the shipped (fitted) weights, and the weights file itself.
 import { readFileSync } from 'node:fs';
 import { rankCandidates, type ElementDescriptor } from './index.js';
-import { confidence, decide, decisionFeatures, pairEvidence, sharedLead, type DecisionInput } from './score.js';
+import {
+  confidence,
+  decide,
+  decisionFeatures,
+  pairEvidence,
+  placeConflict,
+  sharedLead,
+  type DecisionInput,
+} from './score.js';
 import { DECISION_FEATURES, parseWeights, SIGNAL_NAMES, WEIGHTS } from './weights.js';
 import { candidateSet, controlWrappers, SIGNALS } from './signals.js';
 
@@ -106,6 +114,58 @@ describe('abstention rule', () => {
     expect(x).toHaveLength(DECISION_FEATURES.length);
     expect(x[DECISION_FEATURES.indexOf('identity')]).toBe(0.5);
     expect(x[DECISION_FEATURES.indexOf('relativeMargin')]).toBeCloseTo(0.6 / 0.9);
+  });
+});
+
+describe('place conflict', () => {
+  // Swagger UI's tag "Find out more" link: the recorded one sat in the store tag's header; the new
+  // release rewords it in place, and an info section elsewhere repeats the old text with the same href.
+  const link = (text: string, xpath: string, idXpath: string, classes: string[]): ElementDescriptor => ({
+    tag: 'a',
+    classes,
+    href: 'https://swagger.io',
+    text,
+    xpath,
+    idXpath,
+  });
+  const recorded = link(
+    'Find out more about our store',
+    '/html/body/div/section[2]/div[3]/h3/small/a',
+    '//*[@id="operations-tag-store"]/small/a',
+    ['tag-link'],
+  );
+  const copyElsewhere = link(
+    'Find out more about our store',
+    '/html/body/div/section[1]/div/div/a[2]',
+    '//*[@id="info"]/div/a[2]',
+    [],
+  );
+  const rewordedInPlace = link('Docs', recorded.xpath!, recorded.idXpath!, ['tag-link']);
+
+  it('abstains when the leader moved and the runner-up, at the recorded place, shares its strong identifier', () => {
+    const page = [...linkPage(30), copyElsewhere, rewordedInPlace];
+    const { choice, ranked } = rankCandidates(recorded, page);
+    expect(ranked[0]!.index).toBe(30); // the copy's exact text outweighs everything else
+    expect(choice).toBeNull();
+  });
+
+  it('does not fire when the runner-up moved too, or shares no strong identifier with the leader', () => {
+    const pair = (c: ElementDescriptor) => pairEvidence(recorded, c, candidateSet([copyElsewhere, c]));
+    expect(placeConflict(pair(copyElsewhere), pair(rewordedInPlace))).toBe(true);
+    expect(placeConflict(pair(copyElsewhere), pair({ ...rewordedInPlace, xpath: '/html/body/div/section[3]/a' }))).toBe(
+      false,
+    );
+    expect(
+      placeConflict(
+        pair(copyElsewhere),
+        pair({ ...rewordedInPlace, idXpath: '//*[@id="operations-tag-pet"]/small/a' }),
+      ),
+    ).toBe(false);
+    expect(placeConflict(pair(copyElsewhere), pair({ ...rewordedInPlace, href: 'https://example.com/store' }))).toBe(
+      false,
+    );
+    // The leader standing in place itself is no conflict.
+    expect(placeConflict(pair(rewordedInPlace), pair(copyElsewhere))).toBe(false);
   });
 });
 

@@ -34,6 +34,8 @@
 //   at or below 2 %. There is no absolute score floor: a sparse descriptor answers when one
 //   candidate clearly wins on what it does carry; leaders close on what they share abstain, and so
 //   does a best that agrees with nothing the recorded element said or was called (minIdentity).
+// - Place conflict (placeConflict, a hand rule beside the model): the best moved while the runner-up
+//   stands exactly at the recorded place and both say the same strong thing (href, text...): abstain.
 import { breakLookalikeTie } from './lookalike.js';
 import {
   SIGNALS,
@@ -250,6 +252,8 @@ export interface DecisionInput {
    * best - second when not given.
    */
   sharedLead?: number;
+  /** The runner-up stands where the recorded element stood and shares a strong identifier with the moved best (placeConflict). */
+  placeConflict?: boolean;
 }
 
 /** The abstention model's inputs, in weights.ts DECISION_FEATURES order. */
@@ -289,6 +293,7 @@ export function decide(d: DecisionInput, w: ScorerWeights = WEIGHTS): 'choose' |
   if (
     d.pool === 0 ||
     d.unresolvedLookalikes ||
+    d.placeConflict ||
     d.best - d.second < w.abstain.minMargin ||
     (d.bestIdentity !== null && d.bestIdentity < w.abstain.minIdentity) ||
     (d.sharedLead ?? d.best - d.second) < w.abstain.minSharedLead
@@ -352,6 +357,28 @@ export function sharedLead(a: PairEvidence, b: PairEvidence, rarity: Float64Arra
   return combine(restrict(a, shared), rarity, w).score - combine(restrict(b, shared), rarity, w).score;
 }
 
+/** The similarity of signal `signal` in a pair's evidence; undefined when it does not apply. */
+function similarityOf(e: PairEvidence, signal: number): number | undefined {
+  const k = e.signals.indexOf(signal);
+  return k < 0 ? undefined : e.similarities[k];
+}
+
+/**
+ * Two elements say the same strong thing (an href, a text) and the runner-up stands exactly where the
+ * recorded element stood (its XPath, and its id-anchored XPath when recorded) while the best moved: a
+ * copy of the link elsewhere on the page (an info section repeating a tag's "Find out more" link)
+ * against the element itself, reworded in place. The weighted evidence cannot tell which of the two
+ * kept its identity; clicking either is a guess. A hand rule beside the fitted model: on the real
+ * corpus (both splits) it fires only where the model chose wrong.
+ */
+export function placeConflict(best: PairEvidence, second: PairEvidence): boolean {
+  const bestXpath = similarityOf(best, SIGNAL.xpath);
+  if (bestXpath === undefined || bestXpath >= 1 || similarityOf(second, SIGNAL.xpath) !== 1) return false;
+  const secondIdXpath = similarityOf(second, SIGNAL.idXpath);
+  if (secondIdXpath !== undefined && secondIdXpath < 1) return false;
+  return best.signals.some((s, k) => IS_STRONG[s] && best.similarities[k] === 1 && similarityOf(second, s) === 1);
+}
+
 /** The decision input of a scored ranking: its two leaders (by score, ties by candidate order). */
 export function decisionInput(
   scored: ScoredRanking,
@@ -385,6 +412,7 @@ export function decisionInput(
     unresolvedLookalikes: scored.unresolvedLookalikes === true,
     resolvedLookalikes: scored.resolvedLookalikes === true,
     sharedLead: a && b ? sharedLead(ev.pairs[a.index]!, ev.pairs[b.index]!, ev.rarity, w) : (a?.score ?? 0),
+    placeConflict: a !== undefined && b !== undefined && placeConflict(ev.pairs[a.index]!, ev.pairs[b.index]!),
   };
 }
 
