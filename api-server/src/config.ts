@@ -5,9 +5,9 @@ import { z } from 'zod';
 import type { DbSettings } from '../../api/db/pool.js';
 import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../api/db/settings.js';
 import { issueLines } from '../../api/zod-issues.js';
+import { WATCH_NAMESPACE_ENV, watchNamespaceProblem } from '../../api/env-schemas.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const envSchema = z.object({
   AETHER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
@@ -30,15 +30,7 @@ const envSchema = z.object({
    * The namespaces whose RpaTriggers this API server serves and writes the status of (the chart passes
    * operator.watchNamespaces); empty = all. Another Aether installation's triggers are not its to judge.
    */
-  AETHER_WATCH_NAMESPACE: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    ),
+  AETHER_WATCH_NAMESPACE: WATCH_NAMESPACE_ENV,
   AETHER_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...DB_SETTINGS_ENV,
@@ -77,8 +69,8 @@ export function loadConfig(env: Record<string, string | undefined>): ApiServerCo
   const problems: string[] = [];
   if ((e.AETHER_API_TLS_CERT_FILE === undefined) !== (e.AETHER_API_TLS_KEY_FILE === undefined))
     problems.push('AETHER_API_TLS_CERT_FILE and AETHER_API_TLS_KEY_FILE: set both or neither');
-  const badNamespaces = e.AETHER_WATCH_NAMESPACE.filter((n) => n.length > 63 || !NAMESPACE.test(n));
-  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACE: not namespace names: ${badNamespaces.join(', ')}`);
+  const watchProblem = watchNamespaceProblem(e.AETHER_WATCH_NAMESPACE);
+  if (watchProblem) problems.push(watchProblem);
   const db = dbSettingsFrom(e);
   problems.push(...db.problems);
   if (problems.length) throw new ConfigError(problems);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseAllowEntry, parseAllowList } from '../../api/v1alpha1/network.js';
 import { issueLines } from '../../api/zod-issues.js';
+import { dns1123Label, envList, WATCH_NAMESPACE_ENV, watchNamespaceProblem } from '../../api/env-schemas.js';
 import type { DbSettings } from '../../api/db/pool.js';
 import { DB_SETTINGS_ENV, dbSettingsFrom, startupWaitMsFrom } from '../../api/db/settings.js';
 import type { RetentionKind } from '../../api/queue/sql/retention.js';
@@ -15,21 +16,11 @@ import { SCHEDULING_FIELDS, type RobotConfinement } from './controllers/robotpoo
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const list = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0),
-);
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 /** Days as a number (fractions allowed); 0 keeps that kind forever. */
 const days = z.coerce.number().nonnegative().max(36_500);
-const dns1123 = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)')
-  .max(63);
 const dnsSubdomain = z
   .string()
   .max(253)
@@ -38,10 +29,10 @@ const dnsSubdomain = z
 const envSchema = z.object({
   // Set by the chart.
   AETHER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
-  AETHER_WATCH_NAMESPACE: list.default([]),
+  AETHER_WATCH_NAMESPACE: WATCH_NAMESPACE_ENV,
   AETHER_LEADER_ELECTION: bool.default(true),
   POD_NAME: z.string().min(1).optional(),
-  POD_NAMESPACE: dns1123.optional(),
+  POD_NAMESPACE: dns1123Label.optional(),
   AETHER_METRICS_PORT: port.default(8080),
   AETHER_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   AETHER_ROBOT_IMAGE: z.string().min(1).default('ghcr.io/aether-rpa/robot:0.1.0'),
@@ -56,16 +47,16 @@ const envSchema = z.object({
     .regex(ROLE_PREFIX, 'must be a-z, 0-9 and _ (at most 30), starting with a letter or _')
     .default(DEFAULT_ROLE_PREFIX),
   AETHER_ROBOT_DATABASE_ISSUED_SECRET_NAME: dnsSubdomain.default('aether-robot-database'),
-  AETHER_ROBOT_CLUSTER_CIDRS: list.default([]),
+  AETHER_ROBOT_CLUSTER_CIDRS: envList.default([]),
   // RobotPool confinement (chart values robots.allowed*): besides the robot image and SA, nothing.
-  AETHER_ROBOT_ALLOWED_IMAGES: list.default([]),
-  AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: list.default([]),
-  AETHER_ROBOT_ALLOWED_ENV_SECRETS: list.default([]),
-  AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: list.default([]),
+  AETHER_ROBOT_ALLOWED_IMAGES: envList.default([]),
+  AETHER_ROBOT_ALLOWED_SERVICE_ACCOUNTS: envList.default([]),
+  AETHER_ROBOT_ALLOWED_ENV_SECRETS: envList.default([]),
+  AETHER_ROBOT_ALLOWED_SCHEDULING_FIELDS: envList.default([]),
   // Optional tuning.
   AETHER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  AETHER_OPERATOR_NAMESPACE: dns1123.optional(),
-  AETHER_LEADER_ELECTION_ID: dns1123.default('aether-operator'),
+  AETHER_OPERATOR_NAMESPACE: dns1123Label.optional(),
+  AETHER_LEADER_ELECTION_ID: dns1123Label.default('aether-operator'),
   AETHER_LEADER_ELECTION_IDENTITY: z.string().min(1).optional(),
   AETHER_LEASE_DURATION_SECONDS: positiveInt.default(15),
   AETHER_LEASE_RENEW_DEADLINE_SECONDS: positiveInt.default(10),
@@ -94,7 +85,7 @@ const envSchema = z.object({
   // Outbound notifications (chart values notifications.*): where the sender may POST besides public
   // https hosts, how often it polls without a NOTIFY and how long one POST may take.
   AETHER_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: bool.default(false),
-  AETHER_NOTIFICATIONS_ALLOWED_HOSTS: list.default([]),
+  AETHER_NOTIFICATIONS_ALLOWED_HOSTS: envList.default([]),
   AETHER_NOTIFICATIONS_POLL_SECONDS: positiveInt.max(3600).default(5),
   AETHER_NOTIFICATIONS_TIMEOUT_SECONDS: positiveInt.max(60).default(10),
   // How soon a delivery waiting for its signing key (a missing Secret) is tried again.
@@ -181,8 +172,8 @@ export function loadConfig(env: Record<string, string | undefined>): OperatorCon
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const badNamespaces = e.AETHER_WATCH_NAMESPACE.filter((n) => !dns1123.safeParse(n).success);
-  if (badNamespaces.length) problems.push(`AETHER_WATCH_NAMESPACE: not namespace names: ${badNamespaces.join(', ')}`);
+  const watchProblem = watchNamespaceProblem(e.AETHER_WATCH_NAMESPACE);
+  if (watchProblem) problems.push(watchProblem);
   const notCidrs = e.AETHER_ROBOT_CLUSTER_CIDRS.filter((c) => {
     const entry = parseAllowEntry(c);
     return typeof entry === 'string' || entry.kind !== 'cidr';

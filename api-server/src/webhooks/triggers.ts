@@ -133,7 +133,7 @@ export class TriggerSource {
   }
 
   /** Whether this API server serves the triggers of `namespace`. */
-  serves(namespace: string): boolean {
+  private serves(namespace: string): boolean {
     return this.namespaces === undefined || this.namespaces.has(namespace);
   }
 
